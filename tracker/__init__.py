@@ -1,0 +1,39 @@
+"""tracker — 预算绩效运行监控.  ``create_app`` builds the web application; nothing runs at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: configuration, database, login, CSRF, blueprints, error pages."""
+    from tracker.config import PROJECT_ROOT, Config
+    from tracker.db import Database
+    from tracker.web import init_web
+
+    config = Config.from_env(overrides)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="web/static",
+        instance_path=config.instance_path,
+    )
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        TESTING=config.testing,
+        MAX_CONTENT_LENGTH=config.max_upload_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config.flask)
+    app.extensions["tracker.config"] = config
+    app.extensions["tracker.db"] = Database(config.database_url)
+    init_web(app)
+    return app

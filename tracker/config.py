@@ -1,0 +1,118 @@
+"""Configuration: one ``Config`` with every key documented.
+
+Every key can be set from the environment as ``TRACKER_<KEY>``; ``create_app``
+overrides win over both.  Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tracker.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings of a running tracker.  Environment: ``TRACKER_`` + upper-case name."""
+
+    #: Where instance files live: the SQLite database, the generated secret key,
+    #: the initial admin password.  Default: ``instance/`` beside the code.
+    instance_path: str = str(PROJECT_ROOT / "instance")
+    #: SQLAlchemy URL.  Default: SQLite at ``<instance_path>/tracker.db``.
+    #: PostgreSQL: ``postgresql+psycopg://user:pass@host:5432/dbname``.
+    database_url: str = ""
+    #: Signs session cookies.  Default: generated once into ``<instance_path>/secret_key``.
+    secret_key: str = ""
+    #: Time zone used for "today", checkpoints and the scheduler.
+    timezone: str = "Asia/Shanghai"
+    #: Password for the ``admin`` user created by ``tracker admin ensure`` when none exists.
+    #: Unset: a random one is generated, printed once and written to ``initial-admin.txt``.
+    admin_password: str = ""
+    #: Largest upload accepted, in bytes (files above it are refused before reading).
+    max_upload_bytes: int = 200 * 1024 * 1024
+    #: Failed logins from one address within a minute before further tries are slowed.
+    login_failure_limit: int = 10
+    #: Seconds each further try waits once the limit is reached.
+    login_slowdown_seconds: float = 2.0
+    #: Mark the session cookie Secure (set to 1 behind HTTPS).
+    session_cookie_secure: bool = False
+    #: Testing mode (set by the test suite only).
+    testing: bool = False
+    #: Extra Flask settings (tests use this, e.g. to disable CSRF in one test).
+    flask: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, overrides: dict[str, Any] | None = None) -> "Config":
+        """Defaults ← ``TRACKER_*`` environment ← ``overrides``; then fill derived values."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "flask":
+                continue
+            raw = os.environ.get(f"TRACKER_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, raw, f.type)
+        values.update(overrides or {})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"未知的配置项 / unknown setting: {', '.join(sorted(unknown))}")
+        config = cls(**values)
+        return config._resolved()
+
+    def _resolved(self) -> "Config":
+        instance = Path(self.instance_path)
+        url = self.database_url or f"sqlite:///{instance / 'tracker.db'}"
+        check_database_url(url)
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"未知的时区 / unknown time zone: {self.timezone}") from None
+        return replace(self, database_url=url, secret_key=self.secret_key or _instance_secret(instance))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def check_database_url(url: str) -> None:
+    """Refuse URLs whose scheme tracker does not run on, with a one-line message."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ConfigError(
+            f"不支持的数据库地址“{scheme or url}”，请使用 sqlite:/// 或 postgresql+psycopg:// "
+            f"/ unsupported database URL scheme '{scheme or url}'"
+        )
+
+
+def _coerce(name: str, raw: str, annotation: Any) -> Any:
+    kind = str(annotation)
+    try:
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"TRACKER_{name.upper()} 的值无效 / invalid value: {raw!r}") from None
+    return raw
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the generated secret key, creating it (mode 600) on first use."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key

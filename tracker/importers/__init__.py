@@ -1,0 +1,1 @@
+"""Files → records + findings.  No database, no Flask (see STYLE.md)."""

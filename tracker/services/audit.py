@@ -1,0 +1,31 @@
+"""Recording who did what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tracker.models import AuditEntry, User
+
+
+def record(
+    session: Session,
+    actor: User | str,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    **details: Any,
+) -> AuditEntry:
+    """Add one audit entry (flushed with the caller's transaction, so it lands or not with it)."""
+    entry = AuditEntry(
+        user_id=actor.id if isinstance(actor, User) else None,
+        actor=actor.username if isinstance(actor, User) else actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        details=details,
+    )
+    session.add(entry)
+    session.flush()
+    return entry

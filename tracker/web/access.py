@@ -1,0 +1,40 @@
+"""Who may do what: role checks for views and the project scope of unit staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import Select
+
+from tracker.models import Project, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+READERS = (Role.admin, Role.finance, Role.leader, Role.unit_staff, Role.auditor)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Allow only logged-in users with one of ``roles`` (admin always); others get 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role is not Role.admin and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def scope_projects(query: Select[Any], user: User) -> Select[Any]:
+    """Limit a project query to what ``user`` may see (unit staff: their own units)."""
+    if user.sees_everything:
+        return query
+    return query.where(Project.unit_id.in_([unit.id for unit in user.units]))
