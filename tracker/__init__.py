@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: configuration, database, login, CSRF, blueprints, error pages."""
+    from flask import Flask
+
     from tracker.config import PROJECT_ROOT, Config
     from tracker.db import Database
     from tracker.web import init_web

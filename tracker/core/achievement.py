@@ -1,0 +1,43 @@
+"""The three qualitative achievement levels (定性指标完成情况).
+
+Monitoring forms say 达成目标 / 部分达成目标并具有一定效果 / 未达成目标且效果较差; the 自评 table
+says 达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差.  Both wordings (and the
+code names themselves) are accepted everywhere and mean the same level.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Achievement = Literal["achieved", "partial", "not_achieved"]
+
+ACHIEVEMENT_LABELS: dict[str, str] = {
+    "achieved": "达成年度指标",
+    "partial": "部分达成年度指标并具有一定效果",
+    "not_achieved": "未达成年度指标且效果较差",
+}
+
+_WORDINGS: dict[str, Achievement] = {
+    "achieved": "achieved",
+    "partial": "partial",
+    "not_achieved": "not_achieved",
+    "达成目标": "achieved",
+    "部分达成目标并具有一定效果": "partial",
+    "未达成目标且效果较差": "not_achieved",
+    "达成年度指标": "achieved",
+    "部分达成年度指标并具有一定效果": "partial",
+    "未达成年度指标且效果较差": "not_achieved",
+}
+
+
+def parse_achievement(text: str) -> Achievement:
+    """The level a reporter picked, from either wording (surrounding blanks ignored).
+
+    Raises ``ValueError`` for anything else.
+    """
+    level = _WORDINGS.get(text.strip()) if isinstance(text, str) else None
+    if level is None:
+        raise ValueError(
+            f"定性指标完成情况应为“达成目标”“部分达成目标并具有一定效果”或“未达成目标且效果较差”，当前为“{text}”"
+        )
+    return level

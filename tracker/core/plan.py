@@ -1,0 +1,159 @@
+"""资金支出计划 (spending plan) as a curve, and 序时进度 (time-elapsed progress).
+
+Conventions (DOMAIN is silent on the first two):
+
+- A checkpoint's percent is the cumulative plan at the **end** of its date, and the curve
+  starts at 0% at the **start** of 1 January (= end of 31 December of the previous year).
+  With this origin the day-based 序时进度 curve is exactly one checkpoint (12-31, 100%).
+- Between checkpoints the curve is linear in calendar days; after the last checkpoint it
+  stays constant; before the year it is 0%.
+- Percentages are on the 0–100 scale, full ``Decimal`` precision.
+- A non-monotonic plan is interpolated as given; ``monotone_envelope`` is for the caller to
+  apply when the importer flagged the plan.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Sequence
+
+from tracker.core.settings import MonitoringSettings, TimeProgressMethod
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class PlanCheckpoint:
+    """Cumulative planned spending at the end of ``checkpoint``, in percent of 全年预算数."""
+
+    checkpoint: date
+    cumulative_pct: Decimal
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of ``month`` (3月底 = 03-31, 第二季度 = 06-30)."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def days_in_year(year: int) -> int:
+    """365, or 366 in a leap year."""
+    return 366 if calendar.isleap(year) else 365
+
+
+def time_progress(as_of: date, method: TimeProgressMethod) -> Decimal:
+    """序时进度 (time-elapsed progress) in percent.
+
+    ``"month"``: as_of.month ÷ 12 × 100 (the whole month counts from its first day).
+    ``"day"``:   day-of-year ÷ (365 or 366) × 100, day-of-year counting 1 January as 1.
+    """
+    if method == "month":
+        return Decimal(as_of.month) * HUNDRED / 12
+    if method == "day":
+        return Decimal(as_of.timetuple().tm_yday) * HUNDRED / days_in_year(as_of.year)
+    raise ValueError(f"序时进度计算方式应为“month”或“day”，当前为“{method}”")
+
+
+def default_plan(year: int, method: TimeProgressMethod) -> tuple[PlanCheckpoint, ...]:
+    """Default 资金支出计划 = 序时进度.
+
+    ``"month"``: twelve month-end checkpoints at m ÷ 12 × 100 (at every month end the curve
+    equals month/12; inside a month it interpolates, rather than jumping on the 1st).
+    ``"day"``: one checkpoint, 12-31 at 100%; with the 1-January origin the curve is then
+    day-of-year ÷ days-in-year × 100, exactly ``time_progress(d, "day")``.
+    """
+    if method == "month":
+        return tuple(
+            PlanCheckpoint(month_end(year, m), Decimal(m) * HUNDRED / 12) for m in range(1, 13)
+        )
+    if method == "day":
+        return (PlanCheckpoint(date(year, 12, 31), HUNDRED),)
+    raise ValueError(f"序时进度计算方式应为“month”或“day”，当前为“{method}”")
+
+
+def month_end_plan(
+    year: int, points: Sequence[tuple[int, Decimal]]
+) -> tuple[PlanCheckpoint, ...]:
+    """A plan from (month, cumulative %) pairs, each at its month end (3月底/6月底/10月底/12月底)."""
+    return tuple(PlanCheckpoint(month_end(year, month), pct) for month, pct in points)
+
+
+def default_plan_for(year: int, settings: MonitoringSettings) -> tuple[PlanCheckpoint, ...]:
+    """The plan used when a project has none: ``settings.default_plan`` at month ends, or
+    序时进度 (``default_plan(year, settings.time_progress_method)``) when that is ``None``."""
+    if settings.default_plan is None:
+        return default_plan(year, settings.time_progress_method)
+    return month_end_plan(year, settings.default_plan)
+
+
+def monitoring_cutoff(year: int, settings: MonitoringSettings) -> date:
+    """Cut-off date of the 绩效运行监控 round: the end of month N (``monitoring_month``)."""
+    return month_end(year, settings.monitoring_month)
+
+
+def sorted_plan(plan: Sequence[PlanCheckpoint]) -> tuple[PlanCheckpoint, ...]:
+    """The checkpoints in date order, after checking they form one year's plan.
+
+    Raises ``ValueError`` when the plan is empty, spans several years, repeats a date or has
+    a negative percent.
+    """
+    if not plan:
+        raise ValueError("资金支出计划为空，请使用默认计划（序时进度）")
+    points = tuple(sorted(plan, key=lambda p: p.checkpoint))
+    years = {p.checkpoint.year for p in points}
+    if len(years) != 1:
+        raise ValueError(f"资金支出计划的节点应在同一年度内，当前涉及 {sorted(years)} 年")
+    dates = [p.checkpoint for p in points]
+    if len(set(dates)) != len(dates):
+        raise ValueError("资金支出计划中有重复的节点日期")
+    if any(p.cumulative_pct < 0 for p in points):
+        raise ValueError("资金支出计划的累计百分比不能为负数")
+    return points
+
+
+def plan_year(plan: Sequence[PlanCheckpoint]) -> int:
+    """The year the plan belongs to."""
+    return sorted_plan(plan)[0].checkpoint.year
+
+
+def planned_pct(plan: Sequence[PlanCheckpoint], as_of: date) -> Decimal:
+    """Planned cumulative percent (计划累计支出进度) at the end of ``as_of``.
+
+    With checkpoints (d₀ = start of 1 January, 0%), (d₁, p₁) … (dₙ, pₙ):
+    for dᵢ < as_of ≤ dᵢ₊₁:  p = pᵢ + (pᵢ₊₁ − pᵢ) × (as_of − dᵢ) ÷ (dᵢ₊₁ − dᵢ)   (days);
+    as_of before the year → 0; as_of after dₙ → pₙ.
+    """
+    points = sorted_plan(plan)
+    origin = date(points[0].checkpoint.year - 1, 12, 31)
+    if as_of <= origin:
+        return Decimal(0)
+    previous_date, previous_pct = origin, Decimal(0)
+    for point in points:
+        if as_of <= point.checkpoint:
+            elapsed = (as_of - previous_date).days
+            span = (point.checkpoint - previous_date).days
+            return previous_pct + (point.cumulative_pct - previous_pct) * elapsed / span
+        previous_date, previous_pct = point.checkpoint, point.cumulative_pct
+    return previous_pct
+
+
+def is_monotone(plan: Sequence[PlanCheckpoint]) -> bool:
+    """True when every checkpoint's cumulative percent is ≥ the one before (a valid 累计 plan)."""
+    points = sorted_plan(plan)
+    return all(a.cumulative_pct <= b.cumulative_pct for a, b in zip(points, points[1:]))
+
+
+def monotone_envelope(plan: Sequence[PlanCheckpoint]) -> tuple[PlanCheckpoint, ...]:
+    """The running maximum of a plan: pᵢ' = max(p₁ … pᵢ).
+
+    For a plan flagged as non-monotonic (a cumulative plan cannot go down, e.g. 10月 50% after
+    6月 60%): the curve then never expects less than an earlier checkpoint did.
+    """
+    envelope: list[PlanCheckpoint] = []
+    highest = Decimal(0)
+    for point in sorted_plan(plan):
+        highest = max(highest, point.cumulative_pct)
+        envelope.append(PlanCheckpoint(point.checkpoint, highest))
+    return tuple(envelope)
