@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tracker.config import PROJECT_ROOT
+from tracker.models import Project, Role
+
+SEED = PROJECT_ROOT / "seeds" / "002_ae7a2bed391112e9.txt"
+
+
+def _preview(client):  # type: ignore[no-untyped-def]
+    with SEED.open("rb") as handle:
+        return client.post("/imports/targets/preview", data={
+            "csrf_token": csrf_token(client, "/imports/targets"), "year": "",
+            "files": (handle, SEED.name)}, content_type="multipart/form-data")
+
+
+def test_preview_writes_nothing_and_confirm_imports(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    logged_in(Role.finance)
+    preview = _preview(client)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html
+    assert "将新建 <strong>3</strong>" in html and "百川房屋租赁费" in html
+    assert "尚未写入任何数据" in html
+    assert session.scalar(select(func.count(Project.id))) == 0
+    token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    done = client.post("/imports/targets/confirm", data={
+        "csrf_token": csrf_token(client, "/imports/targets"), "token": token, "year": ""},
+        follow_redirects=True)
+    assert "导入完成：新建 3 个" in done.get_data(as_text=True)
+    assert session.scalar(select(func.count(Project.id))) == 3
+    project = session.scalar(select(Project).where(Project.name == "百川房屋租赁费"))
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "目标审核发现" in page and "机器人产业扶持资金" in page
+    ranking = client.get("/projects/quality").get_data(as_text=True)
+    assert "百川房屋租赁费" in ranking
+
+
+def test_rejected_upload_explains_in_chinese(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    logged_in(Role.finance)
+    response = client.post("/imports/targets/preview", data={
+        "csrf_token": csrf_token(client, "/imports/targets"),
+        "files": (__import__("io").BytesIO(b"\x00\xff" * 500), "junk.txt")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "文件未导入" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count(Project.id))) == 0
+
+
+def test_unit_staff_gets_404_for_another_units_project(client, logged_in, session, runner) -> None:  # type: ignore[no-untyped-def]
+    runner("import", "targets", str(SEED))
+    project = session.scalar(select(Project))
+    logged_in(Role.unit_staff, units=[])
+    assert client.get(f"/projects/{project.id}").status_code == 404

@@ -1,0 +1,71 @@
+"""Reading projects: the scripted export contract and the quality ranking."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.models import Project, ProjectFinding
+
+WAN = Decimal(10000)
+
+
+def _wan(yuan: Decimal | None) -> str | None:
+    if yuan is None:
+        return None
+    return f"{(yuan / WAN).normalize():f}"
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def projects_for_year(session: Session, year: int | None) -> list[Project]:
+    query = select(Project).options(
+        selectinload(Project.unit), selectinload(Project.plan_points),
+        selectinload(Project.indicators))
+    if year is not None:
+        query = query.where(Project.year == year)
+    return list(session.scalars(query.order_by(Project.year, Project.unit_id, Project.id)))
+
+
+def findings_by_project(session: Session, project_ids: list[int]) -> dict[int, list[ProjectFinding]]:
+    found: dict[int, list[ProjectFinding]] = {pid: [] for pid in project_ids}
+    if project_ids:
+        for finding in session.scalars(select(ProjectFinding).where(
+                ProjectFinding.project_id.in_(project_ids)).order_by(ProjectFinding.id)):
+            found[finding.project_id].append(finding)
+    return found
+
+
+def export_projects(session: Session, year: int | None) -> list[dict[str, Any]]:
+    """``tracker export projects --json``: one object per project (see the README contract)."""
+    projects = projects_for_year(session, year)
+    findings = findings_by_project(session, [p.id for p in projects])
+    return [
+        {
+            "year": p.year,
+            "unit": {"code": p.unit.code or None, "name": p.unit.name},
+            "code": p.code,
+            "name": p.name,
+            "budget_wan": _wan(p.annual_budget),
+            "initial_budget_wan": _wan(p.initial_budget),
+            "fiscal_wan": _wan(p.fiscal_funds),
+            "other_wan": _wan(p.other_funds),
+            "quality_score": p.quality_score,
+            "plan": [{"checkpoint": pt.checkpoint.isoformat(),
+                      "cumulative_pct": _number(pt.cumulative_pct), "raw": pt.raw,
+                      "default": pt.is_default} for pt in p.plan_points],
+            "indicators": [{"level1": i.level1, "level2": i.level2, "name": i.name,
+                            "description": i.description, "target_raw": i.target_raw,
+                            "op": i.op, "value": _number(i.target_number), "unit": i.target_unit,
+                            "kind": i.kind, "deadline": i.deadline.isoformat() if i.deadline else None,
+                            "basis": i.basis, "weight": _number(i.weight)} for i in p.indicators],
+            "findings": [{"severity": f.severity, "code": f.code, "location": f.location,
+                          "message": f.message} for f in findings[p.id]],
+        }
+        for p in projects
+    ]

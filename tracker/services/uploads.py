@@ -1,0 +1,54 @@
+"""Uploaded files waiting between preview and confirmation.
+
+A preview stores the bytes under ``instance/uploads/<token>/``; the confirmation reads them
+back by token, so what is imported is exactly what was previewed."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from tracker.errors import NotFound
+
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+KEEP_SECONDS = 24 * 3600
+
+
+def save(instance_path: str, files: list[tuple[str, bytes]]) -> str:
+    root = Path(instance_path) / "uploads"
+    _clean_old(root)
+    token = secrets.token_hex(16)
+    folder = root / token
+    folder.mkdir(parents=True)
+    names = []
+    for index, (name, data) in enumerate(files):
+        (folder / f"{index}.bin").write_bytes(data)
+        names.append(name)
+    (folder / "names.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def load(instance_path: str, token: str) -> list[tuple[str, bytes]]:
+    folder = Path(instance_path) / "uploads" / token
+    if not TOKEN.match(token) or not folder.is_dir():
+        raise NotFound("预览已过期或不存在，请重新上传文件。")
+    names = json.loads((folder / "names.json").read_text(encoding="utf-8"))
+    return [(name, (folder / f"{i}.bin").read_bytes()) for i, name in enumerate(names)]
+
+
+def discard(instance_path: str, token: str) -> None:
+    if TOKEN.match(token):
+        shutil.rmtree(Path(instance_path) / "uploads" / token, ignore_errors=True)
+
+
+def _clean_old(root: Path) -> None:
+    if not root.is_dir():
+        return
+    cutoff = time.time() - KEEP_SECONDS
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,62 @@
+"""Importing 绩效目标 documents in the browser: upload → preview → confirm → result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.errors import ImportRejected
+from tracker.models import Role, TargetImport
+from tracker.services import uploads
+from tracker.services.target_import import UploadedFile, apply_import, plan_import
+from tracker.web.access import roles_required
+from tracker.web.context import config, db_session
+
+blueprint = Blueprint("imports", __name__, url_prefix="/imports")
+
+IMPORTERS = (Role.admin, Role.finance)
+
+
+def _year() -> int | None:
+    value = (request.form.get("year") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@blueprint.route("/targets")
+@roles_required(*IMPORTERS)
+def targets():  # type: ignore[no-untyped-def]
+    history = db_session().scalars(
+        select(TargetImport).order_by(TargetImport.id.desc()).limit(50)).all()
+    return render_template("imports/targets.html", history=history)
+
+
+@blueprint.route("/targets/preview", methods=["POST"])
+@roles_required(*IMPORTERS)
+def targets_preview():  # type: ignore[no-untyped-def]
+    files = [UploadedFile(f.filename or "未命名文件", f.read())
+             for f in request.files.getlist("files") if f.filename]
+    if not files:
+        flash("请选择要导入的文件。", "error")
+        return redirect(url_for("imports.targets"))
+    try:
+        plan = plan_import(db_session(), files, _year())
+    except ImportRejected as error:
+        return render_template("imports/targets.html", history=[], error=str(error)), 422
+    token = uploads.save(config().instance_path, [(f.name, f.data) for f in files])
+    return render_template("imports/targets_preview.html", plan=plan, token=token, year=_year())
+
+
+@blueprint.route("/targets/confirm", methods=["POST"])
+@roles_required(*IMPORTERS)
+def targets_confirm():  # type: ignore[no-untyped-def]
+    token = request.form.get("token", "")
+    files = [UploadedFile(name, data) for name, data in uploads.load(config().instance_path, token)]
+    session = db_session()
+    plan = plan_import(session, files, _year())
+    apply_import(session, plan, current_user)
+    session.commit()
+    uploads.discard(config().instance_path, token)
+    flash(f"导入完成：新建 {plan.count('created')} 个、更新 {plan.count('updated')} 个、"
+          f"未变 {plan.count('unchanged')} 个项目。", "info")
+    return redirect(url_for("imports.targets"))
