@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,6 +143,277 @@ def admin_ensure(ctx: Context) -> None:
                    f"{Path(ctx.config.instance_path) / 'initial-admin.txt'}）：{result.password}")
     else:
         click.echo("已创建管理员 admin，密码取自 TRACKER_ADMIN_PASSWORD。")
+
+
+# --- imports and exports ------------------------------------------------------------------
+
+
+@cli.group("import", help="导入文件")
+def import_group() -> None:
+    pass
+
+
+def _read_files(paths: tuple[str, ...]) -> list[Any]:
+    from tracker.services.target_import import UploadedFile
+
+    files = []
+    for path in paths:
+        file = Path(path)
+        if not file.is_file():
+            raise click.UsageError(f"文件不存在：{path}")
+        files.append(UploadedFile(file.name, file.read_bytes()))
+    return files
+
+
+@import_group.command("targets", help="导入绩效目标表（Word、Excel、PDF、文本/Markdown）")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--year", type=int, help="年度（文件中读不到时必须给出）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.option("--dry-run", is_flag=True, help="只预览，不写入")
+@pass_context
+def import_targets(ctx: Context, files: tuple[str, ...], year: int | None, as_json: bool,
+                   dry_run: bool) -> None:
+    from tracker.services.target_import import apply_import, plan_import
+
+    with ctx.transaction() as session:
+        plan = plan_import(session, _read_files(files), year)
+        if not dry_run:
+            apply_import(session, plan, "cli")
+    findings = [{"severity": f.severity, "code": f.code, "location": str(f.location),
+                 "message": f.message} for f in plan.all_findings]
+    summary = {"projects_created": plan.count("created"), "projects_updated": plan.count("updated"),
+               "projects_unchanged": plan.count("unchanged"), "findings": findings}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    verb = "将" if dry_run else "已"
+    for document in plan.documents:
+        click.echo(f"{document.document.file}：{document.document.unit.name} {document.year} 年，"
+                   f"{len(document.projects)} 个项目")
+    click.echo(f"{verb}新建 {summary['projects_created']} 个、更新 {summary['projects_updated']} 个、"
+               f"未变 {summary['projects_unchanged']} 个项目；发现 {len(findings)} 条问题"
+               "（用 --json 查看明细）")
+
+
+@import_group.command("ledger", help="导入财务台账/国库支付明细（xlsx、xls、csv）")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--unit", help="单位 ID、编码或名称（文件中读不到时必须给出）")
+@click.option("--source", help="来源名称，如“国库集中支付”“用友明细账”")
+@click.option("--profile", help="已保存的列映射方案名称")
+@click.option("--period", help="期间 YYYY-MM-DD..YYYY-MM-DD（文件未注明时使用）")
+@click.option("--override-totals", "override_reason", help="印刷合计不一致时仍导入的理由（会记录）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source: str | None,
+                  profile: str | None, period: str | None, override_reason: str | None,
+                  as_json: bool) -> None:
+    from tracker.services.ledger_import import LedgerUpload, commit, prepare
+
+    results = []
+    for path in files:
+        file = Path(path)
+        if not file.is_file():
+            raise click.UsageError(f"文件不存在：{path}")
+        with ctx.transaction() as session:
+            preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
+                              source=source, profile=profile, period=period)
+            result = commit(session, preview, "cli", override_reason)
+            summary = result.as_json()
+            if not result.imported:
+                session.rollback()
+        results.append(summary)
+        if not as_json:
+            state = f"批次 {summary['batch_id']}" if result.imported else "未导入"
+            click.echo(f"{file.name}：{state}；交易 {summary['transactions']} 行，计入支出 "
+                       f"{summary['counted_rows']} 行 {summary['counted_total_yuan']} 元，匹配 "
+                       f"{summary['matched_rows']} 行，待匹配 {summary['unmatched_rows']} 行，替换旧行 "
+                       f"{summary['replaced_rows']} 行")
+        if not result.imported:
+            click.echo(f"错误：{file.name}：{result.reason}", err=True)
+    if as_json:
+        click.echo(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False, indent=2))
+    if not all(r["imported"] for r in results):
+        sys.exit(2)
+
+
+@cli.group(help="台账批次与待匹配队列")
+def ledger() -> None:
+    pass
+
+
+@ledger.command("unmatched", help="列出待匹配的行")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def ledger_unmatched(ctx: Context, as_json: bool) -> None:
+    from tracker.services.ledger_queue import unmatched_json
+
+    with ctx.transaction() as session:
+        rows = unmatched_json(session)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"#{r['row_id']} {r['date']} {r['amount_yuan']:>16} {r['summary'] or ''} "
+                   f"{r['project_ref'] or ''}")
+    click.echo(f"共 {len(rows)} 行待匹配")
+
+
+@ledger.command("assign", help="把待匹配的行分配给项目（可同时保存为规则）")
+@click.argument("row_ids", nargs=-1, required=True, type=int)
+@click.option("--project", "project_id", required=True, type=int)
+@click.option("--rule-account", help="保存规则：科目编码前缀")
+@click.option("--rule-keyword", help="保存规则：摘要关键词")
+@pass_context
+def ledger_assign(ctx: Context, row_ids: tuple[int, ...], project_id: int,
+                  rule_account: str | None, rule_keyword: str | None) -> None:
+    from tracker.services.ledger_queue import assign
+
+    with ctx.transaction() as session:
+        count, rule = assign(session, row_ids, project_id, "cli",
+                             rule_account_prefix=rule_account, rule_keyword=rule_keyword)
+    click.echo(f"已分配 {count} 行" + (f"，并保存规则 #{rule.id}" if rule else ""))
+
+
+@ledger.command("undo", help="撤销一个导入批次（恢复被它替换的旧行）")
+@click.argument("batch_id", type=int)
+@pass_context
+def ledger_undo(ctx: Context, batch_id: int) -> None:
+    from tracker.services.ledger_import import undo
+
+    with ctx.transaction() as session:
+        batch = undo(session, batch_id, "cli")
+        click.echo(f"已撤销批次 {batch.id}（{batch.file_name}）")
+
+
+@ledger.command("batches", help="列出导入批次")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def ledger_batches(ctx: Context, as_json: bool) -> None:
+    from sqlalchemy import select
+
+    from tracker.models import LedgerBatch
+
+    with ctx.transaction() as session:
+        batches = session.scalars(select(LedgerBatch).order_by(LedgerBatch.id)).all()
+        rows = [{"batch_id": b.id, "unit": b.unit.label, "source": b.source, "file": b.file_name,
+                 "checksum": b.checksum, "period": [b.period_start.isoformat(), b.period_end.isoformat()],
+                 "status": b.status, "imported_at": b.imported_at.isoformat(), "actor": b.actor,
+                 "transactions": b.transactions, "counted_rows": b.counted_rows,
+                 "counted_total_yuan": f"{b.counted_total:.2f}", "unmatched_rows": b.unmatched_rows,
+                 "replaced_rows": b.replaced_rows} for b in batches]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"#{r['batch_id']} [{r['status']}] {r['unit']} {r['source']} {r['file']} "
+                   f"{r['period'][0]}..{r['period'][1]} 计入 {r['counted_total_yuan']} 元")
+
+
+@cli.group("export", help="导出数据")
+def export_group() -> None:
+    pass
+
+
+@export_group.command("projects", help="导出项目、支出计划、指标和审核发现")
+@click.option("--year", type=int)
+@click.option("--json", "as_json", is_flag=True, required=True, help="输出 JSON（目前唯一格式）")
+@pass_context
+def export_projects(ctx: Context, year: int | None, as_json: bool) -> None:
+    from tracker.services.projects import export_projects as export
+
+    with ctx.transaction() as session:
+        click.echo(json.dumps(export(session, year), ensure_ascii=False, indent=2))
+
+
+@export_group.command("spending", help="导出各项目截至某日的累计支出")
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--json", "as_json", is_flag=True, required=True, help="输出 JSON（目前唯一格式）")
+@pass_context
+def export_spending(ctx: Context, as_of: Any, as_json: bool) -> None:
+    from tracker.services.ledger_queue import export_spending as export
+
+    with ctx.transaction() as session:
+        click.echo(json.dumps(export(session, as_of.date()), ensure_ascii=False, indent=2))
+
+
+@cli.group(help="演示数据")
+def demo() -> None:
+    pass
+
+
+@demo.command("load", help="导入 seeds/ 中的五份绩效目标文件（已导入的不会重复）")
+@pass_context
+def demo_load(ctx: Context) -> None:
+    from tracker.config import PROJECT_ROOT
+    from tracker.services.target_import import apply_import, plan_import
+
+    paths = sorted(str(p) for p in (PROJECT_ROOT / "seeds").glob("*.txt"))
+    with ctx.transaction() as session:
+        plan = plan_import(session, _read_files(tuple(paths)))
+        apply_import(session, plan, "demo")
+    click.echo(f"演示数据：新建 {plan.count('created')} 个、更新 {plan.count('updated')} 个、"
+               f"未变 {plan.count('unchanged')} 个项目")
+
+
+# --- monitoring and the scheduler ---------------------------------------------------------
+
+
+@cli.group(help="运行监控（双监控）")
+def monitor() -> None:
+    pass
+
+
+@monitor.command("evaluate", help="计算某一日期全部（或指定）项目的双监控状态（不写入）")
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="判断日期 YYYY-MM-DD；只计算该年度的项目")
+@click.option("--project", "project_ids", multiple=True, type=int, help="项目 ID（可多次给出）")
+@click.option("--json", "as_json", is_flag=True, help="每个项目一行 JSON")
+@pass_context
+def monitor_evaluate(ctx: Context, as_of: Any, project_ids: tuple[int, ...], as_json: bool) -> None:
+    from tracker.services.monitoring import evaluate
+
+    with ctx.transaction() as session:
+        results = evaluate(session, as_of.date(), project_ids or None)
+    counts: dict[str, int] = {}
+    for e in results.values():
+        counts[e.overall] = counts.get(e.overall, 0) + 1
+        if as_json:
+            click.echo(json.dumps({
+                "project_id": e.project_id, "as_of": e.as_of.isoformat(), "spent": str(e.spent),
+                "execution_rate": None if e.money.execution_rate is None else f"{e.money.execution_rate:.4f}",
+                "planned_pct": f"{e.money.planned_pct:.4f}", "money": e.money.status,
+                "ledger_covered": e.ledger_covered, "results": e.results, "overall": e.overall,
+                "forecast": f"{e.forecast.by_plan:.2f}", "carry_over": f"{e.forecast.carry_over_by_plan:.2f}",
+            }, ensure_ascii=False))
+    if not as_json:
+        labels = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯", "grey": "无法判断"}
+        summary = "，".join(f"{labels[c]} {counts[c]}" for c in labels if c in counts)
+        click.echo(f"{as_of.date().isoformat()}：{len(results)} 个项目" + (f"（{summary}）" if summary else ""))
+
+
+@cli.group(help="定时任务（单独的一个进程）")
+def scheduler() -> None:
+    pass
+
+
+@scheduler.command("run", help="运行定时任务（前台，Ctrl+C 停止）；--once 立即运行一个任务后退出")
+@click.option("--once", "job_id", help="任务 ID，如 monitoring-daily")
+@pass_context
+def scheduler_run(ctx: Context, job_id: str | None) -> None:
+    import logging
+
+    from tracker import scheduler as schedule
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if job_id:
+        schedule.run_once(job_id, ctx.database, ctx.config)
+        click.echo(f"任务 {job_id} 已完成")
+        return
+    from tracker.migration import require_head
+
+    require_head(ctx.database.engine)
+    click.echo("定时任务：" + "；".join(f"{j.id}（{j.description}）" for j in schedule.JOBS))
+    schedule.run(ctx.database, ctx.config)
 
 
 # --- serving ----------------------------------------------------------------------------

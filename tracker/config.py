@@ -44,6 +44,24 @@ class Config:
     login_slowdown_seconds: float = 2.0
     #: Mark the session cookie Secure (set to 1 behind HTTPS).
     session_cookie_secure: bool = False
+    #: SMTP server for alert mail.  Empty: no mail is sent (alerts stay in the inbox).
+    smtp_host: str = ""
+    #: SMTP port (25 plain / STARTTLS 587 / SSL 465).
+    smtp_port: int = 25
+    #: SMTP login; empty: no login.
+    smtp_username: str = ""
+    #: SMTP password (only with ``smtp_username``).
+    smtp_password: str = ""
+    #: Upgrade the connection with STARTTLS before logging in.
+    smtp_starttls: bool = False
+    #: Connect with SSL/TLS from the start (port 465); excludes ``smtp_starttls``.
+    smtp_ssl: bool = False
+    #: The From address of alert mail.
+    smtp_sender: str = "tracker@localhost"
+    #: Seconds to wait for the SMTP server.
+    smtp_timeout: float = 10.0
+    #: Address of the site, used for links in mail (e.g. ``https://jixiao.example.gov.cn``).
+    public_url: str = ""
     #: Testing mode (set by the test suite only).
     testing: bool = False
     #: Extra Flask settings (tests use this, e.g. to disable CSRF in one test).

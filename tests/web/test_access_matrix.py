@@ -5,11 +5,13 @@ nobody can add a page or a mutating action without deciding who may use it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from flask import Flask
 
 from tests.conftest import csrf_token
-from tracker.models import Role
+from tracker.models import Project, Role, Unit
 
 ALL = frozenset(Role)
 ANONYMOUS_OK = "anonymous"
@@ -21,12 +23,41 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("auth.logout", "POST"): ALL,
     ("projects.home", "GET"): ANONYMOUS_OK,  # a redirect only
     ("projects.index", "GET"): ALL,
+    ("projects.detail", "GET"): ALL,
+    ("projects.quality", "GET"): ALL,
+    ("imports.targets", "GET"): frozenset({Role.finance}),
+    ("imports.targets_preview", "POST"): frozenset({Role.finance}),
+    ("imports.targets_confirm", "POST"): frozenset({Role.finance}),
+    ("ledger.import_form", "GET"): frozenset({Role.finance}),
+    ("ledger.preview", "POST"): frozenset({Role.finance}),
+    ("ledger.confirm", "POST"): frozenset({Role.finance}),
+    ("ledger.batches", "GET"): frozenset({Role.finance, Role.leader, Role.auditor}),
+    ("ledger.undo", "POST"): frozenset({Role.finance}),
+    ("ledger.unmatched", "GET"): frozenset({Role.finance}),
+    ("ledger.assign", "POST"): frozenset({Role.finance}),
+    ("monitoring.overview", "GET"): ALL,
+    ("monitoring.project", "GET"): ALL,
+    ("monitoring.progress_form", "GET"): frozenset({Role.unit_staff}),
+    ("monitoring.progress_form", "POST"): frozenset({Role.unit_staff}),
+    ("monitoring.explanation", "GET"): frozenset({Role.unit_staff}),
+    ("monitoring.explanation", "POST"): frozenset({Role.unit_staff}),
+    ("monitoring.evidence", "GET"): ALL,
+    ("monitoring.alerts", "GET"): ALL,
+    ("monitoring.alerts_read", "POST"): ALL,
+    ("monitoring.alert_email", "POST"): ALL,
+    ("monitoring.settings", "GET"): frozenset(),
+    ("monitoring.settings", "POST"): frozenset(),
     ("assets.plotly_js", "GET"): ANONYMOUS_OK,
     ("static", "GET"): ANONYMOUS_OK,
 }
 
 #: concrete URLs for endpoints with arguments
-URLS = {"static": "/static/app.css"}
+URLS = {"static": "/static/app.css", "projects.detail": "/projects/{project_id}",
+        "ledger.undo": "/ledger/batches/999999/undo",
+        "monitoring.project": "/projects/{project_id}/monitoring",
+        "monitoring.progress_form": "/projects/{project_id}/progress",
+        "monitoring.explanation": "/projects/{project_id}/explanation",
+        "monitoring.evidence": "/projects/{project_id}/evidence"}
 
 
 def _routes(app: Flask) -> set[tuple[str, str]]:
@@ -42,9 +73,9 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     assert _routes(app) == set(MATRIX)
 
 
-def _url(app: Flask, endpoint: str) -> str:
+def _url(app: Flask, endpoint: str, project_id: int = 0) -> str:
     if endpoint in URLS:
-        return URLS[endpoint]
+        return URLS[endpoint].format(project_id=project_id)
     with app.test_request_context():
         from flask import url_for
 
@@ -56,18 +87,25 @@ CASES = [(endpoint, method, role) for (endpoint, method), allowed in MATRIX.item
 
 
 @pytest.mark.parametrize(("endpoint", "method", "role"), CASES)
-def test_role_route_matrix(app, client, logged_in, endpoint: str, method: str, role: Role) -> None:  # type: ignore[no-untyped-def]
-    logged_in(role)
-    url = _url(app, endpoint)
+def test_role_route_matrix(app, client, logged_in, session, endpoint: str, method: str, role: Role) -> None:  # type: ignore[no-untyped-def]
+    unit = Unit(code="9", name="矩阵单位")
+    project = Project(unit=unit, year=2025, name="矩阵项目", natural_key="名称:矩阵项目",
+                      initial_budget=Decimal(1), annual_budget=Decimal(1))
+    session.add(project)
+    session.commit()
+    logged_in(role, units=[unit])
+    url = _url(app, endpoint, project.id)
     if method == "GET":
         response = client.get(url)
     else:
         response = client.post(url, data={"csrf_token": csrf_token(client, "/projects")})
     allowed = role is Role.admin or role in MATRIX[(endpoint, method)]
-    if allowed:
-        assert response.status_code not in (401, 403, 404), response.status_code
+    if allowed:  # may still be a 400/404 for the empty form, but never a refusal
+        assert response.status_code not in (401, 403), response.status_code
+        if method == "GET":
+            assert response.status_code == 200
     else:
-        assert response.status_code in (403, 404)
+        assert response.status_code == 403
 
 
 @pytest.mark.parametrize(("endpoint", "method"), [k for k, v in MATRIX.items() if v != ANONYMOUS_OK])

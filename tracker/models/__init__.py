@@ -1,20 +1,51 @@
 """The data model, one module per aggregate.  Importing this package registers every table."""
 
 from tracker.models.audit import AuditEntry
+from tracker.models.ledger import (
+    LedgerBatch,
+    LedgerRow,
+    MappingProfile,
+    MatchRule,
+    ProjectMonthSpending,
+)
+from tracker.models.monitoring import (
+    Alert,
+    AlertRead,
+    AlertSubscription,
+    DeviationExplanation,
+    IndicatorForecast,
+    ProgressReport,
+    Snapshot,
+)
 from tracker.models.projects import DepartmentYear, Indicator, PlanPoint, Project
 from tracker.models.settings import Setting
+from tracker.models.target_imports import ProjectFinding, TargetImport
 from tracker.models.units import Unit
 from tracker.models.users import LoginFailure, Role, User, user_units
 
 __all__ = [
+    "Alert",
+    "AlertRead",
+    "AlertSubscription",
     "AuditEntry",
     "DepartmentYear",
+    "DeviationExplanation",
     "Indicator",
+    "IndicatorForecast",
+    "LedgerBatch",
+    "LedgerRow",
     "LoginFailure",
+    "MappingProfile",
+    "MatchRule",
     "PlanPoint",
+    "ProgressReport",
     "Project",
+    "ProjectFinding",
+    "ProjectMonthSpending",
     "Role",
     "Setting",
+    "Snapshot",
+    "TargetImport",
     "Unit",
     "User",
     "user_units",

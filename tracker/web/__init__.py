@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tracker.web import assets, auth, context, errors, projects, security
+from tracker.web import (
+    assets,
+    auth,
+    context,
+    errors,
+    imports,
+    ledger,
+    monitoring,
+    projects,
+    security,
+)
 
 
 def init_web(app: Flask) -> None:
@@ -15,3 +25,6 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(projects.blueprint)
     app.register_blueprint(assets.blueprint)
+    app.register_blueprint(imports.blueprint)
+    app.register_blueprint(ledger.blueprint)
+    app.register_blueprint(monitoring.blueprint)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.models import Project
+from tracker.models import AuditEntry, Project
+from tracker.services.projects import findings_by_project
 from tracker.web.access import READERS, roles_required, scope_projects
 from tracker.web.context import db_session
 
@@ -28,3 +29,40 @@ def index():  # type: ignore[no-untyped-def]
     query = scope_projects(select(Project).where(Project.year == year), current_user)
     projects = session.scalars(query.order_by(Project.unit_id, Project.id)).all()
     return render_template("projects/index.html", projects=projects, years=years, year=year)
+
+
+def _visible_project(project_id: int) -> Project:
+    """The project if the user may see it; 404 otherwise (never a 403 that leaks existence)."""
+    project = db_session().scalar(
+        scope_projects(select(Project).where(Project.id == project_id), current_user))
+    if project is None:
+        abort(404)
+    return project
+
+
+@blueprint.route("/projects/<int:project_id>")
+@roles_required(*READERS)
+def detail(project_id: int):  # type: ignore[no-untyped-def]
+    project = _visible_project(project_id)
+    session = db_session()
+    findings = findings_by_project(session, [project.id])[project.id]
+    history = session.scalars(select(AuditEntry).where(
+        AuditEntry.entity == "project", AuditEntry.entity_id == project.id
+    ).order_by(AuditEntry.at.desc())).all()
+    return render_template("projects/detail.html", project=project, findings=findings,
+                           history=history)
+
+
+@blueprint.route("/projects/quality")
+@roles_required(*READERS)
+def quality():  # type: ignore[no-untyped-def]
+    session = db_session()
+    years = list(session.scalars(scope_projects(
+        select(Project.year).distinct().order_by(Project.year.desc()), current_user)))
+    year = request.args.get("year", type=int) or (years[0] if years else None)
+    projects = session.scalars(scope_projects(
+        select(Project).where(Project.year == year), current_user
+    ).order_by(Project.quality_score.asc().nulls_last(), Project.id)).all()
+    findings = findings_by_project(session, [p.id for p in projects])
+    return render_template("projects/quality.html", projects=projects, findings=findings,
+                           years=years, year=year)

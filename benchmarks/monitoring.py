@@ -1,0 +1,200 @@
+"""Monitoring speed: a full 双监控 evaluation of every project at one date (issue: under 1 s).
+
+    python benchmarks/monitoring.py [--projects 10000] [--indicators 10] [--rows 1000000]
+
+Builds a fresh SQLite database with N projects (100 per unit, 70% with their own plan),
+N × 10 indicators (60% with one to three progress reports) and 1,000,000 ledger rows
+(project month totals refreshed as an import would), then measures in the same run:
+
+  * tracker: ``evaluate(session, as_of)`` — grouped queries, month totals, core rules;
+  * naive: project by project, each project's spending summed from its raw ledger rows,
+    its plan, indicators, reports and ledger coverage read with their own queries;
+
+checks both give the same colours, and prints the times and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from tracker import migration  # noqa: E402
+from tracker.core.forecast import forecast_year_end  # noqa: E402
+from tracker.core.indicators import IndicatorStatus, ReportedIndicator, indicator_status, results_status  # noqa: E402
+from tracker.core.money import judge_money, ledger_covers  # noqa: E402
+from tracker.core.plan import PlanCheckpoint, default_plan_for, planned_pct  # noqa: E402
+from tracker.core.status import overall_status  # noqa: E402
+from tracker.db import Database  # noqa: E402
+from tracker.models import (  # noqa: E402
+    Indicator,
+    LedgerBatch,
+    LedgerRow,
+    PlanPoint,
+    ProgressReport,
+    Project,
+    Unit,
+)
+from tracker.services.monitoring import evaluate, reminder_settings  # noqa: E402
+from tracker.services.settings import monitoring_settings  # noqa: E402
+from tracker.services.spending import active_row_filter, closed_through, refresh_month_totals  # noqa: E402
+
+YEAR = 2025
+PER_UNIT = 100
+KINDS = ["quantitative"] * 7 + ["reverse", "qualitative", "deadline"]
+LEVELS = ["达成目标", "部分达成目标并具有一定效果", "未达成目标且效果较差"]
+
+
+def build(session: Session, projects: int, per_project: int, rows: int, rng: random.Random) -> None:
+    units = projects // PER_UNIT or 1
+    session.execute(insert(Unit), [{"code": f"{i:06d}", "name": f"单位{i}"} for i in range(units)])
+    unit_ids = list(session.scalars(select(Unit.id).order_by(Unit.id)))
+    session.execute(insert(Project), [{
+        "unit_id": unit_ids[i % units], "year": YEAR, "code": f"P{i:08d}", "name": f"项目{i}",
+        "natural_key": f"P{i:08d}", "initial_budget": Decimal(rng.randrange(100_000, 5_000_000)),
+        "annual_budget": Decimal(rng.randrange(100_000, 5_000_000)), "plan_confirmed": True,
+    } for i in range(projects)])
+    project_ids = list(session.execute(select(Project.id, Project.unit_id).order_by(Project.id)))
+    points, indicators = [], []
+    for pid, _unit in project_ids:
+        if rng.random() < 0.7:
+            cumulative = sorted(rng.sample(range(5, 100), 3)) + [100]
+            points += [{"project_id": pid, "checkpoint": date(YEAR, m, d), "cumulative_pct": Decimal(p),
+                        "is_default": False}
+                       for (m, d), p in zip(((3, 31), (6, 30), (10, 31), (12, 31)), cumulative)]
+        for position in range(per_project):
+            kind = rng.choice(KINDS)
+            indicators.append({
+                "project_id": pid, "position": position, "level1": "产出指标", "level2": "数量指标",
+                "name": f"指标{position}", "target_raw": "…", "kind": kind,
+                "op": {"quantitative": ">=", "reverse": "<="}.get(kind),
+                "target_number": Decimal(rng.randrange(1, 500)) if kind in ("quantitative", "reverse") else None,
+                "deadline": date(YEAR, rng.randrange(3, 13), 1) if kind == "deadline" else None})
+    session.execute(insert(PlanPoint), points)
+    session.execute(insert(Indicator), indicators)
+    reports = []
+    for iid, pid, kind, target in session.execute(select(Indicator.id, Indicator.project_id, Indicator.kind,
+                                                         Indicator.target_number)):
+        if rng.random() < 0.6:
+            for _ in range(rng.randrange(1, 4)):
+                day = date(YEAR, 1, 1) + timedelta(days=rng.randrange(0, 200))
+                reports.append({
+                    "project_id": pid, "indicator_id": iid, "reported_on": day, "actor": "bench",
+                    "value": Decimal(rng.randrange(0, int(target) + 1)) if target is not None else None,
+                    "achievement": rng.choice(LEVELS) if kind == "qualitative" else None,
+                    "completed_on": day if kind == "deadline" and rng.random() < 0.5 else None})
+    session.execute(insert(ProgressReport), reports)
+    batches = {}
+    for unit_id in unit_ids:
+        batches[unit_id] = session.execute(insert(LedgerBatch).returning(LedgerBatch.id), [{
+            "unit_id": unit_id, "source": "国库集中支付", "source_kind": "payment_list",
+            "file_name": "bench.xlsx", "checksum": f"{unit_id:064d}", "period_start": date(YEAR, 1, 1),
+            "period_end": date(YEAR, 6, 30), "period_source": "stated", "actor": "bench"}]).scalar_one()
+    session.flush()
+    sqlite = session.connection().connection.driver_connection
+    days = [(date(YEAR, 1, 1) + timedelta(days=d)).isoformat() for d in range(181)]
+    sqlite.executemany(
+        "INSERT INTO ledger_row (batch_id, unit_id, row_number, date, debit, credit, amount, counts,"
+        " project_id, match_method) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, 'code')",
+        (_ledger_row(n, project_ids, batches, days, rng) for n in range(rows)))
+    refresh_month_totals(session, [pid for pid, _ in project_ids])
+
+
+def _ledger_row(n: int, projects: list, batches: dict, days: list, rng: random.Random) -> tuple:  # type: ignore[type-arg]
+    pid, unit_id = projects[n % len(projects)]
+    amount = rng.randrange(-2_000, 2_000_000)  # 分; some 红字 reversals
+    matched = rng.random() > 0.03
+    return (batches[unit_id], unit_id, n, days[rng.randrange(len(days))], max(amount, 0), amount,
+            1 if rng.random() > 0.05 else 0, pid if matched else None)
+
+
+def naive(session: Session, as_of: date) -> dict[int, str]:
+    """Project by project from raw ledger rows: the way a straightforward page would do it."""
+    settings, reminders = monitoring_settings(session), reminder_settings(session)
+    colours = {}
+    for project in session.scalars(select(Project).where(Project.year == as_of.year)):
+        plan = tuple(PlanCheckpoint(p.checkpoint, p.cumulative_pct) for p in session.scalars(
+            select(PlanPoint).where(PlanPoint.project_id == project.id))) or default_plan_for(project.year, settings)
+        spent = session.scalar(select(func.coalesce(func.sum(LedgerRow.amount), 0)).where(
+            active_row_filter(), LedgerRow.project_id == project.id,
+            LedgerRow.date >= date(as_of.year, 1, 1), LedgerRow.date <= as_of))
+        spent = Decimal(spent)
+        covered = ledger_covers(closed_through(session, project.unit_id), as_of)
+        money = judge_money(spent, project.annual_budget, planned_pct(plan, as_of), settings, covered)
+        forecast_year_end(spent, project.annual_budget, plan, as_of)
+        first = date(as_of.year, 3, 31)  # every benchmark project's first checkpoint
+        statuses: list[IndicatorStatus] = []
+        for indicator in session.scalars(select(Indicator).where(Indicator.project_id == project.id)):
+            latest = session.scalar(select(ProgressReport).where(
+                ProgressReport.indicator_id == indicator.id, ProgressReport.reported_on <= as_of
+            ).order_by(ProgressReport.reported_on.desc(), ProgressReport.id.desc()).limit(1))
+            reported = ReportedIndicator(
+                kind=indicator.kind, operator=indicator.op, target=indicator.target_number,  # type: ignore[arg-type]
+                deadline=indicator.deadline, current=latest.value if latest else None,
+                achievement=latest.achievement if latest else None,
+                completed_on=latest.completed_on if latest else None)
+            statuses.append(indicator_status(reported, as_of, settings,
+                                             first + timedelta(days=reminders.progress_due_days)))
+        colours[project.id] = overall_status(money.colour, results_status(statuses))
+    return colours
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=10_000)
+    parser.add_argument("--indicators", type=int, default=10, help="per project")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    rng = random.Random(20250630)
+    as_of = date(YEAR, 6, 30)
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        database = Database(url)
+        migration.upgrade(url, database.engine)
+        started = time.perf_counter()
+        with database.session() as session:
+            build(session, args.projects, args.indicators, args.rows, rng)
+            session.commit()
+            counts = [session.scalar(select(func.count()).select_from(t)) for t in
+                      (Project, Indicator, ProgressReport, LedgerRow)]
+        print(f"data: {counts[0]:,} projects, {counts[1]:,} indicators, {counts[2]:,} progress reports, "
+              f"{counts[3]:,} ledger rows (built in {time.perf_counter() - started:.1f} s)")
+
+        timings = []
+        for _ in range(3):
+            with database.session() as session:
+                start = time.perf_counter()
+                ours = evaluate(session, as_of)
+                timings.append(time.perf_counter() - start)
+        mid_month = date(YEAR, 6, 15)
+        with database.session() as session:
+            start = time.perf_counter()
+            evaluate(session, mid_month)
+            mid = time.perf_counter() - start
+        with database.session() as session:
+            start = time.perf_counter()
+            slow = naive(session, as_of)
+            naive_time = time.perf_counter() - start
+        database.dispose()
+    same = sum(1 for pid, e in ours.items() if slow[pid] == e.overall)
+    first, best = timings[0], min(timings)
+    print(f"tracker full evaluation at {as_of} ({len(ours):,} projects): first {first:.3f} s, "
+          f"best of 3 {best:.3f} s  target < 1 s: {'OK' if first < 1 else 'MISSED'}")
+    print(f"tracker full evaluation at {mid_month} (partial month summed from rows): {mid:.3f} s")
+    print(f"naive, project by project from raw rows: {naive_time:.2f} s")
+    print(f"ratio naive / tracker: {naive_time / first:.1f}x   same overall colour: {same:,}/{len(ours):,}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The lines above the header: title, 单位 / 核算单位 / 账套, 期间, 科目, money unit.
+
+Periods are read in the forms exports print them::
+
+    期间：2023年01月至2023年12月      2023年1月-12月        2023.01-2023.12
+    2025年01月01日至2025年06月30日    （2021年1月1日-2021年6月30日）   2023年1期-12期
+    期间：2023年06月                 2023年度
+
+A month-only end means the last day of that month.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－～：（）　", "0123456789.-~:() ")
+_SEP = r"\s*(?:至|到|-|—|–|~|－|～)+\s*"
+_Y = r"(\d{4})\s*[年./-]\s*"
+_DATE_RANGE = re.compile(
+    rf"{_Y}(\d{{1,2}})\s*[月./-]\s*(\d{{1,2}})\s*[日号]?{_SEP}(?:(\d{{4}})\s*[年./-]\s*)?"
+    rf"(\d{{1,2}})\s*[月./-]\s*(\d{{1,2}})\s*[日号]?")
+_MONTH_RANGE = re.compile(
+    rf"{_Y}(\d{{1,2}})\s*(?:月份?|期)?{_SEP}(?:(\d{{4}})\s*[年./-]\s*)?(\d{{1,2}})\s*(?:月份?|期)?(?![\d日号.])")
+_ONE_MONTH = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:月份?|期)?(?![\d日号.])")
+_ONE_YEAR = re.compile(r"(\d{4})\s*年度?(?![\d])")
+_KEYS = ("核算单位", "编制单位", "单位名称", "预算单位", "会计主体", "账套名称", "账套", "单位",
+         "会计期间", "期间", "科目", "币种", "金额单位", "打印日期", "日期", "制表", "页码")
+_KEY = re.compile(r"(?:^|(?<=[\s:;,，;；]))(" + "|".join(_KEYS) + r")\s*:\s*")
+_ACCOUNT = re.compile(r"^\s*([0-9][0-9.\-]*)\s*[-_ ]?\s*(.*)$")
+_MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000)}
+
+
+@dataclass(frozen=True)
+class Preamble:
+    unit_name: str | None = None
+    period: tuple[date, date] | None = None
+    period_text: str | None = None
+    account_code: str | None = None
+    account_name: str | None = None
+    scale: Decimal | None = None
+    bad_period: str | None = None  # a period line we could not read (for a finding)
+
+
+def line_text(row: Sequence[object]) -> str:
+    return "    ".join(c.strip() for c in row if isinstance(c, str) and c.strip())
+
+
+def read_preamble(rows: Sequence[Sequence[object]], sheet_name: str) -> Preamble:
+    unit_name = period_text = account_code = account_name = bad_period = None
+    period = None
+    scale = None
+    lines = [line_text(row).translate(_FULLWIDTH) for row in rows]
+    for line in lines:
+        for key, value in _key_values(line):
+            if key in ("单位", "金额单位") and value in _MONEY_UNITS:
+                scale = _MONEY_UNITS[value]
+            elif key in ("核算单位", "编制单位", "单位名称", "预算单位", "会计主体", "单位") and value:
+                unit_name = unit_name or value
+            elif key in ("账套名称", "账套") and value and unit_name is None:
+                unit_name = value
+            elif key in ("期间", "会计期间") and period is None:
+                found = parse_period(value)
+                if found is None:
+                    bad_period = value
+                else:
+                    period, period_text = found, value
+            elif key == "科目" and value and account_code is None and account_name is None:
+                account_code, account_name = split_account(value)
+    if period is None:
+        for line in lines:
+            found = _period_anywhere(line)
+            if found is not None:
+                period, period_text = found
+                bad_period = None
+                break
+    if account_code is None and account_name is None:
+        code, name = split_account(sheet_name)
+        if code is not None:
+            account_code, account_name = code, name
+    return Preamble(unit_name, period, period_text, account_code, account_name, scale, bad_period)
+
+
+def _key_values(line: str) -> list[tuple[str, str]]:
+    found = list(_KEY.finditer(line))
+    pairs = []
+    for index, match in enumerate(found):
+        end = found[index + 1].start() if index + 1 < len(found) else len(line)
+        pairs.append((match[1], line[match.end():end].strip(" ;；,，")))
+    return pairs
+
+
+def split_account(text: str) -> tuple[str | None, str | None]:
+    """"7201 事业支出" / "7201事业支出" / "事业支出" → (code, name)."""
+    text = text.strip()
+    match = _ACCOUNT.match(text)
+    if match is None:
+        return None, text or None
+    code = match[1].replace(".", "").replace("-", "")
+    return code or None, match[2].strip() or None
+
+
+def parse_period(text: str) -> tuple[date, date] | None:
+    text = text.translate(_FULLWIDTH)
+    found = _period_anywhere(text)
+    if found is not None:
+        return found[0]
+    match = _ONE_MONTH.search(text)
+    if match is not None:
+        year, month = int(match[1]), int(match[2])
+        if 1 <= month <= 12:
+            return date(year, month, 1), _month_end(year, month)
+        return None
+    match = _ONE_YEAR.search(text)
+    if match is not None:
+        year = int(match[1])
+        return date(year, 1, 1), date(year, 12, 31)
+    return None
+
+
+def _period_anywhere(text: str) -> tuple[tuple[date, date], str] | None:
+    match = _DATE_RANGE.search(text)
+    if match is not None:
+        try:
+            start = date(int(match[1]), int(match[2]), int(match[3]))
+            end = date(int(match[4] or match[1]), int(match[5]), int(match[6]))
+        except ValueError:
+            return None
+        return ((start, end), match[0]) if start <= end else None
+    match = _MONTH_RANGE.search(text)
+    if match is not None:
+        start_year, start_month = int(match[1]), int(match[2])
+        end_year, end_month = int(match[3] or match[1]), int(match[4])
+        if not (1 <= start_month <= 12 and 1 <= end_month <= 12):
+            return None
+        start, end = date(start_year, start_month, 1), _month_end(end_year, end_month)
+        return ((start, end), match[0]) if start <= end else None
+    return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])

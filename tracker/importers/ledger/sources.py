@@ -1,0 +1,152 @@
+"""Open a sniffed file as sheets of rows, streaming where the format allows.
+
+Spreadsheets are read with python-calamine (Rust; fast, and it reads .xlsx, BIFF .xls and .ods
+alike); xlrd is the fallback for a BIFF file calamine refuses.  CSV goes through the ``csv``
+module fed by a line generator over the decoded text (several times faster than feeding it a
+``StringIO``).  Rows are lists of cell values; a sheet's rows start at row 1 of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
+
+from tracker.errors import ImportRejected
+from tracker.importers.ledger.html_table import read_html_tables
+from tracker.importers.ledger.sniff import Sniffed
+
+Cells = Sequence[object]
+CSV_SHEET = "CSV"
+_CHUNK = 1 << 20
+
+
+@dataclass
+class SheetData:
+    name: str
+    rows: Iterator[Cells]  # from row 1 of the sheet
+    first_col: int  # 1-based column number of each row's first cell
+    spreadsheet: bool  # True when locations should also give the cell address (K5)
+    tail_fields: int | None = None  # CSV without a final newline: fields in the last record
+    tail_row: int | None = None  # … and its line number
+
+
+def open_sheets(filename: str, data: bytes, sniffed: Sniffed) -> Iterator[SheetData]:
+    if sniffed.format in ("xlsx", "xls", "ods"):
+        return _workbook_sheets(filename, data, sniffed.format)
+    assert sniffed.text is not None
+    if sniffed.format == "html":
+        return _html_sheets(filename, sniffed.text)
+    return iter([_csv_sheet(sniffed.text)])
+
+
+def _workbook_sheets(filename: str, data: bytes, fmt: str) -> Iterator[SheetData]:
+    where = f"文件 {filename}"
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    except PasswordError:
+        raise ImportRejected("文件有密码保护，请取消密码后再导入", location=where) from None
+    except (CalamineError, ValueError, OSError) as error:
+        if fmt == "xls":
+            return _xlrd_sheets(filename, data, error)
+        raise ImportRejected("文件不完整或已损坏，无法读取，请重新导出", location=where) from None
+    return _calamine_sheets(filename, workbook, names)
+
+
+def _calamine_sheets(filename: str, workbook: CalamineWorkbook, names: list[str]
+                     ) -> Iterator[SheetData]:
+    for name in names:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except (CalamineError, ValueError, OSError):
+            raise ImportRejected("工作表无法读取，文件可能不完整或已损坏，请重新导出",
+                                 location=f"文件 {filename} 工作表 {name}") from None
+        start = sheet.start
+        if start is None:
+            continue
+        # iter_rows() yields from the sheet's first row (row 1), but from its first used column.
+        yield SheetData(name, sheet.iter_rows(), start[1] + 1, True)
+
+
+def _xlrd_sheets(filename: str, data: bytes, calamine_error: Exception) -> Iterator[SheetData]:
+    import xlrd  # only for BIFF files calamine cannot read
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except Exception:  # xlrd raises many unrelated types for broken files
+        raise ImportRejected("文件不完整或已损坏，无法读取，请重新导出",
+                             location=f"文件 {filename}") from calamine_error
+    for index in range(book.nsheets):
+        sheet = book.sheet_by_index(index)
+        if sheet.nrows:
+            yield SheetData(sheet.name, _xlrd_rows(sheet, book.datemode), 1, True)
+
+
+def _xlrd_rows(sheet: object, datemode: int) -> Iterator[Cells]:
+    import xlrd
+
+    for index in range(sheet.nrows):  # type: ignore[attr-defined]
+        row: list[object] = []
+        for cell in sheet.row(index):  # type: ignore[attr-defined]
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                row.append(xlrd.xldate.xldate_as_datetime(cell.value, datemode))
+            elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                row.append("")
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                row.append(bool(cell.value))
+            elif cell.ctype == xlrd.XL_CELL_ERROR:
+                row.append(f"#错误{cell.value}")
+            else:
+                row.append(cell.value)
+        yield row
+
+
+def _html_sheets(filename: str, text: str) -> Iterator[SheetData]:
+    tables, complete = read_html_tables(text)
+    if not complete:
+        raise ImportRejected("HTML表格不完整（缺少结束标记</table>），文件可能被截断，请重新导出",
+                             location=f"文件 {filename}")
+    tables = [t for t in tables if len(t) >= 1]
+    for number, rows in enumerate(tables, start=1):
+        yield SheetData(f"表格{number}", iter(rows), 1, False)
+
+
+def _csv_sheet(text: str) -> SheetData:
+    if "\n" not in text and "\r" in text:
+        text = text.replace("\r", "\n")  # classic Mac line ends
+    delimiter = _delimiter(text)
+    tail_fields: int | None = None
+    if text and text[-1] not in "\r\n":
+        tail = text[text.rfind("\n") + 1:]
+        try:
+            tail_fields = len(next(csv.reader([tail], delimiter=delimiter, strict=True)))
+        except (csv.Error, StopIteration):
+            tail_fields = 0  # an unterminated quote: certainly cut off
+    tail_row = text.count("\n") + 1 if tail_fields is not None else None
+    return SheetData(CSV_SHEET, csv.reader(_lines(text), delimiter=delimiter), 1, False, tail_fields,
+                     tail_row)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """Lines of ``text`` split on ``\\n`` only, chunk by chunk, so that a 200 MB file never
+    exists twice as a list of lines.  A ``\\r`` before the ``\\n`` is left for csv to drop."""
+    start = 0
+    length = len(text) - 1 if text.endswith("\n") else len(text)  # no empty line after the last
+    while start < length:
+        end = text.find("\n", start + _CHUNK)
+        if end == -1:
+            end = length
+        yield from text[start:end].split("\n")
+        start = end + 1
+
+
+def _delimiter(text: str) -> str:
+    commas = tabs = 0
+    for line in text[:65536].splitlines()[:50]:
+        commas = max(commas, line.count(","))
+        tabs = max(tabs, line.count("\t"))
+    return "\t" if tabs >= 2 and tabs >= commas else ","

@@ -1,0 +1,214 @@
+"""双监控 records: indicator progress reports, deviation explanations, evaluation snapshots,
+alerts and who has read them, and where each user wants alert mail.
+
+Nothing here is ever overwritten except the one ``daily`` snapshot per project, which the
+daily refresh replaces.  Progress reports and explanations keep their whole history: the
+newest one (by its date, then by id) is the one that counts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, Money, Percent, ScaledDecimal, UTCDateTime, utcnow
+from tracker.models.projects import Indicator, Project
+
+#: 偏差原因分析 categories (code → label); a DeviationExplanation may tick several.
+CAUSES: dict[str, str] = {
+    "funding": "经费保障",
+    "institutional": "制度保障",
+    "staffing": "人员保障",
+    "hardware": "硬件条件保障",
+    "other": "其他",
+}
+
+#: 完成目标可能性 (code → label).
+LIKELIHOODS: dict[str, str] = {
+    "certain": "确定能",
+    "possible": "有可能",
+    "impossible": "完全不可能",
+}
+
+
+class ProgressReport(Base):
+    """当前完成值 of one indicator as of ``reported_on``, as the unit reported it.
+
+    Quantitative / reverse indicators carry ``value``; qualitative ones ``achievement`` (one of
+    the three levels); deadline ones ``completed_on`` once done.  ``evidence_sha256`` names the
+    stored 佐证材料 file (``instance/evidence/<sha256>``), ``evidence_name`` its original name.
+    """
+
+    __tablename__ = "progress_report"
+    __table_args__ = (Index("ix_progress_report_indicator_date", "indicator_id", "reported_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    reported_on: Mapped[date] = mapped_column(Date)  # the date the value is as of
+    value: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4))
+    achievement: Mapped[str | None] = mapped_column(String(20))  # achieved / partial / not_achieved
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    indicator: Mapped[Indicator] = relationship()
+
+
+class DeviationExplanation(Base):
+    """偏差说明 of a project for one checkpoint (or the monitoring cut-off): causes,
+    完成目标可能性, 原因说明, 纠偏措施, and 全年预计完成情况 per indicator (``forecasts``)."""
+
+    __tablename__ = "deviation_explanation"
+    __table_args__ = (Index("ix_deviation_explanation_project_as_of", "project_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    as_of: Mapped[date] = mapped_column(Date)  # the checkpoint explained
+    causes: Mapped[list[str]] = mapped_column(JSON, default=list)  # codes of CAUSES
+    likelihood: Mapped[str] = mapped_column(String(12))  # code of LIKELIHOODS
+    reason: Mapped[str | None] = mapped_column(Text)  # 原因说明
+    corrective_actions: Mapped[str | None] = mapped_column(Text)  # 纠偏措施
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    forecasts: Mapped[list[IndicatorForecast]] = relationship(
+        back_populates="explanation", cascade="all, delete-orphan", order_by="IndicatorForecast.id"
+    )
+
+    @property
+    def cause_labels(self) -> list[str]:
+        return [CAUSES.get(code, code) for code in self.causes]
+
+    @property
+    def likelihood_label(self) -> str:
+        return LIKELIHOODS.get(self.likelihood, self.likelihood)
+
+
+class IndicatorForecast(Base):
+    """全年预计完成情况 of one indicator, as stated in an explanation (free text: a number
+    with its unit, or a sentence for qualitative indicators)."""
+
+    __tablename__ = "indicator_forecast"
+    __table_args__ = (UniqueConstraint("explanation_id", "indicator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    explanation_id: Mapped[int] = mapped_column(
+        ForeignKey("deviation_explanation.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    forecast: Mapped[str] = mapped_column(String(500))
+
+    explanation: Mapped[DeviationExplanation] = relationship(back_populates="forecasts")
+    indicator: Mapped[Indicator] = relationship()
+
+
+class Snapshot(Base):
+    """One evaluation of a project, stored.
+
+    ``kind`` 'checkpoint': the evaluation at a checkpoint date, ``frozen`` once the ledger
+    covered it; never changed afterwards.  ``kind`` 'daily': the project's current status,
+    one row per project, replaced by every refresh (``as_of`` = the day of the refresh, money
+    judged at ``money_as_of`` = the last day the ledger covers).  Money in 元, percents in %.
+    ``indicators`` holds each indicator's id, colour, label, value and ratio.
+    """
+
+    __tablename__ = "snapshot"
+    __table_args__ = (
+        UniqueConstraint("project_id", "kind", "as_of"),
+        Index("ix_snapshot_kind_as_of", "kind", "as_of"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))  # checkpoint / daily
+    as_of: Mapped[date] = mapped_column(Date)
+    money_as_of: Mapped[date] = mapped_column(Date)
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    evaluated_on: Mapped[date] = mapped_column(Date)  # local date the evaluation was made
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    budget: Mapped[Decimal] = mapped_column(Money())  # 全年预算数
+    spent: Mapped[Decimal] = mapped_column(Money())  # 累计支出
+    execution_rate: Mapped[Decimal | None] = mapped_column(Percent())  # 执行率
+    planned_pct: Mapped[Decimal] = mapped_column(Percent())  # 计划累计进度
+    gap_points: Mapped[Decimal | None] = mapped_column(Percent())  # 计划 − 执行率
+    ratio: Mapped[Decimal | None] = mapped_column(Percent())  # v
+    money_status: Mapped[str] = mapped_column(String(12))  # red/yellow/green/grey/overspent
+    money_note: Mapped[str | None] = mapped_column(String(200))
+    ledger_closed_through: Mapped[date | None] = mapped_column(Date)
+    ledger_covered: Mapped[bool] = mapped_column(Boolean)
+    results_status: Mapped[str] = mapped_column(String(8))
+    overall_status: Mapped[str] = mapped_column(String(8))
+    forecast: Mapped[Decimal] = mapped_column(Money())  # 全年预计执行数 (by plan)
+    carry_over: Mapped[Decimal] = mapped_column(Money())  # 预计结转结余 (by plan)
+    forecast_run_rate: Mapped[Decimal] = mapped_column(Money())
+    carry_over_run_rate: Mapped[Decimal] = mapped_column(Money())
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    project: Mapped[Project] = relationship()
+
+
+class Alert(Base):
+    """Something a person should look at: a status change, a checkpoint the ledger does not
+    cover, an overdue report or explanation, an import's change summary.
+
+    Visible to whoever may see ``unit_id``'s projects.  ``key`` makes one-off alerts
+    (reminders) idempotent; status changes have none and may recur."""
+
+    __tablename__ = "alert"
+    __table_args__ = (UniqueConstraint("key"), Index("ix_alert_unit_id_id", "unit_id", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(8))  # red / yellow / green / grey
+    as_of: Mapped[date] = mapped_column(Date)
+    message: Mapped[str] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    project: Mapped[Project | None] = relationship()
+
+
+class AlertRead(Base):
+    """That ``user_id`` has read ``alert_id``."""
+
+    __tablename__ = "alert_read"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AlertSubscription(Base):
+    """Where a user wants alert mail, and the last alert already mailed to them."""
+
+    __tablename__ = "alert_subscription"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    last_alert_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,0 +1,471 @@
+"""Importing ledger exports: preview, match, replace overlapping rows, land whole, undo.
+
+Rules (issue 4, DOMAIN.md §1 and §4):
+- which rows count is decided by the reader's counting rule and kept per row with the reason;
+- matching, in order: project code in any reference column → exact project name → 指标文号
+  (learned from rows already matched by code or name) → the unit's saved rules → unmatched;
+- the identical file again changes nothing (sha256); a newer export of the same unit and source
+  supersedes the older rows inside the period it covers, and undo restores them;
+- a unit counts one source: a batch from a second source of the same unit is kept for
+  reference but not counted (平行记账 must never be counted twice);
+- printed totals must equal the parsed rows unless the user overrides with a recorded reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tracker.db import utcnow
+from tracker.errors import ImportRejected, NotFound, ValidationFailed
+from tracker.importers.ledger import read_ledger
+from tracker.importers.ledger.records import LedgerParse
+from tracker.importers.ledger.records import LedgerRow as ParsedRow
+from tracker.models import LedgerBatch, LedgerRow, MappingProfile, MatchRule, Project, Unit, User
+from tracker.services import audit
+from tracker.services.ledger_rows import insert_rows
+from tracker.services.spending import refresh_month_totals
+
+ZERO = Decimal("0.00")
+DEFAULT_SOURCES = {"payment_list": "国库集中支付", "ledger": "财务明细账"}
+SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class LedgerUpload:
+    name: str
+    data: bytes
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class ProjectTotal:
+    project_id: int
+    code: str | None
+    name: str
+    rows: int
+    amount: Decimal
+
+
+@dataclass
+class LedgerPreview:
+    upload: LedgerUpload
+    parse: LedgerParse
+    unit: Unit
+    source: str
+    period: tuple[date, date]
+    period_source: str  # stated / declared / transactions
+    matches: list[tuple[int | None, str | None]]  # per parsed row: (project id, method)
+    counting: list[tuple[bool, str | None]]  # per parsed row after the one-source rule
+    duplicate_of: int | None  # an active batch with the same checksum
+    replaced_rows: int
+    findings: list[dict[str, str]] = field(default_factory=list)
+    project_totals: list[ProjectTotal] = field(default_factory=list)
+    suggestions: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
+
+    @property
+    def transactions(self) -> int:
+        return len(self.parse.rows)
+
+    @property
+    def counted_rows(self) -> int:
+        return sum(1 for counts, _ in self.counting if counts)
+
+    @property
+    def counted_total(self) -> Decimal:
+        return sum((r.amount for r, (counts, _) in zip(self.parse.rows, self.counting, strict=True)
+                    if counts), ZERO)
+
+    @property
+    def matched_rows(self) -> int:
+        return sum(1 for (pid, _), (counts, _) in zip(self.matches, self.counting, strict=True)
+                   if counts and pid is not None)
+
+    @property
+    def unmatched_rows(self) -> int:
+        return self.counted_rows - self.matched_rows
+
+    def unmatched(self) -> list[ParsedRow]:
+        return [r for r, (pid, _), (counts, _) in zip(self.parse.rows, self.matches, self.counting,
+                                                      strict=True) if counts and pid is None]
+
+
+@dataclass
+class LedgerResult:
+    batch: LedgerBatch | None
+    preview: LedgerPreview
+    imported: bool
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        check = self.preview.parse.totals_check()
+        return {
+            "batch_id": self.batch.id if self.batch else None,
+            "imported": self.imported,
+            "reason": self.reason,
+            "rows_read": self.preview.parse.rows_read,
+            "transactions": self.preview.transactions,
+            "summary_rows_skipped": self.preview.parse.summary_rows_skipped,
+            "counted_rows": self.preview.counted_rows,
+            "counted_total_yuan": f"{self.preview.counted_total:.2f}",
+            "matched_rows": self.preview.matched_rows,
+            "unmatched_rows": self.preview.unmatched_rows,
+            "replaced_rows": self.preview.replaced_rows if self.imported else 0,
+            "period": [d.isoformat() for d in self.preview.period],
+            "period_source": self.preview.period_source,
+            "totals_check": {"stated": None if check.stated is None else f"{check.stated:.2f}",
+                             "parsed": f"{check.parsed:.2f}", "ok": check.ok,
+                             "explanation": check.explanation},
+            "findings": self.preview.findings,
+        }
+
+
+# --- preview ----------------------------------------------------------------------------
+
+
+def resolve_unit(session: Session, unit: str | int | None, parse: LedgerParse | None = None) -> Unit:
+    """Find the unit by id, code, name or "code name"; else by the unit line of the export."""
+    units = list(session.scalars(select(Unit)))
+    if unit not in (None, ""):
+        text = str(unit).strip()
+        found = [u for u in units if str(u.id) == text or u.name == text or u.label == text
+                 or (u.code and u.code == text)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise ValidationFailed(f"单位“{text}”不唯一（{'、'.join(u.label for u in found)}），"
+                                   "请用单位 ID 或“编码 名称”指定")
+        raise ValidationFailed(f"找不到单位“{text}”")
+    candidates: list[str] = []
+    if parse is not None:
+        if parse.unit_name:
+            candidates.append(parse.unit_name)
+        candidates.extend(n for n, _ in Counter(r.unit_name for r in parse.rows if r.unit_name).most_common(3))
+    for text in candidates:
+        squeezed = SPACES.sub("", text)
+        found = [u for u in units if u.name and u.name in squeezed]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:  # prefer the one whose code is printed too
+            coded = [u for u in found if u.code and u.code in squeezed]
+            if len(coded) == 1:
+                return coded[0]
+    raise ImportRejected("无法从文件确定所属单位，请指定单位（--unit 或页面上的“单位”）", location=parse.file if parse else None)
+
+
+def _declared_period(text: str | None) -> tuple[date, date] | None:
+    if not text:
+        return None
+    try:
+        start_text, end_text = text.split("..", 1)
+        start, end = date.fromisoformat(start_text.strip()), date.fromisoformat(end_text.strip())
+    except ValueError:
+        raise ValidationFailed(f"期间“{text}”格式应为 YYYY-MM-DD..YYYY-MM-DD") from None
+    if end < start:
+        raise ValidationFailed(f"期间“{text}”的结束日期早于开始日期")
+    return start, end
+
+
+def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = None,
+            source: str | None = None, profile: str | None = None, period: str | None = None,
+            mapping: dict[str, str] | None = None) -> LedgerPreview:
+    """Read and match a ledger export without writing anything."""
+    count_rule = None
+    if profile:
+        saved = session.scalar(select(MappingProfile).where(MappingProfile.name == profile))
+        if saved is None:
+            raise ValidationFailed(f"找不到映射方案“{profile}”")
+        mapping = {**saved.mapping, **(mapping or {})}
+        count_rule = saved.count_rule
+        source = source or saved.source
+    parse = read_ledger(upload.name, upload.data, mapping=mapping, **({"count_rule": count_rule} if count_rule else {}))
+    if not parse.rows:
+        raise ImportRejected("文件中没有交易行（只有表头或合计行），未导入任何数据", location=upload.name)
+    target_unit = resolve_unit(session, unit, parse)
+    findings = [{"severity": f.severity, "code": f.code, "location": f.location, "message": f.message}
+                for f in parse.findings]
+    dates = [r.date for r in parse.rows]
+    declared = _declared_period(period)
+    if parse.period is not None and parse.period_source == "stated":
+        chosen, period_source = parse.period, "stated"
+        if declared and declared != parse.period:
+            findings.append(_finding("warning", "period_declared_differs", upload.name,
+                                     f"文件注明期间 {parse.period[0]}—{parse.period[1]}，与指定的 {declared[0]}—{declared[1]} 不同，按文件注明的期间处理"))
+    elif declared is not None:
+        chosen, period_source = declared, "declared"
+    else:
+        chosen, period_source = (min(dates), max(dates)), "transactions"
+        findings.append(_finding("warning", "period_from_transactions", upload.name,
+                                 f"文件未注明期间，按首末交易日期 {chosen[0]}—{chosen[1]} 确定，请确认"
+                                 "（命令行可用 --period 指定）"))
+    outside = [r for r in parse.rows if not chosen[0] <= r.date <= chosen[1]]
+    if outside:
+        r = outside[0]
+        raise ImportRejected(f"交易日期 {r.date} 不在期间 {chosen[0]}—{chosen[1]} 内（共 {len(outside)} 行），未导入任何数据",
+                             location=f"文件 {upload.name} 工作表 {r.sheet} 第{r.row}行 日期列")
+    years = sorted({d.year for d in dates})
+    projects = list(session.scalars(select(Project).where(Project.unit_id == target_unit.id,
+                                                          Project.year.in_(years))))
+    if not projects:
+        known = sorted(set(session.scalars(select(Project.year).where(Project.unit_id == target_unit.id))))
+        raise ImportRejected(
+            f"单位“{target_unit.label}”没有 {'、'.join(map(str, years))} 年度的项目"
+            + (f"（已有年度：{'、'.join(map(str, known))}）" if known else "（尚未导入绩效目标表）")
+            + "；文件可能属于其他年度或单位，未导入任何数据", location=upload.name)
+    source = source or DEFAULT_SOURCES[parse.source_kind]
+    matches = match_rows(session, target_unit, projects, parse.rows)
+    counting = [(r.counts, r.not_counted_reason) for r in parse.rows]
+    counting_source = _counting_source(session, target_unit.id)
+    if counting_source is not None and counting_source != source:
+        counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
+                    if counts else (counts, reason) for counts, reason in counting]
+        findings.append(_finding("warning", "second_source", upload.name,
+                                 f"本单位已以“{counting_source}”导入支出，“{source}”的行导入后不计入支出"))
+    duplicate = session.scalar(select(LedgerBatch.id).where(
+        LedgerBatch.checksum == upload.checksum, LedgerBatch.unit_id == target_unit.id,
+        LedgerBatch.status == "active"))
+    replaced = session.scalar(select(func.count(LedgerRow.id)).where(
+        LedgerRow.unit_id == target_unit.id, LedgerRow.superseded_by_batch_id.is_(None),
+        LedgerRow.date >= chosen[0], LedgerRow.date <= chosen[1],
+        LedgerRow.batch_id.in_(select(LedgerBatch.id).where(
+            LedgerBatch.unit_id == target_unit.id, LedgerBatch.source == source,
+            LedgerBatch.status == "active")))) or 0
+    preview = LedgerPreview(upload, parse, target_unit, source, chosen, period_source, matches,
+                            counting, duplicate, replaced, findings)
+    preview.project_totals = _project_totals(preview, {p.id: p for p in projects})
+    preview.suggestions = suggest_projects([r.project_name or r.summary or "" for r in preview.unmatched()],
+                                           projects)
+    return preview
+
+
+def _finding(severity: str, code: str, location: str, message: str) -> dict[str, str]:
+    return {"severity": severity, "code": code, "location": location, "message": message}
+
+
+def _counting_source(session: Session, unit_id: int) -> str | None:
+    """The source whose rows count for this unit: the one of its first active batch."""
+    return session.scalar(select(LedgerBatch.source).where(
+        LedgerBatch.unit_id == unit_id, LedgerBatch.status == "active").order_by(LedgerBatch.id).limit(1))
+
+
+def _project_totals(preview: LedgerPreview, projects: dict[int, Project]) -> list[ProjectTotal]:
+    rows: Counter[int] = Counter()
+    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for r, (pid, _), (counts, _) in zip(preview.parse.rows, preview.matches, preview.counting, strict=True):
+        if counts and pid is not None:
+            rows[pid] += 1
+            amounts[pid] += r.amount
+    return [ProjectTotal(pid, projects[pid].code, projects[pid].name, rows[pid], amounts[pid])
+            for pid in sorted(rows, key=lambda p: (projects[p].code or "", projects[p].name))]
+
+
+# --- matching ---------------------------------------------------------------------------
+
+
+def _norm(text: str | None) -> str:
+    return SPACES.sub("", text or "")
+
+
+def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
+               rows: Sequence[ParsedRow]) -> list[tuple[int | None, str | None]]:
+    """Project id and method for every row (see the module docstring for the order)."""
+    by_year: dict[int, list[Project]] = defaultdict(list)
+    for project in projects:
+        by_year[project.year].append(project)
+    rules = list(session.scalars(select(MatchRule).where(MatchRule.unit_id == unit.id).order_by(MatchRule.id)))
+    learned = _learned_document_numbers(session, unit.id)
+    results: list[tuple[int | None, str | None]] = []
+    cache: dict[tuple[Any, ...], tuple[int | None, str | None]] = {}
+    matchers = {year: _Matcher(items) for year, items in by_year.items()}
+    pending_docs: list[int] = []
+    for index, row in enumerate(rows):
+        key = (row.date.year, row.project_code, row.project_name, row.project_ref_raw, row.document_no)
+        found = cache.get(key)
+        if found is None:
+            matcher = matchers.get(row.date.year)
+            found = matcher.match(row) if matcher else (None, None)
+            cache[key] = found
+        if found[0] is None:
+            pending_docs.append(index)
+        results.append(found)
+    # 指标文号: learn from rows of this file and earlier batches that matched by code or name.
+    for index, (pid, method) in enumerate(results):
+        doc = _norm(rows[index].document_no)
+        if pid is not None and doc and method in ("code", "name"):
+            learned[doc].add(pid)
+    for index in pending_docs:
+        row = rows[index]
+        doc = _norm(row.document_no)
+        candidates = learned.get(doc, set()) if doc else set()
+        if len(candidates) == 1:
+            results[index] = (next(iter(candidates)), "document_no")
+            continue
+        for rule in rules:
+            if _rule_applies(rule, row):
+                results[index] = (rule.project_id, "rule")
+                break
+    return results
+
+
+class _Matcher:
+    def __init__(self, projects: Sequence[Project]) -> None:
+        self.by_code = {p.code: p.id for p in projects if p.code}
+        names: dict[str, list[int]] = defaultdict(list)
+        for p in projects:
+            names[_norm(p.name)].append(p.id)
+        self.by_name = {name: ids[0] for name, ids in names.items() if len(ids) == 1}
+        codes = sorted(self.by_code, key=len, reverse=True)
+        self.code_pattern = re.compile("|".join(map(re.escape, codes))) if codes else None
+
+    def match(self, row: ParsedRow) -> tuple[int | None, str | None]:
+        if row.project_code and row.project_code in self.by_code:
+            return self.by_code[row.project_code], "code"
+        if self.code_pattern is not None:
+            for text in (row.project_code, row.project_ref_raw, row.project_name, row.document_no):
+                if text:
+                    hit = self.code_pattern.search(text)
+                    if hit:
+                        return self.by_code[hit.group(0)], "code"
+        for text in (row.project_name, row.project_ref_raw):
+            name = _norm(text)
+            if name in self.by_name:
+                return self.by_name[name], "name"
+        # "code name" or "项目：name" references whose code we do not know
+        raw = _norm(row.project_ref_raw)
+        if raw:
+            for name, pid in self.by_name.items():
+                if name and raw.endswith(name) and len(name) >= 4:
+                    return pid, "name"
+        return None, None
+
+
+def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[int]]:
+    learned: dict[str, set[int]] = defaultdict(set)
+    for doc, pid in session.execute(select(LedgerRow.document_no, LedgerRow.project_id).where(
+            LedgerRow.unit_id == unit_id, LedgerRow.document_no.is_not(None),
+            LedgerRow.project_id.is_not(None), LedgerRow.match_method.in_(("code", "name"))).distinct()):
+        learned[_norm(doc)].add(pid)
+    return learned
+
+
+def _rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow) -> bool:
+    if rule.valid_from and row.date < rule.valid_from:
+        return False
+    if rule.valid_to and row.date > rule.valid_to:
+        return False
+    if rule.account_prefix and not (row.account_code or "").startswith(rule.account_prefix):
+        return False
+    if rule.summary_keyword and rule.summary_keyword not in (row.summary or ""):
+        return False
+    return bool(rule.account_prefix or rule.summary_keyword)
+
+
+def suggest_projects(texts: Iterable[str], projects: Sequence[Project], limit: int = 3
+                     ) -> dict[str, list[tuple[str, int, float]]]:
+    """Fuzzy suggestions (rapidfuzz) for unmatched names: offered, never applied."""
+    from rapidfuzz import fuzz, process
+
+    choices = {p.id: p.name for p in projects}
+    suggestions: dict[str, list[tuple[str, int, float]]] = {}
+    for text in dict.fromkeys(t for t in texts if t):
+        hits = process.extract(text, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+        if hits:
+            suggestions[text] = [(name, pid, round(score, 1)) for name, score, pid in hits]
+    return suggestions
+
+
+# --- commit -----------------------------------------------------------------------------
+
+
+def commit(session: Session, preview: LedgerPreview, actor: User | str,
+           override_reason: str | None = None) -> LedgerResult:
+    """Write the previewed batch (flush only; the caller commits, so it lands whole or not)."""
+    if preview.duplicate_of is not None:
+        return LedgerResult(None, preview, False,
+                            f"同一文件已导入过（批次 {preview.duplicate_of}），未做任何改动")
+    check = preview.parse.totals_check()
+    if check.ok is False and not (override_reason and override_reason.strip()):
+        return LedgerResult(None, preview, False,
+                            "印刷合计与解析出的交易行不一致，未导入；核对无误后可填写理由强制导入。" + check.explanation)
+    batch = LedgerBatch(
+        unit_id=preview.unit.id, source=preview.source, source_kind=preview.parse.source_kind,
+        file_name=preview.upload.name, checksum=preview.upload.checksum,
+        period_start=preview.period[0], period_end=preview.period[1],
+        period_source=preview.period_source,
+        user_id=actor.id if isinstance(actor, User) else None,
+        actor=actor.username if isinstance(actor, User) else actor,
+        rows_read=preview.parse.rows_read, transactions=preview.transactions,
+        summary_rows_skipped=preview.parse.summary_rows_skipped,
+        counted_rows=preview.counted_rows, counted_total=preview.counted_total,
+        matched_rows=preview.matched_rows, unmatched_rows=preview.unmatched_rows,
+        totals_stated=check.stated, totals_parsed=check.parsed, totals_ok=check.ok,
+        totals_override_reason=override_reason.strip() if check.ok is False and override_reason else None,
+        mapping=dict(preview.parse.mapping), findings=preview.findings)
+    session.add(batch)
+    session.flush()
+    affected = _supersede(session, batch)
+    batch.replaced_rows = sum(affected.values())
+    insert_rows(session, batch, preview.parse.rows, preview.matches, preview.counting)
+    touched = set(affected_projects(session, batch.id)) | set(affected)
+    refresh_month_totals(session, touched)
+    audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
+                 checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,
+                 replaced=batch.replaced_rows, override=batch.totals_override_reason)
+    return LedgerResult(batch, preview, True)
+
+
+def _supersede(session: Session, batch: LedgerBatch) -> dict[int, int]:
+    """Mark older active rows of the same unit and source inside the period as replaced.
+    Returns replaced-row counts per project (None-project rows are counted under 0)."""
+    older = select(LedgerBatch.id).where(
+        LedgerBatch.unit_id == batch.unit_id, LedgerBatch.source == batch.source,
+        LedgerBatch.status == "active", LedgerBatch.id != batch.id)
+    condition = (LedgerRow.batch_id.in_(older), LedgerRow.superseded_by_batch_id.is_(None),
+                 LedgerRow.date >= batch.period_start, LedgerRow.date <= batch.period_end)
+    counts = {pid or 0: n for pid, n in session.execute(
+        select(LedgerRow.project_id, func.count(LedgerRow.id)).where(*condition).group_by(LedgerRow.project_id))}
+    session.execute(update(LedgerRow).where(*condition).values(superseded_by_batch_id=batch.id)
+                    .execution_options(synchronize_session=False))
+    return counts
+
+
+def affected_projects(session: Session, batch_id: int) -> list[int]:
+    return list(session.scalars(select(LedgerRow.project_id).where(
+        LedgerRow.batch_id == batch_id, LedgerRow.project_id.is_not(None)).distinct()))
+
+
+def undo(session: Session, batch_id: int, actor: User | str) -> LedgerBatch:
+    """Undo a batch: its rows stop counting and the rows it replaced count again."""
+    batch = session.get(LedgerBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"批次 {batch_id} 不存在")
+    if batch.status != "active":
+        raise ValidationFailed(f"批次 {batch_id} 已于 {batch.undone_at:%Y-%m-%d %H:%M} 撤销")
+    later = session.scalar(select(LedgerRow.superseded_by_batch_id).where(
+        LedgerRow.batch_id == batch.id, LedgerRow.superseded_by_batch_id.is_not(None)).limit(1))
+    if later is not None:
+        raise ValidationFailed(f"批次 {batch_id} 的部分行已被较新的批次 {later} 替换，请先撤销批次 {later}")
+    touched = set(affected_projects(session, batch.id))
+    touched |= set(session.scalars(select(LedgerRow.project_id).where(
+        LedgerRow.superseded_by_batch_id == batch.id, LedgerRow.project_id.is_not(None)).distinct()))
+    session.execute(update(LedgerRow).where(LedgerRow.superseded_by_batch_id == batch.id)
+                    .values(superseded_by_batch_id=None).execution_options(synchronize_session=False))
+    batch.status = "undone"
+    batch.undone_at = utcnow()
+    batch.undone_by = actor.username if isinstance(actor, User) else actor
+    session.flush()
+    refresh_month_totals(session, touched)
+    audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name)
+    return batch

@@ -1,0 +1,888 @@
+"""双监控 of many projects at once: evaluate, freeze checkpoints, refresh the daily status,
+turn status changes and overdue work into alerts, summarise what an import changed.
+
+Every rule comes from ``tracker.core``; this module only gathers inputs in bulk and stores
+results.  An evaluation of every project reads five grouped queries (projects, plan points,
+indicators, latest progress reports, spending from ``project_month_spending``) and never
+scans ledger rows for whole months.
+
+Decisions (DOMAIN is silent):
+
+- A project's checkpoints are its own plan dates when the target table gave a plan
+  (``PlanPoint.is_default`` false), else 03-31 / 06-30 / 10-31 / 12-31; the monitoring
+  cut-off (end of month N) is always one too.
+- A checkpoint is frozen the first time it has passed (checkpoint < today) *and* the unit's
+  ledger covers it; until then there is no frozen value and a reminder says the ledger is
+  missing.  A frozen snapshot is never changed.
+- The daily (current) status judges money at the last day the ledger covers (never after
+  today), because a date the ledger does not cover cannot be judged; indicators are judged
+  at today.  Evaluating an explicit date judges both at that date.
+- Transitions of the overall colour that raise an alert: to yellow or red from anything
+  else (turned), yellow → red (worsened), yellow/red → green/blue (recovered).  Red →
+  yellow and anything to or from grey raise none.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy.orm import Session
+
+from tracker.core.forecast import Forecast, forecast_year_end
+from tracker.core.indicators import IndicatorStatus, ReportedIndicator, indicator_status, results_status
+from tracker.core.money import MoneyStatus, judge_money, ledger_covers
+from tracker.core.plan import (
+    PlanCheckpoint,
+    default_plan_for,
+    is_monotone,
+    month_end,
+    monitoring_cutoff,
+    monotone_envelope,
+    planned_pct,
+)
+from tracker.core.settings import TIME_PROGRESS_PLAN, MonitoringSettings
+from tracker.core.status import COLOUR_LABELS, Colour, overall_status
+from tracker.db import round_money
+from tracker.errors import ValidationFailed
+from tracker.models import (
+    Alert,
+    AlertRead,
+    DeviationExplanation,
+    Indicator,
+    LedgerBatch,
+    PlanPoint,
+    ProgressReport,
+    Project,
+    ProjectMonthSpending,
+    Setting,
+    Snapshot,
+    Unit,
+    User,
+)
+from tracker.services import audit
+from tracker.services.settings import monitoring_settings, save_monitoring_settings
+from tracker.services.spending import spent_through
+
+ZERO = Decimal("0.00")
+STANDARD_CHECKPOINTS = ((3, 31), (6, 30), (10, 31), (12, 31))
+FLAGGED: frozenset[str] = frozenset({"yellow", "red"})
+REMINDER_SETTINGS_KEY = "monitoring_reminders"
+
+ALERT_KINDS: dict[str, str] = {
+    "turned_yellow": "转为黄灯",
+    "turned_red": "转为红灯",
+    "worsened": "状态恶化",
+    "recovered": "状态好转",
+    "checkpoint_flagged": "检查点预警",
+    "ledger_missing": "台账未覆盖检查点",
+    "progress_overdue": "进度填报逾期",
+    "explanation_overdue": "偏差说明逾期",
+}
+
+
+# --- reminder settings --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """Grace periods, in days after a checkpoint, before work counts as overdue.
+
+    - ``progress_due_days``: every indicator needs a 当前完成值 reported after the previous
+      checkpoint, within this many days after the checkpoint (default 10).
+    - ``explanation_due_days``: a project frozen yellow or red at a checkpoint needs its 偏差说明
+      within this many days after the checkpoint was frozen (default 15).
+    - ``ledger_due_days``: the ledger should cover a checkpoint this many days after it
+      (default 0: remind the day after the checkpoint).
+    """
+
+    progress_due_days: int = 10
+    explanation_due_days: int = 15
+    ledger_due_days: int = 0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 366:
+                raise ValueError(f"提醒期限应为0至366之间的整数天数，当前为 {value!r}")
+
+    def to_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReminderSettings:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"提醒设置中有未知的设置项：{'、'.join(unknown)}")
+        values: dict[str, int] = {}
+        for key, value in data.items():
+            try:
+                values[key] = int(str(value).strip())
+            except ValueError:
+                raise ValueError(f"提醒期限应为整数天数，当前为 {value!r}") from None
+        return cls(**values)
+
+
+def reminder_settings(session: Session) -> ReminderSettings:
+    row = session.get(Setting, REMINDER_SETTINGS_KEY)
+    stored = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+    return ReminderSettings.from_dict({**ReminderSettings().to_dict(), **stored})
+
+
+def save_reminder_settings(session: Session, values: dict[str, Any], actor: str) -> ReminderSettings:
+    """Validate (ValueError in Chinese) and store."""
+    settings = ReminderSettings.from_dict({**reminder_settings(session).to_dict(), **values})
+    row = session.get(Setting, REMINDER_SETTINGS_KEY)
+    if row is None:
+        session.add(Setting(key=REMINDER_SETTINGS_KEY, value=settings.to_dict(), updated_by=actor))
+    else:
+        row.value, row.updated_by = settings.to_dict(), actor
+    session.flush()
+    return settings
+
+
+MONITORING_FIELDS = ("red_below", "yellow_below", "blue_from", "time_progress_method",
+                     "default_plan", "monitoring_month")
+
+
+def parse_default_plan(text: str) -> list[list[str]] | str:
+    """默认支出计划 as typed: empty = 序时进度; else “3:25, 6:50, 10:80, 12:100” (month:percent)."""
+    text = text.strip().replace("，", ",").replace("：", ":").replace("%", "")
+    if not text:
+        return TIME_PROGRESS_PLAN
+    pairs = []
+    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+        month, sep, pct = part.partition(":")
+        if not sep:
+            raise ValueError(f"默认支出计划应写成“月份:累计百分比”，如“6:50, 12:100”，当前为“{part}”")
+        pairs.append([month.strip(), pct.strip()])
+    return pairs
+
+
+def update_settings(session: Session, form: Mapping[str, str], actor: User | str) -> None:
+    """Save the admin page's monitoring and reminder settings (ValidationFailed in Chinese).
+    Frozen snapshots keep the settings they were made with."""
+    missing = [name for name in (*MONITORING_FIELDS, *ReminderSettings().to_dict())
+               if name not in form and name != "default_plan"]
+    if missing:
+        raise ValidationFailed(f"设置不完整，缺少：{'、'.join(missing)}")
+    values: dict[str, Any] = {name: form[name].strip() for name in MONITORING_FIELDS
+                              if name != "default_plan"}
+    try:
+        values["default_plan"] = parse_default_plan(form.get("default_plan", ""))
+        saved = save_monitoring_settings(session, values, _actor_name(actor))
+        reminders = save_reminder_settings(
+            session, {k: form[k] for k in ReminderSettings().to_dict()}, _actor_name(actor))
+    except ValueError as error:
+        raise ValidationFailed(str(error)) from None
+    audit.record(session, actor, "update", "setting", None,
+                 monitoring=saved.to_dict(), reminders=reminders.to_dict())
+
+
+def settings_form_values(session: Session) -> dict[str, str]:
+    """Current monitoring and reminder settings as the admin form shows them."""
+    values = {k: str(v) for k, v in monitoring_settings(session).to_dict().items()}
+    plan = monitoring_settings(session).default_plan
+    values["default_plan"] = "" if plan is None else ", ".join(
+        f"{month}:{pct.normalize():f}" for month, pct in plan)
+    values.update({k: str(v) for k, v in reminder_settings(session).to_dict().items()})
+    return values
+
+
+def _actor_name(actor: User | str) -> str:
+    return actor.username if isinstance(actor, User) else actor
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestReport:
+    """The report that counts for an indicator at a date: the newest by date, then by entry."""
+
+    report_id: int
+    reported_on: date
+    value: Decimal | None
+    achievement: str | None
+    completed_on: date | None
+
+
+@dataclass(frozen=True)
+class IndicatorEvaluation:
+    indicator_id: int
+    report: LatestReport | None
+    status: IndicatorStatus
+
+
+@dataclass(frozen=True)
+class ProjectEvaluation:
+    """Everything 双监控 says about one project at ``as_of`` (money at ``money_as_of``)."""
+
+    project_id: int
+    unit_id: int
+    as_of: date
+    money_as_of: date
+    budget: Decimal  # 全年预算数, 元
+    spent: Decimal  # 累计支出, 元
+    money: MoneyStatus
+    ledger_closed_through: date | None
+    ledger_covered: bool
+    forecast: Forecast
+    indicators: tuple[IndicatorEvaluation, ...]
+    results: Colour
+    overall: Colour
+
+    @property
+    def overall_label(self) -> str:
+        return COLOUR_LABELS[self.overall]
+
+    def snapshot_values(self) -> dict[str, Any]:
+        """Column values of a ``Snapshot`` (exact: 分 and 1/10000 of a point)."""
+        return {
+            "project_id": self.project_id, "as_of": self.as_of, "money_as_of": self.money_as_of,
+            "budget": self.budget, "spent": self.spent,
+            "execution_rate": _pct(self.money.execution_rate),
+            "planned_pct": _pct(self.money.planned_pct),
+            "gap_points": _pct(self.money.gap_points), "ratio": _pct(self.money.ratio),
+            "money_status": self.money.status, "money_note": self.money.note,
+            "ledger_closed_through": self.ledger_closed_through,
+            "ledger_covered": self.ledger_covered,
+            "results_status": self.results, "overall_status": self.overall,
+            "forecast": round_money(self.forecast.by_plan),
+            "carry_over": round_money(self.forecast.carry_over_by_plan),
+            "forecast_run_rate": round_money(self.forecast.by_run_rate),
+            "carry_over_run_rate": round_money(self.forecast.carry_over_by_run_rate),
+            "indicators": [_indicator_json(i) for i in self.indicators],
+        }
+
+
+@dataclass(frozen=True)
+class _ProjectInput:
+    id: int
+    unit_id: int
+    year: int
+    name: str
+    budget: Decimal
+    plan: tuple[PlanCheckpoint, ...]
+    checkpoints: tuple[date, ...]
+
+
+def _pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def _indicator_json(evaluation: IndicatorEvaluation) -> dict[str, Any]:
+    report, status = evaluation.report, evaluation.status
+    return {
+        "id": evaluation.indicator_id, "colour": status.colour, "label": status.label,
+        "value": None if report is None or report.value is None else str(report.value),
+        "achievement": None if report is None else report.achievement,
+        "reported_on": None if report is None else report.reported_on.isoformat(),
+        "ratio": None if status.ratio is None else str(_pct(status.ratio)),
+        "overdue": status.report_overdue,
+    }
+
+
+def _project_filter(column: Any, years: Sequence[int], ids: Sequence[int] | None) -> ColumnElement[bool]:
+    """``column`` (a project id) limited to projects of ``years`` and, if given, ``ids``."""
+    if ids is not None:
+        return column.in_(ids)
+    return column.in_(select(Project.id).where(Project.year.in_(years)))
+
+
+def _load_projects(session: Session, years: Sequence[int], ids: Sequence[int] | None,
+                   settings: MonitoringSettings) -> list[_ProjectInput]:
+    query = select(Project.id, Project.unit_id, Project.year, Project.name, Project.annual_budget
+                   ).where(Project.year.in_(years))
+    if ids is not None:
+        query = query.where(Project.id.in_(ids))
+    rows = session.execute(query.order_by(Project.id)).all()
+    points: dict[int, list[tuple[date, Decimal, bool]]] = defaultdict(list)
+    for pid, checkpoint, pct, is_default in session.execute(
+            select(PlanPoint.project_id, PlanPoint.checkpoint, PlanPoint.cumulative_pct,
+                   PlanPoint.is_default).where(_project_filter(PlanPoint.project_id, years, ids))):
+        points[pid].append((checkpoint, pct, is_default))
+    defaults = {year: default_plan_for(year, settings) for year in years}
+    standard = {year: _standard_checkpoints(year, settings) for year in years}
+    projects = []
+    for pid, unit_id, year, name, budget in rows:
+        own = [p for p in points.get(pid, ()) if p[0].year == year]
+        plan = tuple(PlanCheckpoint(d, pct) for d, pct, _ in own) or defaults[year]
+        if own and not is_monotone(plan):
+            plan = monotone_envelope(plan)
+        given = [d for d, _, is_default in own if not is_default]
+        checkpoints = (tuple(sorted({*given, monitoring_cutoff(year, settings)}))
+                       if given else standard[year])
+        projects.append(_ProjectInput(pid, unit_id, year, name, budget, plan, checkpoints))
+    return projects
+
+
+def _standard_checkpoints(year: int, settings: MonitoringSettings) -> tuple[date, ...]:
+    dates = {date(year, m, d) for m, d in STANDARD_CHECKPOINTS}
+    return tuple(sorted(dates | {monitoring_cutoff(year, settings)}))
+
+
+def checkpoints_of(session: Session, project: Project) -> tuple[date, ...]:
+    """The checkpoint dates of one project (own plan dates or the standard four, plus the
+    monitoring cut-off)."""
+    loaded = _load_projects(session, [project.year], [project.id], monitoring_settings(session))
+    return loaded[0].checkpoints
+
+
+def ledger_closed_through(session: Session, unit_ids: Iterable[int] | None = None) -> dict[int, date]:
+    """Per unit, the date through which its ledger is complete (as ``closed_through``: the
+    period end of the newest active batch of each source, the earliest over sources)."""
+    query = select(LedgerBatch.unit_id, LedgerBatch.source, func.max(LedgerBatch.period_end)
+                   ).where(LedgerBatch.status == "active").group_by(LedgerBatch.unit_id, LedgerBatch.source)
+    if unit_ids is not None:
+        query = query.where(LedgerBatch.unit_id.in_(sorted(set(unit_ids))))
+    closed: dict[int, date] = {}
+    for unit_id, _source, end in session.execute(query):
+        closed[unit_id] = min(end, closed.get(unit_id, end))
+    return closed
+
+
+def _latest_reports(session: Session, as_of: date, years: Sequence[int],
+                    ids: Sequence[int] | None) -> dict[int, LatestReport]:
+    """The report that counts per indicator at ``as_of`` (reported_on ≤ as_of; newest date,
+    then newest entry)."""
+    ranked = select(
+        ProgressReport.id, ProgressReport.indicator_id, ProgressReport.reported_on,
+        ProgressReport.value, ProgressReport.achievement, ProgressReport.completed_on,
+        func.row_number().over(partition_by=ProgressReport.indicator_id,
+                               order_by=(ProgressReport.reported_on.desc(),
+                                         ProgressReport.id.desc())).label("rank"),
+    ).where(ProgressReport.reported_on <= as_of,
+            _project_filter(ProgressReport.project_id, years, ids)).subquery()
+    query = select(ranked.c.id, ranked.c.indicator_id, ranked.c.reported_on, ranked.c.value,
+                   ranked.c.achievement, ranked.c.completed_on).where(ranked.c.rank == 1)
+    return {indicator_id: LatestReport(rid, reported_on, value, achievement, completed_on)
+            for rid, indicator_id, reported_on, value, achievement, completed_on
+            in session.execute(query)}
+
+
+def _spent_at(session: Session, day: date, ids: Sequence[int] | None) -> dict[int, Decimal]:
+    """Cumulative spending per project from 1 January to ``day``.  At a month end the whole
+    months come from ``project_month_spending`` alone; otherwise ``spent_through``."""
+    if day != month_end(day.year, day.month):
+        return spent_through(session, day, ids)
+    query = select(ProjectMonthSpending.project_id, func.sum(ProjectMonthSpending.amount)).where(
+        ProjectMonthSpending.month >= date(day.year, 1, 1),
+        ProjectMonthSpending.month <= day.replace(day=1)).group_by(ProjectMonthSpending.project_id)
+    if ids is not None:
+        query = query.where(ProjectMonthSpending.project_id.in_(ids))
+    return {pid: amount.quantize(Decimal("0.01")) for pid, amount in session.execute(query)}
+
+
+class _IndicatorJudge:
+    """``indicator_status`` for many indicators at one date; identical inputs are judged
+    once (the core function is pure, so this changes nothing but the time taken)."""
+
+    def __init__(self, as_of: date, settings: MonitoringSettings) -> None:
+        self.as_of, self.settings = as_of, settings
+        self.cache: dict[tuple[Any, ...], IndicatorStatus] = {}
+
+    def __call__(self, kind: str, op: str | None, target: Decimal | None, deadline: date | None,
+                 report: LatestReport | None, reporting_deadline: date | None) -> IndicatorStatus:
+        key = (kind, op, target, deadline, reporting_deadline,
+               None if report is None else (report.value, report.achievement, report.completed_on))
+        status = self.cache.get(key)
+        if status is None:
+            status = self.cache[key] = self._judge(kind, op, target, deadline, report,
+                                                   reporting_deadline)
+        return status
+
+    def _judge(self, kind: str, op: str | None, target: Decimal | None, deadline: date | None,
+               report: LatestReport | None, reporting_deadline: date | None) -> IndicatorStatus:
+        try:
+            reported = ReportedIndicator(
+                kind=kind, operator=op, target=target, deadline=deadline,  # type: ignore[arg-type]
+                current=None if report is None else report.value,
+                achievement=None if report is None else report.achievement,
+                completed_on=None if report is None else report.completed_on)
+            return indicator_status(reported, self.as_of, self.settings, reporting_deadline)
+        except ValueError as error:  # an indicator the importer could not parse fully
+            return IndicatorStatus("grey", "无法判断", note=str(error))
+
+
+def evaluate(session: Session, as_of: date, project_ids: Iterable[int] | None = None, *,
+             money_at_ledger_date: bool = False) -> dict[int, ProjectEvaluation]:
+    """双监控 of the projects of ``as_of``'s year (all of them, or those of ``project_ids``;
+    projects of other years are skipped) at ``as_of``.
+
+    ``money_at_ledger_date``: judge money at min(as_of, the unit's ledger closed-through
+    date) when that lies in the year — the current status; otherwise money is judged at
+    ``as_of`` and is grey “台账未覆盖” when the ledger does not reach it.
+    """
+    settings = monitoring_settings(session)
+    reminders = reminder_settings(session)
+    ids = None if project_ids is None else sorted(set(project_ids))
+    years = [as_of.year]
+    projects = _load_projects(session, years, ids, settings)
+    if not projects:
+        return {}
+    closed = ledger_closed_through(session, None if ids is None else {p.unit_id for p in projects})
+    money_dates = {p.id: _money_date(as_of, closed.get(p.unit_id), money_at_ledger_date)
+                   for p in projects}
+    spent: dict[date, dict[int, Decimal]] = {}
+    for day in set(money_dates.values()):
+        day_ids = None if ids is None and len(set(money_dates.values())) == 1 else \
+            [pid for pid, d in money_dates.items() if d == day]
+        spent[day] = _spent_at(session, day, day_ids)
+    indicators: dict[int, list[tuple[int, str, str | None, Decimal | None, date | None]]] = \
+        defaultdict(list)
+    for row in session.execute(
+            select(Indicator.project_id, Indicator.id, Indicator.kind, Indicator.op,
+                   Indicator.target_number, Indicator.deadline)
+            .where(_project_filter(Indicator.project_id, years, ids))
+            .order_by(Indicator.project_id, Indicator.position, Indicator.id)):
+        indicators[row[0]].append(row[1:])
+    reports = _latest_reports(session, as_of, years, ids)
+    judge = _IndicatorJudge(as_of, settings)
+    evaluations = {}
+    for project in projects:
+        day = money_dates[project.id]
+        reporting_deadline = project.checkpoints[0] + timedelta(days=reminders.progress_due_days)
+        statuses = tuple(
+            IndicatorEvaluation(iid, reports.get(iid),
+                                judge(kind, op, target, deadline, reports.get(iid), reporting_deadline))
+            for iid, kind, op, target, deadline in indicators.get(project.id, ()))
+        evaluations[project.id] = _evaluate_project(
+            project, as_of, day, spent[day].get(project.id, ZERO), closed.get(project.unit_id),
+            statuses, settings)
+    return evaluations
+
+
+def _money_date(as_of: date, closed: date | None, at_ledger_date: bool) -> date:
+    if at_ledger_date and closed is not None and date(as_of.year, 1, 1) <= closed < as_of:
+        return closed
+    return as_of
+
+
+def _evaluate_project(project: _ProjectInput, as_of: date, money_as_of: date, spent: Decimal,
+                      closed: date | None, indicators: tuple[IndicatorEvaluation, ...],
+                      settings: MonitoringSettings) -> ProjectEvaluation:
+    covered = ledger_covers(closed, money_as_of)
+    planned = planned_pct(project.plan, money_as_of)
+    money = judge_money(spent, project.budget, planned, settings, covered)
+    results = results_status(i.status for i in indicators)
+    return ProjectEvaluation(
+        project_id=project.id, unit_id=project.unit_id, as_of=as_of, money_as_of=money_as_of,
+        budget=project.budget, spent=spent, money=money, ledger_closed_through=closed,
+        ledger_covered=covered,
+        forecast=forecast_year_end(spent, project.budget, project.plan, money_as_of),
+        indicators=indicators, results=results, overall=overall_status(money.colour, results))
+
+
+# --- snapshots ----------------------------------------------------------------------------
+
+
+def freeze_checkpoints(session: Session, today: date,
+                       project_ids: Iterable[int] | None = None) -> list[Snapshot]:
+    """Freeze every passed checkpoint (checkpoint < today, this year or last) that the ledger
+    now covers and that is not frozen yet.  A project frozen yellow or red gets an alert
+    asking for its 偏差说明.  Returns the new snapshots."""
+    settings = monitoring_settings(session)
+    reminders = reminder_settings(session)
+    ids = None if project_ids is None else sorted(set(project_ids))
+    years = [today.year - 1, today.year]
+    projects = _load_projects(session, years, ids, settings)
+    closed = ledger_closed_through(session, {p.unit_id for p in projects} if ids else None)
+    frozen = {(pid, day) for pid, day in session.execute(select(Snapshot.project_id, Snapshot.as_of).where(
+        Snapshot.kind == "checkpoint", _project_filter(Snapshot.project_id, years, ids)))}
+    due: dict[date, list[int]] = defaultdict(list)
+    for project in projects:
+        for checkpoint in project.checkpoints:
+            if checkpoint < today and (project.id, checkpoint) not in frozen \
+                    and ledger_covers(closed.get(project.unit_id), checkpoint):
+                due[checkpoint].append(project.id)
+    names = {p.id: p.name for p in projects}
+    created: list[Snapshot] = []
+    for checkpoint, pids in sorted(due.items()):
+        for evaluation in evaluate(session, checkpoint, pids).values():
+            snapshot = Snapshot(kind="checkpoint", frozen=True, evaluated_on=today,
+                                **evaluation.snapshot_values())
+            session.add(snapshot)
+            created.append(snapshot)
+            if evaluation.overall in FLAGGED:
+                deadline = today + timedelta(days=reminders.explanation_due_days)
+                _add_alerts(session, [_alert(
+                    evaluation, "checkpoint_flagged", today,
+                    f"项目“{names[evaluation.project_id]}”在{checkpoint.isoformat()}检查点为"
+                    f"{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}），"
+                    f"请于{deadline.isoformat()}前填写偏差说明。",
+                    key=f"checkpoint:{evaluation.project_id}:{checkpoint.isoformat()}")])
+    session.flush()
+    return created
+
+
+@dataclass(frozen=True)
+class Transition:
+    project_id: int
+    name: str
+    kind: str  # turned_yellow / turned_red / worsened / recovered
+    old: str | None
+    new: str
+
+
+def transition_kind(old: str | None, new: str) -> str | None:
+    """Which alert a change of overall colour from ``old`` to ``new`` raises, if any."""
+    if new in FLAGGED and old not in FLAGGED:
+        return f"turned_{new}"
+    if old == "yellow" and new == "red":
+        return "worsened"
+    if old in FLAGGED and new in ("green", "blue"):
+        return "recovered"
+    return None
+
+
+def refresh_daily(session: Session, today: date,
+                  project_ids: Iterable[int] | None = None) -> list[Transition]:
+    """Re-evaluate the current status of this year's projects (and last year's, at 12-31),
+    replace each project's daily snapshot, and raise an alert for every transition."""
+    ids = None if project_ids is None else sorted(set(project_ids))
+    transitions: list[Transition] = []
+    for as_of in (date(today.year - 1, 12, 31), today):
+        evaluations = evaluate(session, as_of, ids, money_at_ledger_date=True)
+        if not evaluations:
+            continue
+        pids = list(evaluations) if ids is not None else None
+        old = {s.project_id: s for s in session.scalars(select(Snapshot).where(
+            Snapshot.kind == "daily", _project_filter(Snapshot.project_id, [as_of.year], pids)))}
+        names = {pid: name for pid, name in session.execute(select(Project.id, Project.name).where(
+            _project_filter(Project.id, [as_of.year], pids)))}
+        alerts = []
+        for pid, evaluation in evaluations.items():
+            previous = old.get(pid)
+            old_colour = previous.overall_status if previous else None
+            values = evaluation.snapshot_values()
+            if previous is None:
+                session.add(Snapshot(kind="daily", frozen=False, evaluated_on=today, **values))
+            else:
+                for key, value in values.items():
+                    setattr(previous, key, value)
+                previous.evaluated_on = today
+            kind = transition_kind(old_colour, evaluation.overall)
+            if kind is not None:
+                transitions.append(Transition(pid, names[pid], kind, old_colour, evaluation.overall))
+                alerts.append(_alert(evaluation, kind, today, _transition_message(
+                    names[pid], kind, old_colour, evaluation)))
+        _add_alerts(session, alerts)
+    session.flush()
+    return transitions
+
+
+def _money_text(evaluation: ProjectEvaluation) -> str:
+    money = evaluation.money
+    if money.execution_rate is None:
+        return f"资金{money.label}"
+    return (f"截至{evaluation.money_as_of.isoformat()}执行率{money.execution_rate:.2f}%，"
+            f"计划{money.planned_pct:.2f}%，资金{money.label}，绩效指标{COLOUR_LABELS[evaluation.results]}")
+
+
+def _transition_message(name: str, kind: str, old: str | None, evaluation: ProjectEvaluation) -> str:
+    before = f"由{COLOUR_LABELS[old]}" if old else ""
+    return (f"项目“{name}”{before}{ALERT_KINDS[kind]}："
+            f"当前{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}）。")
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """What an import changed: projects newly yellow/red, worsened, recovered; checkpoints
+    frozen by it."""
+
+    new: tuple[Transition, ...] = ()
+    worsened: tuple[Transition, ...] = ()
+    recovered: tuple[Transition, ...] = ()
+    frozen: int = 0
+
+    @property
+    def text(self) -> str:
+        if not (self.new or self.worsened or self.recovered):
+            return f"项目状态无变化；新冻结检查点评价 {self.frozen} 个。"
+        parts = []
+        for label, items in (("新增预警", self.new), ("恶化", self.worsened), ("好转", self.recovered)):
+            if items:
+                names = "、".join(t.name for t in items[:5]) + ("等" if len(items) > 5 else "")
+                parts.append(f"{label} {len(items)} 个（{names}）")
+        return "；".join(parts) + f"；新冻结检查点评价 {self.frozen} 个。"
+
+
+def summarize_changes(session: Session, project_ids: Iterable[int], as_of: date) -> ChangeSummary:
+    """After a ledger import (or undo): freeze the checkpoints the ledger now covers, refresh
+    the current status of ``project_ids`` (``as_of`` = today, local date), raise the alerts
+    and return the summary."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return ChangeSummary()
+    frozen = freeze_checkpoints(session, as_of, ids)
+    transitions = refresh_daily(session, as_of, ids)
+    return ChangeSummary(
+        new=tuple(t for t in transitions if t.kind.startswith("turned")),
+        worsened=tuple(t for t in transitions if t.kind == "worsened"),
+        recovered=tuple(t for t in transitions if t.kind == "recovered"),
+        frozen=len(frozen))
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+def send_reminders(session: Session, today: date) -> list[Alert]:
+    """Raise the reminders that are due and not raised before: a passed checkpoint the ledger
+    does not cover (per unit), indicators without progress since the previous checkpoint
+    (per project), and 偏差说明 not given in time (per project and checkpoint)."""
+    settings = monitoring_settings(session)
+    reminders = reminder_settings(session)
+    years = [today.year - 1, today.year]
+    projects = _load_projects(session, years, None, settings)
+    closed = ledger_closed_through(session)
+    alerts = _ledger_reminders(session, projects, closed, today, reminders)
+    alerts += _progress_reminders(session, projects, today, reminders)
+    alerts += _explanation_reminders(session, years, today, reminders)
+    return _add_alerts(session, alerts)
+
+
+def _latest_passed(checkpoints: Sequence[date], today: date, grace: int) -> tuple[date, date] | None:
+    """(latest checkpoint whose grace period is over, the checkpoint before it)."""
+    passed = [c for c in checkpoints if c + timedelta(days=grace) < today]
+    if not passed:
+        return None
+    index = checkpoints.index(passed[-1])
+    previous = checkpoints[index - 1] if index else date(passed[-1].year - 1, 12, 31)
+    return passed[-1], previous
+
+
+def _ledger_reminders(session: Session, projects: list[_ProjectInput], closed: dict[int, date],
+                      today: date, reminders: ReminderSettings) -> list[Alert]:
+    latest: dict[int, date] = {}
+    for project in projects:
+        found = _latest_passed(project.checkpoints, today, reminders.ledger_due_days)
+        if found and found[0] > latest.get(project.unit_id, date.min):
+            latest[project.unit_id] = found[0]
+    units = {uid: name for uid, name in session.execute(
+        select(Unit.id, Unit.name).where(Unit.id.in_(list(latest))))}
+    alerts = []
+    for unit_id, checkpoint in sorted(latest.items()):
+        through = closed.get(unit_id)
+        if ledger_covers(through, checkpoint):
+            continue
+        state = f"台账只导入到{through.isoformat()}" if through else "尚未导入台账"
+        alerts.append(Alert(
+            unit_id=unit_id, project_id=None, kind="ledger_missing", severity="grey", as_of=checkpoint,
+            message=f"{units[unit_id]}：检查点{checkpoint.isoformat()}已过，{state}，"
+                    "该检查点的资金执行情况无法判断，请导入覆盖该日期的台账。",
+            key=f"ledger:{unit_id}:{checkpoint.isoformat()}"))
+    return alerts
+
+
+def _progress_reminders(session: Session, projects: list[_ProjectInput], today: date,
+                        reminders: ReminderSettings) -> list[Alert]:
+    due = {p.id: found for p in projects
+           if (found := _latest_passed(p.checkpoints, today, reminders.progress_due_days))}
+    if not due:
+        return []
+    latest = {iid: day for iid, day in session.execute(
+        select(ProgressReport.indicator_id, func.max(ProgressReport.reported_on))
+        .where(ProgressReport.project_id.in_(list(due))).group_by(ProgressReport.indicator_id))}
+    completed = set(session.scalars(select(ProgressReport.indicator_id).where(
+        ProgressReport.project_id.in_(list(due)), ProgressReport.completed_on.is_not(None))))
+    missing: dict[int, list[str]] = defaultdict(list)
+    for pid, iid, name, kind in session.execute(
+            select(Indicator.project_id, Indicator.id, Indicator.name, Indicator.kind)
+            .where(Indicator.project_id.in_(list(due))).order_by(Indicator.project_id, Indicator.position)):
+        if kind == "deadline" and iid in completed:
+            continue
+        if latest.get(iid) is None or latest[iid] <= due[pid][1]:
+            missing[pid].append(name)
+    by_id = {p.id: p for p in projects}
+    alerts = []
+    for pid, names in sorted(missing.items()):
+        checkpoint, previous = due[pid]
+        listed = "、".join(names[:5]) + (f"等{len(names)}项" if len(names) > 5 else "")
+        alerts.append(Alert(
+            unit_id=by_id[pid].unit_id, project_id=pid, kind="progress_overdue", severity="grey",
+            as_of=checkpoint,
+            message=f"项目“{by_id[pid].name}”{checkpoint.isoformat()}检查点的绩效指标完成值填报已逾期："
+                    f"{listed}自{previous.isoformat()}后未填报。",
+            key=f"progress:{pid}:{checkpoint.isoformat()}"))
+    return alerts
+
+
+def _explanation_reminders(session: Session, years: Sequence[int], today: date,
+                           reminders: ReminderSettings) -> list[Alert]:
+    flagged = session.execute(
+        select(Snapshot.project_id, Snapshot.as_of, Snapshot.evaluated_on, Snapshot.overall_status,
+               Project.unit_id, Project.name)
+        .join(Project, Project.id == Snapshot.project_id)
+        .where(Snapshot.kind == "checkpoint", Snapshot.overall_status.in_(FLAGGED),
+               Project.year.in_(years))).all()
+    explained = {(pid, day) for pid, day in session.execute(
+        select(DeviationExplanation.project_id, DeviationExplanation.as_of))}
+    alerts = []
+    for pid, checkpoint, evaluated_on, colour, unit_id, name in flagged:
+        deadline = max(checkpoint, evaluated_on) + timedelta(days=reminders.explanation_due_days)
+        if today > deadline and (pid, checkpoint) not in explained:
+            alerts.append(Alert(
+                unit_id=unit_id, project_id=pid, kind="explanation_overdue", severity=colour,
+                as_of=checkpoint,
+                message=f"项目“{name}”在{checkpoint.isoformat()}检查点为{COLOUR_LABELS[colour]}，"
+                        f"偏差说明应于{deadline.isoformat()}前填写，已逾期。",
+                key=f"explanation:{pid}:{checkpoint.isoformat()}"))
+    return alerts
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+def _alert(evaluation: ProjectEvaluation, kind: str, today: date, message: str,
+           key: str | None = None) -> Alert:
+    return Alert(unit_id=evaluation.unit_id, project_id=evaluation.project_id, kind=kind,
+                 severity=evaluation.overall, as_of=evaluation.as_of if kind == "checkpoint_flagged"
+                 else today, message=message, key=key)
+
+
+def _add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
+    """Add ``alerts``, skipping those whose ``key`` was raised before."""
+    keys = [a.key for a in alerts if a.key]
+    seen: set[str] = set()
+    for start in range(0, len(keys), 500):
+        seen |= set(session.scalars(select(Alert.key).where(Alert.key.in_(keys[start:start + 500]))))
+    added = []
+    for alert in alerts:
+        if alert.key is not None:
+            if alert.key in seen:
+                continue
+            seen.add(alert.key)
+        session.add(alert)
+        added.append(alert)
+    session.flush()
+    return added
+
+
+def _visible(user: User) -> ColumnElement[bool]:
+    if user.sees_everything:
+        return true()
+    return Alert.unit_id.in_([unit.id for unit in user.units])
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    alert: Alert
+    read: bool
+
+
+def alerts_for(session: Session, user: User, *, unread_only: bool = False,
+               limit: int = 200) -> list[AlertItem]:
+    """The alerts ``user`` may see (everything, or their units'), newest first."""
+    read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
+    query = select(Alert, Alert.id.in_(read)).where(_visible(user))
+    if unread_only:
+        query = query.where(Alert.id.not_in(read))
+    rows = session.execute(query.order_by(Alert.id.desc()).limit(limit)).all()
+    return [AlertItem(alert, bool(is_read)) for alert, is_read in rows]
+
+
+def unread_count(session: Session, user: User) -> int:
+    read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
+    return session.scalar(select(func.count(Alert.id)).where(_visible(user), Alert.id.not_in(read))) or 0
+
+
+def mark_read(session: Session, user: User, alert_ids: Iterable[int] | None) -> int:
+    """Mark ``alert_ids`` (None = all visible) read for ``user``; returns how many changed."""
+    read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
+    query = select(Alert.id).where(_visible(user), Alert.id.not_in(read))
+    if alert_ids is not None:
+        query = query.where(Alert.id.in_(sorted(set(alert_ids))))
+    ids = list(session.scalars(query))
+    session.add_all(AlertRead(alert_id=aid, user_id=user.id) for aid in ids)
+    session.flush()
+    return len(ids)
+
+
+def visible_alerts_after(session: Session, user: User, after_id: int) -> list[Alert]:
+    """Alerts ``user`` may see with an id above ``after_id``, oldest first (for mail)."""
+    return list(session.scalars(select(Alert).where(_visible(user), Alert.id > after_id)
+                                .order_by(Alert.id)))
+
+
+# --- one project, for the page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    checkpoint: date
+    frozen: Snapshot | None
+    now: ProjectEvaluation
+
+
+@dataclass
+class ProjectMonitoring:
+    """What the monitoring page of one project shows at ``as_of``."""
+
+    project: Project
+    as_of: date
+    evaluation: ProjectEvaluation
+    frozen: Snapshot | None  # the frozen checkpoint evaluation at as_of, if any
+    checkpoints: list[CheckpointRow]
+    indicators: list[tuple[Indicator, IndicatorEvaluation]]
+    history: dict[int, list[ProgressReport]]
+    explanations: list[DeviationExplanation] = field(default_factory=list)
+    cutoff: date | None = None
+
+
+def project_monitoring(session: Session, project: Project, as_of: date) -> ProjectMonitoring:
+    """One project at ``as_of`` (which must fall in the project's year), with each checkpoint's
+    frozen value beside today's recomputation, and the progress and explanation history."""
+    if as_of.year != project.year:
+        raise ValueError(f"判断日期应在项目年度（{project.year}年）内")
+    evaluation = evaluate(session, as_of, [project.id])[project.id]
+    checkpoints = checkpoints_of(session, project)
+    frozen = {s.as_of: s for s in session.scalars(select(Snapshot).where(
+        Snapshot.project_id == project.id, Snapshot.kind == "checkpoint"))}
+    rows = [CheckpointRow(c, frozen.get(c), evaluate(session, c, [project.id])[project.id])
+            for c in checkpoints]
+    by_id = {i.indicator_id: i for i in evaluation.indicators}
+    history: dict[int, list[ProgressReport]] = defaultdict(list)
+    for report in session.scalars(select(ProgressReport).where(ProgressReport.project_id == project.id)
+                                  .order_by(ProgressReport.reported_on.desc(), ProgressReport.id.desc())):
+        history[report.indicator_id].append(report)
+    explanations = list(session.scalars(select(DeviationExplanation).where(
+        DeviationExplanation.project_id == project.id).order_by(DeviationExplanation.id.desc())))
+    return ProjectMonitoring(
+        project=project, as_of=as_of, evaluation=evaluation, frozen=frozen.get(as_of),
+        checkpoints=rows, indicators=[(i, by_id[i.id]) for i in project.indicators],
+        history=history, explanations=explanations,
+        cutoff=monitoring_cutoff(project.year, monitoring_settings(session)))
+
+
+def overview(session: Session, as_of: date, project_ids: Iterable[int] | None) -> list[tuple[Project, ProjectEvaluation]]:
+    """Every (visible) project of ``as_of``'s year with its evaluation, worst first."""
+    evaluations = evaluate(session, as_of, project_ids)
+    order = {"red": 0, "yellow": 1, "green": 2, "blue": 3, "grey": 4}
+    projects = {p.id: p for start in range(0, len(evaluations), 1000) for p in session.scalars(
+        select(Project).where(Project.id.in_(list(evaluations)[start:start + 1000])))}
+    rows = [(projects[pid], e) for pid, e in evaluations.items()]
+    return sorted(rows, key=lambda r: (order[r[1].overall], r[0].unit_id, r[0].id))
+
+
+def colour_counts(rows: Iterable[tuple[Project, ProjectEvaluation]]) -> dict[str, int]:
+    counts = {colour: 0 for colour in ("red", "yellow", "green", "blue", "grey")}
+    for _project, evaluation in rows:
+        counts[evaluation.overall] += 1
+    return counts
+
+
+def default_as_of(year: int, today: date) -> date:
+    """Today inside the project's year; its 12-31 for a past year, 01-01 for a future one."""
+    if year < today.year:
+        return date(year, 12, 31)
+    if year > today.year:
+        return date(year, 1, 1)
+    return today
+

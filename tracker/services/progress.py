@@ -1,0 +1,245 @@
+"""What units report: indicator progress (当前完成值) and deviation explanations (偏差说明).
+
+Both keep their history: a new entry never replaces an old one, the newest counts.
+Evidence files are stored by content hash under ``<instance>/evidence/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.core.achievement import parse_achievement
+from tracker.errors import NotFound, ValidationFailed
+from tracker.models import (
+    DeviationExplanation,
+    Indicator,
+    IndicatorForecast,
+    ProgressReport,
+    Project,
+    User,
+)
+from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.services import audit
+from tracker.services.monitoring import checkpoints_of
+
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An uploaded 佐证材料 file."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ProgressForm:
+    """The progress form as typed (strings), validated by ``record_progress``."""
+
+    indicator_id: str
+    reported_on: str
+    value: str = ""
+    achievement: str = ""
+    completed_on: str = ""
+    note: str = ""
+
+
+def evidence_path(instance_path: str | Path, sha256: str) -> Path:
+    return Path(instance_path) / "evidence" / sha256
+
+
+def _parse_date(text: str, label: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed(f"{label}应为日期（如 2025-06-30），当前为“{text}”") from None
+
+
+def _store_evidence(instance_path: str | Path, evidence: Evidence) -> str:
+    digest = hashlib.sha256(evidence.data).hexdigest()
+    path = evidence_path(instance_path, digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        partial.write_bytes(evidence.data)
+        partial.replace(path)
+    return digest
+
+
+def record_progress(session: Session, project: Project, form: ProgressForm, today: date,
+                    actor: User | str, evidence: Evidence | None = None,
+                    instance_path: str | Path | None = None) -> ProgressReport:
+    """Add one progress report for an indicator of ``project`` (ValidationFailed in Chinese).
+
+    The date must lie in the project's year and not after ``today``.  Quantitative and
+    reverse indicators need a number, qualitative ones one of the three levels; deadline
+    indicators take an optional completion date.
+    """
+    indicator = session.scalar(select(Indicator).where(
+        Indicator.id == _int(form.indicator_id), Indicator.project_id == project.id))
+    if indicator is None:
+        raise NotFound("该项目没有这个绩效指标。")
+    reported_on = _parse_date(form.reported_on, "完成值日期")
+    if reported_on.year != project.year or reported_on > today:
+        raise ValidationFailed(f"完成值日期应在{project.year}年内且不晚于今天")
+    value, achievement, completed_on = _reading(indicator, form, reported_on)
+    note = form.note.strip()[:MAX_TEXT] or None
+    if evidence is not None and not evidence.data:
+        evidence = None
+    report = ProgressReport(
+        project_id=project.id, indicator_id=indicator.id, reported_on=reported_on, value=value,
+        achievement=achievement, completed_on=completed_on, note=note,
+        user_id=actor.id if isinstance(actor, User) else None,
+        actor=actor.username if isinstance(actor, User) else actor)
+    if evidence is not None:
+        if instance_path is None:
+            raise ValueError("instance_path is needed to store evidence")
+        report.evidence_sha256 = _store_evidence(instance_path, evidence)
+        report.evidence_name = Path(evidence.name.replace("\\", "/")).name[:255] or "佐证材料"
+        report.evidence_size = len(evidence.data)
+    session.add(report)
+    session.flush()
+    audit.record(session, actor, "report_progress", "indicator", indicator.id,
+                 project_id=project.id, reported_on=reported_on.isoformat(),
+                 value=None if value is None else str(value), achievement=achievement)
+    return report
+
+
+def _int(text: str) -> int:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise ValidationFailed("请选择绩效指标") from None
+
+
+def _reading(indicator: Indicator, form: ProgressForm,
+             reported_on: date) -> tuple[Decimal | None, str | None, date | None]:
+    if indicator.kind in ("quantitative", "reverse"):
+        text = form.value.strip().replace(",", "").replace("，", "")
+        if not text:
+            raise ValidationFailed(f"请填写“{indicator.name}”的当前完成值（数字）")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValidationFailed(f"当前完成值应为数字，当前为“{form.value}”") from None
+        if not value.is_finite() or value != value.quantize(Decimal("0.0001")) \
+                or abs(value) >= Decimal(10) ** 14:
+            raise ValidationFailed("当前完成值最多保留4位小数")
+        return value, None, None
+    if indicator.kind == "qualitative":
+        try:
+            return None, parse_achievement(form.achievement), None
+        except ValueError as error:
+            raise ValidationFailed(str(error)) from None
+    completed_on = None
+    if form.completed_on.strip():
+        completed_on = _parse_date(form.completed_on, "完成日期")
+        if completed_on > reported_on:
+            raise ValidationFailed("完成日期不能晚于填报的完成值日期")
+    elif not form.note.strip():
+        raise ValidationFailed("时限指标请填写完成日期，或在说明中写明进展")
+    return None, None, completed_on
+
+
+def report_with_evidence(session: Session, project: Project, report_id: int) -> ProgressReport:
+    report = session.scalar(select(ProgressReport).where(
+        ProgressReport.id == report_id, ProgressReport.project_id == project.id,
+        ProgressReport.evidence_sha256.is_not(None)))
+    if report is None:
+        raise NotFound("佐证材料不存在。")
+    return report
+
+
+def evidence_reports(session: Session, project: Project) -> list[ProgressReport]:
+    return list(session.scalars(select(ProgressReport).where(
+        ProgressReport.project_id == project.id, ProgressReport.evidence_sha256.is_not(None)
+    ).order_by(ProgressReport.id.desc())))
+
+
+# --- deviation explanations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExplanationForm:
+    """The explanation form as typed: ``forecasts`` maps indicator id (text) → 全年预计完成情况."""
+
+    as_of: str
+    causes: tuple[str, ...]
+    likelihood: str
+    reason: str
+    corrective_actions: str
+    forecasts: Mapping[str, str]
+
+
+def record_explanation(session: Session, project: Project, form: ExplanationForm,
+                       actor: User | str) -> DeviationExplanation:
+    """Add a 偏差说明 for one checkpoint of ``project`` (ValidationFailed in Chinese).
+
+    Rules: 完成目标可能性 is required; 有可能 or 完全不可能 needs at least one 偏差原因 and a
+    全年预计完成情况 for every indicator; ticking 其他 needs 原因说明.
+    """
+    as_of = _parse_date(form.as_of, "检查点")
+    if as_of not in checkpoints_of(session, project):
+        raise ValidationFailed(f"{as_of.isoformat()}不是本项目的检查点或监控截止日")
+    unknown = [c for c in form.causes if c not in CAUSES]
+    if unknown:
+        raise ValidationFailed(f"未知的偏差原因：{'、'.join(unknown)}")
+    if form.likelihood not in LIKELIHOODS:
+        raise ValidationFailed("请选择完成目标可能性（确定能 / 有可能 / 完全不可能）")
+    forecasts = {i.id: form.forecasts.get(str(i.id), "").strip()[:500] for i in project.indicators}
+    errors = []
+    if form.likelihood != "certain":
+        label = LIKELIHOODS[form.likelihood]
+        if not form.causes:
+            errors.append(f"完成目标可能性为“{label}”时，请至少选择一项偏差原因")
+        missing = [i.name for i in project.indicators if not forecasts[i.id]]
+        if missing:
+            errors.append(f"完成目标可能性为“{label}”时，请填写每个指标的全年预计完成情况"
+                          f"（缺：{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}）")
+    if "other" in form.causes and not form.reason.strip():
+        errors.append("选择“其他”偏差原因时，请在原因说明中写明")
+    if errors:
+        raise ValidationFailed("；".join(errors))
+    explanation = DeviationExplanation(
+        project_id=project.id, as_of=as_of, causes=[c for c in CAUSES if c in form.causes],
+        likelihood=form.likelihood, reason=form.reason.strip()[:MAX_TEXT] or None,
+        corrective_actions=form.corrective_actions.strip()[:MAX_TEXT] or None,
+        user_id=actor.id if isinstance(actor, User) else None,
+        actor=actor.username if isinstance(actor, User) else actor,
+        forecasts=[IndicatorForecast(indicator_id=iid, forecast=text)
+                   for iid, text in forecasts.items() if text])
+    session.add(explanation)
+    session.flush()
+    audit.record(session, actor, "explain_deviation", "project", project.id,
+                 as_of=as_of.isoformat(), likelihood=form.likelihood, causes=explanation.causes)
+    return explanation
+
+
+def explanation_date(session: Session, project: Project, chosen: str, today: date) -> date:
+    """The checkpoint an explanation form is about: ``chosen`` if it is one of the project's
+    checkpoints, else the latest checkpoint passed by ``today``, else the first."""
+    checkpoints = checkpoints_of(session, project)
+    try:
+        wanted = date.fromisoformat(chosen.strip())
+    except ValueError:
+        wanted = None
+    if wanted in checkpoints:
+        return wanted
+    passed = [c for c in checkpoints if c < today]
+    return passed[-1] if passed else checkpoints[0]
+
+
+def latest_explanation(session: Session, project: Project, as_of: date) -> DeviationExplanation | None:
+    return session.scalar(select(DeviationExplanation).where(
+        DeviationExplanation.project_id == project.id, DeviationExplanation.as_of == as_of
+    ).order_by(DeviationExplanation.id.desc()).limit(1))

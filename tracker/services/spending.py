@@ -1,0 +1,90 @@
+"""Project spending from the ledger: cumulative amounts and ledger coverage.
+
+Cumulative spending of a project up to a date = its counted, matched rows in active batches,
+not superseded.  Whole months come from ``project_month_spending`` (kept current by every
+import, undo and assignment); only the partial last month is summed from ledger rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from tracker.models import LedgerBatch, LedgerRow, ProjectMonthSpending
+
+ZERO = Decimal("0.00")
+
+
+def active_row_filter():  # type: ignore[no-untyped-def]
+    """Rows that count: counted, matched, in an active batch, not replaced by a newer one."""
+    return and_(LedgerRow.counts.is_(True), LedgerRow.project_id.is_not(None),
+                LedgerRow.superseded_by_batch_id.is_(None),
+                LedgerRow.batch_id.in_(select(LedgerBatch.id).where(LedgerBatch.status == "active")))
+
+
+def refresh_month_totals(session: Session, project_ids: Iterable[int]) -> None:
+    """Recompute the monthly totals of ``project_ids`` from their rows (flush only)."""
+    ids = sorted(set(project_ids))
+    if not ids:
+        return
+    session.flush()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        session.execute(delete(ProjectMonthSpending).where(ProjectMonthSpending.project_id.in_(chunk)))
+        month = func.strftime("%Y-%m-01", LedgerRow.date) if session.get_bind().dialect.name == "sqlite" \
+            else func.to_char(func.date_trunc("month", LedgerRow.date), "YYYY-MM-01")
+        rows = session.execute(
+            select(LedgerRow.project_id, month.label("month"), func.sum(LedgerRow.amount),
+                   func.count(LedgerRow.id))
+            .where(active_row_filter(), LedgerRow.project_id.in_(chunk))
+            .group_by(LedgerRow.project_id, month)
+        ).all()
+        if rows:
+            session.execute(insert(ProjectMonthSpending), [
+                {"project_id": pid, "month": date.fromisoformat(m),
+                 "amount": total, "row_count": count}
+                for pid, m, total, count in rows])
+    session.flush()
+
+
+def spent_through(session: Session, as_of: date, project_ids: Iterable[int] | None = None) -> dict[int, Decimal]:
+    """Cumulative counted spending per project from 1 January of ``as_of``'s year to ``as_of``
+    inclusive.  Projects without spending are absent (read them as 0)."""
+    year_start = date(as_of.year, 1, 1)
+    month_start = as_of.replace(day=1)
+    ids = None if project_ids is None else sorted(set(project_ids))
+    totals: dict[int, Decimal] = {}
+
+    months = select(ProjectMonthSpending.project_id, func.sum(ProjectMonthSpending.amount)).where(
+        ProjectMonthSpending.month >= year_start, ProjectMonthSpending.month < month_start
+    ).group_by(ProjectMonthSpending.project_id)
+    partial = select(LedgerRow.project_id, func.sum(LedgerRow.amount)).where(
+        active_row_filter(), LedgerRow.date >= month_start, LedgerRow.date <= as_of
+    ).group_by(LedgerRow.project_id)
+    if ids is not None:
+        months = months.where(ProjectMonthSpending.project_id.in_(ids))
+        partial = partial.where(LedgerRow.project_id.in_(ids))
+    for query in (months, partial):
+        for project_id, amount in session.execute(query):
+            # SUM keeps the column's type, so the amount arrives as Decimal 元.
+            totals[project_id] = totals.get(project_id, ZERO) + amount
+    return {pid: amount.quantize(Decimal("0.01")) for pid, amount in totals.items()}
+
+
+def closed_through(session: Session, unit_id: int, source: str | None = None) -> date | None:
+    """The date through which a unit's ledger is complete: the period end of the newest active
+    batch of each source; with several sources, the earliest of them."""
+    query = select(LedgerBatch.source, func.max(LedgerBatch.period_end)).where(
+        LedgerBatch.unit_id == unit_id, LedgerBatch.status == "active").group_by(LedgerBatch.source)
+    if source is not None:
+        query = query.where(LedgerBatch.source == source)
+    ends = [end for _source, end in session.execute(query)]
+    return min(ends) if ends else None
+
+
+def month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)

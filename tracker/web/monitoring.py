@@ -1,0 +1,193 @@
+"""双监控 pages: the overview, one project at a date, progress and explanation forms, the
+evidence files, the alerts inbox and the administrator's monitoring settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.errors import ValidationFailed
+from tracker.models import AlertSubscription, Project, Role
+from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.services import monitoring, notifications, progress
+from tracker.web.access import READERS, roles_required, scope_projects
+from tracker.web.context import config, db_session
+
+blueprint = Blueprint("monitoring", __name__)
+
+REPORTERS = (Role.unit_staff,)  # and admin
+PROGRESS_FIELDS = ("indicator_id", "reported_on", "value", "achievement", "completed_on", "note")
+
+
+def _today() -> date:
+    return datetime.now(config().tz).date()
+
+
+def _visible_project(project_id: int) -> Project:
+    """The project if the user may see it; 404 otherwise (never a 403 that leaks existence)."""
+    project = db_session().scalar(
+        scope_projects(select(Project).where(Project.id == project_id), current_user))
+    if project is None:
+        abort(404)
+    return project
+
+
+def _as_of(year: int | None) -> date:
+    """``?as_of=`` if it is a date (inside ``year`` when given); else the default date."""
+    default = monitoring.default_as_of(year or _today().year, _today())
+    text = request.args.get("as_of", "").strip()
+    if not text:
+        return default
+    try:
+        chosen = date.fromisoformat(text)
+    except ValueError:
+        flash(f"日期“{text}”无效，已改为 {default.isoformat()}。", "error")
+        return default
+    if year is not None and chosen.year != year:
+        flash(f"判断日期应在项目年度（{year}年）内，已改为 {default.isoformat()}。", "error")
+        return default
+    return chosen
+
+
+@blueprint.route("/monitoring")
+@roles_required(*READERS)
+def overview():  # type: ignore[no-untyped-def]
+    as_of = _as_of(None)
+    session = db_session()
+    ids = None if current_user.sees_everything else list(session.scalars(
+        scope_projects(select(Project.id).where(Project.year == as_of.year), current_user)))
+    rows = monitoring.overview(session, as_of, ids)
+    status = request.args.get("status", "")
+    shown = [r for r in rows if not status or r[1].overall == status]
+    return render_template("monitoring/overview.html", rows=shown[:500], total=len(shown),
+                           counts=monitoring.colour_counts(rows), as_of=as_of, status=status)
+
+
+@blueprint.route("/projects/<int:project_id>/monitoring")
+@roles_required(*READERS)
+def project(project_id: int):  # type: ignore[no-untyped-def]
+    item = _visible_project(project_id)
+    view = monitoring.project_monitoring(db_session(), item, _as_of(item.year))
+    return render_template("monitoring/project.html", m=view, today=_today(),
+                           may_report=current_user.role in (Role.admin, *REPORTERS))
+
+
+@blueprint.route("/projects/<int:project_id>/progress", methods=["GET", "POST"])
+@roles_required(*REPORTERS)
+def progress_form(project_id: int):  # type: ignore[no-untyped-def]
+    item, session, error = _visible_project(project_id), db_session(), None
+    if request.method == "POST":
+        form = progress.ProgressForm(**{k: request.form.get(k, "") for k in PROGRESS_FIELDS})
+        upload = request.files.get("evidence")
+        evidence = progress.Evidence(upload.filename, upload.read()) if upload and upload.filename else None
+        try:
+            progress.record_progress(session, item, form, _today(), current_user, evidence,
+                                     config().instance_path)
+            session.commit()
+            flash("已保存完成值，历史记录保留。", "info")
+            return redirect(url_for("monitoring.progress_form", project_id=item.id))
+        except ValidationFailed as failure:
+            session.rollback()
+            error = str(failure)
+    view = monitoring.project_monitoring(session, item, monitoring.default_as_of(item.year, _today()))
+    return render_template("monitoring/progress.html", m=view, error=error, form=request.form,
+                           today=_today()), (400 if error else 200)
+
+
+@blueprint.route("/projects/<int:project_id>/explanation", methods=["GET", "POST"])
+@roles_required(*REPORTERS)
+def explanation(project_id: int):  # type: ignore[no-untyped-def]
+    item, session, error = _visible_project(project_id), db_session(), None
+    if request.method == "POST":
+        form = progress.ExplanationForm(
+            as_of=request.form.get("as_of", ""), causes=tuple(request.form.getlist("causes")),
+            likelihood=request.form.get("likelihood", ""), reason=request.form.get("reason", ""),
+            corrective_actions=request.form.get("corrective_actions", ""),
+            forecasts={k.removeprefix("forecast_"): v for k, v in request.form.items()
+                       if k.startswith("forecast_")})
+        try:
+            progress.record_explanation(session, item, form, current_user)
+            session.commit()
+            flash("已保存偏差说明。", "info")
+            return redirect(url_for("monitoring.project", project_id=item.id, as_of=form.as_of))
+        except ValidationFailed as failure:
+            session.rollback()
+            error = str(failure)
+    as_of = progress.explanation_date(session, item, request.values.get("as_of", ""), _today())
+    view = monitoring.project_monitoring(session, item, as_of)
+    return render_template("monitoring/explanation.html", m=view, error=error, form=request.form,
+                           causes=CAUSES, likelihoods=LIKELIHOODS), (400 if error else 200)
+
+
+@blueprint.route("/projects/<int:project_id>/evidence")
+@roles_required(*READERS)
+def evidence(project_id: int):  # type: ignore[no-untyped-def]
+    item, session = _visible_project(project_id), db_session()
+    report_id = request.args.get("report", type=int)
+    if report_id is None:
+        return render_template("monitoring/evidence.html", project=item,
+                               reports=progress.evidence_reports(session, item))
+    report = progress.report_with_evidence(session, item, report_id)
+    path = progress.evidence_path(config().instance_path, report.evidence_sha256 or "")
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                     download_name=report.evidence_name or "evidence")
+
+
+@blueprint.route("/alerts")
+@roles_required(*READERS)
+def alerts():  # type: ignore[no-untyped-def]
+    session = db_session()
+    unread = request.args.get("unread") == "1"
+    items = monitoring.alerts_for(session, current_user, unread_only=unread)
+    subscription = session.get(AlertSubscription, current_user.id)
+    return render_template("monitoring/alerts.html", items=items, unread=unread,
+                           subscription=subscription, kinds=monitoring.ALERT_KINDS,
+                           mail_on=bool(config().smtp_host))
+
+
+@blueprint.route("/alerts/read", methods=["POST"])
+@roles_required(*READERS)
+def alerts_read():  # type: ignore[no-untyped-def]
+    ids = None if request.form.get("all") else [
+        int(v) for v in request.form.getlist("alert_id") if v.isdigit()]
+    session = db_session()
+    count = monitoring.mark_read(session, current_user, ids)
+    session.commit()
+    flash(f"已将 {count} 条提醒标为已读。", "info")
+    return redirect(url_for("monitoring.alerts"))
+
+
+@blueprint.route("/alerts/email", methods=["POST"])
+@roles_required(*READERS)
+def alert_email():  # type: ignore[no-untyped-def]
+    session = db_session()
+    try:
+        saved = notifications.subscribe(session, current_user, request.form.get("email", ""))
+        session.commit()
+        flash(f"提醒邮件将发送到 {saved.email}。" if saved else "已停止发送提醒邮件。", "info")
+    except ValidationFailed as failure:
+        session.rollback()
+        flash(str(failure), "error")
+    return redirect(url_for("monitoring.alerts"))
+
+
+@blueprint.route("/admin/monitoring-settings", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def settings():  # type: ignore[no-untyped-def]
+    session, error = db_session(), None
+    if request.method == "POST":
+        try:
+            monitoring.update_settings(session, request.form, current_user)
+            session.commit()
+            flash("监控设置已保存；已冻结的检查点评价不受影响。", "info")
+            return redirect(url_for("monitoring.settings"))
+        except ValidationFailed as failure:
+            session.rollback()
+            error = str(failure)
+    values = request.form if error else monitoring.settings_form_values(session)
+    return render_template("monitoring/settings.html", values=values, error=error), (400 if error else 200)
