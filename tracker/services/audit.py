@@ -17,7 +17,8 @@ def record(
     entity_id: int | None = None,
     **details: Any,
 ) -> AuditEntry:
-    """Add one audit entry (flushed with the caller's transaction, so it lands or not with it)."""
+    """Add one audit entry; it is written with the caller's next flush and lands or not with
+    the caller's transaction."""
     entry = AuditEntry(
         user_id=actor.id if isinstance(actor, User) else None,
         actor=actor.username if isinstance(actor, User) else actor,
@@ -27,5 +28,4 @@ def record(
         details=details,
     )
     session.add(entry)
-    session.flush()
     return entry

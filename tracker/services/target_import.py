@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
 
 from tracker.core.plan import default_plan_for
 from tracker.core.settings import MonitoringSettings
@@ -110,9 +110,9 @@ def plan_import(session: Session, files: Sequence[UploadedFile], year: int | Non
         assert doc_year is not None
         unit = _find_unit(session, document)
         findings = list(document.findings) + _unit_code_findings(session, document)
+        existing = _ExistingProjects(session, unit, doc_year)
         changes = [
-            _project_change(session, unit, doc_year, record, document.file)
-            for record in document.projects
+            _project_change(existing, record, document.file) for record in document.projects
         ]
         plans.append(DocumentPlan(upload, document, doc_year, findings, changes))
     return ImportPlan(plans)
@@ -141,8 +141,10 @@ def apply_import(session: Session, plan: ImportPlan, actor: User | str) -> list[
         )
         session.add(batch)
         session.flush()
-        for change in document_plan.projects:
-            project = _write_project(session, unit, document_plan.year, change, settings, batch)
+        written = [(change, _write_project(session, unit, document_plan.year, change, settings, batch))
+                   for change in document_plan.projects]
+        session.flush()
+        for change, project in written:
             if change.status == "created":
                 audit.record(session, actor, "create", "project", project.id,
                              source=document.file, name=project.name, code=project.code)
@@ -208,18 +210,22 @@ def _upsert_department_year(session: Session, unit: Unit, year: int, document: T
 # --- projects ---------------------------------------------------------------------------
 
 
-def _find_project(session: Session, unit: Unit | None, year: int, record: ProjectRecord) -> Project | None:
-    if unit is None:
-        return None
-    key = Project.make_natural_key(record.code, record.name)
-    found = session.scalar(select(Project).where(
-        Project.unit_id == unit.id, Project.year == year, Project.natural_key == key))
-    if found is None and record.code:
-        # A corrected document may add the code a first version lacked.
-        found = session.scalar(select(Project).where(
-            Project.unit_id == unit.id, Project.year == year, Project.code.is_(None),
-            Project.name == record.name))
-    return found
+class _ExistingProjects:
+    """The unit-year's projects, loaded once, looked up by natural key (or by name where a
+    corrected document adds the code a first version lacked)."""
+
+    def __init__(self, session: Session, unit: Unit | None, year: int) -> None:
+        projects = [] if unit is None else session.scalars(
+            select(Project).where(Project.unit_id == unit.id, Project.year == year)
+            .options(selectinload(Project.plan_points), selectinload(Project.indicators))).all()
+        self.by_key = {p.natural_key: p for p in projects}
+        self.uncoded_by_name = {p.name: p for p in projects if p.code is None}
+
+    def find(self, record: ProjectRecord) -> Project | None:
+        found = self.by_key.get(Project.make_natural_key(record.code, record.name))
+        if found is None and record.code:
+            found = self.uncoded_by_name.get(record.name)
+        return found
 
 
 def _to_yuan(wan: Decimal | None) -> Decimal | None:
@@ -259,11 +265,10 @@ def _indicator_rows(record: ProjectRecord) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _project_change(session: Session, unit: Unit | None, year: int, record: ProjectRecord,
-                    file: str) -> ProjectChange:
+def _project_change(projects: _ExistingProjects, record: ProjectRecord, file: str) -> ProjectChange:
     findings = record.findings
     score, reasons = quality_score(record, findings)
-    existing = _find_project(session, unit, year, record)
+    existing = projects.find(record)
     if existing is None:
         return ProjectChange(record, "created", None, {}, findings, score, reasons)
     changes: dict[str, tuple[Any, Any]] = {}
@@ -296,6 +301,7 @@ def _indicator_summary(rows: list[tuple[Any, ...]]) -> list[str]:
 
 def _write_project(session: Session, unit: Unit, year: int, change: ProjectChange,
                    settings: MonitoringSettings, batch: TargetImport) -> Project:
+    """Stage one project's changes; the caller flushes once for the whole document."""
     record = change.record
     fields = _scalar_fields(record, batch.file_name)
     if change.status == "created":
@@ -307,8 +313,9 @@ def _write_project(session: Session, unit: Unit, year: int, change: ProjectChang
             project.annual_budget = fields["initial_budget"]
         for name, value in fields.items():
             setattr(project, name, value)
-    if change.status != "unchanged":
-        project.quality_score = change.score
+        # Findings always describe the latest document.
+        session.execute(delete(ProjectFinding).where(ProjectFinding.project_id == project.id))
+    project.quality_score = change.score
     if change.status == "created" or "plan" in change.changes or not project.plan_points:
         project.plan_points = _plan_points(record, year, settings)
         project.plan_confirmed = False
@@ -321,15 +328,10 @@ def _write_project(session: Session, unit: Unit, year: int, change: ProjectChang
             for position, (r, item) in enumerate(zip(_indicator_rows(record), record.indicators,
                                                      strict=True), start=1)
         ]
-    session.flush()
-    # Findings always describe the latest document.
-    for old in session.scalars(select(ProjectFinding).where(ProjectFinding.project_id == project.id)):
-        session.delete(old)
     for finding in change.findings:
-        session.add(ProjectFinding(project_id=project.id, target_import_id=batch.id,
+        session.add(ProjectFinding(project=project, target_import_id=batch.id,
                                    severity=finding.severity, code=finding.code,
                                    location=str(finding.location)[:255], message=finding.message))
-    session.flush()
     return project
 
 
