@@ -16,10 +16,12 @@ checks both give the same colours, and prints the times and their ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
 import time
+import timeit
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -188,6 +190,9 @@ def main() -> None:
             naive_time = time.perf_counter() - start
         database.dispose()
     same = sum(1 for pid, e in ours.items() if slow[pid] == e.overall)
+    reference = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+    print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; "
+          f"reference sum(range(1000)) = {reference:.1f} µs")
     first, best = timings[0], min(timings)
     print(f"tracker full evaluation at {as_of} ({len(ours):,} projects): first {first:.3f} s, "
           f"best of 3 {best:.3f} s  target < 1 s: {'OK' if first < 1 else 'MISSED'}")

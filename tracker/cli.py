@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ class Context:
     @cached_property
     def database(self) -> Database:
         return Database(self.config.database_url)
+
+    def today(self) -> date:
+        """Today in the configured time zone (the boundary reads the clock, services do not)."""
+        return datetime.now(self.config.tz).date()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -217,7 +222,7 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
         with ctx.transaction() as session:
             preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
                               source=source, profile=profile, period=period)
-            result = commit(session, preview, "cli", override_reason)
+            result = commit(session, preview, "cli", override_reason, today=ctx.today())
             summary = result.as_json()
             if not result.imported:
                 session.rollback()
@@ -281,8 +286,8 @@ def ledger_undo(ctx: Context, batch_id: int) -> None:
     from tracker.services.ledger_import import undo
 
     with ctx.transaction() as session:
-        batch = undo(session, batch_id, "cli")
-        click.echo(f"已撤销批次 {batch.id}（{batch.file_name}）")
+        batch, changes = undo(session, batch_id, "cli", today=ctx.today())
+        click.echo(f"已撤销批次 {batch.id}（{batch.file_name}）" + (f"；{changes.text}" if changes else ""))
 
 
 @ledger.command("batches", help="列出导入批次")
@@ -341,18 +346,36 @@ def demo() -> None:
     pass
 
 
-@demo.command("load", help="导入 seeds/ 中的五份绩效目标文件（已导入的不会重复）")
+#: Demo ledgers (copied from the sample exports) and the period a clerk would declare for
+#: those that print none.
+DEMO_LEDGERS = {
+    "grp_mingxizhang_gaoxinqu_2023.xlsx": None,
+    "yitihua_payments_tangshan_2021H1.xlsx": None,
+    "payments_shizuishan_2025H1_utf8bom.csv": "2025-01-01..2025-06-30",
+}
+
+
+@demo.command("load", help="导入 seeds/ 中的五份绩效目标文件和三份示例台账（已导入的不会重复）")
 @pass_context
 def demo_load(ctx: Context) -> None:
     from tracker.config import PROJECT_ROOT
+    from tracker.services.ledger_import import LedgerUpload, commit, prepare
     from tracker.services.target_import import apply_import, plan_import
 
-    paths = sorted(str(p) for p in (PROJECT_ROOT / "seeds").glob("*.txt"))
+    seeds = PROJECT_ROOT / "seeds"
+    paths = sorted(str(p) for p in seeds.glob("*.txt"))
     with ctx.transaction() as session:
         plan = plan_import(session, _read_files(tuple(paths)))
         apply_import(session, plan, "demo")
     click.echo(f"演示数据：新建 {plan.count('created')} 个、更新 {plan.count('updated')} 个、"
                f"未变 {plan.count('unchanged')} 个项目")
+    for name, period in DEMO_LEDGERS.items():
+        path = seeds / "ledgers" / name
+        with ctx.transaction() as session:
+            result = commit(session, prepare(session, LedgerUpload(name, path.read_bytes()),
+                                             period=period), "demo", today=ctx.today())
+        click.echo(f"演示台账 {name}：" + (f"批次 {result.batch.id}，计入 {result.preview.counted_rows} 行"
+                                         if result.imported else "已导入过，跳过"))
 
 
 # --- monitoring and the scheduler ---------------------------------------------------------

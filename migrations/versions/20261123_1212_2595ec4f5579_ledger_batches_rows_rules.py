@@ -103,7 +103,7 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_row', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_row_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_ledger_row_project_date', ['project_id', 'date'], unique=False)
-        batch_op.create_index('ix_ledger_row_unit_date', ['unit_id', 'date'], unique=False)
+        batch_op.create_index('ix_ledger_row_date', ['date'], unique=False)
 
     op.create_table('match_rule',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -139,7 +139,7 @@ def downgrade() -> None:
 
     op.drop_table('match_rule')
     with op.batch_alter_table('ledger_row', schema=None) as batch_op:
-        batch_op.drop_index('ix_ledger_row_unit_date')
+        batch_op.drop_index('ix_ledger_row_date')
         batch_op.drop_index('ix_ledger_row_project_date')
         batch_op.drop_index(batch_op.f('ix_ledger_row_batch_id'))
 

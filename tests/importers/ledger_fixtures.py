@@ -24,6 +24,7 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 ZERO = Decimal("0.00")
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)

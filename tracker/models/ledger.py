@@ -61,7 +61,7 @@ class LedgerRow(Base):
     __tablename__ = "ledger_row"
     __table_args__ = (
         Index("ix_ledger_row_project_date", "project_id", "date"),
-        Index("ix_ledger_row_unit_date", "unit_id", "date"),
+        Index("ix_ledger_row_date", "date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

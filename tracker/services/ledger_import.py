@@ -33,6 +33,7 @@ from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import LedgerBatch, LedgerRow, MappingProfile, MatchRule, Project, Unit, User
 from tracker.services import audit
 from tracker.services.ledger_rows import insert_rows
+from tracker.services.monitoring import ChangeSummary, summarize_changes
 from tracker.services.spending import refresh_month_totals
 
 ZERO = Decimal("0.00")
@@ -108,6 +109,7 @@ class LedgerResult:
     preview: LedgerPreview
     imported: bool
     reason: str | None = None
+    changes: ChangeSummary | None = None  # status changes the import caused (monitoring)
 
     def as_json(self) -> dict[str, Any]:
         check = self.preview.parse.totals_check()
@@ -129,6 +131,7 @@ class LedgerResult:
                              "parsed": f"{check.parsed:.2f}", "ok": check.ok,
                              "explanation": check.explanation},
             "findings": self.preview.findings,
+            "status_changes": self.changes.text if self.changes else None,
         }
 
 
@@ -390,7 +393,7 @@ def suggest_projects(texts: Iterable[str], projects: Sequence[Project], limit: i
 
 
 def commit(session: Session, preview: LedgerPreview, actor: User | str,
-           override_reason: str | None = None) -> LedgerResult:
+           override_reason: str | None = None, *, today: date | None = None) -> LedgerResult:
     """Write the previewed batch (flush only; the caller commits, so it lands whole or not)."""
     if preview.duplicate_of is not None:
         return LedgerResult(None, preview, False,
@@ -423,7 +426,8 @@ def commit(session: Session, preview: LedgerPreview, actor: User | str,
     audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
                  checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,
                  replaced=batch.replaced_rows, override=batch.totals_override_reason)
-    return LedgerResult(batch, preview, True)
+    changes = summarize_changes(session, touched, today) if today is not None else None
+    return LedgerResult(batch, preview, True, changes=changes)
 
 
 def _supersede(session: Session, batch: LedgerBatch) -> dict[int, int]:
@@ -446,7 +450,8 @@ def affected_projects(session: Session, batch_id: int) -> list[int]:
         LedgerRow.batch_id == batch_id, LedgerRow.project_id.is_not(None)).distinct()))
 
 
-def undo(session: Session, batch_id: int, actor: User | str) -> LedgerBatch:
+def undo(session: Session, batch_id: int, actor: User | str, *,
+         today: date | None = None) -> tuple[LedgerBatch, ChangeSummary | None]:
     """Undo a batch: its rows stop counting and the rows it replaced count again."""
     batch = session.get(LedgerBatch, batch_id)
     if batch is None:
@@ -468,4 +473,4 @@ def undo(session: Session, batch_id: int, actor: User | str) -> LedgerBatch:
     session.flush()
     refresh_month_totals(session, touched)
     audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name)
-    return batch
+    return batch, summarize_changes(session, touched, today) if today is not None else None

@@ -2,9 +2,11 @@
 turn status changes and overdue work into alerts, summarise what an import changed.
 
 Every rule comes from ``tracker.core``; this module only gathers inputs in bulk and stores
-results.  An evaluation of every project reads five grouped queries (projects, plan points,
-indicators, latest progress reports, spending from ``project_month_spending``) and never
-scans ledger rows for whole months.
+results.  An evaluation of every project reads a handful of grouped queries (projects, plan
+points, indicators each with the progress report that counts, ledger coverage per unit,
+spending from ``project_month_spending``) and never scans ledger rows for whole months;
+exact columns are read as their stored integers, and identical indicator inputs are judged
+once per evaluation.
 
 Decisions (DOMAIN is silent):
 
@@ -29,10 +31,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, ColumnElement, String, func, select, true, type_coerce
+from sqlalchemy.orm import Session, aliased
 
 from tracker.core.forecast import Forecast, forecast_year_end
 from tracker.core.indicators import IndicatorStatus, ReportedIndicator, indicator_status, results_status
@@ -73,6 +75,7 @@ ZERO = Decimal("0.00")
 STANDARD_CHECKPOINTS = ((3, 31), (6, 30), (10, 31), (12, 31))
 FLAGGED: frozenset[str] = frozenset({"yellow", "red"})
 REMINDER_SETTINGS_KEY = "monitoring_reminders"
+REMINDER_WINDOW = timedelta(days=92)  # a quarter: reminders concern the latest checkpoint only
 
 ALERT_KINDS: dict[str, str] = {
     "turned_yellow": "转为黄灯",
@@ -202,8 +205,7 @@ def _actor_name(actor: User | str) -> str:
 # --- evaluation ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LatestReport:
+class LatestReport(NamedTuple):
     """The report that counts for an indicator at a date: the newest by date, then by entry."""
 
     report_id: int
@@ -213,8 +215,7 @@ class LatestReport:
     completed_on: date | None
 
 
-@dataclass(frozen=True)
-class IndicatorEvaluation:
+class IndicatorEvaluation(NamedTuple):
     indicator_id: int
     report: LatestReport | None
     status: IndicatorStatus
@@ -289,6 +290,27 @@ def _indicator_json(evaluation: IndicatorEvaluation) -> dict[str, Any]:
     }
 
 
+def _raw(column: Any) -> Any:
+    """An exact column (Money / Percent) read as its stored integer, for bulk reads."""
+    return type_coerce(column, BigInteger)
+
+
+def _text(column: Any) -> Any:
+    """A date column read as stored (ISO text on SQLite, a date on PostgreSQL)."""
+    return type_coerce(column, String)
+
+
+def _scaled(value: int | None, scale: int) -> Decimal | None:
+    """The Decimal a ``ScaledDecimal(scale)`` column holds (same value and exponent)."""
+    return None if value is None else Decimal(value).scaleb(-scale)
+
+
+def _day(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
 def _project_filter(column: Any, years: Sequence[int], ids: Sequence[int] | None) -> ColumnElement[bool]:
     """``column`` (a project id) limited to projects of ``years`` and, if given, ``ids``."""
     if ids is not None:
@@ -298,28 +320,30 @@ def _project_filter(column: Any, years: Sequence[int], ids: Sequence[int] | None
 
 def _load_projects(session: Session, years: Sequence[int], ids: Sequence[int] | None,
                    settings: MonitoringSettings) -> list[_ProjectInput]:
-    query = select(Project.id, Project.unit_id, Project.year, Project.name, Project.annual_budget
-                   ).where(Project.year.in_(years))
+    query = select(Project.id, Project.unit_id, Project.year, Project.name,
+                   _raw(Project.annual_budget)).where(Project.year.in_(years))
     if ids is not None:
         query = query.where(Project.id.in_(ids))
     rows = session.execute(query.order_by(Project.id)).all()
     points: dict[int, list[tuple[date, Decimal, bool]]] = defaultdict(list)
     for pid, checkpoint, pct, is_default in session.execute(
-            select(PlanPoint.project_id, PlanPoint.checkpoint, PlanPoint.cumulative_pct,
-                   PlanPoint.is_default).where(_project_filter(PlanPoint.project_id, years, ids))):
-        points[pid].append((checkpoint, pct, is_default))
+            select(PlanPoint.project_id, _text(PlanPoint.checkpoint), _raw(PlanPoint.cumulative_pct),
+                   PlanPoint.is_default).where(_project_filter(PlanPoint.project_id, years, ids))
+            .order_by(PlanPoint.project_id, PlanPoint.checkpoint)):
+        points[pid].append((_day(checkpoint), _scaled(pct, 4), bool(is_default)))  # type: ignore[arg-type]
     defaults = {year: default_plan_for(year, settings) for year in years}
     standard = {year: _standard_checkpoints(year, settings) for year in years}
     projects = []
     for pid, unit_id, year, name, budget in rows:
         own = [p for p in points.get(pid, ()) if p[0].year == year]
         plan = tuple(PlanCheckpoint(d, pct) for d, pct, _ in own) or defaults[year]
-        if own and not is_monotone(plan):
+        if len(own) > 1 and not is_monotone(plan):
             plan = monotone_envelope(plan)
         given = [d for d, _, is_default in own if not is_default]
         checkpoints = (tuple(sorted({*given, monitoring_cutoff(year, settings)}))
                        if given else standard[year])
-        projects.append(_ProjectInput(pid, unit_id, year, name, budget, plan, checkpoints))
+        projects.append(_ProjectInput(pid, unit_id, year, name, _scaled(budget, 2), plan,  # type: ignore[arg-type]
+                                      checkpoints))
     return projects
 
 
@@ -348,25 +372,6 @@ def ledger_closed_through(session: Session, unit_ids: Iterable[int] | None = Non
     return closed
 
 
-def _latest_reports(session: Session, as_of: date, years: Sequence[int],
-                    ids: Sequence[int] | None) -> dict[int, LatestReport]:
-    """The report that counts per indicator at ``as_of`` (reported_on ≤ as_of; newest date,
-    then newest entry)."""
-    ranked = select(
-        ProgressReport.id, ProgressReport.indicator_id, ProgressReport.reported_on,
-        ProgressReport.value, ProgressReport.achievement, ProgressReport.completed_on,
-        func.row_number().over(partition_by=ProgressReport.indicator_id,
-                               order_by=(ProgressReport.reported_on.desc(),
-                                         ProgressReport.id.desc())).label("rank"),
-    ).where(ProgressReport.reported_on <= as_of,
-            _project_filter(ProgressReport.project_id, years, ids)).subquery()
-    query = select(ranked.c.id, ranked.c.indicator_id, ranked.c.reported_on, ranked.c.value,
-                   ranked.c.achievement, ranked.c.completed_on).where(ranked.c.rank == 1)
-    return {indicator_id: LatestReport(rid, reported_on, value, achievement, completed_on)
-            for rid, indicator_id, reported_on, value, achievement, completed_on
-            in session.execute(query)}
-
-
 def _spent_at(session: Session, day: date, ids: Sequence[int] | None) -> dict[int, Decimal]:
     """Cumulative spending per project from 1 January to ``day``.  At a month end the whole
     months come from ``project_month_spending`` alone; otherwise ``spent_through``."""
@@ -391,7 +396,7 @@ class _IndicatorJudge:
     def __call__(self, kind: str, op: str | None, target: Decimal | None, deadline: date | None,
                  report: LatestReport | None, reporting_deadline: date | None) -> IndicatorStatus:
         key = (kind, op, target, deadline, reporting_deadline,
-               None if report is None else (report.value, report.achievement, report.completed_on))
+               None if report is None else report[2:])  # value, achievement, completed_on
         status = self.cache.get(key)
         if status is None:
             status = self.cache[key] = self._judge(kind, op, target, deadline, report,
@@ -435,28 +440,49 @@ def evaluate(session: Session, as_of: date, project_ids: Iterable[int] | None = 
         day_ids = None if ids is None and len(set(money_dates.values())) == 1 else \
             [pid for pid, d in money_dates.items() if d == day]
         spent[day] = _spent_at(session, day, day_ids)
-    indicators: dict[int, list[tuple[int, str, str | None, Decimal | None, date | None]]] = \
-        defaultdict(list)
-    for row in session.execute(
-            select(Indicator.project_id, Indicator.id, Indicator.kind, Indicator.op,
-                   Indicator.target_number, Indicator.deadline)
-            .where(_project_filter(Indicator.project_id, years, ids))
-            .order_by(Indicator.project_id, Indicator.position, Indicator.id)):
-        indicators[row[0]].append(row[1:])
-    reports = _latest_reports(session, as_of, years, ids)
+    indicators = _load_indicators(session, as_of, years, ids)
     judge = _IndicatorJudge(as_of, settings)
     evaluations = {}
     for project in projects:
         day = money_dates[project.id]
         reporting_deadline = project.checkpoints[0] + timedelta(days=reminders.progress_due_days)
-        statuses = tuple(
-            IndicatorEvaluation(iid, reports.get(iid),
-                                judge(kind, op, target, deadline, reports.get(iid), reporting_deadline))
-            for iid, kind, op, target, deadline in indicators.get(project.id, ()))
+        statuses = [IndicatorEvaluation(iid, report, judge(kind, op, target, deadline, report,
+                                                           reporting_deadline))
+                    for iid, kind, op, target, deadline, report in indicators.get(project.id, ())]
         evaluations[project.id] = _evaluate_project(
             project, as_of, day, spent[day].get(project.id, ZERO), closed.get(project.unit_id),
-            statuses, settings)
+            tuple(statuses), settings)
     return evaluations
+
+
+IndicatorRow = tuple[int, str, str | None, Decimal | None, date | None, LatestReport | None]
+
+
+def _load_indicators(session: Session, as_of: date, years: Sequence[int],
+                     ids: Sequence[int] | None) -> dict[int, list[IndicatorRow]]:
+    """Per project, in order: (indicator id, kind, operator, target number, deadline, the
+    report that counts at ``as_of``).  The report that counts has reported_on ≤ as_of, the
+    newest date, and of several on that date the last entered."""
+    other = aliased(ProgressReport)
+    latest = (select(other.id).where(other.indicator_id == Indicator.id, other.reported_on <= as_of)
+              .order_by(other.reported_on.desc(), other.id.desc()).limit(1)
+              .correlate(Indicator).scalar_subquery())
+    query = (select(Indicator.project_id, Indicator.id, Indicator.kind, Indicator.op,
+                    _raw(Indicator.target_number), _text(Indicator.deadline), ProgressReport.id,
+                    _text(ProgressReport.reported_on), _raw(ProgressReport.value),
+                    ProgressReport.achievement, _text(ProgressReport.completed_on))
+             .outerjoin(ProgressReport, ProgressReport.id == latest)
+             .where(_project_filter(Indicator.project_id, years, ids))
+             .order_by(Indicator.project_id, Indicator.position, Indicator.id))
+    indicators: dict[int, list[IndicatorRow]] = defaultdict(list)
+    for pid, iid, kind, op, target, deadline, rid, reported_on, value, achievement, done in \
+            session.execute(query):
+        report = None if rid is None else LatestReport(
+            rid, _day(reported_on), _scaled(value, 4), achievement,  # type: ignore[arg-type]
+            None if done is None else _day(done))
+        indicators[pid].append((iid, kind, op, None if target is None else _scaled(target, 4),
+                                None if deadline is None else _day(deadline), report))
+    return indicators
 
 
 def _money_date(as_of: date, closed: date | None, at_ledger_date: bool) -> date:
@@ -649,8 +675,10 @@ def send_reminders(session: Session, today: date) -> list[Alert]:
 
 
 def _latest_passed(checkpoints: Sequence[date], today: date, grace: int) -> tuple[date, date] | None:
-    """(latest checkpoint whose grace period is over, the checkpoint before it)."""
-    passed = [c for c in checkpoints if c + timedelta(days=grace) < today]
+    """(latest checkpoint whose grace period is over, the checkpoint before it); checkpoints
+    more than ``REMINDER_WINDOW`` past are not reminded of any more (old data, first run)."""
+    passed = [c for c in checkpoints
+              if c + timedelta(days=grace) < today and today - c <= REMINDER_WINDOW]
     if not passed:
         return None
     index = checkpoints.index(passed[-1])

@@ -3,7 +3,7 @@ undo; the unmatched queue with assign / make-rule; mapping profiles."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -79,7 +79,8 @@ def confirm():  # type: ignore[no-untyped-def]
     if (request.form.get("profile_name") or "").strip():
         ledger_queue.save_profile(session, request.form["profile_name"], dict(preview.parse.mapping),
                                   preview.source, current_user)
-    result = ledger_import.commit(session, preview, current_user, request.form.get("override_reason"))
+    result = ledger_import.commit(session, preview, current_user, request.form.get("override_reason"),
+                                  today=_today())
     if not result.imported:
         session.rollback()
         flash(f"未导入：{result.reason}", "error")
@@ -88,7 +89,8 @@ def confirm():  # type: ignore[no-untyped-def]
     session.commit()
     uploads.discard(config().instance_path, token)
     flash(f"已导入批次 {result.batch.id}：计入支出 {preview.counted_rows} 行，"
-          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。", "info")
+          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。"
+          f"{result.changes.text if result.changes else ''}", "info")
     return redirect(url_for("ledger.batches"))
 
 
@@ -104,12 +106,12 @@ def batches():  # type: ignore[no-untyped-def]
 def undo(batch_id: int):  # type: ignore[no-untyped-def]
     session = db_session()
     try:
-        batch = ledger_import.undo(session, batch_id, current_user)
+        batch, changes = ledger_import.undo(session, batch_id, current_user, today=_today())
     except ValidationFailed as error:
         flash(str(error), "error")
         return redirect(url_for("ledger.batches"))
     session.commit()
-    flash(f"已撤销批次 {batch.id}，被它替换的旧行已恢复。", "info")
+    flash(f"已撤销批次 {batch.id}，被它替换的旧行已恢复。{changes.text if changes else ''}", "info")
     return redirect(url_for("ledger.batches"))
 
 
@@ -142,6 +144,10 @@ def assign():  # type: ignore[no-untyped-def]
     session.commit()
     flash(f"已分配 {count} 行" + ("，并保存为规则。" if rule else "。"), "info")
     return redirect(url_for("ledger.unmatched"))
+
+
+def _today() -> date:
+    return datetime.now(config().tz).date()
 
 
 def _date(text: str | None) -> date | None:

@@ -105,10 +105,12 @@ def split_account(text: str) -> tuple[str | None, str | None]:
 
 
 def parse_period(text: str) -> tuple[date, date] | None:
+    """A 期间 value → (first day, last day); None when it cannot be read (or a range printed
+    backwards / with an impossible date)."""
     text = text.translate(_FULLWIDTH)
-    found = _period_anywhere(text)
-    if found is not None:
-        return found[0]
+    if _DATE_RANGE.search(text) or _MONTH_RANGE.search(text):
+        found = _period_anywhere(text)
+        return found[0] if found is not None else None
     match = _ONE_MONTH.search(text)
     if match is not None:
         year, month = int(match[1]), int(match[2])

@@ -12,6 +12,7 @@ strings (which also keeps a million rows small in memory), and builds rows throu
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ from tracker.importers.ledger.header import (FIELDS, HEADER_SEARCH_ROWS, HeaderM
                                              apply_mapping, find_header, is_complete,
                                              words_looked_for)
 from tracker.importers.ledger.preamble import Preamble, read_preamble, split_account
-from tracker.importers.ledger.records import (LedgerFinding, LedgerParse, LedgerRow, LedgerRowDraft,
-                                              Severity, StatedTotal)
+from tracker.importers.ledger.records import (VOIDED_REASON, LedgerFinding, LedgerParse,
+                                              LedgerRowDraft, Severity, StatedTotal, status_reason)
 from tracker.importers.ledger.references import Reference, parse_reference
 from tracker.importers.ledger.sniff import sniff
 from tracker.importers.ledger.sources import SheetData, open_sheets
@@ -48,10 +49,12 @@ _SUMMARY_LABELS: dict[str, str | None] = {
 }
 _SUMMARY = re.compile(r"[*【\[]*(?:\d{1,4}\s*[年月]份?)?(" + "|".join(
     sorted(_SUMMARY_LABELS, key=len, reverse=True)) + r")[】\]*]*(?:[:：].*|[（(][^）)]*[）)])?")
-_SUMMARY_FIRST = frozenset(w[0] for w in _SUMMARY_LABELS) | frozenset("*【[0123456789")
+_SUMMARY_FIRST_TEXT = frozenset(w[0] for w in _SUMMARY_LABELS) | frozenset("*【[ ")
+_SUMMARY_FIRST = _SUMMARY_FIRST_TEXT | frozenset("0123456789")  # "12月合计"
 _VOID_MARK = re.compile(r"^\s*(?:[【\[(（*]\s*)?(?:已)?作废|(?:[【\[(（]\s*)(?:已)?作废\s*[】\])）]\s*$")
 _TEXTY = re.compile(r"[:：]|[^\x00-\x7f年月日号]")
 _MISSING = object()
+_TEXT_CACHE_LIMIT = 500_000
 _MAX_LISTED = 5  # per-kind row findings listed one by one before they are only counted
 
 
@@ -78,9 +81,18 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
                                  location=f"文件 {filename}")
     sniffed = sniff(filename, data)
     reading = _FileReading(filename, mapping, source_kind, year)
-    for sheet in open_sheets(filename, data, sniffed):
-        reading.read_sheet(sheet)
-    return reading.finish(sniffed.format, sniffed.encoding, rule)
+    # A million rows are a few million objects without reference cycles; CPython's cyclic
+    # collector would rescan them over and over (about a third of the run time), so it is
+    # paused while reading and restored afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for sheet in open_sheets(filename, data, sniffed):
+            reading.read_sheet(sheet)
+        return reading.finish(sniffed.format, sniffed.encoding, rule)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @dataclass
@@ -106,22 +118,22 @@ class _Findings:
 
     def __init__(self) -> None:
         self.items: list[LedgerFinding] = []
-        self.tallies: dict[str, _Tally] = {}
+        self.tallies: dict[tuple[str, str], _Tally] = {}
 
     def add(self, severity: Severity, code: str, message: str, location: str) -> None:
         self.items.append(LedgerFinding(severity, message, location, code))
 
     def tally(self, severity: Severity, code: str, message: str, location: str) -> None:
-        entry = self.tallies.get(code)
+        entry = self.tallies.get((code, message))
         if entry is None:
-            entry = self.tallies[code] = _Tally(severity, message, location)
+            entry = self.tallies[(code, message)] = _Tally(severity, message, location)
         entry.count += 1
         if len(entry.locations) < _MAX_LISTED:
             entry.locations.append(location)
 
     def result(self) -> tuple[LedgerFinding, ...]:
         grouped = []
-        for code, entry in self.tallies.items():
+        for (code, _), entry in self.tallies.items():
             places = "；".join(entry.locations)
             more = f"等 {entry.count} 处" if entry.count > len(entry.locations) else f"共 {entry.count} 处"
             grouped.append(LedgerFinding(entry.severity, f"{entry.message}（{more}：{places}）",
@@ -212,7 +224,7 @@ class _FileReading:
             self.findings.add("warning", "period_unreadable",
                               f"期间“{preamble.bad_period}”无法识别", self.where(sheet.name))
         for note in header.unused:
-            self.findings.add("info", "column_not_used", f"列{note}未使用", self.where(sheet.name))
+            self.findings.tally("info", "column_not_used", f"列{note}未使用", self.where(sheet.name))
         last_header = header.rows[-1]
         if sheet.tail_fields is not None and sheet.tail_fields < header.width \
                 and sheet.tail_row is not None and sheet.tail_row > last_header + 1:
@@ -254,7 +266,8 @@ class _FileReading:
         else:
             amount_mode = "amt"
         is_payment = result.kind == "payment_list"
-        scale = preamble.scale if preamble.scale is not None else header.scale
+        # a "(万元)" on the amount column beats the "单位：元" line above the table
+        scale = header.scale if header.scale != 1 else (preamble.scale or header.scale)
         if scale != 1:
             self.findings.add("info", "amount_scaled",
                               f"金额单位为{'万元' if scale == 10000 else '千元'}，已换算为元",
@@ -272,17 +285,16 @@ class _FileReading:
         drafts_append = self.drafts.append
         date_cache: dict[object, date] = {}
         date_get = date_cache.get
-        texts = self.texts  # raw cell → cleaned, interned text (None when blank)
-        text_get = texts.get
+        text_get = self.texts.get  # raw cell → cleaned, interned text (None when blank)
         clean = self._clean_text
         references = self.references
-        date_min = self.date_min
-        date_max = self.date_max
+        outside: set[date] = set()  # dates outside the stated period
         period_start, period_end = stated_period if stated_period else (None, None)
         previous: LedgerRowDraft | None = None
         previous_voucher_raw: object = None
         rownum = first_row - 1
         common_amount = COMMON_AMOUNT.fullmatch
+        unscaled = scale == 1
         missing = _MISSING
 
         def reject(message: str, row: int, column: int | None = None) -> ImportRejected:
@@ -298,14 +310,12 @@ class _FileReading:
                     value = value.quantize(CENT)
                 return value if scale == 1 else (value * scale).quantize(CENT)
             try:
-                parsed = amount_of(raw)
+                parsed = amount_of(raw, scale)
             except CellProblem as problem:
                 raise reject(str(problem), row, column) from None
             if parsed is None:
                 return None
             value, rounded = parsed
-            if scale != 1:
-                value = (value * scale).quantize(CENT)
             if rounded:
                 findings.tally("warning", "amount_rounded", "金额超过两位小数，已四舍五入到分",
                                self.cell(sheet, header, row, column))
@@ -327,14 +337,25 @@ class _FileReading:
                 cells.append("")
 
             raw = cells[i_summary]
-            summary = (raw.strip() or None) if raw.__class__ is str else text_of(raw)
+            summary = text_get(raw, missing)  # 摘要 repeat a lot: cached and interned too
+            if summary is missing:
+                try:
+                    summary = clean(raw)
+                except CellProblem:
+                    raise reject(f"单元格是公式“{text_of(raw)}”，没有计算结果；"
+                                 "请在Excel中复制后“粘贴为数值”再导入", rownum, i_summary) from None
+            label = None
             if summary and summary[0] in _SUMMARY_FIRST:
                 label = _summary_label(summary)
-                if label is not None:
-                    self._summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
-                                      i_credit, i_dir, i_amount, scale)
-                    previous = None
-                    continue
+            if label is None:  # "合计" printed in the 凭证号 / 支付申请编号 column
+                raw = cells[i_voucher]
+                if raw.__class__ is str and raw[:1] in _SUMMARY_FIRST_TEXT:
+                    label = _summary_label(raw)  # type: ignore[arg-type]
+            if label is not None:
+                self._summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
+                                  i_credit, i_dir, i_amount, scale)
+                previous = None
+                continue
 
             # -- date -------------------------------------------------------------------
             if has_date_column:
@@ -371,6 +392,12 @@ class _FileReading:
                     try:
                         when = self._date(raw_date, year_hint, period_for_dates, has_date_column)
                     except CellProblem as problem:
+                        label = _row_label(cells)
+                        if label is not None:  # "合计" in the date column
+                            self._summary_row(cells, label, sheet, header, rownum, amount_mode,
+                                              i_debit, i_credit, i_dir, i_amount, scale)
+                            previous = None
+                            continue
                         if not _has_amount(cells, amount_columns) and _looks_like_note(raw_date):
                             self.note_rows += 1
                             continue
@@ -378,20 +405,24 @@ class _FileReading:
                             raw_date, i_year, i_month, i_day)
                         raise reject(str(problem), rownum, column) from None
                     date_cache[raw_date] = when
-            if date_min is None or when < date_min:
-                date_min = when
-            if date_max is None or when > date_max:
-                date_max = when
-            if period_start is not None and (when < period_start or when > period_end):  # type: ignore[operator]
+                    if period_start is not None and not period_start <= when <= period_end:  # type: ignore[operator]
+                        outside.add(when)
+            if outside and when in outside:
                 findings.tally("warning", "date_outside_period",
                                f"交易日期不在期间（{period_start}至{period_end}）内",
                                self.cell(sheet, header, rownum, i_date if has_date_column else i_month))
 
             # -- amounts ----------------------------------------------------------------
             if amount_mode == "amt":
-                value = amount(cells, i_amount, rownum)
-                if value is None:
-                    raise reject("金额为空", rownum, i_amount)
+                raw = cells[i_amount]
+                if raw.__class__ is str and unscaled and common_amount(raw) is not None:
+                    value = Decimal(raw.replace(",", "")) if "," in raw else Decimal(raw)  # the usual case
+                    if "." not in raw:
+                        value = value.quantize(CENT)
+                else:
+                    value = amount(cells, i_amount, rownum)
+                    if value is None:
+                        raise reject("金额为空", rownum, i_amount)
                 debit, credit = value, ZERO
             elif amount_mode == "dc":
                 debit = amount(cells, i_debit, rownum)
@@ -430,7 +461,7 @@ class _FileReading:
                     voucher = f"{word}-{number}" if word and number else (number or word)
                 if voucher is None and previous is not None and _blank(raw_date):
                     voucher = previous.voucher
-                if (summary and summary[0] == "=") or (voucher and voucher[0] == "="):
+                if voucher and voucher[0] == "=":
                     raise CellProblem("formula")
                 raw = cells[i_status]
                 status = text_get(raw, missing)
@@ -508,19 +539,18 @@ class _FileReading:
             if status is not None:
                 status_counts[status] = status_counts.get(status, 0) + 1
                 if status in EXCLUDED_STATUSES:
+                    reason = status_reason(status)
                     if status in VOIDED_STATUSES:
-                        reason = f"支付状态为“{status}”（作废），不计入支出"
                         self.voided_rows += 1
                     else:
-                        reason = f"支付状态为“{status}”（退回），不计入支出"
                         self.returned_rows += 1
             if reason is None:
                 if voucher is not None and "作废" in voucher:
-                    reason = "凭证已作废"
+                    reason = VOIDED_REASON
                     self.voided_rows += 1
                 elif summary is not None and "作废" in summary:
                     if _VOID_MARK.search(summary):
-                        reason = "凭证已作废"
+                        reason = VOIDED_REASON
                         self.voided_rows += 1
                     else:
                         findings.tally("warning", "summary_mentions_void",
@@ -534,7 +564,11 @@ class _FileReading:
             drafts_append(previous)
             previous_voucher_raw = voucher_raw
 
-        self.date_min, self.date_max = date_min, date_max
+        # every row's date came through the cache (carried dates repeat a cached one)
+        if date_cache:
+            low, high = min(date_cache.values()), max(date_cache.values())
+            self.date_min = low if self.date_min is None else min(self.date_min, low)
+            self.date_max = high if self.date_max is None else max(self.date_max, high)
         if is_payment and "status" not in cols:
             self.findings.add("info", "no_status_column",
                               "没有支付状态列：全部支付按已支付计入（无法排除退回或作废的支付）",
@@ -542,13 +576,16 @@ class _FileReading:
 
     def _clean_text(self, raw: object) -> str | None:
         """A repeated-text cell → stripped, interned text (None when blank), remembered by raw
-        value.  Raises CellProblem for a formula (the caller names the cell)."""
+        value (up to ``_TEXT_CACHE_LIMIT`` distinct values, so a column of unique texts cannot
+        grow the cache without bound).  Raises CellProblem for a formula (the caller names
+        the cell)."""
         text = text_of(raw)
-        if text is not None:
-            if text[0] == "=":
-                raise CellProblem("formula")
-            text = self.strings.setdefault(text, text)
-        self.texts[raw] = text
+        if text is not None and text[0] == "=":
+            raise CellProblem("formula")
+        if len(self.texts) < _TEXT_CACHE_LIMIT:
+            if text is not None:
+                text = self.strings.setdefault(text, text)
+            self.texts[raw] = text
         return text
 
     def _reference(self, text: str) -> Reference:
@@ -607,14 +644,12 @@ class _FileReading:
             if column >= header.width:
                 return None
             try:
-                parsed = amount_of(cells[column])
+                parsed = amount_of(cells[column], scale)
             except CellProblem as problem:
                 self.findings.add("warning", "total_unreadable", f"{canonical}行的金额无法识别：{problem}",
                                   self.cell(sheet, header, row, column))
                 return None
-            if parsed is None:
-                return None
-            return parsed[0] if scale == 1 else (parsed[0] * scale).quantize(CENT)
+            return None if parsed is None else parsed[0]
 
         debit = credit = total = None
         if amount_mode == "dc":
@@ -796,14 +831,17 @@ def _looks_like_note(raw: object) -> bool:
 
 
 def _bad_part_column(raw: object, i_year: int, i_month: int, i_day: int) -> int:
+    """Which of the 年 / 月 / 日 cells made the date invalid."""
     year_raw, month_raw, day_raw = raw  # type: ignore[misc]
-    for value, column, what in ((year_raw, i_year, "年"), (month_raw, i_month, "月"), (day_raw, i_day, "日")):
+    limits = ((year_raw, i_year, "年", 0, 9999), (month_raw, i_month, "月", 1, 12), (day_raw, i_day, "日", 1, 31))
+    for value, column, what, low, high in limits:
         try:
-            if int_part(value, what) is None and what != "年":
-                return column
+            number = int_part(value, what)
         except CellProblem:
+            return column
+        if (number is None and what != "年") or (number is not None and not low <= number <= high):
             return column
     return i_day
 
 
-__all__ = ["read_ledger", "LedgerRow", "SOURCE_KINDS"]
+__all__ = ["read_ledger", "SOURCE_KINDS"]

@@ -143,9 +143,9 @@ class TotalsCheck:
     explanation: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LedgerParse:
-    """Everything read from one ledger export."""
+    """Everything read from one ledger export (compared by identity: it may hold a million rows)."""
 
     file: str
     format: str  # xlsx / xls / ods / html / csv
@@ -183,7 +183,9 @@ class LedgerParse:
 
         Per sheet the printed total used is the last 总计, else the last 合计, else the last
         本期合计, else the sum of the 本月合计 rows, else the last 本年累计 (which may include
-        months before the export and is therefore the last resort).  小计 is never used.
+        months before the export and is therefore the last resort: when it disagrees and the file
+        does not state a period starting on 1 January, that sheet cannot be checked rather than
+        failing).  小计 is never used.
         """
         stated_sum: Decimal | None = None
         parsed_sum = ZERO
@@ -191,7 +193,10 @@ class LedgerParse:
         excluded_count = 0
         excluded_sum = ZERO
         mismatches: list[str] = []
+        unchecked: list[str] = []
         matched_listed = matched_counted = 0
+        from_january = (self.period is not None and self.period_source == "stated"
+                        and (self.period[0].month, self.period[0].day) == (1, 1))
         by_sheet: dict[str, list[LedgerRow]] = {}
         for r in self.rows:
             by_sheet.setdefault(r.sheet, []).append(r)
@@ -223,6 +228,9 @@ class LedgerParse:
                 stated = stated_amount
                 ok_listed = stated == listed
                 ok_kept = stated == kept_sum
+            if label == "本年累计" and not (ok_listed or ok_kept) and not from_january:
+                unchecked.append(sheet)
+                continue
             stated_sum = stated if stated_sum is None else stated_sum + stated
             parsed_sum += listed
             counted_sum += counted
@@ -233,12 +241,14 @@ class LedgerParse:
             else:
                 mismatches.append(f"工作表“{sheet}”{label} {_yuan(stated)} 元，"
                                   f"所列交易行合计 {_yuan(listed)} 元，差额 {_yuan(stated - listed)} 元")
+        not_checked = (f"工作表{'、'.join(f'“{s}”' for s in unchecked)}只印了本年累计，可能含本期之前的月份，"
+                       "未核对。") if unchecked else ""
         if stated_sum is None:
             counted_all = self.counted_total
             parsed_all = sum((r.amount for r in self.rows), ZERO)
             return TotalsCheck(None, parsed_all, counted_all, None,
-                               f"文件没有印刷的合计行，无法核对；所列交易行合计 {_yuan(parsed_all)} 元，"
-                               f"计入支出 {_yuan(counted_all)} 元。")
+                               (not_checked or "文件没有印刷的合计行，无法核对；")
+                               + f"所列交易行合计 {_yuan(parsed_all)} 元，计入支出 {_yuan(counted_all)} 元。")
         parts: list[str] = []
         if mismatches:
             parts.append("印刷合计与所读行不一致：" + "；".join(mismatches) + "。")
@@ -251,13 +261,23 @@ class LedgerParse:
             parts.append(f"其中已退回/已作废 {excluded_count} 行共 {_yuan(excluded_sum)} 元，"
                          "列在文件中但不计入支出。")
         parts.append(f"计入支出 {_yuan(counted_sum)} 元。")
+        parts.append(not_checked)
         return TotalsCheck(stated_sum, parsed_sum, counted_sum, not mismatches, "".join(parts))
+
+
+VOIDED_REASON = "凭证已作废"
+
+
+def status_reason(status: str) -> str:
+    """Why a payment with this 支付状态 (已退回 / 已作废 …) is not counted."""
+    return f"支付状态为“{status}”，不计入支出"
 
 
 def _is_excluded_by_status(row: LedgerRow) -> bool:
     """Voided or returned: listed in the file but never spending, whatever the account rule."""
     reason = row.not_counted_reason
-    return reason is not None and ("作废" in reason or "退回" in reason)
+    return reason is not None and (reason == VOIDED_REASON or (
+        row.status is not None and reason == status_reason(row.status)))
 
 
 def _chosen_total(totals: tuple[StatedTotal, ...]

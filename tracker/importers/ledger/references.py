@@ -44,12 +44,12 @@ def split_code_name(text: str) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     match = _LEADING_CODE.match(text)
-    if match is not None and _is_code(match[1]):
-        code, rest = match[1], text[match.end():]
-        bracketed = match[0] != match[1]
+    if match is not None and _is_code(match[1].rstrip("._-")):
+        code, rest = match[1].rstrip("._-"), text[match.end():]
+        separated = match[0] != code  # brackets, or a trailing "-" / "_" / "."
         if not rest:
             return code, None
-        if bracketed or rest[0] in _SEPARATORS or (len(code) >= 6 and not rest[0].isascii()):
+        if separated or rest[0] in _SEPARATORS or (len(code) >= 6 and not rest[0].isascii()):
             name = rest.lstrip(_SEPARATORS).strip()
             return code, name or None
     match = _TRAILING_CODE.match(text)

@@ -21,6 +21,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta|style|\?xml)",
                          re.IGNORECASE | re.DOTALL)
+_XML_SPREADSHEET = re.compile(rb"<(?:ss:)?Workbook\b[^>]*urn:schemas-microsoft-com:office:spreadsheet")
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 
 
@@ -47,8 +48,7 @@ def sniff(filename: str, data: bytes) -> Sniffed:
     if data[:5] == b"%PDF-":
         raise ImportRejected("这是PDF文件，不是台账表格；请从财务系统导出Excel或CSV", location=where)
     if _looks_like_html(data[:4096]):
-        if b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096] and b"<table" not in \
-                data[:65536].lower():
+        if _XML_SPREADSHEET.search(data[:4096]):
             raise ImportRejected("这是Excel 2003 XML电子表格，请在Excel中另存为.xlsx后再导入",
                                  location=where)
         text, encoding = _decode_html(filename, data)

@@ -43,6 +43,12 @@ def open_sheets(filename: str, data: bytes, sniffed: Sniffed) -> Iterator[SheetD
     return iter([_csv_sheet(sniffed.text)])
 
 
+def _is_calamine_panic(error: BaseException) -> bool:
+    """calamine's Rust code panics (pyo3 PanicException, a BaseException) on some broken
+    files, e.g. a truncated .xls; that is a broken file, not a crash."""
+    return type(error).__name__ == "PanicException"
+
+
 def _workbook_sheets(filename: str, data: bytes, fmt: str) -> Iterator[SheetData]:
     where = f"文件 {filename}"
     try:
@@ -50,7 +56,9 @@ def _workbook_sheets(filename: str, data: bytes, fmt: str) -> Iterator[SheetData
         names = [m.name for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
     except PasswordError:
         raise ImportRejected("文件有密码保护，请取消密码后再导入", location=where) from None
-    except (CalamineError, ValueError, OSError) as error:
+    except BaseException as error:  # noqa: BLE001 - narrowed just below
+        if not isinstance(error, (CalamineError, ValueError, OSError)) and not _is_calamine_panic(error):
+            raise
         if fmt == "xls":
             return _xlrd_sheets(filename, data, error)
         raise ImportRejected("文件不完整或已损坏，无法读取，请重新导出", location=where) from None
@@ -59,10 +67,16 @@ def _workbook_sheets(filename: str, data: bytes, fmt: str) -> Iterator[SheetData
 
 def _calamine_sheets(filename: str, workbook: CalamineWorkbook, names: list[str]
                      ) -> Iterator[SheetData]:
-    for name in names:
+    for index, name in enumerate(names):
         try:
             sheet = workbook.get_sheet_by_name(name)
-        except (CalamineError, ValueError, OSError):
+            if index == len(names) - 1:
+                # The sheet keeps its own cells; closing the workbook now frees the shared
+                # strings and the copy of the file (about 120 MB for a million-row export).
+                workbook.close()
+        except BaseException as error:  # noqa: BLE001 - narrowed just below
+            if not isinstance(error, (CalamineError, ValueError, OSError)) and not _is_calamine_panic(error):
+                raise
             raise ImportRejected("工作表无法读取，文件可能不完整或已损坏，请重新导出",
                                  location=f"文件 {filename} 工作表 {name}") from None
         start = sheet.start
@@ -72,16 +86,16 @@ def _calamine_sheets(filename: str, workbook: CalamineWorkbook, names: list[str]
         yield SheetData(name, sheet.iter_rows(), start[1] + 1, True)
 
 
-def _xlrd_sheets(filename: str, data: bytes, calamine_error: Exception) -> Iterator[SheetData]:
+def _xlrd_sheets(filename: str, data: bytes, calamine_error: BaseException) -> Iterator[SheetData]:
     import xlrd  # only for BIFF files calamine cannot read
 
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data)
+        sheets = [book.sheet_by_index(index) for index in range(book.nsheets)]
     except Exception:  # xlrd raises many unrelated types for broken files
         raise ImportRejected("文件不完整或已损坏，无法读取，请重新导出",
                              location=f"文件 {filename}") from calamine_error
-    for index in range(book.nsheets):
-        sheet = book.sheet_by_index(index)
+    for sheet in sheets:
         if sheet.nrows:
             yield SheetData(sheet.name, _xlrd_rows(sheet, book.datemode), 1, True)
 

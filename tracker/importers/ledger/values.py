@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+ONE = Decimal(1)
 ZERO = Decimal("0.00")
 FLOAT_NOISE = Decimal("0.000001")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
@@ -68,17 +69,18 @@ def is_formula_text(value: object) -> bool:
     return value.__class__ is str and value.lstrip().startswith("=")  # type: ignore[attr-defined]
 
 
-def amount_from_float(number: float) -> tuple[Decimal, bool]:
-    """(value rounded to 分, whether rounding dropped more than float noise)."""
+def amount_from_float(number: float, scale: Decimal = ONE) -> tuple[Decimal, bool]:
+    """(value × scale rounded to 分, whether rounding dropped more than float noise)."""
     if number != number or number in (float("inf"), float("-inf")):
         raise CellProblem("金额不是有效数字")
-    exact = Decimal(repr(number))
+    exact = Decimal(repr(number)) * scale
     rounded = exact.quantize(CENT, ROUND_HALF_UP)
     return rounded, rounded != exact and abs(rounded - exact) > FLOAT_NOISE
 
 
-def amount_from_text(text: str) -> tuple[Decimal, bool]:
-    """Parse a printed amount; see the module docstring.  Empty text is not allowed here."""
+def amount_from_text(text: str, scale: Decimal = ONE) -> tuple[Decimal, bool]:
+    """Parse a printed amount (× scale, rounded to 分); see the module docstring.  Empty text
+    is not allowed here."""
     raw = text
     if not text.isascii():
         text = text.translate(_FULLWIDTH).replace("−", "-")
@@ -99,26 +101,27 @@ def amount_from_text(text: str) -> tuple[Decimal, bool]:
         raise CellProblem(f"金额“{raw}”无法识别")
     if negative and text[:1] in "+-":
         raise CellProblem(f"金额“{raw}”无法识别（括号与正负号同时出现）")
-    exact = Decimal(text)
+    exact = Decimal(text) * scale
     if negative:
         exact = -exact
     rounded = exact.quantize(CENT, ROUND_HALF_UP)
     return rounded, rounded != exact
 
 
-def amount_of(value: object) -> tuple[Decimal, bool] | None:
-    """Any cell → (amount, rounded) or None when the cell is empty."""
+def amount_of(value: object, scale: Decimal = ONE) -> tuple[Decimal, bool] | None:
+    """Any cell → (amount × scale rounded to 分, whether rounding changed it), or None when
+    the cell is empty.  ``scale`` is 10000 for amounts printed in 万元."""
     cls = value.__class__
     if cls is float:
-        return amount_from_float(value)  # type: ignore[arg-type]
+        return amount_from_float(value, scale)  # type: ignore[arg-type]
     if cls is str:
         if not value.strip():  # type: ignore[attr-defined]
             return None
         if is_formula_text(value):
             raise CellProblem(f"单元格是公式“{value}”，没有计算结果；请在Excel中复制后“粘贴为数值”再导入")
-        return amount_from_text(value)  # type: ignore[arg-type]
+        return amount_from_text(value, scale)  # type: ignore[arg-type]
     if cls is int:
-        return Decimal(value).quantize(CENT), False  # type: ignore[arg-type]
+        return (Decimal(value) * scale).quantize(CENT), False  # type: ignore[arg-type]
     if value is None:
         return None
     if cls is bool:

@@ -1,0 +1,301 @@
+"""How fast a big ledger export imports end to end, against the naive way (issue 4).
+
+    python benchmarks/ledger_import.py [--rows N] [--naive-rows M] [--only csv|xlsx]
+                                       [--backend sqlite|postgresql]
+
+For each format (GBK CSV and .xlsx payment lists from benchmarks/ledger_read.py, cached in
+benchmarks/.cache/) and each database (a fresh migrated SQLite file; PostgreSQL when
+``TRACKER_BENCH_PG_URL`` is set or a server answers on 127.0.0.1:5432, in its own schema
+``bench_ledger_import`` that is dropped and recreated for every run), a child process creates
+the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times
+``prepare`` + ``commit`` + the transaction's COMMIT — reading, matching, totals check, bulk
+insert, monthly totals, monitoring summary — and reports rows/s, CPU time and its own peak RSS
+(``getrusage`` of the child, so each figure is that import's alone).
+
+The naive way — pandas.read_excel (openpyxl) / pandas.read_csv, then one ORM ``LedgerRow`` per
+row with ``add_all`` and a flush — runs on an M-row file in the same run, and its rate is
+extrapolated to N rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from ledger_read import PROJECTS, cached  # noqa: E402
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_SCHEMA = "bench_ledger_import"
+UNIT = ("604002", "唐山市科学技术局")
+YEAR = 2024
+TARGETS = {"csv": 200_000, "xlsx": 100_000}
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TRACKER_BENCH_PG_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return PG_DEFAULT
+    except OSError:
+        return None
+
+
+def fresh_database(backend: str, workdir: str) -> str:
+    """An empty database migrated to head, with the unit and its 300 projects; returns its URL."""
+    from sqlalchemy import create_engine, text
+
+    from tracker import migration
+    from tracker.db import Database
+    from tracker.models import Project, Unit
+
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir}/bench.db"
+    else:
+        base = postgres_url()
+        assert base is not None
+        admin = create_engine(base.split("?", 1)[0], isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
+        admin.dispose()
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{PG_SCHEMA}"
+    database = Database(url)
+    migration.upgrade(url, database.engine)
+    with database.session() as session:
+        unit = Unit(code=UNIT[0], name=UNIT[1])
+        session.add(unit)
+        session.flush()
+        session.add_all(Project(unit_id=unit.id, year=YEAR, code=code, name=name,
+                                natural_key=Project.make_natural_key(code, name),
+                                initial_budget=Decimal("100000000.00"),
+                                annual_budget=Decimal("100000000.00"))
+                        for code, name in PROJECTS)
+        session.commit()
+    database.dispose()
+    return url
+
+
+def drop_postgres_schema() -> None:
+    from sqlalchemy import create_engine, text
+
+    base = postgres_url()
+    if base is None:
+        return
+    admin = create_engine(base.split("?", 1)[0], isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+    admin.dispose()
+
+
+# -- measurements, each in a fresh child process ----------------------------------------------
+
+def measure_import(backend: str, path: str) -> dict[str, object]:
+    from sqlalchemy import func, select
+
+    from tracker.db import Database
+    from tracker.models import LedgerRow, Unit
+    from tracker.services.ledger_import import LedgerUpload, commit, prepare
+
+    with tempfile.TemporaryDirectory() as workdir:
+        url = fresh_database(backend, workdir)
+        database = Database(url)
+        data = Path(path).read_bytes()
+        with database.session() as session:
+            unit_id = session.scalar(select(Unit.id))
+            started, cpu = time.perf_counter(), time.process_time()
+            preview = prepare(session, LedgerUpload(Path(path).name, data), unit=unit_id)
+            prepared = time.perf_counter()
+            result = commit(session, preview, "bench", today=date(YEAR + 1, 1, 15))
+            committed = time.perf_counter()
+            session.commit()
+            finished = time.perf_counter()
+            cpu = time.process_time() - cpu
+            assert result.imported, result.reason
+            stored = session.scalar(select(func.count(LedgerRow.id)))
+            summary = result.as_json()
+        database.dispose()
+    return {"rows": preview.transactions, "stored": stored, "seconds": finished - started,
+            "cpu_seconds": cpu, "prepare_seconds": prepared - started,
+            "commit_seconds": committed - prepared, "db_commit_seconds": finished - committed,
+            "matched": summary["matched_rows"], "counted": summary["counted_rows"],
+            "counted_total": summary["counted_total_yuan"], "totals_ok": summary["totals_check"]["ok"]}
+
+
+def measure_naive(backend: str, path: str) -> dict[str, object]:
+    """What one writes without thinking: pandas to a DataFrame, then one ORM object per row."""
+    from datetime import datetime
+
+    import pandas as pd
+    from sqlalchemy import select
+
+    from tracker.db import Database
+    from tracker.models import LedgerBatch, LedgerRow, Project, Unit
+
+    with tempfile.TemporaryDirectory() as workdir:
+        url = fresh_database(backend, workdir)
+        database = Database(url)
+        with database.session() as session:
+            unit_id = session.scalar(select(Unit.id))
+            started, cpu = time.perf_counter(), time.process_time()
+            if path.endswith(".csv"):
+                frame = pd.read_csv(path, encoding="gbk", dtype=str, skiprows=1)
+            else:
+                frame = pd.read_excel(path, engine="openpyxl", dtype=str, skiprows=1)
+            projects = {p.code: p.id for p in session.scalars(select(Project))}
+            batch = LedgerBatch(unit_id=unit_id, source="国库集中支付", source_kind="payment_list",
+                                file_name=Path(path).name, checksum="-", period_start=date(YEAR, 1, 1),
+                                period_end=date(YEAR, 12, 31), period_source="stated", actor="bench")
+            session.add(batch)
+            session.flush()
+            rows = []
+            for number, record in frame.iterrows():
+                if not isinstance(record["支付日期"], str):  # the 合计 row
+                    continue
+                amount = Decimal(record["支付金额"].replace(",", ""))
+                counts = record["支付状态"] not in ("已退回", "已作废")
+                rows.append(LedgerRow(
+                    batch_id=batch.id, unit_id=unit_id, sheet="-", row_number=int(number) + 3,
+                    date=datetime.strptime(record["支付日期"], "%Y-%m-%d").date(),
+                    voucher=record["支付申请编号"], summary=record["用途"],
+                    project_code=record["预算项目编码"], project_name=record["预算项目名称"],
+                    document_no=record["指标文号"], unit_name=record["预算单位"],
+                    functional_class=record["支出功能分类科目"], economic_class=record["政府经济分类"],
+                    status=record["支付状态"], debit=amount, credit=Decimal("0.00"), amount=amount,
+                    counts=counts, not_counted_reason=None if counts else "退回或作废",
+                    project_id=projects.get(record["预算项目编码"]), match_method="code"))
+            session.add_all(rows)
+            session.flush()
+            session.commit()
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        database.dispose()
+    return {"rows": len(rows), "seconds": elapsed, "cpu_seconds": cpu}
+
+
+def measure_ceilings(backend: str, path: str) -> dict[str, object]:
+    """Lower bounds for this machine: the raw sqlite3 executemany of the rows alone."""
+    import sqlite3
+
+    from tracker.services.ledger_rows import COLUMNS
+
+    count = int(path)
+    row = (1, 1, "支付明细", 3, "2024-05-06", "ZF2024-0000001", "拨付项目经费（第3批）", None, None,
+           "604002B24DX0001", "科技创新专项第1项", None, "冀财教〔2024〕12号", "604001唐山市科技局第1直属单位",
+           "2060404科技成果转化与扩散", "30211差旅费", None, "已支付", 123456, 0, 123456, 1, None, 1, "code")
+    results: dict[str, object] = {"rows": count}
+    with tempfile.TemporaryDirectory() as workdir:
+        for indexes in (False, True):
+            connection = sqlite3.connect(f"{workdir}/raw{int(indexes)}.db", isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(f"CREATE TABLE ledger_row (id INTEGER PRIMARY KEY, {', '.join(COLUMNS)},"
+                               " superseded_by_batch_id INTEGER)")
+            if indexes:
+                connection.execute("CREATE INDEX a ON ledger_row (batch_id)")
+                connection.execute("CREATE INDEX b ON ledger_row (project_id, date)")
+                connection.execute("CREATE INDEX c ON ledger_row (date)")
+            rows = [row] * count
+            started = time.perf_counter()
+            connection.execute("BEGIN")
+            connection.executemany(f"INSERT INTO ledger_row ({', '.join(COLUMNS)}) VALUES "
+                                   f"({', '.join('?' for _ in COLUMNS)})", rows)
+            connection.execute("COMMIT")
+            results["indexed" if indexes else "plain"] = time.perf_counter() - started
+            connection.close()
+    return results
+
+
+MEASURES = {"import": measure_import, "naive": measure_naive, "ceilings": measure_ceilings}
+
+
+def run_child(measure: str, backend: str, path: Path | str) -> dict[str, object]:
+    process = subprocess.Popen([sys.executable, __file__, "--child", measure, backend, str(path)],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{measure} {backend} {path} failed")
+    result = json.loads(output.strip().splitlines()[-1])
+    result["peak_mb"] = usage.ru_maxrss / 1024
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--naive-rows", type=int, default=100_000)
+    parser.add_argument("--only", choices=("csv", "xlsx"), help="measure one format only")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), help="one database only")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive way")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        measure, backend, path = args.child
+        print(json.dumps(MEASURES[measure](backend, path)))
+        return
+    backends = ["sqlite"] + (["postgresql"] if postgres_url() else [])
+    if args.backend:
+        backends = [args.backend]
+    naive_rows = min(args.naive_rows, args.rows)
+    print(f"ledger import, end to end (prepare + commit + COMMIT); load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs; databases: {', '.join(backends)}")
+    if "sqlite" in backends:
+        raw = run_child("ceilings", "sqlite", args.rows)
+        print(f"ceiling: sqlite3 executemany of {args.rows:,} identical 25-column rows, nothing else: "
+              f"{raw['plain']:.1f} s without indexes = {args.rows / raw['plain']:,.0f} rows/s, "
+              f"{raw['indexed']:.1f} s with the three ledger_row indexes = "
+              f"{args.rows / raw['indexed']:,.0f} rows/s")
+    try:
+        for kind in ("csv", "xlsx"):
+            if args.only and kind != args.only:
+                continue
+            big = cached(kind, args.rows)
+            small = cached(kind, naive_rows)
+            for backend in backends:
+                print(f"\n{kind.upper()} payment list, {args.rows:,} rows → {backend}", flush=True)
+                ours = run_child("import", backend, big)
+                rate = ours["rows"] / ours["seconds"]
+                print(f"  import: {ours['rows']:,} rows in {ours['seconds']:.1f} s = {rate:,.0f} rows/s "
+                      f"(target {TARGETS[kind]:,}); CPU {ours['cpu_seconds']:.1f} s = "
+                      f"{ours['rows'] / ours['cpu_seconds']:,.0f} rows/s; peak {ours['peak_mb']:,.0f} MB "
+                      f"(target < 1,500)")
+                print(f"    prepare {ours['prepare_seconds']:.1f} s, commit {ours['commit_seconds']:.1f} s, "
+                      f"COMMIT {ours['db_commit_seconds']:.1f} s; stored {ours['stored']:,}, matched "
+                      f"{ours['matched']:,}, counted {ours['counted']:,} = {ours['counted_total']} 元, "
+                      f"totals check ok={ours['totals_ok']}")
+                if args.no_naive:
+                    continue
+                naive = run_child("naive", backend, small)
+                naive_rate = naive["rows"] / naive["seconds"]
+                naive_cpu_rate = naive["rows"] / naive["cpu_seconds"]
+                print(f"  naive (pandas {'read_csv' if kind == 'csv' else 'read_excel/openpyxl'} + ORM "
+                      f"add_all) on {naive['rows']:,} rows: {naive['seconds']:.1f} s = {naive_rate:,.0f} "
+                      f"rows/s; CPU {naive_cpu_rate:,.0f} rows/s; peak {naive['peak_mb']:,.0f} MB → "
+                      f"{args.rows / naive_rate:,.0f} s for {args.rows:,} rows by rate")
+                print(f"  speed-up: {rate / naive_rate:.1f}× wall, "
+                      f"{ours['rows'] / ours['cpu_seconds'] / naive_cpu_rate:.1f}× CPU")
+    finally:
+        if "postgresql" in backends:
+            drop_postgres_schema()
+
+
+if __name__ == "__main__":
+    main()
