@@ -13,7 +13,6 @@ Rules (issue 4, DOMAIN.md §1 and §4):
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -35,20 +34,14 @@ from tracker.services import audit
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.monitoring import ChangeSummary, summarize_changes
 from tracker.services.spending import refresh_month_totals
+from tracker.services.uploads import UploadedFile
 
 ZERO = Decimal("0.00")
 DEFAULT_SOURCES = {"payment_list": "国库集中支付", "ledger": "财务明细账"}
 SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class LedgerUpload:
-    name: str
-    data: bytes
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+LedgerUpload = UploadedFile  # a ledger export as uploaded
 
 
 @dataclass
@@ -316,7 +309,7 @@ def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
             results[index] = (next(iter(candidates)), "document_no")
             continue
         for rule in rules:
-            if _rule_applies(rule, row):
+            if rule_applies(rule, row):
                 results[index] = (rule.project_id, "rule")
                 break
     return results
@@ -363,7 +356,7 @@ def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[i
     return learned
 
 
-def _rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow) -> bool:
+def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow) -> bool:
     if rule.valid_from and row.date < rule.valid_from:
         return False
     if rule.valid_to and row.date > rule.valid_to:

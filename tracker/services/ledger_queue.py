@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.models import LedgerBatch, LedgerRow, MappingProfile, MatchRule, Project, User
 from tracker.services import audit
-from tracker.services.ledger_import import _rule_applies
+from tracker.services.ledger_import import rule_applies
 from tracker.services.spending import refresh_month_totals, spent_through
 
 
@@ -60,7 +60,7 @@ def assign(session: Session, row_ids: Sequence[int], project_id: int, actor: Use
         session.add(rule)
         session.flush()
         for row in session.scalars(unmatched_query([project.unit_id])):
-            if _rule_applies(rule, row):
+            if rule_applies(rule, row):
                 row.project_id, row.match_method = project.id, "rule"
                 rows.append(row)
     session.flush()

@@ -7,7 +7,6 @@ in place and each change is written to the audit log with the old and new values
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,19 +34,10 @@ from tracker.models import (
 )
 from tracker.services import audit
 from tracker.services.settings import monitoring_settings
+from tracker.services.uploads import UploadedFile
 
 WAN = Decimal(10000)
 FOUR_PLACES = Decimal("0.0001")
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    name: str
-    data: bytes
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass

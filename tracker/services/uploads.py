@@ -5,14 +5,28 @@ back by token, so what is imported is exactly what was previewed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.errors import NotFound
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file as the user gave it: its name and its bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 24 * 3600
