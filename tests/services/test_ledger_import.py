@@ -207,3 +207,11 @@ def test_cli_import_ledger_json_and_exit_codes(runner, session: Session) -> None
     undone = runner("ledger", "undo", str(summary["batch_id"]))
     assert undone.exit_code == 0, undone.output
     assert json.loads(runner("ledger", "unmatched", "--json").output) == []
+
+
+def test_file_for_another_unit_is_rejected(session: Session) -> None:
+    load_seed(session, "002_ae7a2bed391112e9.txt")
+    load_seed(session, "004_543d86f9f0ad9464.txt")
+    data = (FIXTURES / "grp_mingxizhang_gaoxinqu_2023.xlsx").read_bytes()  # 单位：高新区科技局
+    with pytest.raises(ImportRejected, match="其他单位"):
+        prepare(session, LedgerUpload("grp.xlsx", data), unit="石嘴山市科学技术局")

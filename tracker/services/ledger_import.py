@@ -190,6 +190,10 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
     if not parse.rows:
         raise ImportRejected("文件中没有交易行（只有表头或合计行），未导入任何数据", location=upload.name)
     target_unit = resolve_unit(session, unit, parse)
+    stated_unit = SPACES.sub("", parse.unit_name or "")
+    if stated_unit and target_unit.name not in stated_unit and stated_unit not in target_unit.name:
+        raise ImportRejected(f"文件注明的单位“{parse.unit_name}”与所选单位“{target_unit.label}”不符，"
+                             "文件可能属于其他单位，未导入任何数据", location=upload.name)
     findings = [{"severity": f.severity, "code": f.code, "location": f.location, "message": f.message}
                 for f in parse.findings]
     dates = [r.date for r in parse.rows]

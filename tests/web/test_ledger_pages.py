@@ -1,0 +1,83 @@
+"""Ledger pages: upload → preview (nothing written) → confirm → batches → undo; the queue."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tracker.config import PROJECT_ROOT
+from tracker.models import LedgerBatch, LedgerRow, Project, Role
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ledgers"
+
+
+def _preview(client, name: str, data: bytes, **fields: str):  # type: ignore[no-untyped-def]
+    return client.post("/ledger/preview", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), "file": (io.BytesIO(data), name),
+        **fields}, content_type="multipart/form-data")
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+
+
+def test_preview_confirm_and_undo(client, logged_in, runner, session) -> None:  # type: ignore[no-untyped-def]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "002_ae7a2bed391112e9.txt"))
+    logged_in(Role.finance)
+    data = (FIXTURES / "grp_mingxizhang_gaoxinqu_2023.xlsx").read_bytes()
+    preview = _preview(client, "明细账.xlsx", data)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html
+    assert "尚未写入任何数据" in html and "百川房屋租赁费" in html and "本期发生额/借方" in html
+    assert "41,730,000.00" in html  # counted amount
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 0
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), "token": _token(html),
+        "profile_name": "高新区用友明细账"}, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "已导入批次" in page and "明细账.xlsx" in page
+    batch = session.scalar(select(LedgerBatch))
+    assert batch.status == "active" and batch.counted_rows == 6
+    undone = client.post(f"/ledger/batches/{batch.id}/undo",
+                         data={"csrf_token": csrf_token(client, "/ledger/batches")}, follow_redirects=True)
+    assert "已撤销批次" in undone.get_data(as_text=True)
+    session.refresh(batch)
+    assert batch.status == "undone"
+
+
+def test_unknown_unit_asks_for_one_and_keeps_the_upload(client, logged_in, runner, session) -> None:  # type: ignore[no-untyped-def]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    csv = "\ufeff业务日期,凭证编号,摘要,项目名称,金额（元）\n2025-02-01,1,会务费,专项业务经费,\"100.00\"\n"
+    response = _preview(client, "无单位.csv", csv.encode("utf-8"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "无法从文件确定所属单位" in html
+    unit_id = re.search(r'<option value="(\d+)"[^>]*>205 石嘴山市科学技术局', html).group(1)
+    again = client.post("/ledger/preview", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), "token": _token(html), "unit": unit_id,
+        "period": "2025-02-01..2025-02-28"})
+    assert again.status_code == 200 and "专项业务经费" in again.get_data(as_text=True)
+
+
+def test_unmatched_queue_assign(client, logged_in, runner, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    csv = tmp_path / "unmatched.csv"
+    csv.write_text("\ufeff业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）\n"
+                   "2025-03-01,1,205001-石嘴山市科学技术局,谁也不认识,<b>差旅</b>,\"88.00\"\n",
+                   encoding="utf-8")
+    assert runner("import", "ledger", str(csv), "--period", "2025-03-01..2025-03-31").exit_code == 0
+    logged_in(Role.finance)
+    page = client.get("/ledger/unmatched").get_data(as_text=True)
+    assert "&lt;b&gt;差旅&lt;/b&gt;" in page  # text from files is escaped
+    row = session.scalar(select(LedgerRow).where(LedgerRow.project_id.is_(None)))
+    project = session.scalar(select(Project).where(Project.name == "专项业务经费"))
+    done = client.post("/ledger/unmatched/assign", data={
+        "csrf_token": csrf_token(client, "/ledger/unmatched"), "row_id": str(row.id),
+        "project_id": str(project.id), "rule_keyword": "差旅"}, follow_redirects=True)
+    assert "已分配 1 行，并保存为规则" in done.get_data(as_text=True)
+    session.refresh(row)
+    assert row.project_id == project.id and row.match_method == "manual"
