@@ -25,6 +25,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("projects.index", "GET"): ALL,
     ("projects.detail", "GET"): ALL,
     ("projects.quality", "GET"): ALL,
+    ("projects.ledger_rows", "GET"): ALL,
     ("imports.targets", "GET"): frozenset({Role.finance}),
     ("imports.targets_preview", "POST"): frozenset({Role.finance}),
     ("imports.targets_confirm", "POST"): frozenset({Role.finance}),
@@ -53,6 +54,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
 
 #: concrete URLs for endpoints with arguments
 URLS = {"static": "/static/app.css", "projects.detail": "/projects/{project_id}",
+        "projects.ledger_rows": "/projects/{project_id}/ledger",
         "ledger.undo": "/ledger/batches/999999/undo",
         "monitoring.project": "/projects/{project_id}/monitoring",
         "monitoring.progress_form": "/projects/{project_id}/progress",

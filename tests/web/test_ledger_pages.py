@@ -81,3 +81,15 @@ def test_unmatched_queue_assign(client, logged_in, runner, session, tmp_path: Pa
     assert "已分配 1 行，并保存为规则" in done.get_data(as_text=True)
     session.refresh(row)
     assert row.project_id == project.id and row.match_method == "manual"
+
+
+def test_project_ledger_drill_down_adds_up(client, logged_in, runner, session) -> None:  # type: ignore[no-untyped-def]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "002_ae7a2bed391112e9.txt"))
+    runner("import", "ledger", str(FIXTURES / "grp_mingxizhang_gaoxinqu_2023.xlsx"))
+    logged_in(Role.leader)
+    project = session.scalar(select(Project).where(Project.name == "百川房屋租赁费"))
+    page = client.get(f"/projects/{project.id}/ledger?as_of=2023-12-31").get_data(as_text=True)
+    assert "<strong>3</strong> 行，合计 <strong>9,730,000.00</strong> 元" in page
+    assert "-500,000.00" in page and "7101行政支出 第7行" in page.replace("</small>", "")
+    before = client.get(f"/projects/{project.id}/ledger?as_of=2023-11-30").get_data(as_text=True)
+    assert "<strong>0</strong> 行" in before

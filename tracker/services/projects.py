@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from tracker.models import Project, ProjectFinding
+from tracker.models import LedgerBatch, LedgerRow, Project, ProjectFinding
+from tracker.services.spending import active_row_filter
 
 WAN = Decimal(10000)
 
@@ -69,3 +72,19 @@ def export_projects(session: Session, year: int | None) -> list[dict[str, Any]]:
         }
         for p in projects
     ]
+
+
+def project_ledger(session: Session, project_id: int, as_of: date | None, page: int, size: int
+                   ) -> tuple[list[tuple[LedgerRow, LedgerBatch]], Decimal, int]:
+    """The counted rows of a project (up to ``as_of``), newest first, with their batch; and
+    their total and count, which equal the spending monitoring uses."""
+    conditions = [active_row_filter(), LedgerRow.project_id == project_id]
+    if as_of is not None:
+        conditions += [LedgerRow.date >= date(as_of.year, 1, 1), LedgerRow.date <= as_of]
+    total, count = session.execute(
+        select(func.sum(LedgerRow.amount), func.count(LedgerRow.id)).where(*conditions)).one()
+    rows = session.execute(
+        select(LedgerRow, LedgerBatch).join(LedgerBatch, LedgerRow.batch_id == LedgerBatch.id)
+        .where(*conditions).order_by(LedgerRow.date.desc(), LedgerRow.id.desc())
+        .limit(size).offset((page - 1) * size)).all()
+    return [(row, batch) for row, batch in rows], total or Decimal("0.00"), count

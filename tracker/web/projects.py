@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.models import AuditEntry, Project
-from tracker.services.projects import findings_by_project
+from tracker.services.projects import findings_by_project, project_ledger
 from tracker.web.access import READERS, roles_required, scope_projects
 from tracker.web.context import db_session
 
@@ -66,3 +68,18 @@ def quality():  # type: ignore[no-untyped-def]
     findings = findings_by_project(session, [p.id for p in projects])
     return render_template("projects/quality.html", projects=projects, findings=findings,
                            years=years, year=year)
+
+
+LEDGER_PAGE_SIZE = 100
+
+
+@blueprint.route("/projects/<int:project_id>/ledger")
+@roles_required(*READERS)
+def ledger_rows(project_id: int):  # type: ignore[no-untyped-def]
+    """The ledger rows behind a project's spending: where every 元 comes from."""
+    project = _visible_project(project_id)
+    as_of = request.args.get("as_of", type=date.fromisoformat)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total, count = project_ledger(db_session(), project.id, as_of, page, LEDGER_PAGE_SIZE)
+    return render_template("projects/ledger.html", project=project, rows=rows, total=total,
+                           count=count, as_of=as_of, page=page, page_size=LEDGER_PAGE_SIZE)
