@@ -69,7 +69,7 @@ def _sign_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=username]", "leader")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(base + "/projects")
+    page.wait_for_url(base + "/cockpit*")  # a leader lands on the cockpit
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (375, 740)])

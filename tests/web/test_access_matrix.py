@@ -48,6 +48,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("monitoring.alert_email", "POST"): ALL,
     ("monitoring.settings", "GET"): frozenset(),
     ("monitoring.settings", "POST"): frozenset(),
+    ("cockpit.index", "GET"): ALL,
     ("assets.plotly_js", "GET"): ANONYMOUS_OK,
     ("static", "GET"): ANONYMOUS_OK,
 }

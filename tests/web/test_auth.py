@@ -21,7 +21,8 @@ def test_login_page_is_chinese_and_has_csrf(client: FlaskClient) -> None:
 def test_login_then_logout(client, make_user, session) -> None:  # type: ignore[no-untyped-def]
     user = make_user(Role.leader)
     response = _login(client, user.username, TEST_PASSWORD)
-    assert response.status_code == 302 and response.headers["Location"].endswith("/projects")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/").headers["Location"].endswith("/cockpit")  # a leader's landing page
     assert client.get("/projects").status_code == 200
     assert session.query(AuditEntry).filter_by(action="login", user_id=user.id).count() == 1
     response = post_form(client, "/logout")
@@ -58,7 +59,7 @@ def test_open_redirect_is_ignored(client, make_user) -> None:  # type: ignore[no
     user = make_user(Role.leader)
     response = client.post("/login?next=https://evil.example/", data={
         "username": user.username, "password": TEST_PASSWORD, "csrf_token": csrf_token(client)})
-    assert response.headers["Location"].endswith("/projects")
+    assert response.headers["Location"] == "/"
 
 
 def test_session_cookie_is_httponly_and_samesite(client, make_user) -> None:  # type: ignore[no-untyped-def]

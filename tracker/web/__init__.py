@@ -7,6 +7,7 @@ from flask import Flask
 from tracker.web import (
     assets,
     auth,
+    cockpit,
     context,
     errors,
     imports,
@@ -28,3 +29,4 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(imports.blueprint)
     app.register_blueprint(ledger.blueprint)
     app.register_blueprint(monitoring.blueprint)
+    app.register_blueprint(cockpit.blueprint)

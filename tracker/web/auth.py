@@ -51,7 +51,7 @@ def login():  # type: ignore[no-untyped-def]
     login_user(user, remember=form.remember.data)
     target = request.args.get("next", "")
     if not target or urlsplit(target).netloc or not target.startswith("/"):
-        target = url_for("projects.index")
+        target = url_for("projects.home")  # each role's landing page
     return redirect(target)
 
 

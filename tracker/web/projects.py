@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.models import AuditEntry, Project
+from tracker.models import AuditEntry, Project, Role
 from tracker.services.projects import findings_by_project, project_ledger
 from tracker.web.access import READERS, roles_required, scope_projects
 from tracker.web.context import db_session
@@ -18,6 +18,9 @@ blueprint = Blueprint("projects", __name__)
 
 @blueprint.route("/")
 def home():  # type: ignore[no-untyped-def]
+    """Leaders start on the cockpit; everyone else on the project list."""
+    if current_user.is_authenticated and current_user.role is Role.leader:
+        return redirect(url_for("cockpit.index"))
     return redirect(url_for("projects.index"))
 
 

@@ -1,0 +1,129 @@
+"""领导驾驶舱 in Debian's Chromium: the Plotly charts draw under the CSP, fit a phone, a bar
+click opens the project, and the page prepares for paper.
+
+One real server (waitress via ``tracker serve``) with the demo data for the whole module."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")]
+PASSWORD = "cockpit-test-pass"
+COCKPIT = "/cockpit?year=2025&as_of=2025-06-30"  # demo: 20 projects, 3 of them red or yellow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    instance = tmp_path_factory.mktemp("cockpit-instance")
+    env = {**os.environ, "TRACKER_INSTANCE_PATH": str(instance),
+           "TRACKER_DATABASE_URL": f"sqlite:///{instance / 'tracker.db'}"}
+    tracker = [sys.executable, "-m", "tracker.cli"]
+    for args in (["db", "upgrade"], ["user", "create", "--username", "leader", "--role", "leader",
+                                      "--password", PASSWORD], ["demo", "load"]):
+        subprocess.run(tracker + args, env=env, check=True, capture_output=True, timeout=180)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(tracker + ["serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def signed_in(server: str):  # type: ignore[no-untyped-def]
+    """One browser context for the module, signed in as a leader: the pages share the
+    session cookie and the cached Plotly bundle."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"])
+        context = chromium.new_context()
+        page = context.new_page()
+        page.goto(server + "/login")
+        page.fill("input[name=username]", "leader")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(server + "/cockpit")  # a leader lands on the cockpit
+        page.close()
+        yield context
+        context.close()
+        chromium.close()
+
+
+def _open(context, server: str, width: int = 1366, height: int = 768):  # type: ignore[no-untyped-def]
+    """The cockpit at ``COCKPIT``, drawn; console errors (CSP violations too) are collected."""
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(server + COCKPIT)
+    page.wait_for_selector("#chart-ranking .barlayer .point")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
+    return page, problems
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (375, 740)])
+def test_every_chart_draws_and_the_page_fits(server: str, signed_in, width: int, height: int) -> None:  # type: ignore[no-untyped-def]
+    page, problems = _open(signed_in, server, width, height)
+    assert page.locator(".js-plotly-plot").count() == 4
+    assert page.locator("#chart-ranking .barlayer .point").count() == 20
+    assert page.locator("#chart-heatmap .hm, #chart-heatmap image").count() >= 1
+    assert page.locator("#chart-curve .scatterlayer .trace").count() == 4
+    buttons = page.evaluate("[...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")
+    assert buttons and set(buttons) == {"Download plot as a PNG"}  # no “Share chart…” to the cloud
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    widths = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"
+                           ".map(p => p.getBoundingClientRect().right)")
+    assert max(widths) <= width
+    assert problems == []  # no CSP violation, no script error
+    page.close()
+
+
+def test_a_bar_opens_its_project(server: str, signed_in) -> None:  # type: ignore[no-untyped-def]
+    page, problems = _open(signed_in, server)
+    bar = page.locator("#chart-ranking .barlayer .point path").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/projects/*/monitoring?as_of=2025-06-30")
+    assert "运行监控" in page.title()
+    assert problems == []
+    page.close()
+
+
+def test_printing_redraws_the_charts_for_paper(server: str, signed_in) -> None:  # type: ignore[no-untyped-def]
+    page, problems = _open(signed_in, server)
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    widths = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(p => p._fullLayout.width)")
+    assert widths == [680, 680, 680, 680]
+    page.emulate_media(media="print")
+    assert page.locator(".cockpit-filter").is_hidden() and page.locator(".topbar").is_hidden()
+    assert page.pdf(format="A4")[:4] == b"%PDF"
+    page.emulate_media(media="screen")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')]"
+                           ".every(p => p._fullLayout.width > 680)")
+    assert problems == []
+    page.close()

@@ -1,0 +1,260 @@
+"""领导驾驶舱: what the cockpit page shows one user for a year, a unit filter and a date.
+
+Scope: unit staff see their own units' projects and alerts only; every other role sees all.
+``choose`` settles the year, unit and date from what was asked (saying what it changed);
+``gather`` reads 双监控 (``monitoring.evaluate``) at the date, the money of every project at
+each month end of the year (the department curve and the unit × checkpoint matrix), the
+indicators' 一级, the newest 偏差说明 of each lagging project dated on or before the date, and
+the user's unread alerts of that year.  Nothing is written.
+
+Month ends: a full evaluation per month end would judge every indicator twelve more times
+for nothing (the curve and the matrix show money only).  Money at a month end is what
+``evaluate`` computes there — spending from the month totals (``project_month_spending``),
+the plan curve (the project's own points of its year as their monotone envelope, else the
+default plan) and ledger coverage, read in three grouped queries;
+``tests/services/test_cockpit.py`` checks it equals ``evaluate`` at every month end.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from tracker.core.money import ledger_covers
+from tracker.core.plan import PlanCheckpoint, PlanCurve, default_plan_for, month_end, monitoring_cutoff
+from tracker.core.settings import MonitoringSettings
+from tracker.models import (
+    DeviationExplanation,
+    Indicator,
+    PlanPoint,
+    Project,
+    ProjectMonthSpending,
+    Unit,
+    User,
+)
+from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.reports.cockpit import (
+    AlertLine,
+    CockpitInput,
+    ExplanationFacts,
+    IndicatorResult,
+    MonthEndMoney,
+    ProjectRow,
+)
+from tracker.services import monitoring
+from tracker.services.settings import monitoring_settings
+
+LAGGING = ("red", "yellow")
+ZERO = Decimal("0.00")
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The year, unit filter and date the page shows, what could be chosen, and notes on
+    anything changed from what was asked."""
+
+    years: tuple[int, ...]  # years with visible projects, newest first
+    year: int | None  # None: no visible project at all
+    units: tuple[tuple[int, str], ...]  # (id, label) of visible units with projects that year
+    unit_id: int | None
+    as_of: date
+    notes: tuple[str, ...] = ()
+
+
+def visible(query: Select[Any], user: User) -> Select[Any]:
+    """Limit a project query to what ``user`` may see (unit staff: their own units)."""
+    if user.sees_everything:
+        return query
+    return query.where(Project.unit_id.in_([unit.id for unit in user.units]))
+
+
+def choose(session: Session, user: User, *, year: int | None, unit_id: int | None,
+           as_of: str, today: date) -> Selection:
+    """The year (asked, else this year, else the newest with projects), the unit (only one
+    the user may see) and the date: the one asked, moved to the year's first or last day
+    when it lies outside the year; by default today, or the year's last (first) day for a
+    past (future) year."""
+    notes: list[str] = []
+    years = tuple(session.scalars(visible(
+        select(Project.year).distinct().order_by(Project.year.desc()), user)))
+    if not years:
+        return Selection((), None, (), None, today, ())
+    if year is not None and year not in years:
+        notes.append(f"{year} 年没有可查看的项目，已改为显示其他年度。")
+        year = None
+    if year is None:
+        year = today.year if today.year in years else next((y for y in years if y < today.year), years[0])
+    units = tuple((uid, f"{code} {name}".strip()) for uid, code, name in session.execute(visible(
+        select(Unit.id, Unit.code, Unit.name).join(Project, Project.unit_id == Unit.id)
+        .where(Project.year == year).distinct().order_by(Unit.code, Unit.name), user)))
+    if unit_id is not None and unit_id not in {uid for uid, _ in units}:
+        notes.append("所选单位在该年度没有可查看的项目，已显示全部单位。")
+        unit_id = None
+    day, note = _as_of(as_of, year, today)
+    return Selection(years, year, units, unit_id, day, tuple(notes + ([note] if note else [])))
+
+
+def _as_of(text: str, year: int, today: date) -> tuple[date, str | None]:
+    text = text.strip()
+    chosen = None
+    if text:
+        try:
+            chosen = date.fromisoformat(text)
+        except ValueError:
+            default = monitoring.default_as_of(year, today)
+            return default, f"日期“{text}”无效，已按 {default.isoformat()} 计算。"
+    if chosen is None:
+        if today.year == year:
+            return today, None
+        default = monitoring.default_as_of(year, today)
+        edge = "年末" if default.month == 12 else "年初"
+        return default, f"今天（{today.isoformat()}）不在 {year} 年内，按{edge} {default.isoformat()} 计算。"
+    if chosen.year == year:
+        return chosen, None
+    moved = date(year, 12, 31) if chosen.year > year else date(year, 1, 1)
+    edge = "年末" if moved.month == 12 else "年初"
+    return moved, f"所选日期 {chosen.isoformat()} 不在 {year} 年内，已按{edge} {moved.isoformat()} 计算。"
+
+
+def gather(session: Session, user: User, selection: Selection) -> CockpitInput | None:
+    """Everything the page needs at ``selection``; None when there is no project to show."""
+    if selection.year is None:
+        return None
+    year, as_of = selection.year, selection.as_of
+    settings = monitoring_settings(session)
+    scoped = visible(select(Project.id).where(Project.year == year), user)
+    if selection.unit_id is not None:
+        scoped = scoped.where(Project.unit_id == selection.unit_id)
+    ids = list(session.scalars(scoped))
+    if not ids:
+        return None
+    everything = user.sees_everything and selection.unit_id is None
+    names = dict(session.execute(select(Project.id, Project.name).where(Project.id.in_(scoped))).all())
+    now = monitoring.evaluate(session, as_of, None if everything else ids)
+    rows = [_row(e, names[pid]) for pid, e in now.items()]
+    cutoff = monitoring_cutoff(year, settings)
+    shown = {uid for uid, _ in selection.units
+             if selection.unit_id is None or uid == selection.unit_id}
+    return CockpitInput(
+        year=year, as_of=as_of, settings=settings,
+        units={uid: name for uid, name in session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_(shown)).order_by(Unit.code, Unit.name))},
+        projects=rows,
+        month_ends=month_end_money(session, year, scoped, rows, settings),
+        checkpoints=sorted({date(year, m, d) for m, d in monitoring.STANDARD_CHECKPOINTS} | {cutoff}),
+        cutoff=cutoff,
+        indicators=_indicators(session, scoped, now),
+        explanations=_explanations(session, [r.project_id for r in rows if r.money_status in LAGGING],
+                                   as_of),
+        alerts=_alerts(session, user, year, shown),
+        unit_id=selection.unit_id)
+
+
+def _row(evaluation: monitoring.ProjectEvaluation, name: str) -> ProjectRow:
+    money = evaluation.money
+    return ProjectRow(
+        project_id=evaluation.project_id, unit_id=evaluation.unit_id, name=name,
+        budget=evaluation.budget, spent=evaluation.spent, execution_rate=money.execution_rate,
+        planned_pct=money.planned_pct, ratio=money.ratio, gap_points=money.gap_points,
+        money_status=money.status, results=evaluation.results, overall=evaluation.overall,
+        ledger_covered=evaluation.ledger_covered, forecast=evaluation.forecast.by_plan,
+        carry_over=evaluation.forecast.carry_over_by_plan, money_note=money.note)
+
+
+def month_end_money(session: Session, year: int, scoped: Select[Any], rows: Iterable[ProjectRow],
+                    settings: MonitoringSettings) -> dict[date, list[MonthEndMoney]]:
+    """``rows`` (the projects at the date) at every month end of ``year``: cumulative spending,
+    planned % and ledger coverage there, as ``monitoring.evaluate`` reads them."""
+    rows = list(rows)
+    monthly: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
+    for pid, month, amount in session.execute(
+            select(ProjectMonthSpending.project_id, ProjectMonthSpending.month, ProjectMonthSpending.amount)
+            .where(ProjectMonthSpending.project_id.in_(scoped),
+                   ProjectMonthSpending.month >= date(year, 1, 1),
+                   ProjectMonthSpending.month <= date(year, 12, 1))):
+        monthly[pid][month.month - 1] += amount
+    plans = _plans(session, year, scoped, settings)
+    default = PlanCurve(default_plan_for(year, settings))
+    closed = monitoring.ledger_closed_through(session, {r.unit_id for r in rows})
+    days = [month_end(year, month) for month in range(1, 13)]
+    result: dict[date, list[MonthEndMoney]] = {day: [] for day in days}
+    planned: dict[int, list[Decimal]] = {}  # id of a (shared) curve → its value at each month end
+    for row in rows:
+        plan, through = plans.get(row.project_id, default), closed.get(row.unit_id)
+        if id(plan) not in planned:
+            planned[id(plan)] = [plan.at(day) for day in days]
+        total = ZERO
+        for day, amount, pct in zip(days, monthly.get(row.project_id, [ZERO] * 12), planned[id(plan)]):
+            total += amount
+            result[day].append(MonthEndMoney(row.project_id, row.unit_id, row.budget, total, pct,
+                                             ledger_covers(through, day)))
+    return result
+
+
+def _plans(session: Session, year: int, scoped: Select[Any],
+           settings: MonitoringSettings) -> dict[int, PlanCurve]:
+    """Each project's own plan of ``year`` (its monotone envelope when it dips); projects
+    without one are absent (they follow the default plan)."""
+    points: dict[int, list[PlanCheckpoint]] = defaultdict(list)
+    for pid, checkpoint, pct in session.execute(
+            select(PlanPoint.project_id, PlanPoint.checkpoint, PlanPoint.cumulative_pct)
+            .where(PlanPoint.project_id.in_(scoped))):
+        if checkpoint.year == year:
+            points[pid].append(PlanCheckpoint(checkpoint, pct))
+    curves: dict[tuple[PlanCheckpoint, ...], PlanCurve] = {}
+    plans = {}
+    for pid, own in points.items():
+        key = tuple(sorted(own, key=lambda p: p.checkpoint))
+        if key not in curves:
+            curve = PlanCurve(key)
+            curves[key] = curve if curve.is_monotone else curve.monotone_envelope()
+        plans[pid] = curves[key]
+    return plans
+
+
+def _indicators(session: Session, scoped: Select[Any],
+                evaluations: dict[int, monitoring.ProjectEvaluation]) -> list[IndicatorResult]:
+    statuses = {i.indicator_id: i.status for e in evaluations.values() for i in e.indicators}
+    results = []
+    for iid, pid, level1, name, target in session.execute(
+            select(Indicator.id, Indicator.project_id, Indicator.level1, Indicator.name,
+                   Indicator.target_raw).where(Indicator.project_id.in_(scoped))
+            .order_by(Indicator.project_id, Indicator.position, Indicator.id)):
+        status = statuses.get(iid)
+        if status is not None:
+            results.append(IndicatorResult(pid, level1, name, target, status.colour, status.label,
+                                           status.report_overdue))
+    return results
+
+
+def _explanations(session: Session, project_ids: Iterable[int], as_of: date) -> dict[int, ExplanationFacts]:
+    """The newest 偏差说明 of each project with a checkpoint on or before ``as_of``."""
+    ids = sorted(set(project_ids))
+    found: dict[int, ExplanationFacts] = {}
+    for start in range(0, len(ids), CHUNK):
+        for e in session.scalars(
+                select(DeviationExplanation)
+                .where(DeviationExplanation.project_id.in_(ids[start:start + CHUNK]),
+                       DeviationExplanation.as_of <= as_of)
+                .order_by(DeviationExplanation.as_of.desc(), DeviationExplanation.id.desc())):
+            found.setdefault(e.project_id, ExplanationFacts(
+                as_of=e.as_of, causes=tuple(CAUSES.get(c, c) for c in e.causes),
+                likelihood=LIKELIHOODS.get(e.likelihood, e.likelihood), reason=e.reason,
+                corrective_actions=e.corrective_actions, actor=e.actor))
+    return found
+
+
+def _alerts(session: Session, user: User, year: int, unit_ids: set[int]) -> list[AlertLine]:
+    """The user's unread alerts of ``year`` for ``unit_ids``, newest first."""
+    return [AlertLine(item.alert.id, monitoring.ALERT_KINDS.get(item.alert.kind, item.alert.kind),
+                      item.alert.severity, item.alert.as_of, item.alert.message, item.alert.project_id)
+            for item in monitoring.alerts_for(session, user, unread_only=True, limit=1000)
+            if item.alert.as_of.year == year and item.alert.unit_id in unit_ids]

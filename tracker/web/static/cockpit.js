@@ -1,0 +1,91 @@
+// 领导驾驶舱: draws every figure embedded as <script type="application/json" data-plotly="ID">
+// into the element #ID (no inline scripts: the Content-Security-Policy forbids them).
+// A click on a point follows the link in its customdata (a string, or the first item of a list):
+// "/…" opens that page, "#id" opens the <details id="id"> on this page.
+(function () {
+  "use strict";
+  var charts = [];
+  var config = {
+    responsive: true,
+    displaylogo: false,
+    scrollZoom: false,
+    showSendToCloud: false,  // nothing leaves this server
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d",
+                             "autoScale2d", "resetScale2d", "sendChartToCloud"],
+    toImageButtonOptions: { format: "png", scale: 2 }
+  };
+
+  function linkOf(point) {
+    var data = point && point.customdata;
+    var link = Array.isArray(data) ? data[0] : data;
+    return typeof link === "string" ? link : "";
+  }
+
+  function follow(link) {
+    if (link.charAt(0) === "/") {
+      window.location.assign(link);
+    } else if (link.charAt(0) === "#") {
+      var target = document.getElementById(link.slice(1));
+      if (target) {
+        if (target.tagName === "DETAILS") { target.open = true; }
+        target.scrollIntoView({ behavior: "smooth", block: "start" });
+      }
+    }
+  }
+
+  function draw(source) {
+    var target = document.getElementById(source.getAttribute("data-plotly"));
+    if (!target || !window.Plotly) { return; }
+    var figure = JSON.parse(source.textContent);
+    window.Plotly.newPlot(target, figure.data, figure.layout, config).then(function (plot) {
+      charts.push(plot);
+      plot.on("plotly_click", function (event) {
+        var link = event && event.points && event.points.length ? linkOf(event.points[0]) : "";
+        if (link) { follow(link); }
+      });
+      plot.on("plotly_hover", function (event) {
+        var link = event && event.points && event.points.length ? linkOf(event.points[0]) : "";
+        plot.classList.toggle("has-link", Boolean(link));
+      });
+      plot.on("plotly_unhover", function () { plot.classList.remove("has-link"); });
+    });
+  }
+
+  // Printing: the browser lays the page out for paper only after "beforeprint", and Plotly's
+  // own resize waits for a timer, so each chart is redrawn at once at the A4 text width.
+  var PRINT_WIDTH = 680;
+  var printing = false;
+
+  function forPrint() {
+    if (printing) { return; }
+    printing = true;
+    charts.forEach(function (plot) { window.Plotly.relayout(plot, { width: PRINT_WIDTH }); });
+  }
+
+  function forScreen() {
+    if (!printing) { return; }
+    printing = false;
+    charts.forEach(function (plot) {
+      window.Plotly.relayout(plot, { width: null, autosize: true }).then(function () {
+        window.Plotly.Plots.resize(plot);
+      });
+    });
+  }
+
+  document.querySelectorAll('script[type="application/json"][data-plotly]').forEach(draw);
+  window.addEventListener("beforeprint", forPrint);
+  window.addEventListener("afterprint", forScreen);
+  if (window.matchMedia) {
+    var print = window.matchMedia("print");
+    if (print.addEventListener) {
+      print.addEventListener("change", function (event) { (event.matches ? forPrint : forScreen)(); });
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-print]");
+    if (button) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+})();
