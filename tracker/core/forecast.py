@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Sequence
 
-from tracker.core.plan import PlanCheckpoint, days_in_year, plan_year, planned_pct
+from tracker.core.plan import Plan, days_in_year, plan_curve
 
 HUNDRED = Decimal(100)
 
@@ -27,9 +26,7 @@ class Forecast:
     carry_over_by_run_rate: Decimal  # 预计结转结余 = budget − by_run_rate
 
 
-def forecast_year_end(
-    spent: Decimal, budget: Decimal, plan: Sequence[PlanCheckpoint], as_of: date
-) -> Forecast:
+def forecast_year_end(spent: Decimal, budget: Decimal, plan: Plan, as_of: date) -> Forecast:
     """全年预计执行数 and 预计结转结余 at ``as_of``.
 
     by plan:      actual + 全年预算数 × max(plan(12-31) − plan(as_of), 0) ÷ 100
@@ -39,12 +36,13 @@ def forecast_year_end(
                   (1 January = 1), 365 or 366;
     预计结转结余:  全年预算数 − forecast, sign kept (negative = 预计超支).
 
-    ``as_of`` must fall in the plan's year.
+    ``as_of`` must fall in the plan's year.  ``plan``: checkpoints or a ``PlanCurve``.
     """
-    year = plan_year(plan)
+    curve = plan_curve(plan)
+    year = curve.year
     if as_of.year != year:
         raise ValueError(f"判断日期 {as_of.isoformat()} 不在支出计划年度（{year}年）内")
-    remaining = max(planned_pct(plan, date(year, 12, 31)) - planned_pct(plan, as_of), Decimal(0))
+    remaining = max(curve.year_end_pct - curve.at(as_of), Decimal(0))
     by_plan = spent + budget * remaining / HUNDRED
     elapsed = as_of.timetuple().tm_yday
     by_run_rate = spent * days_in_year(year) / elapsed

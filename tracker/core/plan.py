@@ -10,14 +10,19 @@ Conventions (DOMAIN is silent on the first two):
 - Percentages are on the 0–100 scale, full ``Decimal`` precision.
 - A non-monotonic plan is interpolated as given; ``monotone_envelope`` is for the caller to
   apply when the importer flagged the plan.
+
+A plan read at many dates (monitoring every project) is checked and put in order once as a
+``PlanCurve``; the functions taking a sequence of checkpoints build one and read it.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Sequence
 
 from tracker.core.settings import MonitoringSettings, TimeProgressMethod
@@ -43,6 +48,7 @@ def days_in_year(year: int) -> int:
     return 366 if calendar.isleap(year) else 365
 
 
+@lru_cache(maxsize=1024)  # a pure function of its arguments, asked once per indicator judged
 def time_progress(as_of: date, method: TimeProgressMethod) -> Decimal:
     """序时进度 (time-elapsed progress) in percent.
 
@@ -113,47 +119,94 @@ def sorted_plan(plan: Sequence[PlanCheckpoint]) -> tuple[PlanCheckpoint, ...]:
     return points
 
 
-def plan_year(plan: Sequence[PlanCheckpoint]) -> int:
+@dataclass(frozen=True)
+class PlanCurve:
+    """A 资金支出计划 checked and put in date order once (``sorted_plan``), to be read at
+    many dates: ``at(d)`` is ``planned_pct(plan, d)`` without sorting and checking again.
+
+    Raises ``ValueError`` like ``sorted_plan`` for an empty, multi-year, repeated-date or
+    negative plan.
+    """
+
+    points: tuple[PlanCheckpoint, ...]
+    year: int = field(init=False, compare=False)
+    year_end_pct: Decimal = field(init=False, compare=False, repr=False)  # plan at 12-31
+    _origin: int = field(init=False, compare=False, repr=False)  # ordinal of 31 Dec before
+    _days: tuple[int, ...] = field(init=False, compare=False, repr=False)  # date ordinals
+
+    def __post_init__(self) -> None:
+        points = sorted_plan(self.points)
+        year = points[0].checkpoint.year
+        set_field = object.__setattr__  # frozen: fields derived once, here
+        set_field(self, "points", points)
+        set_field(self, "year", year)
+        set_field(self, "_origin", date(year - 1, 12, 31).toordinal())
+        set_field(self, "_days", tuple(p.checkpoint.toordinal() for p in points))
+        set_field(self, "year_end_pct", self.at(date(year, 12, 31)))
+
+    def at(self, as_of: date) -> Decimal:
+        """Planned cumulative percent at the end of ``as_of`` (formula: ``planned_pct``)."""
+        day = as_of.toordinal()
+        if day <= self._origin:
+            return Decimal(0)
+        index = bisect_left(self._days, day)  # the first checkpoint on or after as_of
+        if index == len(self._days):
+            return self.points[-1].cumulative_pct
+        if index:
+            previous_day, previous_pct = self._days[index - 1], self.points[index - 1].cumulative_pct
+        else:
+            previous_day, previous_pct = self._origin, Decimal(0)
+        span = self._days[index] - previous_day
+        return previous_pct + (self.points[index].cumulative_pct - previous_pct) * (day - previous_day) / span
+
+    @property
+    def is_monotone(self) -> bool:
+        """True when every checkpoint's cumulative percent is ≥ the one before."""
+        points = self.points
+        return all(a.cumulative_pct <= b.cumulative_pct for a, b in zip(points, points[1:]))
+
+    def monotone_envelope(self) -> PlanCurve:
+        """The running maximum pᵢ' = max(p₁ … pᵢ) (see ``monotone_envelope``)."""
+        envelope: list[PlanCheckpoint] = []
+        highest = Decimal(0)
+        for point in self.points:
+            highest = max(highest, point.cumulative_pct)
+            envelope.append(PlanCheckpoint(point.checkpoint, highest))
+        return PlanCurve(tuple(envelope))
+
+
+Plan = Sequence[PlanCheckpoint] | PlanCurve
+
+
+def plan_curve(plan: Plan) -> PlanCurve:
+    """``plan`` as a ``PlanCurve`` (itself when it already is one)."""
+    return plan if isinstance(plan, PlanCurve) else PlanCurve(tuple(plan))
+
+
+def plan_year(plan: Plan) -> int:
     """The year the plan belongs to."""
-    return sorted_plan(plan)[0].checkpoint.year
+    return plan_curve(plan).year
 
 
-def planned_pct(plan: Sequence[PlanCheckpoint], as_of: date) -> Decimal:
+def planned_pct(plan: Plan, as_of: date) -> Decimal:
     """Planned cumulative percent (计划累计支出进度) at the end of ``as_of``.
 
     With checkpoints (d₀ = start of 1 January, 0%), (d₁, p₁) … (dₙ, pₙ):
     for dᵢ < as_of ≤ dᵢ₊₁:  p = pᵢ + (pᵢ₊₁ − pᵢ) × (as_of − dᵢ) ÷ (dᵢ₊₁ − dᵢ)   (days);
     as_of before the year → 0; as_of after dₙ → pₙ.
     """
-    points = sorted_plan(plan)
-    origin = date(points[0].checkpoint.year - 1, 12, 31)
-    if as_of <= origin:
-        return Decimal(0)
-    previous_date, previous_pct = origin, Decimal(0)
-    for point in points:
-        if as_of <= point.checkpoint:
-            elapsed = (as_of - previous_date).days
-            span = (point.checkpoint - previous_date).days
-            return previous_pct + (point.cumulative_pct - previous_pct) * elapsed / span
-        previous_date, previous_pct = point.checkpoint, point.cumulative_pct
-    return previous_pct
+    return plan_curve(plan).at(as_of)
 
 
-def is_monotone(plan: Sequence[PlanCheckpoint]) -> bool:
+def is_monotone(plan: Plan) -> bool:
     """True when every checkpoint's cumulative percent is ≥ the one before (a valid 累计 plan)."""
-    points = sorted_plan(plan)
-    return all(a.cumulative_pct <= b.cumulative_pct for a, b in zip(points, points[1:]))
+    return plan_curve(plan).is_monotone
 
 
-def monotone_envelope(plan: Sequence[PlanCheckpoint]) -> tuple[PlanCheckpoint, ...]:
+def monotone_envelope(plan: Plan) -> tuple[PlanCheckpoint, ...]:
     """The running maximum of a plan: pᵢ' = max(p₁ … pᵢ).
 
     For a plan flagged as non-monotonic (a cumulative plan cannot go down, e.g. 10月 50% after
     6月 60%): the curve then never expects less than an earlier checkpoint did.
     """
-    envelope: list[PlanCheckpoint] = []
-    highest = Decimal(0)
-    for point in sorted_plan(plan):
-        highest = max(highest, point.cumulative_pct)
-        envelope.append(PlanCheckpoint(point.checkpoint, highest))
-    return tuple(envelope)
+    return plan_curve(plan).monotone_envelope().points
