@@ -9,8 +9,13 @@ benchmarks/.cache/) and each database (a fresh migrated SQLite file; PostgreSQL 
 ``bench_ledger_import`` that is dropped and recreated for every run), a child process creates
 the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times
 ``prepare`` + ``commit`` + the transaction's COMMIT — reading, matching, totals check, bulk
-insert, monthly totals, monitoring summary — and reports rows/s, CPU time and its own peak RSS
-(``getrusage`` of the child, so each figure is that import's alone).
+insert, monthly totals — and reports rows/s, CPU time and its own peak RSS (``getrusage`` of
+the child, so each figure is that import's alone).  The monitoring summary that
+``tracker import ledger`` prints afterwards costs the same for 10 rows as for a million (it
+depends on the projects touched), so it is timed and printed apart.  For scale it also prints
+ceilings measured on this machine: loading the file into Arrow columns alone, and sqlite3's
+``executemany`` of the rows alone (with the indexes kept, and with them built afterwards, which
+is what ``ledger_rows.insert_rows`` does for a big batch).
 
 The naive way — pandas.read_excel (openpyxl) / pandas.read_csv, then one ORM ``LedgerRow`` per
 row with ``add_all`` and a flush — runs on an M-row file in the same run, and its rate is
@@ -20,6 +25,7 @@ extrapolated to N rows.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import socket
@@ -36,7 +42,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from ledger_read import PROJECTS, cached  # noqa: E402
+from ledger_read import PROJECTS, cached, payment_rows  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "bench_ledger_import"
@@ -112,7 +118,8 @@ def measure_import(backend: str, path: str) -> dict[str, object]:
 
     from tracker.db import Database
     from tracker.models import LedgerRow, Unit
-    from tracker.services.ledger_import import LedgerUpload, commit, prepare
+    from tracker.services.ledger_import import LedgerUpload, affected_projects, commit, prepare
+    from tracker.services.monitoring import summarize_changes
 
     with tempfile.TemporaryDirectory() as workdir:
         url = fresh_database(backend, workdir)
@@ -123,11 +130,16 @@ def measure_import(backend: str, path: str) -> dict[str, object]:
             started, cpu = time.perf_counter(), time.process_time()
             preview = prepare(session, LedgerUpload(Path(path).name, data), unit=unit_id)
             prepared = time.perf_counter()
-            result = commit(session, preview, "bench", today=date(YEAR + 1, 1, 15))
+            result = commit(session, preview, "bench")
             committed = time.perf_counter()
             session.commit()
             finished = time.perf_counter()
             cpu = time.process_time() - cpu
+            # what `tracker import ledger` adds: the status changes of the touched projects
+            touched = set(affected_projects(session, result.batch.id))
+            summarize_changes(session, touched, date(YEAR + 1, 1, 15))
+            session.rollback()
+            monitoring = time.perf_counter() - finished
             assert result.imported, result.reason
             stored = session.scalar(select(func.count(LedgerRow.id)))
             summary = result.as_json()
@@ -135,6 +147,7 @@ def measure_import(backend: str, path: str) -> dict[str, object]:
     return {"rows": preview.transactions, "stored": stored, "seconds": finished - started,
             "cpu_seconds": cpu, "prepare_seconds": prepared - started,
             "commit_seconds": committed - prepared, "db_commit_seconds": finished - committed,
+            "monitoring_seconds": monitoring, "touched": len(touched),
             "matched": summary["matched_rows"], "counted": summary["counted_rows"],
             "counted_total": summary["counted_total_yuan"], "totals_ok": summary["totals_check"]["ok"]}
 
@@ -196,33 +209,65 @@ def measure_ceilings(backend: str, path: str) -> dict[str, object]:
     from tracker.services.ledger_rows import COLUMNS
 
     count = int(path)
-    row = (1, 1, "支付明细", 3, "2024-05-06", "ZF2024-0000001", "拨付项目经费（第3批）", None, None,
-           "604002B24DX0001", "科技创新专项第1项", None, "冀财教〔2024〕12号", "604001唐山市科技局第1直属单位",
-           "2060404科技成果转化与扩散", "30211差旅费", None, "已支付", 123456, 0, 123456, 1, None, 1, "code")
+    codes = {code: number for number, (code, _) in enumerate(PROJECTS, start=1)}
+    rows = []
+    for number, cells in enumerate(payment_rows(count), start=3):  # the generated file's rows
+        cents = int(cells[10].replace(",", "").replace(".", ""))
+        rows.append((1, 1, "支付明细", number, cells[9], cells[0], cells[7], None, None, cells[3], cells[4],
+                     None, cells[2], cells[1], cells[5], cells[6], None, cells[11], cents, 0, cents, 1,
+                     None, codes[cells[3]], "code"))
     results: dict[str, object] = {"rows": count}
+    indexes = ("CREATE INDEX a ON ledger_row (batch_id)", "CREATE INDEX b ON ledger_row (project_id, date)",
+               "CREATE INDEX c ON ledger_row (date)")
     with tempfile.TemporaryDirectory() as workdir:
-        for indexes in (False, True):
-            connection = sqlite3.connect(f"{workdir}/raw{int(indexes)}.db", isolation_level=None)
+        for variant in ("plain", "indexed", "rebuilt"):
+            connection = sqlite3.connect(f"{workdir}/{variant}.db", isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA cache_size=-262144")
             connection.execute(f"CREATE TABLE ledger_row (id INTEGER PRIMARY KEY, {', '.join(COLUMNS)},"
                                " superseded_by_batch_id INTEGER)")
-            if indexes:
-                connection.execute("CREATE INDEX a ON ledger_row (batch_id)")
-                connection.execute("CREATE INDEX b ON ledger_row (project_id, date)")
-                connection.execute("CREATE INDEX c ON ledger_row (date)")
-            rows = [row] * count
+            if variant == "indexed":
+                for create in indexes:
+                    connection.execute(create)
             started = time.perf_counter()
             connection.execute("BEGIN")
             connection.executemany(f"INSERT INTO ledger_row ({', '.join(COLUMNS)}) VALUES "
                                    f"({', '.join('?' for _ in COLUMNS)})", rows)
+            if variant == "rebuilt":
+                for create in indexes:
+                    connection.execute(create)
             connection.execute("COMMIT")
-            results["indexed" if indexes else "plain"] = time.perf_counter() - started
+            results[variant] = time.perf_counter() - started
             connection.close()
     return results
 
 
-MEASURES = {"import": measure_import, "naive": measure_naive, "ceilings": measure_ceilings}
+def measure_loading(_: str, path: str) -> dict[str, object]:
+    """Lower bounds for reading: the file into Arrow columns and nothing else."""
+    started, cpu = time.perf_counter(), time.process_time()
+    data = Path(path).read_bytes()
+    if path.endswith(".csv"):
+        import pyarrow.csv as pacsv
+
+        text = data.decode("gbk")
+        decoded = time.perf_counter() - started
+        table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")), read_options=pacsv.ReadOptions(
+            skip_rows=2, autogenerate_column_names=True))
+        rows = table.num_rows
+    else:
+        import fastexcel
+
+        decoded = 0.0
+        batch = fastexcel.read_excel(data).load_sheet(0, header_row=None, skip_rows=2, eager=True,
+                                                      schema_sample_rows=None, dtype_coercion="strict")
+        rows = batch.num_rows
+    return {"rows": rows, "seconds": time.perf_counter() - started, "decode_seconds": decoded,
+            "cpu_seconds": time.process_time() - cpu}
+
+
+MEASURES = {"import": measure_import, "naive": measure_naive, "ceilings": measure_ceilings,
+            "loading": measure_loading}
 
 
 def run_child(measure: str, backend: str, path: Path | str) -> dict[str, object]:
@@ -259,16 +304,23 @@ def main() -> None:
           f"on {os.cpu_count()} CPUs; databases: {', '.join(backends)}")
     if "sqlite" in backends:
         raw = run_child("ceilings", "sqlite", args.rows)
-        print(f"ceiling: sqlite3 executemany of {args.rows:,} identical 25-column rows, nothing else: "
-              f"{raw['plain']:.1f} s without indexes = {args.rows / raw['plain']:,.0f} rows/s, "
+        print(f"ceiling: sqlite3 executemany of the {args.rows:,} rows (25 columns), nothing else: "
+              f"{raw['plain']:.1f} s without indexes = {args.rows / raw['plain']:,.0f} rows/s; "
               f"{raw['indexed']:.1f} s with the three ledger_row indexes = "
-              f"{args.rows / raw['indexed']:,.0f} rows/s")
+              f"{args.rows / raw['indexed']:,.0f} rows/s; {raw['rebuilt']:.1f} s inserting first and "
+              f"building the indexes after = {args.rows / raw['rebuilt']:,.0f} rows/s")
     try:
         for kind in ("csv", "xlsx"):
             if args.only and kind != args.only:
                 continue
             big = cached(kind, args.rows)
             small = cached(kind, naive_rows)
+            alone = run_child("loading", "-", big)
+            what = ("GBK decode + pyarrow.csv" if kind == "csv" else "fastexcel (calamine) to Arrow")
+            print(f"\nceiling: {what} alone, {alone['rows']:,} rows: {alone['seconds']:.1f} s = "
+                  f"{alone['rows'] / alone['seconds']:,.0f} rows/s"
+                  + (f" (of which GBK decode {alone['decode_seconds']:.1f} s)" if kind == "csv" else "")
+                  + f"; peak {alone['peak_mb']:,.0f} MB")
             for backend in backends:
                 print(f"\n{kind.upper()} payment list, {args.rows:,} rows → {backend}", flush=True)
                 ours = run_child("import", backend, big)
@@ -281,6 +333,8 @@ def main() -> None:
                       f"COMMIT {ours['db_commit_seconds']:.1f} s; stored {ours['stored']:,}, matched "
                       f"{ours['matched']:,}, counted {ours['counted']:,} = {ours['counted_total']} 元, "
                       f"totals check ok={ours['totals_ok']}")
+                print(f"    (not included: the monitoring summary the CLI prints afterwards, "
+                      f"{ours['monitoring_seconds']:.1f} s for {ours['touched']} projects, whatever the row count)")
                 if args.no_naive:
                     continue
                 naive = run_child("naive", backend, small)

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 from tracker.db import utcnow
 from tracker.errors import ImportRejected, NotFound, ValidationFailed
 from tracker.importers.ledger import read_ledger
-from tracker.importers.ledger.records import LedgerParse
+from tracker.importers.ledger.records import LedgerColumns, LedgerParse, yuan
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import LedgerBatch, LedgerRow, MappingProfile, MatchRule, Project, Unit, User
 from tracker.services import audit
@@ -75,25 +77,27 @@ class LedgerPreview:
 
     @property
     def counted_rows(self) -> int:
-        return sum(1 for counts, _ in self.counting if counts)
+        return sum(map(itemgetter(0), self.counting))
 
     @property
     def counted_total(self) -> Decimal:
-        return sum((r.amount for r, (counts, _) in zip(self.parse.rows, self.counting, strict=True)
-                    if counts), ZERO)
+        return yuan(sum(compress(self.parse.columns.amount_fen, map(itemgetter(0), self.counting))))
 
     @property
     def matched_rows(self) -> int:
-        return sum(1 for (pid, _), (counts, _) in zip(self.matches, self.counting, strict=True)
-                   if counts and pid is not None)
+        counted = list(compress(map(itemgetter(0), self.matches), map(itemgetter(0), self.counting)))
+        return len(counted) - counted.count(None)
 
     @property
     def unmatched_rows(self) -> int:
         return self.counted_rows - self.matched_rows
 
     def unmatched(self) -> list[ParsedRow]:
-        return [r for r, (pid, _), (counts, _) in zip(self.parse.rows, self.matches, self.counting,
-                                                      strict=True) if counts and pid is None]
+        if self.unmatched_rows == 0:
+            return []
+        rows = self.parse.rows
+        pairs = zip(self.matches, self.counting, strict=True)
+        return [rows[i] for i, ((pid, _), (counts, _)) in enumerate(pairs) if counts and pid is None]
 
 
 @dataclass
@@ -148,7 +152,8 @@ def resolve_unit(session: Session, unit: str | int | None, parse: LedgerParse | 
     if parse is not None:
         if parse.unit_name:
             candidates.append(parse.unit_name)
-        candidates.extend(n for n, _ in Counter(r.unit_name for r in parse.rows if r.unit_name).most_common(3))
+        named = Counter(name for name in parse.columns.unit_name if name)
+        candidates.extend(name for name, _ in named.most_common(3))
     for text in candidates:
         squeezed = SPACES.sub("", text)
         found = [u for u in units if u.name and u.name in squeezed]
@@ -196,7 +201,7 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
                              "文件可能属于其他单位，未导入任何数据", location=upload.name)
     findings = [{"severity": f.severity, "code": f.code, "location": f.location, "message": f.message}
                 for f in parse.findings]
-    dates = [r.date for r in parse.rows]
+    dates = parse.columns.date
     declared = _declared_period(period)
     if parse.period is not None and parse.period_source == "stated":
         chosen, period_source = parse.period, "stated"
@@ -210,9 +215,10 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
         findings.append(_finding("warning", "period_from_transactions", upload.name,
                                  f"文件未注明期间，按首末交易日期 {chosen[0]}—{chosen[1]} 确定，请确认"
                                  "（命令行可用 --period 指定）"))
-    outside = [r for r in parse.rows if not chosen[0] <= r.date <= chosen[1]]
+    outside = [] if chosen[0] <= min(dates) and max(dates) <= chosen[1] else \
+        [i for i, d in enumerate(dates) if not chosen[0] <= d <= chosen[1]]
     if outside:
-        r = outside[0]
+        r = parse.rows[outside[0]]
         raise ImportRejected(f"交易日期 {r.date} 不在期间 {chosen[0]}—{chosen[1]} 内（共 {len(outside)} 行），未导入任何数据",
                              location=f"文件 {upload.name} 工作表 {r.sheet} 第{r.row}行 日期列")
     years = sorted({d.year for d in dates})
@@ -226,7 +232,7 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
             + "；文件可能属于其他年度或单位，未导入任何数据", location=upload.name)
     source = source or DEFAULT_SOURCES[parse.source_kind]
     matches = match_rows(session, target_unit, projects, parse.rows)
-    counting = [(r.counts, r.not_counted_reason) for r in parse.rows]
+    counting = list(zip(parse.columns.counts, parse.columns.not_counted_reason))
     counting_source = _counting_source(session, target_unit.id)
     if counting_source is not None and counting_source != source:
         counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
@@ -261,13 +267,15 @@ def _counting_source(session: Session, unit_id: int) -> str | None:
 
 
 def _project_totals(preview: LedgerPreview, projects: dict[int, Project]) -> list[ProjectTotal]:
-    rows: Counter[int] = Counter()
-    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for r, (pid, _), (counts, _) in zip(preview.parse.rows, preview.matches, preview.counting, strict=True):
-        if counts and pid is not None:
-            rows[pid] += 1
-            amounts[pid] += r.amount
-    return [ProjectTotal(pid, projects[pid].code, projects[pid].name, rows[pid], amounts[pid])
+    counted = list(map(itemgetter(0), preview.counting))
+    pids = list(compress(map(itemgetter(0), preview.matches), counted))
+    rows: Counter[int] = Counter(pids)
+    rows.pop(None, None)  # type: ignore[call-overload]
+    cents: dict[int, int] = defaultdict(int)
+    for pid, cent in zip(pids, compress(preview.parse.columns.amount_fen, counted)):
+        if pid is not None:
+            cents[pid] += cent
+    return [ProjectTotal(pid, projects[pid].code, projects[pid].name, rows[pid], yuan(cents[pid]))
             for pid in sorted(rows, key=lambda p: (projects[p].code or "", projects[p].name))]
 
 
@@ -286,23 +294,22 @@ def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
         by_year[project.year].append(project)
     rules = list(session.scalars(select(MatchRule).where(MatchRule.unit_id == unit.id).order_by(MatchRule.id)))
     learned = _learned_document_numbers(session, unit.id)
-    results: list[tuple[int | None, str | None]] = []
-    cache: dict[tuple[Any, ...], tuple[int | None, str | None]] = {}
     matchers = {year: _Matcher(items) for year, items in by_year.items()}
-    pending_docs: list[int] = []
-    for index, row in enumerate(rows):
-        key = (row.date.year, row.project_code, row.project_name, row.project_ref_raw, row.document_no)
-        found = cache.get(key)
-        if found is None:
-            matcher = matchers.get(row.date.year)
-            found = matcher.match(row) if matcher else (None, None)
-            cache[key] = found
-        if found[0] is None:
-            pending_docs.append(index)
-        results.append(found)
+    # one match per distinct (year, code, name, reference, 指标文号), applied column-wise
+    columns = LedgerColumns.from_rows(rows)
+    years = {day: day.year for day in set(columns.date)}
+    keys = list(zip(map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
+                    columns.project_ref_raw, columns.document_no))
+    cache: dict[tuple[Any, ...], tuple[int | None, str | None]] = {}
+    for key in dict.fromkeys(keys):
+        matcher = matchers.get(key[0])
+        cache[key] = matcher.match_key(*key[1:]) if matcher else (None, None)
+    results = list(map(cache.__getitem__, keys))
+    unmatched_keys = {key for key, found in cache.items() if found[0] is None}
+    pending_docs = [i for i, key in enumerate(keys) if key in unmatched_keys] if unmatched_keys else []
     # 指标文号: learn from rows of this file and earlier batches that matched by code or name.
-    for index, (pid, method) in enumerate(results):
-        doc = _norm(rows[index].document_no)
+    for key, (pid, method) in cache.items():
+        doc = _norm(key[4])
         if pid is not None and doc and method in ("code", "name"):
             learned[doc].add(pid)
     for index in pending_docs:
@@ -330,20 +337,24 @@ class _Matcher:
         self.code_pattern = re.compile("|".join(map(re.escape, codes))) if codes else None
 
     def match(self, row: ParsedRow) -> tuple[int | None, str | None]:
-        if row.project_code and row.project_code in self.by_code:
-            return self.by_code[row.project_code], "code"
+        return self.match_key(row.project_code, row.project_name, row.project_ref_raw, row.document_no)
+
+    def match_key(self, project_code: str | None, project_name: str | None,
+                  project_ref_raw: str | None, document_no: str | None) -> tuple[int | None, str | None]:
+        if project_code and project_code in self.by_code:
+            return self.by_code[project_code], "code"
         if self.code_pattern is not None:
-            for text in (row.project_code, row.project_ref_raw, row.project_name, row.document_no):
+            for text in (project_code, project_ref_raw, project_name, document_no):
                 if text:
                     hit = self.code_pattern.search(text)
                     if hit:
                         return self.by_code[hit.group(0)], "code"
-        for text in (row.project_name, row.project_ref_raw):
+        for text in (project_name, project_ref_raw):
             name = _norm(text)
             if name in self.by_name:
                 return self.by_name[name], "name"
         # "code name" or "项目：name" references whose code we do not know
-        raw = _norm(row.project_ref_raw)
+        raw = _norm(project_ref_raw)
         if raw:
             for name, pid in self.by_name.items():
                 if name and raw.endswith(name) and len(name) >= 4:

@@ -5,9 +5,12 @@ is read on its own: header found by its words (header.py), the title / 单位 / 
 (preamble.py), then every row below it is a transaction, a skipped row (blank, 合计 and the other
 summary words, text without date or amount) or a rejection naming file, sheet, row and column.
 
-Speed: the row loop touches cells by index, caches dates, project references and repeated
-strings (which also keeps a million rows small in memory), and builds rows through
-``LedgerRowDraft`` (see records.py).  No pandas.
+Speed: a big single-sheet CSV or .xlsx goes through the columnar fast path first (columnar.py:
+Arrow columns, the same rules per distinct value, ``LedgerRows`` over integer-分 columns); when
+it cannot decide a file exactly it declines and the file is read here row by row.  The row loop
+touches cells by index, caches dates, project references and repeated strings (which also keeps
+a million rows small in memory), and builds rows through ``LedgerRowDraft`` (see records.py).
+No pandas.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from tracker.importers.ledger.header import (FIELDS, HEADER_SEARCH_ROWS, HeaderM
                                              apply_mapping, find_header, is_complete,
                                              words_looked_for)
 from tracker.importers.ledger.preamble import Preamble, read_preamble, split_account
-from tracker.importers.ledger.records import (VOIDED_REASON, LedgerFinding, LedgerParse,
-                                              LedgerRowDraft, Severity, StatedTotal, status_reason)
+from tracker.importers.ledger.records import (VOIDED_REASON, LedgerColumns, LedgerFinding,
+                                              LedgerParse, LedgerRow, LedgerRowDraft, LedgerRows,
+                                              Severity, StatedTotal, status_reason)
 from tracker.importers.ledger.references import Reference, parse_reference
 from tracker.importers.ledger.sniff import sniff
 from tracker.importers.ledger.sources import SheetData, open_sheets
@@ -79,14 +83,28 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
         if unknown:
             raise ImportRejected(f"列映射中有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS)}）",
                                  location=f"文件 {filename}")
+    from tracker.importers.ledger import columnar  # imports this module's helpers
+
     sniffed = sniff(filename, data)
-    reading = _FileReading(filename, mapping, source_kind, year)
     # A million rows are a few million objects without reference cycles; CPython's cyclic
     # collector would rescan them over and over (about a third of the run time), so it is
     # paused while reading and restored afterwards.
     collecting = gc.isenabled()
     gc.disable()
     try:
+        if columnar.worth_trying(sniffed, data):
+            reading = _FileReading(filename, mapping, source_kind, year)
+            fmt, encoding = sniffed.format, sniffed.encoding
+            handed = [sniffed]  # the fast path takes the decoded text and frees it early
+            del sniffed
+            try:
+                columnar.read(reading, filename, data, handed)
+                return reading.finish(fmt, encoding, rule)
+            except (columnar.Declined, ImportRejected):
+                pass  # read row by row below, which also gives the exact rejection
+            del reading, handed
+            sniffed = sniff(filename, data)
+        reading = _FileReading(filename, mapping, source_kind, year)
         for sheet in open_sheets(filename, data, sniffed):
             reading.read_sheet(sheet)
         return reading.finish(sniffed.format, sniffed.encoding, rule)
@@ -173,6 +191,11 @@ class _FileReading:
         self.accounts: dict[str, tuple[str | None, str | None]] = {}
         self.date_min: date | None = None
         self.date_max: date | None = None
+        self.columns: LedgerColumns | None = None  # set by the columnar reader instead of drafts
+
+    @property
+    def transactions(self) -> int:
+        return len(self.columns) if self.columns is not None else len(self.drafts)
 
     # -- locations ---------------------------------------------------------------------------
     def where(self, sheet: str, row: int | None = None) -> str:
@@ -192,9 +215,19 @@ class _FileReading:
     # -- sheets ------------------------------------------------------------------------------
     def read_sheet(self, sheet: SheetData) -> None:
         buffer = [list(row) for row in islice(sheet.rows, HEADER_SEARCH_ROWS + 2)]
+        result = self.start_sheet(sheet, buffer)
+        if result is None:
+            return
+        last_header = result.header.rows[-1]
+        rows: Iterator[list[object]] = chain(buffer[last_header + 1:], sheet.rows)  # type: ignore[arg-type]
+        self._read_rows(sheet, result, rows, last_header + 2)
+
+    def start_sheet(self, sheet: SheetData, buffer: list[list[object]]) -> _SheetResult | None:
+        """Header, preamble and the sheet-level checks, from the sheet's first rows (``buffer``);
+        None for an empty or unrecognised sheet.  The rows below the header are read after."""
         first_used = next((i for i, row in enumerate(buffer) if _row_has_text(row)), None)
         if first_used is None:
-            return  # an empty sheet
+            return None  # an empty sheet
         if self.mapping is not None:
             header, missing = apply_mapping(buffer, self.mapping)
             if header is None:
@@ -203,7 +236,7 @@ class _FileReading:
             header = find_header(buffer)
         if header is None:
             self.unrecognised.append((sheet.name, first_used + 1))
-            return
+            return None
         if self.mapping is not None and not is_complete(header):
             absent = [FIELDS[f] for f in ("date", "amount") if f not in header.columns]
             raise UnrecognisedLayout(
@@ -231,8 +264,7 @@ class _FileReading:
             raise ImportRejected(
                 f"文件可能被截断：最后一行只有{sheet.tail_fields}列（表头有{header.width}列），"
                 "且文件末尾没有换行，请重新导出", location=self.where(sheet.name, sheet.tail_row))
-        rows: Iterator[list[object]] = chain(buffer[last_header + 1:], sheet.rows)  # type: ignore[arg-type]
-        self._read_rows(sheet, result, rows, last_header + 2)
+        return result
 
     def _read_rows(self, sheet: SheetData, result: _SheetResult, rows: Iterator[list[object]],
                    first_row: int) -> None:
@@ -667,7 +699,7 @@ class _FileReading:
     def finish(self, fmt: str, encoding: str | None, rule: str) -> LedgerParse:
         if not self.sheets:
             self._reject_unrecognised()
-        if not self.drafts and not self.stated_totals:
+        if not self.transactions and not self.stated_totals:
             first = self.sheets[0]
             raise ImportRejected("文件只有表头，没有数据行",
                                  location=self.where(first.name, first.header.rows[-1] + 1))
@@ -675,14 +707,18 @@ class _FileReading:
             self.findings.add("warning", "sheet_skipped",
                               "这个工作表没有可识别的表头（日期和金额列），已跳过",
                               self.where(sheet_name, row))
-        if not self.drafts:
+        if not self.transactions:
             self.findings.add("warning", "no_transactions", "文件只有合计/余额行，没有交易行",
                               self.where(self.sheets[0].name))
         kind = self.kind or "ledger"
         count_mode = "payments" if kind == "payment_list" else self._count_ledger(rule)
         if kind == "payment_list":
             self._status_findings()
-        rows = tuple(draft.freeze() for draft in self.drafts)
+        rows: Sequence[LedgerRow]
+        if self.columns is not None:
+            rows = LedgerRows(self.columns)
+        else:
+            rows = tuple(draft.freeze() for draft in self.drafts)
         self.drafts = []
         period, period_source = self._period()
         unit_name = self._unit_name()
@@ -716,6 +752,10 @@ class _FileReading:
 
     def _count_ledger(self, rule: str) -> str:
         classes: dict[tuple[str | None, str | None], str] = {}
+        columns = self.columns
+        if columns is not None:
+            for key in dict.fromkeys(zip(columns.account_code, columns.account_name)):
+                classes[key] = account_class(*key)
         for draft in self.drafts:
             key = (draft.account_code, draft.account_name)
             if key not in classes:
@@ -729,6 +769,13 @@ class _FileReading:
                 if reason is not None:
                     draft.counts = False
                     draft.not_counted_reason = reason
+        if columns is not None and any(reason is not None for reason in reasons.values()):
+            counts, why = columns.counts, columns.not_counted_reason
+            for index, key in enumerate(zip(columns.account_code, columns.account_name)):
+                reason = reasons[key]
+                if reason is not None and why[index] is None:
+                    counts[index] = False
+                    why[index] = reason
         where = f"文件 {self.file}"
         if rule == "auto" and mode == "all":
             self.findings.add("warning", "no_accounts",

@@ -6,11 +6,13 @@ Money is in 元 as ``Decimal`` with two places (分).  Every row keeps the place
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from functools import cached_property
+from itertools import compress, groupby
+from typing import Literal, overload
 
 Severity = Literal["error", "warning", "info"]
 SourceKind = Literal["payment_list", "ledger"]
@@ -103,6 +105,120 @@ assert LedgerRowDraft.__init__.__code__.co_varnames[1:len(_ROW_FIELDS) + 1] == _
     "LedgerRowDraft.__init__ must take LedgerRow's fields in order"
 
 
+@dataclass(eq=False)
+class LedgerColumns:
+    """The transaction rows column by column, money as integer 分: what a bulk insert wants.
+
+    One list per ``LedgerRow`` field, all of the same length; ``debit_fen`` / ``credit_fen`` /
+    ``amount_fen`` are the amounts × 100 as ``int`` (exact, never float).  The columnar reader
+    (columnar.py) builds these directly; for rows read one by one ``from_rows`` transposes them.
+    """
+
+    sheet: list[str]
+    row: list[int]
+    date: list[date]
+    voucher: list[str | None]
+    summary: list[str | None]
+    account_code: list[str | None]
+    account_name: list[str | None]
+    project_code: list[str | None]
+    project_name: list[str | None]
+    project_ref_raw: list[str | None]
+    document_no: list[str | None]
+    unit_name: list[str | None]
+    functional_class: list[str | None]
+    economic_class: list[str | None]
+    fund_nature: list[str | None]
+    status: list[str | None]
+    debit_fen: list[int]
+    credit_fen: list[int]
+    amount_fen: list[int]
+    counts: list[bool]
+    not_counted_reason: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[LedgerRow]) -> LedgerColumns:
+        if isinstance(rows, LedgerRows):
+            return rows.columns
+        if not rows:
+            return cls(*([] for _ in _ROW_FIELDS))
+        transposed = [list(column) for column in zip(*(
+            (r.sheet, r.row, r.date, r.voucher, r.summary, r.account_code, r.account_name,
+             r.project_code, r.project_name, r.project_ref_raw, r.document_no, r.unit_name,
+             r.functional_class, r.economic_class, r.fund_nature, r.status, fen(r.debit),
+             fen(r.credit), fen(r.amount), r.counts, r.not_counted_reason) for r in rows))]
+        return cls(*transposed)
+
+    def materialise(self, index: int) -> LedgerRow:
+        """Row ``index`` as a ``LedgerRow`` (amounts back to ``Decimal`` 元 with two places)."""
+        return LedgerRowDraft(
+            self.sheet[index], self.row[index], self.date[index], self.voucher[index],
+            self.summary[index], self.account_code[index], self.account_name[index],
+            self.project_code[index], self.project_name[index], self.project_ref_raw[index],
+            self.document_no[index], self.unit_name[index], self.functional_class[index],
+            self.economic_class[index], self.fund_nature[index], self.status[index],
+            yuan(self.debit_fen[index]), yuan(self.credit_fen[index]), yuan(self.amount_fen[index]),
+            self.counts[index], self.not_counted_reason[index]).freeze()
+
+
+class LedgerRows(Sequence[LedgerRow]):
+    """``LedgerParse.rows`` of the columnar reader: a read-only sequence that builds each
+    ``LedgerRow`` when asked for it.  A million frozen rows take seconds to build and hundreds of
+    MB to hold; the import itself works on ``columns`` and never builds them."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: LedgerColumns) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    @overload
+    def __getitem__(self, index: int) -> LedgerRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[LedgerRow, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> LedgerRow | tuple[LedgerRow, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self.columns.materialise, range(len(self))[index]))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("ledger row index out of range")
+        return self.columns.materialise(index)
+
+    def __iter__(self) -> Iterator[LedgerRow]:
+        return map(self.columns.materialise, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (LedgerRows, tuple, list)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<LedgerRows {len(self)} rows>"
+
+
+def fen(value: Decimal) -> int:
+    """元 → integer 分; refuses a value with more than two decimals."""
+    scaled = value * 100
+    integral = int(scaled)
+    if integral != scaled:
+        raise ValueError(f"amount {value} has more than 2 decimal places")
+    return integral
+
+
+def yuan(cents: int) -> Decimal:
+    """Integer 分 → ``Decimal`` 元 with two places."""
+    return Decimal(cents).scaleb(-2)
+
+
 @dataclass(frozen=True, slots=True)
 class StatedTotal:
     """A total printed in the file (合计 / 本年累计 / 本期合计 / 本月合计 / 小计 / 总计), as printed."""
@@ -159,7 +275,7 @@ class LedgerParse:
     unit_name: str | None  # 单位 / 核算单位 / 账套 line above the header
     period: tuple[date, date] | None
     period_source: PeriodSource | None
-    rows: tuple[LedgerRow, ...]
+    rows: Sequence[LedgerRow]  # a tuple, or ``LedgerRows`` from the columnar reader
     summary_rows_skipped: int  # 合计, 本月合计, 期初余额, 上年结转, 承前页 …
     blank_rows_skipped: int
     note_rows_skipped: int  # text without date or amount (制表人、打印日期 footers …)
@@ -174,9 +290,15 @@ class LedgerParse:
         return (len(self.rows) + self.summary_rows_skipped + self.blank_rows_skipped
                 + self.note_rows_skipped)
 
+    @cached_property
+    def columns(self) -> LedgerColumns:
+        """The rows column by column (built once; free for the columnar reader)."""
+        return LedgerColumns.from_rows(self.rows)
+
     @property
     def counted_total(self) -> Decimal:
-        return sum((r.amount for r in self.rows if r.counts), ZERO)
+        columns = self.columns
+        return yuan(sum(compress(columns.amount_fen, columns.counts)))
 
     def totals_check(self) -> TotalsCheck:
         """Compare printed totals with the rows read; see ``TotalsCheck``.
@@ -197,26 +319,29 @@ class LedgerParse:
         matched_listed = matched_counted = 0
         from_january = (self.period is not None and self.period_source == "stated"
                         and (self.period[0].month, self.period[0].day) == (1, 1))
-        by_sheet: dict[str, list[LedgerRow]] = {}
-        for r in self.rows:
-            by_sheet.setdefault(r.sheet, []).append(r)
+        columns = self.columns
+        excluded_flags = _excluded_flags(columns)
+        by_sheet: dict[str, list[tuple[int, int]]] = {}  # sheet → [start, end) runs of rows
+        position = 0
+        for name, run in groupby(columns.sheet):
+            length = sum(1 for _ in run)
+            by_sheet.setdefault(name, []).append((position, position + length))
+            position += length
         for sheet in self.sheets:
             chosen = _chosen_total(tuple(t for t in self.stated_totals if t.sheet == sheet))
             if chosen is None:
                 continue
             label, stated_debit, stated_credit, stated_amount = chosen
-            sheet_rows = by_sheet.get(sheet, [])
-            listed_debit = sum((r.debit for r in sheet_rows), ZERO)
-            listed_credit = sum((r.credit for r in sheet_rows), ZERO)
-            listed = sum((r.amount for r in sheet_rows), ZERO)
-            counted = sum((r.amount for r in sheet_rows if r.counts), ZERO)
-            excluded = [r for r in sheet_rows if _is_excluded_by_status(r)]
-            excluded_count += len(excluded)
-            excluded_sum += sum((r.amount for r in excluded), ZERO)
-            kept = [r for r in sheet_rows if not _is_excluded_by_status(r)]
-            kept_debit = sum((r.debit for r in kept), ZERO)
-            kept_credit = sum((r.credit for r in kept), ZERO)
-            kept_sum = sum((r.amount for r in kept), ZERO)
+            sums = _SheetSums()
+            for begin, end in by_sheet.get(sheet, []):
+                sums.add(columns, excluded_flags, begin, end)
+            listed_debit, listed_credit = yuan(sums.debit), yuan(sums.credit)
+            listed, counted = yuan(sums.amount), yuan(sums.counted)
+            excluded_count += sums.excluded_count
+            excluded_sum += yuan(sums.excluded_amount)
+            kept_debit = yuan(sums.debit - sums.excluded_debit)
+            kept_credit = yuan(sums.credit - sums.excluded_credit)
+            kept_sum = yuan(sums.amount - sums.excluded_amount)
             if stated_debit is not None or stated_credit is not None:
                 sd = stated_debit if stated_debit is not None else ZERO
                 sc = stated_credit if stated_credit is not None else ZERO
@@ -245,7 +370,7 @@ class LedgerParse:
                        "未核对。") if unchecked else ""
         if stated_sum is None:
             counted_all = self.counted_total
-            parsed_all = sum((r.amount for r in self.rows), ZERO)
+            parsed_all = yuan(sum(columns.amount_fen))
             return TotalsCheck(None, parsed_all, counted_all, None,
                                (not_checked or "文件没有印刷的合计行，无法核对；")
                                + f"所列交易行合计 {_yuan(parsed_all)} 元，计入支出 {_yuan(counted_all)} 元。")
@@ -273,11 +398,46 @@ def status_reason(status: str) -> str:
     return f"支付状态为“{status}”，不计入支出"
 
 
-def _is_excluded_by_status(row: LedgerRow) -> bool:
+def _is_excluded(reason: str | None, status: str | None) -> bool:
     """Voided or returned: listed in the file but never spending, whatever the account rule."""
-    reason = row.not_counted_reason
     return reason is not None and (reason == VOIDED_REASON or (
-        row.status is not None and reason == status_reason(row.status)))
+        status is not None and reason == status_reason(status)))
+
+
+def _excluded_flags(columns: LedgerColumns) -> list[bool] | None:
+    """Per row whether it is voided or returned; None when no row is (the usual case)."""
+    if not any(columns.not_counted_reason):
+        return None
+    pairs = {pair: _is_excluded(*pair) for pair in set(zip(columns.not_counted_reason, columns.status))}
+    if not any(pairs.values()):
+        return None
+    return list(map(pairs.__getitem__, zip(columns.not_counted_reason, columns.status)))
+
+
+class _SheetSums:
+    """Integer-分 sums of one sheet's rows: listed, counted, and voided/returned."""
+
+    def __init__(self) -> None:
+        self.debit = self.credit = self.amount = self.counted = 0
+        self.excluded_count = self.excluded_debit = self.excluded_credit = self.excluded_amount = 0
+
+    def add(self, columns: LedgerColumns, excluded: list[bool] | None, begin: int, end: int) -> None:
+        whole = begin == 0 and end == len(columns)
+
+        def part(values: list[int]) -> list[int]:
+            return values if whole else values[begin:end]
+
+        debit, credit, amount = part(columns.debit_fen), part(columns.credit_fen), part(columns.amount_fen)
+        self.debit += sum(debit)
+        self.credit += sum(credit)
+        self.amount += sum(amount)
+        self.counted += sum(compress(amount, columns.counts if whole else columns.counts[begin:end]))
+        if excluded is not None:
+            flags = excluded if whole else excluded[begin:end]
+            self.excluded_count += sum(flags)
+            self.excluded_debit += sum(compress(debit, flags))
+            self.excluded_credit += sum(compress(credit, flags))
+            self.excluded_amount += sum(compress(amount, flags))
 
 
 def _chosen_total(totals: tuple[StatedTotal, ...]

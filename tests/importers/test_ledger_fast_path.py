@@ -1,0 +1,198 @@
+"""The columnar fast path (columnar.py) reads exactly what the row-by-row reader reads: same
+rows, counts, findings in the same order, stated totals and totals check — on every layout it
+accepts — and hands every other file to the row reader, errors included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.importers import ledger_fixtures as fx
+from tracker.errors import ImportRejected
+from tracker.importers.ledger import LedgerParse, columnar, read_ledger
+from tracker.importers.ledger.records import LedgerRows
+
+FIELDS = ("file", "format", "encoding", "source_kind", "count_mode", "sheets", "header_rows",
+          "mapping", "sheet_mappings", "unit_name", "period", "period_source", "summary_rows_skipped",
+          "blank_rows_skipped", "note_rows_skipped", "voided_rows", "returned_rows", "stated_totals",
+          "findings", "rows_read")
+
+
+@pytest.fixture(autouse=True)
+def every_size(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Let the fast path try small files too (it normally waits for ~2 MB)."""
+    monkeypatch.setattr(columnar, "FAST_PATH_MIN_BYTES", 0)
+    yield
+
+
+def both(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch, **options: object
+         ) -> tuple[LedgerParse, LedgerParse]:
+    fast = read_ledger(name, data, **options)  # type: ignore[arg-type]
+    with monkeypatch.context() as patch:
+        patch.setattr(columnar, "FAST_PATH_MIN_BYTES", 1 << 62)
+        exact = read_ledger(name, data, **options)  # type: ignore[arg-type]
+    assert not isinstance(exact.rows, LedgerRows)
+    return fast, exact
+
+
+def assert_identical(fast: LedgerParse, exact: LedgerParse) -> None:
+    assert list(fast.rows) == list(exact.rows)
+    for name in FIELDS:
+        assert getattr(fast, name) == getattr(exact, name), name
+    assert fast.totals_check() == exact.totals_check()
+    assert fast.counted_total == exact.counted_total
+    columns = fast.columns
+    assert [r.amount for r in exact.rows] == [Decimal(c).scaleb(-2) for c in columns.amount_fen]
+
+
+def ledger_rows(txns: list[fx.Txn], *, numeric: bool) -> list[list[object]]:
+    """A one-row-header 序时账 with 科目 columns, a 本月合计 row, a blank row and a footer."""
+    rows: list[list[object]] = [["序时账"], ["核算单位：高新区科技局    期间：2023年1月-12月"],
+                                ["日期", "凭证号", "摘要", "科目编码", "科目名称", "辅助核算", "借方金额", "贷方金额"]]
+    for t in sorted(txns, key=lambda t: t.day):
+        voucher = f"{t.voucher}作废" if t.voided else t.voucher
+        blank = None if numeric else ""  # an empty cell, not an empty text, next to numbers
+        debit = (float(t.debit) if numeric else f"{t.debit:,.2f}") if t.debit else blank
+        credit = (float(t.credit) if numeric else f"{t.credit:,.2f}") if t.credit else blank
+        rows.append([t.day if numeric else t.day.isoformat(), voucher, f" {t.summary} ",
+                     t.account_code, t.account_name, f"项目：{t.project_code} {t.project_name}", debit, credit])
+    blank = None if numeric else ""
+    rows.append([blank, blank, "本月合计", blank, blank, blank, 39149802.38 if numeric else "39,149,802.38",
+                 blank])
+    rows.append([blank] * 8)
+    # a footer: in the date column of a CSV; in a text column of the workbook (a text in a
+    # column of date cells makes fastexcel's strict typing refuse, and the row reader reads it)
+    rows.append([blank, blank, "制表人：张会计"] + [blank] * 5 if numeric else ["制表人：张会计"] + [blank] * 7)
+    return rows
+
+
+def odd_transactions() -> list[fx.Txn]:
+    txns = fx.budget_ledger_transactions()
+    return fx.with_changes(txns) + [
+        fx.Txn(date(2023, 7, 1), "记-0200", "重开原作废的票据", "5001 业务活动费用", *fx.P1, debit=Decimal("10.00")),
+        fx.Txn(date(2024, 1, 3), "记-0201", "跨年冲销", "7201 事业支出", *fx.P2, credit=Decimal("0.50")),
+    ]
+
+
+# -- accepted layouts ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("encoding", "delimiter", "line_end"), [
+    ("gbk", ",", "\r\n"), ("utf-8-sig", ",", "\n"), ("utf-8", "\t", "\n"), ("gb18030", ",", "\r\n")])
+def test_payment_csv(encoding: str, delimiter: str, line_end: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = fx.payment_csv(fx.payment_transactions(), encoding, delimiter, line_end=line_end)
+    fast, exact = both("支付明细.csv", data, monkeypatch)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+    assert fast.totals_check().ok is True and fast.returned_rows == 1 and fast.voided_rows == 1
+
+
+@pytest.mark.parametrize("amount_text", [True, False])
+def test_payment_xlsx(amount_text: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = fx.payment_xlsx(fx.payment_transactions(), amount_text=amount_text)
+    fast, exact = both("支付明细.xlsx", data, monkeypatch)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_many_repeated_values_take_the_per_value_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    txns = fx.payment_transactions() * 40
+    txns = [fx.with_changes([t], voucher=f"ZF2021-{i:05d}")[0] for i, t in enumerate(txns)]
+    for data, name in ((fx.payment_csv(txns), "p.csv"), (fx.payment_xlsx(txns, amount_text=False), "p.xlsx")):
+        fast, exact = both(name, data, monkeypatch)
+        assert isinstance(fast.rows, LedgerRows) and len(fast.rows) == 320
+        assert_identical(fast, exact)
+
+
+@pytest.mark.parametrize("numeric", [False, True])
+def test_one_row_header_ledger(numeric: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """科目 columns (counting rule per account), 辅助核算 references, a voided voucher, a 摘要
+    that mentions 作废 without being a mark, a date outside the period, padded texts, a
+    本月合计 row, a blank row and a footer note."""
+    rows = ledger_rows(odd_transactions(), numeric=numeric)
+    data = fx.xlsx_bytes({"序时账": rows}) if numeric else fx.csv_bytes(rows, "gbk")
+    fast, exact = both("序时账.xlsx" if numeric else "序时账.csv", data, monkeypatch)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+    codes = {f.code for f in fast.findings}
+    assert {"summary_mentions_void", "date_outside_period", "parallel_books"} <= codes
+    assert fast.voided_rows == 1 and fast.blank_rows_skipped == 1 and fast.note_rows_skipped == 1
+
+
+def test_an_empty_column_in_a_workbook(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = fx.payment_rows(fx.payment_transactions(), amount_text=False)
+    for row in rows[2:]:
+        row[7] = None  # 资金性质 never filled in
+    fast, exact = both("p.xlsx", fx.xlsx_bytes({"支付明细": rows}), monkeypatch)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+    assert all(r.fund_nature is None for r in fast.rows)
+
+
+def test_amounts_with_more_than_two_decimals_are_flagged_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[list[object]] = [["支付日期", "支付申请编号", "预算项目名称", "支付金额"]]
+    rows += [[f"2024-03-{i % 28 + 1:02d}", f"ZF{i}", "项目甲", value]
+             for i, value in enumerate(["1.005", "(12.00)", "￥3,000.00", " 7 ", "-0.00", "2.5", "1,234"])]
+    fast, exact = both("p.csv", fx.csv_bytes(rows), monkeypatch, year=2024)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+    assert any(f.code == "amount_rounded" for f in fast.findings)
+
+
+# -- declined: read row by row, with the same result or the same rejection ----------------------
+
+def test_direction_and_amount_layout_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = fx.kingdee_journal(fx.budget_ledger_transactions())
+    fast, exact = both("序时账.xlsx", data, monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_several_sheets_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = fx.yonyou_detail_ledger(fx.budget_ledger_transactions())
+    fast, exact = both("明细账.xlsx", data, monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_short_rows_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = fx.payment_rows(fx.payment_transactions())
+    rows[-1] = ["合计", "", "", "", "", "", "", "", "", "", "", "40,034,111.28"]  # one field short
+    fast, exact = both("p.csv", fx.csv_bytes(rows, "gbk"), monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_a_rejected_row_is_rejected_by_the_row_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = fx.payment_rows(fx.payment_transactions())
+    rows[4][10] = ""  # a payment without a date
+    data = fx.csv_bytes(rows, "gbk")
+    with pytest.raises(ImportRejected) as fast:
+        read_ledger("p.csv", data)
+    monkeypatch.setattr(columnar, "FAST_PATH_MIN_BYTES", 1 << 62)
+    with pytest.raises(ImportRejected) as exact:
+        read_ledger("p.csv", data)
+    assert (str(fast.value), fast.value.location) == (str(exact.value), exact.value.location)
+    assert "第5行" in exact.value.location and "日期为空" in str(exact.value)
+
+
+def test_a_footer_in_a_column_of_date_cells_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = ledger_rows(odd_transactions(), numeric=True)
+    rows[-1] = ["制表人：张会计"] + [None] * 7
+    fast, exact = both("序时账.xlsx", fx.xlsx_bytes({"序时账": rows}), monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_a_text_cell_in_a_numeric_amount_column_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = fx.payment_rows(fx.payment_transactions(), amount_text=False)
+    rows[3][11] = "-"
+    fast, exact = both("p.xlsx", fx.xlsx_bytes({"支付明细": rows}), monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_whitespace_list_matches_python() -> None:
+    assert columnar.WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
