@@ -22,6 +22,17 @@ PASSWORD = "cockpit-test-pass"
 COCKPIT = "/cockpit?year=2025&as_of=2025-06-30"  # demo: 20 projects, 3 of them red or yellow
 
 
+
+def _wait_until(page, expression: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll from Python: Playwright's wait_for_function evals its predicate inside the page,
+    which our Content-Security-Policy (no 'unsafe-eval') rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for: {expression}")
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     instance = tmp_path_factory.mktemp("cockpit-instance")
@@ -80,7 +91,7 @@ def _open(context, server: str, width: int = 1366, height: int = 768):  # type: 
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(server + COCKPIT)
     page.wait_for_selector("#chart-ranking .barlayer .point")
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length === 4")
+    _wait_until(page, "document.querySelectorAll('.js-plotly-plot').length === 4")
     return page, problems
 
 
@@ -123,7 +134,7 @@ def test_printing_redraws_the_charts_for_paper(server: str, signed_in) -> None: 
     assert page.pdf(format="A4")[:4] == b"%PDF"
     page.emulate_media(media="screen")
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
-    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')]"
-                           ".every(p => p._fullLayout.width > 680)")
+    _wait_until(page, "[...document.querySelectorAll('.js-plotly-plot')]"
+                      ".every(p => p._fullLayout.width > 680)")
     assert problems == []
     page.close()
