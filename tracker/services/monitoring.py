@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Result, Select, String, and_, func, select, true, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, Result, Select, String, func, select, true, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from tracker.core.forecast import Forecast, forecast_year_end
@@ -65,6 +65,7 @@ from tracker.models import (
 )
 from tracker.services import audit
 from tracker.services.settings import monitoring_settings, save_monitoring_settings
+from tracker.services.spending import counted_rows
 
 ZERO = Decimal("0.00")
 STANDARD_CHECKPOINTS = ((3, 31), (6, 30), (10, 31), (12, 31))
@@ -429,16 +430,9 @@ def _spent_at(session: Session, day: date, ids: Sequence[int] | None) -> dict[in
 
 
 def _month_so_far(month_start: date, day: date, ids: Sequence[int] | None) -> Select[tuple[int, int]]:
-    """Spending per project (in 分) from ``month_start`` to ``day``, summed from the rows that
-    count.  Same rows as ``spending.active_row_filter``, with the active-batch test written as
-    a join: SQLite then reads only those days' rows (``ix_ledger_row_date``) instead of every
-    row of every active batch (``ix_ledger_row_batch_id``)."""
-    query = (select(LedgerRow.project_id, func.sum(_raw(LedgerRow.amount)))
-             .join(LedgerBatch, and_(LedgerBatch.id == LedgerRow.batch_id, LedgerBatch.status == "active"))
-             .where(LedgerRow.counts.is_(True), LedgerRow.project_id.is_not(None),
-                    LedgerRow.superseded_by_batch_id.is_(None),
-                    LedgerRow.date >= month_start, LedgerRow.date <= day)
-             .group_by(LedgerRow.project_id))
+    """Spending per project (in 分) from ``month_start`` to ``day``, from the rows that count."""
+    query = counted_rows(select(LedgerRow.project_id, func.sum(_raw(LedgerRow.amount)))).where(
+        LedgerRow.date >= month_start, LedgerRow.date <= day).group_by(LedgerRow.project_id)
     if ids is not None:
         query = query.where(LedgerRow.project_id.in_(ids))
     return query

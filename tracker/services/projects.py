@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import LedgerBatch, LedgerRow, Project, ProjectFinding
-from tracker.services.spending import active_row_filter
+from tracker.services.spending import counted_rows
 
 WAN = Decimal(10000)
 
@@ -78,13 +78,13 @@ def project_ledger(session: Session, project_id: int, as_of: date | None, page: 
                    ) -> tuple[list[tuple[LedgerRow, LedgerBatch]], Decimal, int]:
     """The counted rows of a project (up to ``as_of``), newest first, with their batch; and
     their total and count, which equal the spending monitoring uses."""
-    conditions = [active_row_filter(), LedgerRow.project_id == project_id]
+    conditions = [LedgerRow.project_id == project_id]
     if as_of is not None:
         conditions += [LedgerRow.date >= date(as_of.year, 1, 1), LedgerRow.date <= as_of]
-    total, count = session.execute(
-        select(func.sum(LedgerRow.amount), func.count(LedgerRow.id)).where(*conditions)).one()
+    total, count = session.execute(counted_rows(
+        select(func.sum(LedgerRow.amount), func.count(LedgerRow.id))).where(*conditions)).one()
     rows = session.execute(
-        select(LedgerRow, LedgerBatch).join(LedgerBatch, LedgerRow.batch_id == LedgerBatch.id)
+        counted_rows(select(LedgerRow, LedgerBatch))
         .where(*conditions).order_by(LedgerRow.date.desc(), LedgerRow.id.desc())
         .limit(size).offset((page - 1) * size)).all()
     return [(row, batch) for row, batch in rows], total or Decimal("0.00"), count

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, insert, select
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.models import LedgerBatch, LedgerRow, ProjectMonthSpending
@@ -18,11 +20,14 @@ from tracker.models import LedgerBatch, LedgerRow, ProjectMonthSpending
 ZERO = Decimal("0.00")
 
 
-def active_row_filter():  # type: ignore[no-untyped-def]
-    """Rows that count: counted, matched, in an active batch, not replaced by a newer one."""
-    return and_(LedgerRow.counts.is_(True), LedgerRow.project_id.is_not(None),
-                LedgerRow.superseded_by_batch_id.is_(None),
-                LedgerRow.batch_id.in_(select(LedgerBatch.id).where(LedgerBatch.status == "active")))
+def counted_rows(query: Select[Any]) -> Select[Any]:
+    """Restrict a query on ``ledger_row`` to the rows that count as project spending: counted,
+    matched, in an active batch, not replaced by a newer one.  The active-batch test is a join
+    (not ``batch_id IN (...)``) so SQLite can still pick the date index for date ranges."""
+    return query.join(LedgerBatch, and_(LedgerBatch.id == LedgerRow.batch_id,
+                                        LedgerBatch.status == "active")).where(
+        LedgerRow.counts.is_(True), LedgerRow.project_id.is_not(None),
+        LedgerRow.superseded_by_batch_id.is_(None))
 
 
 def refresh_month_totals(session: Session, project_ids: Iterable[int]) -> None:
@@ -36,10 +41,10 @@ def refresh_month_totals(session: Session, project_ids: Iterable[int]) -> None:
         session.execute(delete(ProjectMonthSpending).where(ProjectMonthSpending.project_id.in_(chunk)))
         month = func.strftime("%Y-%m-01", LedgerRow.date) if session.get_bind().dialect.name == "sqlite" \
             else func.to_char(func.date_trunc("month", LedgerRow.date), "YYYY-MM-01")
-        rows = session.execute(
+        rows = session.execute(counted_rows(
             select(LedgerRow.project_id, month.label("month"), func.sum(LedgerRow.amount),
-                   func.count(LedgerRow.id))
-            .where(active_row_filter(), LedgerRow.project_id.in_(chunk))
+                   func.count(LedgerRow.id)))
+            .where(LedgerRow.project_id.in_(chunk))
             .group_by(LedgerRow.project_id, month)
         ).all()
         if rows:
@@ -61,8 +66,8 @@ def spent_through(session: Session, as_of: date, project_ids: Iterable[int] | No
     months = select(ProjectMonthSpending.project_id, func.sum(ProjectMonthSpending.amount)).where(
         ProjectMonthSpending.month >= year_start, ProjectMonthSpending.month < month_start
     ).group_by(ProjectMonthSpending.project_id)
-    partial = select(LedgerRow.project_id, func.sum(LedgerRow.amount)).where(
-        active_row_filter(), LedgerRow.date >= month_start, LedgerRow.date <= as_of
+    partial = counted_rows(select(LedgerRow.project_id, func.sum(LedgerRow.amount))).where(
+        LedgerRow.date >= month_start, LedgerRow.date <= as_of
     ).group_by(LedgerRow.project_id)
     if ids is not None:
         months = months.where(ProjectMonthSpending.project_id.in_(ids))
