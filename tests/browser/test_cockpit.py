@@ -1,24 +1,16 @@
 """领导驾驶舱 in Debian's Chromium: the Plotly charts draw under the CSP, fit a phone, a bar
 click opens the project, and the page prepares for paper.
 
-One real server (waitress via ``tracker serve``) with the demo data for the whole module."""
+The server and browser come from ``tests/browser/conftest.py``."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")]
-PASSWORD = "cockpit-test-pass"
+from tests.browser.conftest import LEADER_PASSWORD as PASSWORD
+
 COCKPIT = "/cockpit?year=2025&as_of=2025-06-30"  # demo: 20 projects, 3 of them red or yellow
 
 
@@ -34,52 +26,19 @@ def _wait_until(page, expression: str, timeout: float = 20.0) -> None:  # type: 
     raise AssertionError(f"timed out waiting for: {expression}")
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    instance = tmp_path_factory.mktemp("cockpit-instance")
-    env = {**os.environ, "TRACKER_INSTANCE_PATH": str(instance),
-           "TRACKER_DATABASE_URL": f"sqlite:///{instance / 'tracker.db'}"}
-    tracker = [sys.executable, "-m", "tracker.cli"]
-    for args in (["db", "upgrade"], ["user", "create", "--username", "leader", "--role", "leader",
-                                      "--password", PASSWORD], ["demo", "load"]):
-        subprocess.run(tracker + args, env=env, check=True, capture_output=True, timeout=180)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(tracker + ["serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def signed_in(server: str):  # type: ignore[no-untyped-def]
+def signed_in(server: str, browser):  # type: ignore[no-untyped-def]
     """One browser context for the module, signed in as a leader: the pages share the
     session cookie and the cached Plotly bundle."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"])
-        context = chromium.new_context()
-        page = context.new_page()
-        page.goto(server + "/login")
-        page.fill("input[name=username]", "leader")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(server + "/cockpit")  # a leader lands on the cockpit
-        page.close()
-        yield context
-        context.close()
-        chromium.close()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("input[name=username]", "leader")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/cockpit")  # a leader lands on the cockpit
+    page.close()
+    yield context
+    context.close()
 
 
 def _open(context, server: str, width: int = 1366, height: int = 768):  # type: ignore[no-untyped-def]
