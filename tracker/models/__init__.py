@@ -1,6 +1,7 @@
 """The data model, one module per aggregate.  Importing this package registers every table."""
 
 from tracker.models.audit import AuditEntry
+from tracker.models.evaluation import Evaluation, EvaluationIndicator
 from tracker.models.ledger import (
     LedgerBatch,
     LedgerRow,
@@ -14,6 +15,7 @@ from tracker.models.monitoring import (
     AlertSubscription,
     DeviationExplanation,
     IndicatorForecast,
+    MonitoringRound,
     ProgressReport,
     Snapshot,
 )
@@ -30,6 +32,8 @@ __all__ = [
     "AuditEntry",
     "DepartmentYear",
     "DeviationExplanation",
+    "Evaluation",
+    "EvaluationIndicator",
     "Indicator",
     "IndicatorForecast",
     "LedgerBatch",
@@ -37,6 +41,7 @@ __all__ = [
     "LoginFailure",
     "MappingProfile",
     "MatchRule",
+    "MonitoringRound",
     "PlanPoint",
     "ProgressReport",
     "Project",

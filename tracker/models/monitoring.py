@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,8 +127,9 @@ class IndicatorForecast(Base):
 class Snapshot(Base):
     """One evaluation of a project, stored.
 
-    ``kind`` 'checkpoint': the evaluation at a checkpoint date, ``frozen`` once the ledger
-    covered it; never changed afterwards.  ``kind`` 'daily': the project's current status,
+    ``kind`` 'checkpoint': the evaluation at a checkpoint date, provisional (``frozen`` false)
+    while the ledger does not cover it yet, then frozen and never changed afterwards.
+    ``kind`` 'round': the same, at the cut-off date of a ``MonitoringRound``.  ``kind`` 'daily': the project's current status,
     one row per project, replaced by every refresh (``as_of`` = the day of the refresh, money
     judged at ``money_as_of`` = the last day the ledger covers).  Money in 元, percents in %.
     ``indicators`` holds each indicator's id, colour, label, value and ratio.
@@ -141,7 +143,7 @@ class Snapshot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(12))  # checkpoint / daily
+    kind: Mapped[str] = mapped_column(String(12))  # checkpoint / round / daily
     as_of: Mapped[date] = mapped_column(Date)
     money_as_of: Mapped[date] = mapped_column(Date)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -164,6 +166,9 @@ class Snapshot(Base):
     forecast_run_rate: Mapped[Decimal] = mapped_column(Money())
     carry_over_run_rate: Mapped[Decimal] = mapped_column(Money())
     indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Evaluated by the scheduler's catch-up after its date had passed (nothing was running
+    #: at the checkpoint's 23:30), not on time.
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     project: Mapped[Project] = relationship()
 
@@ -212,3 +217,22 @@ class AlertSubscription(Base):
     email: Mapped[str] = mapped_column(String(254))
     last_alert_id: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class MonitoringRound(Base):
+    """The yearly 绩效运行监控 round for 1-``month``月 of ``year``: opened by the scheduler at the
+    end of month N (or by hand).  Each project of the year gets a ``round`` snapshot at
+    ``cutoff`` (the last day of month N), frozen once the ledger covers that date; the
+    绩效监控情况表 are built from those snapshots and the projects' deviation explanations."""
+
+    __tablename__ = "monitoring_round"
+    __table_args__ = (UniqueConstraint("year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)  # N of 1-N月
+    cutoff: Mapped[date] = mapped_column(Date)  # last day of month N
+    opened_on: Mapped[date] = mapped_column(Date)  # local date it was opened
+    late: Mapped[bool] = mapped_column(Boolean, default=False)  # opened by the catch-up
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
