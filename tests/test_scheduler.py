@@ -21,7 +21,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 
 
 def test_jobs_table_has_stable_ids_and_safe_defaults(app) -> None:  # type: ignore[no-untyped-def]
-    assert [job.id for job in scheduler.JOBS] == ["monitoring-daily", "monitoring-reminders", "alert-mail"]
+    assert [job.id for job in scheduler.JOBS] == [
+        "monitoring-daily", "monitoring-reminders", "alert-mail", "checkpoint-evaluation", "monitoring-round"]
     built = scheduler.build_scheduler(app.extensions["tracker.db"], app.extensions["tracker.config"],
                                       BackgroundScheduler)
     assert str(built.timezone) == "Asia/Shanghai"

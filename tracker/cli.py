@@ -414,29 +414,115 @@ def monitor_evaluate(ctx: Context, as_of: Any, project_ids: tuple[int, ...], as_
         click.echo(f"{as_of.date().isoformat()}：{len(results)} 个项目" + (f"（{summary}）" if summary else ""))
 
 
-@cli.group(help="定时任务（单独的一个进程）")
-def scheduler() -> None:
+@cli.command("check", help="各项目在某一日期的双监控结果（资金、指标、总体状态、预计执行数）")
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="判断日期 YYYY-MM-DD（只包括该年度的项目）")
+@click.option("--unit", help="只看一个单位（ID、编码或名称）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组")
+@click.option("--save", is_flag=True, help="把结果保存为快照（检查点日期保存为检查点快照）")
+@pass_context
+def check(ctx: Context, as_of: Any, unit: str | None, as_json: bool, save: bool) -> None:
+    from tracker.services.checks import check as check_projects
+    from tracker.services.checks import save_check
+    from tracker.services.ledger_import import resolve_unit
+
+    day = as_of.date()
+    with ctx.transaction() as session:
+        unit_id = resolve_unit(session, unit).id if unit else None
+        records = check_projects(session, day, unit_id)
+        saved = save_check(session, day, ctx.today(), unit_id) if save else None
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        labels = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯", "grey": "无法判断",
+                  "incomplete": "台账未覆盖"}
+        for r in records:
+            click.echo(f"{labels[r['status']]}\t{r['project_code'] or '-'}\t{r['project_name']}\t"
+                       f"计划 {r['planned_pct']}% 执行 {r['execution_pct'] or '-'}% "
+                       f"支出 {r['spent_yuan']} 元 / 预算 {r['budget_yuan']} 元")
+        click.echo(f"{day.isoformat()}：{len(records)} 个项目")
+    if saved is not None:
+        click.echo(f"已保存 {saved} 个快照", err=True)
+
+
+@cli.group(help="绩效指标完成值填报")
+def progress() -> None:
     pass
+
+
+@progress.command("add", help="填报一个指标的当前完成值（保留历史，不覆盖）")
+@click.option("--project", "project_ref", required=True, help="项目编码、名称或 ID")
+@click.option("--indicator", "indicator_name", required=True, help="三级指标名称")
+@click.option("--value", required=True,
+              help="定量/反向指标填数字；定性指标填“达成目标”等三档之一；时限指标填完成日期")
+@click.option("--date", "reported_on", required=True, help="完成值日期 YYYY-MM-DD（决定项目年度）")
+@click.option("--note", default="", help="说明")
+@pass_context
+def progress_add(ctx: Context, project_ref: str, indicator_name: str, value: str,
+                 reported_on: str, note: str) -> None:
+    from tracker.services.progress import find_indicator, find_project, record_progress, scripted_form
+
+    try:
+        year = date.fromisoformat(reported_on.strip()).year
+    except ValueError:
+        raise click.BadParameter(f"应为日期 YYYY-MM-DD，当前为“{reported_on}”", param_hint="--date") from None
+    with ctx.transaction() as session:
+        project = find_project(session, project_ref, year)
+        indicator = find_indicator(project, indicator_name)
+        report = record_progress(session, project, scripted_form(indicator, value, reported_on, note),
+                                 ctx.today(), "cli")
+        click.echo(f"已填报：{project.name} / {indicator.name} @ {report.reported_on.isoformat()}"
+                   f"（记录 {report.id}）")
+
+
+@cli.group(help="定时任务（单独的一个进程）：不带子命令时在前台运行；--once-at 只运行该时刻到期的任务",
+           invoke_without_command=True)
+@click.option("--once-at", "once_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              help="运行在该时刻（本地时间，精确到分钟）到期的任务后退出，如 2025-06-30T23:30")
+@click.pass_context
+def scheduler(click_ctx: click.Context, once_at: Any) -> None:
+    if click_ctx.invoked_subcommand is not None:
+        if once_at is not None:
+            raise click.UsageError("--once-at 不能与子命令同时使用")
+        return
+    ctx = click_ctx.ensure_object(Context)
+    _logging()
+    from tracker import scheduler as schedule
+
+    if once_at is not None:
+        ran = schedule.run_due(once_at, ctx.database, ctx.config)
+        click.echo(f"{once_at:%Y-%m-%d %H:%M} 到期的任务：" + ("、".join(j.id for j in ran) or "无"))
+        return
+    _run_scheduler(ctx)
+
+
+def _logging() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _run_scheduler(ctx: Context) -> None:
+    from tracker import scheduler as schedule
+    from tracker.migration import require_head
+
+    require_head(ctx.database.engine)
+    click.echo("定时任务：" + "；".join(f"{j.id}（{j.description}）" for j in schedule.JOBS))
+    schedule.run(ctx.database, ctx.config)
 
 
 @scheduler.command("run", help="运行定时任务（前台，Ctrl+C 停止）；--once 立即运行一个任务后退出")
 @click.option("--once", "job_id", help="任务 ID，如 monitoring-daily")
 @pass_context
 def scheduler_run(ctx: Context, job_id: str | None) -> None:
-    import logging
-
+    _logging()
     from tracker import scheduler as schedule
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if job_id:
         schedule.run_once(job_id, ctx.database, ctx.config)
         click.echo(f"任务 {job_id} 已完成")
         return
-    from tracker.migration import require_head
-
-    require_head(ctx.database.engine)
-    click.echo("定时任务：" + "；".join(f"{j.id}（{j.description}）" for j in schedule.JOBS))
-    schedule.run(ctx.database, ctx.config)
+    _run_scheduler(ctx)
 
 
 # --- serving ----------------------------------------------------------------------------

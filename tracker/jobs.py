@@ -10,13 +10,52 @@ from datetime import date, datetime
 
 from tracker.config import Config
 from tracker.db import Database
-from tracker.services import monitoring, notifications
+from tracker.services import monitoring, notifications, rounds
 
 log = logging.getLogger(__name__)
 
 
 def _today(config: Config, today: date | None) -> date:
     return today or datetime.now(config.tz).date()
+
+
+def checkpoint_evaluation(database: Database, config: Config, today: date | None = None) -> None:
+    """On a checkpoint's own day (23:30): evaluate and store the checkpoint of every project
+    whose checkpoint it is (frozen at once when the ledger covers the day, else provisional)."""
+    day = _today(config, today)
+    with database.session() as session:
+        stored = monitoring.record_checkpoints(session, day)
+        session.commit()
+    log.info("checkpoint evaluation %s: %d snapshots", day, len(stored))
+
+
+def monitoring_round(database: Database, config: Config, today: date | None = None) -> None:
+    """At the end of month N (setting): open the year's 绩效运行监控 round."""
+    day = _today(config, today)
+    with database.session() as session:
+        due = rounds.due_round(session, day)
+        if due is None:
+            return
+        opened = rounds.open_round(session, *due, today=day, actor="scheduler")
+        session.commit()
+    log.info("monitoring round %d 1-%d opened%s", opened.year, opened.month,
+             " (late)" if opened.late else "")
+
+
+def catch_up(database: Database, config: Config, today: date | None = None) -> None:
+    """On start: what was missed while nothing ran.  Passed checkpoints never evaluated are
+    evaluated as of their dates and marked late, a round whose month-end passed is opened
+    (late), and the current status is refreshed."""
+    day = _today(config, today)
+    with database.session() as session:
+        stored = monitoring.freeze_checkpoints(session, day)
+        due = rounds.due_round(session, day)
+        opened = rounds.open_round(session, *due, today=day, actor="scheduler") if due else None
+        transitions = monitoring.refresh_daily(session, day)
+        session.commit()
+    log.info("catch-up %s: %d checkpoint snapshots (%d late), round %s, %d status changes",
+             day, len(stored), sum(1 for s in stored if s.late),
+             f"{opened.year} 1-{opened.month} opened" if opened else "none due", len(transitions))
 
 
 def daily_evaluation(database: Database, config: Config, today: date | None = None) -> None:

@@ -1,8 +1,9 @@
 """The schedule, as data: ``JOBS`` lists every job with a stable id, its trigger and the
 function in ``tracker.jobs`` it runs.
 
-One scheduler process runs them (``tracker scheduler run``), never the web workers: the
-process holds a lock file in the instance folder, so a second one refuses to start.  Every
+One scheduler process runs them (``tracker scheduler``), never the web workers: the process
+holds a lock file in the instance folder, so a second one refuses to start.  On start it
+first catches up what was missed while it was down (``tracker.jobs.catch_up``).  Every
 job coalesces missed runs into one, never overlaps itself (``max_instances=1``) and fires in
 the configured time zone (Asia/Shanghai unless ``TRACKER_TIMEZONE`` says otherwise).
 """
@@ -14,6 +15,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +47,19 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job("monitoring-daily", "tracker.jobs:daily_evaluation", "cron", {"hour": 1, "minute": 0},
-        "冻结台账已覆盖的检查点评价，刷新每日状态，生成状态变化提醒"),
-    Job("monitoring-reminders", "tracker.jobs:reminders", "cron", {"hour": 8, "minute": 0},
-        "生成台账未覆盖、完成值填报逾期、偏差说明逾期提醒"),
-    Job("alert-mail", "tracker.jobs:alert_mail", "interval", {"minutes": 10},
-        "向订阅用户发送新提醒邮件（配置了 TRACKER_SMTP_HOST 时）"),
+        "冻结台账已覆盖的检查点评价（补评漏掉的检查点），刷新每日状态，生成状态变化提醒"),
+    Job("monitoring-reminders", "tracker.jobs:reminders", "cron",
+        {"day_of_week": "mon", "hour": 8, "minute": 0},
+        "每周一：生成台账未覆盖、完成值填报逾期、偏差说明逾期提醒"),
+    Job("alert-mail", "tracker.jobs:alert_mail", "cron", {"minute": "*/10"},
+        "每 10 分钟向订阅用户发送新提醒邮件（配置了 TRACKER_SMTP_HOST 时）"),
+    # Every day at 23:30: the job evaluates the projects whose checkpoint is that day (03-31,
+    # 06-30, 10-31, 12-31, or a project's own plan dates), and does nothing on other days.
+    Job("checkpoint-evaluation", "tracker.jobs:checkpoint_evaluation", "cron",
+        {"hour": 23, "minute": 30}, "检查点当日 23:30 评价并保存检查点快照"),
+    # The last day of every month at 23:45: opens the round when it is month N (setting).
+    Job("monitoring-round", "tracker.jobs:monitoring_round", "cron",
+        {"day": "last", "hour": 23, "minute": 45}, "第 N 月末开启本年度绩效运行监控（1-N月）"),
 )
 
 
@@ -80,6 +90,31 @@ def run_once(job_id: str, database: Database, config: Config) -> None:
     ref_to_obj(job.func)(database=database, config=config)
 
 
+def due_at(instant: datetime, config: Config) -> list[Job]:
+    """The jobs whose trigger fires at ``instant`` (to the minute, in the configured zone;
+    a naive ``instant`` is read in that zone)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=config.tz)
+    minute = instant.astimezone(config.tz).replace(second=0, microsecond=0)
+    due = []
+    for job in JOBS:
+        fires = _trigger(job, config).get_next_fire_time(None, minute - timedelta(microseconds=1))
+        if fires is not None and fires == minute:
+            due.append(job)
+    return due
+
+
+def run_due(instant: datetime, database: Database, config: Config) -> list[Job]:
+    """Run, in this process, the jobs due at ``instant`` with its local date as their day
+    (``tracker scheduler --once-at``: for tests and for people driving it from cron)."""
+    due = due_at(instant, config)
+    day = (instant if instant.tzinfo is None else instant.astimezone(config.tz)).date()
+    for job in due:
+        log.info("running %s as of %s", job.id, instant)
+        ref_to_obj(job.func)(database=database, config=config, today=day)
+    return due
+
+
 @contextmanager
 def single_instance(instance_path: str) -> Iterator[None]:
     """Hold ``<instance>/scheduler.lock`` for as long as the scheduler runs."""
@@ -98,7 +133,10 @@ def single_instance(instance_path: str) -> Iterator[None]:
 
 def run(database: Database, config: Config) -> None:
     """Run the scheduler in the foreground until interrupted."""
+    from tracker.jobs import catch_up
+
     with single_instance(config.instance_path):
+        catch_up(database, config)
         scheduler = build_scheduler(database, config)
         for job in JOBS:
             log.info("job %s: %s %s", job.id, job.trigger, job.schedule)

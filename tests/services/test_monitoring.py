@@ -188,8 +188,13 @@ def test_frozen_checkpoint_survives_a_ledger_correction(session, unit) -> None: 
 def test_uncovered_checkpoint_is_not_frozen_and_the_unit_is_reminded_once(session, unit) -> None:  # type: ignore[no-untyped-def]
     project = make_project(session, unit, plan=PLAN)
     add_ledger(session, unit, ("2025-01-01", "2025-05-31"), [(project, "2025-02-10", "100000")])
-    frozen = freeze_checkpoints(session, D("2025-07-10"))
-    assert [s.as_of for s in frozen] == [D("2025-03-31")]
+    stored = freeze_checkpoints(session, D("2025-07-10"))
+    assert [(s.as_of, s.frozen, s.late) for s in stored] == [
+        (D("2025-03-31"), True, True), (D("2025-06-30"), False, True)]
+    june = stored[1]
+    assert june.ledger_covered is False and june.money_status == "grey"
+    # the provisional June value is not shown as frozen
+    assert monitoring.project_monitoring(session, project, D("2025-06-30")).frozen is None
     raised = send_reminders(session, D("2025-07-01"))
     ledger = [a for a in raised if a.kind == "ledger_missing"]
     assert len(ledger) == 1 and ledger[0].project_id is None and ledger[0].unit_id == unit.id
@@ -204,6 +209,26 @@ def test_checkpoint_on_the_day_itself_is_not_frozen(session, unit) -> None:  # t
     add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-02-10", "1")])
     assert [s.as_of for s in freeze_checkpoints(session, D("2025-06-30"))] == [D("2025-03-31")]
     assert [s.as_of for s in freeze_checkpoints(session, D("2025-07-01"))] == [D("2025-06-30")]
+
+
+def test_checkpoint_job_on_the_day_then_frozen_when_the_ledger_arrives(session, unit) -> None:  # type: ignore[no-untyped-def]
+    project = make_project(session, unit, plan=PLAN)
+    add_ledger(session, unit, ("2025-01-01", "2025-05-31"), [(project, "2025-02-10", "100000")])
+    # 06-30 23:30: evaluated on time, provisional (the June ledger is not in yet)
+    [june] = monitoring.record_checkpoints(session, D("2025-06-30"))
+    assert (june.as_of, june.frozen, june.late, june.evaluated_on) == (
+        D("2025-06-30"), False, False, D("2025-06-30"))
+    assert monitoring.record_checkpoints(session, D("2025-07-01")) == []  # not a checkpoint
+    # nightly: still not covered → left provisional (not re-created late)
+    assert [s for s in freeze_checkpoints(session, D("2025-07-02")) if s.as_of == june.as_of] == []
+    assert not june.frozen and not june.late
+    add_ledger(session, unit, ("2025-06-01", "2025-06-30"), [(project, "2025-06-20", "200000")])
+    stored = [s for s in freeze_checkpoints(session, D("2025-07-15")) if s.as_of == june.as_of]
+    assert stored == [june] and june.frozen and not june.late
+    assert june.spent == Decimal("300000.00") and june.evaluated_on == D("2025-07-15")
+    # frozen: later runs leave it alone
+    add_ledger(session, unit, ("2025-06-01", "2025-06-30"), [(project, "2025-06-21", "5")])
+    assert freeze_checkpoints(session, D("2025-07-20")) == []
 
 
 def test_last_years_year_end_is_frozen_in_january(session, unit) -> None:  # type: ignore[no-untyped-def]

@@ -128,8 +128,8 @@ class Snapshot(Base):
     """One evaluation of a project, stored.
 
     ``kind`` 'checkpoint': the evaluation at a checkpoint date, provisional (``frozen`` false)
-    while the ledger does not cover it yet, then frozen and never changed afterwards.
-    ``kind`` 'round': the same, at the cut-off date of a ``MonitoringRound``.  ``kind`` 'daily': the project's current status,
+    while the ledger does not cover it yet, then frozen and never changed afterwards (the
+    monitoring round's cut-off is always a checkpoint, so its figures are these too).  ``kind`` 'daily': the project's current status,
     one row per project, replaced by every refresh (``as_of`` = the day of the refresh, money
     judged at ``money_as_of`` = the last day the ledger covers).  Money in 元, percents in %.
     ``indicators`` holds each indicator's id, colour, label, value and ratio.
@@ -143,7 +143,7 @@ class Snapshot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(12))  # checkpoint / round / daily
+    kind: Mapped[str] = mapped_column(String(12))  # checkpoint / daily / check
     as_of: Mapped[date] = mapped_column(Date)
     money_as_of: Mapped[date] = mapped_column(Date)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -221,9 +221,10 @@ class AlertSubscription(Base):
 
 class MonitoringRound(Base):
     """The yearly 绩效运行监控 round for 1-``month``月 of ``year``: opened by the scheduler at the
-    end of month N (or by hand).  Each project of the year gets a ``round`` snapshot at
-    ``cutoff`` (the last day of month N), frozen once the ledger covers that date; the
-    绩效监控情况表 are built from those snapshots and the projects' deviation explanations."""
+    end of month N (or by hand).  ``cutoff`` (the last day of month N) is a checkpoint of
+    every project, so the round's figures are the projects' checkpoint snapshots at that
+    date (frozen once the ledger covers it); the 绩效监控情况表 are built from them and the
+    projects' deviation explanations."""
 
     __tablename__ = "monitoring_round"
     __table_args__ = (UniqueConstraint("year", "month"),)

@@ -14,9 +14,12 @@ Decisions (DOMAIN is silent):
 - A project's checkpoints are its own plan dates when the target table gave a plan
   (``PlanPoint.is_default`` false), else 03-31 / 06-30 / 10-31 / 12-31; the monitoring
   cut-off (end of month N) is always one too.
-- A checkpoint is frozen the first time it has passed (checkpoint < today) *and* the unit's
-  ledger covers it; until then there is no frozen value and a reminder says the ledger is
-  missing.  A frozen snapshot is never changed.
+- On its day (23:30) a checkpoint is evaluated and stored: frozen at once when the unit's
+  ledger covers it, else provisional (not shown as frozen) until a night when the ledger
+  covers it: then it is evaluated again and frozen; until then a reminder says the ledger is missing.  A
+  checkpoint nobody evaluated on its day (scheduler down, project imported later) is
+  evaluated as of its date at the next run and marked late.  A frozen snapshot is never
+  changed.
 - The daily (current) status judges money at the last day the ledger covers (never after
   today), because a date the ledger does not cover cannot be judged; indicators are judged
   at today.  Evaluating an explicit date judges both at that date.
@@ -82,6 +85,7 @@ ALERT_KINDS: dict[str, str] = {
     "ledger_missing": "台账未覆盖检查点",
     "progress_overdue": "进度填报逾期",
     "explanation_overdue": "偏差说明逾期",
+    "round_opened": "绩效运行监控开始",
 }
 
 
@@ -573,43 +577,72 @@ def _evaluate_project(project: _ProjectInput, as_of: date, money_as_of: date, sp
 # --- snapshots ----------------------------------------------------------------------------
 
 
+def record_checkpoints(session: Session, day: date, project_ids: Iterable[int] | None = None,
+                       *, today: date | None = None) -> list[Snapshot]:
+    """The checkpoint evaluation of ``day`` (the 23:30 job on the day itself, or ``tracker
+    check --save`` later, then marked late): every project whose checkpoint is ``day`` gets
+    its checkpoint snapshot, frozen at once when the ledger already covers the day, else
+    provisional until ``freeze_checkpoints`` freezes it; a frozen one is never touched.
+    Returns the snapshots created or refreshed."""
+    return _store_checkpoints(session, day, project_ids, on_day=True, evaluated_on=today or day)
+
+
 def freeze_checkpoints(session: Session, today: date,
                        project_ids: Iterable[int] | None = None) -> list[Snapshot]:
-    """Freeze every passed checkpoint (checkpoint < today, this year or last) that the ledger
-    now covers and that is not frozen yet.  A project frozen yellow or red gets an alert
-    asking for its 偏差说明.  Returns the new snapshots."""
+    """Bring every passed checkpoint (checkpoint < today, this year or last) up to date:
+    a provisional snapshot is re-evaluated and frozen once the ledger covers its date; a
+    checkpoint that has no snapshot at all (nothing was running at its 23:30, or the project
+    was imported later) is evaluated as of its date now and marked ``late``.  Frozen
+    snapshots are never touched.  A project frozen yellow or red gets an alert asking for its
+    偏差说明.  Returns the snapshots created or changed."""
+    return _store_checkpoints(session, today, project_ids, on_day=False, evaluated_on=today)
+
+
+def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int] | None,
+                       *, on_day: bool, evaluated_on: date) -> list[Snapshot]:
     settings = monitoring_settings(session)
     reminders = reminder_settings(session)
     ids = None if project_ids is None else sorted(set(project_ids))
-    years = [today.year - 1, today.year]
+    years = [today.year] if on_day else [today.year - 1, today.year]
     projects = _load_projects(session, years, ids, settings)
     closed = ledger_closed_through(session, {p.unit_id for p in projects} if ids else None)
-    frozen = {(pid, day) for pid, day in session.execute(select(Snapshot.project_id, Snapshot.as_of).where(
+    existing = {(s.project_id, s.as_of): s for s in session.scalars(select(Snapshot).where(
         Snapshot.kind == "checkpoint", _project_filter(Snapshot.project_id, years, ids)))}
     due: dict[date, list[int]] = defaultdict(list)
     for project in projects:
         for checkpoint in project.checkpoints:
-            if checkpoint < today and (project.id, checkpoint) not in frozen \
-                    and ledger_covers(closed.get(project.unit_id), checkpoint):
+            passed = checkpoint == today if on_day else checkpoint < today
+            snapshot = existing.get((project.id, checkpoint))
+            if not passed or (snapshot is not None and snapshot.frozen):
+                continue
+            covered = ledger_covers(closed.get(project.unit_id), checkpoint)
+            if snapshot is None or covered or on_day:
                 due[checkpoint].append(project.id)
     names = {p.id: p.name for p in projects}
-    created: list[Snapshot] = []
+    stored: list[Snapshot] = []
     for checkpoint, pids in sorted(due.items()):
         for evaluation in evaluate(session, checkpoint, pids).values():
-            snapshot = Snapshot(kind="checkpoint", frozen=True, evaluated_on=today,
-                                **evaluation.snapshot_values())
-            session.add(snapshot)
-            created.append(snapshot)
-            if evaluation.overall in FLAGGED:
-                deadline = today + timedelta(days=reminders.explanation_due_days)
+            values = evaluation.snapshot_values()
+            snapshot = existing.get((evaluation.project_id, checkpoint))
+            if snapshot is None:
+                snapshot = Snapshot(kind="checkpoint", late=evaluated_on > checkpoint, **values)
+                session.add(snapshot)
+            else:
+                for key, value in values.items():
+                    setattr(snapshot, key, value)
+            snapshot.frozen = evaluation.ledger_covered
+            snapshot.evaluated_on = evaluated_on
+            stored.append(snapshot)
+            if snapshot.frozen and evaluation.overall in FLAGGED:
+                deadline = evaluated_on + timedelta(days=reminders.explanation_due_days)
                 _add_alerts(session, [_alert(
-                    evaluation, "checkpoint_flagged", today,
+                    evaluation, "checkpoint_flagged", evaluated_on,
                     f"项目“{names[evaluation.project_id]}”在{checkpoint.isoformat()}检查点为"
                     f"{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}），"
                     f"请于{deadline.isoformat()}前填写偏差说明。",
                     key=f"checkpoint:{evaluation.project_id}:{checkpoint.isoformat()}")])
     session.flush()
-    return created
+    return stored
 
 
 @dataclass(frozen=True)
@@ -812,8 +845,8 @@ def _explanation_reminders(session: Session, years: Sequence[int], today: date,
         select(Snapshot.project_id, Snapshot.as_of, Snapshot.evaluated_on, Snapshot.overall_status,
                Project.unit_id, Project.name)
         .join(Project, Project.id == Snapshot.project_id)
-        .where(Snapshot.kind == "checkpoint", Snapshot.overall_status.in_(FLAGGED),
-               Project.year.in_(years))).all()
+        .where(Snapshot.kind == "checkpoint", Snapshot.frozen.is_(True),
+               Snapshot.overall_status.in_(FLAGGED), Project.year.in_(years))).all()
     explained = {(pid, day) for pid, day in session.execute(
         select(DeviationExplanation.project_id, DeviationExplanation.as_of))}
     alerts = []
@@ -936,7 +969,7 @@ def project_monitoring(session: Session, project: Project, as_of: date) -> Proje
     evaluation = evaluate(session, as_of, [project.id])[project.id]
     checkpoints = checkpoints_of(session, project)
     frozen = {s.as_of: s for s in session.scalars(select(Snapshot).where(
-        Snapshot.project_id == project.id, Snapshot.kind == "checkpoint"))}
+        Snapshot.project_id == project.id, Snapshot.kind == "checkpoint", Snapshot.frozen.is_(True)))}
     rows = [CheckpointRow(c, frozen.get(c), evaluate(session, c, [project.id])[project.id])
             for c in checkpoints]
     by_id = {i.indicator_id: i for i in evaluation.indicators}

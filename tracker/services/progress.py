@@ -243,3 +243,51 @@ def latest_explanation(session: Session, project: Project, as_of: date) -> Devia
     return session.scalar(select(DeviationExplanation).where(
         DeviationExplanation.project_id == project.id, DeviationExplanation.as_of == as_of
     ).order_by(DeviationExplanation.id.desc()).limit(1))
+
+
+# --- scripted entry (``tracker progress add``) --------------------------------------------
+
+
+def find_project(session: Session, reference: str, year: int) -> Project:
+    """The project of ``year`` named by ``reference``: its 项目编码, its name, or its id."""
+    text = reference.strip()
+    query = select(Project).where(Project.year == year)
+    found = list(session.scalars(query.where(Project.code == text)))
+    if not found:
+        found = list(session.scalars(query.where(Project.name == text)))
+    if not found and text.isdigit():
+        found = list(session.scalars(query.where(Project.id == int(text))))
+    if len(found) > 1:
+        raise ValidationFailed(f"{year}年有多个项目对应“{text}”（ID {'、'.join(str(p.id) for p in found)}），请用项目 ID")
+    if not found:
+        raise NotFound(f"{year}年没有项目编码、名称或 ID 为“{text}”的项目")
+    return found[0]
+
+
+def find_indicator(project: Project, name: str) -> Indicator:
+    """The indicator of ``project`` called ``name`` (三级指标名称; exact, else the only one
+    containing it)."""
+    text = name.strip()
+    exact = [i for i in project.indicators if i.name.strip() == text]
+    found = exact or [i for i in project.indicators if text and text in i.name]
+    if len(found) == 1:
+        return found[0]
+    names = "、".join(f"“{i.name}”" for i in (found or project.indicators))
+    if found:
+        raise ValidationFailed(f"“{text}”对应多个指标：{names}，请写完整名称")
+    raise NotFound(f"项目“{project.name}”没有指标“{text}”（现有：{names}）")
+
+
+def scripted_form(indicator: Indicator, value: str, reported_on: str, note: str = "") -> ProgressForm:
+    """``--value`` read by the indicator's kind: a number (定量/反向), one of the three levels
+    (定性), or a completion date (时限; anything else is taken as the progress note)."""
+    base = {"indicator_id": str(indicator.id), "reported_on": reported_on, "note": note}
+    if indicator.kind == "qualitative":
+        return ProgressForm(**base, achievement=value)
+    if indicator.kind == "deadline":
+        try:
+            date.fromisoformat(value.strip())
+        except ValueError:
+            return ProgressForm(**{**base, "note": "；".join(t for t in (value.strip(), note) if t)})
+        return ProgressForm(**base, completed_on=value)
+    return ProgressForm(**base, value=value)

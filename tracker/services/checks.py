@@ -1,0 +1,102 @@
+"""``tracker check --as-of``: every project's 双监控 figures at one date, as plain records,
+optionally saved as snapshots.
+
+``status`` is the overall colour, or ``incomplete`` when the unit's ledger does not cover the
+date (money cannot be judged, so no colour is claimed).  A project with a zero budget, no
+spending and no indicators is ``grey``.
+
+Saving (``--save``): for a project whose checkpoint the date is, the checkpoint snapshot is
+stored as the scheduler stores it (frozen when the ledger covers the date, a frozen one never
+changes); for every other project a ``check`` snapshot of that date is stored, replacing an
+earlier ``check`` of the same date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.models import Project, Snapshot, Unit
+from tracker.services.monitoring import ProjectEvaluation, evaluate, record_checkpoints
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _pct(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def check_record(project: Project, unit: Unit, evaluation: ProjectEvaluation) -> dict[str, Any]:
+    """One project's line of ``tracker check`` (the issue's contract; money in 元, % to 2 places)."""
+    money = evaluation.money
+    return {
+        "project_id": project.id,
+        "project_code": project.code,
+        "project_name": project.name,
+        "unit": {"code": unit.code or None, "name": unit.name},
+        "as_of": evaluation.as_of.isoformat(),
+        "budget_yuan": _money(evaluation.budget),
+        "planned_pct": _pct(money.planned_pct),
+        "spent_yuan": _money(evaluation.spent),
+        "execution_pct": _pct(money.execution_rate),
+        "gap_pp": _pct(money.gap_points),
+        "money_status": money.status,
+        "results_status": evaluation.results,
+        "status": evaluation.overall if evaluation.ledger_covered else "incomplete",
+        "ledger_complete": evaluation.ledger_covered,
+        "ledger_closed_through": None if evaluation.ledger_closed_through is None
+        else evaluation.ledger_closed_through.isoformat(),
+        "forecast_yuan": _money(evaluation.forecast.by_plan),
+        "carry_over_yuan": _money(evaluation.forecast.carry_over_by_plan),
+    }
+
+
+def check(session: Session, as_of: date, unit_id: int | None = None) -> list[dict[str, Any]]:
+    """Every project of ``as_of``'s year (of one unit, if given) at ``as_of``, by unit then id."""
+    query = select(Project, Unit).join(Unit, Unit.id == Project.unit_id).where(Project.year == as_of.year)
+    if unit_id is not None:
+        query = query.where(Project.unit_id == unit_id)
+    rows = session.execute(query.order_by(Project.unit_id, Project.id)).all()
+    if not rows:
+        return []
+    ids = [p.id for p, _ in rows] if unit_id is not None else None
+    evaluations = evaluate(session, as_of, ids)
+    return [check_record(p, u, evaluations[p.id]) for p, u in rows if p.id in evaluations]
+
+
+def save_check(session: Session, as_of: date, today: date, unit_id: int | None = None) -> int:
+    """Store the evaluation at ``as_of`` as snapshots (see the module docstring); returns how
+    many snapshots were written."""
+    query = select(Project.id).where(Project.year == as_of.year)
+    if unit_id is not None:
+        query = query.where(Project.unit_id == unit_id)
+    ids = list(session.scalars(query))
+    if not ids:
+        return 0
+    at_checkpoint = {s.project_id for s in record_checkpoints(session, as_of, ids, today=today)}
+    frozen_here = set(session.scalars(select(Snapshot.project_id).where(
+        Snapshot.kind == "checkpoint", Snapshot.as_of == as_of, Snapshot.project_id.in_(ids))))
+    others = [pid for pid in ids if pid not in frozen_here]
+    existing = {s.project_id: s for s in session.scalars(select(Snapshot).where(
+        Snapshot.kind == "check", Snapshot.as_of == as_of, Snapshot.project_id.in_(others)))} \
+        if others else {}
+    written = len(at_checkpoint)
+    for pid, evaluation in (evaluate(session, as_of, others) if others else {}).items():
+        snapshot = existing.get(pid)
+        if snapshot is None:
+            snapshot = Snapshot(kind="check", frozen=False, evaluated_on=today,
+                                **evaluation.snapshot_values())
+            session.add(snapshot)
+        else:
+            for key, value in evaluation.snapshot_values().items():
+                setattr(snapshot, key, value)
+            snapshot.evaluated_on = today
+        written += 1
+    session.flush()
+    return written
