@@ -16,6 +16,8 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 LEADER_PASSWORD = "browser-test-pass"
+#: Screenshots for people to look at (ignored by git).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,19 +29,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment of the browser tests' server: its own instance folder and SQLite
+    database, migrated, with a leader and the demo data."""
     instance = tmp_path_factory.mktemp("browser-instance")
     env = {**os.environ, "TRACKER_INSTANCE_PATH": str(instance),
            "TRACKER_DATABASE_URL": f"sqlite:///{instance / 'tracker.db'}"}
-    tracker = [sys.executable, "-m", "tracker.cli"]
     for args in (["db", "upgrade"], ["user", "create", "--username", "leader", "--role", "leader",
                                       "--password", LEADER_PASSWORD], ["demo", "load"]):
-        subprocess.run(tracker + args, env=env, check=True, capture_output=True, timeout=180)
+        run_tracker(env, *args)
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(server_env: dict[str, str]) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen(tracker + ["serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port)],
+                               env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -49,6 +57,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
+
+
+def run_tracker(env: dict[str, str], *args: str) -> str:
+    """``tracker ARGS`` against the browser tests' server database; returns stdout."""
+    done = subprocess.run([sys.executable, "-m", "tracker.cli", *args], env=env, check=True,
+                          capture_output=True, text=True, timeout=180)
+    return done.stdout
 
 
 @pytest.fixture(scope="session")
