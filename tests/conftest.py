@@ -70,7 +70,9 @@ def session(app: Flask) -> Iterator[Session]:
     """A session inside an outer transaction that is rolled back after the test.
 
     The app's session factory is pointed at the same connection, so requests and CLI
-    commands see the test's data and their commits become savepoints."""
+    commands see the test's data and their commits become savepoints.  Pages kept by the
+    app's page cache are dropped, so no test sees another's."""
+    app.extensions.pop("tracker.page_cache", None)
     database: Database = app.extensions["tracker.db"]
     connection = database.engine.connect()
     outer = connection.begin()

@@ -1,15 +1,18 @@
-"""Database plumbing: the declarative ``Base``, exact column types, engine and sessions.
+"""Database plumbing: the declarative ``Base``, exact column types, engine and sessions, and
+the data version.
 
 Boundaries own transactions (a request, a CLI command, a job); services only flush.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, String, column, create_engine, event, select, table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -103,7 +106,16 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite, make transactions real (SAVEPOINT, transactional DDL)."""
+    """Create an engine; on SQLite, make transactions real (SAVEPOINT, transactional DDL).
+    Every engine notes the writes that change the data version (see below)."""
+    engine = _make_engine(url, **kwargs)
+    event.listen(engine, "after_cursor_execute", _note_write)
+    event.listen(engine, "commit", _forget_writes)  # a session has bumped the version before
+    event.listen(engine, "rollback", _forget_writes)
+    return engine
+
+
+def _make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -140,3 +152,82 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- data version ---------------------------------------------------------------------------
+#
+# A token stored in the ``setting`` row ``data_version`` that changes with every committed
+# transaction that wrote to a table figures are computed from, so a cache keyed by it can never
+# serve a figure older than the data.  Nobody has to remember to bump it: every engine notes,
+# per connection, each INSERT / UPDATE / DELETE it runs (``_note_write``; ORM flushes, Core
+# statements, text SQL alike) except on the tables in ``UNTRACKED_TABLES`` (the trail and
+# per-user state, which no figure is computed from), and the session writes a new random token
+# in the same transaction right before it commits (``_bump_on_commit``): the token and the
+# data land together or not at all.  On PostgreSQL the row lock of the upsert orders
+# concurrent writers, and the last to commit leaves its own token.  Readers read the token
+# before the data in the same transaction (``data_version``), so what they read is at least
+# as new as the token.  Rows that bypass SQLAlchemy (``ledger_rows`` writes through the
+# driver) always come with a tracked write in the same transaction (their batch, the month
+# totals).  Writes committed on a bare connection (migrations) or by hand in an SQL console
+# do not change the token: restart the web server after them.
+
+DATA_VERSION_KEY = "data_version"
+#: Tables no cached figure is computed from: the audit trail, users and their logins, alerts
+#: and what each user has read or subscribed to (shown per request, never cached).
+UNTRACKED_TABLES = frozenset({"audit_entry", "app_user", "user_unit", "login_failure", "alert",
+                              "alert_read", "alert_subscription"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "COPY", "TRUNCATE", "WITH")
+_CHANGED = "tracker.data_changed"  # key in the connection's info: tracked rows written
+_SETTING = table("setting", column("key", String), column("value", JSON),
+                 column("updated_at", UTCDateTime()), column("updated_by", String))
+
+
+def data_version(session: Session) -> str:
+    """The token of the data ``session`` sees ("" until the first tracked write).  Read it
+    before the data it stands for."""
+    return session.execute(select(_SETTING.c.value).where(_SETTING.c.key == DATA_VERSION_KEY)
+                           ).scalar_one_or_none() or ""
+
+
+def has_uncommitted_changes(session: Session) -> bool:
+    """Whether ``session`` holds tracked changes the data version does not reflect yet:
+    pending objects, or rows written in its transaction and not yet committed."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    return session.in_transaction() and bool(session.connection().info.get(_CHANGED))
+
+
+def _note_write(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any,
+                _executemany: bool) -> None:
+    element = getattr(getattr(context, "compiled", None), "statement", None)
+    if getattr(element, "is_select", False):
+        return
+    if getattr(element, "is_dml", False):
+        if getattr(getattr(element, "table", None), "name", None) in UNTRACKED_TABLES:
+            return
+    elif not statement.lstrip()[:8].upper().startswith(_WRITES):  # SQL text; DDL does not count
+        return
+    conn.info[_CHANGED] = True
+
+
+def _forget_writes(conn: Any) -> None:
+    conn.info.pop(_CHANGED, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_on_commit(session: Session) -> None:
+    """Before any session commits (or releases its savepoint): if its transaction wrote tracked
+    rows, store a new token in it."""
+    if not session.in_transaction():
+        return
+    session.flush()  # the commit flushes only after this hook; the flush must be counted
+    connection = session.connection()
+    if not connection.info.get(_CHANGED):
+        return
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(_SETTING)
+    statement = insert.values(key=DATA_VERSION_KEY, value=secrets.token_hex(16), updated_at=utcnow(),
+                              updated_by="tracker")
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at}))
+    connection.info.pop(_CHANGED, None)

@@ -56,3 +56,10 @@ class ValidationFailed(TrackerError):
 
     http_status = 400
     exit_code = 2
+
+
+class EvaluationFrozen(TrackerError):
+    """A submitted (frozen) 自评 was asked to change; it never does."""
+
+    http_status = 409
+    exit_code = 2

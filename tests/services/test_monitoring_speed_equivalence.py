@@ -5,6 +5,7 @@ months."""
 
 from __future__ import annotations
 
+import gc
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -207,6 +208,16 @@ def test_spent_at_equals_spent_through(session, projects, day: str) -> None:  # 
         assert str(amount) == str(spent_through(session, as_of)[pid])  # same exponent too
 
 
+@pytest.mark.parametrize("day", ["2025-06-14", "2025-06-15", "2025-06-29"])
+def test_month_so_far_by_id_sums_the_same_rows(session, projects, day: str) -> None:  # type: ignore[no-untyped-def]
+    """The SQLite shape (rows picked by the ids the date index gives) and the plain date range
+    sum the same rows, on every database."""
+    as_of = D(day)
+    plain = session.execute(monitoring._month_so_far(as_of.replace(day=1), as_of, None)).all()
+    by_id = session.execute(monitoring._month_so_far(as_of.replace(day=1), as_of, None, by_id=True)).all()
+    assert plain and sorted(map(tuple, by_id)) == sorted(map(tuple, plain))
+
+
 def test_identical_inputs_share_one_judgement(session, projects) -> None:  # type: ignore[no-untyped-def]
     unit = make_unit(session, "财政局")
     twins = [make_project(session, unit, indicators=[{"name": "企业数", "target_number": Decimal(10)}])
@@ -217,3 +228,31 @@ def test_identical_inputs_share_one_judgement(session, projects) -> None:  # typ
     first, second = (result[t.id].indicators[0] for t in twins)
     assert first.status is second.status
     assert first.report != second.report  # each keeps its own report
+
+
+def test_collector_pause_resumes_and_leaves_others_alone() -> None:
+    """The evaluation pauses the cyclic collector and resumes it with nothing left frozen;
+    a collector paused by the caller stays paused, and objects the caller froze stay frozen."""
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with monitoring._collector_paused():
+        assert not gc.isenabled()
+        made = [[index] for index in range(2000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and len(made) == 2000
+
+    gc.disable()
+    try:
+        with monitoring._collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    del made
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with monitoring._collector_paused():
+            made = [[index] for index in range(2000)]
+        assert gc.isenabled() and gc.get_freeze_count() > frozen // 2  # not unfrozen (0)
+    finally:
+        gc.unfreeze()

@@ -36,6 +36,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("ledger.undo", "POST"): frozenset({Role.finance}),
     ("ledger.unmatched", "GET"): frozenset({Role.finance}),
     ("ledger.assign", "POST"): frozenset({Role.finance}),
+    ("adjustments.index", "GET"): ALL,
+    ("adjustments.create", "POST"): frozenset({Role.finance}),
     ("monitoring.overview", "GET"): ALL,
     ("monitoring.project", "GET"): ALL,
     ("monitoring.progress_form", "GET"): frozenset({Role.unit_staff}),
@@ -49,18 +51,46 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("monitoring.settings", "GET"): frozenset(),
     ("monitoring.settings", "POST"): frozenset(),
     ("cockpit.index", "GET"): ALL,
+    ("admin.users_index", "GET"): frozenset(),
+    ("admin.new_user", "GET"): frozenset(),
+    ("admin.new_user", "POST"): frozenset(),
+    ("admin.edit_user", "GET"): frozenset(),
+    ("admin.edit_user", "POST"): frozenset(),
+    ("admin.reset_password", "POST"): frozenset(),
+    ("admin.evaluation_settings", "GET"): frozenset(),
+    ("admin.evaluation_settings", "POST"): frozenset(),
+    ("audit.index", "GET"): frozenset({Role.auditor}),
+    ("audit.project_trail", "GET"): ALL,  # unit staff: their own units' projects (else 404)
+    ("reports.index", "GET"): ALL,
+    ("reports.monitoring_workbook", "GET"): ALL,
+    ("reports.self_eval_workbook", "GET"): ALL,
+    ("reports.monitoring_document", "GET"): ALL,
+    ("reports.self_eval_document", "GET"): ALL,
+    ("evaluations.index", "GET"): ALL,
+    ("evaluations.create_all", "POST"): frozenset({Role.unit_staff}),
+    ("evaluations.project", "GET"): ALL,
+    ("evaluations.create", "POST"): frozenset({Role.unit_staff}),
+    ("evaluations.save", "POST"): frozenset({Role.unit_staff}),
     ("assets.plotly_js", "GET"): ANONYMOUS_OK,
     ("static", "GET"): ANONYMOUS_OK,
 }
 
 #: concrete URLs for endpoints with arguments
 URLS = {"static": "/static/app.css", "projects.detail": "/projects/{project_id}",
+        "audit.project_trail": "/projects/{project_id}/audit",
+        "admin.edit_user": "/admin/users/{user_id}",
+        "admin.reset_password": "/admin/users/{user_id}/password",
         "projects.ledger_rows": "/projects/{project_id}/ledger",
         "ledger.undo": "/ledger/batches/999999/undo",
         "monitoring.project": "/projects/{project_id}/monitoring",
         "monitoring.progress_form": "/projects/{project_id}/progress",
         "monitoring.explanation": "/projects/{project_id}/explanation",
-        "monitoring.evidence": "/projects/{project_id}/evidence"}
+        "monitoring.evidence": "/projects/{project_id}/evidence",
+        "evaluations.project": "/projects/{project_id}/evaluation",
+        "evaluations.create": "/projects/{project_id}/evaluation/new",
+        "evaluations.save": "/projects/{project_id}/evaluation/1",
+        "adjustments.index": "/projects/{project_id}/adjustments",
+        "adjustments.create": "/projects/{project_id}/adjustments"}
 
 
 def _routes(app: Flask) -> set[tuple[str, str]]:
@@ -76,9 +106,9 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     assert _routes(app) == set(MATRIX)
 
 
-def _url(app: Flask, endpoint: str, project_id: int = 0) -> str:
+def _url(app: Flask, endpoint: str, project_id: int = 0, user_id: int = 0) -> str:
     if endpoint in URLS:
-        return URLS[endpoint].format(project_id=project_id)
+        return URLS[endpoint].format(project_id=project_id, user_id=user_id)
     with app.test_request_context():
         from flask import url_for
 
@@ -96,8 +126,8 @@ def test_role_route_matrix(app, client, logged_in, session, endpoint: str, metho
                       initial_budget=Decimal(1), annual_budget=Decimal(1))
     session.add(project)
     session.commit()
-    logged_in(role, units=[unit])
-    url = _url(app, endpoint, project.id)
+    user = logged_in(role, units=[unit])
+    url = _url(app, endpoint, project.id, user.id)
     if method == "GET":
         response = client.get(url)
     else:

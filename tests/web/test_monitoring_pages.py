@@ -43,7 +43,7 @@ def test_monitoring_page_shows_every_figure_and_the_frozen_value(client, logged_
     assert "科技创新&lt;专项&gt;" in page and "<专项>" not in page
     assert "400,000.00" in page and "300,000.00" in page  # recomputed beside frozen
     assert "40.00%" in page and "30.00%" in page and "50.00%" in page
-    assert "冻结值（2025-07-10 评价）" in page and "冻结时状态" in page
+    assert "冻结值（2025-07-10 评价，补评）" in page and "冻结时状态" in page  # nothing ran on 06-30: late
     assert "800,000.00" in page  # 全年预计执行数 by plan (frozen: 300000 + 50%)
     assert "台账截止：2025-06-30" in page and "已覆盖 2025-06-30" in page
     assert "5 家" in page and "填报完成值" not in page  # a leader does not report

@@ -15,6 +15,11 @@ Rules (DOMAIN §2; thresholds and 序时进度 method from ``MonitoringSettings`
   No deadline date could be derived → grey.
 - Nothing reported (no 当前值 / no choice) → grey 未填报, never red; ``report_overdue`` once
   ``as_of`` is after the reporting deadline (the deadline day itself is still on time).
+
+``indicator_status`` judges a ``ReportedIndicator``; ``judge_indicator`` takes the same values
+as plain arguments (for monitoring 100,000 indicators without building a dataclass each) and
+is where the rules live.  Statuses that carry nothing of the indicator (未填报, 在指标值以内,
+a qualitative colour, a deadline state) are shared frozen instances.
 """
 
 from __future__ import annotations
@@ -62,14 +67,7 @@ class ReportedIndicator:
     completed_on: date | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"未知的指标类型：“{self.kind}”")
-        if self.operator is not None and self.operator not in OPERATORS:
-            raise ValueError(f"未知的指标运算符：“{self.operator}”")
-        if self.kind == "reverse" and self.operator not in (None, *REVERSE_OPERATORS):
-            raise ValueError(f"反向指标的运算符应为 ≤ 或 <，当前为“{self.operator}”")
-        if self.kind in ("quantitative", "reverse") and self.target is None:
-            raise ValueError("定量指标缺少年度指标值")
+        _check(self.kind, self.operator, self.target)
 
     @property
     def is_reverse(self) -> bool:
@@ -106,18 +104,54 @@ def indicator_status(
     Positive: v = 当前值 ÷ (年度指标值 × 序时进度 ÷ 100) × 100, 序时进度 = month/12 or
     day/365|366 per ``settings.time_progress_method``.
     """
-    if indicator.kind == "deadline":
-        return _deadline_status(indicator, as_of)
-    if indicator.kind == "qualitative":
-        if indicator.achievement is None or not indicator.achievement.strip():
+    return judge_indicator(
+        indicator.kind, indicator.operator, indicator.target, indicator.current,
+        indicator.achievement, indicator.deadline, indicator.completed_on,
+        as_of, settings, reporting_deadline,
+    )
+
+
+def judge_indicator(
+    kind: str,
+    operator: str | None,
+    target: Decimal | None,
+    current: Decimal | None,
+    achievement: str | None,
+    deadline: date | None,
+    completed_on: date | None,
+    as_of: date,
+    settings: MonitoringSettings,
+    reporting_deadline: date | None = None,
+) -> IndicatorStatus:
+    """``indicator_status(ReportedIndicator(kind, operator, target, current, achievement,
+    deadline, completed_on), as_of, settings, reporting_deadline)`` without building the
+    ``ReportedIndicator``: the same checks (the same ``ValueError``), the same rules, an equal
+    status.  For judging many indicators at once (monitoring every project); the one place
+    the rules are applied."""
+    _check(kind, operator, target)
+    if kind == "deadline":
+        return _deadline_status(deadline, completed_on, as_of)
+    if kind == "qualitative":
+        if achievement is None or not achievement.strip():
             return _not_reported(as_of, reporting_deadline)
-        colour = _ACHIEVEMENT_COLOURS[parse_achievement(indicator.achievement)]
-        return IndicatorStatus(colour, COLOUR_LABELS[colour])
-    if indicator.current is None:
+        return _ACHIEVEMENT_STATUSES[parse_achievement(achievement)]
+    if current is None:
         return _not_reported(as_of, reporting_deadline)
-    if indicator.is_reverse:
-        return _reverse_status(indicator)
-    return _positive_status(indicator, as_of, settings)
+    if kind == "reverse" or operator in REVERSE_OPERATORS:  # ReportedIndicator.is_reverse
+        return _reverse_status(operator, target, current)  # type: ignore[arg-type]
+    return _positive_status(target, current, as_of, settings)  # type: ignore[arg-type]
+
+
+def _check(kind: str, operator: str | None, target: Decimal | None) -> None:
+    """What makes a ``ReportedIndicator`` valid (``ValueError`` in Chinese otherwise)."""
+    if kind not in KINDS:
+        raise ValueError(f"未知的指标类型：“{kind}”")
+    if operator is not None and operator not in OPERATORS:
+        raise ValueError(f"未知的指标运算符：“{operator}”")
+    if kind == "reverse" and operator not in (None, *REVERSE_OPERATORS):
+        raise ValueError(f"反向指标的运算符应为 ≤ 或 <，当前为“{operator}”")
+    if kind in ("quantitative", "reverse") and target is None:
+        raise ValueError("定量指标缺少年度指标值")
 
 
 def results_status(statuses: Iterable[IndicatorStatus]) -> Colour:
@@ -126,26 +160,45 @@ def results_status(statuses: Iterable[IndicatorStatus]) -> Colour:
     return worst_colour(status.colour for status in statuses)
 
 
+# Statuses that carry nothing of the indicator: one shared (frozen) instance each.
+_NOT_REPORTED = IndicatorStatus("grey", "未填报")
+_NOT_REPORTED_OVERDUE = IndicatorStatus("grey", "未填报（已逾期）", report_overdue=True)
+_ACHIEVEMENT_STATUSES: dict[str, IndicatorStatus] = {
+    level: IndicatorStatus(colour, COLOUR_LABELS[colour]) for level, colour in _ACHIEVEMENT_COLOURS.items()
+}
+_NEGATIVE_TARGET = IndicatorStatus("grey", "无法判断", note="年度指标值为负数，无法按进度判断")
+_ZERO_TARGET: dict[bool, IndicatorStatus] = {
+    met: IndicatorStatus(colour, COLOUR_LABELS[colour], note="年度指标值为0")
+    for met, colour in ((True, "green"), (False, "red"))
+}
+_WITHIN = IndicatorStatus("green", COLOUR_LABELS["green"], note="在指标值以内")
+_BEYOND = IndicatorStatus("red", COLOUR_LABELS["red"], note="超出指标值")
+_NO_DEADLINE = IndicatorStatus("grey", "无法判断", note="未能确定完成时限")
+_LATE_NOTE = "完成日期晚于判断日，按未完成判断"
+_DEADLINE_STATUSES: dict[tuple[str, str, str | None], IndicatorStatus] = {
+    (colour, label, note): IndicatorStatus(colour, label, note=note)
+    for colour, label in (("green", "已完成"), ("red", "逾期完成"), ("green", "进行中"), ("red", "已逾期"))
+    for note in (None, _LATE_NOTE)
+}
+
+
 def _not_reported(as_of: date, reporting_deadline: date | None) -> IndicatorStatus:
-    overdue = reporting_deadline is not None and as_of > reporting_deadline
-    return IndicatorStatus(
-        "grey", "未填报（已逾期）" if overdue else "未填报", report_overdue=overdue
-    )
+    if reporting_deadline is not None and as_of > reporting_deadline:
+        return _NOT_REPORTED_OVERDUE
+    return _NOT_REPORTED
 
 
 def _positive_status(
-    indicator: ReportedIndicator, as_of: date, settings: MonitoringSettings
+    target: Decimal, current: Decimal, as_of: date, settings: MonitoringSettings
 ) -> IndicatorStatus:
-    target, current = indicator.target, indicator.current
     if target < 0:
-        return IndicatorStatus("grey", "无法判断", note="年度指标值为负数，无法按进度判断")
+        return _NEGATIVE_TARGET
     if target == 0:
-        colour: Colour = "green" if current >= 0 else "red"
-        return IndicatorStatus(colour, COLOUR_LABELS[colour], note="年度指标值为0")
+        return _ZERO_TARGET[current >= 0]
     expected = target * time_progress(as_of, settings.time_progress_method) / HUNDRED
     ratio = current * HUNDRED / expected
     if ratio < settings.red_below:
-        colour = "red"
+        colour: Colour = "red"
     elif ratio < settings.yellow_below:
         colour = "yellow"
     elif ratio < settings.blue_from:
@@ -153,30 +206,24 @@ def _positive_status(
     else:
         colour = "blue"
     note = "已填报完成值为0" if current == 0 else None
-    return IndicatorStatus(colour, COLOUR_LABELS[colour], ratio, expected, note=note)
+    return IndicatorStatus(colour, COLOUR_LABELS[colour], ratio, expected, False, note)
 
 
-def _reverse_status(indicator: ReportedIndicator) -> IndicatorStatus:
-    if indicator.operator == "<":
-        within = indicator.current < indicator.target
-    else:
-        within = indicator.current <= indicator.target
-    if within:
-        return IndicatorStatus("green", COLOUR_LABELS["green"], note="在指标值以内")
-    return IndicatorStatus("red", COLOUR_LABELS["red"], note="超出指标值")
+def _reverse_status(operator: str | None, target: Decimal, current: Decimal) -> IndicatorStatus:
+    within = current < target if operator == "<" else current <= target
+    return _WITHIN if within else _BEYOND
 
 
-def _deadline_status(indicator: ReportedIndicator, as_of: date) -> IndicatorStatus:
-    deadline, completed_on = indicator.deadline, indicator.completed_on
+def _deadline_status(deadline: date | None, completed_on: date | None, as_of: date) -> IndicatorStatus:
     if deadline is None:
-        return IndicatorStatus("grey", "无法判断", note="未能确定完成时限")
+        return _NO_DEADLINE
     note = None
     if completed_on is not None and completed_on > as_of:
-        completed_on, note = None, "完成日期晚于判断日，按未完成判断"
+        completed_on, note = None, _LATE_NOTE
     if completed_on is not None:
         if completed_on <= deadline:
-            return IndicatorStatus("green", "已完成")
-        return IndicatorStatus("red", "逾期完成")
+            return _DEADLINE_STATUSES["green", "已完成", None]
+        return _DEADLINE_STATUSES["red", "逾期完成", None]
     if as_of <= deadline:
-        return IndicatorStatus("green", "进行中", note=note)
-    return IndicatorStatus("red", "已逾期", note=note)
+        return _DEADLINE_STATUSES["green", "进行中", note]
+    return _DEADLINE_STATUSES["red", "已逾期", note]

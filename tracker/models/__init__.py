@@ -1,5 +1,6 @@
 """The data model, one module per aggregate.  Importing this package registers every table."""
 
+from tracker.models.adjustments import Adjustment
 from tracker.models.audit import AuditEntry
 from tracker.models.evaluation import Evaluation, EvaluationIndicator
 from tracker.models.ledger import (
@@ -26,6 +27,7 @@ from tracker.models.units import Unit
 from tracker.models.users import LoginFailure, Role, User, user_units
 
 __all__ = [
+    "Adjustment",
     "Alert",
     "AlertRead",
     "AlertSubscription",

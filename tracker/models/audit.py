@@ -22,3 +22,23 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(50))  # table name
     entity_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+#: the words the audit pages show for the codes services record (unknown codes show as is)
+ACTION_LABELS = {
+    "create": "新建", "update": "修改", "delete": "删除", "login": "登录", "import": "导入",
+    "undo": "撤销", "assign": "分配", "save": "保存", "reset_password": "重设密码",
+    "report_progress": "填报完成值", "explain_deviation": "偏差说明",
+    "create_evaluation": "新建自评", "edit_evaluation": "修改自评", "freeze_evaluation": "提交自评",
+    "monitoring_round.open": "开启监控轮次",
+}
+ENTITY_LABELS = {
+    "project": "项目", "app_user": "用户", "ledger_batch": "台账批次", "ledger_row": "台账行",
+    "setting": "设置", "indicator": "绩效指标", "evaluation": "自评", "target_import": "目标表导入",
+    "mapping_profile": "列映射方案", "monitoring_round": "监控轮次",
+}
+
+
+def audit_label(code: str, labels: dict[str, str]) -> str:
+    """``导入（import）`` for a known code, else the code itself."""
+    return f"{labels[code]}（{code}）" if code in labels else code

@@ -103,9 +103,8 @@ class MonthEndMoney(NamedTuple):
 Money = ProjectRow | MonthEndMoney
 
 
-@dataclass(frozen=True)
-class IndicatorResult:
-    """One 绩效指标 of a project at ``as_of``."""
+class IndicatorResult(NamedTuple):
+    """One 绩效指标 of a project at ``as_of`` (a named tuple: a cockpit holds 100,000)."""
 
     project_id: int
     level1: str

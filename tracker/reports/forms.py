@@ -12,7 +12,7 @@ forms show two.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 # --- 绩效监控情况表 (monitoring round, 1-N月) ------------------------------------------------
@@ -65,6 +65,9 @@ class MonitoringSheet:
     reason: str = ""  # 原因说明
     corrective_actions: str = ""  # 纠偏措施
     explanation_missing: bool = False  # yellow/red at the cut-off and no explanation recorded
+    frozen_on: date | None = None  # the day the round's snapshot was evaluated (frozen ones)
+    ledger_closed_through: date | None = None  # the unit's ledger complete through this day
+    explanation_as_of: date | None = None  # the checkpoint the explanation was written for
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,10 @@ class SelfEvalSheet:
     total: Decimal  # 总分
     grade: str  # 优 / 良 / 中 / 差
     warnings: tuple[str, ...] = ()
+    frozen_at: datetime | None = None  # when it was submitted (local time, naive)
+    frozen_by: str = ""
+    ledger_closed_through: date | None = None
+    sources: tuple[str, ...] = ()  # what this evaluation was built from (数据来源 lines)
 
 
 @dataclass(frozen=True)
@@ -140,3 +147,4 @@ class SelfEvalForm:
     sources: tuple[str, ...] = ()  # 数据来源 lines: evaluations, ledger batches, closed-through
     unit_overview: str = ""  # 部门（单位）概况 text from the department's target table, if any
     missing: tuple[str, ...] = field(default=())  # projects with no frozen evaluation (names)
+    unit_functions: str = ""  # 部门（单位）职能, when known ('' = the Word report asks the clerk for it)

@@ -18,19 +18,21 @@ default plan) and ledger coverage, read in three grouped queries;
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Result, Select, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker.core.money import ledger_covers
 from tracker.core.plan import PlanCheckpoint, PlanCurve, default_plan_for, month_end, monitoring_cutoff
 from tracker.core.settings import MonitoringSettings
 from tracker.models import (
+    Alert,
+    AlertRead,
     DeviationExplanation,
     Indicator,
     PlanPoint,
@@ -52,8 +54,8 @@ from tracker.services import monitoring
 from tracker.services.settings import monitoring_settings
 
 LAGGING = ("red", "yellow")
-ZERO = Decimal("0.00")
 CHUNK = 500
+ALERTS_READ = 1000  # unread alerts listed at most (the page shows the first ten and the count)
 
 
 @dataclass(frozen=True)
@@ -76,15 +78,34 @@ def visible(query: Select[Any], user: User) -> Select[Any]:
     return query.where(Project.unit_id.in_([unit.id for unit in user.units]))
 
 
+@dataclass(frozen=True)
+class Choices:
+    """What the user can choose from: the years with projects they see (newest first) and,
+    per year, the (id, label) of those units with projects, by code and name."""
+
+    years: tuple[int, ...]
+    units: Mapping[int, tuple[tuple[int, str], ...]]
+
+
+def choices(session: Session, user: User) -> Choices:
+    """The years and units ``user`` can choose from (one grouped query)."""
+    units: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for year, uid, code, name in session.execute(visible(
+            select(Project.year, Unit.id, Unit.code, Unit.name).join(Unit, Project.unit_id == Unit.id)
+            .distinct().order_by(Project.year.desc(), Unit.code, Unit.name), user)):
+        units[year].append((uid, f"{code} {name}".strip()))
+    return Choices(tuple(units), {year: tuple(found) for year, found in units.items()})
+
+
 def choose(session: Session, user: User, *, year: int | None, unit_id: int | None,
-           as_of: str, today: date) -> Selection:
+           as_of: str, today: date, offered: Choices | None = None) -> Selection:
     """The year (asked, else this year, else the newest with projects), the unit (only one
     the user may see) and the date: the one asked, moved to the year's first or last day
     when it lies outside the year; by default today, or the year's last (first) day for a
-    past (future) year."""
+    past (future) year.  ``offered``: ``choices(session, user)`` when already read."""
     notes: list[str] = []
-    years = tuple(session.scalars(visible(
-        select(Project.year).distinct().order_by(Project.year.desc()), user)))
+    offered = offered or choices(session, user)
+    years = offered.years
     if not years:
         return Selection((), None, (), None, today, ())
     if year is not None and year not in years:
@@ -92,9 +113,7 @@ def choose(session: Session, user: User, *, year: int | None, unit_id: int | Non
         year = None
     if year is None:
         year = today.year if today.year in years else next((y for y in years if y < today.year), years[0])
-    units = tuple((uid, f"{code} {name}".strip()) for uid, code, name in session.execute(visible(
-        select(Unit.id, Unit.code, Unit.name).join(Project, Project.unit_id == Unit.id)
-        .where(Project.year == year).distinct().order_by(Unit.code, Unit.name), user)))
+    units = offered.units[year]
     if unit_id is not None and unit_id not in {uid for uid, _ in units}:
         notes.append("所选单位在该年度没有可查看的项目，已显示全部单位。")
         unit_id = None
@@ -124,8 +143,17 @@ def _as_of(text: str, year: int, today: date) -> tuple[date, str | None]:
     return moved, f"所选日期 {chosen.isoformat()} 不在 {year} 年内，已按{edge} {moved.isoformat()} 计算。"
 
 
-def gather(session: Session, user: User, selection: Selection) -> CockpitInput | None:
-    """Everything the page needs at ``selection``; None when there is no project to show."""
+def scope(user: User) -> frozenset[int] | None:
+    """The units whose projects ``user`` sees; None: every unit.  What ``gather`` reads
+    depends on the user through this alone (besides the alerts)."""
+    return None if user.sees_everything else frozenset(unit.id for unit in user.units)
+
+
+def gather(session: Session, user: User, selection: Selection, *,
+           alerts: bool = True) -> CockpitInput | None:
+    """Everything the page needs at ``selection``; None when there is no project to show.
+    ``alerts=False``: without the user's unread alerts (``unread_alerts``), so the rest
+    depends on ``scope(user)`` and the data only."""
     if selection.year is None:
         return None
     year, as_of = selection.year, selection.as_of
@@ -141,8 +169,7 @@ def gather(session: Session, user: User, selection: Selection) -> CockpitInput |
     now = monitoring.evaluate(session, as_of, None if everything else ids)
     rows = [_row(e, names[pid]) for pid, e in now.items()]
     cutoff = monitoring_cutoff(year, settings)
-    shown = {uid for uid, _ in selection.units
-             if selection.unit_id is None or uid == selection.unit_id}
+    shown = _shown_units(selection)
     return CockpitInput(
         year=year, as_of=as_of, settings=settings,
         units={uid: name for uid, name in session.execute(
@@ -154,8 +181,19 @@ def gather(session: Session, user: User, selection: Selection) -> CockpitInput |
         indicators=_indicators(session, scoped, now),
         explanations=_explanations(session, [r.project_id for r in rows if r.money_status in LAGGING],
                                    as_of),
-        alerts=_alerts(session, user, year, shown),
+        alerts=_alerts(session, user, year, shown) if alerts else (),
         unit_id=selection.unit_id)
+
+
+def unread_alerts(session: Session, user: User, selection: Selection) -> list[AlertLine]:
+    """The user's unread alerts of the selected year for the units shown, newest first."""
+    if selection.year is None:
+        return []
+    return _alerts(session, user, selection.year, _shown_units(selection))
+
+
+def _shown_units(selection: Selection) -> set[int]:
+    return {uid for uid, _ in selection.units if selection.unit_id is None or uid == selection.unit_id}
 
 
 def _row(evaluation: monitoring.ProjectEvaluation, name: str) -> ProjectRow:
@@ -174,28 +212,33 @@ def month_end_money(session: Session, year: int, scoped: Select[Any], rows: Iter
     """``rows`` (the projects at the date) at every month end of ``year``: cumulative spending,
     planned % and ledger coverage there, as ``monitoring.evaluate`` reads them."""
     rows = list(rows)
-    monthly: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
-    for pid, month, amount in session.execute(
-            select(ProjectMonthSpending.project_id, ProjectMonthSpending.month, ProjectMonthSpending.amount)
+    cents: dict[int, list[int]] = {}  # project → spending of each month, in 分
+    for pid, month, amount in _plain(session, select(
+            ProjectMonthSpending.project_id, _stored(ProjectMonthSpending.month),
+            _cents(ProjectMonthSpending.amount))
             .where(ProjectMonthSpending.project_id.in_(scoped),
                    ProjectMonthSpending.month >= date(year, 1, 1),
                    ProjectMonthSpending.month <= date(year, 12, 1))):
-        monthly[pid][month.month - 1] += amount
+        cents.setdefault(pid, [0] * 12)[_day(month).month - 1] += amount
     plans = _plans(session, year, scoped, settings)
     default = PlanCurve(default_plan_for(year, settings))
     closed = monitoring.ledger_closed_through(session, {r.unit_id for r in rows})
     days = [month_end(year, month) for month in range(1, 13)]
+    covered = {uid: [ledger_covers(closed.get(uid), day) for day in days] for uid in {r.unit_id for r in rows}}
     result: dict[date, list[MonthEndMoney]] = {day: [] for day in days}
+    columns = [result[day] for day in days]
     planned: dict[int, list[Decimal]] = {}  # id of a (shared) curve → its value at each month end
+    nothing = [0] * 12
     for row in rows:
-        plan, through = plans.get(row.project_id, default), closed.get(row.unit_id)
+        plan = plans.get(row.project_id, default)
         if id(plan) not in planned:
             planned[id(plan)] = [plan.at(day) for day in days]
-        total = ZERO
-        for day, amount, pct in zip(days, monthly.get(row.project_id, [ZERO] * 12), planned[id(plan)]):
+        total = 0
+        for column, amount, pct, reached in zip(columns, cents.get(row.project_id, nothing),
+                                                planned[id(plan)], covered[row.unit_id]):
             total += amount
-            result[day].append(MonthEndMoney(row.project_id, row.unit_id, row.budget, total, pct,
-                                             ledger_covers(through, day)))
+            column.append(MonthEndMoney(row.project_id, row.unit_id, row.budget,
+                                        Decimal(total).scaleb(-2), pct, reached))
     return result
 
 
@@ -203,20 +246,23 @@ def _plans(session: Session, year: int, scoped: Select[Any],
            settings: MonitoringSettings) -> dict[int, PlanCurve]:
     """Each project's own plan of ``year`` (its monotone envelope when it dips); projects
     without one are absent (they follow the default plan)."""
-    points: dict[int, list[PlanCheckpoint]] = defaultdict(list)
-    for pid, checkpoint, pct in session.execute(
-            select(PlanPoint.project_id, PlanPoint.checkpoint, PlanPoint.cumulative_pct)
+    stored: dict[int, list[tuple[Any, int]]] = defaultdict(list)
+    for pid, checkpoint, pct in _plain(session, select(
+            PlanPoint.project_id, _stored(PlanPoint.checkpoint), _cents(PlanPoint.cumulative_pct))
             .where(PlanPoint.project_id.in_(scoped))):
-        if checkpoint.year == year:
-            points[pid].append(PlanCheckpoint(checkpoint, pct))
-    curves: dict[tuple[PlanCheckpoint, ...], PlanCurve] = {}
+        stored[pid].append((checkpoint, pct))
+    curves: dict[tuple[tuple[Any, int], ...], PlanCurve | None] = {}
     plans = {}
-    for pid, own in points.items():
-        key = tuple(sorted(own, key=lambda p: p.checkpoint))
+    for pid, own in stored.items():
+        key = tuple(sorted(own))
         if key not in curves:
-            curve = PlanCurve(key)
-            curves[key] = curve if curve.is_monotone else curve.monotone_envelope()
-        plans[pid] = curves[key]
+            points = sorted((PlanCheckpoint(day, Decimal(pct).scaleb(-4))  # Percent: 1/10000 of a point
+                             for day, pct in ((_day(d), p) for d, p in key) if day.year == year),
+                            key=lambda p: p.checkpoint)
+            curve = PlanCurve(tuple(points)) if points else None
+            curves[key] = curve if curve is None or curve.is_monotone else curve.monotone_envelope()
+        if curves[key] is not None:
+            plans[pid] = curves[key]
     return plans
 
 
@@ -224,15 +270,38 @@ def _indicators(session: Session, scoped: Select[Any],
                 evaluations: dict[int, monitoring.ProjectEvaluation]) -> list[IndicatorResult]:
     statuses = {i.indicator_id: i.status for e in evaluations.values() for i in e.indicators}
     results = []
-    for iid, pid, level1, name, target in session.execute(
-            select(Indicator.id, Indicator.project_id, Indicator.level1, Indicator.name,
-                   Indicator.target_raw).where(Indicator.project_id.in_(scoped))
+    for iid, pid, level1, name, target in _plain(session, select(
+            Indicator.id, Indicator.project_id, Indicator.level1, Indicator.name, Indicator.target_raw)
+            .where(Indicator.project_id.in_(scoped))
             .order_by(Indicator.project_id, Indicator.position, Indicator.id)):
         status = statuses.get(iid)
         if status is not None:
             results.append(IndicatorResult(pid, level1, name, target, status.colour, status.label,
                                            status.report_overdue))
     return results
+
+
+def _plain(session: Session, query: Select[Any]) -> Result[Any]:
+    """The rows of a select of plain columns as Core rows, without the ORM's per-row work
+    (tens of thousands of rows here).  Pending changes are flushed first, as
+    ``session.execute`` would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(query)
+
+
+def _cents(column: Any) -> Any:
+    """An exact column (Money, Percent) read as its stored integer."""
+    return type_coerce(column, BigInteger)
+
+
+def _stored(column: Any) -> Any:
+    """A date column read as stored (ISO text on SQLite, a date on PostgreSQL); see ``_day``."""
+    return type_coerce(column, String)
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _explanations(session: Session, project_ids: Iterable[int], as_of: date) -> dict[int, ExplanationFacts]:
@@ -253,8 +322,12 @@ def _explanations(session: Session, project_ids: Iterable[int], as_of: date) -> 
 
 
 def _alerts(session: Session, user: User, year: int, unit_ids: set[int]) -> list[AlertLine]:
-    """The user's unread alerts of ``year`` for ``unit_ids``, newest first."""
-    return [AlertLine(item.alert.id, monitoring.ALERT_KINDS.get(item.alert.kind, item.alert.kind),
-                      item.alert.severity, item.alert.as_of, item.alert.message, item.alert.project_id)
-            for item in monitoring.alerts_for(session, user, unread_only=True, limit=1000)
-            if item.alert.as_of.year == year and item.alert.unit_id in unit_ids]
+    """The user's unread alerts of ``year`` for ``unit_ids`` (units the user sees), newest
+    first, at most ``ALERTS_READ``."""
+    read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
+    return [AlertLine(aid, monitoring.ALERT_KINDS.get(kind, kind), severity, as_of, message, project_id)
+            for aid, kind, severity, as_of, message, project_id in session.execute(
+                select(Alert.id, Alert.kind, Alert.severity, Alert.as_of, Alert.message, Alert.project_id)
+                .where(Alert.unit_id.in_(sorted(unit_ids)), Alert.as_of >= date(year, 1, 1),
+                       Alert.as_of <= date(year, 12, 31), Alert.id.not_in(read))
+                .order_by(Alert.id.desc()).limit(ALERTS_READ))]

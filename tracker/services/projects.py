@@ -74,17 +74,19 @@ def export_projects(session: Session, year: int | None) -> list[dict[str, Any]]:
     ]
 
 
-def project_ledger(session: Session, project_id: int, as_of: date | None, page: int, size: int
-                   ) -> tuple[list[tuple[LedgerRow, LedgerBatch]], Decimal, int]:
+def project_ledger(session: Session, project_id: int, as_of: date | None, page: int,
+                   size: int | None) -> tuple[list[tuple[LedgerRow, LedgerBatch]], Decimal, int]:
     """The counted rows of a project (up to ``as_of``), newest first, with their batch; and
-    their total and count, which equal the spending monitoring uses."""
+    their total and count, which equal the spending monitoring uses.  ``size`` None: every
+    row (the spreadsheet download)."""
     conditions = [LedgerRow.project_id == project_id]
     if as_of is not None:
         conditions += [LedgerRow.date >= date(as_of.year, 1, 1), LedgerRow.date <= as_of]
     total, count = session.execute(counted_rows(
         select(func.sum(LedgerRow.amount), func.count(LedgerRow.id))).where(*conditions)).one()
-    rows = session.execute(
-        counted_rows(select(LedgerRow, LedgerBatch))
-        .where(*conditions).order_by(LedgerRow.date.desc(), LedgerRow.id.desc())
-        .limit(size).offset((page - 1) * size)).all()
+    query = (counted_rows(select(LedgerRow, LedgerBatch))
+             .where(*conditions).order_by(LedgerRow.date.desc(), LedgerRow.id.desc()))
+    if size is not None:
+        query = query.limit(size).offset((page - 1) * size)
+    rows = session.execute(query).all()
     return [(row, batch) for row, batch in rows], total or Decimal("0.00"), count

@@ -5,12 +5,15 @@ anything not stored takes the DOMAIN.md default defined by ``tracker.core.settin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tracker.core.settings import EvaluationSettings, MonitoringSettings
-from tracker.models import Setting
+from tracker.errors import ValidationFailed
+from tracker.models import Setting, User
+from tracker.services import audit
 
 
 def _stored(session: Session, key: str) -> dict[str, Any]:
@@ -31,6 +34,50 @@ def save_monitoring_settings(session: Session, values: dict[str, Any], actor: st
     settings = MonitoringSettings.from_dict({**monitoring_settings(session).to_dict(), **values})
     _store(session, "monitoring", settings.to_dict(), actor)
     return settings
+
+
+def save_evaluation_settings(session: Session, values: dict[str, Any], actor: str) -> EvaluationSettings:
+    """Validate (ValueError in Chinese on bad input) and store."""
+    settings = EvaluationSettings.from_dict({**evaluation_settings(session).to_dict(), **values})
+    _store(session, "evaluation", settings.to_dict(), actor)
+    return settings
+
+
+def update_evaluation_settings(session: Session, form: Mapping[str, str], actor: User) -> dict[str, list[str]]:
+    """Save the admin page's 自评 settings (every field required; ValidationFailed in Chinese)
+    and audit what changed.  Drafts are rescored with them on their next save; frozen
+    evaluations keep the scores they were submitted with."""
+    names = list(EvaluationSettings().to_dict())
+    missing = [name for name in names if not (form.get(name) or "").strip()]
+    if missing:
+        raise ValidationFailed(f"设置不完整，请填写：{'、'.join(EVALUATION_LABELS[n] for n in missing)}")
+    before = evaluation_settings(session).to_dict()
+    try:
+        saved = save_evaluation_settings(session, {n: form[n].strip() for n in names}, actor.username)
+    except ValueError as error:
+        raise ValidationFailed(str(error)) from None
+    after = saved.to_dict()
+    changes = {k: [before[k], after[k]] for k in names if before[k] != after[k]}
+    audit.record(session, actor, "update", "setting", None, key="evaluation", changes=changes)
+    return changes
+
+
+#: the 自评 settings as the admin page names them
+EVALUATION_LABELS = {
+    "output_weight": "产出指标权重",
+    "effect_weight": "效益指标权重",
+    "satisfaction_weight": "满意度指标权重",
+    "execution_weight": "预算执行率权重",
+    "excellent_from": "“优”分数线",
+    "good_from": "“良”分数线",
+    "fair_from": "“中”分数线",
+    "achieved_from": "定性“达成”档下限（%）",
+    "partial_from": "定性“部分达成”档下限（%）",
+    "over_achievement_from": "超额完成需说明（完成值达指标值的 %）",
+    "high_performance_from": "高绩效提示线（得分达分值的 %）",
+    "low_execution_below": "低执行率提示线（执行率低于 %）",
+    "surplus_rate_above": "结余率提示线（结余率高于 %）",
+}
 
 
 def _store(session: Session, key: str, value: dict[str, Any], actor: str) -> None:

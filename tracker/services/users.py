@@ -1,10 +1,12 @@
-"""Users: creation, authentication with a brake on guessing, the initial administrator."""
+"""Users: creation, authentication with a brake on guessing, the initial administrator, and
+the administrator's user pages (scope, role, active, password reset)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db import utcnow
 from tracker.errors import ValidationFailed
-from tracker.models import LoginFailure, Role, Unit, User
+from tracker.models import AuditEntry, LoginFailure, Role, Unit, User
 from tracker.services import audit
 
 MIN_PASSWORD_LENGTH = 8
@@ -43,7 +45,8 @@ def create_user(
     user.set_password(password)
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create", "app_user", user.id, username=username, role=role.value)
+    audit.record(session, actor, "create", "app_user", user.id, username=username, role=role.value,
+                 units=[unit.id for unit in user.units])
     return user
 
 
@@ -91,3 +94,84 @@ def authenticate(session: Session, username: str, password: str, address: str) -
     session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(hours=1)))
     session.flush()
     return None
+
+
+# --- the administrator's user pages ---------------------------------------------------------
+
+MAX_USERNAME_LENGTH = 80
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def last_logins(session: Session) -> dict[int, datetime]:
+    """Each user's newest successful login, read from the audit log (no column keeps it)."""
+    rows = session.execute(select(AuditEntry.entity_id, func.max(AuditEntry.at)).where(
+        AuditEntry.action == "login", AuditEntry.entity == "app_user",
+        AuditEntry.entity_id.is_not(None)).group_by(AuditEntry.entity_id))
+    return {user_id: at for user_id, at in rows}
+
+
+def units_by_id(session: Session, unit_ids: Iterable[int]) -> list[Unit]:
+    """The units named by ``unit_ids``; ValidationFailed when one does not exist."""
+    wanted = sorted(set(unit_ids))
+    units = list(session.scalars(select(Unit).where(Unit.id.in_(wanted)).order_by(Unit.code, Unit.name)))
+    if len(units) != len(wanted):
+        raise ValidationFailed("所选单位不存在，请刷新页面后重试")
+    return units
+
+
+def _scope(session: Session, role: Role, unit_ids: Iterable[int]) -> list[Unit]:
+    """The unit scope to store: required for unit staff, none for roles that see everything."""
+    units = units_by_id(session, unit_ids)
+    if role is Role.unit_staff and not units:
+        raise ValidationFailed("单位填报人员必须至少关联一个单位（只能查看和填报所关联单位的项目）")
+    return units if role is Role.unit_staff else []
+
+
+def _role(value: Role | str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationFailed("请选择角色") from None
+
+
+def add_user(session: Session, username: str, role: Role | str, password: str,
+             unit_ids: Iterable[int], actor: User) -> User:
+    """Create a user from the admin page: as ``create_user``, and unit staff need a unit."""
+    if len(username.strip()) > MAX_USERNAME_LENGTH:
+        raise ValidationFailed(f"用户名最长 {MAX_USERNAME_LENGTH} 个字符")
+    role = _role(role)
+    return create_user(session, username, role, password, _scope(session, role, unit_ids), actor)
+
+
+def update_user(session: Session, user: User, role: Role | str, unit_ids: Iterable[int],
+                active: bool, actor: User) -> dict[str, list[object]]:
+    """Change role, unit scope and active flag; returns (and audits) what changed.
+    Administrators may not remove their own admin role or deactivate themselves, so there
+    is always at least one active administrator: the one making the change."""
+    role = _role(role)
+    if user.id == actor.id and role is not Role.admin:
+        raise ValidationFailed("不能取消自己的系统管理员角色。如需更换管理员，请由另一位管理员操作。")
+    if user.id == actor.id and not active:
+        raise ValidationFailed("不能停用自己的账号。如需停用，请由另一位管理员操作。")
+    units = _scope(session, role, unit_ids)
+    before = {"role": user.role.value, "units": sorted(u.id for u in user.units), "active": user.active}
+    user.role, user.units, user.active = role, units, active
+    after = {"role": role.value, "units": sorted(u.id for u in units), "active": active}
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changes:
+        session.flush()
+        audit.record(session, actor, "update", "app_user", user.id, username=user.username,
+                     changes=changes)
+    return changes
+
+
+def reset_password(session: Session, user: User, password: str, actor: User) -> None:
+    """Set a new password chosen by the administrator (the log records that, not the password)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    user.set_password(password)
+    session.flush()
+    audit.record(session, actor, "reset_password", "app_user", user.id, username=user.username)

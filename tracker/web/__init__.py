@@ -5,15 +5,21 @@ from __future__ import annotations
 from flask import Flask
 
 from tracker.web import (
+    adjustments,
+    admin,
     assets,
+    audit,
     auth,
     cockpit,
     context,
+    downloads,
     errors,
+    evaluations,
     imports,
     ledger,
     monitoring,
     projects,
+    reports,
     security,
 )
 
@@ -23,6 +29,7 @@ def init_web(app: Flask) -> None:
     security.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    downloads.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(projects.blueprint)
     app.register_blueprint(assets.blueprint)
@@ -30,3 +37,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(ledger.blueprint)
     app.register_blueprint(monitoring.blueprint)
     app.register_blueprint(cockpit.blueprint)
+    app.register_blueprint(reports.blueprint)
+    app.register_blueprint(evaluations.blueprint)
+    app.register_blueprint(adjustments.blueprint)
+    app.register_blueprint(admin.blueprint)
+    app.register_blueprint(audit.blueprint)

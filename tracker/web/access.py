@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from tracker.models import Project, Role, User
+from tracker.web.context import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,3 +39,13 @@ def scope_projects(query: Select[Any], user: User) -> Select[Any]:
     if user.sees_everything:
         return query
     return query.where(Project.unit_id.in_([unit.id for unit in user.units]))
+
+
+def visible_project(project_id: int) -> Project:
+    """The project if the current user may see it; 404 otherwise (never a 403 that leaks
+    its existence)."""
+    project = db_session().scalar(
+        scope_projects(select(Project).where(Project.id == project_id), current_user))
+    if project is None:
+        abort(404)
+    return project

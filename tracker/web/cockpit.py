@@ -1,18 +1,29 @@
-"""领导驾驶舱: one screen of a year's budget execution and results, for a unit filter and date."""
+"""领导驾驶舱: one screen of a year's budget execution and results, for a unit filter and date.
+
+Building the page for 10,000 projects takes seconds (a full 双监控 evaluation, every month
+end, 100,000 indicators), so its parts are rendered once per (year, unit filter, date, the
+user's scope, data version) and kept (``page_cache``); only the selection form and the
+user's unread alerts are made per request.  The data version changes with every committed
+write that can change a figure (``tracker.db``), so a kept part is never out of date.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 
-from tracker.reports.cockpit import TEXT, build_cockpit
+from tracker.reports.cockpit import ALERTS_SHOWN, TEXT, Cockpit, build_cockpit
 from tracker.services import cockpit
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
+from tracker.web.page_cache import collector_paused, kept
 
 blueprint = Blueprint("cockpit", __name__)
+SECTIONS = ("overview", "curve", "heatmap", "ranking", "indicators", "laggards")
 
 
 class WebLinks:
@@ -31,12 +42,31 @@ class WebLinks:
 @blueprint.route("/cockpit")
 @roles_required(*READERS)
 def index():  # type: ignore[no-untyped-def]
-    session = db_session()
+    session, scope = db_session(), cockpit.scope(current_user)
+    offered = kept(session, ("cockpit-choices", scope), lambda: cockpit.choices(session, current_user))
     selection = cockpit.choose(
         session, current_user, year=request.args.get("year", type=int),
         unit_id=request.args.get("unit", type=int), as_of=request.args.get("as_of", ""),
-        today=datetime.now(config().tz).date())
-    data = cockpit.gather(session, current_user, selection)
-    page = build_cockpit(data, WebLinks()) if data is not None else None
-    return render_template("cockpit/index.html", selection=selection, page=page, links=WebLinks(),
-                           **TEXT)
+        today=datetime.now(config().tz).date(), offered=offered)
+    return render_template("cockpit/index.html", selection=selection,
+                           sections=_sections(session, selection, scope),
+                           alerts=cockpit.unread_alerts(session, current_user, selection),
+                           alerts_shown=ALERTS_SHOWN, links=WebLinks())
+
+
+def _sections(session: Session, selection: cockpit.Selection,
+              scope: frozenset[int] | None) -> dict[str, Markup] | None:
+    """The page's parts at ``selection`` for a user of ``scope`` (kept per data version)."""
+    def build() -> dict[str, Markup] | None:
+        with collector_paused():
+            data = cockpit.gather(session, current_user, selection, alerts=False)
+            return None if data is None else render_sections(build_cockpit(data, WebLinks()))
+
+    return kept(session, ("cockpit", selection.year, selection.unit_id, selection.as_of, scope), build)
+
+
+def render_sections(page: Cockpit) -> dict[str, Markup]:
+    """Each part of ``templates/cockpit/_sections.html`` rendered for ``page``."""
+    parts = current_app.jinja_env.get_template("cockpit/_sections.html").make_module(
+        {"page": page, "links": WebLinks(), **TEXT})
+    return {name: Markup(getattr(parts, name)()) for name in SECTIONS}

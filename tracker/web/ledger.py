@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from tracker.errors import ImportRejected, ValidationFailed
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
+from tracker.reports import page_tables
 from tracker.services import ledger_import, ledger_queue, uploads
 from tracker.web.access import roles_required
 from tracker.web.context import config, db_session
+from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -98,6 +100,8 @@ def confirm():  # type: ignore[no-untyped-def]
 @roles_required(*READERS)
 def batches():  # type: ignore[no-untyped-def]
     rows = db_session().scalars(select(LedgerBatch).order_by(LedgerBatch.id.desc())).all()
+    if wants_xlsx():
+        return xlsx(page_tables.batches(rows, config().tz))
     return render_template("ledger/batches.html", batches=rows)
 
 
@@ -119,6 +123,8 @@ def undo(batch_id: int):  # type: ignore[no-untyped-def]
 @roles_required(*FINANCE)
 def unmatched():  # type: ignore[no-untyped-def]
     session = db_session()
+    if wants_xlsx():
+        return xlsx(page_tables.unmatched(session.scalars(ledger_queue.unmatched_query())))
     rows = session.scalars(ledger_queue.unmatched_query().limit(500)).all()
     unit_ids = {r.unit_id for r in rows}
     projects = session.scalars(select(Project).where(Project.unit_id.in_(unit_ids))

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from tracker.errors import ValidationFailed
 from tracker.models import AlertSubscription, Project, Role
 from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.reports import page_tables
 from tracker.services import monitoring, notifications, progress
 from tracker.web.access import READERS, roles_required, scope_projects
 from tracker.web.context import config, db_session
+from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
 
 blueprint = Blueprint("monitoring", __name__)
 
@@ -62,6 +64,8 @@ def overview():  # type: ignore[no-untyped-def]
     rows = monitoring.overview(session, as_of, ids)
     status = request.args.get("status", "")
     shown = [r for r in rows if not status or r[1].overall == status]
+    if wants_xlsx():
+        return xlsx(page_tables.monitoring_overview(shown, as_of))
     return render_template("monitoring/overview.html", rows=shown[:500], total=len(shown),
                            counts=monitoring.colour_counts(rows), as_of=as_of, status=status)
 
@@ -143,6 +147,10 @@ def evidence(project_id: int):  # type: ignore[no-untyped-def]
 def alerts():  # type: ignore[no-untyped-def]
     session = db_session()
     unread = request.args.get("unread") == "1"
+    if wants_xlsx():
+        return xlsx(page_tables.alerts(
+            monitoring.alerts_for(session, current_user, unread_only=unread, limit=MAX_ROWS),
+            monitoring.ALERT_KINDS, config().tz))
     items = monitoring.alerts_for(session, current_user, unread_only=unread)
     subscription = session.get(AlertSubscription, current_user.id)
     return render_template("monitoring/alerts.html", items=items, unread=unread,

@@ -9,9 +9,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.models import AuditEntry, Project, Role
+from tracker.reports import page_tables
 from tracker.services.projects import findings_by_project, project_ledger
 from tracker.web.access import READERS, roles_required, scope_projects
 from tracker.web.context import db_session
+from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("projects", __name__)
 
@@ -33,6 +35,8 @@ def index():  # type: ignore[no-untyped-def]
     year = request.args.get("year", type=int) or (years[0] if years else None)
     query = scope_projects(select(Project).where(Project.year == year), current_user)
     projects = session.scalars(query.order_by(Project.unit_id, Project.id)).all()
+    if wants_xlsx():
+        return xlsx(page_tables.projects(projects, year))
     return render_template("projects/index.html", projects=projects, years=years, year=year)
 
 
@@ -69,6 +73,8 @@ def quality():  # type: ignore[no-untyped-def]
         select(Project).where(Project.year == year), current_user
     ).order_by(Project.quality_score.asc().nulls_last(), Project.id)).all()
     findings = findings_by_project(session, [p.id for p in projects])
+    if wants_xlsx():
+        return xlsx(page_tables.quality(projects, findings, year))
     return render_template("projects/quality.html", projects=projects, findings=findings,
                            years=years, year=year)
 
@@ -82,6 +88,9 @@ def ledger_rows(project_id: int):  # type: ignore[no-untyped-def]
     """The ledger rows behind a project's spending: where every 元 comes from."""
     project = _visible_project(project_id)
     as_of = request.args.get("as_of", type=date.fromisoformat)
+    if wants_xlsx():
+        every_row = project_ledger(db_session(), project.id, as_of, 1, None)[0]
+        return xlsx(page_tables.ledger_rows(project, every_row, as_of))
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total, count = project_ledger(db_session(), project.id, as_of, page, LEDGER_PAGE_SIZE)
     return render_template("projects/ledger.html", project=project, rows=rows, total=total,

@@ -1,0 +1,136 @@
+"""The cockpit's kept parts are never out of date: after a ledger import, an undo or a progress
+report the next page shows the new figures; users of different scopes never share parts; the
+unread alerts stay each user's own."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token, post_form
+from tests.monitoring_builders import add_ledger, make_project, make_unit
+from tracker.config import PROJECT_ROOT
+from tracker.models import Alert, AlertRead, LedgerBatch, Role
+
+COCKPIT = "/cockpit?year=2025&as_of=2025-06-30"
+PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}
+THIS_YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year
+
+
+def _kept(app) -> int:  # type: ignore[no-untyped-def]
+    """Entries in the app's page cache."""
+    cache = app.extensions.get("tracker.page_cache")
+    return 0 if cache is None else len(cache)
+
+
+def _spent(page: str) -> str:
+    """累计支出 in 万元 as the page shows it."""
+    match = re.search(r'累计支出</span>\s*<span class="kpi-value">([\d,.]+)<small>', page)
+    assert match, "no 累计支出 on the page"
+    return match.group(1)
+
+
+def _indicators(page: str, colour: str) -> int:
+    match = re.search(rf'id="indicators-{colour}"><summary>.*?(\d+) 项</summary>', page)
+    assert match, f"no {colour} indicators on the page"
+    return int(match.group(1))
+
+
+def _shizuishan_csv(rows: list[tuple[str, str, str]]) -> bytes:
+    head = "业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）\n"
+    lines = [f"{d},{i:04d},205001-石嘴山市科学技术局,{name},摘要{i},\"{amount}\""
+             for i, (d, name, amount) in enumerate(rows, 1)]
+    return ("\ufeff" + head + "\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_a_ledger_import_and_its_undo_show_at_once(app, client, logged_in, runner, session,
+                                                    tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt")).exit_code == 0
+    logged_in(Role.leader)
+    first = client.get(COCKPIT).get_data(as_text=True)
+    assert _spent(first) == "0.00" and _kept(app) > 0
+    assert _spent(client.get(COCKPIT).get_data(as_text=True)) == "0.00"  # kept
+
+    ledger = tmp_path / "h1.csv"  # imported by another program (the CLI), as finance would
+    ledger.write_bytes(_shizuishan_csv([("2025-02-26", "创新驱动、科技发展业务经费", "12,000.00"),
+                                        ("2025-04-18", "中央引导地方科技发展资金", "1,000,000.00")]))
+    imported = runner("import", "ledger", str(ledger), "--period", "2025-01-01..2025-06-30")
+    assert imported.exit_code == 0, imported.output
+    assert _spent(client.get(COCKPIT).get_data(as_text=True)) == "101.20"
+
+    logged_in(Role.finance)
+    batch = session.scalar(select(LedgerBatch))
+    undone = client.post(f"/ledger/batches/{batch.id}/undo",
+                         data={"csrf_token": csrf_token(client, "/ledger/batches")}, follow_redirects=True)
+    assert "已撤销批次" in undone.get_data(as_text=True)
+    logged_in(Role.leader)
+    assert _spent(client.get(COCKPIT).get_data(as_text=True)) == "0.00"
+
+
+def test_a_progress_report_shows_at_once(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, year=THIS_YEAR, plan=PLAN, indicators=[
+        {"name": "支持企业数", "target_number": Decimal(10), "target_unit": "家", "target_raw": "≥10家"}])
+    session.commit()
+    cockpit = f"/cockpit?year={THIS_YEAR}"
+    logged_in(Role.leader)
+    before = client.get(cockpit).get_data(as_text=True)
+    assert _indicators(before, "grey") == 1  # not reported yet
+    assert client.get(cockpit).get_data(as_text=True).count('id="indicators-grey"') == 1
+
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/projects/{project.id}/progress"
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    saved = post_form(client, url, {"indicator_id": str(project.indicators[0].id),
+                                    "reported_on": today.isoformat(), "value": "10"},
+                      token_from=url, follow_redirects=True)
+    assert "已保存完成值" in saved.get_data(as_text=True)
+    logged_in(Role.leader)
+    after = client.get(cockpit).get_data(as_text=True)
+    assert _indicators(after, "grey") == 0
+    assert sum(_indicators(after, colour) for colour in ("red", "yellow", "green", "blue")) == 1
+
+
+def test_changes_not_yet_committed_are_shown_and_not_kept(app, client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, plan=PLAN)
+    session.commit()
+    logged_in(Role.leader)
+    assert _spent(client.get(COCKPIT).get_data(as_text=True)) == "0.00"
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "50000")])  # flushed only
+    kept = _kept(app)
+    assert _spent(client.get(COCKPIT).get_data(as_text=True)) == "5.00"
+    assert _kept(app) == kept
+
+
+def test_scopes_and_unread_alerts_are_never_shared(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    science, finance = make_unit(session, "科技局"), make_unit(session, "财政局")
+    ours = make_project(session, science, plan=PLAN, budget="1000000", name="科技项目")
+    make_project(session, finance, plan=PLAN, budget="3000000", name="财政项目")
+    alert = Alert(unit_id=science.id, project_id=ours.id, kind="turned_red", severity="red",
+                  as_of=date(2025, 6, 30), message="科技项目转为红灯")
+    session.add(alert)
+    session.commit()
+
+    reader = logged_in(Role.leader)
+    page = client.get(COCKPIT).get_data(as_text=True)
+    assert "财政项目" in page and "科技项目转为红灯" in page
+
+    logged_in(Role.unit_staff, units=[science])
+    page = client.get(COCKPIT).get_data(as_text=True)
+    assert "财政项目" not in page and "100.00<small> 万元</small>" in page
+    assert "科技项目转为红灯" in page
+
+    session.add(AlertRead(alert_id=alert.id, user_id=reader.id))  # read by the first leader only
+    session.commit()
+    logged_in(Role.leader)
+    assert "科技项目转为红灯" in client.get(COCKPIT).get_data(as_text=True)
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(reader.id)
+    page = client.get(COCKPIT).get_data(as_text=True)
+    assert "科技项目转为红灯" not in page and "本年度没有未读提醒" in page and "财政项目" in page

@@ -1,0 +1,98 @@
+"""The production web server: waitress, in one process or in several sharing one port.
+
+One waitress process runs Python on one CPU at a time (the interpreter lock), however many
+threads it has; ``workers`` > 1 forks that many processes (Linux, macOS) that accept
+connections on the same listening socket, so a machine's CPUs all serve pages.  Each process
+builds the application after the fork (its own database connections); their page caches
+share a folder, so a page part is built once for all of them.  The first process to end (a
+crash, a signal) ends the others.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import waitress
+
+from tracker.errors import ConfigError
+from tracker.web.page_cache import share_between_processes
+
+
+def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, workers: int = 1,
+          cache_folder: Path | None = None, listening: Callable[[], None] = lambda: None) -> None:
+    """Serve ``make_app()`` until stopped; ``listening()`` once the port is about to open.
+    With several workers, their page caches share ``cache_folder`` (emptied first: what an
+    earlier server left there may come from other code)."""
+    if workers <= 1:
+        app = _ready(make_app)
+        listening()
+        waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
+        return
+    if not hasattr(os, "fork"):
+        raise ConfigError("多进程（--workers）需要 Linux 或 macOS / --workers needs fork (Linux, macOS)")
+    if cache_folder is not None:
+        shutil.rmtree(cache_folder, ignore_errors=True)
+    listener = socket.create_server((host, port), backlog=1024)
+    listening()
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            status = 1
+            try:
+                signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+                waitress.serve(_ready(make_app, cache_folder), sockets=[listener], threads=threads,
+                               ident="tracker")
+                status = 0
+            except (KeyboardInterrupt, SystemExit):
+                status = 0
+            finally:
+                os._exit(status)
+        children.append(pid)
+    listener.close()
+    _supervise(children)
+
+
+def _ready(make_app: Callable[[], Any], cache_folder: Path | None = None) -> Any:
+    app = make_app()
+    if cache_folder is not None:
+        share_between_processes(app, cache_folder)
+    # What is loaded now (Flask, SQLAlchemy, Plotly's validators, the app) lives as long as the
+    # process: out of the collector's sight, a collection walks only what requests create.
+    gc.freeze()
+    return app
+
+
+def _supervise(children: list[int]) -> None:
+    """Wait for the workers; on SIGTERM / Ctrl+C or when one ends, end them all."""
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    stopped = False
+    try:
+        pid, _status = os.wait()
+        print(f"tracker: 工作进程 {pid} 已退出，停止服务 / worker {pid} ended, stopping", file=sys.stderr)
+    except KeyboardInterrupt:
+        stopped = True
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    if not stopped:
+        raise SystemExit(1)

@@ -1,0 +1,89 @@
+"""The audit log (auditors and administrators) and a project's audit trail (whoever may see
+the project, unit staff included for their own units' projects)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from flask import Blueprint, flash, render_template, request
+from flask_login import current_user
+
+from tracker.models import Role
+from tracker.models.audit import ACTION_LABELS, ENTITY_LABELS, audit_label
+from tracker.reports import page_tables
+from tracker.services import audit
+from tracker.web.access import READERS, roles_required, visible_project
+from tracker.web.context import config, db_session
+from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
+
+blueprint = Blueprint("audit", __name__)
+
+PAGE_SIZE = 50
+FILTER_FIELDS = ("actor", "action", "entity", "from", "to")
+
+
+def _date(name: str, label: str) -> date | None:
+    text = request.args.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        flash(f"{label}“{text}”不是有效日期（YYYY-MM-DD），已忽略。", "error")
+        return None
+
+
+def _filter() -> audit.AuditFilter:
+    return audit.AuditFilter(
+        actor=request.args.get("actor", "").strip(), action=request.args.get("action", "").strip(),
+        entity=request.args.get("entity", "").strip(),
+        date_from=_date("from", "起始日期"), date_to=_date("to", "截止日期"))
+
+
+@blueprint.app_template_filter("local_time")
+def local_time(moment: datetime | None) -> str:
+    """A stored (UTC) time as Asia/Shanghai wall-clock text."""
+    return "" if moment is None else moment.astimezone(config().tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@blueprint.app_template_filter("audit_value")
+def audit_value(value: object) -> str:
+    """One value of an entry's details as text (lists and objects as JSON, Chinese kept)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+@blueprint.app_template_filter("audit_action")
+def audit_action(code: str) -> str:
+    return audit_label(code, ACTION_LABELS)
+
+
+@blueprint.app_template_filter("audit_entity")
+def audit_entity(code: str) -> str:
+    return audit_label(code, ENTITY_LABELS)
+
+
+@blueprint.route("/audit")
+@roles_required(Role.auditor)
+def index():  # type: ignore[no-untyped-def]
+    wanted, session, tz = _filter(), db_session(), config().tz
+    if wants_xlsx():
+        entries = session.scalars(audit.entries_query(wanted, tz).limit(MAX_ROWS))
+        return xlsx(page_tables.audit_entries(entries, tz))
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries, total = audit.entries_page(session, wanted, tz, page, PAGE_SIZE)
+    actions, entities = audit.filter_choices(session)
+    args = {k: request.args[k] for k in FILTER_FIELDS if request.args.get(k, "").strip()}
+    return render_template("audit/index.html", entries=entries, total=total, page=page,
+                           page_size=PAGE_SIZE, wanted=wanted, actions=actions,
+                           entities=entities, args=args)
+
+
+@blueprint.route("/projects/<int:project_id>/audit")
+@roles_required(*READERS)
+def project_trail(project_id: int):  # type: ignore[no-untyped-def]
+    project, session, tz = visible_project(project_id), db_session(), config().tz
+    entries = session.scalars(audit.project_trail_query(project.id).limit(MAX_ROWS))
+    if wants_xlsx():
+        return xlsx(page_tables.audit_entries(entries, tz, f"审计记录-{project.name}",
+                                              f"audit-project-{project.id}"))
+    return render_template("audit/project.html", project=project, entries=list(entries),
+                           may_read_log=current_user.role in (Role.admin, Role.auditor))
