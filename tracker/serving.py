@@ -10,7 +10,6 @@ crash, a signal) ends the others.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import signal
@@ -62,12 +61,13 @@ def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, wo
 
 
 def _ready(make_app: Callable[[], Any], cache_folder: Path | None = None) -> Any:
+    """The application of one process.  (Nothing is ``gc.freeze()``-d here: the evaluation
+    moves its own objects out of the collector's way with ``gc.freeze()`` / ``gc.unfreeze()``
+    when nothing else is frozen, and ``gc.get_freeze_count()`` walks every frozen object, on
+    each evaluation.)"""
     app = make_app()
     if cache_folder is not None:
         share_between_processes(app, cache_folder)
-    # What is loaded now (Flask, SQLAlchemy, Plotly's validators, the app) lives as long as the
-    # process: out of the collector's sight, a collection walks only what requests create.
-    gc.freeze()
     return app
 
 
