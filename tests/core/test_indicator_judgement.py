@@ -37,7 +37,7 @@ def through_dataclass(kind, operator, target, current, achievement, deadline, co
 def directly(kind, operator, target, current, achievement, deadline, completed_on,  # type: ignore[no-untyped-def]
              as_of, settings, reporting_deadline):
     try:
-        return judge_indicator(kind, operator, target, current, achievement, deadline, completed_on,
+        return judge_indicator(kind, operator, target, deadline, current, achievement, completed_on,
                                as_of, settings, reporting_deadline)
     except ValueError as error:
         return ("ValueError", str(error))
@@ -57,8 +57,8 @@ def test_judge_indicator_equals_indicator_status(kind: str, as_of: date, setting
 
 
 def test_statuses_without_indicator_values_are_shared_and_frozen() -> None:
-    first = judge_indicator("reverse", "<=", D(10), D(5), None, None, None, JUNE, MonitoringSettings())
-    second = judge_indicator("quantitative", "<", D(50), D(1), None, None, None, JUNE, MonitoringSettings())
+    first = judge_indicator("reverse", "<=", D(10), None, D(5), None, None, JUNE, MonitoringSettings())
+    second = judge_indicator("quantitative", "<", D(50), None, D(1), None, None, JUNE, MonitoringSettings())
     assert first == second and first.note == "在指标值以内"
     with pytest.raises(AttributeError):
         first.colour = "red"  # type: ignore[misc]

@@ -105,8 +105,8 @@ def indicator_status(
     day/365|366 per ``settings.time_progress_method``.
     """
     return judge_indicator(
-        indicator.kind, indicator.operator, indicator.target, indicator.current,
-        indicator.achievement, indicator.deadline, indicator.completed_on,
+        indicator.kind, indicator.operator, indicator.target, indicator.deadline,
+        indicator.current, indicator.achievement, indicator.completed_on,
         as_of, settings, reporting_deadline,
     )
 
@@ -115,9 +115,9 @@ def judge_indicator(
     kind: str,
     operator: str | None,
     target: Decimal | None,
+    deadline: date | None,
     current: Decimal | None,
     achievement: str | None,
-    deadline: date | None,
     completed_on: date | None,
     as_of: date,
     settings: MonitoringSettings,
@@ -126,9 +126,12 @@ def judge_indicator(
     """``indicator_status(ReportedIndicator(kind, operator, target, current, achievement,
     deadline, completed_on), as_of, settings, reporting_deadline)`` without building the
     ``ReportedIndicator``: the same checks (the same ``ValueError``), the same rules, an equal
-    status.  For judging many indicators at once (monitoring every project); the one place
-    the rules are applied."""
+    status.  The indicator's own values come first (kind, operator, target, deadline), then
+    what was reported (current, achievement, completed_on).  For judging many indicators at
+    once (monitoring every project); the one place the rules are applied."""
     _check(kind, operator, target)
+    if kind == "quantitative" and current is not None and operator not in REVERSE_OPERATORS:
+        return _positive_status(target, current, as_of, settings)  # type: ignore[arg-type]  # most
     if kind == "deadline":
         return _deadline_status(deadline, completed_on, as_of)
     if kind == "qualitative":

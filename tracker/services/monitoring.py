@@ -2,10 +2,11 @@
 turn status changes and overdue work into alerts, summarise what an import changed.
 
 Every rule comes from ``tracker.core``; this module only gathers inputs in bulk and stores
-results.  An evaluation of every project reads a handful of grouped queries (projects, plan
-points, indicators each with the progress report that counts, ledger coverage per unit,
-spending from ``project_month_spending``, and only inside a month the rows of its days) and
-never scans ledger rows for whole months; exact columns are read as their stored integers,
+results.  An evaluation of every project reads a handful of grouped queries (projects with
+their plan points, indicators each with the progress report that counts, ledger coverage per
+unit, spending from ``project_month_spending``, and only inside a month the rows of its days)
+and never scans ledger rows for whole months; exact columns are read as their stored
+integers, values that repeat across rows come packed as JSON texts that serve as memo keys,
 each distinct plan becomes one ``PlanCurve``, and identical indicator inputs are judged once
 per evaluation (memos live for one call only).
 
@@ -41,7 +42,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Result, Select, String, Text, and_, cast, func, select, true, type_coerce
+from sqlalchemy import BigInteger, ColumnElement, Result, Select, String, Text, and_, case, cast, func, select, true, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from tracker.core.forecast import Forecast, forecast_year_end
@@ -356,9 +357,8 @@ def _load_projects(session: Session, years: Sequence[int], ids: Sequence[int] | 
     A project's plan points come in its row as the text of a JSON array of (checkpoint,
     percent, is_default) arrays, in no particular order (``PlanCurve`` sorts them): one column
     instead of a row of four columns per point, and the text is the memo key."""
-    json_array = _json_array(session)
-    points = (select(_json_group_array(session)(json_array(
-                  PlanPoint.checkpoint, _raw(PlanPoint.cumulative_pct), PlanPoint.is_default)))
+    points = (select(_json_arrays(session)(
+                  PlanPoint.checkpoint, _raw(PlanPoint.cumulative_pct), PlanPoint.is_default))
               .where(PlanPoint.project_id == Project.id).correlate(Project).scalar_subquery())
     query = select(Project.id, Project.unit_id, Project.year, Project.name,
                    _raw(Project.annual_budget), points).where(Project.year.in_(years))
@@ -409,15 +409,19 @@ class _PlanReader(dict[Any, tuple[PlanCurve, tuple[date, ...]]]):
 
     def _read(self, key: tuple[int, str | None]) -> tuple[PlanCurve, tuple[date, ...]]:
         year, stored = key
-        items = [json.loads(i) if isinstance(i, str) else i for i in json.loads(stored or "[]")]  # PG: texts
-        own = [(self.points[day, pct], is_default) for day, pct, is_default in items]
-        own = [(point, is_default) for point, is_default in own if point.checkpoint.year == year]
+        own: list[PlanCheckpoint] = []
+        given: set[date] = set()  # dates the target table gave (not the default plan's)
+        for day, pct, is_default in json.loads(stored) if stored else ():
+            point = self.points[day, pct]
+            if point.checkpoint.year == year:
+                own.append(point)
+                if not is_default:
+                    given.add(point.checkpoint)
         if not own:
             return self.default[year]
-        plan = PlanCurve(tuple(point for point, _ in own))
+        plan = PlanCurve(tuple(own))
         if not plan.is_monotone:
             plan = plan.monotone_envelope()
-        given = {point.checkpoint for point, is_default in own if not is_default}
         return plan, (tuple(sorted({*given, self.cutoff[year]})) if given else self.default[year][1])
 
 
@@ -475,7 +479,10 @@ def _month_so_far(month_start: date, day: date, ids: Sequence[int] | None,
     for the sorted ids page after page, instead of one scattered page per row in date order
     (rows of one day lie all over the table once several imports overlap or an export is not
     sorted by date): about 0.12 s instead of 0.2 s for half a month of 1,000,000 rows.  The
-    same rows either way; with a list of projects their (project, date) index is better."""
+    same rows either way; with a list of projects their (project, date) index is better.
+    (An index holding every column read here, (date, project_id, amount, counts,
+    superseded_by_batch_id, batch_id), would let the plain date range read that index alone,
+    a third of the time again; ``benchmarks/monitoring.py`` measures it.)"""
     if by_id:
         dated = aliased(LedgerRow)
         days = LedgerRow.id.in_(select(dated.id).where(dated.date >= month_start, dated.date <= day))
@@ -505,8 +512,8 @@ class _IndicatorJudge:
             kind, op, target, deadline = json.loads(text)
             return kind, op, numbers[target], days[deadline]
 
-        def report(text: str) -> tuple[Any, ...]:
-            value, achievement, completed_on = json.loads(text)
+        def report(text: str | None) -> tuple[Any, ...]:  # None: nothing reported yet
+            value, achievement, completed_on = json.loads(text) if text else (None, None, None)
             return numbers[value], achievement, days[completed_on]
 
         # Conversions are functions over the other memos, never bound methods of the judge
@@ -514,11 +521,9 @@ class _IndicatorJudge:
         self.indicators, self.reports = _Converted(indicator), _Converted(report)
         self.statuses: dict[tuple[date, str, str], IndicatorStatus] = {}
 
-    def judge(self, reporting_deadline: date, indicator: str, report: str) -> IndicatorStatus:
-        kind, op, target, deadline = self.indicators[indicator]
-        value, achievement, completed_on = self.reports[report]
-        try:
-            return judge_indicator(kind, op, target, value, achievement, deadline, completed_on,
+    def judge(self, reporting_deadline: date, indicator: str, report: str | None) -> IndicatorStatus:
+        try:  # (kind, operator, target, deadline) and (value, achievement, completed_on)
+            return judge_indicator(*self.indicators[indicator], *self.reports[report],
                                    self.as_of, self.settings, reporting_deadline)
         except ValueError as error:  # an indicator the importer could not parse fully
             return IndicatorStatus("grey", "无法判断", note=str(error))
@@ -609,10 +614,10 @@ def _indicator_evaluations(session: Session, as_of: date, years: Sequence[int],
     can.  The driver converts every column of every row separately (on SQLite with the GIL
     released and taken back each time), so the values that repeat across indicators come as
     two texts, a JSON array each: the indicator's kind, operator, target and deadline, and
-    its report's value, achievement and completion date.  The texts are the memo keys and are
-    read once each; only the ids and the report date are columns of their own.  The named
-    tuples are made with ``tuple.__new__`` (what their generated ``__new__`` does, without a
-    Python call each)."""
+    its report's value, achievement and completion date (null without a report).  The texts
+    are the memo keys and are read once each; only the ids and the report date are columns
+    of their own.  The named tuples are made with ``tuple.__new__`` (what their generated
+    ``__new__`` does, without a Python call each)."""
     other = aliased(ProgressReport)
     latest = (select(other.id).where(other.indicator_id == Indicator.id, other.reported_on <= as_of)
               .order_by(other.reported_on.desc(), other.id.desc()).limit(1)
@@ -621,8 +626,8 @@ def _indicator_evaluations(session: Session, as_of: date, years: Sequence[int],
     query = (select(Indicator.project_id, Indicator.id, ProgressReport.id, _text(ProgressReport.reported_on),
                     json_array(Indicator.kind, Indicator.op, _raw(Indicator.target_number),
                                Indicator.deadline),
-                    json_array(_raw(ProgressReport.value), ProgressReport.achievement,
-                               ProgressReport.completed_on))
+                    case((ProgressReport.id.is_not(None), json_array(
+                        _raw(ProgressReport.value), ProgressReport.achievement, ProgressReport.completed_on))))
              .outerjoin(ProgressReport, ProgressReport.id == latest)
              .where(_project_filter(Indicator.project_id, years, ids))
              .order_by(Indicator.project_id, Indicator.position, Indicator.id))
@@ -654,12 +659,13 @@ def _json_array(session: Session) -> Callable[..., ColumnElement[str]]:
     return func.json_array
 
 
-def _json_group_array(session: Session) -> Callable[[ColumnElement[str]], ColumnElement[str]]:
-    """SQL aggregating JSON texts into the text of one JSON array (null or ``[]`` for no
-    rows): ``json_group_array(json(…))`` on SQLite, ``json_agg`` as text on PostgreSQL."""
+def _json_arrays(session: Session) -> Callable[..., ColumnElement[str]]:
+    """SQL aggregating some columns of the rows of a group into the text of a JSON array of
+    arrays (null or ``[]`` for no rows): ``json_group_array(json_array(…))`` on SQLite,
+    ``json_agg(json_build_array(…))`` as text on PostgreSQL."""
     if session.get_bind().dialect.name == "postgresql":
-        return lambda column: cast(func.json_agg(column), Text)
-    return lambda column: func.json_group_array(func.json(column))
+        return lambda *columns: cast(func.json_agg(func.json_build_array(*columns)), Text)
+    return lambda *columns: func.json_group_array(func.json_array(*columns))
 
 
 def _money_date(as_of: date, closed: date | None, at_ledger_date: bool) -> date:
