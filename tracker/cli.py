@@ -423,14 +423,12 @@ def monitor_evaluate(ctx: Context, as_of: Any, project_ids: tuple[int, ...], as_
 @pass_context
 def check(ctx: Context, as_of: Any, unit: str | None, as_json: bool, save: bool) -> None:
     from tracker.services.checks import check as check_projects
-    from tracker.services.checks import save_check
     from tracker.services.ledger_import import resolve_unit
 
     day = as_of.date()
     with ctx.transaction() as session:
         unit_id = resolve_unit(session, unit).id if unit else None
-        records = check_projects(session, day, unit_id)
-        saved = save_check(session, day, ctx.today(), unit_id) if save else None
+        records = check_projects(session, day, unit_id, save_on=ctx.today() if save else None)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
@@ -441,8 +439,8 @@ def check(ctx: Context, as_of: Any, unit: str | None, as_json: bool, save: bool)
                        f"计划 {r['planned_pct']}% 执行 {r['execution_pct'] or '-'}% "
                        f"支出 {r['spent_yuan']} 元 / 预算 {r['budget_yuan']} 元")
         click.echo(f"{day.isoformat()}：{len(records)} 个项目")
-    if saved is not None:
-        click.echo(f"已保存 {saved} 个快照", err=True)
+    if save:
+        click.echo(f"已保存 {len(records)} 个项目的快照", err=True)
 
 
 @cli.group(help="绩效指标完成值填报")

@@ -234,14 +234,14 @@ def test_collector_pause_resumes_and_leaves_others_alone() -> None:
     """The evaluation pauses the cyclic collector and resumes it with nothing left frozen;
     a collector paused by the caller stays paused, and objects the caller froze stay frozen."""
     assert gc.isenabled() and gc.get_freeze_count() == 0
-    with monitoring._collector_paused():
+    with monitoring.collector_paused():
         assert not gc.isenabled()
         made = [[index] for index in range(2000)]
     assert gc.isenabled() and gc.get_freeze_count() == 0 and len(made) == 2000
 
     gc.disable()
     try:
-        with monitoring._collector_paused():
+        with monitoring.collector_paused():
             pass
         assert not gc.isenabled()
     finally:
@@ -251,7 +251,7 @@ def test_collector_pause_resumes_and_leaves_others_alone() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with monitoring._collector_paused():
+        with monitoring.collector_paused():
             made = [[index] for index in range(2000)]
         assert gc.isenabled() and gc.get_freeze_count() > frozen // 2  # not unfrozen (0)
     finally:

@@ -49,6 +49,7 @@ from tracker.reports.official_workbook import (
     finish,
     fraction,
     new_workbook,
+    project_rows,
     row_points,
     sheet_names,
     wan,
@@ -171,15 +172,8 @@ def _project(out: Sheet, sheet: MonitoringSheet) -> None:
     out.merge(0, 0, 0, last, TITLE, "title")
     out.height(0, 30)
     out.merge(1, 0, 1, last, f"（{sheet.year}年1-{sheet.month}月）", "subtitle")
-    out.merge(2, 0, 2, 2, "项目名称", "label")
-    out.merge(2, 3, 2, last, sheet.project_name, "text")
-    out.height(2, row_points([(sheet.project_name, out.width(3, last))]))
-    out.merge(3, 0, 3, 2, "主管部门", "label")
-    out.merge(3, 3, 3, 7, sheet.supervising_department, "text")
-    out.merge(3, 8, 3, 11, "实施单位", "label")
-    out.merge(3, 12, 3, last, sheet.implementing_unit, "text")
-    out.height(3, row_points([(sheet.supervising_department, out.width(3, 7)),
-                              (sheet.implementing_unit, out.width(12, last))]))
+    project_rows(out, sheet.project_name, sheet.supervising_department, sheet.implementing_unit,
+                 label_end=2, department_end=7, unit_label_end=11)
     row = _money(out, 4, sheet)
     row = _goal(out, row, sheet)
     row = _indicators(out, row, sheet)

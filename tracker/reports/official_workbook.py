@@ -271,3 +271,20 @@ def row_points(cells: Iterable[tuple[str, float]], minimum: float = MIN_ROW_POIN
     """The height a row needs so each (text, width) cell shows all its wrapped lines."""
     lines = max((text_lines(text, width) for text, width in cells if text), default=1)
     return max(minimum, lines * LINE_POINTS + 6)
+
+
+def project_rows(out: Sheet, name: str, department: str, unit: str, *, label_end: int,
+                 department_end: int, unit_label_end: int) -> None:
+    """Rows 2 and 3 of both forms: 项目名称 over the full width, then 主管部门 | 实施单位.
+    Labels span columns 0…``label_end``; 主管部门's value runs to ``department_end``, the
+    实施单位 label to ``unit_label_end`` and its value to the last column."""
+    last = out.last_col
+    out.merge(2, 0, 2, label_end, "项目名称", "label")
+    out.merge(2, label_end + 1, 2, last, name, "text")
+    out.height(2, row_points([(name, out.width(label_end + 1, last))]))
+    out.merge(3, 0, 3, label_end, "主管部门", "label")
+    out.merge(3, label_end + 1, 3, department_end, department, "text")
+    out.merge(3, department_end + 1, 3, unit_label_end, "实施单位", "label")
+    out.merge(3, unit_label_end + 1, 3, last, unit, "text")
+    out.height(3, row_points([(department, out.width(label_end + 1, department_end)),
+                              (unit, out.width(unit_label_end + 1, last))]))

@@ -38,6 +38,7 @@ from tracker.reports.official_workbook import (
     finish,
     fraction,
     new_workbook,
+    project_rows,
     row_points,
     sheet_names,
     shown,
@@ -157,15 +158,8 @@ def _project(out: Sheet, sheet: SelfEvalSheet) -> None:
         out.merge(1, 0, 1, last, subtitle, "subtitle")
     else:
         out.merge(1, 0, 1, last, subtitle + "草稿，未提交", "subtitle", font_color=RED, bold=True)
-    out.merge(2, 0, 2, 1, "项目名称", "label")
-    out.merge(2, 2, 2, last, sheet.project_name, "text")
-    out.height(2, row_points([(sheet.project_name, out.width(2, last))]))
-    out.merge(3, 0, 3, 1, "主管部门", "label")
-    out.merge(3, 2, 3, 4, sheet.supervising_department, "text")
-    out.merge(3, 5, 3, 6, "实施单位", "label")
-    out.merge(3, 7, 3, last, sheet.implementing_unit, "text")
-    out.height(3, row_points([(sheet.supervising_department, out.width(2, 4)),
-                              (sheet.implementing_unit, out.width(7, last))]))
+    project_rows(out, sheet.project_name, sheet.supervising_department, sheet.implementing_unit,
+                 label_end=1, department_end=4, unit_label_end=6)
     row = _money(out, 4, sheet)
     row = _goal(out, row, sheet)
     row = _indicators(out, row, sheet)

@@ -111,6 +111,26 @@ def _target_of(indicator: Indicator) -> dict[str, Any]:
             "deadline": None if indicator.deadline is None else indicator.deadline.isoformat()}
 
 
+def _target_changes(project: Project, targets: Mapping[str, str]) -> list[tuple[Indicator, str, Any, str]]:
+    """(indicator, new 指标值, parsed value, kind) for every target the form changes."""
+    indicators = {str(i.id): i for i in project.indicators}
+    changes = []
+    for key, raw in targets.items():
+        indicator = indicators.get(str(key))
+        if indicator is None:
+            raise ValidationFailed("该项目没有这个绩效指标")
+        text = raw.strip()
+        if not text or text == indicator.target_raw:
+            continue
+        if len(text) > 500:
+            raise ValidationFailed(f"指标“{indicator.name}”的指标值过长")
+        parsed = parse_target_value(text, level2=indicator.level2, year=project.year)
+        # a reverse (cost) indicator stays reverse when its new target is still ≤ / <
+        keeps_reverse = indicator.kind == "reverse" and parsed.kind == "quantitative" and parsed.op in ("<=", "<")
+        changes.append((indicator, text, parsed, "reverse" if keeps_reverse else parsed.kind))
+    return changes
+
+
 def latest_effective(session: Session, project: Project) -> date | None:
     return session.scalar(select(Adjustment.effective_on).where(Adjustment.project_id == project.id)
                           .order_by(Adjustment.effective_on.desc()).limit(1))
@@ -135,50 +155,37 @@ def adjust(session: Session, project: Project, form: AdjustmentForm, actor: User
                             document=_text(form.document, "批复文号", required=False),
                             indicators=[], user_id=actor.id if isinstance(actor, User) else None,
                             actor=actor.username if isinstance(actor, User) else actor)
-    changed = False
-    if form.budget.strip():
-        budget = _money(form.budget)
-        if budget != project.annual_budget:
-            adjustment.budget_before, adjustment.budget_after = project.annual_budget, budget
-            project.annual_budget = budget
-            changed = True
-    if form.plan.strip():
-        plan = parse_plan(form.plan, project.year)
-        before = [PlanCheckpoint(p.checkpoint, p.cumulative_pct) for p in project.plan_points]
-        if _plan_json(plan) != _plan_json(sorted(before, key=lambda p: p.checkpoint)):
-            adjustment.plan_before, adjustment.plan_after = _plan_json(before), _plan_json(plan)
-            project.plan_points.clear()
-            session.flush()
-            for point in plan:
-                project.plan_points.append(PlanPoint(checkpoint=point.checkpoint,
-                                                     cumulative_pct=point.cumulative_pct,
-                                                     raw=f"{point.cumulative_pct}%（调整）",
-                                                     is_default=False))
-            changed = True
-    indicators = {str(i.id): i for i in project.indicators}
-    for key, raw in form.targets.items():
-        indicator = indicators.get(str(key))
-        if indicator is None:
-            raise ValidationFailed("该项目没有这个绩效指标")
-        text = raw.strip()
-        if not text or text == indicator.target_raw:
-            continue
-        if len(text) > 500:
-            raise ValidationFailed(f"指标“{indicator.name}”的指标值过长")
-        before = _target_of(indicator)
-        parsed = parse_target_value(text, level2=indicator.level2, year=project.year)
-        if indicator.kind == "reverse" and parsed.kind == "quantitative" and parsed.op in ("<=", "<"):
-            parsed_kind = "reverse"
-        else:
-            parsed_kind = parsed.kind
-        indicator.target_raw, indicator.op, indicator.target_number = text, parsed.op, parsed.number
-        indicator.target_unit, indicator.kind, indicator.deadline = parsed.unit, parsed_kind, parsed.deadline
-        adjustment.indicators = [*adjustment.indicators, {
-            "indicator_id": indicator.id, "name": indicator.name, "before": before,
-            "after": _target_of(indicator)}]
-        changed = True
-    if not changed:
+    # read and check everything first, so a refusal leaves the project untouched
+    budget = _money(form.budget) if form.budget.strip() else None
+    if budget == project.annual_budget:
+        budget = None
+    plan = parse_plan(form.plan, project.year) if form.plan.strip() else None
+    before_plan = sorted((PlanCheckpoint(p.checkpoint, p.cumulative_pct) for p in project.plan_points),
+                         key=lambda p: p.checkpoint)
+    if plan is not None and _plan_json(plan) == _plan_json(before_plan):
+        plan = None
+    targets = _target_changes(project, form.targets)
+    if budget is None and plan is None and not targets:
         raise ValidationFailed("没有需要调整的内容：请修改全年预算数、支出计划或指标值中的至少一项")
+    if budget is not None:
+        adjustment.budget_before, adjustment.budget_after = project.annual_budget, budget
+        project.annual_budget = budget
+    if plan is not None:
+        adjustment.plan_before, adjustment.plan_after = _plan_json(before_plan), _plan_json(plan)
+        project.plan_points.clear()
+        session.flush()
+        for point in plan:
+            project.plan_points.append(PlanPoint(checkpoint=point.checkpoint,
+                                                 cumulative_pct=point.cumulative_pct,
+                                                 raw=f"{point.cumulative_pct}%（调整）", is_default=False))
+    changes = []
+    for indicator, text, parsed, kind in targets:
+        before = _target_of(indicator)
+        indicator.target_raw, indicator.op, indicator.target_number = text, parsed.op, parsed.number
+        indicator.target_unit, indicator.kind, indicator.deadline = parsed.unit, kind, parsed.deadline
+        changes.append({"indicator_id": indicator.id, "name": indicator.name, "before": before,
+                        "after": _target_of(indicator)})
+    adjustment.indicators = changes
     session.add(adjustment)
     session.flush()
     audit.record(session, actor, "adjust_project", "project", project.id,

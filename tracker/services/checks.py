@@ -57,46 +57,41 @@ def check_record(project: Project, unit: Unit, evaluation: ProjectEvaluation) ->
     }
 
 
-def check(session: Session, as_of: date, unit_id: int | None = None) -> list[dict[str, Any]]:
-    """Every project of ``as_of``'s year (of one unit, if given) at ``as_of``, by unit then id."""
+def check(session: Session, as_of: date, unit_id: int | None = None, *,
+          save_on: date | None = None) -> list[dict[str, Any]]:
+    """Every project of ``as_of``'s year (of one unit, if given) at ``as_of``, by unit then id;
+    with ``save_on`` (today) the evaluations are also stored as snapshots (module docstring)."""
     query = select(Project, Unit).join(Unit, Unit.id == Project.unit_id).where(Project.year == as_of.year)
     if unit_id is not None:
         query = query.where(Project.unit_id == unit_id)
     rows = session.execute(query.order_by(Project.unit_id, Project.id)).all()
     if not rows:
         return []
-    ids = [p.id for p, _ in rows] if unit_id is not None else None
-    evaluations = evaluate(session, as_of, ids)
+    ids = [p.id for p, _ in rows]
+    evaluations = evaluate(session, as_of, ids if unit_id is not None else None)
+    if save_on is not None:
+        _save(session, as_of, save_on, ids, evaluations)
     return [check_record(p, u, evaluations[p.id]) for p, u in rows if p.id in evaluations]
 
 
-def save_check(session: Session, as_of: date, today: date, unit_id: int | None = None) -> int:
-    """Store the evaluation at ``as_of`` as snapshots (see the module docstring); returns how
-    many snapshots were written."""
-    query = select(Project.id).where(Project.year == as_of.year)
-    if unit_id is not None:
-        query = query.where(Project.unit_id == unit_id)
-    ids = list(session.scalars(query))
-    if not ids:
-        return 0
-    at_checkpoint = {s.project_id for s in record_checkpoints(session, as_of, ids, today=today)}
-    frozen_here = set(session.scalars(select(Snapshot.project_id).where(
+def _save(session: Session, as_of: date, today: date, ids: list[int],
+          evaluations: dict[int, ProjectEvaluation]) -> None:
+    """Checkpoint snapshots where ``as_of`` is the project's checkpoint (stored as the
+    scheduler stores them), ``check`` snapshots of ``as_of`` for the others."""
+    record_checkpoints(session, as_of, ids, today=today)
+    at_checkpoint = set(session.scalars(select(Snapshot.project_id).where(
         Snapshot.kind == "checkpoint", Snapshot.as_of == as_of, Snapshot.project_id.in_(ids))))
-    others = [pid for pid in ids if pid not in frozen_here]
+    others = [pid for pid in ids if pid not in at_checkpoint and pid in evaluations]
     existing = {s.project_id: s for s in session.scalars(select(Snapshot).where(
         Snapshot.kind == "check", Snapshot.as_of == as_of, Snapshot.project_id.in_(others)))} \
         if others else {}
-    written = len(at_checkpoint)
-    for pid, evaluation in (evaluate(session, as_of, others) if others else {}).items():
+    for pid in others:
+        values = evaluations[pid].snapshot_values()
         snapshot = existing.get(pid)
         if snapshot is None:
-            snapshot = Snapshot(kind="check", frozen=False, evaluated_on=today,
-                                **evaluation.snapshot_values())
-            session.add(snapshot)
+            session.add(Snapshot(kind="check", frozen=False, evaluated_on=today, **values))
         else:
-            for key, value in evaluation.snapshot_values().items():
+            for key, value in values.items():
                 setattr(snapshot, key, value)
             snapshot.evaluated_on = today
-        written += 1
     session.flush()
-    return written

@@ -538,12 +538,12 @@ def evaluate(session: Session, as_of: date, project_ids: Iterable[int] | None = 
     date) when that lies in the year — the current status; otherwise money is judged at
     ``as_of`` and is grey “台账未覆盖” when the ledger does not reach it.
     """
-    with _collector_paused():
+    with collector_paused():
         return _evaluate(session, as_of, project_ids, money_at_ledger_date)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while an evaluation builds its many small
     objects (a few for each of 100,000 indicators): they form no reference cycles, and
     without the pause the collector walks the whole growing heap again and again (a tenth to
@@ -774,7 +774,7 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
             stored.append(snapshot)
             if snapshot.frozen and evaluation.overall in FLAGGED:
                 deadline = evaluated_on + timedelta(days=reminders.explanation_due_days)
-                _add_alerts(session, [_alert(
+                add_alerts(session, [_alert(
                     evaluation, "checkpoint_flagged", evaluated_on,
                     f"项目“{names[evaluation.project_id]}”在{checkpoint.isoformat()}检查点为"
                     f"{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}），"
@@ -835,7 +835,7 @@ def refresh_daily(session: Session, today: date,
                 transitions.append(Transition(pid, names[pid], kind, old_colour, evaluation.overall))
                 alerts.append(_alert(evaluation, kind, today, _transition_message(
                     names[pid], kind, old_colour, evaluation)))
-        _add_alerts(session, alerts)
+        add_alerts(session, alerts)
     session.flush()
     return transitions
 
@@ -907,7 +907,7 @@ def send_reminders(session: Session, today: date) -> list[Alert]:
     alerts = _ledger_reminders(session, projects, closed, today, reminders)
     alerts += _progress_reminders(session, projects, today, reminders)
     alerts += _explanation_reminders(session, years, today, reminders)
-    return _add_alerts(session, alerts)
+    return add_alerts(session, alerts)
 
 
 def _latest_passed(checkpoints: Sequence[date], today: date, grace: int) -> tuple[date, date] | None:
@@ -1011,7 +1011,7 @@ def _alert(evaluation: ProjectEvaluation, kind: str, today: date, message: str,
                  else today, message=message, key=key)
 
 
-def _add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
+def add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
     """Add ``alerts``, skipping those whose ``key`` was raised before."""
     keys = [a.key for a in alerts if a.key]
     seen: set[str] = set()

@@ -19,7 +19,7 @@ from tracker.core.plan import month_end
 from tracker.core.status import COLOUR_LABELS
 from tracker.models import Alert, MonitoringRound, Project, Snapshot
 from tracker.services import audit
-from tracker.services.monitoring import FLAGGED, _add_alerts, freeze_checkpoints, record_checkpoints
+from tracker.services.monitoring import FLAGGED, add_alerts, freeze_checkpoints, record_checkpoints
 from tracker.services.settings import monitoring_settings
 
 
@@ -86,4 +86,4 @@ def _round_alerts(session: Session, round_: MonitoringRound, today: date) -> lis
         alerts.append(Alert(unit_id=unit_id, project_id=None, kind="round_opened",
                             severity="yellow" if names else "green", as_of=round_.cutoff,
                             message=message, key=f"round:{round_.year}:{round_.month}:{unit_id}"))
-    return _add_alerts(session, alerts)
+    return add_alerts(session, alerts)

@@ -3,14 +3,13 @@ that records a new one (finance and admin)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker.errors import ValidationFailed
-from tracker.models import Project, Role
+from tracker.models import Role
 from tracker.services import adjustments
-from tracker.web.access import READERS, roles_required, scope_projects
+from tracker.web.access import READERS, roles_required, visible_project
 from tracker.web.context import db_session
 
 blueprint = Blueprint("adjustments", __name__)
@@ -18,17 +17,10 @@ blueprint = Blueprint("adjustments", __name__)
 ADJUSTERS = (Role.finance,)  # and admin
 
 
-def _visible_project(project_id: int) -> Project:
-    project = db_session().scalar(scope_projects(select(Project).where(Project.id == project_id), current_user))
-    if project is None:
-        abort(404)
-    return project
-
-
 @blueprint.route("/projects/<int:project_id>/adjustments")
 @roles_required(*READERS)
 def index(project_id: int):  # type: ignore[no-untyped-def]
-    item = _visible_project(project_id)
+    item = visible_project(project_id)
     may_adjust = current_user.role in (Role.admin, *ADJUSTERS)
     return render_template("projects/adjustments.html", project=item, form={}, error=None,
                            items=adjustments.adjustments_of(db_session(), item), may_adjust=may_adjust)
@@ -37,7 +29,7 @@ def index(project_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/adjustments", methods=["POST"])
 @roles_required(*ADJUSTERS)
 def create(project_id: int):  # type: ignore[no-untyped-def]
-    item, session = _visible_project(project_id), db_session()
+    item, session = visible_project(project_id), db_session()
     form = adjustments.AdjustmentForm(
         effective_on=request.form.get("effective_on", ""), reason=request.form.get("reason", ""),
         approver=request.form.get("approver", ""), document=request.form.get("document", ""),

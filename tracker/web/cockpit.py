@@ -20,7 +20,8 @@ from tracker.reports.cockpit import ALERTS_SHOWN, TEXT, Cockpit, build_cockpit
 from tracker.services import cockpit
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
-from tracker.web.page_cache import collector_paused, kept
+from tracker.services.monitoring import collector_paused
+from tracker.web.page_cache import kept
 
 blueprint = Blueprint("cockpit", __name__)
 SECTIONS = ("overview", "curve", "heatmap", "ranking", "indicators", "laggards")

@@ -32,13 +32,19 @@ def content_disposition(filename: str, fallback: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def xlsx(table: Table) -> Response:
-    """The table as an .xlsx download named after it."""
-    response = Response(table_xlsx(table.title, table.headers, table.rows), mimetype=XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = content_disposition(
-        f"{table.filename}.xlsx", f"{table.fallback}.xlsx")
+def attachment(data: bytes, name: str, fallback: str, mimetype: str) -> Response:
+    """A download named ``name`` (Chinese, RFC 5987 ``filename*``), ``fallback`` for old
+    clients; never cached by shared caches."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(name, fallback)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def xlsx(table: Table) -> Response:
+    """The table as an .xlsx download named after it."""
+    return attachment(table_xlsx(table.title, table.headers, table.rows), f"{table.filename}.xlsx",
+                      f"{table.fallback}.xlsx", XLSX_MIMETYPE)
 
 
 def export_url() -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.errors import ValidationFailed
 from tracker.models import Evaluation, Project, Role
 from tracker.services import evaluation
-from tracker.web.access import READERS, roles_required, scope_projects
+from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 
 blueprint = Blueprint("evaluations", __name__)
@@ -26,15 +26,6 @@ def _today() -> date:
 
 def _may_edit() -> bool:
     return current_user.role in (Role.admin, *EDITORS)
-
-
-def _visible_project(project_id: int) -> Project:
-    """The project if the user may see it; 404 otherwise (never a 403 that leaks existence)."""
-    project = db_session().scalar(
-        scope_projects(select(Project).where(Project.id == project_id), current_user))
-    if project is None:
-        abort(404)
-    return project
 
 
 def _default_year(years: list[int], today: date) -> int | None:
@@ -86,7 +77,7 @@ def create_all():  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/evaluation")
 @roles_required(*READERS)
 def project(project_id: int):  # type: ignore[no-untyped-def]
-    item = _visible_project(project_id)
+    item = visible_project(project_id)
     page = evaluation.evaluation_page(db_session(), item, _today(),
                                       request.args.get("number", type=int))
     return render_template("evaluations/project.html", page=page, may_edit=_may_edit(),
@@ -96,7 +87,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/evaluation/new", methods=["POST"])
 @roles_required(*EDITORS)
 def create(project_id: int):  # type: ignore[no-untyped-def]
-    item, session = _visible_project(project_id), db_session()
+    item, session = visible_project(project_id), db_session()
     try:
         made = evaluation.create_draft(session, item, current_user, _today())
         session.commit()
@@ -112,7 +103,7 @@ def create(project_id: int):  # type: ignore[no-untyped-def]
 def save(project_id: int, number: int):  # type: ignore[no-untyped-def]
     """Save the draft; with ``action=freeze`` then submit it (the edits stay saved when the
     submission is refused)."""
-    item, session = _visible_project(project_id), db_session()
+    item, session = visible_project(project_id), db_session()
     draft = evaluation.evaluation_by_number(session, item, number)
     freezing = request.form.get("action") == "freeze"
     try:

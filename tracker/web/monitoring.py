@@ -14,7 +14,7 @@ from tracker.models import AlertSubscription, Project, Role
 from tracker.models.monitoring import CAUSES, LIKELIHOODS
 from tracker.reports import page_tables
 from tracker.services import monitoring, notifications, progress
-from tracker.web.access import READERS, roles_required, scope_projects
+from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
 
@@ -26,15 +26,6 @@ PROGRESS_FIELDS = ("indicator_id", "reported_on", "value", "achievement", "compl
 
 def _today() -> date:
     return datetime.now(config().tz).date()
-
-
-def _visible_project(project_id: int) -> Project:
-    """The project if the user may see it; 404 otherwise (never a 403 that leaks existence)."""
-    project = db_session().scalar(
-        scope_projects(select(Project).where(Project.id == project_id), current_user))
-    if project is None:
-        abort(404)
-    return project
 
 
 def _as_of(year: int | None) -> date:
@@ -73,7 +64,7 @@ def overview():  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/monitoring")
 @roles_required(*READERS)
 def project(project_id: int):  # type: ignore[no-untyped-def]
-    item = _visible_project(project_id)
+    item = visible_project(project_id)
     view = monitoring.project_monitoring(db_session(), item, _as_of(item.year))
     return render_template("monitoring/project.html", m=view, today=_today(),
                            may_report=current_user.role in (Role.admin, *REPORTERS))
@@ -82,7 +73,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/progress", methods=["GET", "POST"])
 @roles_required(*REPORTERS)
 def progress_form(project_id: int):  # type: ignore[no-untyped-def]
-    item, session, error = _visible_project(project_id), db_session(), None
+    item, session, error = visible_project(project_id), db_session(), None
     if request.method == "POST":
         form = progress.ProgressForm(**{k: request.form.get(k, "") for k in PROGRESS_FIELDS})
         upload = request.files.get("evidence")
@@ -104,7 +95,7 @@ def progress_form(project_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/explanation", methods=["GET", "POST"])
 @roles_required(*REPORTERS)
 def explanation(project_id: int):  # type: ignore[no-untyped-def]
-    item, session, error = _visible_project(project_id), db_session(), None
+    item, session, error = visible_project(project_id), db_session(), None
     if request.method == "POST":
         form = progress.ExplanationForm(
             as_of=request.form.get("as_of", ""), causes=tuple(request.form.getlist("causes")),
@@ -129,7 +120,7 @@ def explanation(project_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/evidence")
 @roles_required(*READERS)
 def evidence(project_id: int):  # type: ignore[no-untyped-def]
-    item, session = _visible_project(project_id), db_session()
+    item, session = visible_project(project_id), db_session()
     report_id = request.args.get("report", type=int)
     if report_id is None:
         return render_template("monitoring/evidence.html", project=item,

@@ -16,7 +16,6 @@ folder belongs to one database (``share_between_processes`` names it after the d
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -173,20 +172,3 @@ def kept(session: Session, key: tuple[Hashable, ...], build: Callable[[], T]) ->
     if has_uncommitted_changes(session):
         return build()
     return page_cache().get((*key, data_version(session)), build)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a big part is built: the build makes
-    hundreds of thousands of small objects (rows, tuples, dataclasses) without cycles, and
-    the collector would walk the whole growing heap again and again (a third of the time of
-    a cockpit of 10,000 projects).  Reference counting frees them as usual; cycles made
-    meanwhile are collected afterwards.  A collector paused by someone else stays paused."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

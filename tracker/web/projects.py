@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.models import AuditEntry, Project, Role
 from tracker.reports import page_tables
 from tracker.services.projects import findings_by_project, project_ledger
-from tracker.web.access import READERS, roles_required, scope_projects
+from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import db_session
 from tracker.web.downloads import wants_xlsx, xlsx
 
@@ -40,19 +40,10 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("projects/index.html", projects=projects, years=years, year=year)
 
 
-def _visible_project(project_id: int) -> Project:
-    """The project if the user may see it; 404 otherwise (never a 403 that leaks existence)."""
-    project = db_session().scalar(
-        scope_projects(select(Project).where(Project.id == project_id), current_user))
-    if project is None:
-        abort(404)
-    return project
-
-
 @blueprint.route("/projects/<int:project_id>")
 @roles_required(*READERS)
 def detail(project_id: int):  # type: ignore[no-untyped-def]
-    project = _visible_project(project_id)
+    project = visible_project(project_id)
     session = db_session()
     findings = findings_by_project(session, [project.id])[project.id]
     history = session.scalars(select(AuditEntry).where(
@@ -86,7 +77,7 @@ LEDGER_PAGE_SIZE = 100
 @roles_required(*READERS)
 def ledger_rows(project_id: int):  # type: ignore[no-untyped-def]
     """The ledger rows behind a project's spending: where every 元 comes from."""
-    project = _visible_project(project_id)
+    project = visible_project(project_id)
     as_of = request.args.get("as_of", type=date.fromisoformat)
     if wants_xlsx():
         every_row = project_ledger(db_session(), project.id, as_of, 1, None)[0]

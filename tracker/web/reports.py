@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from tracker.errors import ValidationFailed
@@ -17,7 +17,7 @@ from tracker.models import Unit
 from tracker.services import reporting
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
-from tracker.web.downloads import content_disposition
+from tracker.web.downloads import attachment
 
 blueprint = Blueprint("reports", __name__)
 
@@ -67,14 +67,6 @@ def _target() -> tuple[Unit, reporting.ReportChoice]:
     return unit, choice
 
 
-def _attachment(data: bytes, name: str, fallback: str, mimetype: str) -> Response:
-    """A download named ``name`` (Chinese, RFC 5987 ``filename*``), ``fallback`` for old clients."""
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(name, fallback)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _drafts() -> bool:
     return request.args.get("drafts") == "1"
 
@@ -86,7 +78,7 @@ def monitoring_workbook():  # type: ignore[no-untyped-def]
 
     unit, choice = _target()
     form = reporting.monitoring_round_form(db_session(), choice.year, choice.month, unit.id, _today())
-    return _attachment(workbook.build(form), f"{unit.name}{choice.year}年1-{choice.month}月绩效监控情况表.xlsx",
+    return attachment(workbook.build(form), f"{unit.name}{choice.year}年1-{choice.month}月绩效监控情况表.xlsx",
                        f"monitoring-{choice.year}-1-{choice.month}-unit{unit.id}.xlsx", XLSX)
 
 
@@ -98,7 +90,7 @@ def self_eval_workbook():  # type: ignore[no-untyped-def]
     unit, choice = _target()
     form = reporting.self_eval_form(db_session(), choice.year, unit.id, _today(),  # type: ignore[arg-type]
                                     include_drafts=_drafts(), timezone=config().tz)
-    return _attachment(workbook.build(form), f"{unit.name}{choice.year}年度项目支出绩效自评表.xlsx",
+    return attachment(workbook.build(form), f"{unit.name}{choice.year}年度项目支出绩效自评表.xlsx",
                        f"self-evaluation-{choice.year}-unit{unit.id}.xlsx", XLSX)
 
 
@@ -109,7 +101,7 @@ def monitoring_document():  # type: ignore[no-untyped-def]
 
     unit, choice = _target()
     form = reporting.monitoring_round_form(db_session(), choice.year, choice.month, unit.id, _today())
-    return _attachment(narrative.monitoring_report(form),
+    return attachment(narrative.monitoring_report(form),
                        f"{unit.name}{choice.year}年1-{choice.month}月绩效运行监控报告.docx",
                        f"monitoring-report-{choice.year}-1-{choice.month}-unit{unit.id}.docx", DOCX)
 
@@ -122,6 +114,6 @@ def self_eval_document():  # type: ignore[no-untyped-def]
     unit, choice = _target()
     form = reporting.self_eval_form(db_session(), choice.year, unit.id, _today(),  # type: ignore[arg-type]
                                     include_drafts=_drafts(), timezone=config().tz)
-    return _attachment(narrative.self_eval_report(form),
+    return attachment(narrative.self_eval_report(form),
                        f"{unit.name}{choice.year}年度部门整体支出绩效自评报告.docx",
                        f"self-evaluation-report-{choice.year}-unit{unit.id}.docx", DOCX)
