@@ -62,12 +62,20 @@
     charts.forEach(function (plot) { window.Plotly.relayout(plot, { width: PRINT_WIDTH }); });
   }
 
+  // Back on screen the page's own widths return only once the browser has laid it out for
+  // the screen again: measuring the charts' boxes before that (straight after "afterprint" or
+  // the media change) would keep them at paper width, so wait two frames.
   function forScreen() {
     if (!printing) { return; }
     printing = false;
-    charts.forEach(function (plot) {
-      window.Plotly.relayout(plot, { width: null, autosize: true }).then(function () {
-        window.Plotly.Plots.resize(plot);
+    window.requestAnimationFrame(function () {
+      window.requestAnimationFrame(function () {
+        if (printing) { return; }
+        charts.forEach(function (plot) {
+          window.Plotly.relayout(plot, { width: null, autosize: true }).then(function () {
+            window.Plotly.Plots.resize(plot);
+          });
+        });
       });
     });
   }
