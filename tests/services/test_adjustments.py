@@ -114,3 +114,21 @@ def test_parse_plan_accepts_full_dates_and_percent_signs() -> None:
     plan = parse_plan("2025-03-31 10%\n06-30：40\n\n12-31 100", 2025)
     assert [(p.checkpoint.isoformat(), str(p.cumulative_pct)) for p in plan] == [
         ("2025-03-31", "10"), ("2025-06-30", "40"), ("2025-12-31", "100")]
+
+
+def test_several_dates_at_once_use_each_dates_version(session) -> None:  # type: ignore[no-untyped-def]
+    project = _project(session)
+    indicator = project.indicators[0]
+    adjust(session, project, _form(effective_on="2025-04-01", budget="1200000"), "财务")
+    adjust(session, project, _form(effective_on="2025-09-01", budget="600000",
+                                   plan="03-31 10\n06-30 20\n10-31 50\n12-31 100",
+                                   targets={str(indicator.id): "≥20家"}), "财务")
+    days = [D("2025-03-31"), D("2025-06-30"), D("2025-09-30"), D("2025-12-31")]
+    together = monitoring.evaluate_dates(session, days, [project.id])
+    assert [together[d][project.id].budget for d in days] == [
+        Decimal("1000000.00"), Decimal("1200000.00"), Decimal("600000.00"), Decimal("600000.00")]
+    assert together[D("2025-06-30")][project.id].money.planned_pct == Decimal(40)
+    # 09-30 lies 92 of the 123 days from 06-30 (20%) to 10-31 (50%) of the plan valid from 09-01
+    assert together[D("2025-09-30")][project.id].money.planned_pct == Decimal(20) + Decimal(30) * 92 / 123
+    for day in days:
+        assert together[day][project.id] == monitoring.evaluate(session, day, [project.id])[project.id]

@@ -213,8 +213,9 @@ def test_month_so_far_by_id_sums_the_same_rows(session, projects, day: str) -> N
     """The SQLite shape (rows picked by the ids the date index gives) and the plain date range
     sum the same rows, on every database."""
     as_of = D(day)
-    plain = session.execute(monitoring._month_so_far(as_of.replace(day=1), as_of, None)).all()
-    by_id = session.execute(monitoring._month_so_far(as_of.replace(day=1), as_of, None, by_id=True)).all()
+    days = {"start": as_of.replace(day=1), "day": as_of}
+    plain = session.execute(monitoring._month_so_far(True), days).all()
+    by_id = session.execute(monitoring._month_so_far(True, by_id=True), days).all()
     assert plain and sorted(map(tuple, by_id)) == sorted(map(tuple, plain))
 
 
@@ -256,3 +257,19 @@ def test_collector_pause_resumes_and_leaves_others_alone() -> None:
         assert gc.isenabled() and gc.get_freeze_count() > frozen // 2  # not unfrozen (0)
     finally:
         gc.unfreeze()
+
+
+def test_evaluating_several_dates_at_once_equals_one_date_at_a_time(session, projects) -> None:  # type: ignore[no-untyped-def]
+    """``evaluate_dates`` (a project page: today and each checkpoint) shares the reads that do
+    not depend on the date; every date's result is still ``evaluate``'s, for all projects, for
+    a list of them, and for the current status."""
+    days = [D(day) for day in DATES] + [D("2024-12-31")]  # a year without projects
+    ids = [projects[0].id, projects[4].id]
+    for project_ids, at_ledger in ((None, False), (ids, False), (ids, True), (None, True)):
+        together = monitoring.evaluate_dates(session, reversed(days), project_ids, money_at_ledger_date=at_ledger)
+        assert sorted(together) == sorted(days)
+        for day in days:
+            alone = evaluate(session, day, project_ids, money_at_ledger_date=at_ledger)
+            assert {pid: bulk(e) for pid, e in together[day].items()} == \
+                {pid: bulk(e) for pid, e in alone.items()}, day
+    assert monitoring.evaluate_dates(session, [D("2025-06-30")], [])[D("2025-06-30")] == {}

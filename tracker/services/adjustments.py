@@ -206,14 +206,29 @@ def versions_at(session: Session, as_of: date,
     """For every project with an adjustment taking effect after ``as_of``: the values valid at
     ``as_of`` (the ``before`` of the earliest later adjustment of each aspect).  Projects not
     in the result use their current values."""
-    query = select(Adjustment).where(Adjustment.effective_on > as_of)
+    return versions_at_dates(session, [as_of], project_ids)[as_of]
+
+
+def versions_at_dates(session: Session, dates: Iterable[date],
+                      project_ids: Iterable[int] | None = None) -> dict[date, dict[int, Version]]:
+    """``versions_at`` for each of ``dates``, from one read of the adjustments."""
+    days = sorted(set(dates))
+    if not days:
+        return {}
+    query = select(Adjustment).where(Adjustment.effective_on > days[0])
     if project_ids is not None:
         ids = list(project_ids)
         if not ids:
-            return {}
+            return {day: {} for day in days}
         query = query.where(Adjustment.project_id.in_(ids))
+    later = list(session.scalars(query.order_by(Adjustment.effective_on.desc(), Adjustment.id.desc())))
+    return {day: _versions(adj for adj in later if adj.effective_on > day) for day in days}
+
+
+def _versions(adjustments: Iterable[Adjustment]) -> dict[int, Version]:
+    """The values before the earliest of ``adjustments`` (given latest first) per project."""
     earliest: dict[int, dict[str, Any]] = {}
-    for adj in session.scalars(query.order_by(Adjustment.effective_on.desc(), Adjustment.id.desc())):
+    for adj in adjustments:
         seen = earliest.setdefault(adj.project_id, {"targets": {}})
         if adj.budget_before is not None:
             seen["budget"] = adj.budget_before

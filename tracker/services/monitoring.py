@@ -42,7 +42,23 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, Result, Select, String, Text, and_, case, cast, func, select, true, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Result,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from tracker.core.forecast import Forecast, forecast_year_end
@@ -70,7 +86,7 @@ from tracker.models import (
     User,
 )
 from tracker.services import audit
-from tracker.services.adjustments import Version, versions_at
+from tracker.services.adjustments import Version, versions_at_dates
 from tracker.services.settings import monitoring_settings, save_monitoring_settings
 from tracker.services.spending import counted_rows
 
@@ -317,14 +333,14 @@ def _day(value: date | str | None) -> date | None:
     return date.fromisoformat(value)
 
 
-def _rows(session: Session, query: Select[Any]) -> Result[Any]:
+def _rows(session: Session, query: Select[Any], parameters: Mapping[str, Any] | None = None) -> Result[Any]:
     """The rows of a select of plain columns through the session's connection: Core rows,
     without the ORM's per-row processing (about a sixth of the time of reading 100,000
     indicators).
     Pending changes are flushed first, as ``session.execute`` would."""
     if session.autoflush:
         session.flush()
-    return session.connection().execute(query)
+    return session.connection().execute(query, parameters)
 
 
 class _Converted(dict[Any, Any]):
@@ -352,21 +368,56 @@ def _load_projects(session: Session, years: Sequence[int], ids: Sequence[int] | 
                    ) -> list[_ProjectInput]:
     """The projects of ``years`` (all, or those of ``ids``) by id, each with its plan as a
     ``PlanCurve`` (its own points of its year, as their monotone envelope when they dip; else
-    the default plan) and its checkpoints.  Projects with the same points share one curve.
+    the default plan) and its checkpoints.  Projects with the same points share one curve."""
+    return _project_inputs(_project_rows(session, years, ids), _PlanReader(years, settings), versions)
+
+
+def _project_rows(session: Session, years: Sequence[int], ids: Sequence[int] | None) -> list[Any]:
+    """The rows ``_project_inputs`` reads: (id, unit, year, name, budget in 分, plan points).
 
     A project's plan points come in its row as the text of a JSON array of (checkpoint,
     percent, is_default) arrays, in no particular order (``PlanCurve`` sorts them): one column
     instead of a row of four columns per point, and the text is the memo key."""
+    query = _statement(session, ("projects", ids is None), lambda: _project_query(session, ids is None))
+    return list(_rows(session, query, _scope(years, ids)).all())
+
+
+def _project_query(session: Session, every: bool) -> Select[Any]:
     points = (select(_json_arrays(session)(
                   PlanPoint.checkpoint, _raw(PlanPoint.cumulative_pct), PlanPoint.is_default))
               .where(PlanPoint.project_id == Project.id).correlate(Project).scalar_subquery())
     query = select(Project.id, Project.unit_id, Project.year, Project.name,
-                   _raw(Project.annual_budget), points).where(Project.year.in_(years))
-    if ids is not None:
-        query = query.where(Project.id.in_(ids))
-    plans = _PlanReader(years, settings)
-    rows = _rows(session, query.order_by(Project.id)).all()
-    if versions:  # 调整: the budget and plan valid at the date evaluated
+                   _raw(Project.annual_budget), points).where(Project.year.in_(bindparam("years", expanding=True)))
+    if not every:
+        query = query.where(Project.id.in_(bindparam("ids", expanding=True)))
+    return query.order_by(Project.id)
+
+
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def _statement(session: Session, key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+    """A query of this module built once per database kind and shape, its values passed as
+    parameters (``_scope``, ``as_of``…): building a select costs more than running it for one
+    project, and a project page evaluates five dates."""
+    key = (session.get_bind().dialect.name, *key)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def _scope(years: Sequence[int], ids: Sequence[int] | None) -> dict[str, Any]:
+    """The parameters of a statement built for every project of ``years`` or for those of
+    ``ids`` among them."""
+    return {"years": list(years)} if ids is None else {"years": list(years), "ids": list(ids)}
+
+
+def _project_inputs(rows: Sequence[Any], plans: _PlanReader,
+                    versions: Mapping[int, Version] | None) -> list[_ProjectInput]:
+    """``_project_rows`` as ``_ProjectInput``s, with the budget and plan of ``versions``
+    (调整: the values valid at the date evaluated) where a project has one."""
+    if versions:
         rows = [_version_of(row, versions[row[0]]) if row[0] in versions else row for row in rows]
     return [_ProjectInput(pid, unit_id, year, name, _scaled(budget, 2), *plans[year, stored])
             for pid, unit_id, year, name, budget, stored in rows]
@@ -456,23 +507,34 @@ def _spent_at(session: Session, day: date, ids: Sequence[int] | None) -> dict[in
     ``day`` is the month's last day, else from the ledger rows (``_month_so_far``)."""
     month_start = day.replace(day=1)
     whole_month = day == month_end(day.year, day.month)
-    months = select(ProjectMonthSpending.project_id, func.sum(_raw(ProjectMonthSpending.amount))).where(
-        ProjectMonthSpending.month >= date(day.year, 1, 1),
-        ProjectMonthSpending.month <= month_start if whole_month else ProjectMonthSpending.month < month_start,
-    ).group_by(ProjectMonthSpending.project_id)
-    if ids is not None:
-        months = months.where(ProjectMonthSpending.project_id.in_(ids))
-    totals: dict[int, int] = dict(_rows(session, months).all())
+    scope = {} if ids is None else {"ids": list(ids)}
+    months = _statement(session, ("months", ids is None), lambda: _months_query(ids is None))
+    totals: dict[int, int] = dict(_rows(session, months, {
+        "first": date(day.year, 1, 1), "before": month_end(day.year, day.month) if whole_month else month_start,
+        **scope}).all())
     if not whole_month:
         by_id = ids is None and session.get_bind().dialect.name == "sqlite"
-        for pid, amount in _rows(session, _month_so_far(month_start, day, ids, by_id)).all():
+        so_far = _statement(session, ("month so far", ids is None, by_id),
+                            lambda: _month_so_far(ids is None, by_id))
+        for pid, amount in _rows(session, so_far, {"start": month_start, "day": day, **scope}).all():
             totals[pid] = totals.get(pid, 0) + amount
     return {pid: Decimal(total).scaleb(-2) for pid, total in totals.items()}  # 分 → 元
 
 
-def _month_so_far(month_start: date, day: date, ids: Sequence[int] | None,
-                  by_id: bool = False) -> Select[tuple[int, int]]:
-    """Spending per project (in 分) from ``month_start`` to ``day``, from the rows that count.
+def _months_query(every: bool) -> Select[tuple[int, int]]:
+    """Spending per project (in 分) of the months from ``first`` to before ``before``."""
+    query = select(ProjectMonthSpending.project_id, func.sum(_raw(ProjectMonthSpending.amount))).where(
+        ProjectMonthSpending.month >= bindparam("first", type_=Date()),
+        ProjectMonthSpending.month < bindparam("before", type_=Date()),
+    ).group_by(ProjectMonthSpending.project_id)
+    if not every:
+        query = query.where(ProjectMonthSpending.project_id.in_(bindparam("ids", expanding=True)))
+    return query
+
+
+def _month_so_far(every: bool, by_id: bool = False) -> Select[tuple[int, int]]:
+    """Spending per project (in 分) from ``start`` to ``day`` (parameters), from the rows
+    that count, of every project or of ``ids``.
 
     ``by_id`` (SQLite, every project): the rows are picked as ``id IN (ids of the rows of those
     days)``.  The date index then only gives ids (it holds them), and SQLite reads the table
@@ -483,15 +545,16 @@ def _month_so_far(month_start: date, day: date, ids: Sequence[int] | None,
     (An index holding every column read here, (date, project_id, amount, counts,
     superseded_by_batch_id, batch_id), would let the plain date range read that index alone,
     a third of the time again; ``benchmarks/monitoring.py`` measures it.)"""
+    start, day = bindparam("start", type_=Date()), bindparam("day", type_=Date())
     if by_id:
         dated = aliased(LedgerRow)
-        days = LedgerRow.id.in_(select(dated.id).where(dated.date >= month_start, dated.date <= day))
+        days = LedgerRow.id.in_(select(dated.id).where(dated.date >= start, dated.date <= day))
     else:
-        days = and_(LedgerRow.date >= month_start, LedgerRow.date <= day)
+        days = and_(LedgerRow.date >= start, LedgerRow.date <= day)
     query = counted_rows(select(LedgerRow.project_id, func.sum(_raw(LedgerRow.amount)))).where(
         days).group_by(LedgerRow.project_id)
-    if ids is not None:
-        query = query.where(LedgerRow.project_id.in_(ids))
+    if not every:
+        query = query.where(LedgerRow.project_id.in_(bindparam("ids", expanding=True)))
     return query
 
 
@@ -539,7 +602,16 @@ def evaluate(session: Session, as_of: date, project_ids: Iterable[int] | None = 
     ``as_of`` and is grey “台账未覆盖” when the ledger does not reach it.
     """
     with collector_paused():
-        return _evaluate(session, as_of, project_ids, money_at_ledger_date)
+        return _evaluate_dates(session, [as_of], project_ids, money_at_ledger_date)[as_of]
+
+
+def evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterable[int] | None = None,
+                   *, money_at_ledger_date: bool = False) -> dict[date, dict[int, ProjectEvaluation]]:
+    """``evaluate`` at each of ``dates`` (a project page: today and every checkpoint), the
+    same results, reading once what does not depend on the date: settings, adjustments,
+    projects and plans, ledger coverage, and the indicator query (built once, run per date)."""
+    with collector_paused():
+        return _evaluate_dates(session, dates, project_ids, money_at_ledger_date)
 
 
 @contextmanager
@@ -570,45 +642,63 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _evaluate(session: Session, as_of: date, project_ids: Iterable[int] | None,
-              money_at_ledger_date: bool) -> dict[int, ProjectEvaluation]:
+def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterable[int] | None,
+                    money_at_ledger_date: bool) -> dict[date, dict[int, ProjectEvaluation]]:
     settings = monitoring_settings(session)
     reminders = reminder_settings(session)
-    ids = None if project_ids is None else sorted(set(project_ids))
-    years = [as_of.year]
-    versions = versions_at(session, as_of, ids)
-    projects = _load_projects(session, years, ids, settings, versions)
-    if not projects:
-        return {}
-    closed = ledger_closed_through(session, None if ids is None else {p.unit_id for p in projects})
-    money_dates = {p.id: _money_date(as_of, closed.get(p.unit_id), money_at_ledger_date)
-                   for p in projects}
-    spent: dict[date, dict[int, Decimal]] = {}
-    for day in set(money_dates.values()):
-        day_ids = None if ids is None and len(set(money_dates.values())) == 1 else \
-            [pid for pid, d in money_dates.items() if d == day]
-        spent[day] = _spent_at(session, day, day_ids)
     grace = timedelta(days=reminders.progress_due_days)
-    indicators = _indicator_evaluations(
-        session, as_of, years, ids, {p.id: p.checkpoints[0] + grace for p in projects}, settings,
-        {iid: _target_text(t) for v in versions.values() for iid, t in v.targets.items()})
-    colours = _ColourMemo()
-    evaluations = {}
-    for project in projects:
-        day = money_dates[project.id]
-        evaluations[project.id] = _evaluate_project(
-            project, as_of, day, spent[day].get(project.id, ZERO), closed.get(project.unit_id),
-            tuple(indicators.get(project.id, ())), settings, colours)
-    return evaluations
+    ids = None if project_ids is None else sorted(set(project_ids))
+    days = sorted(set(dates))
+    versions = versions_at_dates(session, days, ids)
+    stored: dict[int, tuple[list[Any], _PlanReader]] = {}  # per year
+    indicator_query = _statement(session, ("indicators", ids is None), lambda: _indicator_query(session, ids is None))
+    closed: dict[int, date] = {}
+    closed_units: set[int] | None = set()  # units whose coverage was read (None: all)
+    spent_memo: dict[tuple[date, tuple[int, ...] | None], dict[int, Decimal]] = {}
+    results: dict[date, dict[int, ProjectEvaluation]] = {}
+    for as_of in days:
+        year = as_of.year
+        if year not in stored:
+            stored[year] = (_project_rows(session, [year], ids), _PlanReader([year], settings))
+        rows, plans = stored[year]
+        projects = _project_inputs(rows, plans, versions[as_of])
+        if not projects:
+            results[as_of] = {}
+            continue
+        if closed_units is not None:
+            if ids is None:
+                closed, closed_units = ledger_closed_through(session), None
+            elif missing := {p.unit_id for p in projects} - closed_units:
+                closed.update(ledger_closed_through(session, missing))
+                closed_units |= missing
+        money_dates = {p.id: _money_date(as_of, closed.get(p.unit_id), money_at_ledger_date)
+                       for p in projects}
+        spent: dict[date, dict[int, Decimal]] = {}
+        distinct = set(money_dates.values())
+        for day in distinct:
+            day_ids = None if ids is None and len(distinct) == 1 else \
+                tuple(pid for pid, d in money_dates.items() if d == day)
+            if (day, day_ids) not in spent_memo:
+                spent_memo[day, day_ids] = _spent_at(session, day, None if day_ids is None else list(day_ids))
+            spent[day] = spent_memo[day, day_ids]
+        indicators = _indicator_evaluations(
+            session, indicator_query, {"as_of": as_of, **_scope([year], ids)}, {p.id: p.checkpoints[0] + grace for p in projects}, settings,
+            {iid: _target_text(t) for v in versions[as_of].values() for iid, t in v.targets.items()})
+        colours = _ColourMemo()
+        evaluations = results[as_of] = {}
+        for project in projects:
+            day = money_dates[project.id]
+            evaluations[project.id] = _evaluate_project(
+                project, as_of, day, spent[day].get(project.id, ZERO), closed.get(project.unit_id),
+                tuple(indicators.get(project.id, ())), settings, colours)
+    return results
 
 
-def _indicator_evaluations(session: Session, as_of: date, years: Sequence[int],
-                           ids: Sequence[int] | None, reporting_deadlines: Mapping[int, date],
-                           settings: MonitoringSettings, targets: Mapping[int, str] | None = None
-                           ) -> dict[int, list[IndicatorEvaluation]]:
-    """Per project, its indicators in order, each with the report that counts at ``as_of``
-    and its status.  The report that counts has reported_on ≤ as_of, the newest date, and of
-    several on that date the last entered.
+def _indicator_query(session: Session, every: bool) -> Select[Any]:
+    """The query of ``_indicator_evaluations``, with the date as the parameter ``as_of`` and
+    the projects as ``_scope``'s: per indicator of the projects in order, its own values and the
+    report that counts at ``as_of`` (reported_on ≤ as_of, the newest date, and of several on
+    that date the last entered).
 
     There is a row per indicator (100,000 in the benchmark), so each costs as little as it
     can.  The driver converts every column of every row separately (on SQLite with the GIL
@@ -616,27 +706,40 @@ def _indicator_evaluations(session: Session, as_of: date, years: Sequence[int],
     two texts, a JSON array each: the indicator's kind, operator, target and deadline, and
     its report's value, achievement and completion date (null without a report).  The texts
     are the memo keys and are read once each; only the ids and the report date are columns
-    of their own.  The named tuples are made with ``tuple.__new__`` (what their generated
-    ``__new__`` does, without a Python call each)."""
+    of their own."""
     other = aliased(ProgressReport)
-    latest = (select(other.id).where(other.indicator_id == Indicator.id, other.reported_on <= as_of)
+    latest = (select(other.id).where(other.indicator_id == Indicator.id,
+                                     other.reported_on <= bindparam("as_of", type_=Date()))
               .order_by(other.reported_on.desc(), other.id.desc()).limit(1)
               .correlate(Indicator).scalar_subquery())
     json_array = _json_array(session)
-    query = (select(Indicator.project_id, Indicator.id, ProgressReport.id, _text(ProgressReport.reported_on),
-                    json_array(Indicator.kind, Indicator.op, _raw(Indicator.target_number),
-                               Indicator.deadline),
-                    case((ProgressReport.id.is_not(None), json_array(
-                        _raw(ProgressReport.value), ProgressReport.achievement, ProgressReport.completed_on))))
-             .outerjoin(ProgressReport, ProgressReport.id == latest)
-             .where(_project_filter(Indicator.project_id, years, ids))
-             .order_by(Indicator.project_id, Indicator.position, Indicator.id))
-    judge = _IndicatorJudge(as_of, settings)
+    return (select(Indicator.project_id, Indicator.id, ProgressReport.id, _text(ProgressReport.reported_on),
+                   json_array(Indicator.kind, Indicator.op, _raw(Indicator.target_number),
+                              Indicator.deadline),
+                   case((ProgressReport.id.is_not(None), json_array(
+                       _raw(ProgressReport.value), ProgressReport.achievement, ProgressReport.completed_on))))
+            .outerjoin(ProgressReport, ProgressReport.id == latest)
+            .where(Indicator.project_id.in_(select(Project.id).where(Project.year.in_(bindparam("years", expanding=True))))
+                   if every else and_(Indicator.project_id.in_(bindparam("ids", expanding=True)),
+                                      Indicator.project_id.in_(select(Project.id).where(
+                                          Project.year.in_(bindparam("years", expanding=True)),
+                                          Project.id.in_(bindparam("ids", expanding=True))))))
+            .order_by(Indicator.project_id, Indicator.position, Indicator.id))
+
+
+def _indicator_evaluations(session: Session, query: Select[Any], parameters: dict[str, Any],
+                           reporting_deadlines: Mapping[int, date], settings: MonitoringSettings,
+                           targets: Mapping[int, str] | None = None
+                           ) -> dict[int, list[IndicatorEvaluation]]:
+    """Per project, its indicators in order (``_indicator_query``'s rows with ``parameters``),
+    each with the report that counts at the date ``as_of`` of the parameters and its status.  The named tuples are made with
+    ``tuple.__new__`` (what their generated ``__new__`` does, without a Python call each)."""
+    judge = _IndicatorJudge(parameters["as_of"], settings)
     days, reports, statuses = judge.days, judge.reports, judge.statuses
     new = tuple.__new__
     evaluations: dict[int, list[IndicatorEvaluation]] = {}
     current: int | None = None
-    for pid, iid, rid, reported_on, indicator, reported in _rows(session, query).all():
+    for pid, iid, rid, reported_on, indicator, reported in _rows(session, query, parameters).all():
         if pid != current:  # rows come project by project
             current, due = pid, reporting_deadlines[pid]
             add = evaluations.setdefault(pid, []).append
@@ -1105,12 +1208,12 @@ def project_monitoring(session: Session, project: Project, as_of: date) -> Proje
     frozen value beside today's recomputation, and the progress and explanation history."""
     if as_of.year != project.year:
         raise ValueError(f"判断日期应在项目年度（{project.year}年）内")
-    evaluation = evaluate(session, as_of, [project.id])[project.id]
     checkpoints = checkpoints_of(session, project)
+    evaluations = evaluate_dates(session, [as_of, *checkpoints], [project.id])
+    evaluation = evaluations[as_of][project.id]
     frozen = {s.as_of: s for s in session.scalars(select(Snapshot).where(
         Snapshot.project_id == project.id, Snapshot.kind == "checkpoint", Snapshot.frozen.is_(True)))}
-    rows = [CheckpointRow(c, frozen.get(c), evaluate(session, c, [project.id])[project.id])
-            for c in checkpoints]
+    rows = [CheckpointRow(c, frozen.get(c), evaluations[c][project.id]) for c in checkpoints]
     by_id = {i.indicator_id: i for i in evaluation.indicators}
     history: dict[int, list[ProgressReport]] = defaultdict(list)
     for report in session.scalars(select(ProgressReport).where(ProgressReport.project_id == project.id)
