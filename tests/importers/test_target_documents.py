@@ -588,6 +588,11 @@ def test_004_misaligned_rows_are_placed_and_flagged() -> None:
 
 
 def test_004_latex_value_is_kept_raw_and_parsed() -> None:
-    value = seed("004").projects[0].indicators[3].value
+    project = seed("004").projects[0]
+    value = project.indicators[3].value
     assert value.raw == r"$\geq 98\%$"
     assert (value.op, value.number, value.unit) == (">=", Decimal(98), "%")
+    latex = [f for f in project.findings if f.code == "target_latex"]
+    assert [(f.severity, f.location) for f in latex][0] == ("info", project.indicators[3].location)
+    assert latex[0].message == r"指标值原文“$\geq 98\%$”为 LaTeX 排版，显示为“≥98%”"
+    assert len(latex) == sum("$" in i.value.raw for i in project.indicators)

@@ -10,6 +10,7 @@ import pytest
 from tracker.importers.target_records import TargetValue
 from tracker.importers.target_values import (
     amount_in_wan,
+    display_text,
     format_number,
     is_duration,
     is_measurable,
@@ -276,3 +277,62 @@ def test_placeholder_reason(raw: str, is_placeholder: bool) -> None:
 )
 def test_format_number(number: Decimal, text: str) -> None:
     assert format_number(number) == text
+
+
+# (printed 指标值, what pages, workbooks and reports show)
+DISPLAY_CASES: list[tuple[str, str]] = [
+    # the seed's and the issue's forms
+    (r"$\geq 98\%$", "≥98%"),
+    (r"$\leq$ 5个工作日", "≤ 5个工作日"),
+    (r"$100\%$", "100%"),
+    (r"$\ge 3$个", "≥3个"),
+    (r"$\le 10$万元", "≤10万元"),
+    (r"$\geqslant 90\%$", "≥90%"),
+    (r"$$\leq 3\%$$", "≤3%"),
+    (r"\(\geq 95\%\)", "≥95%"),
+    # symbols
+    (r"$3 \times 10^{4}$元", "3×10⁴元"),
+    (r"$\pm 5\%$", "±5%"),
+    (r"$8\sim10$位", "8~10位"),
+    (r"$\neq 0$", "≠0"),
+    (r"$\approx 50$ 家", "≈50 家"),
+    (r"面积 $100 m^2$", "面积 100m²"),
+    # \gt / \lt read as > / <; a printed > or < stays as it is
+    (r"$\gt 90\%$", ">90%"),
+    (r"$\lt 5$天", "<5天"),
+    (">90%", ">90%"),
+    ("<=3%", "<=3%"),
+    # text, spacing and braces
+    (r"$\text{不少于} 5$ 家", "不少于5 家"),
+    (r"$\mathrm{km}$", "km"),
+    (r"$1\,000$万元", "1000万元"),
+    (r"$1\ 000$", "1 000"),
+    (r"$a~b$", "a b"),
+    (r"${98}\%$", "98%"),
+    (r"$\left( 5 \right)$", "(5)"),
+    # LaTeX commands without $ … $ (a sloppy export): read too
+    (r"\geq 95%", "≥95%"),
+    (r"不低于\,90\%", "不低于90%"),
+    # nothing to do: returned unchanged, including ~ as a range and a lone $
+    ("≥90%", "≥90%"),
+    ("8~10位", "8~10位"),
+    ("有所提升", "有所提升"),
+    ("", ""),
+    ("5$", "5$"),
+    # an unknown command keeps its name, never the backslash
+    (r"$\alpha$", "alpha"),
+]
+
+
+@pytest.mark.parametrize(("raw", "shown"), DISPLAY_CASES)
+def test_display_text(raw: str, shown: str) -> None:
+    assert display_text(raw) == shown
+
+
+@pytest.mark.parametrize(("raw", "shown"), [case for case in DISPLAY_CASES if "$" in case[0]])
+def test_display_text_parses_like_the_printed_text(raw: str, shown: str) -> None:
+    """Storing the shown text never changes the parsed target: both read the same."""
+    printed, plain = parse_target_value(raw), parse_target_value(shown)
+    if printed.kind != "qualitative":
+        assert (plain.kind, plain.op, plain.number, plain.unit) == (
+            printed.kind, printed.op, printed.number, printed.unit)

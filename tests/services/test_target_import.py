@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from tracker.config import PROJECT_ROOT
 from tracker.errors import ImportRejected
-from tracker.models import AuditEntry, DepartmentYear, Project, ProjectFinding, TargetImport, Unit
+from tracker.models import (
+    AuditEntry,
+    DepartmentYear,
+    Indicator,
+    Project,
+    ProjectFinding,
+    TargetImport,
+    Unit,
+)
 from tracker.services.projects import export_projects
 from tracker.services.target_import import UploadedFile, apply_import, plan_import
 
@@ -71,6 +79,27 @@ def test_reimport_is_idempotent(session: Session) -> None:
     again = import_files(session, seed("000"))
     assert (first.count("created"), again.count("created"), again.count("unchanged")) == (5, 0, 5)
     assert session.scalar(select(func.count(Project.id))) == 5
+
+
+def test_latex_target_values_are_stored_as_shown_and_kept_raw_in_a_finding(session: Session) -> None:
+    r"""Seed 004 prints ``$\geq 98\%$``: stored (and so shown everywhere) as ``≥98%``, parsed
+    as before; the printed text stays in an info finding at the indicator's row."""
+    import_files(session, seed("004"))
+    indicators = session.scalars(select(Indicator).order_by(Indicator.id)).all()
+    assert len(indicators) > 20
+    texts = [i.target_raw for i in indicators]
+    assert not [t for t in texts if "$" in t or "\\" in t]
+    latex = [i for i in indicators if i.target_raw == "≥98%"]
+    assert len(latex) >= 4
+    assert {(i.op, i.target_number, i.target_unit, i.kind) for i in latex} == {
+        (">=", Decimal("98.0000"), "%", "quantitative")}
+    project = latex[0].project
+    kept = session.scalars(select(ProjectFinding).where(
+        ProjectFinding.project_id == project.id, ProjectFinding.code == "target_latex")).all()
+    assert kept and all(f.severity == "info" for f in kept)
+    assert r"“$\geq 98\%$”" in kept[0].message and "“≥98%”" in kept[0].message
+    again = import_files(session, seed("004"))
+    assert again.count("unchanged") == 3  # the stored text compares equal on re-import
 
 
 def test_corrected_document_updates_in_place_with_an_audit_entry(session: Session) -> None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
 import openpyxl
 from sqlalchemy import select
 
-from tests.monitoring_builders import add_ledger, make_project, make_unit
-from tracker.models import LedgerRow, Role
-from tracker.services import audit
+from tests.monitoring_builders import add_ledger, make_project, make_unit, report
+from tracker.models import DeviationExplanation, Evaluation, LedgerRow, Role
+from tracker.services import audit, evaluation
+from tracker.services.adjustments import AdjustmentForm, adjust
 from tracker.web.downloads import XLSX_MIMETYPE
 
 
@@ -115,3 +116,203 @@ def test_batch_list_and_unmatched_queue_exports(client, logged_in, session) -> N
     assert sheet.max_row - 1 == 1 and sheet["A2"].value == batch.id and sheet["C2"].value.endswith("丁单位")
     sheet = _sheet(client.get("/ledger/unmatched?format=xlsx"))
     assert sheet.max_row - 1 == 1 and sheet["K2"].value == 10.0
+
+
+# --- pages with several tables: one sheet per table -------------------------------------------
+
+PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}
+D = Decimal
+
+
+def _book(response):  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.status_code
+    assert response.mimetype == XLSX_MIMETYPE
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    return {sheet.title: sheet for sheet in book.worksheets}
+
+
+def _rows(sheet) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _cockpit_department(session):  # type: ignore[no-untyped-def]
+    """科技局: 1,000,000 元, 100,000 spent by 6-30 against a 50% plan (执行率 10%, v 20: red,
+    behind by 400,000 元) with a 偏差说明; 财政局: 3,000,000 元, 1,500,000 spent (50%: green)."""
+    science, finance = make_unit(session, "科技局"), make_unit(session, "财政局")
+    lagging = make_project(session, science, budget="1000000", plan=PLAN, name="科技<专项>&推广",
+                           indicators=[{"name": "支持企业数", "target_number": D(10)}])
+    other = make_project(session, finance, budget="3000000", plan=PLAN, name="财政项目",
+                         indicators=[{"name": "财政指标", "target_number": D(5), "target_raw": "≥5个"}])
+    add_ledger(session, science, ("2025-01-01", "2025-06-30"), [(lagging, "2025-06-10", "100000")])
+    add_ledger(session, finance, ("2025-01-01", "2025-06-30"), [(other, "2025-06-10", "1500000")])
+    session.add(DeviationExplanation(project_id=lagging.id, as_of=date(2025, 6, 30), causes=["funding"],
+                                     likelihood="possible", reason="资金晚到",
+                                     corrective_actions="=加快支付", actor="张三"))
+    session.commit()
+    return science, finance, lagging, other
+
+
+COCKPIT_SHEETS = ["项目执行率排名", "执行滞后项目及纠偏措施", "各单位检查点执行情况", "绩效指标完成情况",
+                  "未读提醒", "累计支出进度"]
+
+
+def test_cockpit_export_has_a_sheet_per_table(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    science, _finance, lagging, _other = _cockpit_department(session)
+    logged_in(Role.leader)
+    page = client.get("/cockpit?year=2025&as_of=2025-06-30").get_data(as_text=True)
+    assert "/cockpit?year=2025&amp;as_of=2025-06-30&amp;format=xlsx" in page and "导出 Excel" in page
+    response = client.get("/cockpit?year=2025&as_of=2025-06-30&format=xlsx")
+    assert "cockpit-2025-all-2025-06-30.xlsx" in response.headers["Content-Disposition"]
+    sheets = _book(response)
+    assert list(sheets) == COCKPIT_SHEETS
+
+    ranking = _rows(sheets["项目执行率排名"])
+    assert ranking[0] == ("序号", "单位", "项目", "预算（元）", "支出（元）", "执行率", "计划进度", "完成计划",
+                          "资金", "总体")
+    assert ranking[1][:9] == (1, "科技局", "科技<专项>&推广", 1000000, 100000, 0.1, 0.5, 0.2, "红灯")
+    assert ranking[2][2:6] == ("财政项目", 3000000, 1500000, 0.5) and len(ranking) == 3
+    assert sheets["项目执行率排名"]["F2"].number_format == "0.00%"
+    assert sheets["项目执行率排名"]["D2"].number_format == "#,##0.00"
+
+    laggards = _rows(sheets["执行滞后项目及纠偏措施"])
+    assert laggards[0][:9] == ("序号", "单位", "项目", "资金", "执行率", "计划进度", "落后（百分点）",
+                               "滞后金额（元）", "预算（元）")
+    assert laggards[0][-3:] == ("原因说明", "完成可能性", "纠偏措施")
+    assert len(laggards) == 2  # the green 财政项目 is not lagging
+    assert laggards[1][2] == "科技<专项>&推广" and laggards[1][6] == 40 and laggards[1][7] == 400000
+    assert isinstance(laggards[1][9], datetime) and laggards[1][9].date() == date(2025, 6, 30)
+    assert laggards[1][10:] == ("张三", "经费保障", "资金晚到", "有可能", "'=加快支付")
+
+    heat = _rows(sheets["各单位检查点执行情况"])
+    assert heat[0][:5] == ("单位", "3月底", "3月底计划进度", "6月底", "6月底计划进度")
+    total = dict(zip(heat[0], heat[1]))
+    assert total["单位"] == "合计" and total["6月底"] == 0.4 and total["6月底计划进度"] == 0.5
+    assert total["10月底"] == "未到"
+    assert [r[0] for r in heat[1:]] == ["合计", "科技局", "财政局"]
+
+    indicators = _rows(sheets["绩效指标完成情况"])
+    assert indicators[0] == ("单位", "项目", "一级指标", "三级指标", "年度指标值", "状态", "说明", "逾期未填报")
+    assert ("科技局", "科技<专项>&推广", "产出指标", "支持企业数", "≥10个") in {r[:5] for r in indicators[1:]}
+    assert _rows(sheets["未读提醒"])[0] == ("类型", "状态", "判断日期", "项目", "内容")
+    curve = _rows(sheets["累计支出进度"])
+    june = next(r for r in curve[1:] if r[0] == datetime(2025, 6, 30))
+    assert june[1:4] == ("检查点", 0.5, 0.4)
+
+
+def test_unit_staff_cockpit_export_holds_no_other_units_project(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    science, finance, _lagging, _other = _cockpit_department(session)
+    logged_in(Role.unit_staff, units=[science])
+    for url in ("/cockpit?year=2025&as_of=2025-06-30&format=xlsx",
+                f"/cockpit?year=2025&unit={finance.id}&as_of=2025-06-30&format=xlsx"):
+        sheets = _book(client.get(url))
+        cells = [str(v) for s in sheets.values() for row in _rows(s) for v in row if v is not None]
+        assert not [c for c in cells if "财政" in c], url
+        assert [r[2] for r in _rows(sheets["项目执行率排名"])[1:]] == ["科技<专项>&推广"]
+    logged_in(Role.unit_staff, units=[make_unit(session, "无项目单位")])
+    assert client.get("/cockpit?year=2025&format=xlsx").status_code == 404  # nothing to show
+
+
+def _evaluated(session, unit, name: str = "科技创新券"):  # type: ignore[no-untyped-def]
+    """全年预算数 200,000 元, 全年执行数 150,000 (执行率 75%, 得分 7.5); 支持企业数 ≥10家, A = 8:
+    8/10 × 75 = 60; 满意度 达成: 15; 总分 82.5 → 良 (see test_evaluation_pages)."""
+    project = make_project(session, unit, budget="200000", name=name, indicators=[
+        {"name": "支持企业数", "target_raw": "≥10家", "target_number": D(10), "target_unit": "家"},
+        {"name": "满意度", "level1": "满意度指标", "level2": "服务对象满意度指标", "target_raw": "较高",
+         "kind": "qualitative", "op": None, "target_number": None}])
+    project.code = "KJ-01"
+    report(session, project.indicators[0], "2025-12-31", value="8")
+    report(session, project.indicators[1], "2025-12-31", achievement="achieved")
+    add_ledger(session, unit, ("2025-01-01", "2025-12-31"), [(project, "2025-06-01", "150000")])
+    evaluation.create_draft(session, project, "李四", date(2026, 1, 5))
+    session.commit()
+    return project
+
+
+def test_self_evaluation_list_export_and_a_formula_looking_name(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    mine, other = make_unit(session, "科技局"), make_unit(session, "财政局")
+    _evaluated(session, mine, name="=HYPERLINK(\"http://evil\",\"点我\")")
+    make_project(session, mine, name="未自评项目")
+    make_project(session, other, name="财政项目")
+    session.commit()
+    logged_in(Role.unit_staff, units=[mine])
+    page = client.get("/evaluations?year=2025").get_data(as_text=True)
+    assert "/evaluations?year=2025&amp;format=xlsx" in page and "导出 Excel" in page
+    sheet = _sheet(client.get("/evaluations?year=2025&format=xlsx"))
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("单位", "项目编码", "项目名称", "状态", "总分", "等级", "提示", "最近冻结",
+                       "最近冻结总分", "最近冻结等级")
+    assert len(rows) == 3 and not [r for r in rows if r[2] == "财政项目"]
+    evaluated = rows[1]
+    assert evaluated[2] == "'=HYPERLINK(\"http://evil\",\"点我\")" and sheet["C2"].data_type == "s"
+    assert evaluated[3:6] == ("草稿（第1次）", 82.5, "良") and evaluated[7:] == (None, None, None)
+    assert rows[2][2:4] == ("未自评项目", "未自评")
+
+
+def test_project_self_evaluation_export(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit, stranger = make_unit(session, "科技局"), make_unit(session, "财政局")
+    project = _evaluated(session, unit)
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/projects/{project.id}/evaluation"
+    assert f"{url}?format=xlsx" in client.get(url).get_data(as_text=True)
+    sheets = _book(client.get(f"{url}?format=xlsx"))
+    assert list(sheets) == ["自评表", "项目资金", "绩效指标", "自评记录"]
+    facts = dict(_rows(sheets["自评表"])[1:])
+    assert facts["项目名称"] == "科技创新券" and facts["总分"] == 82.5 and facts["等级"] == "良"
+    money = _rows(sheets["项目资金"])
+    assert money[0] == ("项目资金", "年初预算数（元）", "全年预算数（元）", "全年执行数（元）", "分值", "执行率", "得分")
+    assert money[1] == ("年度资金总额", 200000, 200000, 150000, 10, 0.75, 7.5)
+    assert sheets["项目资金"]["F2"].number_format == "0.00%"
+    indicators = _rows(sheets["绩效指标"])
+    assert indicators[0] == ("一级", "二级", "三级", "年度指标值", "实际完成值", "分值", "得分",
+                             "偏差原因分析及改进措施")
+    assert indicators[1][:4] == ("产出指标", "数量指标", "支持企业数", "≥10家")
+    assert indicators[1][5:7] == (75, 60)
+    assert indicators[-1] == ("总分", None, None, None, None, 100, 82.5, "等级：良")
+    history = _rows(sheets["自评记录"])
+    assert history[1][:6] == ("第1次", "草稿", 82.5, "良", history[1][4], "李四")
+    assert isinstance(history[1][6], datetime)
+    logged_in(Role.unit_staff, units=[stranger])
+    assert client.get(f"{url}?format=xlsx").status_code == 404
+
+
+def test_reports_page_lists_export(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    science, finance = make_unit(session, "科技局"), make_unit(session, "财政局")
+    lagging = make_project(session, science, plan=PLAN, name="滞后项目")
+    make_project(session, finance, plan=PLAN, name="财政项目")
+    add_ledger(session, science, ("2025-01-01", "2025-06-30"), [(lagging, "2025-03-01", "100000")])
+    session.add(Evaluation(project_id=lagging.id, number=1, year=2025, as_of=date(2025, 12, 31),
+                           initial_budget=D("1000000"), annual_budget=D("1000000"), spent=D("100000"),
+                           execution_rate=D(10), execution_weight=D(10), execution_score=D(1),
+                           total=D("41.0000"), grade="差", created_by="t"))
+    session.commit()
+    logged_in(Role.finance)
+    query = f"year=2025&month=6&unit={science.id}"
+    page = client.get(f"/reports?{query}").get_data(as_text=True)
+    assert f"/reports?{query.replace('&', '&amp;')}&amp;format=xlsx" in page
+    sheets = _book(client.get(f"/reports?{query}&format=xlsx"))
+    assert list(sheets) == ["未填写偏差说明", "未提交自评"]
+    assert _rows(sheets["未填写偏差说明"]) == [("单位", "项目名称", "状态"), ("科技局", "滞后项目", "红灯")]
+    assert _rows(sheets["未提交自评"]) == [("单位", "项目名称", "草稿"), ("科技局", "滞后项目", "有草稿")]
+    logged_in(Role.unit_staff, units=[finance])  # another unit: the page shows nothing, so does the export
+    sheets = _book(client.get(f"/reports?{query}&format=xlsx"))
+    assert [len(_rows(s)) for s in sheets.values()] == [1, 1]
+
+
+def test_adjustments_export(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit, stranger = make_unit(session), make_unit(session)
+    project = make_project(session, unit, plan={"06-30": "40", "12-31": "100"}, indicators=[
+        {"name": "支持企业数", "target_raw": "≥10家", "target_number": D(10), "target_unit": "家"}])
+    adjust(session, project, AdjustmentForm(
+        effective_on="2025-07-01", reason="年中追加预算", approver="财政局", document="财预〔2025〕1号",
+        budget="1,500,000.50", plan="", targets={str(project.indicators[0].id): "≥12家"}), "王五")
+    session.commit()
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/projects/{project.id}/adjustments"
+    assert f"{url}?format=xlsx" in client.get(url).get_data(as_text=True)
+    rows = list(_sheet(client.get(f"{url}?format=xlsx")).iter_rows(values_only=True))
+    assert rows[0][:6] == ("生效日期", "调整内容", "原因", "批准人", "批复文号", "登记人")
+    assert rows[1][0] == datetime(2025, 7, 1)
+    assert rows[1][1] == "全年预算数：1,000,000.00 元 → 1,500,000.50 元\n指标“支持企业数”：≥10家 → ≥12家"
+    assert rows[1][2:8] == ("年中追加预算", "财政局", "财预〔2025〕1号", "王五", 1000000, 1500000.5)
+    logged_in(Role.unit_staff, units=[stranger])
+    assert client.get(f"{url}?format=xlsx").status_code == 404

@@ -38,6 +38,7 @@ from tracker.importers.target_records import Operator, TargetValue
 
 __all__ = [
     "parse_target_value",
+    "display_text",
     "is_measurable",
     "is_rate",
     "is_duration",
@@ -76,6 +77,98 @@ def _normalise(raw: str) -> str:
     text = re.sub(r"\s+", "", text)
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
     return text.replace("(含)", "")
+
+
+# ---------------------------------------------------------------------------
+# Display: LaTeX typesetting → the text a reader sees.
+
+#: ``\command`` → what it prints (math symbols; the ones a 指标值 uses).
+_LATEX_SYMBOLS = {
+    "geq": "≥", "ge": "≥", "geqslant": "≥", "leq": "≤", "le": "≤", "leqslant": "≤",
+    "gt": ">", "lt": "<", "neq": "≠", "ne": "≠", "approx": "≈", "times": "×", "div": "÷",
+    "pm": "±", "mp": "∓", "sim": "~", "cdot": "·", "circ": "°", "degree": "°", "infty": "∞",
+    "textperthousand": "‰", "permil": "‰", "yen": "¥", "ldots": "…", "cdots": "…", "dots": "…",
+    "quad": " ", "qquad": " ",
+}
+#: commands that only style their argument: ``\text{个}`` → ``个``
+_LATEX_STYLES = frozenset({"text", "textrm", "textbf", "textit", "mathrm", "mathbf", "mathit",
+                           "mbox", "operatorname", "boldsymbol"})
+#: commands that print nothing
+_LATEX_SILENT = frozenset({"left", "right", "displaystyle", "textstyle", "big", "Big"})
+#: ``\,`` ``\;`` ``\:`` ``\!`` are thin spaces (nothing here); ``\ `` and ``\\`` a space;
+#: ``\% \$ \& \# \_ \{ \}`` the character itself
+_LATEX_ESCAPES = {",": "", ";": "", ":": "", "!": "", " ": " ", "\\": " ",
+                  "%": "%", "$": "$", "&": "&", "#": "#", "_": "_", "{": "{", "}": "}"}
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SCRIPT = re.compile(r"\{(?P<group>-?[0-9]+)\}|(?P<one>[0-9])")
+_MATH = re.compile(r"\$\$(?P<display>.+?)\$\$|\$(?P<inline>.+?)\$|\\\((?P<paren>.+?)\\\)", re.S)
+_COMMAND = re.compile(r"\\(?:(?P<name>[A-Za-z]+)|(?P<char>.))", re.S)
+
+
+def _latex_to_text(source: str, *, math: bool) -> str:
+    """One run of LaTeX as plain text.  In math mode (between ``$``) spaces and braces are
+    layout, ``~`` is a space and ``^2`` is ``²``; outside it only ``\\commands`` are read."""
+    out: list[str] = []
+    position = 0
+    while position < len(source):
+        char = source[position]
+        command = _COMMAND.match(source, position) if char == "\\" else None
+        if command is not None:
+            position = command.end()
+            if command["char"] is not None:
+                out.append(_LATEX_ESCAPES.get(command["char"], command["char"]))
+                continue
+            name = command["name"]
+            if name in _LATEX_STYLES:
+                argument = re.match(r"\s*\{(?P<body>[^{}]*)\}", source[position:])
+                if argument is not None:
+                    out.append(_latex_to_text(argument["body"], math=False))
+                    position += argument.end()
+                continue
+            if name in _LATEX_SILENT:
+                continue
+            out.append(_LATEX_SYMBOLS.get(name, name))
+            if math is False and name in _LATEX_SYMBOLS:  # the space ending a command name
+                position = len(source) - len(source[position:].lstrip(" "))
+            continue
+        position += 1
+        if not math:
+            out.append(char)
+        elif char in "{}" or char.isspace():
+            continue
+        elif char == "~":
+            out.append(" ")
+        elif char in "^_":  # a numeric superscript (m^2, 10^{-3}) is printed raised; else dropped
+            script = _SCRIPT.match(source, position)
+            if char == "^" and script is not None:
+                out.append((script["group"] or script["one"]).translate(_SUPERSCRIPTS))
+                position = script.end()
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def display_text(raw: str) -> str:
+    """A 指标值 as a reader sees it: LaTeX typesetting (``$\\geq 98\\%$``, ``$\\leq$ 5个工作日``)
+    turned into plain text (``≥98%``, ``≤ 5个工作日``); text without ``$`` or ``\\`` unchanged.
+
+    ``$…$`` (and ``$$…$$``, ``\\(…\\)``) delimiters go; inside them spaces and braces are
+    layout only, ``~`` is a space.  ``\\geq \\leq \\times \\pm \\sim …`` become ``≥ ≤ × ± ~ …``,
+    ``\\gt``/``\\lt`` become ``>``/``<`` (a printed ``>``/``<`` stays as it is), ``\\%`` is ``%``,
+    ``\\text{…}`` its content, ``\\,`` nothing; an unknown command keeps its name.
+    Parsing (``parse_target_value``) reads the raw text the same way, so the parsed target
+    does not depend on which of the two it is given."""
+    if "$" not in raw and "\\" not in raw:
+        return raw
+    pieces: list[str] = []
+    position = 0
+    for match in _MATH.finditer(raw):
+        pieces.append(_latex_to_text(raw[position:match.start()], math=False))
+        body = match["display"] or match["inline"] or match["paren"] or ""
+        pieces.append(_latex_to_text(body, math=True))
+        position = match.end()
+    pieces.append(_latex_to_text(raw[position:], math=False))
+    return re.sub(r"[ \t]{2,}", " ", "".join(pieces)).strip()
 
 
 # ---------------------------------------------------------------------------

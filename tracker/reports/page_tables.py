@@ -2,7 +2,9 @@
 
 One function per page, taking what the view already loaded (every filtered row, not just
 the page shown).  Money is exported in 元 (exact to the 分; the pages show some of it in
-万元), percents in percent, times in the caller's time zone (Asia/Shanghai).
+万元), percents in percent, times in the caller's time zone (Asia/Shanghai).  A page with
+several tables gives a ``Book``: one sheet per table, under the page's own headings; their
+percents are ``Percent`` cells (numbers shown as ``98.50%``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from decimal import Decimal
+
 from tracker.core.money import MONEY_STATUS_LABELS
 from tracker.core.status import COLOUR_LABELS
-from tracker.models import Alert, AuditEntry, LedgerBatch, LedgerRow, Project, ProjectFinding
+from tracker.models import (
+    Adjustment,
+    Alert,
+    AuditEntry,
+    Evaluation,
+    LedgerBatch,
+    LedgerRow,
+    Project,
+    ProjectFinding,
+)
 from tracker.models.audit import ACTION_LABELS, ENTITY_LABELS, audit_label
+from tracker.reports import cockpit as cockpit_figures
+from tracker.reports.table_export import Percent
 
 MATCH_METHODS = {"code": "项目编码", "name": "项目名称", "document_no": "指标文号", "rule": "规则",
                  "manual": "人工分配"}
@@ -30,6 +45,26 @@ class Table:
     rows: Iterable[Sequence[object]]
     filename: str  # without .xlsx; Chinese allowed
     fallback: str  # ASCII file name for old clients
+
+
+@dataclass(frozen=True)
+class Book:
+    """A page with several tables: one sheet per ``Table`` (its ``title`` names the sheet;
+    its ``filename``/``fallback`` are not used)."""
+
+    title: str  # document title
+    tables: Sequence[Table]
+    filename: str
+    fallback: str
+
+
+def sheet(title: str, headers: list[str], rows: Iterable[Sequence[object]]) -> Table:
+    """A table that is one sheet of a ``Book``."""
+    return Table(title, headers, rows, title, "")
+
+
+def pct(points: Decimal | None) -> Percent | None:
+    return None if points is None else Percent(points)
 
 
 def local(moment: datetime | None, tz: tzinfo) -> datetime | None:
@@ -128,3 +163,177 @@ def audit_entries(entries: Iterable[AuditEntry], tz: tzinfo, filename: str = "�
              if e.details else ""] for e in entries)
     return Table("审计日志", ["时间", "操作人", "操作", "对象", "编号", "详情"],
                  body, filename, fallback)
+
+
+# --- 领导驾驶舱 ----------------------------------------------------------------------------
+
+LAMP_LABELS = {**COLOUR_LABELS, **MONEY_STATUS_LABELS}
+
+
+def cockpit(data: cockpit_figures.CockpitInput) -> Book:
+    """The cockpit's tables at one year, unit filter and date (what ``cockpit.gather`` read
+    for the user): the ranking (every project, not only the bars drawn), every lagging
+    project with its newest 偏差说明 and 纠偏措施, the unit × checkpoint figures, every
+    indicator's result, the user's unread alerts and the curve's data."""
+    units = data.units
+    names = {r.project_id: r.name for r in data.projects}
+    unit_of = {r.project_id: r.unit_id for r in data.projects}
+    ranking_rows = ([n, units.get(r.unit_id, ""), r.name, r.budget, r.spent, pct(r.execution_rate),
+                     pct(r.planned_pct), pct(r.ratio), LAMP_LABELS.get(r.money_status, r.money_status),
+                     LAMP_LABELS.get(r.overall, r.overall)]
+                    for n, r in enumerate(cockpit_figures.ranking(data.projects), start=1))
+
+    def laggard(n: int, item: cockpit_figures.Laggard) -> list[object]:
+        r, e = item.row, item.explanation
+        head = [n, units.get(r.unit_id, ""), r.name, LAMP_LABELS.get(r.money_status, r.money_status),
+                pct(r.execution_rate), pct(r.planned_pct), r.gap_points, item.behind, r.budget]
+        if e is None:
+            return [*head, None, None, "尚未填写偏差说明", None, None, None]
+        return [*head, e.as_of, e.actor, "、".join(e.causes), e.reason, e.likelihood,
+                e.corrective_actions]
+
+    lagging = cockpit_figures.laggards(data, limit=len(data.projects))
+    heatmap = cockpit_figures.unit_heatmap(data)
+    heat_headers = ["单位"]
+    for day in heatmap.checkpoints:
+        heat_headers += [f"{day.month}月底", f"{day.month}月底计划进度"]
+
+    def heat_row(name: str, cells: Sequence[cockpit_figures.HeatCell]) -> list[object]:
+        row: list[object] = [name]
+        for cell in cells:
+            shown = pct(cell.group.execution_rate) if cell.state == "judged" and cell.group else cell.text
+            planned = cell.group.planned_pct if cell.group is not None else None
+            row += [shown, pct(planned)]
+        return row
+
+    indicator_rows = ([units.get(unit_of.get(i.project_id, 0), ""), names.get(i.project_id, ""),
+                       i.level1, i.name, i.target, cockpit_figures.INDICATOR_LABELS[i.colour], i.label,
+                       "逾期未填报" if i.overdue else ""] for i in data.indicators)
+    alert_rows = ([a.kind, LAMP_LABELS.get(a.severity, a.severity), a.as_of,
+                   names.get(a.project_id, "") if a.project_id else "", a.message] for a in data.alerts)
+    checkpoints = set(data.checkpoints)
+    curve_rows = ([p.day, "检查点" if p.day in checkpoints else "", pct(p.planned_pct),
+                   pct(p.execution_rate), pct(p.time_progress),
+                   "" if p.covered else "部分单位台账未覆盖"]
+                  for p in cockpit_figures.department_curve(data))
+    scope = units.get(data.unit_id, "") if data.unit_id else "全部单位"
+    day = data.as_of.isoformat()
+    return Book(
+        f"领导驾驶舱 {data.year}年 {scope} 截至{day}",
+        [sheet("项目执行率排名", ["序号", "单位", "项目", "预算（元）", "支出（元）", "执行率", "计划进度",
+                                  "完成计划", "资金", "总体"], ranking_rows),
+         sheet("执行滞后项目及纠偏措施",
+               ["序号", "单位", "项目", "资金", "执行率", "计划进度", "落后（百分点）", "滞后金额（元）",
+                "预算（元）", "偏差说明日期", "填写人", "偏差原因", "原因说明", "完成可能性", "纠偏措施"],
+               (laggard(n, item) for n, item in enumerate(lagging, start=1))),
+         sheet("各单位检查点执行情况", heat_headers, (heat_row(name, cells) for _, name, cells in heatmap.lines)),
+         sheet("绩效指标完成情况", ["单位", "项目", "一级指标", "三级指标", "年度指标值", "状态", "说明",
+                                    "逾期未填报"], indicator_rows),
+         sheet("未读提醒", ["类型", "状态", "判断日期", "项目", "内容"], alert_rows),
+         sheet("累计支出进度", ["日期", "检查点", "计划进度", "实际执行率", "序时进度", "台账覆盖"], curve_rows)],
+        f"领导驾驶舱-{data.year}-{scope}-{day}",
+        f"cockpit-{data.year}-{'unit' + str(data.unit_id) if data.unit_id else 'all'}-{day}")
+
+
+# --- 年终自评 ------------------------------------------------------------------------------
+
+
+def evaluation_state(e: Evaluation | None) -> str:
+    if e is None:
+        return "未自评"
+    return f"{'已冻结' if e.frozen else '草稿'}（第{e.number}次）"
+
+
+def evaluations(rows: Iterable[Any], year: int | None) -> Table:
+    """``rows``: ``tracker.services.evaluation.YearRow`` (project, latest, frozen)."""
+    def row(r: Any) -> list[object]:
+        e, frozen = r.latest, r.frozen
+        return [r.project.unit.label, r.project.code or "", r.project.name, evaluation_state(e),
+                e.total if e else None, e.grade if e else None, len(e.warnings) if e else None,
+                f"第{frozen.number}次" if frozen else None, frozen.total if frozen else None,
+                frozen.grade if frozen else None]
+
+    return Table(f"年终自评 {year or ''}".strip(),
+                 ["单位", "项目编码", "项目名称", "状态", "总分", "等级", "提示", "最近冻结",
+                  "最近冻结总分", "最近冻结等级"],
+                 (row(r) for r in rows), f"年终自评-{year or '全部'}", f"evaluations-{year or 'all'}")
+
+
+def evaluation(project: Project, e: Evaluation | None, history: Sequence[Evaluation],
+               tz: tzinfo) -> Book:
+    """One project's 项目支出绩效自评表 as shown (the evaluation ``e``; None: not yet made) and
+    its evaluation history."""
+    tables = []
+    if e is not None:
+        facts: list[tuple[str, object]] = [
+            ("项目名称", project.name), ("项目编码", project.code or ""),
+            ("主管部门", project.supervising_department or project.unit.label),
+            ("实施单位", project.implementing_unit or project.unit.label),
+            ("自评", evaluation_state(e)), ("预期目标", e.goal), ("实际完成情况", e.goal_actual),
+            ("全年执行数台账截至", e.as_of), ("总分", e.total), ("等级", e.grade)]
+        tables.append(sheet("自评表", ["项目", "内容"], [list(f) for f in facts]))
+        tables.append(sheet("项目资金", ["项目资金", "年初预算数（元）", "全年预算数（元）", "全年执行数（元）",
+                                         "分值", "执行率", "得分"], [
+            ["年度资金总额", e.initial_budget, e.annual_budget, e.spent, e.execution_weight,
+             pct(e.execution_rate), e.execution_score],
+            ["其中：本年财政拨款", None, e.fiscal_funds, None, None, None, None],
+            ["上年结转资金", None, e.carryover, None, None, None, None],
+            ["其他资金", None, e.other_funds, None, None, None, None]]))
+        indicator_rows: list[list[object]] = [
+            [r.level1, r.level2, r.name, r.target_raw, r.actual_raw, r.weight, r.score, r.deviation_reason]
+            for r in e.indicators]
+        indicator_rows.append(["总分", None, None, None, None, Decimal(100), e.total, f"等级：{e.grade}"])
+        tables.append(sheet("绩效指标", ["一级", "二级", "三级", "年度指标值", "实际完成值", "分值", "得分",
+                                         "偏差原因分析及改进措施"], indicator_rows))
+    history_rows = ([f"第{h.number}次", "已冻结" if h.frozen else "草稿", h.total, h.grade, len(h.warnings),
+                     h.created_by, local(h.created_at, tz), h.frozen_by, local(h.frozen_at, tz)]
+                    for h in reversed(history))
+    tables.append(sheet("自评记录", ["次数", "状态", "总分", "等级", "提示", "创建人", "创建时间",
+                                     "提交冻结人", "提交冻结时间"], history_rows))
+    number = f"-第{e.number}次" if e is not None else ""
+    return Book(f"项目支出绩效自评表 {project.name}", tables,
+                f"项目支出绩效自评表-{project.name}{number}",
+                f"self-evaluation-project-{project.id}{'-' + str(e.number) if e else ''}")
+
+
+# --- 报表 ---------------------------------------------------------------------------------
+
+
+def report_gaps(explanations: Sequence[Any], evaluations: Sequence[Any], year: int | None,
+                month: int, unit: str) -> Book:
+    """The 报表 page's lists: ``reporting.MissingExplanation`` and ``MissingEvaluation``."""
+    return Book(
+        f"报表 {year or ''}年 {unit}".strip(),
+        [sheet("未填写偏差说明", ["单位", "项目名称", "状态"],
+               ([m.unit_name, m.project_name, LAMP_LABELS.get(m.status, m.status)] for m in explanations)),
+         sheet("未提交自评", ["单位", "项目名称", "草稿"],
+               ([m.unit_name, m.project_name, "有草稿" if m.has_draft else "无"] for m in evaluations))],
+        f"报表待办-{year or ''}年1-{month}月-{unit}", f"report-gaps-{year or 'none'}-1-{month}")
+
+
+# --- 调整 ---------------------------------------------------------------------------------
+
+
+def _plan_text(points: Sequence[Sequence[str]] | None) -> str:
+    return "，".join(f"{day[5:]} {value}%" for day, value in points or ()) or "（无）"
+
+
+def adjustment_content(a: Adjustment) -> str:
+    """调整内容 as the page writes it, one change a line."""
+    lines = []
+    if a.budget_after is not None:
+        lines.append(f"全年预算数：{a.budget_before:,.2f} 元 → {a.budget_after:,.2f} 元")
+    if a.plan_after is not None:
+        lines.append(f"支出计划：{_plan_text(a.plan_before)} → {_plan_text(a.plan_after)}")
+    for t in a.indicators:
+        lines.append(f"指标“{t['name']}”：{t['before']['target_raw']} → {t['after']['target_raw']}")
+    return "\n".join(lines)
+
+
+def adjustments(project: Project, items: Iterable[Adjustment], tz: tzinfo) -> Table:
+    body = ([a.effective_on, adjustment_content(a), a.reason, a.approver, a.document or "", a.actor,
+             a.budget_before, a.budget_after, local(a.created_at, tz)] for a in items)
+    return Table("调整记录",
+                 ["生效日期", "调整内容", "原因", "批准人", "批复文号", "登记人", "调整前全年预算数（元）",
+                  "调整后全年预算数（元）", "登记时间"],
+                 body, f"调整记录-{project.name}", f"adjustments-project-{project.id}")

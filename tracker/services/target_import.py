@@ -21,6 +21,7 @@ from tracker.core.settings import MonitoringSettings
 from tracker.errors import ImportRejected
 from tracker.importers.target_records import Finding, Location, ProjectRecord, TargetDocument
 from tracker.importers.target_review import quality_score, review_document
+from tracker.importers.target_values import display_text
 from tracker.importers.targets import read_target_document
 from tracker.models import (
     DepartmentYear,
@@ -246,11 +247,14 @@ def _plan_rows(record: ProjectRecord) -> list[tuple[date, Decimal, str]]:
 
 
 def _indicator_rows(record: ProjectRecord) -> list[tuple[Any, ...]]:
+    """The indicators as stored.  The 指标值 text is what a reader sees (``display_text``:
+    ``$\\geq 98\\%$`` → ``≥98%``), the text every page, workbook and report shows; the printed
+    text, when it differs, stays in the project's ``target_latex`` finding with its place."""
     rows = []
     for item in record.indicators:
         value = item.value
         number = value.number.quantize(FOUR_PLACES) if value.number is not None else None
-        rows.append((item.level1, item.level2, item.name, item.description, value.raw, value.op,
+        rows.append((item.level1, item.level2, item.name, item.description, display_text(value.raw), value.op,
                      number, value.unit, value.kind, value.deadline, item.basis, item.weight))
     return rows
 

@@ -8,9 +8,11 @@ from flask_login import current_user
 
 from tracker.errors import ValidationFailed
 from tracker.models import Role
+from tracker.reports import page_tables
 from tracker.services import adjustments
 from tracker.web.access import READERS, roles_required, visible_project
-from tracker.web.context import db_session
+from tracker.web.context import config, db_session
+from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("adjustments", __name__)
 
@@ -22,8 +24,11 @@ ADJUSTERS = (Role.finance,)  # and admin
 def index(project_id: int):  # type: ignore[no-untyped-def]
     item = visible_project(project_id)
     may_adjust = current_user.role in (Role.admin, *ADJUSTERS)
+    items = adjustments.adjustments_of(db_session(), item)
+    if wants_xlsx():
+        return xlsx(page_tables.adjustments(item, items, config().tz))
     return render_template("projects/adjustments.html", project=item, form={}, error=None,
-                           items=adjustments.adjustments_of(db_session(), item), may_adjust=may_adjust)
+                           items=items, may_adjust=may_adjust)
 
 
 @blueprint.route("/projects/<int:project_id>/adjustments", methods=["POST"])

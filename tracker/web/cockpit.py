@@ -5,22 +5,27 @@ end, 100,000 indicators), so its parts are rendered once per (year, unit filter,
 user's scope, data version) and kept (``page_cache``); only the selection form and the
 user's unread alerts are made per request.  The data version changes with every committed
 write that can change a figure (``tracker.db``), so a kept part is never out of date.
+
+``?format=xlsx`` (导出 Excel) gives the page's tables for the same selection, read by the
+same ``cockpit.gather`` for the same user (so unit staff get their own units only).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from tracker.reports import page_tables
 from tracker.reports.cockpit import ALERTS_SHOWN, TEXT, Cockpit, build_cockpit
 from tracker.services import cockpit
+from tracker.services.monitoring import collector_paused
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
-from tracker.services.monitoring import collector_paused
+from tracker.web.downloads import wants_xlsx, xlsx
 from tracker.web.page_cache import kept
 
 blueprint = Blueprint("cockpit", __name__)
@@ -49,10 +54,21 @@ def index():  # type: ignore[no-untyped-def]
         session, current_user, year=request.args.get("year", type=int),
         unit_id=request.args.get("unit", type=int), as_of=request.args.get("as_of", ""),
         today=datetime.now(config().tz).date(), offered=offered)
+    if wants_xlsx():
+        return _workbook(session, selection)
     return render_template("cockpit/index.html", selection=selection,
                            sections=_sections(session, selection, scope),
                            alerts=cockpit.unread_alerts(session, current_user, selection),
                            alerts_shown=ALERTS_SHOWN, links=WebLinks())
+
+
+def _workbook(session: Session, selection: cockpit.Selection):  # type: ignore[no-untyped-def]
+    """The page's tables at ``selection`` as one workbook; 404 when there is nothing to show."""
+    with collector_paused():
+        data = cockpit.gather(session, current_user, selection)
+        if data is None:
+            abort(404)
+        return xlsx(page_tables.cockpit(data))
 
 
 def _sections(session: Session, selection: cockpit.Selection,

@@ -1,7 +1,8 @@
 """Spreadsheet downloads of the tables pages show: ``?format=xlsx`` on the page's own URL.
 
 The same view answers both, so the same role and unit-scope checks apply to the download;
-the view asks ``wants_xlsx()`` and hands its whole (unpaged, filtered) table to ``xlsx``.
+the view asks ``wants_xlsx()`` and hands its whole (unpaged, filtered) table to ``xlsx`` —
+or, for a page with several tables, a ``Book`` of them (one sheet each).
 Templates get ``export_url()``: the current URL with ``format=xlsx`` and without ``page``.
 """
 
@@ -12,8 +13,8 @@ from urllib.parse import quote
 
 from flask import Flask, Response, request, url_for
 
-from tracker.reports.page_tables import Table
-from tracker.reports.table_export import table_xlsx
+from tracker.reports.page_tables import Book, Table
+from tracker.reports.table_export import table_xlsx, tables_xlsx
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: a worksheet holds 1,048,576 rows: the header and this many more
@@ -41,10 +42,13 @@ def attachment(data: bytes, name: str, fallback: str, mimetype: str) -> Response
     return response
 
 
-def xlsx(table: Table) -> Response:
-    """The table as an .xlsx download named after it."""
-    return attachment(table_xlsx(table.title, table.headers, table.rows), f"{table.filename}.xlsx",
-                      f"{table.fallback}.xlsx", XLSX_MIMETYPE)
+def xlsx(table: Table | Book) -> Response:
+    """The table (or the page's tables, a sheet each) as an .xlsx download named after it."""
+    if isinstance(table, Book):
+        data = tables_xlsx(table.title, [(t.title, t.headers, t.rows) for t in table.tables])
+    else:
+        data = table_xlsx(table.title, table.headers, table.rows)
+    return attachment(data, f"{table.filename}.xlsx", f"{table.fallback}.xlsx", XLSX_MIMETYPE)
 
 
 def export_url() -> str:

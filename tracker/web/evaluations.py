@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from tracker.errors import ValidationFailed
 from tracker.models import Evaluation, Project, Role
+from tracker.reports import page_tables
 from tracker.services import evaluation
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
+from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("evaluations", __name__)
 
@@ -47,6 +49,8 @@ def index():  # type: ignore[no-untyped-def]
     rows = evaluation.year_overview(session, year, ids) if year else []
     units = sorted({(r.project.unit_id, r.project.unit.label) for r in rows}, key=lambda u: u[1])
     shown = [r for r in rows if unit_id is None or r.project.unit_id == unit_id]
+    if wants_xlsx():
+        return xlsx(page_tables.evaluations(shown, year))
     return render_template("evaluations/index.html", rows=shown, years=years, year=year,
                            units=units, unit_id=unit_id, may_edit=_may_edit(),
                            year_ended=bool(year) and date(year, 12, 31) <= _today())
@@ -80,6 +84,8 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
     item = visible_project(project_id)
     page = evaluation.evaluation_page(db_session(), item, _today(),
                                       request.args.get("number", type=int))
+    if wants_xlsx():
+        return xlsx(page_tables.evaluation(item, page.evaluation, page.history, config().tz))
     return render_template("evaluations/project.html", page=page, may_edit=_may_edit(),
                            form={}, error=None, freezing=False)
 

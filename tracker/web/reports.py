@@ -14,10 +14,11 @@ from flask_login import current_user
 
 from tracker.errors import ValidationFailed
 from tracker.models import Unit
+from tracker.reports import page_tables
 from tracker.services import reporting
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
-from tracker.web.downloads import attachment
+from tracker.web.downloads import attachment, wants_xlsx, xlsx
 
 blueprint = Blueprint("reports", __name__)
 
@@ -39,13 +40,19 @@ def _choice() -> reporting.ReportChoice:
 @roles_required(*READERS)
 def index():  # type: ignore[no-untyped-def]
     session, choice = db_session(), _choice()
+    explanations: list[reporting.MissingExplanation] = []
+    evaluations: list[reporting.MissingEvaluation] = []
+    if choice.year is not None and choice.unit_id is not None:
+        explanations = reporting.missing_explanations(session, choice.year, choice.month, choice.unit_id)
+        evaluations = reporting.missing_evaluations(session, choice.year, choice.unit_id)
+    if wants_xlsx():
+        unit = dict(choice.units).get(choice.unit_id, "") if choice.unit_id is not None else ""
+        return xlsx(page_tables.report_gaps(explanations, evaluations, choice.year, choice.month, unit))
     if choice.year is None or choice.unit_id is None:
         return render_template("reports/index.html", choice=choice, explanations=[], evaluations=[])
-    return render_template(
-        "reports/index.html", choice=choice,
-        cutoff=reporting.cutoff_of(choice.year, choice.month),
-        explanations=reporting.missing_explanations(session, choice.year, choice.month, choice.unit_id),
-        evaluations=reporting.missing_evaluations(session, choice.year, choice.unit_id))
+    return render_template("reports/index.html", choice=choice,
+                           cutoff=reporting.cutoff_of(choice.year, choice.month),
+                           explanations=explanations, evaluations=evaluations)
 
 
 def _target() -> tuple[Unit, reporting.ReportChoice]:

@@ -11,7 +11,7 @@ from tracker.importers.target_records import (
     Location,
     ProjectRecord,
 )
-from tracker.importers.target_values import parse_target_value
+from tracker.importers.target_values import display_text, parse_target_value
 from tracker.importers.targets.drafts import ProjectDraft
 from tracker.importers.targets.labels import squeeze
 from tracker.importers.targets.plans import read_plan
@@ -60,6 +60,10 @@ def build_project(draft: ProjectDraft, *, file: str, year: int | None) -> Projec
     indicators = []
     for indicator in draft.indicators:
         indicator_location = Location(file=file, table=str(draft.ordinal), row=indicator.row)
+        shown = display_text(indicator.value)
+        if shown != indicator.value:
+            findings.append(Finding("info", "target_latex", indicator_location,
+                                    f"指标值原文“{indicator.value}”为 LaTeX 排版，显示为“{shown}”"))
         indicators.append(IndicatorRecord(
             level1=indicator.level1,
             level2=indicator.level2,
