@@ -150,7 +150,7 @@ def logged_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[.
     def login(role: Role | str, units: list[Unit] | None = None) -> User:
         user = make_user(role, units)
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = str(user.id)
+            flask_session["_user_id"] = user.get_id()
             flask_session["_fresh"] = True
         return user
 

@@ -188,3 +188,19 @@ def test_project_trail_collects_entries_naming_the_project(client, logged_in, se
     assert "导入员" in html and "填报员" in html and "财务" in html and "别人" not in html
     assert f"/projects/{project.id}/audit" in client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert "审计日志</a>" not in html  # unit staff are not pointed at the whole log
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, logged_in, make_user, session) -> None:  # type: ignore[no-untyped-def]
+    admin = logged_in(Role.admin)
+    make_user(Role.finance, username="sun")
+    elsewhere, response = _login(app, "sun", TEST_PASSWORD)
+    assert response.status_code == 302 and elsewhere.get("/projects").status_code == 200
+    other = session.scalar(select(User).where(User.username == "sun"))
+    assert post_form(client, f"/admin/users/{other.id}/password", {"password": "another-password"}).status_code == 302
+    assert elsewhere.get("/projects").status_code == 302  # the old session now leads to the login page
+    # the administrator resetting their own password stays signed in here, but not elsewhere
+    mine, response = _login(app, admin.username, TEST_PASSWORD)
+    assert response.status_code == 302
+    assert post_form(client, f"/admin/users/{admin.id}/password", {"password": "my-new-password"}).status_code == 302
+    assert client.get("/admin/users").status_code == 200
+    assert mine.get("/admin/users").status_code == 302

@@ -131,6 +131,6 @@ def test_scopes_and_unread_alerts_are_never_shared(client, logged_in, session) -
     logged_in(Role.leader)
     assert "科技项目转为红灯" in client.get(COCKPIT).get_data(as_text=True)
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(reader.id)
+        flask_session["_user_id"] = reader.get_id()
     page = client.get(COCKPIT).get_data(as_text=True)
     assert "科技项目转为红灯" not in page and "本年度没有未读提醒" in page and "财政项目" in page

@@ -73,7 +73,7 @@ def test_500_rolls_back_and_shows_a_chinese_page(app: Flask, session, make_user)
     user = make_user(Role.leader)
     client = broken.test_client()
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
+        flask_session["_user_id"] = user.get_id()
     response = client.get("/_test/explode")
     assert response.status_code == 500
     assert "改动已全部撤销" in response.get_data(as_text=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -59,6 +60,15 @@ class User(UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def session_key(self) -> str:
+        """Changes with the password: part of the id a login session carries (``get_id``), so
+        setting a new password ends every session (and remembered login) opened with the old."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login: what the session and the remember cookie hold
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login

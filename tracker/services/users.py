@@ -169,7 +169,8 @@ def update_user(session: Session, user: User, role: Role | str, unit_ids: Iterab
 
 
 def reset_password(session: Session, user: User, password: str, actor: User) -> None:
-    """Set a new password chosen by the administrator (the log records that, not the password)."""
+    """Set a new password chosen by the administrator (the log records that, not the password);
+    it ends every login session the user opened with the old password (``User.get_id``)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
     user.set_password(password)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from tracker.errors import ValidationFailed
@@ -84,6 +84,8 @@ def reset_password(user_id: int):  # type: ignore[no-untyped-def]
     try:
         users.reset_password(session, user, request.form.get("password", ""), current_user)
         session.commit()
+        if user.id == current_user.id:  # a new password ends the other sessions, not this one
+            login_user(user)
     except ValidationFailed as failure:
         session.rollback()
         user = _user(user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
@@ -23,8 +24,14 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    """The active user of a session, if the session was opened with the current password."""
+    key, _, session_key = user_id.partition(":")
+    if not key.isdigit():
+        return None
+    user = db_session().get(User, int(key))
+    if user is None or not user.active or not hmac.compare_digest(session_key, user.session_key):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
