@@ -11,8 +11,8 @@ import openpyxl
 from sqlalchemy import select
 
 from tests.monitoring_builders import add_ledger, make_project, make_unit, report
-from tracker.models import DeviationExplanation, Evaluation, LedgerRow, Role
-from tracker.services import audit, evaluation
+from tracker.models import DeviationExplanation, Evaluation, LedgerRow, Role, TargetImport
+from tracker.services import audit, evaluation, monitoring
 from tracker.services.adjustments import AdjustmentForm, adjust
 from tracker.web.downloads import XLSX_MIMETYPE
 
@@ -316,3 +316,56 @@ def test_adjustments_export(client, logged_in, session) -> None:  # type: ignore
     assert rows[1][2:8] == ("年中追加预算", "财政局", "财预〔2025〕1号", "王五", 1000000, 1500000.5)
     logged_in(Role.unit_staff, units=[stranger])
     assert client.get(f"{url}?format=xlsx").status_code == 404
+
+
+def test_project_monitoring_export_has_money_indicators_checkpoints_and_explanations(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    science, finance, lagging, other = _cockpit_department(session)
+    report(session, lagging.indicators[0], "2025-06-20", value="2")
+    monitoring.record_checkpoints(session, date(2025, 6, 30), [lagging.id], today=date(2025, 6, 30))
+    session.commit()
+    logged_in(Role.unit_staff, units=[science])
+    page = client.get(f"/projects/{lagging.id}/monitoring?as_of=2025-06-30").get_data(as_text=True)
+    assert "format=xlsx" in page and "导出 Excel" in page
+    book = _book(client.get(f"/projects/{lagging.id}/monitoring?as_of=2025-06-30&format=xlsx"))
+    assert list(book) == ["资金执行", "绩效指标完成情况", "填报记录", "检查点", "偏差说明"]
+    money = {r[0]: r[1:] for r in _rows(book["资金执行"])}
+    assert money["累计支出（元）"] == (100000, 100000)  # now and frozen
+    assert money["实际累计执行率"][0] == 0.1 and money["计划累计进度"][0] == 0.5
+    assert money["资金状态"][0] == "红灯"
+    indicators = _rows(book["绩效指标完成情况"])
+    assert (indicators[1][2], indicators[1][4], indicators[1][5].date()) == ("支持企业数", "2", date(2025, 6, 20))
+    checkpoints = {r[0].date(): r for r in _rows(book["检查点"])[1:]}
+    assert checkpoints[date(2025, 6, 30)][1] == "红灯" and checkpoints[date(2025, 3, 31)][1] == "未冻结"
+    explanation = _rows(book["偏差说明"])[1]
+    assert explanation[5:7] == ("资金晚到", "'=加快支付")
+    assert client.get(f"/projects/{other.id}/monitoring?format=xlsx").status_code == 404
+
+
+def test_project_detail_export(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    _science, _finance, lagging, _other = _cockpit_department(session)
+    logged_in(Role.leader)
+    book = _book(client.get(f"/projects/{lagging.id}?format=xlsx"))
+    assert list(book) == ["项目信息", "资金支出计划（累计）", "绩效指标", "目标审核发现", "变更记录"]
+    facts = {r[0]: r[1] for r in _rows(book["项目信息"])}
+    assert facts["项目名称"] == "科技<专项>&推广" and facts["全年预算数（元）"] == 1000000
+    plan = _rows(book["资金支出计划（累计）"])
+    assert [r[1] for r in plan[1:]] == [0.1, 0.5, 0.8, 1]
+    assert _rows(book["绩效指标"])[1][2] == "支持企业数"
+
+
+def test_user_list_and_target_import_exports(client, logged_in, make_user, session) -> None:  # type: ignore[no-untyped-def]
+    unit = make_unit(session, "甲单位")
+    session.commit()
+    admin = logged_in(Role.admin)
+    make_user(Role.unit_staff, [unit], username="zhou")
+    assert "导出 Excel" in client.get("/admin/users").get_data(as_text=True)
+    rows = {r[0]: r for r in _rows(_book(client.get("/admin/users?format=xlsx"))["用户"])}
+    assert rows["zhou"][1:4] == ("单位填报人员", unit.label, "启用") and admin.username in rows
+    session.add(TargetImport(file_name="=目标表.docx", checksum="a" * 64, layout="docx", year=2025,
+                             unit_id=unit.id, actor="admin", projects_created=3))
+    session.commit()
+    imports = _rows(_book(client.get("/imports/targets?format=xlsx"))["目标表导入记录"])
+    assert imports[0][:2] == ("时间", "文件") and imports[1][1:5] == ("'=目标表.docx", 2025, "admin", 3)
+    assert client.get("/imports/targets").status_code == 200
+    logged_in(Role.leader)
+    assert client.get("/admin/users?format=xlsx").status_code == 403

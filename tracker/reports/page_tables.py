@@ -337,3 +337,146 @@ def adjustments(project: Project, items: Iterable[Adjustment], tz: tzinfo) -> Ta
                  ["生效日期", "调整内容", "原因", "批准人", "批复文号", "登记人", "调整前全年预算数（元）",
                   "调整后全年预算数（元）", "登记时间"],
                  body, f"调整记录-{project.name}", f"adjustments-project-{project.id}")
+
+
+# --- 项目详情 / 运行监控 ---------------------------------------------------------------------
+
+KINDS = {"quantitative": "定量", "reverse": "反向", "qualitative": "定性", "deadline": "时限"}
+ACHIEVEMENTS = {"achieved": "达成目标", "partial": "部分达成目标并具有一定效果",
+                "not_achieved": "未达成目标且效果较差"}
+
+
+def _parsed(i: Any) -> str:
+    parts = [KINDS.get(i.kind, i.kind), i.op or "",
+             "" if i.target_number is None else f"{i.target_number.normalize():f}",
+             i.target_unit or "", i.deadline.isoformat() if i.deadline else ""]
+    return " ".join(p for p in parts if p)
+
+
+def reading(report: Any, indicator: Any) -> str:
+    """A reported value as the monitoring page shows it (by the indicator's kind)."""
+    if report is None:
+        return ""
+    if indicator.kind == "qualitative":
+        return ACHIEVEMENTS.get(report.achievement, report.achievement or "")
+    if indicator.kind == "deadline":
+        return f"{report.completed_on.isoformat()} 完成" if report.completed_on else "未完成"
+    if report.value is None:
+        return ""
+    return f"{report.value.normalize():f}" + (f" {indicator.target_unit}" if indicator.target_unit else "")
+
+
+def project_detail(project: Project, findings: Sequence[ProjectFinding], history: Sequence[AuditEntry],
+                   tz: tzinfo) -> Book:
+    """A project's page: its facts, plan, indicators, target-review findings and changes."""
+    facts: list[list[object]] = [[k, v] for k, v in (
+        ("单位", project.unit.label), ("年度", project.year), ("项目编码", project.code or ""),
+        ("项目名称", project.name), ("主管部门", project.supervising_department or ""),
+        ("实施单位", project.implementing_unit or ""), ("年初预算数（元）", project.initial_budget),
+        ("全年预算数（元）", project.annual_budget), ("其中财政资金（元）", project.fiscal_funds),
+        ("其他资金（元）", project.other_funds), ("资金用途", project.purpose or ""),
+        ("年度总体目标", project.goal or ""), ("来源", f"{project.source_file}（{project.source_location}）"),
+        ("目标质量分", project.quality_score))]
+    plan = ([p.checkpoint, pct(p.cumulative_pct),
+             (p.raw or "") + ("（未给出计划，按设置的默认计划）" if p.is_default else "")]
+            for p in project.plan_points)
+    indicators = ([i.level1, i.level2, i.name, i.description or "", i.target_raw, _parsed(i), i.basis or ""]
+                  for i in project.indicators)
+    review = ([SEVERITIES.get(f.severity, f.severity), f.message, f.location] for f in findings)
+    changes = ([local(h.at, tz), h.actor, h.action, "、".join((h.details or {}).get("changes") or [])]
+               for h in history)
+    return Book(project.name, [
+        sheet("项目信息", ["项目", "内容"], facts),
+        sheet("资金支出计划（累计）", ["检查点", "累计计划", "原文"], plan),
+        sheet("绩效指标", ["一级", "二级", "三级", "指标说明", "指标值", "解析", "确定依据"], indicators),
+        sheet("目标审核发现", ["级别", "发现", "位置"], review),
+        sheet("变更记录", ["时间", "操作人", "操作", "变更内容"], changes),
+    ], f"项目详情-{project.name}", f"project-{project.id}")
+
+
+def project_monitoring(m: Any, tz: tzinfo) -> Book:
+    """A project's monitoring page at ``m.as_of`` (``monitoring.ProjectMonitoring``): money
+    now and frozen, indicators with their reports, checkpoints frozen vs recomputed, and the
+    deviation explanations."""
+    e, f = m.evaluation, m.frozen
+    money = e.money
+
+    def line(label: str, now: object, frozen: object = None) -> list[object]:
+        return [label, now, frozen] if f is not None else [label, now]
+
+    def status(name: str | None) -> str:
+        return "" if name is None else MONEY_STATUS_LABELS.get(name, COLOUR_LABELS.get(name, name))
+
+    money_rows = [
+        line("全年预算数（元）", e.budget, f and f.budget),
+        line("累计支出（元）", e.spent, f and f.spent),
+        line("实际累计执行率", pct(money.execution_rate), f and pct(f.execution_rate)),
+        line("计划累计进度", pct(money.planned_pct), f and pct(f.planned_pct)),
+        line("差距（计划 − 实际，百分点）", money.gap_points, f and f.gap_points),
+        line("资金状态", status(money.status) + (f"（{money.note}）" if money.note else ""),
+             f and status(f.money_status) + (f"（{f.money_note}）" if f.money_note else "")),
+        line("绩效指标状态", status(e.results), f and status(f.results_status)),
+        line("总体状态", status(e.overall), f and status(f.overall_status)),
+        line("全年预计执行数（按计划，元）", e.forecast.by_plan, f and f.forecast),
+        line("预计结转结余（按计划，元）", e.forecast.carry_over_by_plan, f and f.carry_over),
+        line("全年预计执行数（按当前进度，元）", e.forecast.by_run_rate, f and f.forecast_run_rate),
+        line("预计结转结余（按当前进度，元）", e.forecast.carry_over_by_run_rate, f and f.carry_over_run_rate),
+        line("台账截止日", e.ledger_closed_through, f and f.ledger_closed_through),
+    ]
+    money_headers = ["项目", f"按当前数据计算（截至 {e.money_as_of.isoformat()}）"]
+    if f is not None:
+        money_headers.append(f"冻结值（{f.evaluated_on.isoformat()} 评价{'，补评' if f.late else ''}）")
+    frozen_indicators = {fi["id"]: fi for fi in (f.indicators if f is not None else [])}
+    indicator_rows = []
+    for i, ie in m.indicators:
+        row: list[object] = [i.level1, i.level2, i.name, i.target_raw, reading(ie.report, i),
+                             ie.report.reported_on if ie.report else None, pct(ie.status.ratio),
+                             ie.status.label + (f"（{ie.status.note}）" if ie.status.note else "")]
+        if f is not None:
+            fi = frozen_indicators.get(i.id)
+            row.append("" if fi is None else f"{fi['label']} {fi['value'] or ''}".strip())
+        indicator_rows.append(row)
+    indicator_headers = ["一级", "二级", "三级", "年度指标值", "当前完成值", "填报日期", "完成进度 v", "状态"]
+    if f is not None:
+        indicator_headers.append("冻结时状态")
+    names = {i.id: i for i, _ in m.indicators}
+    reports = ([names[iid].name, r.reported_on, reading(r, names[iid]), r.actor, r.note or "",
+                r.evidence_name or ""]
+               for iid, items in m.history.items() if iid in names for r in items)
+    checkpoints = ([c.checkpoint, status(c.frozen.overall_status) if c.frozen else "未冻结",
+                    pct(c.frozen.execution_rate) if c.frozen else None,
+                    status(c.frozen.money_status) if c.frozen else "",
+                    c.frozen.evaluated_on if c.frozen else None, status(c.now.overall),
+                    pct(c.now.money.execution_rate), status(c.now.money.status),
+                    "是" if c.now.ledger_covered else "否"]
+                   for c in m.checkpoints)
+    explanations = ([x.as_of, x.actor, local(x.created_at, tz), "、".join(x.cause_labels), x.likelihood_label,
+                     x.reason or "", x.corrective_actions or "",
+                     "；".join(f"{fc.indicator.name}：{fc.forecast}" for fc in x.forecasts)]
+                    for x in m.explanations)
+    return Book(f"{m.project.name} 运行监控 {m.as_of.isoformat()}", [
+        sheet("资金执行", money_headers, money_rows),
+        sheet("绩效指标完成情况", indicator_headers, indicator_rows),
+        sheet("填报记录", ["三级指标", "填报日期", "完成值", "填报人", "说明", "佐证材料"], reports),
+        sheet("检查点", ["检查点", "冻结：总体", "冻结：执行率", "冻结：资金", "冻结日", "重算：总体",
+                         "重算：执行率", "重算：资金", "台账已覆盖"], checkpoints),
+        sheet("偏差说明", ["检查点", "填写人", "填写时间", "偏差原因", "完成目标可能性", "原因说明", "纠偏措施",
+                          "全年预计完成情况"], explanations),
+    ], f"运行监控-{m.project.name}-{m.as_of.isoformat()}", f"monitoring-project-{m.project.id}-{m.as_of.isoformat()}")
+
+
+def users(items: Iterable[Any], last_logins: Mapping[int, datetime], tz: tzinfo) -> Table:
+    """The administrator's user list."""
+    rows = ([u.username, u.role.label,
+             ("、".join(unit.label for unit in u.units) or "未关联单位") if u.role.value == "unit_staff" else "全部",
+             "启用" if u.active else "已停用", local(last_logins.get(u.id), tz), local(u.created_at, tz)]
+            for u in items)
+    return Table("用户", ["用户名", "角色", "单位范围", "状态", "最近登录", "创建时间"], rows, "用户列表", "users")
+
+
+def target_imports(items: Iterable[Any], tz: tzinfo) -> Table:
+    """Every 绩效目标表 import, newest first."""
+    rows = ([local(b.imported_at, tz), b.file_name, b.year, b.actor, b.projects_created, b.projects_updated,
+             b.projects_unchanged, b.checksum] for b in items)
+    return Table("目标表导入记录", ["时间", "文件", "年度", "导入人", "新建", "更新", "未变", "SHA-256"],
+                 rows, "目标表导入记录", "target-imports")

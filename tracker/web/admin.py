@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from tracker.errors import ValidationFailed
 from tracker.models import Role, Unit, User
+from tracker.reports import page_tables
 from tracker.services import settings, users
 from tracker.web.access import roles_required
-from tracker.web.context import db_session
+from tracker.web.context import config, db_session
+from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -29,6 +31,8 @@ def _form_page(template: str, status: int = 200, **context: object):  # type: ig
 @roles_required(Role.admin)
 def users_index():  # type: ignore[no-untyped-def]
     session = db_session()
+    if wants_xlsx():
+        return xlsx(page_tables.users(users.list_users(session), users.last_logins(session), config().tz))
     return render_template("admin/users.html", users=users.list_users(session),
                            last_logins=users.last_logins(session))
 

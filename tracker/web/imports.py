@@ -8,10 +8,12 @@ from sqlalchemy import select
 
 from tracker.errors import ImportRejected
 from tracker.models import Role, TargetImport
+from tracker.reports import page_tables
 from tracker.services import uploads
 from tracker.services.target_import import UploadedFile, apply_import, plan_import
 from tracker.web.access import roles_required
 from tracker.web.context import config, db_session
+from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -26,8 +28,10 @@ def _year() -> int | None:
 @blueprint.route("/targets")
 @roles_required(*IMPORTERS)
 def targets():  # type: ignore[no-untyped-def]
-    history = db_session().scalars(
-        select(TargetImport).order_by(TargetImport.id.desc()).limit(50)).all()
+    query = select(TargetImport).order_by(TargetImport.id.desc())
+    if wants_xlsx():
+        return xlsx(page_tables.target_imports(db_session().scalars(query), config().tz))
+    history = db_session().scalars(query.limit(50)).all()
     return render_template("imports/targets.html", history=history)
 
 

@@ -66,6 +66,8 @@ def overview():  # type: ignore[no-untyped-def]
 def project(project_id: int):  # type: ignore[no-untyped-def]
     item = visible_project(project_id)
     view = monitoring.project_monitoring(db_session(), item, _as_of(item.year))
+    if wants_xlsx():
+        return xlsx(page_tables.project_monitoring(view, config().tz))
     return render_template("monitoring/project.html", m=view, today=_today(),
                            may_report=current_user.role in (Role.admin, *REPORTERS))
 

@@ -12,7 +12,7 @@ from tracker.models import AuditEntry, Project, Role
 from tracker.reports import page_tables
 from tracker.services.projects import findings_by_project, project_ledger
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
-from tracker.web.context import db_session
+from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("projects", __name__)
@@ -49,6 +49,8 @@ def detail(project_id: int):  # type: ignore[no-untyped-def]
     history = session.scalars(select(AuditEntry).where(
         AuditEntry.entity == "project", AuditEntry.entity_id == project.id
     ).order_by(AuditEntry.at.desc())).all()
+    if wants_xlsx():
+        return xlsx(page_tables.project_detail(project, findings, history, config().tz))
     return render_template("projects/detail.html", project=project, findings=findings,
                            history=history)
 
