@@ -11,7 +11,7 @@ import openpyxl
 from sqlalchemy import select
 
 from tests.monitoring_builders import add_ledger, make_project, make_unit, report
-from tracker.models import DeviationExplanation, Evaluation, LedgerRow, Role, TargetImport
+from tracker.models import AuditEntry, DeviationExplanation, Evaluation, LedgerRow, Role, TargetImport
 from tracker.services import audit, evaluation, monitoring
 from tracker.services.adjustments import AdjustmentForm, adjust
 from tracker.web.downloads import XLSX_MIMETYPE
@@ -369,3 +369,14 @@ def test_user_list_and_target_import_exports(client, logged_in, make_user, sessi
     assert client.get("/imports/targets").status_code == 200
     logged_in(Role.leader)
     assert client.get("/admin/users?format=xlsx").status_code == 403
+
+
+def test_every_download_is_audited(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit = make_unit(session, "甲单位")
+    make_project(session, unit, name="普通项目")
+    session.commit()
+    user = logged_in(Role.leader)
+    assert client.get("/projects?year=2025&format=xlsx").status_code == 200
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
+    assert (entry.user_id, entry.entity) == (user.id, "download")
+    assert entry.details == {"file": "项目列表-2025.xlsx", "url": "/projects?year=2025&format=xlsx"}

@@ -30,12 +30,12 @@ ACTION_LABELS = {
     "undo": "撤销", "assign": "分配", "save": "保存", "reset_password": "重设密码",
     "report_progress": "填报完成值", "explain_deviation": "偏差说明",
     "create_evaluation": "新建自评", "edit_evaluation": "修改自评", "freeze_evaluation": "提交自评",
-    "monitoring_round.open": "开启监控轮次",
+    "monitoring_round.open": "开启监控轮次", "export": "导出",
 }
 ENTITY_LABELS = {
     "project": "项目", "app_user": "用户", "ledger_batch": "台账批次", "ledger_row": "台账行",
     "setting": "设置", "indicator": "绩效指标", "evaluation": "自评", "target_import": "目标表导入",
-    "mapping_profile": "列映射方案", "monitoring_round": "监控轮次",
+    "mapping_profile": "列映射方案", "monitoring_round": "监控轮次", "download": "下载文件",
 }
 
 

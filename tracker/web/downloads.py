@@ -12,9 +12,12 @@ import re
 from urllib.parse import quote
 
 from flask import Flask, Response, request, url_for
+from flask_login import current_user
 
 from tracker.reports.page_tables import Book, Table
 from tracker.reports.table_export import table_xlsx, tables_xlsx
+from tracker.services import audit
+from tracker.web.context import db_session
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: a worksheet holds 1,048,576 rows: the header and this many more
@@ -35,7 +38,13 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 def attachment(data: bytes, name: str, fallback: str, mimetype: str) -> Response:
     """A download named ``name`` (Chinese, RFC 5987 ``filename*``), ``fallback`` for old
-    clients; never cached by shared caches."""
+    clients; never cached by shared caches.  Recorded in the audit log (who took which table
+    or report out of the system, from which page with which filters)."""
+    if current_user.is_authenticated:
+        session = db_session()
+        audit.record(session, current_user._get_current_object(), "export", "download",
+                     file=name, url=request.full_path.rstrip("?"))
+        session.commit()
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(name, fallback)
     response.headers["Cache-Control"] = "private, no-store"
