@@ -31,11 +31,23 @@ from tracker.errors import ImportRejected, NotFound, ValidationFailed
 from tracker.importers.ledger import read_ledger
 from tracker.importers.ledger.records import LedgerColumns, LedgerParse, yuan
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
-from tracker.models import LedgerBatch, LedgerRow, MappingProfile, MatchRule, Project, Unit, User
+from tracker.models import (
+    LedgerBatch,
+    LedgerRow,
+    MappingProfile,
+    MatchRule,
+    Project,
+    Unit,
+    User,
+)
 from tracker.services import audit
 from tracker.services.ledger_rows import insert_rows
-from tracker.services.monitoring import ChangeSummary, summarize_changes
-from tracker.services.spending import refresh_month_totals
+from tracker.services.monitoring import (
+    ChangeSummary,
+    collector_paused,
+    summarize_changes,
+)
+from tracker.services.spending import month_sums, refresh_month_totals
 from tracker.services.uploads import UploadedFile
 
 ZERO = Decimal("0.00")
@@ -182,7 +194,15 @@ def _declared_period(text: str | None) -> tuple[date, date] | None:
 def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = None,
             source: str | None = None, profile: str | None = None, period: str | None = None,
             mapping: dict[str, str] | None = None) -> LedgerPreview:
-    """Read and match a ledger export without writing anything."""
+    """Read and match a ledger export without writing anything.  (A big export is millions
+    of small objects without cycles: the cyclic collector waits meanwhile, as in monitoring.)"""
+    with collector_paused():
+        return _prepare(session, upload, unit=unit, source=source, profile=profile, period=period,
+                        mapping=mapping)
+
+
+def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, source: str | None,
+             profile: str | None, period: str | None, mapping: dict[str, str] | None) -> LedgerPreview:
     count_rule = None
     if profile:
         saved = session.scalar(select(MappingProfile).where(MappingProfile.name == profile))
@@ -202,6 +222,7 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
     findings = [{"severity": f.severity, "code": f.code, "location": f.location, "message": f.message}
                 for f in parse.findings]
     dates = parse.columns.date
+    distinct_dates = set(dates)
     declared = _declared_period(period)
     if parse.period is not None and parse.period_source == "stated":
         chosen, period_source = parse.period, "stated"
@@ -211,17 +232,17 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
     elif declared is not None:
         chosen, period_source = declared, "declared"
     else:
-        chosen, period_source = (min(dates), max(dates)), "transactions"
+        chosen, period_source = (min(distinct_dates), max(distinct_dates)), "transactions"
         findings.append(_finding("warning", "period_from_transactions", upload.name,
                                  f"文件未注明期间，按首末交易日期 {chosen[0]}—{chosen[1]} 确定，请确认"
                                  "（命令行可用 --period 指定）"))
-    outside = [] if chosen[0] <= min(dates) and max(dates) <= chosen[1] else \
+    outside = [] if chosen[0] <= min(distinct_dates) and max(distinct_dates) <= chosen[1] else \
         [i for i, d in enumerate(dates) if not chosen[0] <= d <= chosen[1]]
     if outside:
         r = parse.rows[outside[0]]
         raise ImportRejected(f"交易日期 {r.date} 不在期间 {chosen[0]}—{chosen[1]} 内（共 {len(outside)} 行），未导入任何数据",
                              location=f"文件 {upload.name} 工作表 {r.sheet} 第{r.row}行 日期列")
-    years = sorted({d.year for d in dates})
+    years = sorted({d.year for d in distinct_dates})
     projects = list(session.scalars(select(Project).where(Project.unit_id == target_unit.id,
                                                           Project.year.in_(years))))
     if not projects:
@@ -232,7 +253,11 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
             + "；文件可能属于其他年度或单位，未导入任何数据", location=upload.name)
     source = source or DEFAULT_SOURCES[parse.source_kind]
     matches = match_rows(session, target_unit, projects, parse.rows)
-    counting = list(zip(parse.columns.counts, parse.columns.not_counted_reason))
+    # one tuple per distinct (counts, reason): a million rows hold a million references, not
+    # a million tuples (64 MB)
+    pairs: dict[tuple[bool, str | None], tuple[bool, str | None]] = {}
+    counting = [pairs.setdefault(pair, pair)
+                for pair in zip(parse.columns.counts, parse.columns.not_counted_reason)]
     counting_source = _counting_source(session, target_unit.id)
     if counting_source is not None and counting_source != source:
         counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
@@ -295,18 +320,17 @@ def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
     rules = list(session.scalars(select(MatchRule).where(MatchRule.unit_id == unit.id).order_by(MatchRule.id)))
     learned = _learned_document_numbers(session, unit.id)
     matchers = {year: _Matcher(items) for year, items in by_year.items()}
-    # one match per distinct (year, code, name, reference, 指标文号), applied column-wise
+    # one match per distinct (year, code, name, reference, 指标文号), applied column-wise in
+    # one pass (the cache computes a key the first time it is looked up)
     columns = LedgerColumns.from_rows(rows)
     years = {day: day.year for day in set(columns.date)}
-    keys = list(zip(map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
-                    columns.project_ref_raw, columns.document_no))
-    cache: dict[tuple[Any, ...], tuple[int | None, str | None]] = {}
-    for key in dict.fromkeys(keys):
-        matcher = matchers.get(key[0])
-        cache[key] = matcher.match_key(*key[1:]) if matcher else (None, None)
-    results = list(map(cache.__getitem__, keys))
-    unmatched_keys = {key for key, found in cache.items() if found[0] is None}
-    pending_docs = [i for i, key in enumerate(keys) if key in unmatched_keys] if unmatched_keys else []
+    unmatched: tuple[int | None, str | None] = (None, None)  # one object for every unmatched row
+    cache = _MatchCache(matchers, unmatched)
+    results = list(map(cache.__getitem__, zip(
+        map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
+        columns.project_ref_raw, columns.document_no)))
+    pending_docs = [i for i, found in enumerate(results) if found is unmatched] \
+        if unmatched in cache.values() else []
     # 指标文号: learn from rows of this file and earlier batches that matched by code or name.
     for key, (pid, method) in cache.items():
         doc = _norm(key[4])
@@ -324,6 +348,23 @@ def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
                 results[index] = (rule.project_id, "rule")
                 break
     return results
+
+
+class _MatchCache(dict[tuple[Any, ...], tuple[int | None, str | None]]):
+    """(year, code, name, reference, 指标文号) → (project id, method), matched when first asked."""
+
+    def __init__(self, matchers: dict[int, _Matcher], unmatched: tuple[None, None]) -> None:
+        super().__init__()
+        self.matchers = matchers
+        self.unmatched = unmatched
+
+    def __missing__(self, key: tuple[Any, ...]) -> tuple[int | None, str | None]:
+        matcher = self.matchers.get(key[0])
+        found = matcher.match_key(*key[1:]) if matcher else self.unmatched
+        if found[0] is None:
+            found = self.unmatched
+        self[key] = found
+        return found
 
 
 class _Matcher:
@@ -403,6 +444,12 @@ def suggest_projects(texts: Iterable[str], projects: Sequence[Project], limit: i
 def commit(session: Session, preview: LedgerPreview, actor: User | str,
            override_reason: str | None = None, *, today: date | None = None) -> LedgerResult:
     """Write the previewed batch (flush only; the caller commits, so it lands whole or not)."""
+    with collector_paused():
+        return _commit(session, preview, actor, override_reason, today=today)
+
+
+def _commit(session: Session, preview: LedgerPreview, actor: User | str,
+            override_reason: str | None, *, today: date | None) -> LedgerResult:
     if preview.duplicate_of is not None:
         return LedgerResult(None, preview, False,
                             f"同一文件已导入过（批次 {preview.duplicate_of}），未做任何改动")
@@ -428,9 +475,14 @@ def commit(session: Session, preview: LedgerPreview, actor: User | str,
     session.flush()
     affected = _supersede(session, batch)
     batch.replaced_rows = sum(affected.values())
+    # the monthly totals before the rows are written: the query then reads only older rows,
+    # and this batch's own (counted, matched) rows are summed from the columns in memory
+    project_ids = list(map(itemgetter(0), preview.matches))
+    touched = (set(project_ids) - {None}) | set(affected)
+    columns = preview.parse.columns
+    refresh_month_totals(session, touched, adding=month_sums(
+        project_ids, columns.date, columns.amount_fen, list(map(itemgetter(0), preview.counting))))
     insert_rows(session, batch, preview.parse.rows, preview.matches, preview.counting)
-    touched = set(affected_projects(session, batch.id)) | set(affected)
-    refresh_month_totals(session, touched)
     audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
                  checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,
                  replaced=batch.replaced_rows, override=batch.totals_override_reason)

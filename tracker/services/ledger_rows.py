@@ -5,18 +5,33 @@ caller's transaction, column by column from ``LedgerColumns`` (amounts already i
 million-row export is neither a million ORM objects nor a million ``LedgerRow`` records.
 Everything else in the import uses the ORM as usual.
 
-SQLite: one ``executemany`` over a lazy iterator of tuples (no chunk lists), with the page cache
-raised for the duration of the insert so the three ledger_row indexes (batch; project, date;
-date) are updated in memory rather than re-read from disk, and for a big batch into a smaller
-table the indexes rebuilt after the insert instead (see ``REBUILD_INDEXES_FROM``; measured in
-benchmarks/ledger_import.py, which also prints the driver's own ceiling).
+What is bound costs more than what is stored (CPython 3.11's sqlite3 on the reference
+machine): ``None`` and ``bool`` are not exact ``int``/``float``/``str``, so
+each goes through the adapter lookup (~0.3 µs, as much as five integers), and every text is
+copied per row.  So the rows are written in chunks (``CHUNK_ROWS``), and per chunk each column
+is looked at once (``_plan``):
+
+* empty in every row of the chunk (``None``; also ``''`` for texts, stored as NULL like the
+  reader's empty cells) → left out of the INSERT, so it is NULL without being bound;
+* the same value in every row (the batch, the unit, the sheet, 贷方 0 of a payment list …) →
+  bound once per statement, not per row;
+* otherwise bound per row; a text column with some empty rows binds ``''`` for them and stores
+  ``NULLIF(?, '')``, ``project_id`` binds 0 (never an id) and stores ``NULLIF(?, 0)``;
+  ``counts`` is bound as 0/1.
+
+SQLite: ``INSERT … SELECT <constants>, column1, … FROM (VALUES (…), (…) …)``, ``ROWS_PER_STATEMENT``
+rows per statement (fewer statement steps per row), each statement's parameters a slice of one
+flat list per chunk (no tuple per row), with the page cache raised for the
+duration of the insert, and for a big batch into a smaller table the ledger_row indexes
+rebuilt after the insert instead (see ``REBUILD_INDEXES_FROM``).  Row ids follow the file's
+order.  PostgreSQL: one ``COPY`` per chunk with the chunk's non-empty columns.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Sequence
-from itertools import chain, islice, repeat
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -31,38 +46,118 @@ COLUMNS = ("batch_id", "unit_id", "sheet", "row_number", "date", "voucher", "sum
            "document_no", "unit_name", "functional_class", "economic_class", "fund_nature",
            "status", "debit", "credit", "amount", "counts", "not_counted_reason", "project_id",
            "match_method")
-SQLITE_CACHE_KIB = 256 * 1024  # page cache while inserting (PRAGMA cache_size, in KiB)
+# columns that may be empty, and the value bound for "empty" when only some rows are
+# (texts: ''; project_id: 0, which no project has); the others are NOT NULL
+_EMPTY: dict[str, object] = {name: "" for name in (
+    "sheet", "voucher", "summary", "account_code", "account_name", "project_code", "project_name",
+    "project_ref_raw", "document_no", "unit_name", "functional_class", "economic_class",
+    "fund_nature", "status", "not_counted_reason", "match_method")}
+_EMPTY["project_id"] = 0
+# page cache while inserting (PRAGMA cache_size, in KiB); 256 MB was no faster for a million
+# rows (COMMIT even slower) and lifted the import's peak memory above 1.5 GB
+SQLITE_CACHE_KIB = 128 * 1024
 # From this many rows, when they outnumber the rows already stored, the ledger_row indexes are
 # dropped and built again after the insert (one sort instead of a million random B-tree
 # inserts), inside the caller's transaction so a failed or killed import leaves them as they were.
 REBUILD_INDEXES_FROM = 100_000
-# Rows per INSERT statement (multi-row VALUES, 32 × 25 = 800 parameters, well under SQLite's
-# limit): fewer statement steps per row, about a tenth faster than one row per statement.
+# Rows per INSERT statement (multi-row VALUES; at most 999 parameters, the limit of old SQLite
+# builds): fewer statement steps per row, measured twice as fast as one row per statement.
 ROWS_PER_STATEMENT = 32
+CHUNK_ROWS = 1 << 16  # rows planned together (see the module docstring)
 
 
-def _tuples(batch: LedgerBatch, rows: Sequence[ParsedRow],
-            matches: Sequence[tuple[int | None, str | None]],
-            counting: Sequence[tuple[bool, str | None]], iso_dates: bool) -> Iterator[tuple[object, ...]]:
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk's columns: constants bound once, the others per row (see ``_plan``)."""
+
+    constants: list[tuple[str, object]]  # (column, value)
+    varying: list[tuple[str, bool]]  # (column, whether its empty rows hold the empty marker)
+    values: list[Sequence[object]]  # per varying column, the chunk's values
+
+
+def _columns(batch: LedgerBatch, rows: Sequence[ParsedRow],
+             matches: Sequence[tuple[int | None, str | None]],
+             counting: Sequence[tuple[bool, str | None]], iso_dates: bool
+             ) -> tuple[int, list[tuple[str, Sequence[object]]]]:
     columns = LedgerColumns.from_rows(rows)
     count = len(columns)
     if len(matches) != count or len(counting) != count:
         raise ValueError("rows, matches and counting differ in length")
-    if not count:
-        return iter(())
     first, second = itemgetter(0), itemgetter(1)
-    project_ids, methods = map(first, matches), map(second, matches)
-    counts, reasons = map(first, counting), map(second, counting)
-    dates: Iterator[object] = iter(columns.date)
+    dates: Sequence[object] = columns.date
     if iso_dates:
         iso = {day: day.isoformat() for day in set(columns.date)}
-        dates = map(iso.__getitem__, columns.date)
-    return zip(repeat(batch.id), repeat(batch.unit_id), columns.sheet, columns.row, dates,
-               columns.voucher, columns.summary, columns.account_code, columns.account_name,
-               columns.project_code, columns.project_name, columns.project_ref_raw,
-               columns.document_no, columns.unit_name, columns.functional_class,
-               columns.economic_class, columns.fund_nature, columns.status, columns.debit_fen,
-               columns.credit_fen, columns.amount_fen, counts, reasons, project_ids, methods)
+        dates = list(map(iso.__getitem__, columns.date))
+    counts = [1 if flag else 0 for flag in map(first, counting)]
+    return count, [
+        ("batch_id", _Same(batch.id, count)), ("unit_id", _Same(batch.unit_id, count)),
+        ("sheet", columns.sheet), ("row_number", columns.row), ("date", dates),
+        ("voucher", columns.voucher), ("summary", columns.summary),
+        ("account_code", columns.account_code), ("account_name", columns.account_name),
+        ("project_code", columns.project_code), ("project_name", columns.project_name),
+        ("project_ref_raw", columns.project_ref_raw), ("document_no", columns.document_no),
+        ("unit_name", columns.unit_name), ("functional_class", columns.functional_class),
+        ("economic_class", columns.economic_class), ("fund_nature", columns.fund_nature),
+        ("status", columns.status), ("debit", columns.debit_fen), ("credit", columns.credit_fen),
+        ("amount", columns.amount_fen), ("counts", counts),
+        ("not_counted_reason", list(map(second, counting))),
+        ("project_id", list(map(first, matches))), ("match_method", list(map(second, matches)))]
+
+
+class _Same:
+    """A column holding one value ``count`` times (the batch and unit ids)."""
+
+    __slots__ = ("count", "value")
+
+    def __init__(self, value: object, count: int) -> None:
+        self.value, self.count = value, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: slice) -> _Same:
+        return _Same(self.value, len(range(self.count)[index]))
+
+
+def _plan(name: str, part: Sequence[object], mark: bool
+          ) -> tuple[str, object] | tuple[str, list[object]] | None:
+    """How one column of a chunk is written: None (empty everywhere), ("constant", value) or
+    ("rows", values); when only some rows are empty, ("marked", values) with the empty marker
+    in their place (``mark``, SQLite) or ("rows", values) with None there (PostgreSQL)."""
+    if isinstance(part, _Same):
+        return None if part.value is None else ("constant", part.value)
+    empty = _EMPTY.get(name)
+    if name == "row_number":  # always varies (and keeps every statement with a VALUES list)
+        return "rows", list(part)
+    if empty is not None:
+        if not any(part):  # None, '' (texts) or 0 (project_id) in every row
+            return None
+        if not all(part):  # some rows empty: bind the marker, store NULL
+            if mark:
+                return "marked", [value or empty for value in part]
+            return "rows", [value or None for value in part]
+    head = part[0]
+    if part[-1] == head and part.count(head) == len(part):
+        return "constant", head
+    return "rows", list(part)
+
+
+def _chunks(columns: list[tuple[str, Sequence[object]]], count: int, *, mark: bool) -> Iterator[_Chunk]:
+    for start in range(0, count, CHUNK_ROWS):
+        end = min(start + CHUNK_ROWS, count)
+        chunk = _Chunk([], [], [])
+        for name, values in columns:
+            part = values[start:end] if (start, end) != (0, len(values)) else values
+            plan = _plan(name, part, mark)  # type: ignore[arg-type]
+            if plan is None:
+                continue
+            how, what = plan
+            if how == "constant":
+                chunk.constants.append((name, what))
+            else:
+                chunk.varying.append((name, how == "marked"))
+                chunk.values.append(what)  # type: ignore[arg-type]
+        yield chunk
 
 
 def insert_rows(session: Session, batch: LedgerBatch, rows: Sequence[ParsedRow],
@@ -87,29 +182,25 @@ def _insert(dialect: str, dbapi: Any, batch: LedgerBatch, rows: Sequence[ParsedR
             matches: Sequence[tuple[int | None, str | None]],
             counting: Sequence[tuple[bool, str | None]]) -> None:
     if dialect == "sqlite":
-        values = f"({', '.join('?' for _ in COLUMNS)})"
-        sql = f"INSERT INTO ledger_row ({', '.join(COLUMNS)}) VALUES {values}"
+        count, columns = _columns(batch, rows, matches, counting, iso_dates=True)
+        if not count:
+            return
         cursor = dbapi.cursor()
         try:
             previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
             rebuild: list[tuple[str, str]] = []
-            if len(rows) > 10_000:
+            if count > 10_000:
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
                 existing = cursor.execute("SELECT max(id) FROM ledger_row").fetchone()[0] or 0
-                if len(rows) >= REBUILD_INDEXES_FROM and len(rows) > existing:
+                if count >= REBUILD_INDEXES_FROM and count > existing:
                     rebuild = cursor.execute(
                         "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                         "AND tbl_name = 'ledger_row' AND sql IS NOT NULL").fetchall()
             try:
                 for name, _ in rebuild:  # inside the transaction: a failed import restores them
                     cursor.execute(f'DROP INDEX "{name}"')
-                tuples = _tuples(batch, rows, matches, counting, iso_dates=True)
-                groups = len(rows) // ROWS_PER_STATEMENT
-                if groups:
-                    many = f"{sql}, " + ", ".join([values] * (ROWS_PER_STATEMENT - 1))
-                    cursor.executemany(many, (tuple(chain.from_iterable(islice(tuples, ROWS_PER_STATEMENT)))
-                                              for _ in range(groups)))
-                cursor.executemany(sql, tuples)  # the last few rows
+                for chunk in _chunks(columns, count, mark=True):
+                    _sqlite_chunk(cursor, chunk)
                 for _, create in rebuild:
                     cursor.execute(create)
             finally:
@@ -117,10 +208,47 @@ def _insert(dialect: str, dbapi: Any, batch: LedgerBatch, rows: Sequence[ParsedR
         finally:
             cursor.close()
     elif dialect == "postgresql":
+        count, columns = _columns(batch, rows, matches, counting, iso_dates=False)
         with dbapi.cursor() as cursor:
-            with cursor.copy(f"COPY ledger_row ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                write = copy.write_row
-                for row in _tuples(batch, rows, matches, counting, iso_dates=False):
-                    write(row)
+            for chunk in _chunks(columns, count, mark=False):
+                names = [name for name, _ in chunk.constants] + [name for name, _ in chunk.varying]
+                constants = tuple(value for _, value in chunk.constants)
+                with cursor.copy(f"COPY ledger_row ({', '.join(names)}) FROM STDIN") as copy:
+                    write = copy.write_row
+                    for values in zip(*chunk.values):
+                        write(constants + values)
     else:  # pragma: no cover - config refuses other backends
         raise RuntimeError(f"unsupported database {dialect}")
+
+
+def _sqlite_chunk(cursor: Any, chunk: _Chunk) -> None:
+    """The chunk's rows as one flat parameter list (columns interleaved by slice assignment,
+    no tuple per row), cut into statements of ``per`` rows; the constants are numbered after
+    the rows' parameters so each statement's list is a slice plus the constants."""
+    width = len(chunk.varying)
+    count = len(chunk.values[0])
+    constants = [value for _, value in chunk.constants]
+    per = max(1, min(ROWS_PER_STATEMENT, (999 - len(constants)) // width))
+    flat: list[object] = [None] * (count * width)
+    for offset, values in enumerate(chunk.values):
+        flat[offset::width] = values
+    names = [name for name, _ in chunk.constants] + [name for name, _ in chunk.varying]
+
+    def statement(rows: int) -> str:
+        first_constant = rows * width + 1
+        selected = [f"?{number}" for number in range(first_constant, first_constant + len(constants))]
+        selected += [f"NULLIF(column{number}, {_EMPTY[name]!r})" if marked else f"column{number}"
+                     for number, (name, marked) in enumerate(chunk.varying, start=1)]
+        values = ", ".join(
+            "(" + ", ".join(f"?{row * width + column}" for column in range(1, width + 1)) + ")"
+            for row in range(rows))
+        return (f"INSERT INTO ledger_row ({', '.join(names)}) "
+                f"SELECT {', '.join(selected)} FROM (VALUES {values})")
+
+    groups, rest = divmod(count, per)
+    step = per * width
+    if groups:
+        cursor.executemany(statement(per), (flat[start:start + step] + constants
+                                            for start in range(0, groups * step, step)))
+    if rest:
+        cursor.execute(statement(rest), flat[groups * step:] + constants)

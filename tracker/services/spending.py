@@ -6,15 +6,15 @@ import, undo and assignment); only the partial last month is summed from ledger 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from tracker.importers.ledger.records import fen, yuan
 from tracker.models import LedgerBatch, LedgerRow, ProjectMonthSpending
 
 ZERO = Decimal("0.00")
@@ -30,11 +30,40 @@ def counted_rows(query: Select[Any]) -> Select[Any]:
         LedgerRow.superseded_by_batch_id.is_(None))
 
 
-def refresh_month_totals(session: Session, project_ids: Iterable[int]) -> None:
-    """Recompute the monthly totals of ``project_ids`` from their rows (flush only)."""
+def month_sums(project_ids: Sequence[int | None], dates: Sequence[date], amount_fen: Sequence[int],
+               counts: Sequence[bool]) -> dict[tuple[int, date], tuple[int, int]]:
+    """Integer-分 total and row count per (project, first of month) of counted, matched rows
+    given column by column (an import's rows before they are written)."""
+    months = {day: day.replace(day=1) for day in set(dates)}
+    sums: dict[tuple[int, date], list[int]] = {}
+    for pid, day, cents, flag in zip(project_ids, dates, amount_fen, counts):
+        if flag and pid is not None:
+            key = (pid, months[day])
+            found = sums.get(key)
+            if found is None:
+                sums[key] = [cents, 1]
+            else:
+                found[0] += cents
+                found[1] += 1
+    return {key: (total, rows) for key, (total, rows) in sums.items()}
+
+
+def refresh_month_totals(session: Session, project_ids: Iterable[int],
+                         adding: Mapping[tuple[int, date], tuple[int, int]] | None = None) -> None:
+    """Recompute the monthly totals of ``project_ids`` from their rows (flush only).
+
+    ``adding`` (from ``month_sums``) holds rows about to be written in this transaction — an
+    import computes the totals before its bulk insert, so the query reads only older rows and
+    the new ones are added from the columns already in memory; every project in it must be in
+    ``project_ids``."""
     ids = sorted(set(project_ids))
     if not ids:
         return
+    pending: dict[int, list[tuple[date, int, int]]] = {}
+    for (pid, month), (cents, count) in (adding or {}).items():
+        pending.setdefault(pid, []).append((month, cents, count))
+    if set(pending) - set(ids):
+        raise ValueError("rows added for projects that are not refreshed")
     session.flush()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
@@ -47,11 +76,15 @@ def refresh_month_totals(session: Session, project_ids: Iterable[int]) -> None:
             .where(LedgerRow.project_id.in_(chunk))
             .group_by(LedgerRow.project_id, month)
         ).all()
-        if rows:
+        totals = {(pid, date.fromisoformat(m)): (fen(total), count) for pid, m, total, count in rows}
+        for pid in chunk:
+            for first_day, cents, count in pending.get(pid, ()):
+                old = totals.get((pid, first_day), (0, 0))
+                totals[pid, first_day] = (old[0] + cents, old[1] + count)
+        if totals:
             session.execute(insert(ProjectMonthSpending), [
-                {"project_id": pid, "month": date.fromisoformat(m),
-                 "amount": total, "row_count": count}
-                for pid, m, total, count in rows])
+                {"project_id": pid, "month": first_day, "amount": yuan(cents), "row_count": count}
+                for (pid, first_day), (cents, count) in sorted(totals.items())])
     session.flush()
 
 

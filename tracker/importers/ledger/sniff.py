@@ -34,7 +34,7 @@ class Sniffed:
 
 def sniff(filename: str, data: bytes) -> Sniffed:
     where = f"文件 {filename}"
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(), which copies the whole file
         raise ImportRejected("文件是空的", location=where)
     head = data[:8]
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
