@@ -55,22 +55,24 @@
   // own resize waits for a timer, so each chart is redrawn at once at the A4 text width.
   var PRINT_WIDTH = 680;
   var printing = false;
+  var printMedia = window.matchMedia ? window.matchMedia("print") : null;
 
   function forPrint() {
-    if (printing) { return; }
     printing = true;
     charts.forEach(function (plot) { window.Plotly.relayout(plot, { width: PRINT_WIDTH }); });
   }
 
   // Back on screen the page's own widths return only once the browser has laid it out for
   // the screen again: measuring the charts' boxes before that (straight after "afterprint" or
-  // the media change) would keep them at paper width, so wait two frames.
+  // the media change) would keep them at paper width, so wait two frames.  Every way back
+  // ("afterprint", the media change) schedules the redraw, and it happens only if the page is
+  // then really on screen: the events of one print come in no fixed order (a PDF made while
+  // print media is emulated sends a change of its own).
   function forScreen() {
-    if (!printing) { return; }
     printing = false;
     window.requestAnimationFrame(function () {
       window.requestAnimationFrame(function () {
-        if (printing) { return; }
+        if (printing || (printMedia && printMedia.matches)) { return; }
         charts.forEach(function (plot) {
           window.Plotly.relayout(plot, { width: null, autosize: true }).then(function () {
             window.Plotly.Plots.resize(plot);
@@ -83,11 +85,8 @@
   document.querySelectorAll('script[type="application/json"][data-plotly]').forEach(draw);
   window.addEventListener("beforeprint", forPrint);
   window.addEventListener("afterprint", forScreen);
-  if (window.matchMedia) {
-    var print = window.matchMedia("print");
-    if (print.addEventListener) {
-      print.addEventListener("change", function (event) { (event.matches ? forPrint : forScreen)(); });
-    }
+  if (printMedia && printMedia.addEventListener) {
+    printMedia.addEventListener("change", function (event) { (event.matches ? forPrint : forScreen)(); });
   }
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-print]");
