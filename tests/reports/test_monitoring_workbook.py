@@ -6,35 +6,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from io import BytesIO
 
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.reports.workbook_reading import RED, load, merged, number
 from tests.reports.worked_examples import FORMULA_TEXT, MONITORING_A, MONITORING_FORM
 from tracker.reports import monitoring_workbook
-
-RED = "FFC00000"
-
-
-def load(data: bytes) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(BytesIO(data))
 
 
 @pytest.fixture(scope="module")
 def book() -> openpyxl.Workbook:
     return load(monitoring_workbook.build(MONITORING_FORM))
-
-
-def number(ws: Worksheet, ref: str) -> Decimal:
-    value = ws[ref].value
-    assert isinstance(value, (int, float)) and not isinstance(value, bool), (ref, value)
-    return Decimal(str(value))
-
-
-def merged(ws: Worksheet) -> set[str]:
-    return {str(r) for r in ws.merged_cells.ranges}
 
 
 def values(ws: Worksheet, refs: str) -> list[object]:

@@ -6,37 +6,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from io import BytesIO
 from typing import Any
 
 import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.reports.workbook_reading import RED, load, merged, number
 from tests.reports.worked_examples import FORMULA_TEXT, PROJECT_A, PROJECT_B, SELF_EVAL_FORM
 from tracker.reports import self_eval_workbook
 from tracker.reports.official_workbook import sheet_names
-
-RED = "FFC00000"
-
-
-def load(data: bytes) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(BytesIO(data))
 
 
 @pytest.fixture(scope="module")
 def book() -> openpyxl.Workbook:
     return load(self_eval_workbook.build(SELF_EVAL_FORM))
-
-
-def number(ws: Worksheet, ref: str) -> Decimal:
-    value = ws[ref].value
-    assert isinstance(value, (int, float)) and not isinstance(value, bool), (ref, value)
-    return Decimal(str(value))
-
-
-def merged(ws: Worksheet) -> set[str]:
-    return {str(r) for r in ws.merged_cells.ranges}
 
 
 def row(ws: Worksheet, index: int) -> list[Any]:

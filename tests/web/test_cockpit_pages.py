@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
-from decimal import Decimal
 
-from tests.monitoring_builders import add_ledger, make_project, make_unit
-from tracker.models import DeviationExplanation, Role
-
-PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}
+from tests.monitoring_builders import two_unit_department
+from tracker.models import Role
 
 
 def _department(session):  # type: ignore[no-untyped-def]
-    science, finance = make_unit(session, "科技局"), make_unit(session, "财政局")
-    lagging = make_project(session, science, budget="1000000", plan=PLAN, name="科技<专项>&推广",
-                           indicators=[{"name": "支持企业数", "target_number": Decimal(10), "level1": "产出<指标>"}])
-    other = make_project(session, finance, budget="3000000", plan=PLAN, name="财政项目")
-    add_ledger(session, science, ("2025-01-01", "2025-06-30"), [(lagging, "2025-06-10", "100000")])
-    add_ledger(session, finance, ("2025-01-01", "2025-06-30"), [(other, "2025-06-10", "1500000")])
-    session.add(DeviationExplanation(project_id=lagging.id, as_of=date(2025, 6, 30), causes=["funding"],
-                                     likelihood="possible", reason="资金<晚到>",
-                                     corrective_actions="<script>加快支付</script>", actor="张三"))
-    session.commit()
-    return science, finance, lagging, other
+    return two_unit_department(session, reason="资金<晚到>", corrective_actions="<script>加快支付</script>",
+                               level1="产出<指标>")
 
 
 def _figures(page: str) -> dict[str, dict]:  # type: ignore[type-arg]

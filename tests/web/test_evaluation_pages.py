@@ -15,22 +15,13 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tests.conftest import post_form
-from tests.monitoring_builders import add_ledger, make_project, make_unit, report
+from tests.monitoring_builders import make_unit, year_end_project
 from tracker.models import Evaluation, Role
 
 
 def _project(session, unit=None, name: str = "科技<创新>券"):  # type: ignore[no-untyped-def]
     unit = unit or make_unit(session, "科技局")
-    project = make_project(session, unit, budget="200000", name=name, indicators=[
-        {"name": "支持企业数", "target_raw": "≥10家", "target_number": Decimal(10), "target_unit": "家"},
-        {"name": "满意度", "level1": "满意度指标", "level2": "服务对象满意度指标", "target_raw": "较高",
-         "kind": "qualitative", "op": None, "target_number": None}])
-    project.code = "KJ-01"
-    report(session, project.indicators[0], "2025-12-31", value="8")
-    report(session, project.indicators[1], "2025-12-31", achievement="achieved")
-    add_ledger(session, unit, ("2025-01-01", "2025-12-31"), [(project, "2025-06-01", "150000")])
-    session.commit()
-    return unit, project
+    return unit, year_end_project(session, unit, name)
 
 
 def _ids(evaluation: Evaluation) -> tuple[str, str]:

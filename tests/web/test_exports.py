@@ -10,8 +10,16 @@ from urllib.parse import quote
 import openpyxl
 from sqlalchemy import select
 
-from tests.monitoring_builders import add_ledger, make_project, make_unit, report
-from tracker.models import AuditEntry, DeviationExplanation, Evaluation, LedgerRow, Role, TargetImport
+from tests.monitoring_builders import (
+    QUARTER_PLAN,
+    add_ledger,
+    make_project,
+    make_unit,
+    report,
+    two_unit_department,
+    year_end_project,
+)
+from tracker.models import AuditEntry, Evaluation, LedgerRow, Role, TargetImport
 from tracker.services import audit, evaluation, monitoring
 from tracker.services.adjustments import AdjustmentForm, adjust
 from tracker.web.downloads import XLSX_MIMETYPE
@@ -120,7 +128,7 @@ def test_batch_list_and_unmatched_queue_exports(client, logged_in, session) -> N
 
 # --- pages with several tables: one sheet per table -------------------------------------------
 
-PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}
+PLAN = QUARTER_PLAN
 D = Decimal
 
 
@@ -136,20 +144,10 @@ def _rows(sheet) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
 
 
 def _cockpit_department(session):  # type: ignore[no-untyped-def]
-    """科技局: 1,000,000 元, 100,000 spent by 6-30 against a 50% plan (执行率 10%, v 20: red,
-    behind by 400,000 元) with a 偏差说明; 财政局: 3,000,000 元, 1,500,000 spent (50%: green)."""
-    science, finance = make_unit(session, "科技局"), make_unit(session, "财政局")
-    lagging = make_project(session, science, budget="1000000", plan=PLAN, name="科技<专项>&推广",
-                           indicators=[{"name": "支持企业数", "target_number": D(10)}])
-    other = make_project(session, finance, budget="3000000", plan=PLAN, name="财政项目",
-                         indicators=[{"name": "财政指标", "target_number": D(5), "target_raw": "≥5个"}])
-    add_ledger(session, science, ("2025-01-01", "2025-06-30"), [(lagging, "2025-06-10", "100000")])
-    add_ledger(session, finance, ("2025-01-01", "2025-06-30"), [(other, "2025-06-10", "1500000")])
-    session.add(DeviationExplanation(project_id=lagging.id, as_of=date(2025, 6, 30), causes=["funding"],
-                                     likelihood="possible", reason="资金晚到",
-                                     corrective_actions="=加快支付", actor="张三"))
-    session.commit()
-    return science, finance, lagging, other
+    """``two_unit_department``: 科技局's red project (behind by 400,000 元) with a 纠偏措施 that
+    looks like a formula; 财政局's green one with an indicator."""
+    return two_unit_department(session, reason="资金晚到", corrective_actions="=加快支付", other_indicators=[
+        {"name": "财政指标", "target_number": D(5), "target_raw": "≥5个"}])
 
 
 COCKPIT_SHEETS = ["项目执行率排名", "执行滞后项目及纠偏措施", "各单位检查点执行情况", "绩效指标完成情况",
@@ -213,16 +211,8 @@ def test_unit_staff_cockpit_export_holds_no_other_units_project(client, logged_i
 
 
 def _evaluated(session, unit, name: str = "科技创新券"):  # type: ignore[no-untyped-def]
-    """全年预算数 200,000 元, 全年执行数 150,000 (执行率 75%, 得分 7.5); 支持企业数 ≥10家, A = 8:
-    8/10 × 75 = 60; 满意度 达成: 15; 总分 82.5 → 良 (see test_evaluation_pages)."""
-    project = make_project(session, unit, budget="200000", name=name, indicators=[
-        {"name": "支持企业数", "target_raw": "≥10家", "target_number": D(10), "target_unit": "家"},
-        {"name": "满意度", "level1": "满意度指标", "level2": "服务对象满意度指标", "target_raw": "较高",
-         "kind": "qualitative", "op": None, "target_number": None}])
-    project.code = "KJ-01"
-    report(session, project.indicators[0], "2025-12-31", value="8")
-    report(session, project.indicators[1], "2025-12-31", achievement="achieved")
-    add_ledger(session, unit, ("2025-01-01", "2025-12-31"), [(project, "2025-06-01", "150000")])
+    """``year_end_project`` (总分 82.5 → 良) with a draft 自评."""
+    project = year_end_project(session, unit, name)
     evaluation.create_draft(session, project, "李四", date(2026, 1, 5))
     session.commit()
     return project

@@ -48,6 +48,8 @@ from tracker.reports.official_workbook import (
     Styles,
     finish,
     fraction,
+    goal_rows,
+    group_cells,
     new_workbook,
     project_rows,
     row_points,
@@ -175,7 +177,7 @@ def _project(out: Sheet, sheet: MonitoringSheet) -> None:
     project_rows(out, sheet.project_name, sheet.supervising_department, sheet.implementing_unit,
                  label_end=2, department_end=7, unit_label_end=11)
     row = _money(out, 4, sheet)
-    row = _goal(out, row, sheet)
+    row = goal_rows(out, row, 7, ("全年预期目标", sheet.goal), ("目标实际累计完成情况", sheet.goal_progress))
     row = _indicators(out, row, sheet)
     _notes(out, row, sheet)
     out.print_setup((0, 3))
@@ -230,19 +232,6 @@ def _fund_row(out: Sheet, row: int, label: str, budget: Decimal | None,
     out.merge(row, f1, row, f2, wan(forecast), "money")
 
 
-def _goal(out: Sheet, top: int, sheet: MonitoringSheet) -> int:
-    last = out.last_col
-    out.merge(top, 0, top + 1, 0, "年度总体目标", "label")
-    out.merge(top, 1, top, 7, "全年预期目标", "header")
-    out.merge(top, 8, top, last, "目标实际累计完成情况", "header")
-    out.height(top, 20)
-    out.merge(top + 1, 1, top + 1, 7, sheet.goal, "text")
-    out.merge(top + 1, 8, top + 1, last, sheet.goal_progress, "text")
-    out.height(top + 1, row_points([(sheet.goal, out.width(1, 7)),
-                                    (sheet.goal_progress, out.width(8, last))], minimum=40))
-    return top + 2
-
-
 def _indicators(out: Sheet, top: int, sheet: MonitoringSheet) -> int:
     period = f"1-{sheet.month}月"
     for col, header in ((1, "一级指标"), (2, "二级指标"), (3, "三级指标"), (4, "年度指标值"),
@@ -271,7 +260,7 @@ def _indicators(out: Sheet, top: int, sheet: MonitoringSheet) -> int:
     if not lines:
         out.merge(first, 1, first, 6, "未设置绩效指标", "text")
         heights.append(20.0)
-    _group_cells(out, first, sheet)
+    group_cells(out, first, [(line.level1, line.level2) for line in sheet.indicators])
     end = first + len(heights) - 1
     _explanation(out, first, end, sheet)
     needed = row_points([(sheet.reason or MISSING_TEXT, out.width(REASON_COL)),
@@ -282,22 +271,6 @@ def _indicators(out: Sheet, top: int, sheet: MonitoringSheet) -> int:
         out.height(first + offset, points)
     out.merge(top, 0, end, 0, "绩效指标", "label")
     return end + 1
-
-
-def _group_cells(out: Sheet, first: int, sheet: MonitoringSheet) -> None:
-    """一级 (column B) merged over consecutive rows of the same 一级, 二级 (column C) over
-    consecutive rows of the same 一级 and 二级."""
-    lines = sheet.indicators
-    for col, key in ((1, lambda i: (lines[i].level1,)),
-                     (2, lambda i: (lines[i].level1, lines[i].level2))):
-        start = 0
-        while start < len(lines):
-            end = start
-            while end + 1 < len(lines) and key(end + 1) == key(start):
-                end += 1
-            text = lines[start].level1 if col == 1 else lines[start].level2
-            out.merge(first + start, col, first + end, col, text, "label")
-            start = end + 1
 
 
 def _explanation(out: Sheet, first: int, end: int, sheet: MonitoringSheet) -> None:

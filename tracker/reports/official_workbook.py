@@ -288,3 +288,39 @@ def project_rows(out: Sheet, name: str, department: str, unit: str, *, label_end
     out.merge(3, unit_label_end + 1, 3, last, unit, "text")
     out.height(3, row_points([(department, out.width(label_end + 1, department_end)),
                               (unit, out.width(unit_label_end + 1, last))]))
+
+
+def goal_rows(out: Sheet, top: int, split: int, expected: tuple[str, str], actual: tuple[str, str]) -> int:
+    """The 年度总体目标 block of both forms: a label over two rows, then (header, text) of the
+    expected goal in columns 1…``split`` and of what was achieved from ``split`` + 1 to the last
+    column.  Returns the next free row."""
+    last = out.last_col
+    out.merge(top, 0, top + 1, 0, "年度总体目标", "label")
+    out.merge(top, 1, top, split, expected[0], "header")
+    out.merge(top, split + 1, top, last, actual[0], "header")
+    out.height(top, 20)
+    out.merge(top + 1, 1, top + 1, split, expected[1], "text")
+    out.merge(top + 1, split + 1, top + 1, last, actual[1], "text")
+    out.height(top + 1, row_points([(expected[1], out.width(1, split)),
+                                    (actual[1], out.width(split + 1, last))], minimum=40))
+    return top + 2
+
+
+def group_cells(out: Sheet, first: int, levels: Sequence[tuple[str, str] | None]) -> None:
+    """一级 (column B) merged over consecutive rows of the same 一级, 二级 (column C) over
+    consecutive rows of the same 一级 and 二级; ``levels`` holds each indicator row's
+    (一级, 二级), None for a row written otherwise (never merged)."""
+    for col in (1, 2):
+        start = 0
+        while start < len(levels):
+            level = levels[start]
+            if level is None:
+                start += 1
+                continue
+            key = level[:col]
+            end = start
+            while end + 1 < len(levels) and levels[end + 1] is not None \
+                    and levels[end + 1][:col] == key:  # type: ignore[index]
+                end += 1
+            out.merge(first + start, col, first + end, col, level[col - 1], "label")
+            start = end + 1

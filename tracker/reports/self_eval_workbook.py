@@ -37,6 +37,8 @@ from tracker.reports.official_workbook import (
     Styles,
     finish,
     fraction,
+    goal_rows,
+    group_cells,
     new_workbook,
     project_rows,
     row_points,
@@ -161,7 +163,7 @@ def _project(out: Sheet, sheet: SelfEvalSheet) -> None:
     project_rows(out, sheet.project_name, sheet.supervising_department, sheet.implementing_unit,
                  label_end=1, department_end=4, unit_label_end=6)
     row = _money(out, 4, sheet)
-    row = _goal(out, row, sheet)
+    row = goal_rows(out, row, 5, ("预期目标", sheet.goal), ("实际完成情况", sheet.goal_actual))
     row = _indicators(out, row, sheet)
     _notes(out, row, sheet)
     out.print_setup((0, 3))
@@ -196,19 +198,6 @@ def _money(out: Sheet, top: int, sheet: SelfEvalSheet) -> int:
     for row in range(top, top + 5):
         out.height(row, 20)
     return top + 5
-
-
-def _goal(out: Sheet, top: int, sheet: SelfEvalSheet) -> int:
-    last = out.last_col
-    out.merge(top, 0, top + 1, 0, "年度总体目标", "label")
-    out.merge(top, 1, top, 5, "预期目标", "header")
-    out.merge(top, 6, top, last, "实际完成情况", "header")
-    out.height(top, 20)
-    out.merge(top + 1, 1, top + 1, 5, sheet.goal, "text")
-    out.merge(top + 1, 6, top + 1, last, sheet.goal_actual, "text")
-    out.height(top + 1, row_points([(sheet.goal, out.width(1, 5)),
-                                    (sheet.goal_actual, out.width(6, last))], minimum=40))
-    return top + 2
 
 
 class _Missing:
@@ -276,7 +265,8 @@ def _indicators(out: Sheet, top: int, sheet: SelfEvalSheet) -> int:
                                     (line.name, out.width(3)), (line.target_raw, out.width(4)),
                                     (line.actual_raw, out.width(5)),
                                     (line.deviation_reason, out.width(8, last))]))
-    _group_cells(out, first, rows)
+    group_cells(out, first, [None if isinstance(line, _Missing) else (line.level1, line.level2)
+                             for line in rows])
     end = first + len(rows) - 1  # never empty: a category without indicators has its own row
     out.merge(top, 0, end, 0, "绩效指标", "label")
     total = end + 1
@@ -288,25 +278,6 @@ def _indicators(out: Sheet, top: int, sheet: SelfEvalSheet) -> int:
     out.put(total, 9, sheet.grade, "label", bold=True)
     out.height(total, 24)
     return total + 1
-
-
-def _group_cells(out: Sheet, first: int, rows: list[SelfEvalIndicatorLine | _Missing]) -> None:
-    """一级 (column B) merged over consecutive rows of the same 一级, 二级 (column C) over
-    consecutive rows of the same 一级 and 二级."""
-    for col, key in ((1, lambda line: (line.level1,)), (2, lambda line: (line.level1, line.level2))):
-        start = 0
-        while start < len(rows):
-            line = rows[start]
-            if isinstance(line, _Missing):
-                start += 1
-                continue
-            end = start
-            while end + 1 < len(rows) and isinstance(rows[end + 1], SelfEvalIndicatorLine) \
-                    and key(rows[end + 1]) == key(line):  # type: ignore[arg-type]
-                end += 1
-            text = line.level1 if col == 1 else line.level2
-            out.merge(first + start, col, first + end, col, text, "label")
-            start = end + 1
 
 
 def _notes(out: Sheet, row: int, sheet: SelfEvalSheet) -> None:

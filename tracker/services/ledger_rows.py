@@ -29,7 +29,6 @@ order.  PostgreSQL: one ``COPY`` per chunk with the chunk's non-empty columns.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -40,6 +39,7 @@ from sqlalchemy.orm import Session
 from tracker.importers.ledger.records import LedgerColumns
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import LedgerBatch
+from tracker.services.monitoring import collector_paused
 
 COLUMNS = ("batch_id", "unit_id", "sheet", "row_number", "date", "voucher", "summary",
            "account_code", "account_name", "project_code", "project_name", "project_ref_raw",
@@ -167,15 +167,10 @@ def insert_rows(session: Session, batch: LedgerBatch, rows: Sequence[ParsedRow],
     connection = session.connection()
     dialect = connection.dialect.name
     dbapi = connection.connection.driver_connection
-    # a tuple per row, a million of them: the cyclic collector would rescan the import's
+    # millions of values in flat lists: the cyclic collector would rescan the import's
     # millions of live objects again and again (they hold no cycles), so it waits meanwhile
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         _insert(dialect, dbapi, batch, rows, matches, counting)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _insert(dialect: str, dbapi: Any, batch: LedgerBatch, rows: Sequence[ParsedRow],

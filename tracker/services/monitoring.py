@@ -1208,7 +1208,8 @@ def project_monitoring(session: Session, project: Project, as_of: date) -> Proje
     frozen value beside today's recomputation, and the progress and explanation history."""
     if as_of.year != project.year:
         raise ValueError(f"判断日期应在项目年度（{project.year}年）内")
-    checkpoints = checkpoints_of(session, project)
+    settings = monitoring_settings(session)
+    checkpoints = _load_projects(session, [project.year], [project.id], settings)[0].checkpoints
     evaluations = evaluate_dates(session, [as_of, *checkpoints], [project.id])
     evaluation = evaluations[as_of][project.id]
     frozen = {s.as_of: s for s in session.scalars(select(Snapshot).where(
@@ -1225,7 +1226,7 @@ def project_monitoring(session: Session, project: Project, as_of: date) -> Proje
         project=project, as_of=as_of, evaluation=evaluation, frozen=frozen.get(as_of),
         checkpoints=rows, indicators=[(i, by_id[i.id]) for i in project.indicators],
         history=history, explanations=explanations,
-        cutoff=monitoring_cutoff(project.year, monitoring_settings(session)))
+        cutoff=monitoring_cutoff(project.year, settings))
 
 
 def overview(session: Session, as_of: date, project_ids: Iterable[int] | None) -> list[tuple[Project, ProjectEvaluation]]:

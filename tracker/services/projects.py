@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from datetime import date
-
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from tracker.models import LedgerBatch, LedgerRow, Project, ProjectFinding
+from tracker.models import LedgerBatch, LedgerRow, Project, ProjectFinding, User
 from tracker.services.spending import counted_rows
 
 WAN = Decimal(10000)
@@ -24,6 +23,19 @@ def _wan(yuan: Decimal | None) -> str | None:
 
 def _number(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
+
+
+def scope_projects(query: Select[Any], user: User) -> Select[Any]:
+    """Limit a query joining ``Project`` to what ``user`` may see (unit staff: their own units)."""
+    if user.sees_everything:
+        return query
+    return query.where(Project.unit_id.in_([unit.id for unit in user.units]))
+
+
+def visible_years(session: Session, user: User) -> list[int]:
+    """The years of the projects ``user`` may see, newest first."""
+    return list(session.scalars(scope_projects(
+        select(Project.year).distinct().order_by(Project.year.desc()), user)))
 
 
 def projects_for_year(session: Session, year: int | None) -> list[Project]:

@@ -66,6 +66,7 @@ from tracker.reports.forms import (
     SelfEvalSheet,
 )
 from tracker.services import monitoring
+from tracker.services.projects import scope_projects, visible_years
 from tracker.services.settings import monitoring_settings
 
 FLAGGED = ("yellow", "red")
@@ -117,20 +118,16 @@ def choose(session: Session, user: User, *, year: int | None, month: int | None,
     """The year (asked, else this year, else the newest earlier one, else the newest), the
     month (asked, else the monitoring month of the settings) and the unit (asked — only one
     the user may see — else the first).  Unit staff see their own units only."""
-    visible = select(Project.year).distinct().order_by(Project.year.desc())
-    if not user.sees_everything:
-        visible = visible.where(Project.unit_id.in_([u.id for u in user.units]))
-    years = tuple(session.scalars(visible))
+    years = tuple(visible_years(session, user))
     if month is None or not 1 <= month <= 12:
         month = monitoring_settings(session).monitoring_month
     if not years:
         return ReportChoice((), None, month, (), None)
     if year not in years:
         year = today.year if today.year in years else next((y for y in years if y < today.year), years[0])
-    units_query = (select(Unit.id, Unit.code, Unit.name).join(Project, Project.unit_id == Unit.id)
-                   .where(Project.year == year).distinct().order_by(Unit.code, Unit.name, Unit.id))
-    if not user.sees_everything:
-        units_query = units_query.where(Unit.id.in_([u.id for u in user.units]))
+    units_query = scope_projects(
+        select(Unit.id, Unit.code, Unit.name).join(Project, Project.unit_id == Unit.id)
+        .where(Project.year == year).distinct().order_by(Unit.code, Unit.name, Unit.id), user)
     units = tuple((uid, f"{code} {name}".strip()) for uid, code, name in session.execute(units_query))
     if unit_id is None:
         unit_id = units[0][0] if units else None

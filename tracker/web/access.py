@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
-from tracker.models import Project, Role, User
+from tracker.models import Project, Role
+from tracker.services.projects import scope_projects
 from tracker.web.context import db_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,13 +33,6 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
-
-
-def scope_projects(query: Select[Any], user: User) -> Select[Any]:
-    """Limit a project query to what ``user`` may see (unit staff: their own units)."""
-    if user.sees_everything:
-        return query
-    return query.where(Project.unit_id.in_([unit.id for unit in user.units]))
 
 
 def visible_project(project_id: int) -> Project:

@@ -13,6 +13,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import Evaluation, Project, Role
 from tracker.reports import page_tables
 from tracker.services import evaluation
+from tracker.services.projects import visible_years
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
@@ -40,8 +41,7 @@ def _default_year(years: list[int], today: date) -> int | None:
 @roles_required(*READERS)
 def index():  # type: ignore[no-untyped-def]
     session = db_session()
-    years = list(session.scalars(scope_projects(
-        select(Project.year).distinct().order_by(Project.year.desc()), current_user)))
+    years = visible_years(session, current_user)
     year = request.args.get("year", type=int) or _default_year(years, _today())
     unit_id = request.args.get("unit", type=int)
     ids = None if current_user.sees_everything else list(session.scalars(scope_projects(

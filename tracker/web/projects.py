@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tracker.models import AuditEntry, Project, Role
 from tracker.reports import page_tables
-from tracker.services.projects import findings_by_project, project_ledger
+from tracker.services.projects import findings_by_project, project_ledger, visible_years
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
@@ -30,8 +30,7 @@ def home():  # type: ignore[no-untyped-def]
 @roles_required(*READERS)
 def index():  # type: ignore[no-untyped-def]
     session = db_session()
-    years = list(session.scalars(scope_projects(
-        select(Project.year).distinct().order_by(Project.year.desc()), current_user)))
+    years = visible_years(session, current_user)
     year = request.args.get("year", type=int) or (years[0] if years else None)
     query = scope_projects(select(Project).where(Project.year == year), current_user)
     projects = session.scalars(query.order_by(Project.unit_id, Project.id)).all()
@@ -59,8 +58,7 @@ def detail(project_id: int):  # type: ignore[no-untyped-def]
 @roles_required(*READERS)
 def quality():  # type: ignore[no-untyped-def]
     session = db_session()
-    years = list(session.scalars(scope_projects(
-        select(Project.year).distinct().order_by(Project.year.desc()), current_user)))
+    years = visible_years(session, current_user)
     year = request.args.get("year", type=int) or (years[0] if years else None)
     projects = session.scalars(scope_projects(
         select(Project).where(Project.year == year), current_user

@@ -15,6 +15,7 @@ from flask_login import current_user
 from tracker.errors import ValidationFailed
 from tracker.models import Unit
 from tracker.reports import page_tables
+from tracker.reports.forms import MonitoringRoundForm, SelfEvalForm
 from tracker.services import reporting
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
@@ -78,13 +79,27 @@ def _drafts() -> bool:
     return request.args.get("drafts") == "1"
 
 
+def _monitoring_form() -> tuple[Unit, reporting.ReportChoice, MonitoringRoundForm]:
+    """The chosen unit's 1-N月 绩效监控情况表 (the workbook and the Word report both show it)."""
+    unit, choice = _target()
+    return unit, choice, reporting.monitoring_round_form(
+        db_session(), choice.year, choice.month, unit.id, _today())
+
+
+def _self_eval_form() -> tuple[Unit, reporting.ReportChoice, SelfEvalForm]:
+    """The chosen unit's 项目支出绩效自评表 (the workbook and the Word report both show it)."""
+    unit, choice = _target()
+    return unit, choice, reporting.self_eval_form(
+        db_session(), choice.year, unit.id, _today(),  # type: ignore[arg-type]
+        include_drafts=_drafts(), timezone=config().tz)
+
+
 @blueprint.route("/reports/monitoring.xlsx")
 @roles_required(*READERS)
 def monitoring_workbook():  # type: ignore[no-untyped-def]
     from tracker.reports import monitoring_workbook as workbook
 
-    unit, choice = _target()
-    form = reporting.monitoring_round_form(db_session(), choice.year, choice.month, unit.id, _today())
+    unit, choice, form = _monitoring_form()
     return attachment(workbook.build(form), f"{unit.name}{choice.year}年1-{choice.month}月绩效监控情况表.xlsx",
                        f"monitoring-{choice.year}-1-{choice.month}-unit{unit.id}.xlsx", XLSX)
 
@@ -94,9 +109,7 @@ def monitoring_workbook():  # type: ignore[no-untyped-def]
 def self_eval_workbook():  # type: ignore[no-untyped-def]
     from tracker.reports import self_eval_workbook as workbook
 
-    unit, choice = _target()
-    form = reporting.self_eval_form(db_session(), choice.year, unit.id, _today(),  # type: ignore[arg-type]
-                                    include_drafts=_drafts(), timezone=config().tz)
+    unit, choice, form = _self_eval_form()
     return attachment(workbook.build(form), f"{unit.name}{choice.year}年度项目支出绩效自评表.xlsx",
                        f"self-evaluation-{choice.year}-unit{unit.id}.xlsx", XLSX)
 
@@ -106,8 +119,7 @@ def self_eval_workbook():  # type: ignore[no-untyped-def]
 def monitoring_document():  # type: ignore[no-untyped-def]
     from tracker.reports import narrative  # built separately; imported only when asked for
 
-    unit, choice = _target()
-    form = reporting.monitoring_round_form(db_session(), choice.year, choice.month, unit.id, _today())
+    unit, choice, form = _monitoring_form()
     return attachment(narrative.monitoring_report(form),
                        f"{unit.name}{choice.year}年1-{choice.month}月绩效运行监控报告.docx",
                        f"monitoring-report-{choice.year}-1-{choice.month}-unit{unit.id}.docx", DOCX)
@@ -118,9 +130,7 @@ def monitoring_document():  # type: ignore[no-untyped-def]
 def self_eval_document():  # type: ignore[no-untyped-def]
     from tracker.reports import narrative  # built separately; imported only when asked for
 
-    unit, choice = _target()
-    form = reporting.self_eval_form(db_session(), choice.year, unit.id, _today(),  # type: ignore[arg-type]
-                                    include_drafts=_drafts(), timezone=config().tz)
+    unit, choice, form = _self_eval_form()
     return attachment(narrative.self_eval_report(form),
                        f"{unit.name}{choice.year}年度部门整体支出绩效自评报告.docx",
                        f"self-evaluation-report-{choice.year}-unit{unit.id}.docx", DOCX)
