@@ -50,16 +50,6 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # Normalisation: full width, LaTeX, ASCII operators, spaces.
 
-_LATEX = (
-    (re.compile(r"\\(?:geqslant|geq|ge)(?![a-zA-Z])"), "≥"),
-    (re.compile(r"\\(?:leqslant|leq|le)(?![a-zA-Z])"), "≤"),
-    (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
-    (re.compile(r"\\lt(?![a-zA-Z])"), "<"),
-    (re.compile(r"\\%"), "%"),
-    (re.compile(r"\\(?:text|mathrm|textrm|mbox)\s*"), ""),
-    (re.compile(r"\\[,;: !]"), ""),
-    (re.compile(r"[${}]"), ""),
-)
 _SYMBOLS = (
     (">=", "≥"), ("=>", "≥"), ("≧", "≥"), ("⩾", "≥"),
     ("<=", "≤"), ("=<", "≤"), ("≦", "≤"), ("⩽", "≤"),
@@ -69,9 +59,7 @@ _SYMBOLS = (
 
 def _normalise(raw: str) -> str:
     """Half-width, LaTeX-free, operator symbols unified, no whitespace, no thousands commas."""
-    text = unicodedata.normalize("NFKC", raw)
-    for pattern, replacement in _LATEX:
-        text = pattern.sub(replacement, text)
+    text = display_text(unicodedata.normalize("NFKC", raw))
     for old, new in _SYMBOLS:
         text = text.replace(old, new)
     text = re.sub(r"\s+", "", text)
@@ -156,8 +144,8 @@ def display_text(raw: str) -> str:
     layout only, ``~`` is a space.  ``\\geq \\leq \\times \\pm \\sim …`` become ``≥ ≤ × ± ~ …``,
     ``\\gt``/``\\lt`` become ``>``/``<`` (a printed ``>``/``<`` stays as it is), ``\\%`` is ``%``,
     ``\\text{…}`` its content, ``\\,`` nothing; an unknown command keeps its name.
-    Parsing (``parse_target_value``) reads the raw text the same way, so the parsed target
-    does not depend on which of the two it is given."""
+    Parsing (``parse_target_value``) reads the raw text through this function, so the parsed
+    target does not depend on which of the two it is given."""
     if "$" not in raw and "\\" not in raw:
         return raw
     pieces: list[str] = []
