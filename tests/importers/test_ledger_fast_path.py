@@ -4,10 +4,15 @@ accepts — and hands every other file to the row reader, errors included."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from tests.importers import ledger_fixtures as fx
@@ -196,3 +201,162 @@ def test_a_text_cell_in_a_numeric_amount_column_falls_back(monkeypatch: pytest.M
 
 def test_whitespace_list_matches_python() -> None:
     assert columnar.WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+# -- CSV bytes: read undecoded, decoded per distinct cell ---------------------------------------
+
+TRAIL_BYTES = "丂乗亅亊"  # GBK trail bytes @ \ | ~ (0x40 0x5C 0x7C 0x7E), which are ASCII bytes
+FOUR_BYTES = "𠀀•"  # GB18030 four-byte sequences: digits as second and fourth bytes
+
+
+def test_the_odd_characters_have_the_bytes_they_are_chosen_for() -> None:
+    assert [c.encode("gbk")[1] for c in TRAIL_BYTES] == [0x40, 0x5C, 0x7C, 0x7E]
+    for c in FOUR_BYTES:
+        encoded = c.encode("gb18030")
+        assert len(encoded) == 4 and chr(encoded[1]).isdigit() and chr(encoded[3]).isdigit()
+    assert "€".encode("gb18030") == b"\xa2\xe3"  # not cp936's 0x80, which GB18030 refuses
+
+
+def odd_payments(encoding: str, rows: int = 48, summary: str = "拨付，第二批,“尾款”") -> bytes:
+    """A payment list whose cells hold characters with ASCII trail bytes (and four-byte ones in
+    GB18030), a quoted comma, a unique non-ASCII 用途 per row and one non-ASCII voucher number
+    among ASCII ones."""
+    odd = TRAIL_BYTES + ("" if encoding == "gbk" else FOUR_BYTES + "€")
+    txns = [fx.with_changes([t], voucher=f"ZF2021-{i:05d}", summary=f"第{i}次拨付{odd}", unit=f"唐山{odd}")[0]
+            for i, t in enumerate(fx.payment_transactions() * (rows // 8))]
+    txns[5] = fx.with_changes([txns[5]], voucher=f"ZF{odd}-5", summary=summary)[0]
+    table = fx.payment_rows(txns)
+    table[0] = [f"国库集中支付明细表{odd}（2021年1月1日-2021年6月30日）"]
+    return fx.csv_bytes(table, encoding)
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig", "utf-8", "utf-16"])
+def test_odd_characters_read_alike(encoding: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = odd_payments(encoding)
+    assert encoding.startswith("utf") or b"\\" in data and b"|" in data and b"@" in data
+    fast, exact = both("p.csv", data, monkeypatch)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+    assert fast.encoding == {"gbk": "gb18030"}.get(encoding, encoding)
+    assert (fast.rows[5].voucher or "").startswith(f"ZF{TRAIL_BYTES}")
+    assert fast.rows[5].summary == "拨付，第二批,“尾款”"
+    assert (fast.rows[0].unit_name or "").startswith(f"唐山{TRAIL_BYTES}")
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_a_line_break_in_a_cell_falls_back(encoding: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row reader's csv reader gets the lines without their line feeds, so the cell's
+    lines are joined without one; pyarrow would keep it."""
+    fast, exact = both("p.csv", odd_payments(encoding, summary="拨付，第二批\r\n（续）"), monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+    assert exact.rows[5].summary == "拨付，第二批\r（续）"
+
+
+def test_a_head_shorter_than_the_file_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The encoding and the first rows come from the head; the rest is checked cell by cell."""
+    monkeypatch.setattr(columnar, "_HEAD_BYTES", 12_000)  # about 70 of the 400 lines
+    data = odd_payments("gb18030", rows=400)
+    fast, exact = both("p.csv", data, monkeypatch)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_first_rows_longer_than_the_head_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "_HEAD_BYTES", 3_000)  # fewer lines than the header search reads
+    fast, exact = both("p.csv", odd_payments("gbk", rows=400), monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def same_outcome(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """Each path's parse, or the rejection (message and location) it ends in."""
+    def outcome(limit: int) -> object:
+        with monkeypatch.context() as patch:
+            patch.setattr(columnar, "FAST_PATH_MIN_BYTES", limit)
+            try:
+                parse = read_ledger("p.csv", data)
+            except ImportRejected as rejected:
+                return str(rejected), rejected.location
+            return [getattr(parse, name) for name in FIELDS] + [list(parse.rows)]
+
+    return outcome(0), outcome(1 << 62)
+
+
+BAD_CELLS = {  # column, cell, and the bytes that replace its MARK
+    "a byte GB18030 never uses": (8, "拨付MARK款", b"\xff"),
+    "cp936's euro sign": (8, "拨付MARK款", b"\x80"),
+    "a lead byte ending a cell": (8, "拨付MARK", b"\x81"),
+    "a lead byte ending a line": (12, "已支付MARK", b"\x81"),
+    # pyarrow would join \x81 and @ into 丂
+    "a lead byte before a closing quote and more of the cell": (8, "MARK款", b'"\x81"@'),
+    "a bad byte in a column nothing reads": (9, "国库MARK支付", b"\xff"),
+}
+
+
+@pytest.mark.parametrize("head", [1 << 20, 12_000])  # the whole file, or its first 80 lines
+@pytest.mark.parametrize(("column", "cell", "bad"), BAD_CELLS.values(), ids=BAD_CELLS.keys())
+def test_an_undecodable_byte_is_rejected_alike(column: int, cell: str, bad: bytes, head: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "_HEAD_BYTES", head)
+    table = fx.payment_rows(fx.payment_transactions() * 50)
+    table[300][column] = cell
+    data = fx.csv_bytes(table, "gbk").replace(b"MARK", bad)
+    fast, exact = same_outcome(data, monkeypatch)
+    assert fast == exact
+    message, location = exact  # type: ignore[misc]
+    assert "第301行有无法解码的字节" in message and location == "文件 p.csv 第301行"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+@pytest.mark.parametrize("bad", [b"\xff", "丂".encode("gbk"), b"\xe4\xb8"])
+def test_a_utf8_file_with_a_foreign_byte_reads_alike(encoding: str, bad: bytes,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not UTF-8 throughout: the row reader rejects it, or reads it as GB18030."""
+    monkeypatch.setattr(columnar, "_HEAD_BYTES", 12_000)
+    table = fx.payment_rows(fx.payment_transactions() * 50)
+    table[300][8] = "拨付MARK款"
+    fast, exact = same_outcome(fx.csv_bytes(table, encoding).replace(b"MARK", bad), monkeypatch)
+    assert fast == exact
+
+
+def test_a_lone_carriage_return_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyarrow would end a record there (here it is in a quoted cell: the row reader keeps it)."""
+    table = fx.payment_rows(fx.payment_transactions() * 10)
+    table[30][8] = "拨付，\r款,"  # quoted for its comma
+    fast, exact = both("p.csv", fx.csv_bytes(table, "gbk"), monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+
+
+def test_arrow_to_numpy_through_the_buffers() -> None:
+    values = pa.array([1, None, 3, 4, 5, 6, 7, 8, 9, 10], pa.int64())
+    flags = pa.array([True, None, False, True, True, False, True, None, True, False])
+    for start in (0, 1, 5, 9, 10):  # offsets within a byte of the validity bitmap and beyond
+        part, bits = values.slice(start), flags.slice(start)
+        read = zip(columnar._numpy(part).tolist(), columnar._valid(part).tolist())
+        assert [value if valid else None for value, valid in read] == part.to_pylist()
+        assert columnar._flags(bits).tolist() == [bool(b) for b in bits.to_pylist()]
+    assert columnar._numpy(pa.array([2.5, 3.0])).tolist() == [2.5, 3.0]
+    for kept in ([2, 3, 4], [0, 5, 6], [], list(range(10))):
+        assert columnar._rows(values, np.array(kept, dtype=np.int64)).to_pylist() == \
+            [values[i].as_py() for i in kept]
+    for texts in (["丂", "", "a"], []):
+        assert columnar._text_array(texts).to_pylist() == texts
+
+
+def test_a_big_csv_is_read_without_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas for to_numpy(), np.asarray() and arrays made from Python objects
+    (0.4 s in a fresh process); the fast path goes through the buffers instead."""
+    txns = [fx.with_changes([t], voucher=f"ZF2021-{i:06d}")[0]
+            for i, t in enumerate(fx.payment_transactions() * 2_000)]
+    path = tmp_path / "支付明细.csv"
+    path.write_bytes(fx.payment_csv(txns, "gbk"))  # 3.3 MB: above the usual threshold
+    script = ("import sys\n"
+              "from tracker.importers.ledger import read_ledger\n"
+              "from tracker.importers.ledger.records import LedgerRows\n"
+              "parse = read_ledger('p.csv', open(sys.argv[1], 'rb').read())\n"
+              "print(type(parse.rows) is LedgerRows, len(parse.rows), 'pandas' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.split() == ["True", "16000", "False"]

@@ -2,10 +2,11 @@
 
 The row-by-row reader (reader.py) spends a few microseconds of Python per row; for a
 million-row payment list that is most of an import.  Here the sheet is loaded into Arrow
-columns instead (pyarrow.csv for CSV, decoded once to UTF-8; fastexcel — calamine in Rust —
-for .xlsx), and every rule of the row reader is applied per *distinct* cell value (dates,
-摘要, 支付状态, project references, odd amounts all repeat) or vectorised (amounts in the
-printed form ``1,234.50``, voucher numbers), using the very same functions as the row reader.
+columns instead (pyarrow.csv for CSV, straight from its bytes, a GBK file's cells decoded once
+per distinct value; fastexcel — calamine in Rust — for .xlsx), and every rule of the row reader
+is applied per *distinct* cell value (dates, 摘要, 支付状态, project references, odd amounts all
+repeat) or vectorised (amounts in the printed form ``1,234.50``, voucher numbers), using the very
+same functions as the row reader.
 What it produces is identical: the same rows (``LedgerRows`` over ``LedgerColumns`` with
 integer 分), counts, findings in the same order, stated totals.
 
@@ -17,6 +18,7 @@ caller then reads the file row by row) when:
 * the layout needs row-to-row state or rarer rules: 年/月/日 columns, 凭证字 + 号 columns,
   方向 + 金额, amounts in 万元/千元, a CSV with rows of varying length or odd line ends, an
   .xlsx column mixing text and numbers (or numbers in a text column);
+* a CSV byte does not decode, or might not (then the row reader names its line);
 * any row would be rejected, or needs the previous row (a transaction without a date).
 
 Summary, blank and note rows are handed one by one to the row reader's own code.
@@ -41,8 +43,8 @@ from tracker.errors import ImportRejected
 from tracker.importers.ledger.accounts import EXCLUDED_STATUSES, VOIDED_STATUSES
 from tracker.importers.ledger.header import HEADER_SEARCH_ROWS
 from tracker.importers.ledger.records import VOIDED_REASON, LedgerColumns, fen, status_reason
-from tracker.importers.ledger.sniff import Sniffed
-from tracker.importers.ledger.sources import SheetData, _csv_sheet, _delimiter
+from tracker.importers.ledger.sniff import Sniffed, csv_encoding
+from tracker.importers.ledger.sources import CSV_SHEET, SheetData, _delimiter, _lines, _tail_fields
 from tracker.importers.ledger.values import COMMON_AMOUNT, CellProblem, amount_of
 
 if TYPE_CHECKING:
@@ -57,30 +59,42 @@ _EDGE_SPACE = f"^[{_CLASS}]|[{_CLASS}]$"
 _FORMULA = f"^[{_CLASS}]*="
 _COMMON = "^" + COMMON_AMOUNT.pattern + "$"
 _DISTINCT_SHARE = 4  # a column with more distinct values than rows / 4 is read vectorised
+_SAMPLE_ROWS = 10_000  # … as it is when its first rows are that varied
 _EXACT_FLOAT_LIMIT = 1e11  # |元| below which float → 分 by rint is exact (ulp ≪ 0.01)
+_BOM = b"\xef\xbb\xbf"
+_HEAD_BYTES = 1 << 20  # a CSV's first lines, decoded for the header and the lines above it
+_SCAN_BYTES = 1 << 18  # bytes of a CSV checked at once by ``_unsplittable`` (in the CPU cache)
 
 
 class Declined(Exception):
     """The fast path cannot read this file exactly; the row reader will."""
 
 
+def big_enough(data: bytes) -> bool:
+    """Whether a file this size is worth the fast path (and its CSV text worth not decoding)."""
+    return len(data) >= FAST_PATH_MIN_BYTES
+
+
 def worth_trying(sniffed: Sniffed, data: bytes) -> bool:
-    return sniffed.format in ("csv", "xlsx") and len(data) >= FAST_PATH_MIN_BYTES
+    return sniffed.format in ("csv", "xlsx") and big_enough(data)
 
 
-def read(reading: _FileReading, filename: str, data: bytes, handed: list[Sniffed]) -> None:
-    """Read the file's one sheet into ``reading`` (as ``read_sheet`` would), or raise
-    ``Declined``.  May raise ``ImportRejected`` from the shared header checks.  ``handed`` holds
-    the only reference to the sniffed file: it is taken, so that a CSV's decoded text (a few
-    hundred MB for a million rows) is freed as soon as it has been turned into UTF-8 bytes."""
+def read(reading: _FileReading, filename: str, data: bytes, handed: list[Sniffed]) -> str | None:
+    """Read the file's one sheet into ``reading`` (as ``read_sheet`` would) and return its
+    encoding as ``decode_text`` names it (None for .xlsx), or raise ``Declined``.  May raise
+    ``ImportRejected`` from the shared header checks.  A CSV comes undecoded
+    (``sniff(..., decode_csv=False)``) unless it is UTF-16; ``handed`` holds the only reference
+    to the sniffed file: it is taken, so that a UTF-16 file's decoded text is freed as soon as
+    it has been turned into UTF-8 bytes."""
     sniffed = handed.pop()
     try:
         if sniffed.format == "csv":
-            texts = [sniffed.text]
+            texts = [] if sniffed.text is None else [sniffed.text]
+            encoding = sniffed.encoding
             del sniffed
-            _read_csv(reading, texts)  # type: ignore[arg-type]
-        else:
-            _read_xlsx(reading, filename, data)
+            return _read_csv(reading, data, texts, encoding)
+        _read_xlsx(reading, filename, data)
+        return None
     except (Declined, ImportRejected):
         raise
     except Exception as problem:  # noqa: BLE001 - whatever it is, the row reader decides
@@ -89,61 +103,172 @@ def read(reading: _FileReading, filename: str, data: bytes, handed: list[Sniffed
 
 # -- loading -------------------------------------------------------------------------------------
 
-def _read_csv(reading: _FileReading, handed: list[str]) -> None:
+def _read_csv(reading: _FileReading, data: bytes, handed: list[str], encoding: str | None) -> str:
+    """A CSV into Arrow columns straight from its bytes; returns its encoding.
+
+    The text is never decoded whole.  The encoding is the one ``decode_text`` would choose
+    (``csv_encoding``), and every byte is checked in it: the first lines (preamble and header,
+    which ``start_sheet`` reads as rows) are decoded from the head of the file, a UTF-8 file is
+    validated whole by Arrow, and a GB18030 file's cells are decoded one distinct value at a
+    time (``_decoded``, which also gives a UTF-8 file's columns their dictionaries).  GB18030,
+    like GBK and GB2312 within it, never uses the bytes of ``,`` ``"`` tab, CR or LF inside a
+    character (lead bytes 0x81–0xFE, trail bytes 0x40–0xFE or, in four-byte sequences, digits),
+    so pyarrow splits its raw bytes into the same cells as the csv module splits the decoded
+    text.  Whatever does not decode declines, and the row reader names the line.
+    """
     import pyarrow.csv as pacsv
 
-    text = handed.pop()
-    if "\n" not in text:
+    if handed:  # UTF-16, decoded by sniff: read as UTF-8
+        raw, skip = handed.pop().encode("utf-8"), 0
+    else:
+        raw, skip = data, len(_BOM) if data.startswith(_BOM) else 0
+    if b"\n" not in raw:
         raise Declined("no line feeds")
-    delimiter = _delimiter(text)
-    sheet = _csv_sheet(text)
-    buffer = [list(row) for _, row in zip(range(HEADER_SEARCH_ROWS + 2), sheet.rows)]
-    sheet.rows = iter(())  # the csv reader holds the text
+    whole = len(raw) - skip <= _HEAD_BYTES
+    head_end = len(raw) if whole else raw.rfind(b"\n", skip, skip + _HEAD_BYTES) + 1
+    if not head_end:
+        raise Declined("a first line longer than the head")
+    if encoding is None:
+        encoding = csv_encoding(raw, head_end)
+        if encoding != "gb18030" and not _valid_utf8(raw):
+            raise Declined("not UTF-8 throughout")  # the row reader tries GB18030 or rejects
+        encoding = encoding or "utf-8"
+    codec = "gb18030" if encoding == "gb18030" else "utf-8"
+    try:
+        head = raw[skip:head_end].decode(codec)
+    except UnicodeDecodeError:
+        raise Declined("undecodable first lines") from None
+    # judged from the first 50 lines, which are in the head: it holds more lines than the
+    # HEADER_SEARCH_ROWS + 2 rows read from it (checked just below)
+    delimiter = _delimiter(head)
+    rows = csv.reader(_lines(head), delimiter=delimiter)
+    buffer = [list(row) for _, row in zip(range(HEADER_SEARCH_ROWS + 2), rows)]
+    if not whole and rows.line_num >= head.count("\n"):
+        raise Declined("first rows longer than the head")  # the last one may be cut off
+    tail_fields: int | None = None
+    tail_row: int | None = None
+    if raw[-1] not in b"\r\n":
+        try:
+            tail = raw[raw.rfind(b"\n") + 1:].decode(codec)
+        except UnicodeDecodeError:
+            raise Declined("an undecodable last line") from None
+        tail_fields, tail_row = _tail_fields(tail, delimiter), raw.count(b"\n") + 1
+    sheet = SheetData(CSV_SHEET, iter(()), 1, False, tail_fields, tail_row)
     result = reading.start_sheet(sheet, buffer)
     if result is None:
         raise Declined("no header")
     first_data = result.header.rows[-1] + 1
     # the records above the data must be one line each, so the data starts after line N
-    offset = 0
+    offset, start = 0, skip
     for record in buffer[:first_data]:
-        end = text.find("\n", offset)
-        if end == -1 or next(csv.reader([text[offset:end]], delimiter=delimiter), []) != record:
+        end = head.find("\n", offset)
+        if end == -1 or next(csv.reader([head[offset:end]], delimiter=delimiter), []) != record:
             raise Declined("multi-line records above the data")
-        offset = end + 1
-    # the whole text at once (a slice of it first would be another copy of a few hundred MB);
-    # the data starts after the UTF-8 bytes of the lines above it
-    encoded = text.encode("utf-8")
-    start = len(text[:offset].encode("utf-8"))
-    del text
-    if b"\r" in encoded and encoded.count(b"\r") != encoded.count(b"\r\n"):
-        raise Declined("carriage returns inside lines")
+        offset, start = end + 1, raw.index(b"\n", start) + 1
+    problem = _unsplittable(raw, delimiter, gb18030=codec == "gb18030")
+    if problem is not None:
+        raise Declined(problem)
     width = len(buffer[first_data - 1]) if first_data else 0
     names = [f"c{i}" for i in range(max(width, result.header.width))]
-    invalid: list[int] = []
-
-    def ragged(row: Any) -> str:
-        invalid.append(1)
-        return "skip"
-
-    table = pacsv.read_csv(
-        pa.BufferReader(pa.py_buffer(encoded)[start:]),
-        read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
-                                         double_quote=True, escape_char=False,
-                                         newlines_in_values=True, ignore_empty_lines=False,
-                                         invalid_row_handler=ragged),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=False,
-                                             quoted_strings_can_be_null=False))
-    del encoded
-    if invalid:
-        raise Declined("rows with more or fewer fields than the header")
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(raw)[start:]),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
+                                             double_quote=True, escape_char=False,
+                                             newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid:
+        # pyarrow stops at a row with more or fewer fields than the first (the row reader
+        # pads short rows and rejects long ones)
+        raise Declined("rows with more or fewer fields than the header") from None
+    del raw
     columns = []
     while table.num_columns:  # one column at a time, each dropped from the table once copied
-        columns.append(table.column(0).combine_chunks())
+        chunks = table.column(0)
         table = table.remove_column(0)
+        columns.append(_decoded(chunks, codec))
     del table
+    if any(_line_break_inside(column) for column in columns):
+        raise Declined("a line break inside a cell")
     _SheetColumns(reading, sheet, result, columns, first_data + 1, spreadsheet=False).read()
+    return encoding
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Whether all of ``data`` is UTF-8, checked by Arrow without making a str of it."""
+    offsets = _buffer(np.array([0, len(data)], dtype=np.int64))
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        whole.view(pa.large_string()).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _unsplittable(raw: bytes, delimiter: str, *, gb18030: bool) -> str | None:
+    """Why pyarrow might split ``raw`` into other cells than the csv module splits its text.
+
+    A carriage return must end a line: pyarrow ends a record at a lone one, where the csv module
+    refuses the line.  And in GB18030, a quote that closes a cell must be followed by the end of
+    the cell: pyarrow (like the csv module) joins ``"ab"cd`` into ``abcd``, which would also join
+    a lead byte before the quote with the bytes after it into a character where the file has an
+    undecodable byte.  Whether a byte ≥ 0x80 is a lead byte cannot be told without decoding, so
+    a quote after any of them must end the cell.
+    """
+    if raw.endswith(b"\r"):
+        return "a carriage return at the end"
+    view = np.frombuffer(raw, dtype=np.uint8)
+    cell_end = np.zeros(256, dtype=bool)
+    cell_end[[ord('"'), ord(delimiter), ord("\r"), ord("\n")]] = True
+    for begin in range(0, len(view), _SCAN_BYTES):
+        pairs = view[begin:begin + _SCAN_BYTES + 1]  # each byte of the window and the next
+        if ((pairs[:-1] == ord("\r")) & (pairs[1:] != ord("\n"))).any():
+            return "carriage returns inside lines"
+        if gb18030:
+            triples = view[begin:begin + _SCAN_BYTES + 2]  # … and the one before
+            quotes = np.flatnonzero((triples[1:-1] == ord('"')) & (triples[:-2] >= 0x80))
+            if (~cell_end[triples[quotes + 2]]).any():
+                return "a quote between a non-ASCII byte and more of its cell"
+    return None
+
+
+def _line_break_inside(column: pa.Array) -> bool:
+    """Whether a (quoted) cell holds a line feed: pyarrow keeps it, while the row reader's csv
+    reader, fed the lines without their line feeds, joins the lines of the cell without one."""
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary
+    return bool(pc.any(pc.match_substring(column, "\n")).as_py())
+
+
+def _decoded(column: pa.ChunkedArray, codec: str) -> pa.Array:
+    """A column of raw cells (binary) as text, each distinct non-ASCII cell decoded once.
+
+    ASCII cells stay as they are (the same bytes in GB18030 and UTF-8): a column of voucher
+    numbers or amounts costs one check, and its few other cells (the 合计 row) are decoded and
+    put in place.  A column of mostly non-ASCII cells (names, 单位, 摘要) becomes a dictionary
+    array of its decoded distinct values, which ``_SheetColumns`` reads as it is.  Declined
+    when a cell does not decode: the row reader rejects the file, naming the line.
+    """
+    # valid UTF-8 once the non-ASCII cells are replaced
+    text = pa.chunked_array([chunk.view(pa.string()) for chunk in column.chunks], pa.string())
+    others = pc.invert(pc.string_is_ascii(text))
+    count = pc.sum(others).as_py() or 0
+    if not count:
+        return text.combine_chunks()
+    mostly_ascii = count * _DISTINCT_SHARE <= len(column)
+    # chunk by chunk with one dictionary, so only the indices are copied into one array
+    encoded = pc.dictionary_encode(column.filter(others) if mostly_ascii else column).combine_chunks()
+    try:
+        values = _text_array([value.decode(codec) for value in encoded.dictionary.to_pylist()])
+    except UnicodeDecodeError:
+        raise Declined(f"a cell that is not {codec}") from None
+    if mostly_ascii:
+        return pc.replace_with_mask(text.combine_chunks(), others.combine_chunks(),
+                                    values.take(encoded.indices))
+    return pa.DictionaryArray.from_arrays(encoded.indices, values)
 
 
 def _read_xlsx(reading: _FileReading, filename: str, data: bytes) -> None:
@@ -333,9 +458,8 @@ class _SheetColumns:
         label_ids = [i for i, label in enumerate(labels) if label is not None]
         special = np.isin(summary_ids, label_ids) if label_ids else np.zeros(n, dtype=bool)
         voucher_array = self.column("voucher")
-        if voucher_array is not None and pa.types.is_string(voucher_array.type):
-            first = pc.utf8_slice_codeunits(pc.fill_null(voucher_array, ""), 0, 1)
-            maybe = np.asarray(pc.is_in(first, value_set=pa.array(sorted(_summary_first_text()))))
+        if voucher_array is not None and _is_string(voucher_array):
+            maybe = _matches(voucher_array, pc.match_substring_regex, _summary_start())
             for index in np.flatnonzero(maybe & ~special):
                 if _voucher_label(voucher_array[index].as_py()) is not None:
                     special[index] = True
@@ -466,7 +590,7 @@ class _SheetColumns:
         else:
             account_code = [preamble.account_code] * count
             account_name = [preamble.account_name] * count
-        if any(value is not None for value in pref_raw):
+        if pref_raw.count(None) != count:
             references = reading.references
             fields = (project_code, project_name, functional_class, economic_class, fund_nature,
                       document_no)
@@ -484,7 +608,7 @@ class _SheetColumns:
         # -- voided / returned -----------------------------------------------------------------
         reasons: list[str | None] = [None] * count
         counts = [True] * count
-        status_counts = Counter(s for s in status if s is not None)
+        status_counts = Counter(filter(None, status))  # the texts are never "", only None
         for key, value in status_counts.items():
             reading.status_counts[key] = reading.status_counts.get(key, 0) + value
         candidates: set[int] = set()
@@ -492,8 +616,8 @@ class _SheetColumns:
         if excluded:
             candidates.update(i for i, s in enumerate(status) if s in excluded)
         if voucher_array is not None:
-            marked = pc.fill_null(pc.match_substring(voucher_array, "作废"), False)
-            candidates.update((np.flatnonzero(np.asarray(marked)[kept])).tolist())
+            marked = _matches(voucher_array, pc.match_substring, "作废")
+            candidates.update(np.flatnonzero(marked[kept]).tolist())
         void_summaries = [i for i, value in enumerate(summary_values) if value is not None and "作废" in value]
         if void_summaries:
             candidates.update(np.flatnonzero(np.isin(summary_ids[kept], void_summaries)).tolist())
@@ -545,9 +669,11 @@ class _SheetColumns:
         """Any cell other than empty (the row reader's test for cells beyond the header)."""
         if pa.types.is_null(array.type):
             return False
+        if pa.types.is_dictionary(array.type):
+            array = array.dictionary  # the column's distinct cells
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return array.null_count < len(array)
-        return bool(pc.any(pc.not_equal(pc.fill_null(array, ""), "")).as_py())
+        return bool(pc.max(pc.binary_length(array)).as_py())
 
     def _distinct_texts(self, array: pa.Array | None) -> tuple[np.ndarray, list[str | None]]:
         """Per row an index into the distinct cleaned texts (the row reader's ``_clean_text``)."""
@@ -559,25 +685,38 @@ class _SheetColumns:
         return ids, [clean(value) for value in raw]
 
     def _kept_texts(self, array: pa.Array, kept: np.ndarray) -> list[str | None]:
-        """Cleaned texts of the kept rows: per distinct value for repetitive columns, vectorised
-        (strip only where an edge is whitespace) for columns of mostly unique values."""
+        """Cleaned texts of the kept rows: per distinct value for repetitive columns (those of a
+        dictionary array as they are), vectorised (strip only where an edge is whitespace) for
+        columns of mostly unique values."""
         _text_type(array)
         if pa.types.is_null(array.type):
             return [None] * len(kept)
-        subset = array.take(pa.array(kept)) if len(kept) != len(array) else array
-        encoded = pc.dictionary_encode(subset, null_encoding="encode")
-        dictionary = encoded.dictionary
-        if len(dictionary) * _DISTINCT_SHARE <= len(subset):
-            clean = self.reading._clean_text
-            values = np.array([clean(value) for value in dictionary.to_pylist()], dtype=object)
-            return values[np.asarray(encoded.indices)].tolist()
+        subset = _rows(array, kept)
+        clean = self.reading._clean_text
+        if pa.types.is_dictionary(subset.type) \
+                and len(subset.dictionary) * _DISTINCT_SHARE > len(subset):
+            subset = subset.dictionary_decode()  # mostly unique: vectorised below
+        if pa.types.is_dictionary(subset.type):  # decoded per distinct value (``_decoded``)
+            ids = _numpy(subset.indices)
+            used = np.zeros(len(subset.dictionary), dtype=bool)
+            used[ids] = True  # only the kept rows' values, as below: a formula declines
+            values = np.array([clean(value) if use else None
+                               for value, use in zip(subset.dictionary.to_pylist(), used.tolist())],
+                              dtype=object)
+            return values[ids].tolist()
+        sample = subset.slice(0, _SAMPLE_ROWS)  # no need to hash a million voucher numbers
+        if len(pc.unique(sample)) * _DISTINCT_SHARE <= len(sample):
+            encoded = pc.dictionary_encode(subset, null_encoding="encode")
+            dictionary = encoded.dictionary
+            if len(dictionary) * _DISTINCT_SHARE <= len(subset):
+                values = np.array([clean(value) for value in dictionary.to_pylist()], dtype=object)
+                return values[_numpy(encoded.indices)].tolist()
         if pc.any(pc.match_substring_regex(subset, _FORMULA)).as_py():
             raise Declined("a formula in a text column")
         result = subset.to_pylist()
-        for index in np.flatnonzero(np.asarray(pc.fill_null(pc.equal(subset, ""), False))):
+        for index in np.flatnonzero(_numpy(pc.binary_length(subset)) == 0):  # or null: None already
             result[index] = None
-        for index in np.flatnonzero(np.asarray(pc.fill_null(
-                pc.match_substring_regex(subset, _EDGE_SPACE), False))):
+        for index in np.flatnonzero(_flags(pc.match_substring_regex(subset, _EDGE_SPACE))):
             result[index] = result[index].strip() or None
         return result
 
@@ -587,32 +726,39 @@ class _SheetColumns:
         count = len(kept)
         if array is None or pa.types.is_null(array.type):
             return np.zeros(count, dtype=np.int64), np.ones(count, dtype=bool)
-        subset = array.take(pa.array(kept)) if len(kept) != len(array) else array
+        if pa.types.is_dictionary(array.type):
+            array = array.dictionary_decode()  # amounts are rarely anything but ASCII
+        subset = _rows(array, kept)
         values = np.zeros(count, dtype=np.int64)
         if pa.types.is_string(subset.type) or pa.types.is_large_string(subset.type):
-            common = np.asarray(pc.fill_null(pc.match_substring_regex(subset, _COMMON), False))
+            matched = pc.match_substring_regex(subset, _COMMON)
+            common = _flags(matched)
             if common.any():
-                digits = pc.replace_substring(pc.replace_substring(subset, ",", ""), ".", "")
-                numbers = np.asarray(pc.cast(pc.if_else(pa.array(common), digits, "0"), pa.int64()))
-                dotted = np.asarray(pc.fill_null(pc.match_substring(subset, "."), False))
+                digits = pc.replace_substring(pc.replace_substring(subset.filter(matched), ",", ""),
+                                              ".", "")
+                numbers = np.zeros(count, dtype=np.int64)
+                numbers[common] = _numpy(pc.cast(digits, pa.int64()))
+                dotted = _flags(pc.match_substring(subset, "."))
                 if (np.abs(numbers[~dotted]) > (1 << 62) // 100).any():
                     raise Declined("amount too large")
                 values = np.where(dotted, numbers, numbers * 100)
                 values[~common] = 0
             others = np.flatnonzero(~common)
         elif pa.types.is_floating(subset.type):
-            floats = np.asarray(pc.fill_null(subset, float("nan")), dtype=np.float64)
+            floats = _numpy(subset).astype(np.float64)
+            floats[~_valid(subset)] = np.nan
             with np.errstate(invalid="ignore"):
                 cents = np.rint(floats * 100)
                 exact = (np.abs(floats) < _EXACT_FLOAT_LIMIT) & (cents / 100 == floats)
             values = np.where(exact, cents, 0).astype(np.int64)
             others = np.flatnonzero(~exact)
         elif pa.types.is_integer(subset.type):
-            integers = np.asarray(pc.fill_null(subset, 0), dtype=np.int64)
+            valid = _valid(subset)
+            integers = np.where(valid, _numpy(subset), 0).astype(np.int64)
             if (np.abs(integers) > (1 << 62) // 100).any():
                 raise Declined("amount too large")
             values = integers * 100
-            others = np.flatnonzero(np.asarray(pc.is_null(subset)))
+            others = np.flatnonzero(~valid)
         else:
             raise Declined(f"amounts of type {subset.type}")
         blank = np.zeros(count, dtype=bool)
@@ -640,16 +786,103 @@ class _SheetColumns:
 
 def _text_type(array: pa.Array) -> None:
     kind = array.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
         raise Declined(f"a text column of type {kind}")
+
+
+def _is_string(array: pa.Array) -> bool:
+    """A column of text (a dictionary of texts included, see ``_decoded``)."""
+    kind = array.type
+    return pa.types.is_string(kind.value_type if pa.types.is_dictionary(kind) else kind)
+
+
+def _matches(array: pa.Array, function: Any, pattern: str) -> np.ndarray:
+    """``function(array, pattern)`` (a pyarrow.compute string predicate) per row, null as False;
+    for a dictionary array once per distinct value."""
+    if pa.types.is_dictionary(array.type):
+        return _flags(function(array.dictionary, pattern))[_numpy(array.indices)]
+    return _flags(function(array, pattern))
 
 
 def _distinct(array: pa.Array) -> tuple[np.ndarray, list[Any]]:
     """Per row an index into the distinct values (None for an empty cell), and those values."""
     if pa.types.is_null(array.type):  # a column without a single value
         return np.zeros(len(array), dtype=np.int64), [None]
-    encoded = pc.dictionary_encode(array, null_encoding="encode")
-    return np.asarray(encoded.indices).astype(np.int64), encoded.dictionary.to_pylist()
+    encoded = array if pa.types.is_dictionary(array.type) else \
+        pc.dictionary_encode(array, null_encoding="encode")
+    return _numpy(encoded.indices).astype(np.int64), encoded.dictionary.to_pylist()
+
+
+# -- Arrow ↔ NumPy without pandas ------------------------------------------------------------------
+# pyarrow's to_numpy() and np.asarray(array) convert through its pandas machinery, and making an
+# array or scalar from Python objects (pa.array, pa.scalar, a Python value given to a compute
+# function) first asks whether they are pandas objects: each imports pandas, 0.4 s in a fresh
+# process.  These go through the buffers instead.
+
+_NUMPY_TYPES: dict[pa.DataType, type] = {
+    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
+    pa.uint8(): np.uint8, pa.uint16(): np.uint16, pa.uint32(): np.uint32, pa.uint64(): np.uint64,
+    pa.float32(): np.float32, pa.float64(): np.float64}
+
+
+def _numpy(array: pa.Array) -> np.ndarray:
+    """The values of an array of numbers or booleans, read-only; a null's slot holds anything
+    (see ``_valid``)."""
+    if pa.types.is_boolean(array.type):
+        return _bits(array.buffers()[1], array.offset, len(array))
+    dtype = np.dtype(_NUMPY_TYPES[array.type])
+    if not len(array):
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array),
+                         offset=array.offset * dtype.itemsize)
+
+
+def _valid(array: pa.Array) -> np.ndarray:
+    """Which values are not null."""
+    if not array.null_count:
+        return np.ones(len(array), dtype=bool)
+    return _bits(array.buffers()[0], array.offset, len(array))
+
+
+def _flags(array: pa.Array) -> np.ndarray:
+    """A boolean array, null as False."""
+    flags = _numpy(array)
+    return flags & _valid(array) if array.null_count else flags
+
+
+def _bits(buffer: pa.Buffer | None, offset: int, length: int) -> np.ndarray:
+    """``length`` bits of an Arrow bitmap (least significant bit first) from bit ``offset``."""
+    if not length:
+        return np.zeros(0, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(buffer, dtype=np.uint8),  # type: ignore[arg-type]
+                         count=offset + length, bitorder="little")
+    return bits[offset:].view(bool)
+
+
+def _buffer(values: np.ndarray) -> pa.Buffer:
+    return pa.py_buffer(np.ascontiguousarray(values))
+
+
+def _rows(array: pa.Array, kept: np.ndarray) -> pa.Array:
+    """``array`` at the ascending positions ``kept``: a slice (no copy) when they follow on."""
+    if len(kept) == len(array):
+        return array
+    if not len(kept) or kept[-1] - kept[0] + 1 == len(kept):
+        return array.slice(int(kept[0]) if len(kept) else 0, len(kept))
+    positions = pa.Array.from_buffers(pa.int64(), len(kept), [None, _buffer(kept.astype(np.int64))])
+    return array.take(positions)
+
+
+def _text_array(values: list[str]) -> pa.Array:
+    """``pa.array(values, pa.string())``, built from its buffers."""
+    encoded = [value.encode("utf-8") for value in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    whole = pa.Array.from_buffers(pa.large_string(), len(encoded),
+                                  [None, _buffer(offsets), pa.py_buffer(b"".join(encoded))])
+    return whole.cast(pa.string())
 
 
 def _label_of(summary: str | None) -> str | None:
@@ -668,10 +901,11 @@ def _voucher_label(raw: object) -> str | None:
     return None
 
 
-def _summary_first_text() -> frozenset[str]:
+def _summary_start() -> str:
+    """A regex for a text starting with one of the row reader's ``_SUMMARY_FIRST_TEXT``."""
     from tracker.importers.ledger.reader import _SUMMARY_FIRST_TEXT
 
-    return frozenset(c for c in _SUMMARY_FIRST_TEXT if c)
+    return "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in sorted(_SUMMARY_FIRST_TEXT) if c) + "]"
 
 
 def _blank(value: object) -> bool:

@@ -85,7 +85,8 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
                                  location=f"文件 {filename}")
     from tracker.importers.ledger import columnar  # imports this module's helpers
 
-    sniffed = sniff(filename, data)
+    # a CSV for the fast path is not decoded here: it decodes only the distinct cells
+    sniffed = sniff(filename, data, decode_csv=not columnar.big_enough(data))
     # A million rows are a few million objects without reference cycles; CPython's cyclic
     # collector would rescan them over and over (about a third of the run time), so it is
     # paused while reading and restored afterwards.
@@ -94,11 +95,11 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
     try:
         if columnar.worth_trying(sniffed, data):
             reading = _FileReading(filename, mapping, source_kind, year)
-            fmt, encoding = sniffed.format, sniffed.encoding
-            handed = [sniffed]  # the fast path takes the decoded text and frees it early
+            fmt = sniffed.format
+            handed = [sniffed]  # the fast path takes a UTF-16 file's decoded text and frees it early
             del sniffed
             try:
-                columnar.read(reading, filename, data, handed)
+                encoding = columnar.read(reading, filename, data, handed)
                 return reading.finish(fmt, encoding, rule)
             except (columnar.Declined, ImportRejected):
                 pass  # read row by row below, which also gives the exact rejection

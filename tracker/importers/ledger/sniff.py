@@ -32,7 +32,13 @@ class Sniffed:
     encoding: str | None = None
 
 
-def sniff(filename: str, data: bytes) -> Sniffed:
+def sniff(filename: str, data: bytes, *, decode_csv: bool = True) -> Sniffed:
+    """The file's format, and the decoded text of an HTML table or a CSV.
+
+    With ``decode_csv=False`` a CSV other than UTF-16 comes back undecoded (``text`` and
+    ``encoding`` None): the columnar reader splits its raw bytes into cells and decodes only
+    the distinct ones (see ``csv_encoding``), instead of a few hundred MB of text at once.
+    """
     where = f"文件 {filename}"
     if not data or data.isspace():  # not data.strip(), which copies the whole file
         raise ImportRejected("文件是空的", location=where)
@@ -55,6 +61,8 @@ def sniff(filename: str, data: bytes) -> Sniffed:
         return Sniffed("html", text, encoding)
     if b"\x00" in data[:4096]:
         raise ImportRejected("无法识别的文件格式（不是Excel、CSV或HTML表格）", location=where)
+    if not decode_csv:
+        return Sniffed("csv")
     text, encoding = decode_text(filename, data)
     return Sniffed("csv", text, encoding)
 
@@ -127,6 +135,26 @@ def decode_text(filename: str, data: bytes) -> tuple[str, str]:
         if error.start >= len(data) - 3 and error.end >= len(data):
             raise ImportRejected("文件不完整：末尾的字符被截断，请重新导出", location=where) from None
         raise _bad_encoding(where, data, error, "UTF-8或GBK/GB18030") from None
+
+
+def csv_encoding(data: bytes, head_end: int) -> str | None:
+    """The encoding ``decode_text`` chooses for ``data``, as far as its first bytes tell:
+    'utf-8-sig' for a BOM, 'gb18030' when ``data[:head_end]`` is not UTF-8, None when it is and
+    only the whole file can tell (UTF-8 if all of it is valid UTF-8, else GB18030).
+
+    ``head_end`` must be the end of ``data`` or just after a line feed: then a UTF-8 error in
+    the head is the whole file's first one, and not the cut-off last character that
+    ``decode_text`` reports as a truncated file.  Whether the file really is valid in the
+    encoding returned is for the caller to check, on every byte.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data[:head_end].decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.reason != "unexpected end of data":
+            return "gb18030"
+    return None
 
 
 def _bad_encoding(where: str, data: bytes, error: UnicodeDecodeError, tried: str) -> ImportRejected:

@@ -135,14 +135,18 @@ def _csv_sheet(text: str) -> SheetData:
     delimiter = _delimiter(text)
     tail_fields: int | None = None
     if text and text[-1] not in "\r\n":
-        tail = text[text.rfind("\n") + 1:]
-        try:
-            tail_fields = len(next(csv.reader([tail], delimiter=delimiter, strict=True)))
-        except (csv.Error, StopIteration):
-            tail_fields = 0  # an unterminated quote: certainly cut off
+        tail_fields = _tail_fields(text[text.rfind("\n") + 1:], delimiter)
     tail_row = text.count("\n") + 1 if tail_fields is not None else None
     return SheetData(CSV_SHEET, csv.reader(_lines(text), delimiter=delimiter), 1, False, tail_fields,
                      tail_row)
+
+
+def _tail_fields(tail: str, delimiter: str) -> int:
+    """Fields in the last line of a CSV without a final newline (0 for an unterminated quote)."""
+    try:
+        return len(next(csv.reader([tail], delimiter=delimiter, strict=True)))
+    except (csv.Error, StopIteration):
+        return 0  # an unterminated quote: certainly cut off
 
 
 def _lines(text: str) -> Iterator[str]:
