@@ -14,7 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
-from tracker.models import LedgerBatch, LedgerRow, Project, ProjectMonthSpending, Unit
+from tracker.models import LedgerBatch, LedgerRow, LedgerText, Project, ProjectMonthSpending, Unit
+from tracker.models.ledger import intern_texts
 from tracker.services import ledger_rows
 from tracker.services.ledger_import import LedgerUpload, commit, prepare, undo
 from tracker.services.ledger_rows import insert_rows
@@ -189,11 +190,31 @@ def test_rows_added_for_a_project_not_refreshed_are_refused(session: Session) ->
 
 def test_the_plans_per_chunk() -> None:
     columns = [("batch_id", ledger_rows._Same(7, 4)), ("row_number", [1, 2, 3, 4]),
-               ("fund_nature", [None, "", None, None]), ("status", ["已支付"] * 4),
+               ("fund_nature_text_id", [None, 0, None, None]), ("status_text_id", [5] * 4),
                ("summary", ["a", None, "", "b"]), ("project_id", [3, None, 3, 0]), ("credit", [0, 0, 0, 0])]
     (chunk,) = ledger_rows._chunks(columns, 4, mark=True)
-    assert chunk.constants == [("batch_id", 7), ("status", "已支付"), ("credit", 0)]
+    assert chunk.constants == [("batch_id", 7), ("status_text_id", 5), ("credit", 0)]
     assert chunk.varying == [("row_number", False), ("summary", True), ("project_id", True)]
     assert chunk.values == [[1, 2, 3, 4], ["a", "", "", "b"], [3, 0, 3, 0]]
     (chunk,) = ledger_rows._chunks(columns, 4, mark=False)  # PostgreSQL: None, no marker
     assert chunk.values == [[1, 2, 3, 4], ["a", None, None, "b"], [3, None, 3, None]]
+
+
+def test_each_reference_text_is_stored_once(session: Session, small_chunks: None) -> None:
+    """Two batches, bulk and ORM, sharing texts: every distinct text is one ``ledger_text`` row
+    and the rows of both refer to it; 摘要 and 凭证号 stay in the row."""
+    rows = [row(n) for n in range(1, 12)]
+    matches = [(None, None)] * len(rows)
+    counting = [(True, None)] * len(rows)
+    first, second = a_batch(session, "a.csv"), a_batch(session, "b.csv")
+    insert_rows(session, first, rows, matches, counting)
+    insert_rows(session, second, rows, matches, counting)
+    the_orm_way(session, rows, matches, counting)
+    texts = list(session.scalars(select(LedgerText.value)))
+    assert sorted(texts) == sorted({"支付明细", "P001", "科技创新专项", "冀财教〔2024〕1号", "唐山市科学技术局",
+                                    "已支付"})
+    ids = set(session.scalars(select(LedgerRow.project_name_text_id)))
+    assert len(ids) == 1
+    assert intern_texts(session.connection(), ["科技创新专项", "新的文本"]) == {
+        "科技创新专项": ids.pop(), "新的文本": session.scalar(select(LedgerText.id).where(
+            LedgerText.value == "新的文本"))}

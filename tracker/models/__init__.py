@@ -6,6 +6,7 @@ from tracker.models.evaluation import Evaluation, EvaluationIndicator
 from tracker.models.ledger import (
     LedgerBatch,
     LedgerRow,
+    LedgerText,
     MappingProfile,
     MatchRule,
     ProjectMonthSpending,
@@ -40,6 +41,7 @@ __all__ = [
     "IndicatorForecast",
     "LedgerBatch",
     "LedgerRow",
+    "LedgerText",
     "LoginFailure",
     "MappingProfile",
     "MatchRule",

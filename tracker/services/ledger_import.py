@@ -17,6 +17,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 from itertools import compress
@@ -34,6 +35,7 @@ from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import (
     LedgerBatch,
     LedgerRow,
+    LedgerText,
     MappingProfile,
     MatchRule,
     Project,
@@ -87,17 +89,27 @@ class LedgerPreview:
     def transactions(self) -> int:
         return len(self.parse.rows)
 
-    @property
+    # per-row passes over a million rows, each done once (``matches`` and ``counting`` are
+    # never changed once the preview is made)
+    @cached_property
+    def project_ids(self) -> list[int | None]:
+        return list(map(itemgetter(0), self.matches))
+
+    @cached_property
+    def counted_flags(self) -> list[bool]:
+        return list(map(itemgetter(0), self.counting))
+
+    @cached_property
     def counted_rows(self) -> int:
-        return sum(map(itemgetter(0), self.counting))
+        return sum(self.counted_flags)
 
-    @property
+    @cached_property
     def counted_total(self) -> Decimal:
-        return yuan(sum(compress(self.parse.columns.amount_fen, map(itemgetter(0), self.counting))))
+        return yuan(sum(compress(self.parse.columns.amount_fen, self.counted_flags)))
 
-    @property
+    @cached_property
     def matched_rows(self) -> int:
-        counted = list(compress(map(itemgetter(0), self.matches), map(itemgetter(0), self.counting)))
+        counted = list(compress(self.project_ids, self.counted_flags))
         return len(counted) - counted.count(None)
 
     @property
@@ -292,8 +304,8 @@ def _counting_source(session: Session, unit_id: int) -> str | None:
 
 
 def _project_totals(preview: LedgerPreview, projects: dict[int, Project]) -> list[ProjectTotal]:
-    counted = list(map(itemgetter(0), preview.counting))
-    pids = list(compress(map(itemgetter(0), preview.matches), counted))
+    counted = preview.counted_flags
+    pids = list(compress(preview.project_ids, counted))
     rows: Counter[int] = Counter(pids)
     rows.pop(None, None)  # type: ignore[call-overload]
     cents: dict[int, int] = defaultdict(int)
@@ -405,9 +417,11 @@ class _Matcher:
 
 def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[int]]:
     learned: dict[str, set[int]] = defaultdict(set)
-    for doc, pid in session.execute(select(LedgerRow.document_no, LedgerRow.project_id).where(
-            LedgerRow.unit_id == unit_id, LedgerRow.document_no.is_not(None),
-            LedgerRow.project_id.is_not(None), LedgerRow.match_method.in_(("code", "name"))).distinct()):
+    for doc, pid in session.execute(
+            select(LedgerText.value, LedgerRow.project_id)
+            .join(LedgerText, LedgerText.id == LedgerRow.document_no_text_id).where(
+                LedgerRow.unit_id == unit_id, LedgerRow.project_id.is_not(None),
+                LedgerRow.match_method.in_(("code", "name"))).distinct()):
         learned[_norm(doc)].add(pid)
     return learned
 
@@ -477,11 +491,11 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
     batch.replaced_rows = sum(affected.values())
     # the monthly totals before the rows are written: the query then reads only older rows,
     # and this batch's own (counted, matched) rows are summed from the columns in memory
-    project_ids = list(map(itemgetter(0), preview.matches))
+    project_ids = preview.project_ids
     touched = (set(project_ids) - {None}) | set(affected)
     columns = preview.parse.columns
     refresh_month_totals(session, touched, adding=month_sums(
-        project_ids, columns.date, columns.amount_fen, list(map(itemgetter(0), preview.counting))))
+        project_ids, columns.date, columns.amount_fen, preview.counted_flags))
     insert_rows(session, batch, preview.parse.rows, preview.matches, preview.counting)
     audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
                  checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,

@@ -2,7 +2,9 @@
 
 Rows go straight to the driver (sqlite3 ``executemany`` / PostgreSQL ``COPY``) inside the
 caller's transaction, column by column from ``LedgerColumns`` (amounts already integer 分), so a
-million-row export is neither a million ORM objects nor a million ``LedgerRow`` records.
+million-row export is neither a million ORM objects nor a million ``LedgerRow`` records.  The
+reference texts are written as ``ledger_text`` ids: the import's distinct texts are looked up
+(and the new ones stored) once, then each row binds small integers.
 Everything else in the import uses the ORM as usual.
 
 What is bound costs more than what is stored (CPython 3.11's sqlite3 on the reference
@@ -16,7 +18,8 @@ is looked at once (``_plan``):
 * the same value in every row (the batch, the unit, the sheet, 贷方 0 of a payment list …) →
   bound once per statement, not per row;
 * otherwise bound per row; a text column with some empty rows binds ``''`` for them and stores
-  ``NULLIF(?, '')``, ``project_id`` binds 0 (never an id) and stores ``NULLIF(?, 0)``;
+  ``NULLIF(?, '')``, ``project_id`` and the text ids bind 0 (never an id) and store
+  ``NULLIF(?, 0)``;
   ``counts`` is bound as 0/1.
 
 SQLite: ``INSERT … SELECT <constants>, column1, … FROM (VALUES (…), (…) …)``, ``ROWS_PER_STATEMENT``
@@ -34,25 +37,22 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from tracker.importers.ledger.records import LedgerColumns
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import LedgerBatch
+from tracker.models.ledger import INTERNED_TEXTS, intern_texts
 from tracker.services.monitoring import collector_paused
 
-COLUMNS = ("batch_id", "unit_id", "sheet", "row_number", "date", "voucher", "summary",
-           "account_code", "account_name", "project_code", "project_name", "project_ref_raw",
-           "document_no", "unit_name", "functional_class", "economic_class", "fund_nature",
-           "status", "debit", "credit", "amount", "counts", "not_counted_reason", "project_id",
-           "match_method")
+COLUMNS = ("batch_id", "unit_id", "row_number", "date", "voucher", "summary", "debit", "credit",
+           "amount", "counts", "project_id", "match_method",
+           *(f"{name}_text_id" for name in INTERNED_TEXTS))
 # columns that may be empty, and the value bound for "empty" when only some rows are
-# (texts: ''; project_id: 0, which no project has); the others are NOT NULL
-_EMPTY: dict[str, object] = {name: "" for name in (
-    "sheet", "voucher", "summary", "account_code", "account_name", "project_code", "project_name",
-    "project_ref_raw", "document_no", "unit_name", "functional_class", "economic_class",
-    "fund_nature", "status", "not_counted_reason", "match_method")}
-_EMPTY["project_id"] = 0
+# (texts: ''; ids: 0, which no project or text has); the others are NOT NULL
+_EMPTY: dict[str, object] = {"voucher": "", "summary": "", "match_method": "", "project_id": 0}
+_EMPTY.update((f"{name}_text_id", 0) for name in INTERNED_TEXTS)
 # page cache while inserting (PRAGMA cache_size, in KiB); 256 MB was no faster for a million
 # rows (COMMIT even slower) and lifted the import's peak memory above 1.5 GB
 SQLITE_CACHE_KIB = 128 * 1024
@@ -75,7 +75,7 @@ class _Chunk:
     values: list[Sequence[object]]  # per varying column, the chunk's values
 
 
-def _columns(batch: LedgerBatch, rows: Sequence[ParsedRow],
+def _columns(connection: Connection, batch: LedgerBatch, rows: Sequence[ParsedRow],
              matches: Sequence[tuple[int | None, str | None]],
              counting: Sequence[tuple[bool, str | None]], iso_dates: bool
              ) -> tuple[int, list[tuple[str, Sequence[object]]]]:
@@ -89,19 +89,25 @@ def _columns(batch: LedgerBatch, rows: Sequence[ParsedRow],
         iso = {day: day.isoformat() for day in set(columns.date)}
         dates = list(map(iso.__getitem__, columns.date))
     counts = [1 if flag else 0 for flag in map(first, counting)]
+    texts = {name: getattr(columns, name) for name in INTERNED_TEXTS if name != "not_counted_reason"}
+    texts["not_counted_reason"] = list(map(second, counting))
+    distinct = {name: set(values) for name, values in texts.items()}
+    ids: dict[str | None, int | None] = {None: None, "": None}
+    ids.update(intern_texts(connection, (value for values in distinct.values() for value in values if value)))
+    text_columns: list[tuple[str, Sequence[object]]] = []
+    for name, values in texts.items():
+        kinds = distinct[name]
+        if len(kinds) == 1:  # the sheet, a constant status …: one id, not a list of a million
+            text_columns.append((f"{name}_text_id", _Same(ids[next(iter(kinds))], count)))
+        else:
+            text_columns.append((f"{name}_text_id", list(map(ids.__getitem__, values))))
     return count, [
         ("batch_id", _Same(batch.id, count)), ("unit_id", _Same(batch.unit_id, count)),
-        ("sheet", columns.sheet), ("row_number", columns.row), ("date", dates),
-        ("voucher", columns.voucher), ("summary", columns.summary),
-        ("account_code", columns.account_code), ("account_name", columns.account_name),
-        ("project_code", columns.project_code), ("project_name", columns.project_name),
-        ("project_ref_raw", columns.project_ref_raw), ("document_no", columns.document_no),
-        ("unit_name", columns.unit_name), ("functional_class", columns.functional_class),
-        ("economic_class", columns.economic_class), ("fund_nature", columns.fund_nature),
-        ("status", columns.status), ("debit", columns.debit_fen), ("credit", columns.credit_fen),
+        ("row_number", columns.row), ("date", dates), ("voucher", columns.voucher),
+        ("summary", columns.summary), ("debit", columns.debit_fen), ("credit", columns.credit_fen),
         ("amount", columns.amount_fen), ("counts", counts),
-        ("not_counted_reason", list(map(second, counting))),
-        ("project_id", list(map(first, matches))), ("match_method", list(map(second, matches)))]
+        ("project_id", list(map(first, matches))), ("match_method", list(map(second, matches))),
+        *text_columns]
 
 
 class _Same:
@@ -165,19 +171,19 @@ def insert_rows(session: Session, batch: LedgerBatch, rows: Sequence[ParsedRow],
                 counting: Sequence[tuple[bool, str | None]]) -> None:
     session.flush()
     connection = session.connection()
-    dialect = connection.dialect.name
-    dbapi = connection.connection.driver_connection
     # millions of values in flat lists: the cyclic collector would rescan the import's
     # millions of live objects again and again (they hold no cycles), so it waits meanwhile
     with collector_paused():
-        _insert(dialect, dbapi, batch, rows, matches, counting)
+        _insert(connection, batch, rows, matches, counting)
 
 
-def _insert(dialect: str, dbapi: Any, batch: LedgerBatch, rows: Sequence[ParsedRow],
+def _insert(connection: Connection, batch: LedgerBatch, rows: Sequence[ParsedRow],
             matches: Sequence[tuple[int | None, str | None]],
             counting: Sequence[tuple[bool, str | None]]) -> None:
+    dialect = connection.dialect.name
+    dbapi: Any = connection.connection.driver_connection
     if dialect == "sqlite":
-        count, columns = _columns(batch, rows, matches, counting, iso_dates=True)
+        count, columns = _columns(connection, batch, rows, matches, counting, iso_dates=True)
         if not count:
             return
         cursor = dbapi.cursor()
@@ -203,7 +209,7 @@ def _insert(dialect: str, dbapi: Any, batch: LedgerBatch, rows: Sequence[ParsedR
         finally:
             cursor.close()
     elif dialect == "postgresql":
-        count, columns = _columns(batch, rows, matches, counting, iso_dates=False)
+        count, columns = _columns(connection, batch, rows, matches, counting, iso_dates=False)
         with dbapi.cursor() as cursor:
             for chunk in _chunks(columns, count, mark=False):
                 names = [name for name, _ in chunk.constants] + [name for name, _ in chunk.varying]
