@@ -245,12 +245,12 @@ def test_odd_characters_read_alike(encoding: str, monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
 def test_a_line_break_in_a_cell_falls_back(encoding: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The row reader's csv reader gets the lines without their line feeds, so the cell's
-    lines are joined without one; pyarrow would keep it."""
+    """A quoted cell over two lines: the fast path leaves it to the row reader, which keeps the
+    cell's line break as it is in the file."""
     fast, exact = both("p.csv", odd_payments(encoding, summary="拨付，第二批\r\n（续）"), monkeypatch)
     assert not isinstance(fast.rows, LedgerRows)
     assert_identical(fast, exact)
-    assert exact.rows[5].summary == "拨付，第二批\r（续）"
+    assert exact.rows[5].summary == "拨付，第二批\r\n（续）"
 
 
 def test_a_head_shorter_than_the_file_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:

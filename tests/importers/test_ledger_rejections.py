@@ -10,7 +10,7 @@ import pytest
 
 from tests.importers import ledger_fixtures as fx
 from tracker.errors import ImportRejected, UnrecognisedLayout
-from tracker.importers.ledger import read_ledger
+from tracker.importers.ledger import columnar, read_ledger
 
 PAYMENT_HEADER = ["支付申请编号", "预算项目名称", "支付日期", "支付金额", "支付状态"]
 
@@ -78,6 +78,27 @@ def test_truncated_csv_mid_row() -> None:
 def test_truncated_csv_inside_a_quoted_amount() -> None:
     data = payment_csv(["ZF1", "专项", "2021-05-18", "1,000.00", "已支付"])
     assert "截断" in rejected("支付.csv", data[: data.rindex(b"1,000")]).message
+
+
+@pytest.mark.parametrize("fast_path", [False, True])
+def test_a_lone_carriage_return_in_an_unquoted_cell(fast_path: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The csv module cannot split it: a Chinese message with the line, not a bare csv.Error
+    (the fast path declines such a file and the row reader names the line)."""
+    if fast_path:
+        monkeypatch.setattr(columnar, "FAST_PATH_MIN_BYTES", 0)
+    data = payment_csv(*[[f"ZF{n}", f"专项{n}", "2021-05-18", "1.00", "已支付"] for n in range(1, 6)])
+    data = data.replace("专项3".encode("gbk"), "专项\r3".encode("gbk"))  # the third row: line 4
+    error = rejected("支付.csv", data)
+    assert "回车" in error.message and error.location == "文件 支付.csv 工作表 CSV 第4行"
+
+
+def test_a_line_break_inside_a_quoted_cell_is_kept() -> None:
+    data = payment_csv(["ZF1", "专项\r\n（续）", "2021-05-18", "1.00", "已支付"],
+                       ["ZF2", "专项", "2021-05-19", "2.00", "已支付"])
+    assert b'"\xd7\xa8' in data  # csv_bytes quoted the cell with the line break
+    rows = read_ledger("支付.csv", data).rows
+    assert [row.project_name for row in rows] == ["专项\r\n（续）", "专项"]
+    assert [row.row for row in rows] == [2, 3]  # records, as a spreadsheet numbers them
 
 
 def test_truncated_utf8_character() -> None:

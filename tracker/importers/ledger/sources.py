@@ -40,7 +40,7 @@ def open_sheets(filename: str, data: bytes, sniffed: Sniffed) -> Iterator[SheetD
     assert sniffed.text is not None
     if sniffed.format == "html":
         return _html_sheets(filename, sniffed.text)
-    return iter([_csv_sheet(sniffed.text)])
+    return iter([_csv_sheet(filename, sniffed.text)])
 
 
 def _is_calamine_panic(error: BaseException) -> bool:
@@ -129,7 +129,7 @@ def _html_sheets(filename: str, text: str) -> Iterator[SheetData]:
         yield SheetData(f"表格{number}", iter(rows), 1, False)
 
 
-def _csv_sheet(text: str) -> SheetData:
+def _csv_sheet(filename: str, text: str) -> SheetData:
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")  # classic Mac line ends
     delimiter = _delimiter(text)
@@ -137,8 +137,24 @@ def _csv_sheet(text: str) -> SheetData:
     if text and text[-1] not in "\r\n":
         tail_fields = _tail_fields(text[text.rfind("\n") + 1:], delimiter)
     tail_row = text.count("\n") + 1 if tail_fields is not None else None
-    return SheetData(CSV_SHEET, csv.reader(_lines(text), delimiter=delimiter), 1, False, tail_fields,
-                     tail_row)
+    return SheetData(CSV_SHEET, _csv_rows(filename, text, delimiter), 1, False, tail_fields, tail_row)
+
+
+def _csv_rows(filename: str, text: str, delimiter: str) -> Iterator[list[str]]:
+    """The records of a CSV; what the csv module cannot split (a carriage return alone in an
+    unquoted cell) is refused with its line, not raised as a bare ``csv.Error``."""
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise ImportRejected(
+                "这一行的单元格里有单独的回车符（不在引号内），无法分列；请在导出系统或Excel中"
+                "删除该回车后重新导出，或把含回车的单元格加上英文双引号",
+                location=f"文件 {filename} 工作表 {CSV_SHEET} 第{reader.line_num}行") from None
+        yield row
 
 
 def _tail_fields(tail: str, delimiter: str) -> int:
@@ -150,16 +166,20 @@ def _tail_fields(tail: str, delimiter: str) -> int:
 
 
 def _lines(text: str) -> Iterator[str]:
-    """Lines of ``text`` split on ``\\n`` only, chunk by chunk, so that a 200 MB file never
-    exists twice as a list of lines.  A ``\\r`` before the ``\\n`` is left for csv to drop."""
-    start = 0
-    length = len(text) - 1 if text.endswith("\n") else len(text)  # no empty line after the last
+    """Lines of ``text`` split on ``\\n`` only, each with its ``\\n``, chunk by chunk, so that
+    a 200 MB file never exists twice as a list of lines.  The csv module keeps a line feed
+    inside a quoted cell only when it is given one, and drops ``\\r\\n`` at a record's end."""
+    start, length = 0, len(text)
     while start < length:
         end = text.find("\n", start + _CHUNK)
-        if end == -1:
-            end = length
-        yield from text[start:end].split("\n")
-        start = end + 1
+        end = length if end == -1 else end + 1
+        lines = text[start:end].split("\n")
+        last = lines.pop()  # "" when the chunk ends with its line feed
+        for line in lines:
+            yield line + "\n"
+        if last:
+            yield last
+        start = end
 
 
 def _delimiter(text: str) -> str:
