@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.orm import Session
 
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
@@ -218,3 +218,106 @@ def test_each_reference_text_is_stored_once(session: Session, small_chunks: None
     assert intern_texts(session.connection(), ["科技创新专项", "新的文本"]) == {
         "科技创新专项": ids.pop(), "新的文本": session.scalar(select(LedgerText.id).where(
             LedgerText.value == "新的文本"))}
+
+
+ODD_TEXTS = ['逗号,与"引号"', "换行\n与\r\n回车", "\\.", "\\N", "  前后空格  ", "tab\t分隔", "NULL", ""]
+
+
+def test_odd_texts_survive_the_bulk_insert(session: Session, small_chunks: None) -> None:
+    """COPY's CSV on PostgreSQL, multi-row VALUES on SQLite: separators, quotes, line breaks, the
+    COPY end marker and NULL spellings are stored as they are; only '' becomes NULL."""
+    rows = [row(n, summary=text, voucher=f"{text}{n}", project_name=text or None, unit_name=text)
+            for n, text in enumerate(ODD_TEXTS * 2, start=1)]
+    matches = [(None, None)] * len(rows)
+    counting = [(True, None)] * len(rows)
+    batch = a_batch(session)
+    insert_rows(session, batch, rows, matches, counting)
+    bulk = stored(session, batch)
+    assert bulk == the_orm_way(session, rows, matches, counting)
+    assert [r[4] for r in bulk] == [text or None for text in ODD_TEXTS * 2]
+
+
+def ledger_row_schema(session: Session) -> tuple[object, ...]:
+    inspector = inspect(session.connection())
+    return (sorted((ix["name"], tuple(ix["column_names"])) for ix in inspector.get_indexes("ledger_row")),
+            sorted((fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"],
+                    fk.get("options", {}).get("ondelete")) for fk in inspector.get_foreign_keys("ledger_row")))
+
+
+@pytest.fixture
+def big_batches(monkeypatch: pytest.MonkeyPatch, small_chunks: None) -> None:
+    """A batch of 5 rows counts as big: indexes (and on PostgreSQL the foreign keys) are set
+    aside while it is written."""
+    monkeypatch.setattr(ledger_rows, "REBUILD_INDEXES_FROM", 5)
+
+
+def test_a_big_batch_leaves_the_indexes_and_keys_as_they_were(session: Session, big_batches: None,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    before = ledger_row_schema(session)
+    assert len(before[0]) == 3 and len(before[1]) == 3
+    set_aside: list[int] = []  # how many statements put back what was set aside
+    for name in ("_sqlite_indexes", "_pg_set_aside"):
+        original = getattr(ledger_rows, name)
+        monkeypatch.setattr(ledger_rows, name, lambda *args, original=original: (
+            set_aside.append(len(result := original(*args))) or result))
+    project = Project(unit_id=a_batch(session).unit_id, year=2024, code="P001", name="科技创新专项",
+                      natural_key="P001", initial_budget=Decimal(1), annual_budget=Decimal(1))
+    session.add(project)
+    session.flush()
+    rows = [row(n) for n in range(1, 21)]
+    matches = [(project.id, "code")] * len(rows)
+    counting = [(True, None)] * len(rows)
+    batch = a_batch(session)
+    insert_rows(session, batch, rows, matches, counting)
+    assert set_aside == [3 if session.get_bind().dialect.name == "sqlite" else 6]
+    assert ledger_row_schema(session) == before
+    assert stored(session, batch) == the_orm_way(session, rows, matches, counting)
+    # the foreign keys work again: deleting the project empties project_id (ON DELETE SET NULL)
+    session.execute(delete(Project).where(Project.id == project.id))
+    session.expire_all()
+    assert set(session.scalars(select(LedgerRow.project_id).where(LedgerRow.batch_id == batch.id))) == {None}
+
+
+def test_a_big_batch_failing_midway_restores_indexes_and_keys(session: Session, big_batches: None,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    before = ledger_row_schema(session)
+    writer = "_sqlite_chunk" if session.bind.dialect.name == "sqlite" else "_csv_block"
+    original, calls = getattr(ledger_rows, writer), []
+
+    def failing(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed mid-import")
+        return original(*args)
+
+    monkeypatch.setattr(ledger_rows, writer, failing)
+    rows = [row(n) for n in range(1, 21)]
+    batch = a_batch(session)
+    savepoint = session.begin_nested()
+    with pytest.raises(RuntimeError):
+        insert_rows(session, batch, rows, [(None, None)] * len(rows), [(True, None)] * len(rows))
+    savepoint.rollback()
+    assert ledger_row_schema(session) == before
+    assert stored(session, batch) == []
+
+
+def test_postgresql_keeps_the_keys_when_their_locks_are_busy(session: Session, big_batches: None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another transaction reading project: the import does not queue for the lock that dropping
+    the foreign keys needs (everyone would wait behind it), it copies with the keys in place."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the foreign keys are set aside on PostgreSQL only")
+    monkeypatch.setattr(ledger_rows, "PG_LOCK_TIMEOUT", "50ms")
+    before = ledger_row_schema(session)
+    original, restoring = ledger_rows._pg_set_aside, []
+    monkeypatch.setattr(ledger_rows, "_pg_set_aside",
+                        lambda *args: restoring.append(original(*args)) or restoring[-1])
+    rows = [row(n) for n in range(1, 21)]
+    batch = a_batch(session)
+    with session.get_bind().engine.connect() as reader:  # holds a read lock on project
+        reader.execute(text("SELECT count(*) FROM project"))
+        insert_rows(session, batch, rows, [(None, None)] * len(rows), [(True, None)] * len(rows))
+        reader.rollback()
+    assert restoring == [[]]  # nothing was set aside
+    assert ledger_row_schema(session) == before
+    assert len(stored(session, batch)) == len(rows)
