@@ -191,8 +191,6 @@ def _read_csv(reading: _FileReading, data: bytes, handed: list[str], encoding: s
         table = table.remove_column(0)
         columns.append(_decoded(chunks, codec))
     del table
-    if any(_line_break_inside(column) for column in columns):
-        raise Declined("a line break inside a cell")
     _SheetColumns(reading, sheet, result, columns, first_data + 1, spreadsheet=False).read()
     return encoding
 
@@ -233,14 +231,6 @@ def _unsplittable(raw: bytes, delimiter: str, *, gb18030: bool) -> str | None:
             if (~cell_end[triples[quotes + 2]]).any():
                 return "a quote between a non-ASCII byte and more of its cell"
     return None
-
-
-def _line_break_inside(column: pa.Array) -> bool:
-    """Whether a (quoted) cell holds a line feed: pyarrow keeps it, while the row reader's csv
-    reader, fed the lines without their line feeds, joins the lines of the cell without one."""
-    if pa.types.is_dictionary(column.type):
-        column = column.dictionary
-    return bool(pc.any(pc.match_substring(column, "\n")).as_py())
 
 
 def _decoded(column: pa.ChunkedArray, codec: str) -> pa.Array:
