@@ -17,9 +17,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from itertools import compress
 from operator import itemgetter
 from typing import Any

@@ -28,9 +28,9 @@ flat list per chunk (no tuple per row), with the page cache raised for the
 duration of the insert, and for a big batch into a smaller table the ledger_row indexes
 rebuilt after the insert instead (see ``REBUILD_INDEXES_FROM``).  Row ids follow the file's
 order.  PostgreSQL: one ``COPY … (FORMAT csv)`` per chunk with the chunk's non-empty columns,
-the CSV written by Arrow (``_csv_block``); for a big batch
-into a smaller table the indexes and the batch/project foreign keys are set aside and added
-back after the COPY, in the caller's transaction (``_pg_set_aside``).
+the CSV written by Arrow (``_csv_block``); for a big batch into a smaller table the indexes and
+foreign keys are set aside and added back after the COPY, in the caller's transaction
+(``_pg_set_aside``).
 """
 
 from __future__ import annotations
@@ -195,13 +195,9 @@ def _insert(connection: Connection, batch: LedgerBatch, rows: Sequence[ParsedRow
         cursor = dbapi.cursor()
         try:
             previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
-            rebuild: list[tuple[str, str]] = []
             if count > 10_000:
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            if count >= REBUILD_INDEXES_FROM:
-                existing = cursor.execute("SELECT max(id) FROM ledger_row").fetchone()[0] or 0
-                if count > existing:
-                    rebuild = _sqlite_indexes(cursor)
+            rebuild = _sqlite_indexes(cursor) if _outgrows_table(cursor, count) else []
             try:
                 for name, _ in rebuild:  # inside the transaction: a failed import restores them
                     cursor.execute(f'DROP INDEX "{name}"')
@@ -216,11 +212,7 @@ def _insert(connection: Connection, batch: LedgerBatch, rows: Sequence[ParsedRow
     elif dialect == "postgresql":
         count, columns = _columns(connection, batch, rows, matches, counting, iso_dates=False)
         with dbapi.cursor() as cursor:
-            restore: list[str] = []
-            if count >= REBUILD_INDEXES_FROM:
-                cursor.execute("SELECT max(id) FROM ledger_row")
-                if count > (cursor.fetchone()[0] or 0):
-                    restore = _pg_set_aside(connection, cursor)
+            restore = _pg_set_aside(connection, cursor) if _outgrows_table(cursor, count) else []
             for chunk in _chunks(columns, count, mark=False):
                 names = [name for name, _ in chunk.constants] + [name for name, _ in chunk.varying]
                 with cursor.copy(f"COPY ledger_row ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
@@ -229,6 +221,15 @@ def _insert(connection: Connection, batch: LedgerBatch, rows: Sequence[ParsedRow
                 cursor.execute(statement)
     else:  # pragma: no cover - config refuses other backends
         raise RuntimeError(f"unsupported database {dialect}")
+
+
+def _outgrows_table(cursor: Any, count: int) -> bool:
+    """Whether ``count`` new rows are a big batch into a smaller table (a first load): then
+    the indexes (and on PostgreSQL the foreign keys) are set aside while they are written.
+    ``max(id)`` stands for the table's size: one index lookup, where ``count(*)`` scans."""
+    if count < REBUILD_INDEXES_FROM:
+        return False
+    return count > (cursor.execute("SELECT max(id) FROM ledger_row").fetchone()[0] or 0)
 
 
 def _sqlite_indexes(cursor: Any) -> list[tuple[str, str]]:
@@ -255,42 +256,37 @@ def _csv_block(chunk: _Chunk, names: list[str]) -> memoryview:
 
 
 def _pg_set_aside(connection: Connection, cursor: Any) -> list[str]:
-    """Drop the ledger_row indexes and foreign keys for a big batch into a smaller table;
-    returns the statements that restore them.
+    """Drop the ledger_row indexes and foreign keys; returns the statements that restore them.
 
     Each foreign key costs a trigger event per row, and a lookup for a non-null value (the
-    three of them twice the COPY itself), while adding one back checks every row in one join.  Dropping a foreign key locks the table it
-    points at (project) against readers until the import commits, so the locks are only waited
-    for ``PG_LOCK_TIMEOUT``: when another transaction holds them, the import keeps the
-    constraints and copies row by row instead of making everyone wait behind it.
+    three of them twice the COPY itself), while adding one back checks every row in one join.
+    Dropping a foreign key locks the table it points at (project) against readers until the
+    import commits, so the locks are only waited for ``PG_LOCK_TIMEOUT``: when another
+    transaction holds them, the import keeps the constraints (a check per row) rather than
+    making everyone wait behind it.
     """
     from psycopg import errors, sql
 
-    savepoint = connection.begin_nested()
     try:
-        cursor.execute(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
-        cursor.execute("LOCK TABLE ledger_row, ledger_batch, project IN ACCESS EXCLUSIVE MODE")
-        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                       "WHERE conrelid = 'ledger_row'::regclass AND contype = 'f' ORDER BY 1")
-        keys = cursor.fetchall()
-        cursor.execute(
-            "SELECT index.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix "
-            "JOIN pg_class index ON index.oid = ix.indexrelid "
-            "WHERE ix.indrelid = 'ledger_row'::regclass AND NOT ix.indisprimary "
-            "AND NOT ix.indisunique ORDER BY 1")
-        indexes = cursor.fetchall()
-        for name, _ in keys:
-            cursor.execute(sql.SQL("ALTER TABLE ledger_row DROP CONSTRAINT {}").format(sql.Identifier(name)))
-        for name, _ in indexes:
-            cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+        with connection.begin_nested():  # a lock not granted leaves everything as it was
+            cursor.execute(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
+            cursor.execute("LOCK TABLE ledger_row, ledger_batch, project IN ACCESS EXCLUSIVE MODE")
+            cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE conrelid = 'ledger_row'::regclass AND contype = 'f' ORDER BY 1")
+            keys = cursor.fetchall()
+            cursor.execute(
+                "SELECT index.relname, pg_get_indexdef(ix.indexrelid) FROM pg_index ix "
+                "JOIN pg_class index ON index.oid = ix.indexrelid "
+                "WHERE ix.indrelid = 'ledger_row'::regclass AND NOT ix.indisprimary "
+                "AND NOT ix.indisunique ORDER BY 1")
+            indexes = cursor.fetchall()
+            for name, _ in keys:
+                cursor.execute(sql.SQL("ALTER TABLE ledger_row DROP CONSTRAINT {}").format(sql.Identifier(name)))
+            for name, _ in indexes:
+                cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
     except errors.LockNotAvailable:
-        savepoint.rollback()
         return []
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
     add = sql.SQL("ALTER TABLE ledger_row ADD CONSTRAINT {} ")
     return ([definition for _, definition in indexes]
             + [add.format(sql.Identifier(name)).as_string(cursor) + definition for name, definition in keys])
