@@ -26,7 +26,6 @@ extrapolated to N rows.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import socket
