@@ -473,8 +473,8 @@ def progress_add(ctx: Context, project_ref: str, indicator_name: str, value: str
                    f"（记录 {report.id}）")
 
 
-@cli.group(help="定时任务（单独的一个进程）：不带子命令时在前台运行；--once-at 只运行该时刻到期的任务",
-           invoke_without_command=True)
+@cli.group(help="定时任务（每个数据库一个运行中的调度进程，其余待命）：不带子命令时在前台运行；"
+                "--once-at 只运行该时刻到期的任务", invoke_without_command=True)
 @click.option("--once-at", "once_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
               help="运行在该时刻（本地时间，精确到分钟）到期的任务后退出，如 2025-06-30T23:30")
 @click.pass_context
@@ -484,7 +484,7 @@ def scheduler(click_ctx: click.Context, once_at: Any) -> None:
             raise click.UsageError("--once-at 不能与子命令同时使用")
         return
     ctx = click_ctx.ensure_object(Context)
-    _logging()
+    _logging(ctx)
     from tracker import scheduler as schedule
 
     if once_at is not None:
@@ -494,10 +494,10 @@ def scheduler(click_ctx: click.Context, once_at: Any) -> None:
     _run_scheduler(ctx)
 
 
-def _logging() -> None:
-    import logging
+def _logging(ctx: Context) -> None:
+    from tracker import logs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(ctx.config.tz)
 
 
 def _run_scheduler(ctx: Context) -> None:
@@ -509,11 +509,12 @@ def _run_scheduler(ctx: Context) -> None:
     schedule.run(ctx.database, ctx.config)
 
 
-@scheduler.command("run", help="运行定时任务（前台，Ctrl+C 停止）；--once 立即运行一个任务后退出")
+@scheduler.command("run", help="运行定时任务（前台，Ctrl+C 停止）；--once 立即运行一个任务后退出"
+                   "（另一个调度进程正在运行时拒绝）")
 @click.option("--once", "job_id", help="任务 ID，如 monitoring-daily")
 @pass_context
 def scheduler_run(ctx: Context, job_id: str | None) -> None:
-    _logging()
+    _logging(ctx)
     from tracker import scheduler as schedule
 
     if job_id:

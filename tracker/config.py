@@ -62,6 +62,10 @@ class Config:
     smtp_timeout: float = 10.0
     #: Address of the site, used for links in mail (e.g. ``https://jixiao.example.gov.cn``).
     public_url: str = ""
+    #: Seconds between a standby scheduler's tries to take the lock, and between the active
+    #: scheduler's checks that it still holds it (keep it at most 30: a standby then takes
+    #: over within a minute after the active one died).
+    scheduler_lock_seconds: float = 15.0
     #: Testing mode (set by the test suite only).
     testing: bool = False
     #: Extra Flask settings (tests use this, e.g. to disable CSRF in one test).
