@@ -112,10 +112,12 @@ def user() -> None:
 @click.option("--password", required=True, help="至少 8 位")
 @click.option("--unit", "unit_ids", multiple=True, type=int,
               help="单位填报人员可查看的单位 ID（可多次给出）")
+@click.option("--email", default="", help="提醒邮件的接收地址")
 @pass_context
 def user_create(ctx: Context, username: str, role: str, password: str,
-                unit_ids: tuple[int, ...]) -> None:
+                unit_ids: tuple[int, ...], email: str) -> None:
     from tracker.models import Unit
+    from tracker.services.notifications import subscribe
     from tracker.services.users import create_user
 
     with ctx.transaction() as session:
@@ -125,7 +127,30 @@ def user_create(ctx: Context, username: str, role: str, password: str,
             raise click.UsageError(f"单位不存在：{', '.join(missing)}")
         created = create_user(session, username, role, password,
                               units=[u for u in units if u], actor="cli")
-        click.echo(f"已创建用户 {created.username}（{created.role.label}）")
+        if email.strip():
+            subscribe(session, created, email, actor="cli")
+        click.echo(f"已创建用户 {created.username}（{created.role.label}）"
+                   + (f"，提醒邮箱 {email.strip()}" if email.strip() else ""))
+
+
+@user.command("update", help="修改用户的提醒邮箱（--email \"\" 删除邮箱，不再发送提醒邮件）")
+@click.argument("username")
+@click.option("--email", required=True, help="提醒邮件的接收地址")
+@pass_context
+def user_update(ctx: Context, username: str, email: str) -> None:
+    from sqlalchemy import select
+
+    from tracker.errors import NotFound
+    from tracker.models import User
+    from tracker.services.notifications import subscribe
+
+    with ctx.transaction() as session:
+        found = session.scalar(select(User).where(User.username == username.strip()))
+        if found is None:
+            raise NotFound(f"没有用户“{username}”")
+        saved = subscribe(session, found, email, actor="cli")
+    click.echo(f"用户 {found.username} 的提醒邮箱：{saved.email}" if saved
+               else f"已删除用户 {found.username} 的提醒邮箱，不再发送提醒邮件")
 
 
 @cli.group(help="系统管理")

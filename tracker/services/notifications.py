@@ -103,6 +103,11 @@ def subscribe(session: Session, user: User, email: str,
     return current
 
 
+def addresses(session: Session) -> dict[int, AlertSubscription]:
+    """Every user's e-mail address and delivery state, by user id."""
+    return {s.user_id: s for s in session.scalars(select(AlertSubscription))}
+
+
 def compose(subscription: AlertSubscription, user: User, alerts: list[Alert],
             settings: SmtpSettings) -> EmailMessage:
     shown = alerts[:MAX_ALERTS_PER_MAIL]
