@@ -272,3 +272,45 @@ def test_cli_runs_one_job_and_evaluates_a_date(runner, session) -> None:  # type
     assert result.exit_code == 0, result.output
     assert "任务 monitoring-reminders 已完成" in result.output
     assert runner("scheduler", "run", "--once", "no-such-job").exit_code != 0
+
+
+LOCK_HOLDER = """
+import sys, time
+from tracker.config import Config
+from tracker.db import Database
+from tracker.scheduler_lock import lock_for
+lock = lock_for(Database(sys.argv[1]), Config(instance_path=sys.argv[2]))
+print("held" if lock.acquire() else "refused", flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_lock_is_released_when_its_process_is_killed(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    database, config = app.extensions["tracker.db"], app.extensions["tracker.config"]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, database.url, str(tmp_path)], stdout=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        mine = lock_for(database, replace(config, instance_path=str(tmp_path)))
+        assert not mine.acquire()  # another process holds it
+        holder.send_signal(signal.SIGKILL)  # no clean-up: the host dies
+        holder.wait(10)
+        assert _wait(mine.acquire, 10)
+        mine.release()
+    finally:
+        holder.kill()
+        holder.wait(10)
+
+
+def test_the_lock_interval_must_let_a_standby_take_over_within_a_minute(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = {"instance_path": str(tmp_path), "secret_key": "x"}
+    assert Config.from_env({**settings, "scheduler_lock_seconds": 30}).scheduler_lock_seconds == 30
+    for wrong in (0, 45):
+        with pytest.raises(ConfigError, match="TRACKER_SCHEDULER_LOCK_SECONDS 应大于 0、不超过 30 秒"):
+            Config.from_env({**settings, "scheduler_lock_seconds": wrong})

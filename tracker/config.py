@@ -96,6 +96,9 @@ class Config:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"未知的时区 / unknown time zone: {self.timezone}") from None
+        if not 0 < self.scheduler_lock_seconds <= 30:
+            raise ConfigError("TRACKER_SCHEDULER_LOCK_SECONDS 应大于 0、不超过 30 秒（待命的调度进程"
+                              f"须在一分钟内接替），现为 {self.scheduler_lock_seconds:g}")
         return replace(self, database_url=url, secret_key=self.secret_key or _instance_secret(instance))
 
     @property

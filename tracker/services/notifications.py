@@ -256,7 +256,7 @@ def _claim(session: Session, user_id: int, now: datetime) -> AlertSubscription |
         # A write first: SQLite takes its single write lock now, so a second sender waits here
         # until this transaction ends, and then reads the cursor this one moved.
         session.execute(update(AlertSubscription).where(AlertSubscription.user_id == user_id)
-                        .values(failures=AlertSubscription.failures))
+                        .values(updated_at=AlertSubscription.updated_at))
     return session.scalar(
         select(AlertSubscription).where(AlertSubscription.user_id == user_id, *_due(now))
         .with_for_update(skip_locked=True).execution_options(populate_existing=True))
