@@ -18,6 +18,7 @@ that the jobs of the same minute have just raised.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -99,7 +100,7 @@ def exclusive(database: Database, config: Config) -> Iterator[None]:
     (it would run the same jobs at their time, and two runs at once collide)."""
     lock = lock_for(database, config)
     if not lock.acquire():
-        raise ConfigError(f"另一个调度进程正在运行（{lock.description}已被占用），为避免重复执行，"
+        raise ConfigError(f"另一个调度进程正在运行（已被占用：{lock.description}），为避免重复执行，"
                           "本次没有运行任何任务。请等它按时运行，或先停止它再手动运行。")
     try:
         yield
@@ -187,7 +188,7 @@ class SchedulerProcess:
                     if not self._stop.is_set():
                         log.warning("调度锁已失去（数据库连接中断？），已停止运行任务，转为待命")
                 elif not waiting:
-                    log.info("另一个调度进程正在运行（%s已被占用），本进程待命，每 %s 秒重试一次",
+                    log.info("另一个调度进程正在运行（已被占用：%s），本进程待命，每 %s 秒重试一次",
                              self.lock.description, f"{self.retry_seconds:g}")
                     waiting = True
                 self._stop.wait(self.retry_seconds)
@@ -217,5 +218,12 @@ class SchedulerProcess:
 
 
 def run(database: Database, config: Config) -> None:
-    """Run the scheduler in the foreground until interrupted (active or standby)."""
-    SchedulerProcess(database, config).run()
+    """Run the scheduler in the foreground (active or standby) until Ctrl+C or SIGTERM (a
+    service manager stopping it): it then stops its jobs and releases the lock."""
+    process = SchedulerProcess(database, config)
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: process.stop())
+    try:
+        process.run()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    log.info("调度进程已停止")
