@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
@@ -244,7 +244,8 @@ def due_recipients(session: Session, now: datetime) -> list[int]:
         .where(User.active.is_(True), *_due(now)).order_by(AlertSubscription.user_id)))
 
 
-def _due(now: datetime) -> tuple:  # type: ignore[type-arg]
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Not given up, and not waiting after a failure."""
     return (AlertSubscription.undeliverable.is_(False),
             or_(AlertSubscription.next_attempt_at.is_(None), AlertSubscription.next_attempt_at <= now))
 
