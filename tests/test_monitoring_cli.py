@@ -111,7 +111,7 @@ def test_progress_add_refuses_clearly(runner, session) -> None:  # type: ignore[
 def test_once_at_runs_the_jobs_due_at_that_minute(app, runner, session) -> None:  # type: ignore[no-untyped-def]
     config = app.extensions["tracker.config"]
     assert [j.id for j in scheduler.due_at(datetime(2025, 6, 30, 23, 30), config)] == [
-        "alert-mail", "checkpoint-evaluation"]
+        "checkpoint-evaluation", "alert-mail"]  # the mail after the job that raises alerts
     assert [j.id for j in scheduler.due_at(datetime(2025, 6, 30, 23, 45), config)] == ["monitoring-round"]
     assert [j.id for j in scheduler.due_at(datetime(2025, 7, 7, 8, 0), config)] == [
         "monitoring-reminders", "alert-mail"]  # a Monday

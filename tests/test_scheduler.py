@@ -1,28 +1,36 @@
-"""The schedule is data: stable ids, coalesce, one instance, Asia/Shanghai; jobs run once."""
+"""The schedule is data: stable ids, coalesce, one instance, Asia/Shanghai; jobs run once; one
+active scheduler per database, a standby that takes over; the mail job after the others."""
 
 from __future__ import annotations
 
 import ast
-from datetime import date
+import logging
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.monitoring_builders import add_ledger, make_project, make_unit
 from tracker import jobs, scheduler
 from tracker.config import Config
 from tracker.errors import ConfigError
-from tracker.models import Alert, Snapshot
+from tracker.logs import ZonedFormatter
+from tracker.models import Alert, MonitoringRound, Snapshot
+from tracker.scheduler_lock import ADVISORY_KEY, FileLock, lock_for
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tracker"
 
 
 def test_jobs_table_has_stable_ids_and_safe_defaults(app) -> None:  # type: ignore[no-untyped-def]
-    assert [job.id for job in scheduler.JOBS] == [
-        "monitoring-daily", "monitoring-reminders", "alert-mail", "checkpoint-evaluation", "monitoring-round"]
+    assert [job.id for job in scheduler.JOBS] == [  # the order within a minute: mail last
+        "monitoring-daily", "monitoring-reminders", "checkpoint-evaluation", "monitoring-round", "alert-mail"]
     built = scheduler.build_scheduler(app.extensions["tracker.db"], app.extensions["tracker.config"],
                                       BackgroundScheduler)
     assert str(built.timezone) == "Asia/Shanghai"
@@ -47,13 +55,186 @@ def test_the_web_application_never_starts_a_scheduler() -> None:
                 assert name not in ("tracker.scheduler", "tracker.jobs"), path
 
 
-def test_only_one_scheduler_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with scheduler.single_instance(str(tmp_path)):
-        with pytest.raises(ConfigError, match="另一个调度进程正在运行"):
-            with scheduler.single_instance(str(tmp_path)):
-                pass
-    with scheduler.single_instance(str(tmp_path)):  # released afterwards
-        pass
+def test_only_one_file_lock_per_instance_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first, second = FileLock(str(tmp_path)), FileLock(str(tmp_path))
+    assert first.acquire() and first.held()
+    assert not second.acquire()
+    first.release()
+    assert second.acquire()  # released afterwards
+    second.release()
+
+
+def record_tick(database, config) -> None:  # type: ignore[no-untyped-def]
+    """A job for the tests below: notes which scheduler ran it (by its public_url)."""
+    TICKS.append(config.public_url)
+
+
+TICKS: list[str] = []
+TICK_JOBS = (scheduler.Job("tick", "tests.test_scheduler:record_tick", "interval", {"seconds": 0.2}, "测试"),)
+
+
+def _process(database, config, name: str, instance: Path) -> scheduler.SchedulerProcess:  # type: ignore[no-untyped-def]
+    """A scheduler as another host would run it: its own config (on PostgreSQL its own
+    instance folder too) and its own lock, on the same database."""
+    own = replace(config, public_url=name, instance_path=str(instance))
+    return scheduler.SchedulerProcess(database, own, jobs=TICK_JOBS, catch_up=lambda d, c: None,
+                                      retry_seconds=0.2)
+
+
+def _wait(condition, seconds: float = 10) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _kill_the_active_one(database, first: scheduler.SchedulerProcess) -> None:  # type: ignore[no-untyped-def]
+    if database.engine.dialect.name == "postgresql":  # its database session dies, as with the host
+        with database.engine.connect() as connection:
+            killed = connection.scalar(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND ((classid::bigint << 32) | objid::bigint) = :key AND granted"),
+                {"key": ADVISORY_KEY & 0xFFFFFFFFFFFFFFFF})
+        assert killed
+    else:  # the process ends: the kernel releases its flock
+        first.stop()
+
+
+def test_one_active_scheduler_per_database_and_the_standby_takes_over(app, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    database, config = app.extensions["tracker.db"], app.extensions["tracker.config"]
+    on_postgres = database.engine.dialect.name == "postgresql"
+    folders = [tmp_path / "a", tmp_path / "b"] if on_postgres else [tmp_path, tmp_path]
+    first = _process(database, config, "a", folders[0])
+    second = _process(database, config, "b", folders[1])
+    TICKS.clear()
+    caplog.set_level(logging.INFO, logger="tracker.scheduler")
+    threads = []
+    try:
+        threads.append(threading.Thread(target=first.run, daemon=True))
+        threads[-1].start()
+        assert first.active.wait(10)
+        threads.append(threading.Thread(target=second.run, daemon=True))
+        threads[-1].start()
+        assert _wait(lambda: "本进程待命" in caplog.text)
+        time.sleep(1)
+        assert not second.active.is_set()
+        assert TICKS and set(TICKS) == {"a"}  # only the active one runs jobs
+
+        started = time.monotonic()
+        _kill_the_active_one(database, first)
+        assert second.active.wait(10), "the standby did not take over"
+        assert time.monotonic() - started < 5  # within the retry period, not a minute
+        assert _wait(lambda: not first.active.is_set(), 5)  # the killed one stopped its jobs
+        time.sleep(0.3)  # a tick it had already started may still finish
+        TICKS.clear()
+        time.sleep(1)
+        assert TICKS and set(TICKS) == {"b"}
+    finally:
+        first.stop()
+        second.stop()
+        for thread in threads:
+            thread.join(10)
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def test_a_one_off_run_refuses_while_a_scheduler_is_active(app, runner) -> None:  # type: ignore[no-untyped-def]
+    database, config = app.extensions["tracker.db"], app.extensions["tracker.config"]
+    active = lock_for(database, config)
+    assert active.acquire()
+    try:
+        result = runner("scheduler", "run", "--once", "monitoring-reminders")
+        assert result.exit_code != 0
+        assert "另一个调度进程正在运行" in str(result.exception)
+        result = runner("scheduler", "--once-at", "2025-07-07 08:00")
+        assert result.exit_code != 0 and "本次没有运行任何任务" in str(result.exception)
+    finally:
+        active.release()
+    assert runner("scheduler", "run", "--once", "monitoring-reminders").exit_code == 0
+
+
+def test_the_scheduler_logs_each_jobs_next_run_in_shanghai_time(app, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    database, config = app.extensions["tracker.db"], app.extensions["tracker.config"]
+    process = scheduler.SchedulerProcess(database, replace(config, instance_path=str(tmp_path)),
+                                         catch_up=lambda d, c: None, retry_seconds=0.2)
+    caplog.set_level(logging.INFO, logger="tracker.scheduler")
+    thread = threading.Thread(target=process.run, daemon=True)
+    thread.start()
+    try:
+        assert process.active.wait(10)
+    finally:
+        process.stop()
+        thread.join(10)
+    for job in scheduler.JOBS:
+        line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith(f"任务 {job.id} 下次运行"))
+        assert line.endswith(" CST"), line  # China Standard Time, Asia/Shanghai
+
+    record = logging.LogRecord("tracker.jobs", logging.INFO, __file__, 1, "每日评价完成", None, None)
+    record.created = datetime(2025, 6, 30, 15, 30, tzinfo=UTC).timestamp()
+    assert ZonedFormatter(ZoneInfo("Asia/Shanghai")).format(record).startswith(
+        "2025-06-30 23:30:00+0800 INFO tracker.jobs: 每日评价完成")
+
+
+def test_the_mail_job_runs_after_the_jobs_that_raise_alerts_in_its_minute(app) -> None:  # type: ignore[no-untyped-def]
+    config = app.extensions["tracker.config"]
+    built = scheduler.build_scheduler(app.extensions["tracker.db"], config, BackgroundScheduler)
+    assert built._executors["default"]._pool._max_workers == 1  # one job at a time, in order
+    mail = scheduler._trigger(next(j for j in scheduler.JOBS if j.id == "alert-mail"), config)
+    start = datetime(2025, 1, 1, tzinfo=config.tz)
+    shared = 0
+    for job in scheduler.JOBS[:-1]:
+        trigger, fired = scheduler._trigger(job, config), start
+        for _ in range(60):
+            fired = trigger.get_next_fire_time(None, fired + timedelta(seconds=1))
+            mailed = mail.get_next_fire_time(None, fired)
+            if mailed - fired < timedelta(minutes=1):
+                shared += 1
+                assert mailed > fired, (job.id, fired)  # the mail job is queued after it
+    assert shared > 0  # the table does put jobs in one minute
+    due = scheduler.due_at(datetime(2025, 7, 7, 8, 0), config)  # a Monday 08:00
+    assert [job.id for job in due] == ["monitoring-reminders", "alert-mail"]
+
+
+def test_once_at_mails_the_alerts_raised_in_the_same_minute(app, session, runner) -> None:  # type: ignore[no-untyped-def]
+    from tests.services.test_monitoring_notifications import Inbox, _free_port
+    from aiosmtpd.controller import Controller
+    from tracker.models import Role
+    from tracker.services.notifications import subscribe
+    from tracker.services.users import create_user
+
+    unit = make_unit(session)
+    project = make_project(session, unit, budget="1000")
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "100")])
+    subscribe(session, create_user(session, "leader-once", Role.leader, "password123"),
+              "leader@example.gov.cn")
+    session.commit()
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        runner.app.extensions["tracker.config"] = replace(
+            app.extensions["tracker.config"], smtp_host="127.0.0.1", smtp_port=port)
+        result = runner("scheduler", "--once-at", "2025-07-05 01:00")
+    finally:
+        runner.app.extensions["tracker.config"] = app.extensions["tracker.config"]
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert "到期的任务：monitoring-daily、alert-mail" in result.output
+    assert len(inbox.messages) == 1 and "转为红灯" in inbox.messages[0].get_content()
+
+
+def test_catch_up_opens_no_round_for_a_year_without_projects(app, session) -> None:  # type: ignore[no-untyped-def]
+    database, config = app.extensions["tracker.db"], app.extensions["tracker.config"]
+    unit = make_unit(session)
+    make_project(session, unit, year=2025)
+    session.commit()
+    jobs.catch_up(database, config, today=date(2026, 7, 5))  # 2026 has no projects
+    assert session.scalar(select(MonitoringRound)) is None
+    jobs.monitoring_round(database, config, today=date(2026, 6, 30))
+    assert session.scalar(select(MonitoringRound)) is None
+    jobs.catch_up(database, config, today=date(2025, 7, 5))  # 2025 has
+    assert [(r.year, r.month, r.late) for r in session.scalars(select(MonitoringRound))] == [(2025, 6, True)]
 
 
 def test_daily_job_body_runs_once(app, session) -> None:  # type: ignore[no-untyped-def]
@@ -92,3 +273,45 @@ def test_cli_runs_one_job_and_evaluates_a_date(runner, session) -> None:  # type
     assert result.exit_code == 0, result.output
     assert "任务 monitoring-reminders 已完成" in result.output
     assert runner("scheduler", "run", "--once", "no-such-job").exit_code != 0
+
+
+LOCK_HOLDER = """
+import sys, time
+from tracker.config import Config
+from tracker.db import Database
+from tracker.scheduler_lock import lock_for
+lock = lock_for(Database(sys.argv[1]), Config(instance_path=sys.argv[2]))
+print("held" if lock.acquire() else "refused", flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_lock_is_released_when_its_process_is_killed(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    database, config = app.extensions["tracker.db"], app.extensions["tracker.config"]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, database.url, str(tmp_path)], stdout=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        mine = lock_for(database, replace(config, instance_path=str(tmp_path)))
+        assert not mine.acquire()  # another process holds it
+        holder.send_signal(signal.SIGKILL)  # no clean-up: the host dies
+        holder.wait(10)
+        assert _wait(mine.acquire, 10)
+        mine.release()
+    finally:
+        holder.kill()
+        holder.wait(10)
+
+
+def test_the_lock_interval_must_let_a_standby_take_over_within_a_minute(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = {"instance_path": str(tmp_path), "secret_key": "x"}
+    assert Config.from_env({**settings, "scheduler_lock_seconds": 30}).scheduler_lock_seconds == 30
+    for wrong in (0, 45):
+        with pytest.raises(ConfigError, match="TRACKER_SCHEDULER_LOCK_SECONDS 应大于 0、不超过 30 秒"):
+            Config.from_env({**settings, "scheduler_lock_seconds": wrong})

@@ -112,10 +112,12 @@ def user() -> None:
 @click.option("--password", required=True, help="至少 8 位")
 @click.option("--unit", "unit_ids", multiple=True, type=int,
               help="单位填报人员可查看的单位 ID（可多次给出）")
+@click.option("--email", default="", help="提醒邮件的接收地址")
 @pass_context
 def user_create(ctx: Context, username: str, role: str, password: str,
-                unit_ids: tuple[int, ...]) -> None:
+                unit_ids: tuple[int, ...], email: str) -> None:
     from tracker.models import Unit
+    from tracker.services.notifications import subscribe
     from tracker.services.users import create_user
 
     with ctx.transaction() as session:
@@ -125,7 +127,30 @@ def user_create(ctx: Context, username: str, role: str, password: str,
             raise click.UsageError(f"单位不存在：{', '.join(missing)}")
         created = create_user(session, username, role, password,
                               units=[u for u in units if u], actor="cli")
-        click.echo(f"已创建用户 {created.username}（{created.role.label}）")
+        if email.strip():
+            subscribe(session, created, email, actor="cli")
+        click.echo(f"已创建用户 {created.username}（{created.role.label}）"
+                   + (f"，提醒邮箱 {email.strip()}" if email.strip() else ""))
+
+
+@user.command("update", help="修改用户的提醒邮箱（--email \"\" 删除邮箱，不再发送提醒邮件）")
+@click.argument("username")
+@click.option("--email", required=True, help="提醒邮件的接收地址")
+@pass_context
+def user_update(ctx: Context, username: str, email: str) -> None:
+    from sqlalchemy import select
+
+    from tracker.errors import NotFound
+    from tracker.models import User
+    from tracker.services.notifications import subscribe
+
+    with ctx.transaction() as session:
+        found = session.scalar(select(User).where(User.username == username.strip()))
+        if found is None:
+            raise NotFound(f"没有用户“{username}”")
+        saved = subscribe(session, found, email, actor="cli")
+    click.echo(f"用户 {found.username} 的提醒邮箱：{saved.email}" if saved
+               else f"已删除用户 {found.username} 的提醒邮箱，不再发送提醒邮件")
 
 
 @cli.group(help="系统管理")
@@ -473,8 +498,8 @@ def progress_add(ctx: Context, project_ref: str, indicator_name: str, value: str
                    f"（记录 {report.id}）")
 
 
-@cli.group(help="定时任务（单独的一个进程）：不带子命令时在前台运行；--once-at 只运行该时刻到期的任务",
-           invoke_without_command=True)
+@cli.group(help="定时任务（每个数据库一个运行中的调度进程，其余待命）：不带子命令时在前台运行；"
+                "--once-at 只运行该时刻到期的任务", invoke_without_command=True)
 @click.option("--once-at", "once_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
               help="运行在该时刻（本地时间，精确到分钟）到期的任务后退出，如 2025-06-30T23:30")
 @click.pass_context
@@ -484,7 +509,7 @@ def scheduler(click_ctx: click.Context, once_at: Any) -> None:
             raise click.UsageError("--once-at 不能与子命令同时使用")
         return
     ctx = click_ctx.ensure_object(Context)
-    _logging()
+    _logging(ctx)
     from tracker import scheduler as schedule
 
     if once_at is not None:
@@ -494,10 +519,10 @@ def scheduler(click_ctx: click.Context, once_at: Any) -> None:
     _run_scheduler(ctx)
 
 
-def _logging() -> None:
-    import logging
+def _logging(ctx: Context) -> None:
+    from tracker import logs
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(ctx.config.tz)
 
 
 def _run_scheduler(ctx: Context) -> None:
@@ -509,11 +534,12 @@ def _run_scheduler(ctx: Context) -> None:
     schedule.run(ctx.database, ctx.config)
 
 
-@scheduler.command("run", help="运行定时任务（前台，Ctrl+C 停止）；--once 立即运行一个任务后退出")
+@scheduler.command("run", help="运行定时任务（前台，Ctrl+C 停止）；--once 立即运行一个任务后退出"
+                   "（另一个调度进程正在运行时拒绝）")
 @click.option("--once", "job_id", help="任务 ID，如 monitoring-daily")
 @pass_context
 def scheduler_run(ctx: Context, job_id: str | None) -> None:
-    _logging()
+    _logging(ctx)
     from tracker import scheduler as schedule
 
     if job_id:

@@ -62,6 +62,10 @@ class Config:
     smtp_timeout: float = 10.0
     #: Address of the site, used for links in mail (e.g. ``https://jixiao.example.gov.cn``).
     public_url: str = ""
+    #: Seconds between a standby scheduler's tries to take the lock, and between the active
+    #: scheduler's checks that it still holds it (keep it at most 30: a standby then takes
+    #: over within a minute after the active one died).
+    scheduler_lock_seconds: float = 15.0
     #: Testing mode (set by the test suite only).
     testing: bool = False
     #: Extra Flask settings (tests use this, e.g. to disable CSRF in one test).
@@ -92,6 +96,9 @@ class Config:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"未知的时区 / unknown time zone: {self.timezone}") from None
+        if not 0 < self.scheduler_lock_seconds <= 30:
+            raise ConfigError("TRACKER_SCHEDULER_LOCK_SECONDS 应大于 0、不超过 30 秒（待命的调度进程"
+                              f"须在一分钟内接替），现为 {self.scheduler_lock_seconds:g}")
         return replace(self, database_url=url, secret_key=self.secret_key or _instance_secret(instance))
 
     @property

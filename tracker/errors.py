@@ -63,3 +63,9 @@ class EvaluationFrozen(TrackerError):
 
     http_status = 409
     exit_code = 2
+
+
+class MailFailed(TrackerError):
+    """An alert-mail run had mail to send and the server accepted none of it."""
+
+    exit_code = 6

@@ -6,10 +6,12 @@ each can also be run once with ``tracker scheduler run --once JOB_ID``.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import date, datetime
 
 from tracker.config import Config
-from tracker.db import Database
+from tracker.db import Database, utcnow
+from tracker.errors import MailFailed
 from tracker.services import monitoring, notifications, rounds
 
 log = logging.getLogger(__name__)
@@ -80,12 +82,28 @@ def reminders(database: Database, config: Config, today: date | None = None) -> 
 
 
 def alert_mail(database: Database, config: Config, today: date | None = None) -> None:
-    """Mail each subscribed user their new alerts (nothing when no SMTP host is set)."""
+    """Mail each subscribed user their new alerts (nothing when no SMTP host is set).
+
+    One transaction per user: claimed, sent and marked sent together, committed at once, so
+    two senders at a time still mail each alert once.  Raises ``MailFailed`` (the command
+    exits non-zero) when there was mail to send and the server accepted none of it."""
     settings = notifications.SmtpSettings.from_config(config)
     if settings is None:
         log.debug("alert mail: no SMTP host configured")
         return
+    now = utcnow()
     with database.session() as session:
-        result = notifications.send_pending(session, settings)
-        session.commit()
-    log.info("alert mail: %d sent, %d failed (retried next run)", result.sent, result.failed)
+        recipients = notifications.due_recipients(session, now)
+    outcomes: Counter[str] = Counter()
+    with notifications.Mailer(settings) as mailer:
+        for user_id in recipients:
+            with database.session() as session:
+                outcomes[notifications.deliver(session, mailer, user_id, now)] += 1
+                session.commit()
+    result = notifications.MailResult(outcomes[notifications.SENT], outcomes[notifications.FAILED],
+                                      outcomes[notifications.UNDELIVERABLE])
+    log.info("提醒邮件：发送 %d 封，失败 %d 封（稍后重试），%d 个地址无法送达已停止发送",
+             result.sent, result.failed, result.given_up)
+    if result.all_failed:
+        raise MailFailed(f"提醒邮件全部发送失败：{result.failed + result.given_up} 位用户未收到"
+                         "（原因见日志；“提醒”页和用户管理页显示无法送达的地址）")

@@ -51,12 +51,13 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("monitoring.settings", "GET"): frozenset(),
     ("monitoring.settings", "POST"): frozenset(),
     ("cockpit.index", "GET"): ALL,
-    ("admin.users_index", "GET"): frozenset(),
+    ("admin.users_index", "GET"): frozenset({Role.finance}),  # finance: to set e-mail addresses
     ("admin.new_user", "GET"): frozenset(),
     ("admin.new_user", "POST"): frozenset(),
-    ("admin.edit_user", "GET"): frozenset(),
+    ("admin.edit_user", "GET"): frozenset({Role.finance}),  # finance sees the e-mail form only
     ("admin.edit_user", "POST"): frozenset(),
     ("admin.reset_password", "POST"): frozenset(),
+    ("admin.user_email", "POST"): frozenset({Role.finance}),
     ("admin.evaluation_settings", "GET"): frozenset(),
     ("admin.evaluation_settings", "POST"): frozenset(),
     ("audit.index", "GET"): frozenset({Role.auditor}),
@@ -80,6 +81,7 @@ URLS = {"static": "/static/app.css", "projects.detail": "/projects/{project_id}"
         "audit.project_trail": "/projects/{project_id}/audit",
         "admin.edit_user": "/admin/users/{user_id}",
         "admin.reset_password": "/admin/users/{user_id}/password",
+        "admin.user_email": "/admin/users/{user_id}/email",
         "projects.ledger_rows": "/projects/{project_id}/ledger",
         "ledger.undo": "/ledger/batches/999999/undo",
         "monitoring.project": "/projects/{project_id}/monitoring",

@@ -208,7 +208,8 @@ class AlertRead(Base):
 
 
 class AlertSubscription(Base):
-    """Where a user wants alert mail, and the last alert already mailed to them."""
+    """Where a user wants alert mail (the user's one e-mail address), the last alert already
+    mailed to them, and how delivery to it is going."""
 
     __tablename__ = "alert_subscription"
 
@@ -217,6 +218,15 @@ class AlertSubscription(Base):
     email: Mapped[str] = mapped_column(String(254))
     last_alert_id: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: Sends that failed in a row since the last one the server accepted.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: No send before this instant (backing off after a failure); None: at the next run.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The server's answer to the last failed send (code and text, as it gave them).
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: The server refused the address permanently, often enough: no more mail until the address
+    #: changes (shown as 邮件无法送达).
+    undeliverable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class MonitoringRound(Base):

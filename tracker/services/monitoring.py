@@ -878,7 +878,7 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
             if snapshot.frozen and evaluation.overall in FLAGGED:
                 deadline = evaluated_on + timedelta(days=reminders.explanation_due_days)
                 add_alerts(session, [_alert(
-                    evaluation, "checkpoint_flagged", evaluated_on,
+                    evaluation, "checkpoint_flagged",
                     f"项目“{names[evaluation.project_id]}”在{checkpoint.isoformat()}检查点为"
                     f"{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}），"
                     f"请于{deadline.isoformat()}前填写偏差说明。",
@@ -936,7 +936,7 @@ def refresh_daily(session: Session, today: date,
             kind = transition_kind(old_colour, evaluation.overall)
             if kind is not None:
                 transitions.append(Transition(pid, names[pid], kind, old_colour, evaluation.overall))
-                alerts.append(_alert(evaluation, kind, today, _transition_message(
+                alerts.append(_alert(evaluation, kind, _transition_message(
                     names[pid], kind, old_colour, evaluation)))
         add_alerts(session, alerts)
     session.flush()
@@ -1107,11 +1107,12 @@ def _explanation_reminders(session: Session, years: Sequence[int], today: date,
 # --- alerts -------------------------------------------------------------------------------
 
 
-def _alert(evaluation: ProjectEvaluation, kind: str, today: date, message: str,
+def _alert(evaluation: ProjectEvaluation, kind: str, message: str,
            key: str | None = None) -> Alert:
+    # as_of: the date the evaluation speaks of (mail and page links open the project there):
+    # the checkpoint, or the day of the refresh (12-31 for last year's projects)
     return Alert(unit_id=evaluation.unit_id, project_id=evaluation.project_id, kind=kind,
-                 severity=evaluation.overall, as_of=evaluation.as_of if kind == "checkpoint_flagged"
-                 else today, message=message, key=key)
+                 severity=evaluation.overall, as_of=evaluation.as_of, message=message, key=key)
 
 
 def add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:

@@ -30,10 +30,13 @@ def round_of(session: Session, year: int, month: int) -> MonitoringRound | None:
 
 def due_round(session: Session, today: date) -> tuple[int, int] | None:
     """(year, N) of the round that should be open by ``today`` and is not: this year's, once
-    the end of month N (setting) has come."""
+    the end of month N (setting) has come, when the year has projects (a round of no
+    projects monitors nothing)."""
     month = monitoring_settings(session).monitoring_month
     cutoff = month_end(today.year, month)
     if today < cutoff or round_of(session, today.year, month) is not None:
+        return None
+    if session.scalar(select(Project.id).where(Project.year == today.year).limit(1)) is None:
         return None
     return today.year, month
 
