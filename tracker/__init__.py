@@ -9,7 +9,8 @@ if TYPE_CHECKING:
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask app: configuration, database, login, CSRF, blueprints, error pages."""
+    """Build the Flask app: configuration, database, login, CSRF, blueprints, error pages, and
+    the reverse proxy's forwarded headers when ``proxy_hops`` says there is one."""
     from flask import Flask
 
     from tracker.config import PROJECT_ROOT, Config
@@ -32,6 +33,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=config.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config.session_cookie_secure,
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
     )
@@ -39,4 +41,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["tracker.config"] = config
     app.extensions["tracker.db"] = Database(config.database_url)
     init_web(app)
+    if config.proxy_hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the headers the documented nginx setup sets; X-Forwarded-Host is not trusted.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=config.proxy_hops, x_host=0, x_port=0, x_prefix=0)
     return app

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.errors import ConfigError
+from tracker.private_files import create_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
@@ -38,12 +39,16 @@ class Config:
     admin_password: str = ""
     #: Largest upload accepted, in bytes (files above it are refused before reading).
     max_upload_bytes: int = 200 * 1024 * 1024
-    #: Failed logins from one address within a minute before further tries are slowed.
+    #: Failed logins within a minute, counted per address and per account name, before
+    #: further tries from that address or for that account are refused for the minute.
     login_failure_limit: int = 10
     #: Seconds each further try waits once the limit is reached.
     login_slowdown_seconds: float = 2.0
-    #: Mark the session cookie Secure (set to 1 behind HTTPS).
+    #: Mark the session and remember-me cookies Secure (set to 1 behind HTTPS).
     session_cookie_secure: bool = False
+    #: Reverse proxies in front of tracker that set X-Forwarded-For / X-Forwarded-Proto
+    #: (1 for one nginx).  0: no such header is trusted; the client address is the peer's.
+    proxy_hops: int = 0
     #: SMTP server for alert mail.  Empty: no mail is sent (alerts stay in the inbox).
     smtp_host: str = ""
     #: SMTP port (25 plain / STARTTLS 587 / SSL 465).
@@ -135,9 +140,6 @@ def _instance_secret(instance: Path) -> str:
     path = instance / "secret_key"
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
+    create_file(path, (key + "\n").encode("ascii"))
     return key

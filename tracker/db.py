@@ -9,12 +9,16 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, MetaData, String, column, create_engine, event, select, table
+from sqlalchemy import (JSON, BigInteger, DateTime, Engine, MetaData, String, column, create_engine, event,
+                        make_url, select, table)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from tracker.private_files import create_file
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -117,6 +121,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        _create_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -135,6 +140,18 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _create_sqlite_file(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only.  SQLite gives the -wal
+    and -shm files it makes beside it the same mode."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).exists():
+        return
+    try:
+        create_file(Path(path))
+    except FileExistsError:  # another process created it first
+        pass
 
 
 class Database:

@@ -16,6 +16,7 @@ from tracker.models import (
     AuditEntry,
     DepartmentYear,
     Indicator,
+    PlanPoint,
     Project,
     ProjectFinding,
     TargetImport,
@@ -177,3 +178,26 @@ def test_cli_import_and_export(runner, tmp_path: Path) -> None:  # type: ignore[
     junk.write_bytes(b"\x00\x01\x02" * 100)
     failed = runner("import", "targets", str(junk), "--json")
     assert failed.exit_code != 0
+
+
+FIRST_PLAN = "\t25%\n\t50%\n\t75%\n\t100%\n"  # the first project of seed 000: 3/6/10/12月底
+
+
+@pytest.mark.parametrize("earlier_plan", ["\t\n\t\n\t\n\t\n", "\t20%\n\t50%\n\t75%\n\t100%\n"],
+                         ids=["default_plan", "other_plan"])
+def test_a_corrected_plan_replaces_the_stored_points(session: Session, earlier_plan: str) -> None:
+    original = seed("000")
+    text = original.data.decode("utf-8")
+    assert FIRST_PLAN in text
+    earlier = UploadedFile(original.name, text.replace(FIRST_PLAN, earlier_plan, 1).encode())
+    import_files(session, earlier)
+    project = session.scalar(select(Project).where(Project.code == "13020225P00892710002C"))
+    assert project is not None and project.plan_points
+    plan = import_files(session, original)  # the same checkpoint dates as the stored points
+    assert (plan.count("created"), plan.count("updated")) == (0, 1)
+    session.expire_all()
+    points = session.scalars(select(PlanPoint).where(PlanPoint.project_id == project.id)
+                             .order_by(PlanPoint.checkpoint)).all()
+    assert [(p.checkpoint.isoformat(), p.cumulative_pct, p.is_default) for p in points] == [
+        ("2025-03-31", Decimal("25.0000"), False), ("2025-06-30", Decimal("50.0000"), False),
+        ("2025-10-31", Decimal("75.0000"), False), ("2025-12-31", Decimal("100.0000"), False)]

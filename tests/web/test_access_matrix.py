@@ -21,6 +21,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("auth.login", "GET"): ANONYMOUS_OK,
     ("auth.login", "POST"): ANONYMOUS_OK,
     ("auth.logout", "POST"): ALL,
+    ("auth.change_password", "GET"): ALL,
+    ("auth.change_password", "POST"): ALL,
     ("projects.home", "GET"): ANONYMOUS_OK,  # a redirect only
     ("projects.index", "GET"): ALL,
     ("projects.detail", "GET"): ALL,

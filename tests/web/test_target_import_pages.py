@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import re
 
 from sqlalchemy import func, select
@@ -55,3 +56,29 @@ def test_unit_staff_gets_404_for_another_units_project(client, logged_in, sessio
     project = session.scalar(select(Project))
     logged_in(Role.unit_staff, units=[])
     assert client.get(f"/projects/{project.id}").status_code == 404
+
+
+def _import_through_the_pages(client, name: str, data: bytes):  # type: ignore[no-untyped-def]
+    preview = client.post("/imports/targets/preview", data={
+        "csrf_token": csrf_token(client, "/imports/targets"), "year": "",
+        "files": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.get_data(as_text=True)).group(1)
+    return client.post("/imports/targets/confirm", data={
+        "csrf_token": csrf_token(client, "/imports/targets"), "token": token, "year": ""},
+        follow_redirects=True)
+
+
+def test_confirming_a_plan_for_a_project_that_had_the_default_plan(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    logged_in(Role.finance)
+    original = PROJECT_ROOT / "seeds" / "000_84b2129734047c8f.txt"
+    text = original.read_text(encoding="utf-8")
+    without_plan = text.replace("\t25%\n\t50%\n\t75%\n\t100%\n", "\t\n\t\n\t\n\t\n", 1)
+    assert without_plan != text
+    assert _import_through_the_pages(client, original.name, without_plan.encode()).status_code == 200
+    project = session.scalar(select(Project).where(Project.code == "13020225P00892710002C"))
+    assert all(point.is_default for point in project.plan_points)
+    done = _import_through_the_pages(client, original.name, text.encode())
+    assert done.status_code == 200 and "导入完成" in done.get_data(as_text=True)
+    session.expire_all()
+    assert [p.cumulative_pct for p in project.plan_points] == [25, 50, 75, 100]

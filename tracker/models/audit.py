@@ -28,6 +28,7 @@ class AuditEntry(Base):
 ACTION_LABELS = {
     "create": "新建", "update": "修改", "delete": "删除", "login": "登录", "import": "导入",
     "undo": "撤销", "assign": "分配", "save": "保存", "reset_password": "重设密码",
+    "logout": "退出登录", "change_password": "修改密码",
     "report_progress": "填报完成值", "explain_deviation": "偏差说明",
     "create_evaluation": "新建自评", "edit_evaluation": "修改自评", "freeze_evaluation": "提交自评",
     "monitoring_round.open": "开启监控轮次", "export": "导出",

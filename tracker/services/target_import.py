@@ -311,6 +311,11 @@ def _write_project(session: Session, unit: Unit, year: int, change: ProjectChang
         session.execute(delete(ProjectFinding).where(ProjectFinding.project_id == project.id))
     project.quality_score = change.score
     if change.status == "created" or "plan" in change.changes or not project.plan_points:
+        if project.plan_points:
+            # The unit of work inserts before it deletes: the old checkpoints must be gone
+            # first, or a new point on the same date breaks UNIQUE (project_id, checkpoint).
+            project.plan_points.clear()
+            session.flush()
         project.plan_points = _plan_points(record, year, settings)
         project.plan_confirmed = False
     if change.status == "created" or "indicators" in change.changes:

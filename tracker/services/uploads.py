@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.errors import NotFound
+from tracker.private_files import create_file, make_folder
 
 @dataclass(frozen=True)
 class UploadedFile:
@@ -37,12 +38,12 @@ def save(instance_path: str, files: list[tuple[str, bytes]]) -> str:
     _clean_old(root)
     token = secrets.token_hex(16)
     folder = root / token
-    folder.mkdir(parents=True)
+    make_folder(folder)  # uploads/ and each upload's folder: mode 700, files 600
     names = []
     for index, (name, data) in enumerate(files):
-        (folder / f"{index}.bin").write_bytes(data)
+        create_file(folder / f"{index}.bin", data)
         names.append(name)
-    (folder / "names.json").write_text(json.dumps(names, ensure_ascii=False), encoding="utf-8")
+    create_file(folder / "names.json", json.dumps(names, ensure_ascii=False).encode("utf-8"))
     return token
 
 

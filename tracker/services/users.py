@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from tracker.db import utcnow
 from tracker.errors import ValidationFailed
 from tracker.models import AuditEntry, LoginFailure, Role, Unit, User
+from tracker.private_files import create_file
 from tracker.services import audit
 
 MIN_PASSWORD_LENGTH = 8
+MAX_USERNAME_LENGTH = 80
 
 
 def create_user(
@@ -58,47 +60,96 @@ class AdminEnsured:
 
 def ensure_admin(session: Session, password: str | None, instance_path: Path) -> AdminEnsured:
     """Create ``admin`` when no administrator exists.  A generated password is written to
-    ``instance/initial-admin.txt`` (mode 600) and returned so the caller can print it once."""
+    ``instance/initial-admin.txt`` (created mode 600) and returned so the caller can print it
+    once; the user must change it at first login, and the file goes then."""
     if session.scalar(select(User.id).where(User.role == Role.admin).limit(1)) is not None:
         return AdminEnsured(created=False, password=None)
     generated = not password
     password = password or secrets.token_urlsafe(12)
-    create_user(session, "admin", Role.admin, password, actor="system")
+    user = create_user(session, "admin", Role.admin, password, actor="system")
     if generated:
-        instance_path.mkdir(parents=True, exist_ok=True)
-        target = instance_path / "initial-admin.txt"
-        target.write_text(f"username: admin\npassword: {password}\n", encoding="utf-8")
-        target.chmod(0o600)
+        user.must_change_password = True
+        session.flush()
+        create_file(initial_admin_file(instance_path),
+                    f"username: admin\npassword: {password}\n".encode(), replace=True)
     return AdminEnsured(created=True, password=password if generated else None)
 
 
-def recent_failures(session: Session, address: str, window: timedelta = timedelta(minutes=1)) -> int:
+def initial_admin_file(instance_path: Path) -> Path:
+    return instance_path / "initial-admin.txt"
+
+
+def recent_failures(session: Session, address: str, username: str,
+                    window: timedelta = timedelta(minutes=1)) -> int:
+    """Failed logins within ``window`` from ``address`` or for the account ``username``,
+    whichever is more: each is limited on its own."""
     since = utcnow() - window
-    return session.scalar(
-        select(func.count(LoginFailure.id)).where(
-            LoginFailure.address == address, LoginFailure.at >= since
-        )
-    ) or 0
+    counts = [session.scalar(select(func.count(LoginFailure.id)).where(condition, LoginFailure.at >= since))
+              or 0 for condition in (LoginFailure.address == address,
+                                     LoginFailure.username == _account_name(username))]
+    return max(counts)
+
+
+def _account_name(username: str) -> str:
+    return username.strip()[:MAX_USERNAME_LENGTH]
 
 
 def authenticate(session: Session, username: str, password: str, address: str) -> User | None:
     """Return the active user whose password matches, else record a failure and return None.
 
-    The caller says nothing about which part was wrong."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is not None and user.active and user.check_password(password):
-        session.execute(delete(LoginFailure).where(LoginFailure.address == address))
+    The caller says nothing about which part was wrong, and the work is the same either way:
+    an unknown name costs one password hash check too.  Success clears the failures recorded
+    for this account only, never those of the address, so logging in to one's own account
+    between guesses at another's does not lift the brake."""
+    name = _account_name(username)
+    user = session.scalar(select(User).where(User.username == name))
+    matched = user.check_password(password) if user is not None else User.check_no_password(password)
+    if user is not None and matched and user.active:
+        session.execute(delete(LoginFailure).where(LoginFailure.username == name))
         audit.record(session, user, "login", "app_user", user.id, address=address)
         return user
-    session.add(LoginFailure(address=address))
+    session.add(LoginFailure(address=address, username=name))
     session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(hours=1)))
     session.flush()
     return None
 
 
-# --- the administrator's user pages ---------------------------------------------------------
+def logout(session: Session, user: User) -> None:
+    """End every login session and remembered login of ``user``, on every device: a session
+    or remember-me cookie copied before is refused afterwards."""
+    user.end_sessions()
+    session.flush()
+    audit.record(session, user, "logout", "app_user", user.id)
 
-MAX_USERNAME_LENGTH = 80
+
+def change_own_password(session: Session, user: User, current: str, new: str, confirm: str,
+                        instance_path: Path) -> dict[str, str]:
+    """The user sets a new password.  Returns field → message for each problem (nothing is
+    changed then), or an empty dict when done.  The new password ends the sessions opened with
+    the old one (the caller signs the user in again), clears ``must_change_password`` and
+    removes the file holding a generated first password."""
+    errors: dict[str, str] = {}
+    if not user.check_password(current):
+        errors["current"] = "当前密码不正确"
+    if len(new) < MIN_PASSWORD_LENGTH:
+        errors["new"] = f"新密码至少 {MIN_PASSWORD_LENGTH} 位"
+    elif new == current:
+        errors["new"] = "新密码不能与当前密码相同"
+    if new != confirm:
+        errors["confirm"] = "两次输入的新密码不一致"
+    if errors:
+        return errors
+    was_forced = user.must_change_password
+    user.set_password(new)
+    user.must_change_password = False
+    session.flush()
+    audit.record(session, user, "change_password", "app_user", user.id, username=user.username)
+    if was_forced:
+        initial_admin_file(instance_path).unlink(missing_ok=True)
+    return {}
+
+
+# --- the administrator's user pages ---------------------------------------------------------
 
 
 def list_users(session: Session) -> list[User]:
