@@ -1,7 +1,7 @@
 """logout ends sessions on the server, the login brake counts per account, first admin
 
 Revision ID: c4a7e2f19b3d
-Revises: 5b1e7c2d9a40
+Revises: c3a8f1d27b64
 Create Date: 2026-12-06 21:10:00+00:00
 
 ``app_user.session_generation`` is part of the key every login session and remember-me cookie
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c4a7e2f19b3d'
-down_revision = '5b1e7c2d9a40'
+down_revision = 'c3a8f1d27b64'
 branch_labels = None
 depends_on = None
 
