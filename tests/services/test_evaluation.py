@@ -150,7 +150,8 @@ def test_zero_budget_and_an_empty_satisfaction_category(session) -> None:  # typ
     project = _project_b(session, unit)
     evaluation = preview(session, project)
     assert [(r.weight, r.score) for r in evaluation.indicators] == [
-        (Decimal("28.1250"), Decimal("28.1250")), (Decimal("28.1250"), Decimal("28.1250")),
+        # 56.25 ÷ 2 to 2 places, the last taking the rounding (DOMAIN §3: the column adds up to 100)
+        (Decimal("28.1300"), Decimal("28.1300")), (Decimal("28.1200"), Decimal("28.1200")),
         (Decimal("33.7500"), Decimal("33.7500"))]
     assert evaluation.indicators[1].actual_raw == "2025-09-20完成"
     assert evaluation.execution_rate is None and evaluation.execution_score == 0
