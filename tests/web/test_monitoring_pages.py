@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import openpyxl
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, post_form
@@ -199,6 +200,10 @@ def test_blank_plan_checkpoints_are_shown_as_blank_and_read_as_interpolated(clie
     logged_in(Role.leader)
     detail = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert detail.count("（未填写，监控按前后已填节点插值）") == 3 and ">0.00%<" not in detail
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/projects/{project.id}?format=xlsx").data))
+    plan = [tuple(row) for row in book["资金支出计划（累计）"].iter_rows(min_row=2, values_only=True)]
+    assert [row[1:] for row in plan[:3]] == [("", "（未填写，监控按前后已填节点插值）")] * 3
+    assert plan[3][1] == 1  # 100% at 12月底
     page = client.get(f"/projects/{project.id}/monitoring?as_of=2025-06-30").get_data(as_text=True)
     assert "49.59%" in page
     # by plan 900,000 + 50.41% of 1,000,000 reaches past the budget: capped and flagged
