@@ -155,7 +155,7 @@ def naive(session: Session, as_of: date, project_ids: list[int] | None = None) -
         spent = Decimal(spent)
         covered = ledger_covers(closed_through(session, project.unit_id), as_of)
         money = judge_money(spent, project.annual_budget, planned_pct(plan, as_of), settings, covered)
-        forecast_year_end(spent, project.annual_budget, plan, as_of)
+        forecast_year_end(spent, project.annual_budget, plan, as_of, settings.time_progress_method)
         first = date(as_of.year, 3, 31)  # every benchmark project's first checkpoint
         statuses: list[IndicatorStatus] = []
         for indicator in session.scalars(select(Indicator).where(Indicator.project_id == project.id)):
@@ -166,7 +166,8 @@ def naive(session: Session, as_of: date, project_ids: list[int] | None = None) -
                 kind=indicator.kind, operator=indicator.op, target=indicator.target_number,  # type: ignore[arg-type]
                 deadline=indicator.deadline, current=latest.value if latest else None,
                 achievement=latest.achievement if latest else None,
-                completed_on=latest.completed_on if latest else None)
+                completed_on=latest.completed_on if latest else None,
+                unit=indicator.target_unit, name=indicator.name)
             statuses.append(indicator_status(reported, as_of, settings,
                                              first + timedelta(days=reminders.progress_due_days)))
         outcomes[project.id] = (overall_status(money.colour, results_status(statuses)), money.status,

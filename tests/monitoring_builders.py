@@ -34,13 +34,15 @@ def make_unit(session: Session, name: str = "科技局") -> Unit:
 def make_project(session: Session, unit: Unit, *, year: int = 2025, budget: str = "1000000",
                  plan: dict[str, str] | None = None, default_plan: bool = False,
                  indicators: list[dict[str, object]] | None = None, name: str | None = None) -> Project:
-    """``plan``: {"MM-DD": cumulative percent}; ``indicators``: Indicator keyword arguments."""
+    """``plan``: {"MM-DD": cumulative percent, "" for a checkpoint printed blank};
+    ``indicators``: Indicator keyword arguments."""
     name = name or f"项目{next(_serial)}"
     project = Project(unit=unit, year=year, name=name, natural_key=f"名称:{name}",
                       initial_budget=Decimal(budget), annual_budget=Decimal(budget))
     for day, pct in (plan or {}).items():
         project.plan_points.append(PlanPoint(checkpoint=date.fromisoformat(f"{year}-{day}"),
-                                             cumulative_pct=Decimal(pct), is_default=default_plan))
+                                             cumulative_pct=Decimal(pct or 0), is_default=default_plan,
+                                             raw="" if pct == "" else None))
     for position, values in enumerate(indicators or []):
         fields = {"level1": "产出指标", "level2": "数量指标", "target_raw": "≥10个",
                   "kind": "quantitative", "op": ">=", **values}

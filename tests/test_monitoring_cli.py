@@ -46,13 +46,26 @@ def test_check_prints_the_contract_for_every_project(runner, session) -> None:  
         "unit": {"code": records["P001"]["unit"]["code"], "name": "测试科技局"}, "as_of": "2025-06-30",
         "budget_yuan": "1000000.00", "planned_pct": "40.00", "spent_yuan": "450000.00",
         "execution_pct": "45.00", "gap_pp": "-5.00", "money_status": "green", "results_status": "grey",
-        "status": "green", "ledger_complete": True, "ledger_closed_through": "2025-06-30",
-        # forecast by plan: 450,000 + 60% of the budget still planned = 1,050,000
-        "forecast_yuan": "1050000.00", "carry_over_yuan": "-50000.00",
+        # DOMAIN §2: combined = the worse of money and results, red > yellow > grey > green > blue
+        "status": "grey", "ledger_complete": True, "ledger_closed_through": "2025-06-30",
+        # forecast by plan: 450,000 + 60% of the budget still planned = 1,050,000, capped at the
+        # budget and flagged 超计划支出; 结余 never negative.  By run rate: 450,000 ÷ 50% = 900,000
+        "forecast_yuan": "1000000.00", "carry_over_yuan": "0.00",
+        "forecast_by_plan_yuan": "1000000.00", "forecast_by_run_rate_yuan": "900000.00",
+        "carry_over_by_run_rate_yuan": "100000.00", "over_plan_by_plan": True, "over_plan_by_run_rate": False,
+        "indicators": [],
     }
     # 科普活动: 20,000 / 200,000 = 10% against 40% → ratio 25 → red
     assert records["P002"]["execution_pct"] == "10.00" and records["P002"]["money_status"] == "red"
     assert records["P002"]["status"] == "red" and records["P002"]["gap_pp"] == "30.00"
+    # per indicator: nothing reported 10 days after 3月底 → yellow 逾期未填报; a deadline not yet
+    # due → green 按期推进
+    assert records["P002"]["indicators"] == [
+        {"name": "举办活动场次", "colour": "yellow", "ratio": None, "label": "逾期未填报"},
+        {"name": "群众满意度", "colour": "yellow", "ratio": None, "label": "逾期未填报"},
+        {"name": "年底前完成验收", "colour": "green", "ratio": None, "label": "按期推进"}]
+    assert records["P002"]["results_status"] == "yellow"
+    assert records["P002"]["forecast_by_run_rate_yuan"] == "40000.00"  # 20,000 ÷ 50%
     # a date the ledger does not cover: incomplete, not red
     later = {r["project_code"]: r for r in json.loads(runner("check", "--as-of", "2025-07-15", "--json").output)}
     assert later["P002"]["status"] == "incomplete" and later["P002"]["ledger_complete"] is False

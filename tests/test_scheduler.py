@@ -17,7 +17,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, text
 
-from tests.monitoring_builders import add_ledger, make_project, make_unit
+from tests.monitoring_builders import add_ledger, make_project, make_unit, report
 from tracker import jobs, scheduler
 from tracker.config import Config
 from tracker.errors import ConfigError
@@ -261,7 +261,9 @@ def test_mail_job_does_nothing_without_smtp(app) -> None:  # type: ignore[no-unt
 
 def test_cli_runs_one_job_and_evaluates_a_date(runner, session) -> None:  # type: ignore[no-untyped-def]
     unit = make_unit(session)
-    project = make_project(session, unit, budget="1000", year=2025)
+    project = make_project(session, unit, budget="1000", year=2025, indicators=[
+        {"name": "企业满意度", "target_number": Decimal(90), "target_unit": "%"}])
+    report(session, project.indicators[0], "2025-06-01", value="95")  # judged: the status is money's
     add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "500")])
     session.commit()
     result = runner("monitor", "evaluate", "--as-of", "2025-06-30")

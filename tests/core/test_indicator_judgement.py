@@ -9,7 +9,7 @@ from itertools import product
 
 import pytest
 
-from tracker.core.indicators import ReportedIndicator, indicator_status, judge_indicator
+from tracker.core.indicators import ReportedIndicator, indicator_status, is_level, judge_indicator
 from tracker.core.settings import MonitoringSettings
 
 JUNE = date(2023, 6, 30)
@@ -38,7 +38,7 @@ def directly(kind, operator, target, current, achievement, deadline, completed_o
              as_of, settings, reporting_deadline):
     try:
         return judge_indicator(kind, operator, target, deadline, current, achievement, completed_on,
-                               as_of, settings, reporting_deadline)
+                               as_of, settings, reporting_deadline, level=is_level(operator, None, None))
     except ValueError as error:
         return ("ValueError", str(error))
 

@@ -30,7 +30,7 @@ JUNE = date(2023, 6, 30)  # 序时进度 6/12 = 50%: target 100 → 50 expected 
         (">=", D("60"), "blue", D("120")),
         (">=", D("100"), "blue", D("200")),
         (">", D("40"), "green", D("80")),
-        ("=", D("30"), "yellow", D("60")),
+        # (an ``=`` indicator is a level, never prorated: test_domain_rules.py)
         (None, D("60"), "blue", D("120")),
     ],
 )
@@ -118,15 +118,19 @@ def test_qualitative_rejects_unknown_choice() -> None:
     [
         (ReportedIndicator("quantitative", ">=", D(100)), JUNE, None, "未填报", False),
         (ReportedIndicator("quantitative", ">=", D(100)), date(2023, 7, 10), date(2023, 7, 10), "未填报", False),
-        (ReportedIndicator("quantitative", ">=", D(100)), date(2023, 7, 11), date(2023, 7, 10), "未填报（已逾期）", True),
-        (ReportedIndicator("reverse", "<=", D(100)), date(2023, 7, 11), date(2023, 7, 10), "未填报（已逾期）", True),
+        (ReportedIndicator("quantitative", ">=", D(100)), date(2023, 7, 11), date(2023, 7, 10), "逾期未填报", True),
+        (ReportedIndicator("reverse", "<=", D(100)), date(2023, 7, 11), date(2023, 7, 10), "逾期未填报", True),
         (ReportedIndicator("qualitative"), JUNE, date(2023, 7, 10), "未填报", False),
-        (ReportedIndicator("qualitative", achievement="  "), date(2023, 8, 1), date(2023, 7, 10), "未填报（已逾期）", True),
+        (ReportedIndicator("qualitative", achievement="  "), date(2023, 8, 1), date(2023, 7, 10), "逾期未填报", True),
     ],
 )
-def test_nothing_reported_is_grey(indicator, as_of, reporting_deadline, label, overdue) -> None:
+def test_nothing_reported_is_grey_then_yellow_after_the_deadline(
+        indicator, as_of, reporting_deadline, label, overdue) -> None:
+    """DOMAIN §2: "nothing reported yet → grey 未填报 (not red)"; "an indicator still unreported
+    after the reporting deadline … counts as yellow (逾期未填报)"."""
     result = indicator_status(indicator, as_of, SETTINGS, reporting_deadline)
-    assert (result.colour, result.label, result.report_overdue) == ("grey", label, overdue)
+    assert (result.colour, result.label, result.report_overdue) == (
+        "yellow" if overdue else "grey", label, overdue)
 
 
 DEADLINE = date(2023, 9, 30)
@@ -138,10 +142,10 @@ DEADLINE = date(2023, 9, 30)
         (date(2023, 9, 30), date(2023, 10, 15), "green", "已完成", None),  # on the deadline
         (date(2023, 6, 1), JUNE, "green", "已完成", None),
         (date(2023, 10, 1), date(2023, 10, 15), "red", "逾期完成", None),
-        (None, date(2023, 9, 30), "green", "进行中", None),  # on course
-        (None, date(2023, 10, 1), "red", "已逾期", None),
-        (date(2023, 7, 1), JUNE, "green", "进行中", "完成日期晚于判断日，按未完成判断"),
-        (date(2023, 10, 5), date(2023, 10, 1), "red", "已逾期", "完成日期晚于判断日，按未完成判断"),
+        (None, date(2023, 9, 30), "green", "按期推进", None),  # on course
+        (None, date(2023, 10, 1), "red", "逾期", None),
+        (date(2023, 7, 1), JUNE, "green", "按期推进", "完成日期晚于判断日，按未完成判断"),
+        (date(2023, 10, 5), date(2023, 10, 1), "red", "逾期", "完成日期晚于判断日，按未完成判断"),
     ],
 )
 def test_deadline_indicator(completed_on, as_of, colour, label, note) -> None:

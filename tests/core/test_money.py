@@ -44,9 +44,9 @@ def test_execution_rate_rejects_negative_budget() -> None:
         (D("100"), D("100"), True, "green", D("100"), D("0"), None),  # 100% is not overspent
         (D("101"), D("50"), True, "overspent", D("202"), D("-51"), "执行率超过100%（超支）"),
         (D("101"), D("0"), True, "overspent", None, D("-101"), "执行率超过100%（超支）"),
-        (D("0"), D("0"), True, "green", None, D("0"), "计划进度为0%"),
-        (D("5"), D("0"), True, "green", None, D("-5"), "计划进度为0%，已提前支出，不属于进度滞后"),
-        (D("-2"), D("0"), True, "green", None, D("2"), "计划进度为0%"),
+        (D("0"), D("0"), True, "green", None, D("0"), "未到计划支出时点"),
+        (D("5"), D("0"), True, "green", None, D("-5"), "未到计划支出时点（已提前支出，不属于进度滞后）"),
+        (D("-2"), D("0"), True, "green", None, D("2"), "未到计划支出时点"),
         (D("-2"), D("50"), True, "red", D("-4"), D("52"), None),  # reversal-only ledger
         (D("0"), D("50"), True, "red", D("0"), D("50"), None),
         (D("10"), D("50"), False, "grey", D("20"), D("40"), "台账未覆盖"),  # never red

@@ -37,8 +37,9 @@ PLAN_2023 = plan(
 @pytest.mark.parametrize(
     ("as_of", "method", "expected"),
     [
-        (date(2023, 1, 1), "month", D("8.3333")),  # 1/12
-        (date(2023, 6, 1), "month", D("50")),  # the whole month counts
+        (date(2023, 1, 1), "month", D("0.2688")),  # 1/31 of 1/12: linear by day
+        (date(2023, 6, 1), "month", D("41.9444")),  # 5/12 + 1/30 of 1/12
+        (date(2023, 5, 15), "month", D("37.3656")),  # DOMAIN: 37.37% on 15 May
         (date(2023, 6, 30), "month", D("50")),
         (date(2023, 12, 31), "month", D("100")),
         (date(2023, 1, 1), "day", D("0.2740")),  # 1/365

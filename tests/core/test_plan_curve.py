@@ -20,14 +20,17 @@ from tracker.core.plan import (
 
 
 def reference_planned_pct(plan: tuple[PlanCheckpoint, ...], as_of: date) -> D:
-    """The interpolation as ``planned_pct`` computed it before ``PlanCurve`` (a linear walk)."""
+    """The interpolation as ``planned_pct`` computed it before ``PlanCurve`` (a linear walk), a
+    checkpoint's own day reading its percent exactly (DOMAIN: "k/12 at the end of month k")."""
     points = sorted(plan, key=lambda p: p.checkpoint)
     origin = date(points[0].checkpoint.year - 1, 12, 31)
     if as_of <= origin:
         return D(0)
     previous_date, previous_pct = origin, D(0)
     for point in points:
-        if as_of <= point.checkpoint:
+        if as_of == point.checkpoint:  # on a checkpoint: its own percent (k/12 at month k's end)
+            return point.cumulative_pct
+        if as_of < point.checkpoint:
             elapsed = (as_of - previous_date).days
             span = (point.checkpoint - previous_date).days
             return previous_pct + (point.cumulative_pct - previous_pct) * elapsed / span

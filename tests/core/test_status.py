@@ -20,8 +20,10 @@ from tracker.core.status import overall_status, worst_colour
         ("green", "red", "red"),
         ("red", "blue", "red"),
         ("yellow", "red", "red"),
-        ("grey", "yellow", "yellow"),  # a grey side does not hide the other
-        ("green", "grey", "green"),
+        ("grey", "yellow", "yellow"),  # red > yellow > grey > green > blue
+        ("green", "grey", "grey"),
+        ("grey", "blue", "grey"),
+        ("red", "grey", "red"),
         ("grey", "grey", "grey"),
     ],
 )

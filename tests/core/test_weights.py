@@ -71,10 +71,11 @@ def test_category_weights_zero_weight_category() -> None:
             [("产出指标", None), ("成本指标", None), ("效益指标", None), ("满意度指标", None)],
             (D(25), D(25), D(30), D(10)),
         ),
-        # given 分值 kept; the rest share what is left: (56.25 − 20) ÷ 2
+        # given 分值 kept; the rest share what is left: (56.25 − 20) ÷ 2 = 18.125 → 18.13, and
+        # the last takes the rounding (DOMAIN §3: the column adds up exactly)
         (
             [("产出指标", D(20)), ("产出指标", None), ("产出指标", None), ("效益指标", None)],
-            (D(20), D("18.125"), D("18.125"), D("33.75")),
+            (D(20), D("18.13"), D("18.12"), D("33.75")),
         ),
         # given 分值 exceed the category: the rest get 0, never negative
         (

@@ -93,8 +93,9 @@ def test_totals_compare_execution_with_the_plan_and_with_time_elapsed() -> None:
     assert result.vs_time is not None and result.vs_time.status == "green"
     assert result.carry_over == Decimal("600000")
     late = totals(data([row(1, spent="200000", planned="30")], as_of=date(2025, 9, 15)))
-    assert late.time_progress == Decimal(75)
-    assert late.vs_time is not None and late.vs_time.status == "red"  # 20 ÷ 75 < 60%
+    # DOMAIN §2: 序时进度 is linear by day between month ends: (8 + 15/30) ÷ 12 = 70.83% on 15 Sep
+    assert round(late.time_progress, 2) == Decimal("70.83")
+    assert late.vs_time is not None and late.vs_time.status == "red"  # 20 ÷ 70.83 < 60%
     assert late.now.vs_plan is not None and late.now.vs_plan.status == "yellow"  # 20 ÷ 30
 
 

@@ -132,3 +132,17 @@ def test_several_dates_at_once_use_each_dates_version(session) -> None:  # type:
     assert together[D("2025-09-30")][project.id].money.planned_pct == Decimal(20) + Decimal(30) * 92 / 123
     for day in days:
         assert together[day][project.id] == monitoring.evaluate(session, day, [project.id])[project.id]
+
+
+def test_the_plan_before_an_adjustment_skips_blank_checkpoints(session) -> None:  # type: ignore[no-untyped-def]
+    """DOMAIN §1: a blank checkpoint is passed “by interpolation between the given neighbours,
+    never as 0%” — also in the plan kept as valid before an adjustment."""
+    unit = make_unit(session)
+    project = make_project(session, unit, budget="1000000", plan={
+        "03-31": "", "06-30": "", "10-31": "", "12-31": "100"})
+    add_ledger(session, unit, ("2025-01-01", "2025-09-30"), [(project, "2025-05-10", "300000")])
+    adjust(session, project, _form(effective_on="2025-08-01", plan="06-30 30\n12-31 100"), "财务")
+    june = monitoring.evaluate(session, D("2025-06-30"), [project.id])[project.id]
+    assert round(june.money.planned_pct, 2) == Decimal("49.59")  # 181/365: the plan before 08-01
+    august = monitoring.evaluate(session, D("2025-08-31"), [project.id])[project.id]
+    assert august.money.planned_pct > 30  # the adjusted plan from 08-01 on

@@ -140,6 +140,8 @@ def test_month_end_money_is_what_evaluate_says_there(session, make_user) -> None
     make_project(session, finance, budget="800000", plan={"03-31": "25", "09-30": "75"}, name="按季度")
     default = make_project(session, finance, budget="0", plan={"06-30": "50", "12-31": "100"},
                            default_plan=True, name="默认计划无预算")
+    blank = make_project(session, finance, budget="300000", name="空白节点", plan={  # seed 003
+        "03-31": "", "06-30": "", "10-31": "", "12-31": "100"})
     stray = make_project(session, science, budget="600000", name="他年节点")
     session.add(PlanPoint(project_id=stray.id, checkpoint=date(2024, 12, 31),
                           cumulative_pct=Decimal(100), is_default=False))
@@ -157,3 +159,6 @@ def test_month_end_money_is_what_evaluate_says_there(session, make_user) -> None
             e = evaluated[r.project_id]
             assert (r.budget, r.spent, r.planned_pct, r.ledger_covered, r.unit_id) == (
                 e.budget, e.spent, e.money.planned_pct, e.ledger_covered, e.unit_id), (day, r)
+    # blank checkpoints are interpolated, never 0% (DOMAIN §2): 181/365 at 06-30
+    june = {r.project_id: r for r in data.month_ends[date(2025, 6, 30)]}
+    assert round(june[blank.id].planned_pct, 2) == Decimal("49.59")

@@ -20,12 +20,13 @@ Project A (全年预算数 1,000,000 元), no 效益 indicator:
     (before the edit: 24 + 18 + 21.375 + 11.99 + 8.5 = 83.865 → 83.87 → 良)
 
 Project B (全年预算数 0), no 满意度 indicator:
-    产出 50 × 90/80 = 56.25, split evenly by its two indicators: 28.125 each; 效益 30 × 90/80 = 33.75
-    1 培训人数 ≥100人, A = 100 → 28.125
-    2 2025年9月30日前完成 (deadline), completed 2025-09-20 → 28.125
+    产出 50 × 90/80 = 56.25, split evenly by its two indicators: 28.125 each, to 2 places
+    28.13 and (the last taking the rounding) 28.12; 效益 30 × 90/80 = 33.75
+    1 培训人数 ≥100人, A = 100 → 28.13
+    2 2025年9月30日前完成 (deadline), completed 2025-09-20 → 28.12
     3 带动就业 ≥50人, A = 80 → 33.75 (80 ≥ 130% of 50: needs an explanation)
     执行率: budget 0 → no rate, 执行率得分 0
-    总分 = 28.125 + 28.125 + 33.75 + 0 = 90 → 90.00 → 优
+    总分 = 28.13 + 28.12 + 33.75 + 0 = 90 → 90.00 → 优
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def test_zero_budget_and_an_empty_satisfaction_category(session) -> None:  # typ
     project = _project_b(session, unit)
     evaluation = preview(session, project)
     assert [(r.weight, r.score) for r in evaluation.indicators] == [
-        (Decimal("28.1250"), Decimal("28.1250")), (Decimal("28.1250"), Decimal("28.1250")),
+        # 56.25 ÷ 2 to 2 places, the last taking the rounding (DOMAIN §3: the column adds up to 100)
+        (Decimal("28.1300"), Decimal("28.1300")), (Decimal("28.1200"), Decimal("28.1200")),
         (Decimal("33.7500"), Decimal("33.7500"))]
     assert evaluation.indicators[1].actual_raw == "2025-09-20完成"
     assert evaluation.execution_rate is None and evaluation.execution_score == 0
@@ -294,3 +296,23 @@ def test_a_project_whose_level1_cannot_be_weighed_is_reported(session) -> None: 
     assert result.failed[0][0] is odd and "无法归入产出、效益或满意度" in result.failed[0][1]
     # 项目效果 is weighed as 效益: alone, it takes 30 × 90/30 = 90
     assert result.created[0].indicators[0].weight == Decimal("90.0000")
+
+
+def test_weights_column_adds_up_to_100_after_rounding(session) -> None:  # type: ignore[no-untyped-def]
+    """DOMAIN §3: “what the category weight leaves is split evenly among the indicators without one.
+    Shown rounded to 2 decimals, the 分值 column still adds up to 100 exactly (the last indicator of
+    each category takes the rounding).”  (The issue: 16.67 × 3 = 100.01.)"""
+    unit = make_unit(session)
+    add_ledger(session, unit, ("2025-01-01", "2025-12-31"), [])
+    project = make_project(session, unit, budget="100000", name="三项产出", indicators=[
+        {"name": f"产出{n}", "target_number": Decimal(1), "target_unit": "个"} for n in range(3)] + [
+        {"name": "效益", "level1": "效益指标", "level2": "社会效益指标", "target_number": Decimal(1),
+         "target_unit": "个"},
+        {"name": "满意度", "level1": "满意度指标", "level2": "服务对象满意度指标",
+         "target_number": Decimal(90), "target_unit": "%"}])
+    evaluation = preview(session, project)
+    weights = [r.weight for r in evaluation.indicators]
+    assert weights == [Decimal("16.6700"), Decimal("16.6700"), Decimal("16.6600"), Decimal("30.0000"),
+                       Decimal("10.0000")]
+    assert sum(weights) + evaluation.execution_weight == 100
+    assert "weights_not_100" not in [w["code"] for w in evaluation.warnings]

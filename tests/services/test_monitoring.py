@@ -61,7 +61,7 @@ def test_evaluation_at_a_checkpoint_gives_every_figure(session, unit) -> None:  
     assert e.indicators[0].status.colour == "green" and e.indicators[0].status.ratio == 100
     assert (e.results, e.overall) == ("green", "yellow")
     values = e.snapshot_values()
-    assert values["forecast_run_rate"] == Decimal("604972.38")  # 300000 × 365 ÷ 181, to 分
+    assert values["forecast_run_rate"] == Decimal("600000.00")  # 300000 ÷ 序时进度 50%
     assert values["indicators"][0]["colour"] == "green"
 
 
@@ -142,7 +142,8 @@ def test_indicator_reports_newest_by_date_counts_and_results_take_the_worst(sess
 
     e = evaluate(session, D("2025-06-30"))[project.id]
     colours = [i.status.colour for i in e.indicators]
-    assert colours == ["green", "red", "yellow", "grey"]
+    # 未填: nothing reported after the reporting deadline (04-10) → yellow 逾期未填报 (DOMAIN §2)
+    assert colours == ["green", "red", "yellow", "yellow"]
     assert e.indicators[0].report.value == 50
     assert e.results == "red"
     assert evaluate(session, D("2025-07-05"))[project.id].indicators[0].status.colour == "red"
@@ -180,7 +181,8 @@ def test_frozen_checkpoint_survives_a_ledger_correction(session, unit) -> None: 
     session.expire_all()
     view = monitoring.project_monitoring(session, project, D("2025-06-30"))
     assert view.frozen.spent == Decimal("300000.00") and view.frozen.overall_status == "yellow"
-    assert view.evaluation.spent == Decimal("600000.00") and view.evaluation.overall == "green"
+    assert view.evaluation.spent == Decimal("600000.00") and view.evaluation.money.status == "green"
+    assert view.evaluation.overall == "grey"  # no indicator reported: red > yellow > grey > green
     row = next(r for r in view.checkpoints if r.checkpoint == D("2025-06-30"))
     assert row.frozen.money_status == "yellow" and row.now.money.status == "green"
 
@@ -236,7 +238,8 @@ def test_last_years_year_end_is_frozen_in_january(session, unit) -> None:  # typ
     add_ledger(session, unit, ("2024-01-01", "2024-12-31"), [(project, "2024-12-20", "1000000")])
     frozen = freeze_checkpoints(session, D("2025-01-15"))
     assert D("2024-12-31") in {s.as_of for s in frozen}
-    assert next(s for s in frozen if s.as_of == D("2024-12-31")).overall_status == "green"
+    year_end = next(s for s in frozen if s.as_of == D("2024-12-31"))
+    assert (year_end.money_status, year_end.overall_status) == ("green", "grey")  # nothing reported
 
 
 # --- daily refresh and transitions --------------------------------------------------------
@@ -252,8 +255,18 @@ def test_transition_kinds(old: str | None, new: str, kind: str | None) -> None:
     assert transition_kind(old, new) == kind
 
 
+def _results_green(session, project) -> None:  # type: ignore[no-untyped-def]
+    """Report the project's one level indicator at its target, so the combined status is the
+    money colour (an unreported project is grey, DOMAIN §2)."""
+    report(session, project.indicators[0], "2025-01-15", value="90")
+
+
+SATISFACTION = [{"name": "企业满意度", "target_number": Decimal(90), "target_unit": "%"}]
+
+
 def test_daily_refresh_raises_turned_worsened_recovered(session, unit) -> None:  # type: ignore[no-untyped-def]
-    project = make_project(session, unit)  # 序时进度: 50% at 06-30
+    project = make_project(session, unit, indicators=SATISFACTION)  # 序时进度: 50% at 06-30
+    _results_green(session, project)
     add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "300000")])
     first = refresh_daily(session, D("2025-07-05"))
     assert [(t.kind, t.old, t.new) for t in first] == [("turned_yellow", None, "yellow")]
@@ -275,8 +288,9 @@ def test_daily_refresh_raises_turned_worsened_recovered(session, unit) -> None: 
 
 
 def test_summarize_changes_after_an_import(session, unit) -> None:  # type: ignore[no-untyped-def]
-    red = make_project(session, unit, name="红项目")
-    green = make_project(session, unit, name="绿项目")
+    red = make_project(session, unit, name="红项目", indicators=SATISFACTION)
+    green = make_project(session, unit, name="绿项目", indicators=SATISFACTION)
+    _results_green(session, red), _results_green(session, green)
     add_ledger(session, unit, ("2025-01-01", "2025-06-30"),
                [(red, "2025-03-01", "100"), (green, "2025-03-01", "500000")])
     summary = summarize_changes(session, [red.id, green.id], D("2025-07-05"))
@@ -381,3 +395,19 @@ def test_settings_change_thresholds_plan_and_cutoff_but_not_frozen_values(sessio
         monitoring.update_settings(session, _form(progress_due_days="-1"), "admin")
     with pytest.raises(ValidationFailed, match="设置不完整"):
         monitoring.update_settings(session, {}, "admin")
+
+
+def test_blank_checkpoints_are_interpolated_not_zero(session, unit) -> None:  # type: ignore[no-untyped-def]
+    """DOMAIN §2: "at 2025-06-30 a plan given only as 100% at 12月底 reads 181/365 = 49.59%" — the
+    issue's seed 003 stores its blank 3月/6月/10月 cells; they are skipped, never read as 0%."""
+    project = make_project(session, unit, budget="1000000", plan={
+        "03-31": "", "06-30": "", "10-31": "", "12-31": "100"})
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-05-10", "297000")])
+    e = evaluate(session, D("2025-06-30"))[project.id]
+    assert round(e.money.planned_pct, 2) == Decimal("49.59")
+    assert e.money.status == "red"  # v = 29.7 ÷ 49.59 × 100 = 59.89 (under 0% it was green)
+    assert not e.forecast.over_plan_by_plan and e.forecast.carry_over_by_plan > 0
+    assert round(e.forecast.by_plan) == 297000 + round(1000000 * (1 - Decimal(181) / 365))
+    # the blank cells' dates stay the project's checkpoints
+    assert monitoring.checkpoints_of(session, project) == (
+        D("2025-03-31"), D("2025-06-30"), D("2025-10-31"), D("2025-12-31"))

@@ -83,7 +83,9 @@ def test_qualitative_and_deadline_readings(session, project) -> None:  # type: i
     record_progress(session, project, _form(works, note="主体完工，待验收"), TODAY, "staff")
     record_progress(session, project, _form(works, completed_on="2025-06-20"), TODAY, "staff")
     statuses = [i.status for i in evaluate(session, D("2025-06-30"))[project.id].indicators]
-    assert [s.colour for s in statuses] == ["grey", "yellow", "green"]
+    # nothing reported for 培训人数 ten days after 3月底: yellow 逾期未填报 (DOMAIN §2)
+    assert [(s.colour, s.label) for s in statuses][0] == ("yellow", "逾期未填报")
+    assert [s.colour for s in statuses] == ["yellow", "yellow", "green"]
     assert statuses[2].label == "已完成"
 
 

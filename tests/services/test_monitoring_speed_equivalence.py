@@ -21,13 +21,22 @@ from tracker.core.money import judge_money, ledger_covers
 from tracker.core.plan import (
     PlanCheckpoint,
     default_plan_for,
+    is_blank_checkpoint,
     is_monotone,
     monitoring_cutoff,
     monotone_envelope,
     planned_pct,
 )
 from tracker.core.status import overall_status
-from tracker.models import Indicator, LedgerBatch, LedgerRow, PlanPoint, ProgressReport, Project
+from tracker.models import (
+    DeviationExplanation,
+    Indicator,
+    LedgerBatch,
+    LedgerRow,
+    PlanPoint,
+    ProgressReport,
+    Project,
+)
 from tracker.services import monitoring
 from tracker.services.monitoring import evaluate, reminder_settings
 from tracker.services.settings import monitoring_settings
@@ -43,9 +52,10 @@ def straightforward(session: Session, project: Project, as_of: date) -> dict[str
     settings, reminders = monitoring_settings(session), reminder_settings(session)
     own = [p for p in session.scalars(select(PlanPoint).where(PlanPoint.project_id == project.id))
            if p.checkpoint.year == project.year]
-    plan = tuple(PlanCheckpoint(p.checkpoint, p.cumulative_pct) for p in own) \
+    points = [p for p in own if not is_blank_checkpoint(p.raw)]  # blank checkpoints: no point
+    plan = tuple(PlanCheckpoint(p.checkpoint, p.cumulative_pct) for p in points) \
         or default_plan_for(project.year, settings)
-    if own and not is_monotone(plan):
+    if points and not is_monotone(plan):
         plan = monotone_envelope(plan)
     given = {p.checkpoint for p in own if not p.is_default}
     first_checkpoint = min(given | {monitoring_cutoff(project.year, settings)}) if given \
@@ -61,6 +71,9 @@ def straightforward(session: Session, project: Project, as_of: date) -> dict[str
     covered = ledger_covers(closed, as_of)
     money = judge_money(spent, project.annual_budget, planned_pct(plan, as_of), settings, covered)
 
+    explanations = [e for e in session.scalars(select(DeviationExplanation).where(
+        DeviationExplanation.project_id == project.id)) if date(as_of.year, 1, 1) <= e.as_of <= as_of]
+    latest_explanation = max(explanations, key=lambda e: (e.as_of, e.id), default=None)
     indicators = []
     for indicator in session.scalars(select(Indicator).where(Indicator.project_id == project.id)
                                      .order_by(Indicator.position, Indicator.id)):
@@ -73,6 +86,8 @@ def straightforward(session: Session, project: Project, as_of: date) -> dict[str
                 deadline=indicator.deadline, current=latest.value if latest else None,
                 achievement=latest.achievement if latest else None,
                 completed_on=latest.completed_on if latest else None,
+                unit=indicator.target_unit, name=indicator.name,
+                likelihood=latest_explanation.likelihood if latest_explanation else None,
             ), as_of, settings, first_checkpoint + timedelta(days=reminders.progress_due_days))
         except ValueError as error:
             status = IndicatorStatus("grey", "无法判断", note=str(error))
@@ -83,7 +98,8 @@ def straightforward(session: Session, project: Project, as_of: date) -> dict[str
     return {
         "spent": str(spent), "budget": str(project.annual_budget), "money": money,
         "covered": covered, "closed": closed,
-        "forecast": forecast_year_end(spent, project.annual_budget, plan, as_of),
+        "forecast": forecast_year_end(spent, project.annual_budget, plan, as_of,
+                                      settings.time_progress_method),
         "indicators": indicators, "results": results,
         "overall": overall_status(money.colour, results),
     }
@@ -115,7 +131,17 @@ def projects(session: Session) -> list[Project]:
         {"name": "无法解析", "target_number": None},
         {"name": "未填报", "target_number": Decimal(3)},
         {"name": "目标为0", "target_number": Decimal(0)},
+        {"name": "验收合格率", "op": "=", "target_number": Decimal(100), "target_unit": "%"},
+        {"name": "补助标准", "op": None, "target_number": Decimal(10), "target_unit": "万元/家"},
+        {"name": "补助企业", "target_number": Decimal(10), "target_unit": "家"},
+        {"name": "年底前完成", "kind": "deadline", "op": None, "target_number": None,
+         "deadline": D("2025-12-31")},
     ])
+    blank = make_project(session, other_unit, budget="300000", plan={
+        "03-31": "", "06-30": "", "10-31": "", "12-31": "100"}, indicators=[
+        {"name": "企业满意度", "target_number": Decimal(90), "target_unit": "%"},
+        {"name": "当年完成", "kind": "deadline", "op": None, "target_number": None,
+         "deadline": D("2025-12-31")}])
     dipping = make_project(session, unit, budget="250000.50", plan={
         "03-31": "30", "06-30": "60", "10-31": "50", "12-31": "100"}, indicators=[
         {"name": "同一天两次填报", "target_number": Decimal(8)},
@@ -144,6 +170,14 @@ def projects(session: Session) -> list[Project]:
     report(session, d[0], "2025-06-01", value="7")  # same day: the one entered last counts
     report(session, d[1], "2025-06-01", completed_on="2025-06-25")
     report(session, zero_budget.indicators[0], "2025-06-30", value="10")
+    report(session, q[9], "2025-06-01", value="100")
+    report(session, q[10], "2025-06-01", value="9")
+    report(session, q[11], "2025-06-01", value="4")
+    report(session, blank.indicators[0], "2025-06-01", value="92")
+    for project, day, likelihood in ((quarters, "2025-03-31", "possible"), (quarters, "2025-06-30", "impossible"),
+                                     (blank, "2025-06-30", "certain"), (no_plan, "2024-12-31", "impossible")):
+        session.add(DeviationExplanation(project_id=project.id, as_of=D(day), causes=["other"],
+                                         likelihood=likelihood, actor="test"))
 
     first = add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [
         (quarters, "2025-01-01", "100000"), (quarters, "2025-02-28", "0.01"),
@@ -168,7 +202,7 @@ def projects(session: Session) -> list[Project]:
     refresh_month_totals(session, [p.id for p in (quarters, dipping, default_points, no_plan,
                                                   zero_budget, one_point)])
     session.expire_all()  # read back what is stored (100000 as 100000.00), as a fresh request would
-    return [quarters, dipping, default_points, no_plan, zero_budget, one_point]
+    return [quarters, dipping, default_points, no_plan, zero_budget, one_point, blank]
 
 
 @pytest.mark.parametrize("day", DATES)

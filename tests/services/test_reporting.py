@@ -147,6 +147,10 @@ def test_yellow_or_red_without_explanation_is_listed_and_marked(session: Session
         (on_plan, "2025-03-10", "500000")])
     _explain(session, explained, "2025-06-30")
     _explain(session, lagging, "2024-12-31")  # another year's explanation does not count
+    # the on-plan project has reported its results (unreported after the deadline is yellow)
+    firms, effect, _deadline = on_plan.indicators
+    report(session, firms, "2025-06-20", value="25")
+    report(session, effect, "2025-06-20", achievement="达成目标")
     missing = reporting.missing_explanations(session, 2025, 6, unit.id)
     assert [(m.project_name, m.status, m.unit_name) for m in missing] == [("滞后项目", "red", "某市科学技术局")]
     form = reporting.monitoring_round_form(session, 2025, 6, unit.id, TODAY)

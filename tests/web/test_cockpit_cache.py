@@ -80,7 +80,8 @@ def test_a_progress_report_shows_at_once(client, logged_in, session) -> None:  #
     cockpit = f"/cockpit?year={THIS_YEAR}"
     logged_in(Role.leader)
     before = client.get(cockpit).get_data(as_text=True)
-    assert _indicators(before, "grey") == 1  # not reported yet
+    # not reported yet: grey 未填报, or yellow 逾期未填报 once the reporting deadline has passed
+    assert _indicators(before, "grey") + _indicators(before, "yellow") == 1
     assert client.get(cockpit).get_data(as_text=True).count('id="indicators-grey"') == 1
 
     logged_in(Role.unit_staff, units=[unit])
@@ -92,7 +93,7 @@ def test_a_progress_report_shows_at_once(client, logged_in, session) -> None:  #
     assert "已保存完成值" in saved.get_data(as_text=True)
     logged_in(Role.leader)
     after = client.get(cockpit).get_data(as_text=True)
-    assert _indicators(after, "grey") == 0
+    assert _indicators(after, "grey") == 0 and _indicators(after, "yellow") == 0  # 10 of 10: ≥ 100%
     assert sum(_indicators(after, colour) for colour in ("red", "yellow", "green", "blue")) == 1
 
 

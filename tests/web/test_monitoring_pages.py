@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import openpyxl
 from sqlalchemy import select
 
 from tests.conftest import csrf_token, post_form
@@ -185,3 +186,25 @@ def test_admin_changes_settings(client, logged_in, session) -> None:  # type: ig
     assert refused.status_code == 400 and "状态阈值应满足" in refused.get_data(as_text=True)
     assert client.post(url, data=values).status_code == 400  # no CSRF token
     assert csrf_token(client, url)
+
+
+def test_blank_plan_checkpoints_are_shown_as_blank_and_read_as_interpolated(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    """DOMAIN §1: blank = no plan at that checkpoint, “never as 0%”; §2: 100% at 12月底 alone reads
+    49.59% on 06-30.  The project page says the cell was blank; the monitoring page shows 49.59%;
+    a forecast that reaches the budget is flagged 超计划支出."""
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, budget="1000000", name="空白节点项目", plan={
+        "03-31": "", "06-30": "", "10-31": "", "12-31": "100"})
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-06-01", "900000")])
+    session.commit()
+    logged_in(Role.leader)
+    detail = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert detail.count("（未填写，监控按前后已填节点插值）") == 3 and ">0.00%<" not in detail
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/projects/{project.id}?format=xlsx").data))
+    plan = [tuple(row) for row in book["资金支出计划（累计）"].iter_rows(min_row=2, values_only=True)]
+    assert [row[1:] for row in plan[:3]] == [("", "（未填写，监控按前后已填节点插值）")] * 3
+    assert plan[3][1] == 1  # 100% at 12月底
+    page = client.get(f"/projects/{project.id}/monitoring?as_of=2025-06-30").get_data(as_text=True)
+    assert "49.59%" in page
+    # by plan 900,000 + 50.41% of 1,000,000 reaches past the budget: capped and flagged
+    assert "1,000,000.00（超计划支出）" in page

@@ -225,7 +225,7 @@ def _warnings(
 ) -> tuple[EvaluationWarning, ...]:
     warnings: list[EvaluationWarning] = []
     weight_sum = sum((s.weight for s in scores), Decimal(0)) + settings.execution_weight
-    if round_score(weight_sum) != HUNDRED:  # evenly split 分值 (50 ÷ 3) carry tiny remainders
+    if round_score(weight_sum) != HUNDRED:  # given 分值 that do not fill (or overfill) a category
         warnings.append(
             EvaluationWarning(
                 "weights_not_100", f"指标分值与预算执行率分值合计为{round_score(weight_sum)}，不等于100"

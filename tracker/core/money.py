@@ -7,8 +7,8 @@ Rules (DOMAIN §2, thresholds from ``MonitoringSettings``), checked in this orde
 2. 全年预算数 = 0 → no 执行率: grey when nothing (or a net negative) was spent, 超支 when
    anything was spent (``judge_money``; ``money_status`` only sees ``None``, which is grey).
 3. 执行率 > 100% → 'overspent' (超支, shown red).  Exactly 100% is not overspent.
-4. planned 0% → green: nothing was expected yet; spending ahead of a 0% plan is not a lag
-   (the note says so).  v is undefined (``None``).
+4. planned 0% → green 未到计划支出时点: nothing was expected yet; spending ahead of a 0% plan
+   is not a lag (the note says so).  v is undefined (``None``).
 5. v = 执行率 ÷ planned% × 100: v < red_below → red; v < yellow_below → yellow; else green
    (boundaries go to the better colour: 60 → yellow, 80 → green).
 
@@ -112,10 +112,10 @@ def money_status(
         return result("grey", "全年预算数为0，无法计算执行率")
     if actual_pct > HUNDRED:
         return result("overspent", "执行率超过100%（超支）")
-    if planned_pct == 0:
+    if planned_pct == 0:  # DOMAIN §2: "planned% = 0 → green, shown as 未到计划支出时点"
         if actual_pct > 0:
-            return result("green", "计划进度为0%，已提前支出，不属于进度滞后")
-        return result("green", "计划进度为0%")
+            return result("green", "未到计划支出时点（已提前支出，不属于进度滞后）")
+        return result("green", "未到计划支出时点")
     if ratio < settings.red_below:
         return result("red")
     if ratio < settings.yellow_below:

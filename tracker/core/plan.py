@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from tracker.core.settings import MonitoringSettings, TimeProgressMethod
 
@@ -48,15 +48,36 @@ def days_in_year(year: int) -> int:
     return 366 if calendar.isleap(year) else 365
 
 
+@lru_cache(maxsize=1024)  # a pure function of its argument, asked once per indicator judged
+def time_elapsed_progress(as_of: date) -> Decimal:
+    """序时进度 (time-elapsed progress) in percent at the end of ``as_of`` (DOMAIN §2 "Curves").
+
+    k/12 × 100 at the end of month k, 0 at the end of 31 December of the previous year,
+    linear in calendar days in between: on day d of month m (of D days),
+    (m − 1 + d ÷ D) ÷ 12 × 100 — 50.00% on 30 June, 37.37% on 15 May.  The one function for
+    every use of 序时进度: the default plan, prorating indicators, the cockpit.  It reads the
+    curve of the twelve month-end points (``default_plan(year, "month")``), so the default plan
+    and 序时进度 are the same numbers to the last digit.
+    """
+    return _time_elapsed_curve(as_of.year).at(as_of)
+
+
+@lru_cache(maxsize=16)
+def _time_elapsed_curve(year: int) -> PlanCurve:
+    """序时进度 of ``year`` as a curve: k/12 × 100 at the end of month k."""
+    return PlanCurve(tuple(PlanCheckpoint(month_end(year, m), Decimal(m) * HUNDRED / 12) for m in range(1, 13)))
+
+
 @lru_cache(maxsize=1024)  # a pure function of its arguments, asked once per indicator judged
 def time_progress(as_of: date, method: TimeProgressMethod) -> Decimal:
-    """序时进度 (time-elapsed progress) in percent.
+    """序时进度 (time-elapsed progress) in percent, by the setting ``time_progress_method``.
 
-    ``"month"``: as_of.month ÷ 12 × 100 (the whole month counts from its first day).
-    ``"day"``:   day-of-year ÷ (365 or 366) × 100, day-of-year counting 1 January as 1.
+    ``"month"`` (the default, DOMAIN): ``time_elapsed_progress`` — k/12 at the end of month k,
+    linear by day between month ends.
+    ``"day"`` (a provincial variant): day-of-year ÷ (365 or 366) × 100, 1 January counting 1.
     """
     if method == "month":
-        return Decimal(as_of.month) * HUNDRED / 12
+        return time_elapsed_progress(as_of)
     if method == "day":
         return Decimal(as_of.timetuple().tm_yday) * HUNDRED / days_in_year(as_of.year)
     raise ValueError(f"序时进度计算方式应为“month”或“day”，当前为“{method}”")
@@ -65,15 +86,13 @@ def time_progress(as_of: date, method: TimeProgressMethod) -> Decimal:
 def default_plan(year: int, method: TimeProgressMethod) -> tuple[PlanCheckpoint, ...]:
     """Default 资金支出计划 = 序时进度.
 
-    ``"month"``: twelve month-end checkpoints at m ÷ 12 × 100 (at every month end the curve
-    equals month/12; inside a month it interpolates, rather than jumping on the 1st).
+    ``"month"``: twelve month-end checkpoints at m ÷ 12 × 100: read as a curve this is
+    exactly ``time_elapsed_progress`` (linear by day between month ends).
     ``"day"``: one checkpoint, 12-31 at 100%; with the 1-January origin the curve is then
     day-of-year ÷ days-in-year × 100, exactly ``time_progress(d, "day")``.
     """
     if method == "month":
-        return tuple(
-            PlanCheckpoint(month_end(year, m), Decimal(m) * HUNDRED / 12) for m in range(1, 13)
-        )
+        return _time_elapsed_curve(year).points
     if method == "day":
         return (PlanCheckpoint(date(year, 12, 31), HUNDRED),)
     raise ValueError(f"序时进度计算方式应为“month”或“day”，当前为“{method}”")
@@ -152,6 +171,8 @@ class PlanCurve:
         index = bisect_left(self._days, day)  # the first checkpoint on or after as_of
         if index == len(self._days):
             return self.points[-1].cumulative_pct
+        if self._days[index] == day:  # on a checkpoint: its own percent, exactly
+            return self.points[index].cumulative_pct
         if index:
             previous_day, previous_pct = self._days[index - 1], self.points[index - 1].cumulative_pct
         else:
@@ -210,3 +231,28 @@ def monotone_envelope(plan: Plan) -> tuple[PlanCheckpoint, ...]:
     6月 60%): the curve then never expects less than an earlier checkpoint did.
     """
     return plan_curve(plan).monotone_envelope().points
+
+
+def project_plan(
+    points: Iterable[tuple[date, Decimal, bool]], year: int, default: PlanCurve
+) -> PlanCurve:
+    """A project's plan curve of ``year`` from its stored checkpoints (date, cumulative %,
+    blank), as every use reads it (monitoring one project or all, the cockpit).
+
+    DOMAIN §2: "A project's plan curve has its given checkpoints as points (blank ones
+    skipped)"; DOMAIN §1: a blank checkpoint is passed "by interpolation between the given
+    neighbours, never as 0%".  Points of another year are ignored; no point left → the
+    ``default`` plan (序时进度 unless set otherwise); a plan that dips is read as its
+    ``monotone_envelope`` (a cumulative plan cannot go down; the importer flagged it).
+    """
+    own = tuple(PlanCheckpoint(day, pct) for day, pct, blank in points if day.year == year and not blank)
+    if not own:
+        return default
+    curve = PlanCurve(own)
+    return curve if curve.is_monotone else curve.monotone_envelope()
+
+
+def is_blank_checkpoint(raw: str | None) -> bool:
+    """True when the target table printed nothing at this checkpoint (the cell was empty:
+    stored with its raw text blank), so the plan has no point there."""
+    return raw is not None and not raw.strip()

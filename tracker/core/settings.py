@@ -27,7 +27,8 @@ class MonitoringSettings:
       otherwise green.  Used for money (v = 执行率 ÷ planned% × 100) and for positive
       indicators (v = 当前值 ÷ expected-by-now × 100).  Defaults 60 / 80.
     - ``blue_from``: indicator v ≥ blue_from → blue (over-achievement).  Default 120.
-    - ``time_progress_method``: 序时进度 = month/12 (``"month"``) or day-of-year/365|366 (``"day"``).
+    - ``time_progress_method``: 序时进度 = k/12 at the end of month k, linear by day between
+      month ends (``"month"``, DOMAIN's curve) or day-of-year/365|366 (``"day"``).
     - ``default_plan``: the plan used when a project has none.  ``None`` = 序时进度 by
       ``time_progress_method`` (the default); otherwise cumulative percent at month ends,
       e.g. ``((6, Decimal(50)), (9, Decimal(75)), (12, Decimal(100)))``.

@@ -11,12 +11,19 @@ Rules, with the decisions DOMAIN leaves open:
 - Within a category an indicator keeps the 分值 the target table gives it; those without one
   share, evenly, what is left of the category weight after the given ones (never below 0).
   When every indicator has its own 分值 the category weight plays no part.
+- DOMAIN §3: "Shown rounded to 2 decimals, the 分值 column still adds up to 100 exactly (the
+  last indicator of each category takes the rounding)."  ``indicator_weights`` gives the 分值
+  already to 2 places — shown, stored and scored alike (a full score never shows above its
+  分值): an even share is rounded half-up and the last indicator without a given 分值 in the
+  category takes what rounding left (50 ÷ 3 → 16.67, 16.67, 16.66).  Category weights that
+  redistribution leaves with more places are rounded the same way, the last present
+  category taking the rest, so the categories still add up to the indicator total.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Collection, Literal, Sequence
 
 from tracker.core.settings import EvaluationSettings
@@ -29,6 +36,8 @@ CATEGORY_LABELS: dict[str, str] = {
     "effect": "效益指标",
     "satisfaction": "满意度指标",
 }
+
+CENT = Decimal("0.01")
 
 _LEVEL1: dict[str, Category] = {
     "产出": "output",
@@ -90,24 +99,42 @@ def category_weights(
 def indicator_weights(
     indicators: Sequence[tuple[str, Decimal | None]], settings: EvaluationSettings
 ) -> tuple[Decimal, ...]:
-    """分值 of each indicator, given (一级指标, 分值 from the target table or None), in order.
+    """分值 of each indicator to 2 places, given (一级指标, 分值 from the target table or None),
+    in order.
 
-    Given 分值 are kept; the others get (category weight − Σ given in the category, floored
-    at 0) ÷ (number without 分值 in the category).
+    Given 分值 are kept; the others share (category weight − Σ given in the category, floored
+    at 0) evenly, each share rounded half-up to 0.01 and the last of them taking the rounding,
+    so a category adds up to its weight and the 分值 column (with 预算执行率) to 100.
     """
     categories = [category_of(level1) for level1, _ in indicators]
     for _, weight in indicators:
         if weight is not None and weight < 0:
             raise ValueError(f"指标分值不能为负数，当前为 {weight}")
-    weights = category_weights(set(categories), settings)
-    shares: dict[Category, Decimal] = {}
-    for category in set(categories):
-        given = [w for (_, w), c in zip(indicators, categories) if c == category and w is not None]
-        missing = sum(1 for (_, w), c in zip(indicators, categories) if c == category and w is None)
-        if missing:
-            left = max(weights.of(category) - sum(given, Decimal(0)), Decimal(0))
-            shares[category] = left / missing
-    return tuple(
-        weight if weight is not None else shares[category]
-        for (_, weight), category in zip(indicators, categories)
-    )
+    weights = _rounded_categories(category_weights(set(categories), settings), set(categories))
+    result: list[Decimal | None] = [weight for _, weight in indicators]
+    for category in CATEGORIES:
+        members = [index for index, c in enumerate(categories) if c == category]
+        missing = [index for index in members if result[index] is None]
+        if not missing:
+            continue
+        given = sum((result[index] for index in members if result[index] is not None), Decimal(0))
+        left = max(weights[category] - given, Decimal(0))  # type: ignore[operator]
+        share = _cent(left / len(missing))
+        for index in missing[:-1]:
+            result[index] = share
+        result[missing[-1]] = left - share * (len(missing) - 1)
+    return tuple(weight for weight in result if weight is not None)
+
+
+def _cent(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _rounded_categories(weights: CategoryWeights, present: Collection[Category]) -> dict[Category, Decimal]:
+    """Category weights to 2 places, the last present category taking the rounding."""
+    order = [c for c in CATEGORIES if c in present]
+    rounded = {c: _cent(weights.of(c)) for c in CATEGORIES}
+    if order:
+        exact_total = sum((weights.of(c) for c in order), Decimal(0))
+        rounded[order[-1]] = _cent(exact_total) - sum((rounded[c] for c in order[:-1]), Decimal(0))
+    return rounded

@@ -18,6 +18,7 @@ from typing import Any
 from decimal import Decimal
 
 from tracker.core.money import MONEY_STATUS_LABELS
+from tracker.core.plan import is_blank_checkpoint
 from tracker.core.status import COLOUR_LABELS
 from tracker.models import (
     Adjustment,
@@ -377,7 +378,8 @@ def project_detail(project: Project, findings: Sequence[ProjectFinding], history
         ("其他资金（元）", project.other_funds), ("资金用途", project.purpose or ""),
         ("年度总体目标", project.goal or ""), ("来源", f"{project.source_file}（{project.source_location}）"),
         ("目标质量分", project.quality_score))]
-    plan = ([p.checkpoint, pct(p.cumulative_pct),
+    plan = ([p.checkpoint, "", "（未填写，监控按前后已填节点插值）"] if is_blank_checkpoint(p.raw) else
+            [p.checkpoint, pct(p.cumulative_pct),
              (p.raw or "") + ("（未给出计划，按设置的默认计划）" if p.is_default else "")]
             for p in project.plan_points)
     indicators = ([i.level1, i.level2, i.name, i.description or "", i.target_raw, _parsed(i), i.basis or ""]

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.core.plan import PlanCheckpoint, sorted_plan
+from tracker.core.plan import PlanCheckpoint, is_blank_checkpoint, sorted_plan
 from tracker.errors import ValidationFailed
 from tracker.importers.target_values import parse_target_value
 from tracker.models import Adjustment, Indicator, PlanPoint, Project, User
@@ -160,7 +160,8 @@ def adjust(session: Session, project: Project, form: AdjustmentForm, actor: User
     if budget == project.annual_budget:
         budget = None
     plan = parse_plan(form.plan, project.year) if form.plan.strip() else None
-    before_plan = sorted((PlanCheckpoint(p.checkpoint, p.cumulative_pct) for p in project.plan_points),
+    before_plan = sorted((PlanCheckpoint(p.checkpoint, p.cumulative_pct) for p in project.plan_points
+                          if not is_blank_checkpoint(p.raw)),  # a blank cell is no point of the plan
                          key=lambda p: p.checkpoint)
     if plan is not None and _plan_json(plan) == _plan_json(before_plan):
         plan = None

@@ -1,6 +1,11 @@
 """``tracker check --as-of``: every project's 双监控 figures at one date, as plain records,
 optionally saved as snapshots.
 
+Each record keeps the keys scripts already read and adds, per project, ``indicators``
+([{name, colour, ratio, label}], in the target table's order), ``forecast_by_plan_yuan`` and
+``forecast_by_run_rate_yuan`` (``forecast_yuan`` stays: by plan), the run-rate carry-over and
+the 超计划支出 flags of both forecasts.
+
 ``status`` is the overall colour, or ``incomplete`` when the unit's ledger does not cover the
 date (money cannot be judged, so no colour is claimed).  A project with a zero budget, no
 spending and no indicators is ``grey``.
@@ -15,12 +20,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.models import Project, Snapshot, Unit
+from tracker.models import Indicator, Project, Snapshot, Unit
 from tracker.services.monitoring import ProjectEvaluation, evaluate, record_checkpoints
 
 
@@ -32,9 +37,12 @@ def _pct(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def check_record(project: Project, unit: Unit, evaluation: ProjectEvaluation) -> dict[str, Any]:
-    """One project's line of ``tracker check`` (the issue's contract; money in 元, % to 2 places)."""
-    money = evaluation.money
+def check_record(project: Project, unit: Unit, evaluation: ProjectEvaluation,
+                 names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """One project's line of ``tracker check`` (the issue's contract; money in 元, % to 2 places).
+    ``names``: indicator id → 三级指标 name (read once for all projects by ``check``)."""
+    money, forecast = evaluation.money, evaluation.forecast
+    names = names or {}
     return {
         "project_id": project.id,
         "project_code": project.code,
@@ -52,8 +60,16 @@ def check_record(project: Project, unit: Unit, evaluation: ProjectEvaluation) ->
         "ledger_complete": evaluation.ledger_covered,
         "ledger_closed_through": None if evaluation.ledger_closed_through is None
         else evaluation.ledger_closed_through.isoformat(),
-        "forecast_yuan": _money(evaluation.forecast.by_plan),
-        "carry_over_yuan": _money(evaluation.forecast.carry_over_by_plan),
+        "forecast_yuan": _money(forecast.by_plan),
+        "carry_over_yuan": _money(forecast.carry_over_by_plan),
+        "forecast_by_plan_yuan": _money(forecast.by_plan),
+        "forecast_by_run_rate_yuan": _money(forecast.by_run_rate),
+        "carry_over_by_run_rate_yuan": _money(forecast.carry_over_by_run_rate),
+        "over_plan_by_plan": forecast.over_plan_by_plan,
+        "over_plan_by_run_rate": forecast.over_plan_by_run_rate,
+        "indicators": [{"name": names.get(i.indicator_id), "colour": i.status.colour,
+                        "ratio": _pct(i.status.ratio), "label": i.status.label}
+                       for i in evaluation.indicators],
     }
 
 
@@ -71,7 +87,10 @@ def check(session: Session, as_of: date, unit_id: int | None = None, *,
     evaluations = evaluate(session, as_of, ids if unit_id is not None else None)
     if save_on is not None:
         _save(session, as_of, save_on, ids, evaluations)
-    return [check_record(p, u, evaluations[p.id]) for p, u in rows if p.id in evaluations]
+    names = dict(session.execute(select(Indicator.id, Indicator.name).where(
+        Indicator.project_id.in_(select(Project.id).where(Project.year == as_of.year))
+        if unit_id is None else Indicator.project_id.in_(ids))).all())
+    return [check_record(p, u, evaluations[p.id], names) for p, u in rows if p.id in evaluations]
 
 
 def _save(session: Session, as_of: date, today: date, ids: list[int],

@@ -10,8 +10,8 @@ the user's unread alerts of that year.  Nothing is written.
 Month ends: a full evaluation per month end would judge every indicator twelve more times
 for nothing (the curve and the matrix show money only).  Money at a month end is what
 ``evaluate`` computes there — spending from the month totals (``project_month_spending``),
-the plan curve (the project's own points of its year as their monotone envelope, else the
-default plan) and ledger coverage, read in three grouped queries;
+the plan curve (``monitoring.plan_curves``: the very curves ``evaluate`` reads) and ledger
+coverage, read in three grouped queries;
 ``tests/services/test_cockpit.py`` checks it equals ``evaluate`` at every month end.
 """
 
@@ -28,14 +28,13 @@ from sqlalchemy import BigInteger, Result, Select, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker.core.money import ledger_covers
-from tracker.core.plan import PlanCheckpoint, PlanCurve, default_plan_for, month_end, monitoring_cutoff
+from tracker.core.plan import month_end, monitoring_cutoff
 from tracker.core.settings import MonitoringSettings
 from tracker.models import (
     Alert,
     AlertRead,
     DeviationExplanation,
     Indicator,
-    PlanPoint,
     Project,
     ProjectMonthSpending,
     Unit,
@@ -220,8 +219,7 @@ def month_end_money(session: Session, year: int, scoped: Select[Any], rows: Iter
                    ProjectMonthSpending.month >= date(year, 1, 1),
                    ProjectMonthSpending.month <= date(year, 12, 1))):
         cents.setdefault(pid, [0] * 12)[_day(month).month - 1] += amount
-    plans = _plans(session, year, scoped, settings)
-    default = PlanCurve(default_plan_for(year, settings))
+    plans = monitoring.plan_curves(session, year, [r.project_id for r in rows], settings)
     closed = monitoring.ledger_closed_through(session, {r.unit_id for r in rows})
     days = [month_end(year, month) for month in range(1, 13)]
     covered = {uid: [ledger_covers(closed.get(uid), day) for day in days] for uid in {r.unit_id for r in rows}}
@@ -230,7 +228,7 @@ def month_end_money(session: Session, year: int, scoped: Select[Any], rows: Iter
     planned: dict[int, list[Decimal]] = {}  # id of a (shared) curve → its value at each month end
     nothing = [0] * 12
     for row in rows:
-        plan = plans.get(row.project_id, default)
+        plan = plans[row.project_id]
         if id(plan) not in planned:
             planned[id(plan)] = [plan.at(day) for day in days]
         total = 0
@@ -240,30 +238,6 @@ def month_end_money(session: Session, year: int, scoped: Select[Any], rows: Iter
             column.append(MonthEndMoney(row.project_id, row.unit_id, row.budget,
                                         Decimal(total).scaleb(-2), pct, reached))
     return result
-
-
-def _plans(session: Session, year: int, scoped: Select[Any],
-           settings: MonitoringSettings) -> dict[int, PlanCurve]:
-    """Each project's own plan of ``year`` (its monotone envelope when it dips); projects
-    without one are absent (they follow the default plan)."""
-    stored: dict[int, list[tuple[Any, int]]] = defaultdict(list)
-    for pid, checkpoint, pct in _plain(session, select(
-            PlanPoint.project_id, _stored(PlanPoint.checkpoint), _cents(PlanPoint.cumulative_pct))
-            .where(PlanPoint.project_id.in_(scoped))):
-        stored[pid].append((checkpoint, pct))
-    curves: dict[tuple[tuple[Any, int], ...], PlanCurve | None] = {}
-    plans = {}
-    for pid, own in stored.items():
-        key = tuple(sorted(own))
-        if key not in curves:
-            points = sorted((PlanCheckpoint(day, Decimal(pct).scaleb(-4))  # Percent: 1/10000 of a point
-                             for day, pct in ((_day(d), p) for d, p in key) if day.year == year),
-                            key=lambda p: p.checkpoint)
-            curve = PlanCurve(tuple(points)) if points else None
-            curves[key] = curve if curve is None or curve.is_monotone else curve.monotone_envelope()
-        if curves[key] is not None:
-            plans[pid] = curves[key]
-    return plans
 
 
 def _indicators(session: Session, scoped: Select[Any],

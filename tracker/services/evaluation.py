@@ -17,9 +17,10 @@ the unit, scored by ``tracker.core.evaluation`` on every save, frozen when submi
 
 Decisions where DOMAIN and the brief are silent:
 
-- 分值 are computed by ``tracker.core.weights`` and rounded to 4 places *before* scoring, so
-  the stored 分值 is exactly the one the 得分 and the band of a qualitative score were
-  computed from (50 ÷ 3 → 16.6667).  Scores and totals are stored to 4 places (ROUND_HALF_UP);
+- 分值 are computed by ``tracker.core.weights`` to 2 places *before* scoring (the last
+  indicator of a category taking the rounding, DOMAIN §3: 50 ÷ 3 → 16.67, 16.67, 16.66), so
+  the stored and shown 分值 is exactly the one the 得分 and the band of a qualitative score
+  were computed from, and the column adds up to 100.  Scores and totals are stored to 4 places (ROUND_HALF_UP);
   the 等级 is read from the stored total, so shown total and grade always agree.
 - A quantitative indicator without an operator scores as ``=`` (the importer's reading);
   one without a number, and a deadline indicator without a date, are scored as qualitative.

@@ -62,9 +62,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from tracker.core.forecast import Forecast, forecast_year_end
-from tracker.core.indicators import IndicatorStatus, judge_indicator, results_status
+from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, results_status
 from tracker.core.money import MoneyStatus, judge_money, ledger_covers
-from tracker.core.plan import PlanCheckpoint, PlanCurve, default_plan_for, month_end, monitoring_cutoff
+from tracker.core.plan import (
+    PlanCheckpoint,
+    PlanCurve,
+    default_plan_for,
+    month_end,
+    monitoring_cutoff,
+    project_plan,
+)
 from tracker.core.settings import TIME_PROGRESS_PLAN, MonitoringSettings
 from tracker.core.status import COLOUR_LABELS, Colour, overall_status
 from tracker.db import round_money
@@ -322,6 +329,19 @@ def _text(column: Any) -> Any:
     return type_coerce(column, String)
 
 
+def blank_checkpoint(raw: Any) -> ColumnElement[int]:
+    """SQL for ``tracker.core.plan.is_blank_checkpoint`` of a plan point's raw text: 1 when
+    the cell was printed empty (the point is skipped by the plan curve), else 0."""
+    return case((func.trim(raw) == "", 1), else_=0)
+
+
+def plan_curves(session: Session, year: int, ids: Sequence[int] | None,
+                settings: MonitoringSettings) -> dict[int, PlanCurve]:
+    """Each project's plan curve of ``year`` (all projects, or those of ``ids``), exactly as
+    ``evaluate`` reads it (``tracker.core.plan.project_plan``)."""
+    return {p.id: p.plan for p in _load_projects(session, [year], ids, settings)}
+
+
 def _scaled(value: int | None, scale: int) -> Decimal | None:
     """The Decimal a ``ScaledDecimal(scale)`` column holds (same value and exponent)."""
     return None if value is None else Decimal(value).scaleb(-scale)
@@ -376,7 +396,7 @@ def _project_rows(session: Session, years: Sequence[int], ids: Sequence[int] | N
     """The rows ``_project_inputs`` reads: (id, unit, year, name, budget in 分, plan points).
 
     A project's plan points come in its row as the text of a JSON array of (checkpoint,
-    percent, is_default) arrays, in no particular order (``PlanCurve`` sorts them): one column
+    percent, is_default, blank) arrays, in no particular order (``PlanCurve`` sorts them): one column
     instead of a row of four columns per point, and the text is the memo key."""
     query = _statement(session, ("projects", ids is None), lambda: _project_query(session, ids is None))
     return list(_rows(session, query, _scope(years, ids)).all())
@@ -384,7 +404,8 @@ def _project_rows(session: Session, years: Sequence[int], ids: Sequence[int] | N
 
 def _project_query(session: Session, every: bool) -> Select[Any]:
     points = (select(_json_arrays(session)(
-                  PlanPoint.checkpoint, _raw(PlanPoint.cumulative_pct), PlanPoint.is_default))
+                  PlanPoint.checkpoint, _raw(PlanPoint.cumulative_pct), PlanPoint.is_default,
+                  blank_checkpoint(PlanPoint.raw)))
               .where(PlanPoint.project_id == Project.id).correlate(Project).scalar_subquery())
     query = select(Project.id, Project.unit_id, Project.year, Project.name,
                    _raw(Project.annual_budget), points).where(Project.year.in_(bindparam("years", expanding=True)))
@@ -438,7 +459,8 @@ def _target_text(target: Mapping[str, Any]) -> str:
     """An indicator's target of an earlier version, as ``_indicator_evaluations`` reads it."""
     number = target.get("target_number")
     return json.dumps([target.get("kind"), target.get("op"),
-                       None if number is None else int(Decimal(number) * 10000), target.get("deadline")])
+                       None if number is None else int(Decimal(number) * 10000), target.get("deadline"),
+                       target.get("target_unit")])
 
 
 class _PlanReader(dict[Any, tuple[PlanCurve, tuple[date, ...]]]):
@@ -460,20 +482,17 @@ class _PlanReader(dict[Any, tuple[PlanCurve, tuple[date, ...]]]):
 
     def _read(self, key: tuple[int, str | None]) -> tuple[PlanCurve, tuple[date, ...]]:
         year, stored = key
-        own: list[PlanCheckpoint] = []
-        given: set[date] = set()  # dates the target table gave (not the default plan's)
-        for day, pct, is_default in json.loads(stored) if stored else ():
+        own: list[tuple[date, Decimal, bool]] = []
+        given: set[date] = set()  # dates the target table named (not the default plan's)
+        for day, pct, is_default, *blank in json.loads(stored) if stored else ():
             point = self.points[day, pct]
             if point.checkpoint.year == year:
-                own.append(point)
+                own.append((point.checkpoint, point.cumulative_pct, bool(blank and blank[0])))
                 if not is_default:
                     given.add(point.checkpoint)
-        if not own:
-            return self.default[year]
-        plan = PlanCurve(tuple(own))
-        if not plan.is_monotone:
-            plan = plan.monotone_envelope()
-        return plan, (tuple(sorted({*given, self.cutoff[year]})) if given else self.default[year][1])
+        default, standard = self.default[year]
+        plan = project_plan(own, year, default)
+        return plan, (tuple(sorted({*given, self.cutoff[year]})) if given else standard)
 
 
 def _standard_checkpoints(year: int, settings: MonitoringSettings) -> tuple[date, ...]:
@@ -572,8 +591,8 @@ class _IndicatorJudge:
         numbers = _Converted(lambda value: _scaled(value, 4))
 
         def indicator(text: str) -> tuple[Any, ...]:
-            kind, op, target, deadline = json.loads(text)
-            return kind, op, numbers[target], days[deadline]
+            kind, op, target, deadline, unit = json.loads(text)
+            return kind, op, numbers[target], days[deadline], unit
 
         def report(text: str | None) -> tuple[Any, ...]:  # None: nothing reported yet
             value, achievement, completed_on = json.loads(text) if text else (None, None, None)
@@ -582,12 +601,16 @@ class _IndicatorJudge:
         # Conversions are functions over the other memos, never bound methods of the judge
         # (that would be a reference cycle, left for the paused garbage collector to find).
         self.indicators, self.reports = _Converted(indicator), _Converted(report)
-        self.statuses: dict[tuple[date, str, str], IndicatorStatus] = {}
+        self.statuses: dict[tuple[date, str, str | None, bool, str | None], IndicatorStatus] = {}
+        self.names = _Converted(lambda name: is_level(None, None, name))  # name → a level's words
 
-    def judge(self, reporting_deadline: date, indicator: str, report: str | None) -> IndicatorStatus:
+    def judge(self, reporting_deadline: date, indicator: str, report: str | None, named_level: bool,
+              likelihood: str | None) -> IndicatorStatus:
+        kind, op, target, deadline, unit = self.indicators[indicator]
         try:  # (kind, operator, target, deadline) and (value, achievement, completed_on)
-            return judge_indicator(*self.indicators[indicator], *self.reports[report],
-                                   self.as_of, self.settings, reporting_deadline)
+            return judge_indicator(kind, op, target, deadline, *self.reports[report],
+                                   self.as_of, self.settings, reporting_deadline,
+                                   level=named_level or is_level(op, unit, None), likelihood=likelihood)
         except ValueError as error:  # an indicator the importer could not parse fully
             return IndicatorStatus("grey", "无法判断", note=str(error))
 
@@ -683,7 +706,8 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
             spent[day] = spent_memo[day, day_ids]
         indicators = _indicator_evaluations(
             session, indicator_query, {"as_of": as_of, **_scope([year], ids)}, {p.id: p.checkpoints[0] + grace for p in projects}, settings,
-            {iid: _target_text(t) for v in versions[as_of].values() for iid, t in v.targets.items()})
+            {iid: _target_text(t) for v in versions[as_of].values() for iid, t in v.targets.items()},
+            _likelihoods(session, as_of, year, ids))
         colours = _ColourMemo()
         evaluations = results[as_of] = {}
         for project in projects:
@@ -692,6 +716,19 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
                 project, as_of, day, spent[day].get(project.id, ZERO), closed.get(project.unit_id),
                 tuple(indicators.get(project.id, ())), settings, colours)
     return results
+
+
+def _likelihoods(session: Session, as_of: date, year: int, ids: Sequence[int] | None) -> dict[int, str]:
+    """Per project, the 完成目标可能性 of its newest 偏差说明 for a checkpoint on or before
+    ``as_of`` (newest checkpoint, then the last entered).  Decision: the form asks for one
+    likelihood per project, so a deadline indicator not yet due reads its project's (DOMAIN
+    §2: "not yet due → green (按期推进) unless the reporter's 完成目标可能性 says 有可能 (yellow)
+    or 完全不可能 (red)").  One query; explanations are few."""
+    query = (select(DeviationExplanation.project_id, DeviationExplanation.likelihood)
+             .where(DeviationExplanation.as_of <= as_of, DeviationExplanation.as_of >= date(year, 1, 1),
+                    _project_filter(DeviationExplanation.project_id, [year], ids))
+             .order_by(DeviationExplanation.project_id, DeviationExplanation.as_of, DeviationExplanation.id))
+    return {pid: likelihood for pid, likelihood in session.execute(query)}
 
 
 def _indicator_query(session: Session, every: bool) -> Select[Any]:
@@ -705,8 +742,8 @@ def _indicator_query(session: Session, every: bool) -> Select[Any]:
     released and taken back each time), so the values that repeat across indicators come as
     two texts, a JSON array each: the indicator's kind, operator, target and deadline, and
     its report's value, achievement and completion date (null without a report).  The texts
-    are the memo keys and are read once each; only the ids and the report date are columns
-    of their own."""
+    are the memo keys and are read once each; only the ids, the report date and the name (a
+    level's words, ``is_level``) are columns of their own."""
     other = aliased(ProgressReport)
     latest = (select(other.id).where(other.indicator_id == Indicator.id,
                                      other.reported_on <= bindparam("as_of", type_=Date()))
@@ -715,7 +752,7 @@ def _indicator_query(session: Session, every: bool) -> Select[Any]:
     json_array = _json_array(session)
     return (select(Indicator.project_id, Indicator.id, ProgressReport.id, _text(ProgressReport.reported_on),
                    json_array(Indicator.kind, Indicator.op, _raw(Indicator.target_number),
-                              Indicator.deadline),
+                              Indicator.deadline, Indicator.target_unit), Indicator.name,
                    case((ProgressReport.id.is_not(None), json_array(
                        _raw(ProgressReport.value), ProgressReport.achievement, ProgressReport.completed_on))))
             .outerjoin(ProgressReport, ProgressReport.id == latest)
@@ -729,23 +766,25 @@ def _indicator_query(session: Session, every: bool) -> Select[Any]:
 
 def _indicator_evaluations(session: Session, query: Select[Any], parameters: dict[str, Any],
                            reporting_deadlines: Mapping[int, date], settings: MonitoringSettings,
-                           targets: Mapping[int, str] | None = None
+                           targets: Mapping[int, str] | None = None,
+                           likelihoods: Mapping[int, str] | None = None
                            ) -> dict[int, list[IndicatorEvaluation]]:
     """Per project, its indicators in order (``_indicator_query``'s rows with ``parameters``),
     each with the report that counts at the date ``as_of`` of the parameters and its status.  The named tuples are made with
     ``tuple.__new__`` (what their generated ``__new__`` does, without a Python call each)."""
     judge = _IndicatorJudge(parameters["as_of"], settings)
-    days, reports, statuses = judge.days, judge.reports, judge.statuses
+    days, reports, statuses, names = judge.days, judge.reports, judge.statuses, judge.names
+    likelihoods = likelihoods or {}
     new = tuple.__new__
     evaluations: dict[int, list[IndicatorEvaluation]] = {}
     current: int | None = None
-    for pid, iid, rid, reported_on, indicator, reported in _rows(session, query, parameters).all():
+    for pid, iid, rid, reported_on, indicator, name, reported in _rows(session, query, parameters).all():
         if pid != current:  # rows come project by project
-            current, due = pid, reporting_deadlines[pid]
+            current, due, likely = pid, reporting_deadlines[pid], likelihoods.get(pid)
             add = evaluations.setdefault(pid, []).append
         if targets and iid in targets:  # 调整: the target valid at ``as_of``
             indicator = targets[iid]
-        key = (due, indicator, reported)
+        key = (due, indicator, reported, names[name], likely)
         status = statuses.get(key)
         if status is None:
             status = statuses[key] = judge.judge(*key)
@@ -812,7 +851,8 @@ def _evaluate_project(project: _ProjectInput, as_of: date, money_as_of: date, sp
         project_id=project.id, unit_id=project.unit_id, as_of=as_of, money_as_of=money_as_of,
         budget=project.budget, spent=spent, money=money, ledger_closed_through=closed,
         ledger_covered=covered,
-        forecast=forecast_year_end(spent, project.budget, project.plan, money_as_of),
+        forecast=forecast_year_end(spent, project.budget, project.plan, money_as_of,
+                                   settings.time_progress_method),
         indicators=indicators, results=results, overall=colours.overall_of(money.colour, results))
 
 

@@ -10,8 +10,11 @@
   value exceeds 100 (no cumulative percentage can).  Else percent.  Amounts become
   value ÷ 预算数 × 100, rounded half-up to 2 decimals, and an info finding ``plan_in_amounts``
   keeps the printed amounts.
-* A blank checkpoint before a later filled one reads as 0 (finding ``plan_blank_read_as_zero``);
-  blanks after the last filled one are left out.  No filled value at all → no plan and the
+* A blank checkpoint before a later filled one is kept with its blank text (stored as 0 with
+  ``raw`` empty) and the finding ``plan_blank_read_as_zero`` (code kept for stored findings);
+  the plan curve skips it and interpolates between the given neighbours, never reading it as
+  0% (DOMAIN §1, ``tracker.core.plan.project_plan``).  Blanks after the last filled one are
+  left out.  No filled value at all → no plan and the
   finding ``plan_missing`` (the service applies the default plan).
 * Suspicious values (``10%`` at 12月 after 75%) are kept as printed: the reviewer flags them.
 """
@@ -90,7 +93,7 @@ def read_plan(
     if blanks:
         months = "、".join(f"{month}月底" for month in blanks)
         findings.append(Finding("info", "plan_blank_read_as_zero", location,
-                                f"资金支出计划{months}未填写，其后节点有数，按 0 读取"))
+                                f"资金支出计划{months}未填写，监控按前后已填节点插值计算（不按 0 计）"))
     points = []
     for month, printed, number, _ in kept:
         pct = number if number is not None else Decimal(0)
