@@ -63,3 +63,11 @@ class EvaluationFrozen(TrackerError):
 
     http_status = 409
     exit_code = 2
+
+
+class ImportBusy(TrackerError):
+    """Another import, undo or assignment of the same unit kept the database busy (a wait that
+    ran out, or conflicts still there after the retries); nothing was changed."""
+
+    http_status = 409
+    exit_code = 2

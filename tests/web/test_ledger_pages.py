@@ -6,11 +6,12 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tracker.config import PROJECT_ROOT
-from tracker.models import LedgerBatch, LedgerRow, Project, Role
+from tracker.models import LedgerBatch, LedgerRow, Project, Role, Unit
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ledgers"
 
@@ -36,7 +37,7 @@ def test_preview_confirm_and_undo(client, logged_in, runner, session) -> None:  
     assert "41,730,000.00" in html  # counted amount
     assert session.scalar(select(func.count(LedgerBatch.id))) == 0
     done = client.post("/ledger/confirm", data={
-        "csrf_token": csrf_token(client, "/ledger/import"), "token": _token(html),
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html),
         "profile_name": "高新区用友明细账"}, follow_redirects=True)
     page = done.get_data(as_text=True)
     assert "已导入批次" in page and "明细账.xlsx" in page
@@ -93,3 +94,53 @@ def test_project_ledger_drill_down_adds_up(client, logged_in, runner, session) -
     assert "-500,000.00" in page and "7101行政支出 第7行" in page.replace("</small>", "")
     before = client.get(f"/projects/{project.id}/ledger?as_of=2023-11-30").get_data(as_text=True)
     assert "<strong>0</strong> 行" in before
+
+
+def _confirm_fields(html: str) -> dict[str, str]:
+    """The hidden fields of the confirm form, as a browser posts them."""
+    form = re.search(r'<form method="post" action="/ledger/confirm".*?</form>', html, re.S).group(0)
+    return {name: value for name, value in re.findall(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form) if name != "csrf_token"}
+
+
+YONYOU_SHARED_CODE = (
+    "\ufeff明细账\n"
+    "科目：7101 行政支出,,,,,\n"
+    "日期,凭证号,摘要,单位名称,预算项目,借方,贷方\n"
+    "2021-03-05,记-12,会议费,604002 唐山市科学技术局,{project},\"12,000.00\",\n"
+    "2021-04-08,记-30,专家咨询费,604002 唐山市科学技术局,{project},\"8,000.00\",\n")
+
+
+@pytest.mark.parametrize("case", ["tangshan_payments", "shizuishan_payments", "yonyou_shared_code"])
+def test_confirm_from_the_file_commits_what_the_preview_showed(client, logged_in, runner, session,
+                                                               case: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue #21 6b: 单位 left at 从文件识别; the browser posts back every hidden field of the
+    preview, and confirm imports exactly the preview: same unit, rows and total."""
+    seed = {"tangshan_payments": "001_c3b4ac4d0f5c9307.txt", "yonyou_shared_code": "001_c3b4ac4d0f5c9307.txt",
+            "shizuishan_payments": "004_543d86f9f0ad9464.txt"}[case]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / seed))
+    fields = {"unit": ""}
+    if case == "tangshan_payments":
+        name, data = "支付明细.xlsx", (FIXTURES / "yitihua_payments_tangshan_2021H1.xlsx").read_bytes()
+    elif case == "shizuishan_payments":
+        name, data = "支付.csv", (FIXTURES / "payments_shizuishan_2025H1_utf8bom.csv").read_bytes()
+        fields["period"] = "2025-01-01..2025-06-30"
+    else:  # a 用友 明细账 whose unit code 604002 is shared with another body: told apart by name
+        tangshan = session.scalar(select(Unit).where(Unit.name == "唐山市科学技术局"))
+        session.add(Unit(code=tangshan.code, name="迁安市农业农村局"))
+        session.commit()
+        project = session.scalar(select(Project).where(Project.unit_id == tangshan.id))
+        name = "用友明细账.csv"
+        data = YONYOU_SHARED_CODE.format(project=project.name).encode("utf-8")
+        fields["period"] = "2021-01-01..2021-06-30"
+    logged_in(Role.finance)
+    preview = _preview(client, name, data, **fields)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html
+    shown_unit = re.search(r"<dt>单位</dt><dd>([^<（]+)", html).group(1)
+    shown_rows = int(re.search(r"<dt>计入项目支出</dt><dd><strong>(\d+)</strong>", html).group(1))
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    batch = session.scalar(select(LedgerBatch))
+    assert batch.unit.label == shown_unit and batch.counted_rows == shown_rows > 0
