@@ -144,3 +144,98 @@ def test_confirm_from_the_file_commits_what_the_preview_showed(client, logged_in
     assert done.status_code == 302, done.get_data(as_text=True)
     batch = session.scalar(select(LedgerBatch))
     assert batch.unit.label == shown_unit and batch.counted_rows == shown_rows > 0
+
+
+def test_confirm_waits_for_another_import_of_the_unit_and_says_so(fresh_database_url: str, tmp_path: Path) -> None:
+    """Issue #21: the page's confirm waits (a real second connection holds the unit's lock)
+    instead of failing, then imports and says how long it waited."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from tests.conftest import TEST_PASSWORD
+    from tracker import create_app, migration
+    from tracker.services.ledger_lock import NAMESPACE
+    from tracker.services.target_import import UploadedFile, apply_import, plan_import
+    from tracker.services.users import create_user
+
+    app = create_app({"database_url": fresh_database_url, "instance_path": str(tmp_path), "testing": True,
+                      "secret_key": "test-secret"})
+    database = app.extensions["tracker.db"]
+    migration.upgrade(fresh_database_url, database.engine)
+    seed = PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"
+    with database.session() as session:
+        apply_import(session, plan_import(session, [UploadedFile(seed.name, seed.read_bytes())]), "test")
+        user = create_user(session, "finance1", Role.finance, TEST_PASSWORD)
+        session.commit()
+        user_id = user.get_id()
+        unit_id = session.scalar(select(Unit.id).where(Unit.name == "石嘴山市科学技术局"))
+    client = app.test_client()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"], flask_session["_fresh"] = user_id, True
+    csv = "\ufeff业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）\n2025-02-01,1,205001-石嘴山市科学技术局,专项业务经费,会务费,\"100.00\"\n"
+    html = _preview(client, "支付.csv", csv.encode("utf-8"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    holder = database.engine.connect()  # another import of the unit, still writing
+    if holder.dialect.name == "postgresql":
+        holder.execute(text("SELECT pg_advisory_xact_lock(:n, :u)"), {"n": NAMESPACE, "u": unit_id})
+    else:
+        holder.exec_driver_sql("UPDATE unit SET id = id WHERE 0")
+
+    def finish_later() -> None:
+        time.sleep(2)
+        holder.rollback()
+        holder.close()
+
+    finisher = threading.Thread(target=finish_later)
+    try:
+        finisher.start()
+        done = client.post("/ledger/confirm", data={
+            "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)}, follow_redirects=True)
+    finally:
+        finisher.join()
+        page = done.get_data(as_text=True) if "done" in locals() else ""
+        database.dispose()
+    assert done.status_code == 200 and "已导入批次" in page, page
+    assert re.search(r"曾等待另一导入完成 \d+ 秒", page)
+
+
+def _shizuishan_csv(amount: str) -> bytes:
+    return ("\ufeff业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）\n"
+            f"2025-02-01,1,205001-石嘴山市科学技术局,专项业务经费,会务费,\"{amount}\"\n").encode("utf-8")
+
+
+def test_confirm_after_someone_imported_the_same_file_says_so(client, logged_in, runner, session,
+                                                               tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    same = tmp_path / "支付.csv"
+    same.write_bytes(_shizuishan_csv("100.00"))
+    assert runner("import", "ledger", str(same), "--period", "2025-02-01..2025-02-28").exit_code == 0
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    assert done.status_code == 422 and "同一文件已导入过" in done.get_data(as_text=True)
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 1
+
+
+def test_confirm_shows_the_preview_again_when_the_data_changed_meanwhile(client, logged_in, runner, session,
+                                                                         tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Another source became the unit's counting source after the preview: the rows would no
+    longer count, so confirm imports nothing and shows the new preview."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    books = tmp_path / "账簿.csv"
+    books.write_bytes(_shizuishan_csv("300.00"))
+    assert runner("import", "ledger", str(books), "--period", "2025-02-01..2025-02-28",
+                  "--source", "用友明细账").exit_code == 0
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 409 and "预览之后数据已有变化" in page and "不计入支出" in page
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 1
+    again = client.post("/ledger/confirm", data={  # confirming the new preview imports it
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(page)})
+    assert again.status_code == 302
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 2
