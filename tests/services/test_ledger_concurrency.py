@@ -261,3 +261,35 @@ def test_commit_answers_already_imported_when_only_the_index_stops_it(
         assert not again.imported and f"同一文件已导入过（批次 {first.batch.id}）" in again.reason
         session.rollback()
     assert len(active_batches(database)) == 1
+
+
+def test_a_deadlock_runs_the_transaction_again(database: Database) -> None:
+    """Two transactions taking two locks in opposite orders: PostgreSQL breaks the deadlock
+    by failing one, which ``retrying`` runs again; both end done, nothing shown.  On SQLite
+    the same shape is a transaction that read before taking the write lock (WriteConflict)."""
+    from tracker.services.ledger_lock import lock_unit, retrying
+
+    barrier = threading.Barrier(2, timeout=30)
+    attempts: list[str] = []
+
+    def work(first: int, second: int, name: str) -> Callable[[], int]:
+        def attempt() -> int:
+            attempts.append(name)
+            with database.session() as session:
+                if session.get_bind().dialect.name == "postgresql":
+                    lock_unit(session, first)
+                    if attempts.count(name) == 1:
+                        barrier.wait()
+                    lock_unit(session, second)
+                else:  # the first attempt reads first (as a page request does), the retry locks first
+                    if attempts.count(name) == 1:
+                        session.scalar(select(func.count(Unit.id)))
+                        barrier.wait()
+                    lock_unit(session, second)
+                    time.sleep(0.3)  # write for a while: the other one must not fail
+                session.commit()
+            return 0
+        return lambda: retrying(attempt)
+
+    assert in_threads(work(1, 2, "a"), work(2, 1, "b")) == [0, 0]
+    assert len(attempts) == 3  # one of the two ran twice
