@@ -293,3 +293,24 @@ def test_a_deadlock_runs_the_transaction_again(database: Database) -> None:
 
     assert in_threads(work(1, 2, "a"), work(2, 1, "b")) == [0, 0]
     assert len(attempts) == 3  # one of the two ran twice
+
+
+def test_two_sources_at_once_still_count_one(database: Database, tmp_path: Path,
+                                             both_read_before_either_writes: Callable[[], None],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The 国库集中支付 list and the 用友 books of the same payments (平行记账), imported at the
+    same moment by two clerks: whichever lands second is kept for reference, not counted."""
+    payments, books = tmp_path / "支付.csv", tmp_path / "账簿.csv"
+    total = payment_list(payments, range(1, 4), rows_per_month=100)
+    assert payment_list(books, range(1, 4), rows_per_month=100, first_voucher=500_000) == total
+    both_read_before_either_writes()
+    period = ("--period", "2025-01-01..2025-03-31")
+    codes = in_threads(
+        lambda: run_cli("import", "ledger", str(payments), *period, "--source", "国库集中支付"),
+        lambda: run_cli("import", "ledger", str(books), *period, "--source", "用友明细账"))
+    assert codes == [0, 0], capsys.readouterr().err
+    assert spent(database, date(2025, 3, 31)) == total
+    with database.session() as session:
+        counted = sorted(session.scalars(select(LedgerBatch.counted_rows)))
+    assert counted == [0, 300]
+    month_totals_agree(database)

@@ -86,8 +86,10 @@ class LedgerPreview:
     findings: list[dict[str, str]] = field(default_factory=list)
     project_totals: list[ProjectTotal] = field(default_factory=list)
     suggestions: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
-    # the reader's own counting, before the one-source rule (``_read_state``)
+    # the reader's own counting, before the one-source rule, and the unit's counting source
+    # that rule was applied with (``_read_state``)
     read_counting: list[tuple[bool, str | None]] = field(default_factory=list, repr=False)
+    counting_source: str | None = None
 
     def __post_init__(self) -> None:
         # kept as a plain int: ``commit`` needs it before its first statement (the lock),
@@ -323,25 +325,27 @@ def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str,
     return preview, _shown(preview) != plan["shown"]
 
 
-def _read_state(session: Session, preview: LedgerPreview) -> None:
+def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True) -> None:
     """What the preview decides from the rows already stored: the unit's counting source (a
     second source's rows are kept but not counted), an active batch of the same file, and how
-    many rows the import would replace.  Read again by ``commit`` under the unit's lock."""
+    many rows the import would replace.  Read again by ``commit`` under the unit's lock
+    (``first=False``: the rows to replace are then counted by ``_supersede`` itself)."""
     unit_id, source = preview.unit_id, preview.source
-    counting = preview.read_counting
-    findings = [f for f in preview.findings if f["code"] != "second_source"]
     counting_source = _counting_source(session, unit_id)
-    if counting_source is not None and counting_source != source:
-        counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
-                    if counts else (counts, reason) for counts, reason in counting]
-        findings.append(_finding("warning", "second_source", preview.upload.name,
-                                 f"本单位已以“{counting_source}”导入支出，“{source}”的行导入后不计入支出"))
-    if counting is not preview.counting:
-        preview.counting = counting
+    if first or counting_source != preview.counting_source:
+        counting = preview.read_counting
+        findings = [f for f in preview.findings if f["code"] != "second_source"]
+        if counting_source is not None and counting_source != source:
+            counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
+                        if counts else (counts, reason) for counts, reason in counting]
+            findings.append(_finding("warning", "second_source", preview.upload.name,
+                                     f"本单位已以“{counting_source}”导入支出，“{source}”的行导入后不计入支出"))
+        preview.counting, preview.findings, preview.counting_source = counting, findings, counting_source
         for name in ("counted_flags", "counted_rows", "counted_total", "matched_rows"):
             preview.__dict__.pop(name, None)  # cached from the counting before
-    preview.findings = findings
     preview.duplicate_of = _active_duplicate(session, unit_id, preview.upload.checksum)
+    if not first:
+        return
     preview.replaced_rows = session.scalar(select(func.count(LedgerRow.id)).where(
         LedgerRow.unit_id == unit_id, LedgerRow.superseded_by_batch_id.is_(None),
         LedgerRow.date >= preview.period[0], LedgerRow.date <= preview.period[1],
@@ -543,7 +547,7 @@ def _duplicate(preview: LedgerPreview, batch_id: int | None) -> LedgerResult:
 
 def _commit(session: Session, preview: LedgerPreview, actor: User | str,
             override_reason: str | None, *, today: date | None) -> LedgerResult:
-    _read_state(session, preview)
+    _read_state(session, preview, first=False)
     if preview.duplicate_of is not None:
         return _duplicate(preview, preview.duplicate_of)
     check = preview.parse.totals_check()
