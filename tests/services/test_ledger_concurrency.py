@@ -314,3 +314,41 @@ def test_two_sources_at_once_still_count_one(database: Database, tmp_path: Path,
         counted = sorted(session.scalars(select(LedgerBatch.counted_rows)))
     assert counted == [0, 300]
     month_totals_agree(database)
+
+
+def test_two_tracker_processes_wait_for_each_other(database: Database, tmp_path: Path,
+                                                   unit_lock_held: Callable[[], None],
+                                                   fresh_database_url: str) -> None:
+    """Two real ``tracker import ledger`` processes of the same file while a third holds the
+    unit's lock: both say they wait; once it is released, one imports, the other says 已导入过."""
+    import os
+    import subprocess
+    import sys
+
+    payments = tmp_path / "支付明细.csv"
+    total = payment_list(payments, range(1, 4), rows_per_month=100)
+    env = {**os.environ, "TRACKER_DATABASE_URL": fresh_database_url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    command = [sys.executable, "-m", "tracker.cli", "import", "ledger", str(payments),
+               "--period", "2025-01-01..2025-03-31"]
+    processes = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    said: list[list[str]] = [[], []]
+    readers = [threading.Thread(target=lambda i=i: said[i].extend(processes[i].stderr))  # type: ignore[union-attr]
+               for i in range(2)]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(any("正在等待另一导入完成" in line for line in lines)
+                                                  for lines in said):
+        assert all(process.poll() is None for process in processes), "an import did not wait"
+        time.sleep(0.1)
+    unit_lock_held()
+    for process, reader in zip(processes, readers, strict=True):
+        process.wait(timeout=120)
+        reader.join(timeout=10)
+    codes = sorted(process.returncode for process in processes)
+    errors = "".join(line for lines in said for line in lines)
+    assert codes == [0, 2], errors
+    assert errors.count("正在等待另一导入完成") == 2 and errors.count("同一文件已导入过") == 1
+    assert "Traceback" not in errors
+    assert len(active_batches(database)) == 1 and spent(database, date(2025, 3, 31)) == total
