@@ -239,3 +239,21 @@ def test_confirm_shows_the_preview_again_when_the_data_changed_meanwhile(client,
         "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(page)})
     assert again.status_code == 302
     assert session.scalar(select(func.count(LedgerBatch.id))) == 2
+
+
+def test_confirm_shows_the_preview_again_when_another_export_landed_meanwhile(
+        client, logged_in, runner, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A colleague imported an overlapping export of the same source after the preview: the
+    import would now replace their rows, which the preview did not show."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    other = tmp_path / "同事的导出.csv"
+    other.write_bytes(_shizuishan_csv("90.00"))
+    assert runner("import", "ledger", str(other), "--period", "2025-02-01..2025-02-28").exit_code == 0
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 409 and "预览之后数据已有变化" in page
+    assert re.search(r"<dt>将替换旧行</dt><dd>1 行", page)
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 1

@@ -310,7 +310,7 @@ def _shown(preview: LedgerPreview) -> dict[str, Any]:
     return {"unit_id": preview.unit.id, "source": preview.source,
             "period": [d.isoformat() for d in preview.period], "transactions": preview.transactions,
             "counted_rows": preview.counted_rows, "counted_total": f"{preview.counted_total:.2f}",
-            "matched_rows": preview.matched_rows}
+            "matched_rows": preview.matched_rows, "replaced_rows": preview.replaced_rows}
 
 
 def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str, Any]

@@ -90,7 +90,7 @@ def confirm():  # type: ignore[no-untyped-def]
     plan = uploads.load_plan(config().instance_path, token, request.form.get("plan", ""))
     session = db_session()
     preview, changed = ledger_import.prepare_as_previewed(session, ledger_import.LedgerUpload(name, data), plan)
-    if changed:
+    if changed and preview.duplicate_of is None:  # (a duplicate is answered by commit: 已导入过)
         flash("预览之后数据已有变化（如另一导入、匹配规则或映射方案），以下为按当前数据重新生成的预览，"
               "尚未导入，请核对后再确认。", "error")
         return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 409)
