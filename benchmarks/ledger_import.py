@@ -174,7 +174,7 @@ def measure_naive(backend: str, path: str) -> dict[str, object]:
                 frame = pd.read_excel(path, engine="openpyxl", dtype=str, skiprows=1)
             projects = {p.code: p.id for p in session.scalars(select(Project))}
             batch = LedgerBatch(unit_id=unit_id, source="国库集中支付", source_kind="payment_list",
-                                file_name=Path(path).name, checksum="-", period_start=date(YEAR, 1, 1),
+                                file_name=Path(path).name, checksum=f"orm-{Path(path).name}", period_start=date(YEAR, 1, 1),
                                 period_end=date(YEAR, 12, 31), period_source="stated", actor="bench")
             session.add(batch)
             session.flush()

@@ -84,3 +84,67 @@ def test_ledger_texts_survive_the_move_to_ledger_text_and_back(fresh_database_ur
         migration.upgrade(fresh_database_url, engine)
     finally:
         engine.dispose()
+
+
+def test_duplicate_active_batches_are_undone_before_the_unique_index(fresh_database_url: str) -> None:
+    """Issue #21: a database where two imports of one file both landed (the money counted
+    twice) upgrades: the later copy is undone, the rows and monthly totals count the file once,
+    and from then on the database refuses a second active copy."""
+    from datetime import date, datetime
+
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(fresh_database_url)
+    try:
+        migration.upgrade(fresh_database_url, engine, "5b1e7c2d9a40")
+        now = datetime(2026, 1, 5, 8, 0)
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO unit (id, code, name) VALUES (1, '205001', '科技局')"))
+            connection.execute(text(
+                "INSERT INTO project (id, unit_id, year, name, natural_key, initial_budget, annual_budget,"
+                " plan_confirmed, created_at, updated_at) VALUES (1, 1, 2025, '科技创新专项', 'k', 0, 0,"
+                " :no, :now, :now)"), {"now": now, "no": False})
+            batch = text(
+                "INSERT INTO ledger_batch (id, unit_id, source, source_kind, file_name, checksum, period_start,"
+                " period_end, period_source, imported_at, actor, status, rows_read, transactions,"
+                " summary_rows_skipped, counted_rows, counted_total, matched_rows, unmatched_rows, replaced_rows,"
+                " mapping, findings) VALUES (:id, 1, '国库集中支付', 'payment_list', :file, :sum, :start, :end,"
+                " 'declared', :now, 'cli', 'active', 2, 2, 0, 2, 0, 2, 0, 0, '{}', '[]')")
+            row = text(
+                "INSERT INTO ledger_row (batch_id, unit_id, row_number, date, debit, credit, amount, counts,"
+                " project_id, match_method, superseded_by_batch_id) VALUES (:batch, 1, :n, :day, :amount, 0,"
+                " :amount, :yes, 1, 'name', :by)")
+            # last month's export, replaced by the first of the two copies of the new list
+            connection.execute(batch, {"id": 1, "file": "1月.csv", "sum": "a" * 64, "start": date(2025, 1, 1),
+                                       "end": date(2025, 1, 31), "now": now})
+            for copy in (2, 3):  # the same 1-2月 list, landed twice at the same moment
+                connection.execute(batch, {"id": copy, "file": "1-2月.csv", "sum": "b" * 64,
+                                           "start": date(2025, 1, 1), "end": date(2025, 2, 28), "now": now})
+            connection.execute(row, {"batch": 1, "n": 1, "day": date(2025, 1, 9), "amount": 5000,
+                                     "yes": True, "by": 2})
+            for copy in (2, 3):
+                for n, (day, amount) in enumerate([(date(2025, 1, 9), 10_000), (date(2025, 2, 3), 20_000)], 1):
+                    connection.execute(row, {"batch": copy, "n": n, "day": day, "amount": amount,
+                                             "yes": True, "by": None})
+            for month, amount in ((date(2025, 1, 1), 20_000), (date(2025, 2, 1), 40_000)):  # twice
+                connection.execute(text("INSERT INTO project_month_spending VALUES (1, :m, :a, 2)"),
+                                   {"m": month, "a": amount})
+        migration.upgrade(fresh_database_url, engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id, status, undone_by FROM ledger_batch ORDER BY id")).all() == [
+                (1, "active", None), (2, "active", None), (3, "undone", "迁移：重复导入")]
+            assert connection.execute(text(
+                "SELECT batch_id, superseded_by_batch_id FROM ledger_row ORDER BY batch_id, row_number")).all() == [
+                (1, 2), (2, None), (2, None), (3, None), (3, None)]
+            assert [(str(m)[:10], a, n) for m, a, n in connection.execute(text(
+                "SELECT month, amount, row_count FROM project_month_spending ORDER BY month"))] == [
+                ("2025-01-01", 10_000, 1), ("2025-02-01", 20_000, 1)]
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text("UPDATE ledger_batch SET status = 'active' WHERE id = 3"))
+        migration.downgrade(fresh_database_url, engine, "5b1e7c2d9a40")
+        with engine.begin() as connection:  # the index is gone with the downgrade
+            connection.execute(text("UPDATE ledger_batch SET status = 'active' WHERE id = 3"))
+    finally:
+        engine.dispose()

@@ -238,19 +238,28 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
                   profile: str | None, period: str | None, override_reason: str | None,
                   as_json: bool) -> None:
     from tracker.services.ledger_import import LedgerUpload, commit, prepare
+    from tracker.services.ledger_lock import retrying
 
     results = []
     for path in files:
         file = Path(path)
         if not file.is_file():
             raise click.UsageError(f"文件不存在：{path}")
-        with ctx.transaction() as session:
+        with ctx.transaction() as session:  # reading and matching: nothing written
             preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
                               source=source, profile=profile, period=period)
-            result = commit(session, preview, "cli", override_reason, today=ctx.today())
-            summary = result.as_json()
-            if not result.imported:
-                session.rollback()
+
+        def write(preview: Any = preview) -> tuple[Any, dict[str, Any]]:
+            # the import's own transaction: the unit's lock first, then the writes
+            with ctx.transaction() as session:
+                result = commit(session, preview, "cli", override_reason, today=ctx.today(),
+                                waiting=_waiting_notice())
+                summary = result.as_json()
+                if not result.imported:
+                    session.rollback()
+            return result, summary
+
+        result, summary = retrying(write)
         results.append(summary)
         if not as_json:
             state = f"批次 {summary['batch_id']}" if result.imported else "未导入"
@@ -298,9 +307,14 @@ def ledger_assign(ctx: Context, row_ids: tuple[int, ...], project_id: int,
                   rule_account: str | None, rule_keyword: str | None) -> None:
     from tracker.services.ledger_queue import assign
 
-    with ctx.transaction() as session:
-        count, rule = assign(session, row_ids, project_id, "cli",
-                             rule_account_prefix=rule_account, rule_keyword=rule_keyword)
+    from tracker.services.ledger_lock import retrying
+
+    def write() -> tuple[int, Any]:
+        with ctx.transaction() as session:
+            return assign(session, row_ids, project_id, "cli",
+                          rule_account_prefix=rule_account, rule_keyword=rule_keyword)
+
+    count, rule = retrying(write)
     click.echo(f"已分配 {count} 行" + (f"，并保存规则 #{rule.id}" if rule else ""))
 
 
@@ -309,10 +323,30 @@ def ledger_assign(ctx: Context, row_ids: tuple[int, ...], project_id: int,
 @pass_context
 def ledger_undo(ctx: Context, batch_id: int) -> None:
     from tracker.services.ledger_import import undo
+    from tracker.services.ledger_lock import retrying
 
-    with ctx.transaction() as session:
-        batch, changes = undo(session, batch_id, "cli", today=ctx.today())
-        click.echo(f"已撤销批次 {batch.id}（{batch.file_name}）" + (f"；{changes.text}" if changes else ""))
+    def write() -> tuple[Any, Any]:
+        with ctx.transaction() as session:
+            batch, changes, _waited = undo(session, batch_id, "cli", today=ctx.today(),
+                                           waiting=_waiting_notice())
+        return batch, changes
+
+    batch, changes = retrying(write)
+    click.echo(f"已撤销批次 {batch.id}（{batch.file_name}）" + (f"；{changes.text}" if changes else ""))
+
+
+def _waiting_notice() -> Any:
+    """Tells the user once, on stderr, that the command waits for another import of the unit."""
+    from tracker.services.ledger_lock import WAITING_MESSAGE
+
+    told: list[bool] = []
+
+    def notice() -> None:
+        if not told:
+            told.append(True)
+            click.echo(WAITING_MESSAGE, err=True)
+
+    return notice
 
 
 @ledger.command("batches", help="列出导入批次")
@@ -385,6 +419,7 @@ DEMO_LEDGERS = {
 def demo_load(ctx: Context) -> None:
     from tracker.config import PROJECT_ROOT
     from tracker.services.ledger_import import LedgerUpload, commit, prepare
+    from tracker.services.ledger_lock import retrying
     from tracker.services.target_import import apply_import, plan_import
 
     seeds = PROJECT_ROOT / "seeds"
@@ -397,8 +432,13 @@ def demo_load(ctx: Context) -> None:
     for name, period in DEMO_LEDGERS.items():
         path = seeds / "ledgers" / name
         with ctx.transaction() as session:
-            result = commit(session, prepare(session, LedgerUpload(name, path.read_bytes()),
-                                             period=period), "demo", today=ctx.today())
+            preview = prepare(session, LedgerUpload(name, path.read_bytes()), period=period)
+
+        def write(preview: Any = preview) -> Any:
+            with ctx.transaction() as session:
+                return commit(session, preview, "demo", today=ctx.today(), waiting=_waiting_notice())
+
+        result = retrying(write)
         click.echo(f"演示台账 {name}：" + (f"批次 {result.batch.id}，计入 {result.preview.counted_rows} 行"
                                          if result.imported else "已导入过，跳过"))
 

@@ -69,3 +69,11 @@ class MailFailed(TrackerError):
     """An alert-mail run had mail to send and the server accepted none of it."""
 
     exit_code = 6
+
+
+class ImportBusy(TrackerError):
+    """Another import, undo or assignment of the same unit kept the database busy (a wait that
+    ran out, or conflicts still there after the retries); nothing was changed."""
+
+    http_status = 409
+    exit_code = 2

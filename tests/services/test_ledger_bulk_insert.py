@@ -5,6 +5,8 @@ are written, equal a recomputation from the stored rows."""
 
 from __future__ import annotations
 
+import itertools
+
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -29,6 +31,9 @@ STORED = ("sheet", "row_number", "date", "voucher", "summary", "account_code", "
           "amount", "counts", "not_counted_reason", "project_id", "match_method")
 
 
+_serial = itertools.count(1)
+
+
 def a_batch(session: Session, name: str = "bulk.csv") -> LedgerBatch:
     unit = session.scalars(select(Unit)).first()
     if unit is None:
@@ -36,7 +41,8 @@ def a_batch(session: Session, name: str = "bulk.csv") -> LedgerBatch:
         session.add(unit)
         session.flush()
     batch = LedgerBatch(unit_id=unit.id, source="测试", source_kind="payment_list", file_name=name,
-                        checksum=name, period_start=date(2024, 1, 1), period_end=date(2024, 12, 31),
+                        checksum=f"{name}-{next(_serial)}",  # one active batch per file
+                        period_start=date(2024, 1, 1), period_end=date(2024, 12, 31),
                         period_source="stated", actor="test", rows_read=0, transactions=0,
                         summary_rows_skipped=0, counted_rows=0, counted_total=Decimal(0),
                         matched_rows=0, unmatched_rows=0, replaced_rows=0, mapping={}, findings=[])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.config import PROJECT_ROOT
 from tracker.errors import ImportRejected, ValidationFailed
-from tracker.models import LedgerBatch, LedgerRow, Project
+from tracker.models import LedgerBatch, LedgerRow, Project, ProjectMonthSpending
 from tracker.services.ledger_import import LedgerUpload, commit, prepare, undo
 from tracker.services.ledger_queue import assign, export_spending
 from tracker.services.spending import closed_through, spent_through
@@ -117,6 +117,27 @@ def test_newer_overlapping_export_replaces_and_undo_restores(session: Session) -
     superseded = session.scalar(select(func.count(LedgerRow.id)).where(
         LedgerRow.superseded_by_batch_id.is_not(None)))
     assert superseded == 0
+
+
+def test_undo_restores_only_rows_no_other_active_batch_replaces(session: Session) -> None:
+    """Issue #21: a row is replaced by every later active batch whose period covers it.  A
+    January–June list, then a re-export declared for January–June holding only January–March
+    (it replaces all six months), then an April–June list: undoing the re-export brings back
+    January–March of the first list, not April–June, which the April–June list still replaces."""
+    load_seed(session, "004_543d86f9f0ad9464.txt")
+    name = "中央引导地方科技发展资金"
+    monthly = [(f"2025-{m:02d}-10", name, f"{m},000.00") for m in range(1, 7)]
+    import_ledger(session, "h1.csv", shizuishan_csv(monthly), period="2025-01-01..2025-06-30")
+    q1 = [(d, n, "1.00") for d, n, _ in monthly[:3]]
+    re_export = import_ledger(session, "q1.csv", shizuishan_csv(q1), period="2025-01-01..2025-06-30")
+    q2 = [(d, n, "100.00") for d, n, _ in monthly[3:]]
+    import_ledger(session, "q2.csv", shizuishan_csv(q2), period="2025-04-01..2025-06-30")
+    assert spent_by(session, date(2025, 6, 30), "name")[name] == Decimal("303.00")
+    undo(session, re_export.batch.id, "test")
+    assert spent_by(session, date(2025, 6, 30), "name")[name] == Decimal("6300.00")  # 1+2+3 千 + 300
+    # and the monthly totals monitoring reads agree with the rows
+    pms = session.scalar(select(func.sum(ProjectMonthSpending.amount)).join(Project).where(Project.name == name))
+    assert pms == Decimal("6300.00")
 
 
 def test_rows_outside_a_partial_newer_period_stay(session: Session) -> None:

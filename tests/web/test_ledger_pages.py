@@ -6,11 +6,12 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tracker.config import PROJECT_ROOT
-from tracker.models import LedgerBatch, LedgerRow, Project, Role
+from tracker.models import LedgerBatch, LedgerRow, Project, Role, Unit
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ledgers"
 
@@ -36,7 +37,7 @@ def test_preview_confirm_and_undo(client, logged_in, runner, session) -> None:  
     assert "41,730,000.00" in html  # counted amount
     assert session.scalar(select(func.count(LedgerBatch.id))) == 0
     done = client.post("/ledger/confirm", data={
-        "csrf_token": csrf_token(client, "/ledger/import"), "token": _token(html),
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html),
         "profile_name": "高新区用友明细账"}, follow_redirects=True)
     page = done.get_data(as_text=True)
     assert "已导入批次" in page and "明细账.xlsx" in page
@@ -93,3 +94,166 @@ def test_project_ledger_drill_down_adds_up(client, logged_in, runner, session) -
     assert "-500,000.00" in page and "7101行政支出 第7行" in page.replace("</small>", "")
     before = client.get(f"/projects/{project.id}/ledger?as_of=2023-11-30").get_data(as_text=True)
     assert "<strong>0</strong> 行" in before
+
+
+def _confirm_fields(html: str) -> dict[str, str]:
+    """The hidden fields of the confirm form, as a browser posts them."""
+    form = re.search(r'<form method="post" action="/ledger/confirm".*?</form>', html, re.S).group(0)
+    return {name: value for name, value in re.findall(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form) if name != "csrf_token"}
+
+
+YONYOU_SHARED_CODE = (
+    "\ufeff明细账\n"
+    "科目：7101 行政支出,,,,,\n"
+    "日期,凭证号,摘要,单位名称,预算项目,借方,贷方\n"
+    "2021-03-05,记-12,会议费,604002 唐山市科学技术局,{project},\"12,000.00\",\n"
+    "2021-04-08,记-30,专家咨询费,604002 唐山市科学技术局,{project},\"8,000.00\",\n")
+
+
+@pytest.mark.parametrize("case", ["tangshan_payments", "shizuishan_payments", "yonyou_shared_code"])
+def test_confirm_from_the_file_commits_what_the_preview_showed(client, logged_in, runner, session,
+                                                               case: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue #21 6b: 单位 left at 从文件识别; the browser posts back every hidden field of the
+    preview, and confirm imports exactly the preview: same unit, rows and total."""
+    seed = {"tangshan_payments": "001_c3b4ac4d0f5c9307.txt", "yonyou_shared_code": "001_c3b4ac4d0f5c9307.txt",
+            "shizuishan_payments": "004_543d86f9f0ad9464.txt"}[case]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / seed))
+    fields = {"unit": ""}
+    if case == "tangshan_payments":
+        name, data = "支付明细.xlsx", (FIXTURES / "yitihua_payments_tangshan_2021H1.xlsx").read_bytes()
+    elif case == "shizuishan_payments":
+        name, data = "支付.csv", (FIXTURES / "payments_shizuishan_2025H1_utf8bom.csv").read_bytes()
+        fields["period"] = "2025-01-01..2025-06-30"
+    else:  # a 用友 明细账 whose unit code 604002 is shared with another body: told apart by name
+        tangshan = session.scalar(select(Unit).where(Unit.name == "唐山市科学技术局"))
+        session.add(Unit(code=tangshan.code, name="迁安市农业农村局"))
+        session.commit()
+        project = session.scalar(select(Project).where(Project.unit_id == tangshan.id))
+        name = "用友明细账.csv"
+        data = YONYOU_SHARED_CODE.format(project=project.name).encode("utf-8")
+        fields["period"] = "2021-01-01..2021-06-30"
+    logged_in(Role.finance)
+    preview = _preview(client, name, data, **fields)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200, html
+    shown_unit = re.search(r"<dt>单位</dt><dd>([^<（]+)", html).group(1)
+    shown_rows = int(re.search(r"<dt>计入项目支出</dt><dd><strong>(\d+)</strong>", html).group(1))
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    batch = session.scalar(select(LedgerBatch))
+    assert batch.unit.label == shown_unit and batch.counted_rows == shown_rows > 0
+
+
+def test_confirm_waits_for_another_import_of_the_unit_and_says_so(fresh_database_url: str, tmp_path: Path) -> None:
+    """Issue #21: the page's confirm waits (a real second connection holds the unit's lock)
+    instead of failing, then imports and says how long it waited."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from tests.conftest import TEST_PASSWORD
+    from tracker import create_app, migration
+    from tracker.services.ledger_lock import NAMESPACE
+    from tracker.services.target_import import UploadedFile, apply_import, plan_import
+    from tracker.services.users import create_user
+
+    app = create_app({"database_url": fresh_database_url, "instance_path": str(tmp_path), "testing": True,
+                      "secret_key": "test-secret"})
+    database = app.extensions["tracker.db"]
+    migration.upgrade(fresh_database_url, database.engine)
+    seed = PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"
+    with database.session() as session:
+        apply_import(session, plan_import(session, [UploadedFile(seed.name, seed.read_bytes())]), "test")
+        user = create_user(session, "finance1", Role.finance, TEST_PASSWORD)
+        session.commit()
+        user_id = user.get_id()
+        unit_id = session.scalar(select(Unit.id).where(Unit.name == "石嘴山市科学技术局"))
+    client = app.test_client()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"], flask_session["_fresh"] = user_id, True
+    csv = "\ufeff业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）\n2025-02-01,1,205001-石嘴山市科学技术局,专项业务经费,会务费,\"100.00\"\n"
+    html = _preview(client, "支付.csv", csv.encode("utf-8"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    holder = database.engine.connect()  # another import of the unit, still writing
+    if holder.dialect.name == "postgresql":
+        holder.execute(text("SELECT pg_advisory_xact_lock(:n, :u)"), {"n": NAMESPACE, "u": unit_id})
+    else:
+        holder.exec_driver_sql("UPDATE unit SET id = id WHERE 0")
+
+    def finish_later() -> None:
+        time.sleep(2)
+        holder.rollback()
+        holder.close()
+
+    finisher = threading.Thread(target=finish_later)
+    try:
+        finisher.start()
+        done = client.post("/ledger/confirm", data={
+            "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)}, follow_redirects=True)
+    finally:
+        finisher.join()
+        page = done.get_data(as_text=True) if "done" in locals() else ""
+        database.dispose()
+    assert done.status_code == 200 and "已导入批次" in page, page
+    assert re.search(r"曾等待另一导入完成 \d+ 秒", page)
+
+
+def _shizuishan_csv(amount: str) -> bytes:
+    return ("\ufeff业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）\n"
+            f"2025-02-01,1,205001-石嘴山市科学技术局,专项业务经费,会务费,\"{amount}\"\n").encode("utf-8")
+
+
+def test_confirm_after_someone_imported_the_same_file_says_so(client, logged_in, runner, session,
+                                                               tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    same = tmp_path / "支付.csv"
+    same.write_bytes(_shizuishan_csv("100.00"))
+    assert runner("import", "ledger", str(same), "--period", "2025-02-01..2025-02-28").exit_code == 0
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    assert done.status_code == 422 and "同一文件已导入过" in done.get_data(as_text=True)
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 1
+
+
+def test_confirm_shows_the_preview_again_when_the_data_changed_meanwhile(client, logged_in, runner, session,
+                                                                         tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Another source became the unit's counting source after the preview: the rows would no
+    longer count, so confirm imports nothing and shows the new preview."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    books = tmp_path / "账簿.csv"
+    books.write_bytes(_shizuishan_csv("300.00"))
+    assert runner("import", "ledger", str(books), "--period", "2025-02-01..2025-02-28",
+                  "--source", "用友明细账").exit_code == 0
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 409 and "预览之后数据已有变化" in page and "不计入支出" in page
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 1
+    again = client.post("/ledger/confirm", data={  # confirming the new preview imports it
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(page)})
+    assert again.status_code == 302
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 2
+
+
+def test_confirm_shows_the_preview_again_when_another_export_landed_meanwhile(
+        client, logged_in, runner, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A colleague imported an overlapping export of the same source after the preview: the
+    import would now replace their rows, which the preview did not show."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    other = tmp_path / "同事的导出.csv"
+    other.write_bytes(_shizuishan_csv("90.00"))
+    assert runner("import", "ledger", str(other), "--period", "2025-02-01..2025-02-28").exit_code == 0
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 409 and "预览之后数据已有变化" in page
+    assert re.search(r"<dt>将替换旧行</dt><dd>1 行", page)
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 1

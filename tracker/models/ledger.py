@@ -2,7 +2,9 @@
 
 A batch is one imported export of one source (e.g. 国库集中支付, 用友明细账) for one unit. A newer
 batch of the same unit and source replaces the older rows inside the period it covers; the old
-rows are kept, marked ``superseded_by_batch_id``, so undoing the newer batch restores them.
+rows are kept, marked ``superseded_by_batch_id`` (the first active batch replacing them; see
+``services.ledger_import._replacing_batch``), so undoing the newer batch restores the rows no
+other active batch still replaces.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -39,6 +42,12 @@ from tracker.models.units import Unit
 
 class LedgerBatch(Base):
     __tablename__ = "ledger_batch"
+    __table_args__ = (
+        # the database itself refuses a second active batch of the same file for the same unit
+        # and source (two imports at the same moment; issue #21)
+        Index("uq_ledger_batch_active_checksum", "unit_id", "source", "checksum", unique=True,
+              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
@@ -185,7 +194,9 @@ def intern_texts(connection: Connection, values: Iterable[str]) -> dict[str, int
                 ids[value] = text_id
 
     look_up(list(by_digest))
-    missing = [digest for digest, value in by_digest.items() if value not in ids]
+    # in digest order: two imports storing the same new texts wait for each other in the
+    # same order instead of deadlocking on PostgreSQL's unique index
+    missing = sorted(digest for digest, value in by_digest.items() if value not in ids)
     if missing:
         dialect = connection.dialect.name
         insert = sqlite_insert if dialect == "sqlite" else postgresql_insert

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,8 +24,9 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ScalarSelect, and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from tracker.db import utcnow
 from tracker.errors import ImportRejected, NotFound, ValidationFailed
@@ -43,6 +44,7 @@ from tracker.models import (
     User,
 )
 from tracker.services import audit
+from tracker.services.ledger_lock import lock_unit
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.monitoring import (
     ChangeSummary,
@@ -84,6 +86,15 @@ class LedgerPreview:
     findings: list[dict[str, str]] = field(default_factory=list)
     project_totals: list[ProjectTotal] = field(default_factory=list)
     suggestions: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
+    # the reader's own counting, before the one-source rule, and the unit's counting source
+    # that rule was applied with (``_read_state``)
+    read_counting: list[tuple[bool, str | None]] = field(default_factory=list, repr=False)
+    counting_source: str | None = None
+
+    def __post_init__(self) -> None:
+        # kept as a plain int: ``commit`` needs it before its first statement (the lock),
+        # when the unit object may be expired
+        self.unit_id: int = self.unit.id
 
     @property
     def transactions(self) -> int:
@@ -131,6 +142,7 @@ class LedgerResult:
     imported: bool
     reason: str | None = None
     changes: ChangeSummary | None = None  # status changes the import caused (monitoring)
+    waited: float = 0.0  # seconds spent waiting for another import of the unit
 
     def as_json(self) -> dict[str, Any]:
         check = self.preview.parse.totals_check()
@@ -145,7 +157,8 @@ class LedgerResult:
             "counted_total_yuan": f"{self.preview.counted_total:.2f}",
             "matched_rows": self.preview.matched_rows,
             "unmatched_rows": self.preview.unmatched_rows,
-            "replaced_rows": self.preview.replaced_rows if self.imported else 0,
+            "replaced_rows": self.batch.replaced_rows if self.batch is not None else 0,
+            "waited_seconds": round(self.waited, 1),
             "period": [d.isoformat() for d in self.preview.period],
             "period_source": self.preview.period_source,
             "totals_check": {"stated": None if check.stated is None else f"{check.stated:.2f}",
@@ -161,6 +174,11 @@ class LedgerResult:
 
 def resolve_unit(session: Session, unit: str | int | None, parse: LedgerParse | None = None) -> Unit:
     """Find the unit by id, code, name or "code name"; else by the unit line of the export."""
+    if isinstance(unit, int) and not isinstance(unit, bool):  # an id, as a confirm repeats it
+        found_unit = session.get(Unit, unit)
+        if found_unit is None:
+            raise ValidationFailed(f"单位 {unit} 不存在")
+        return found_unit
     units = list(session.scalars(select(Unit)))
     if unit not in (None, ""):
         text = str(unit).strip()
@@ -270,27 +288,77 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     pairs: dict[tuple[bool, str | None], tuple[bool, str | None]] = {}
     counting = [pairs.setdefault(pair, pair)
                 for pair in zip(parse.columns.counts, parse.columns.not_counted_reason)]
-    counting_source = _counting_source(session, target_unit.id)
-    if counting_source is not None and counting_source != source:
-        counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
-                    if counts else (counts, reason) for counts, reason in counting]
-        findings.append(_finding("warning", "second_source", upload.name,
-                                 f"本单位已以“{counting_source}”导入支出，“{source}”的行导入后不计入支出"))
-    duplicate = session.scalar(select(LedgerBatch.id).where(
-        LedgerBatch.checksum == upload.checksum, LedgerBatch.unit_id == target_unit.id,
-        LedgerBatch.status == "active"))
-    replaced = session.scalar(select(func.count(LedgerRow.id)).where(
-        LedgerRow.unit_id == target_unit.id, LedgerRow.superseded_by_batch_id.is_(None),
-        LedgerRow.date >= chosen[0], LedgerRow.date <= chosen[1],
-        LedgerRow.batch_id.in_(select(LedgerBatch.id).where(
-            LedgerBatch.unit_id == target_unit.id, LedgerBatch.source == source,
-            LedgerBatch.status == "active")))) or 0
     preview = LedgerPreview(upload, parse, target_unit, source, chosen, period_source, matches,
-                            counting, duplicate, replaced, findings)
+                            counting, None, 0, findings)
+    preview.read_counting = counting
+    _read_state(session, preview)
     preview.project_totals = _project_totals(preview, {p.id: p for p in projects})
     preview.suggestions = suggest_projects([r.project_name or r.summary or "" for r in preview.unmatched()],
                                            projects)
     return preview
+
+
+def preview_plan(preview: LedgerPreview, *, profile: str | None, period: str | None) -> dict[str, Any]:
+    """What a preview decided, to be repeated by its confirmation (issue #21 6b): the unit and
+    source it resolved, the mapping it read with, the options it was given, and what it showed."""
+    return {"checksum": preview.upload.checksum, "unit_id": preview.unit.id, "source": preview.source,
+            "profile": profile, "period": period, "mapping": dict(preview.parse.mapping),
+            "shown": _shown(preview)}
+
+
+def _shown(preview: LedgerPreview) -> dict[str, Any]:
+    return {"unit_id": preview.unit.id, "source": preview.source,
+            "period": [d.isoformat() for d in preview.period], "transactions": preview.transactions,
+            "counted_rows": preview.counted_rows, "counted_total": f"{preview.counted_total:.2f}",
+            "matched_rows": preview.matched_rows, "replaced_rows": preview.replaced_rows}
+
+
+def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str, Any]
+                         ) -> tuple[LedgerPreview, bool]:
+    """The preview ``plan`` was made from, made again for its confirmation: same unit, source,
+    period and mapping, whatever the form's defaults were.  Returns it and whether what it
+    shows differs from what was shown (the data changed meanwhile: a rule, another import)."""
+    if upload.checksum != plan.get("checksum"):
+        raise ValidationFailed("文件与预览时不同，请重新上传并预览")
+    preview = prepare(session, upload, unit=int(plan["unit_id"]), source=plan["source"],
+                      profile=plan.get("profile"), period=plan.get("period"), mapping=plan["mapping"])
+    return preview, _shown(preview) != plan["shown"]
+
+
+def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True) -> None:
+    """What the preview decides from the rows already stored: the unit's counting source (a
+    second source's rows are kept but not counted), an active batch of the same file, and how
+    many rows the import would replace.  Read again by ``commit`` under the unit's lock
+    (``first=False``: the rows to replace are then counted by ``_supersede`` itself)."""
+    unit_id, source = preview.unit_id, preview.source
+    counting_source = _counting_source(session, unit_id)
+    if first or counting_source != preview.counting_source:
+        counting = preview.read_counting
+        findings = [f for f in preview.findings if f["code"] != "second_source"]
+        if counting_source is not None and counting_source != source:
+            counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
+                        if counts else (counts, reason) for counts, reason in counting]
+            findings.append(_finding("warning", "second_source", preview.upload.name,
+                                     f"本单位已以“{counting_source}”导入支出，“{source}”的行导入后不计入支出"))
+        preview.counting, preview.findings, preview.counting_source = counting, findings, counting_source
+        for name in ("counted_flags", "counted_rows", "counted_total", "matched_rows"):
+            preview.__dict__.pop(name, None)  # cached from the counting before
+    preview.duplicate_of = _active_duplicate(session, unit_id, preview.upload.checksum)
+    if not first:
+        return
+    preview.replaced_rows = session.scalar(select(func.count(LedgerRow.id)).where(
+        LedgerRow.unit_id == unit_id, LedgerRow.superseded_by_batch_id.is_(None),
+        LedgerRow.date >= preview.period[0], LedgerRow.date <= preview.period[1],
+        LedgerRow.batch_id.in_(select(LedgerBatch.id).where(
+            LedgerBatch.unit_id == unit_id, LedgerBatch.source == source,
+            LedgerBatch.status == "active")))) or 0
+
+
+def _active_duplicate(session: Session, unit_id: int, checksum: str) -> int | None:
+    """An active batch of this unit holding the same file (same sha256), if any."""
+    return session.scalar(select(LedgerBatch.id).where(
+        LedgerBatch.checksum == checksum, LedgerBatch.unit_id == unit_id,
+        LedgerBatch.status == "active").order_by(LedgerBatch.id).limit(1))
 
 
 def _finding(severity: str, code: str, location: str, message: str) -> dict[str, str]:
@@ -456,23 +524,38 @@ def suggest_projects(texts: Iterable[str], projects: Sequence[Project], limit: i
 
 
 def commit(session: Session, preview: LedgerPreview, actor: User | str,
-           override_reason: str | None = None, *, today: date | None = None) -> LedgerResult:
-    """Write the previewed batch (flush only; the caller commits, so it lands whole or not)."""
+           override_reason: str | None = None, *, today: date | None = None,
+           waiting: Callable[[], None] | None = None) -> LedgerResult:
+    """Write the previewed batch (flush only; the caller commits, so it lands whole or not).
+
+    The first statement takes the unit's import lock (``ledger_lock``; ``waiting`` is called
+    once if that takes more than a second), and everything the preview read from the
+    database — duplicate, counting source, rows to replace — is read again under it, so two
+    imports of one unit at the same moment land one after the other: the second finds the
+    first (已导入过) or replaces its rows.  On SQLite call it at the start of a transaction."""
+    waited = lock_unit(session, preview.unit_id, waiting=waiting)
     with collector_paused():
-        return _commit(session, preview, actor, override_reason, today=today)
+        result = _commit(session, preview, actor, override_reason, today=today)
+    result.waited = waited
+    return result
+
+
+def _duplicate(preview: LedgerPreview, batch_id: int | None) -> LedgerResult:
+    where = f"（批次 {batch_id}）" if batch_id is not None else ""
+    return LedgerResult(None, preview, False, f"同一文件已导入过{where}，未做任何改动")
 
 
 def _commit(session: Session, preview: LedgerPreview, actor: User | str,
             override_reason: str | None, *, today: date | None) -> LedgerResult:
+    _read_state(session, preview, first=False)
     if preview.duplicate_of is not None:
-        return LedgerResult(None, preview, False,
-                            f"同一文件已导入过（批次 {preview.duplicate_of}），未做任何改动")
+        return _duplicate(preview, preview.duplicate_of)
     check = preview.parse.totals_check()
     if check.ok is False and not (override_reason and override_reason.strip()):
         return LedgerResult(None, preview, False,
                             "印刷合计与解析出的交易行不一致，未导入；核对无误后可填写理由强制导入。" + check.explanation)
     batch = LedgerBatch(
-        unit_id=preview.unit.id, source=preview.source, source_kind=preview.parse.source_kind,
+        unit_id=preview.unit_id, source=preview.source, source_kind=preview.parse.source_kind,
         file_name=preview.upload.name, checksum=preview.upload.checksum,
         period_start=preview.period[0], period_end=preview.period[1],
         period_source=preview.period_source,
@@ -485,8 +568,16 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
         totals_stated=check.stated, totals_parsed=check.parsed, totals_ok=check.ok,
         totals_override_reason=override_reason.strip() if check.ok is False and override_reason else None,
         mapping=dict(preview.parse.mapping), findings=preview.findings)
-    session.add(batch)
-    session.flush()
+    try:
+        with session.begin_nested():  # the partial unique index: one active batch per file
+            session.add(batch)
+    except IntegrityError:
+        holder = session.scalar(select(LedgerBatch.id).where(
+            LedgerBatch.unit_id == preview.unit_id, LedgerBatch.source == preview.source,
+            LedgerBatch.checksum == preview.upload.checksum, LedgerBatch.status == "active"))
+        if holder is None:  # another constraint
+            raise
+        return _duplicate(preview, holder)
     affected = _supersede(session, batch)
     batch.replaced_rows = sum(affected.values())
     # the monthly totals before the rows are written: the query then reads only older rows,
@@ -524,10 +615,21 @@ def affected_projects(session: Session, batch_id: int) -> list[int]:
         LedgerRow.batch_id == batch_id, LedgerRow.project_id.is_not(None)).distinct()))
 
 
-def undo(session: Session, batch_id: int, actor: User | str, *,
-         today: date | None = None) -> tuple[LedgerBatch, ChangeSummary | None]:
-    """Undo a batch: its rows stop counting and the rows it replaced count again."""
-    batch = session.get(LedgerBatch, batch_id)
+def undo(session: Session, batch_id: int, actor: User | str, *, today: date | None = None,
+         waiting: Callable[[], None] | None = None) -> tuple[LedgerBatch, ChangeSummary | None, float]:
+    """Undo a batch: its rows stop counting, and the rows it replaced count again unless
+    another active batch still replaces them (see ``_replacing_batch``).  Takes the unit's
+    import lock first (``ledger_lock``); returns the batch, the status changes and the
+    seconds waited for the lock."""
+    def unit_of_batch() -> int:
+        unit_id = session.scalar(select(LedgerBatch.unit_id).where(LedgerBatch.id == batch_id))
+        if unit_id is None:
+            raise NotFound(f"批次 {batch_id} 不存在")
+        return unit_id
+
+    waited = lock_unit(session, unit_of_batch, waiting=waiting)
+    batch = session.scalar(select(LedgerBatch).where(LedgerBatch.id == batch_id)
+                           .execution_options(populate_existing=True))  # as it is now, under the lock
     if batch is None:
         raise NotFound(f"批次 {batch_id} 不存在")
     if batch.status != "active":
@@ -539,12 +641,32 @@ def undo(session: Session, batch_id: int, actor: User | str, *,
     touched = set(affected_projects(session, batch.id))
     touched |= set(session.scalars(select(LedgerRow.project_id).where(
         LedgerRow.superseded_by_batch_id == batch.id, LedgerRow.project_id.is_not(None)).distinct()))
-    session.execute(update(LedgerRow).where(LedgerRow.superseded_by_batch_id == batch.id)
-                    .values(superseded_by_batch_id=None).execution_options(synchronize_session=False))
     batch.status = "undone"
     batch.undone_at = utcnow()
     batch.undone_by = actor.username if isinstance(actor, User) else actor
     session.flush()
+    session.execute(update(LedgerRow).where(LedgerRow.superseded_by_batch_id == batch.id)
+                    .values(superseded_by_batch_id=_replacing_batch())
+                    .execution_options(synchronize_session=False))
     refresh_month_totals(session, touched)
     audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name)
-    return batch, summarize_changes(session, touched, today) if today is not None else None
+    return batch, summarize_changes(session, touched, today) if today is not None else None, waited
+
+
+def _replacing_batch() -> ScalarSelect[int | None]:
+    """For a ledger row (correlated): the first active batch that replaces it, or NULL.
+
+    Replacement is many-to-many: a row is replaced by every active batch of its unit and
+    source imported after its own batch whose period covers the row's date (a 1-7月 export
+    replaces the 1-6月 rows; a full-year list and a 1-6月 re-export imported after it both
+    replace January–June of an older list).  ``superseded_by_batch_id`` keeps one of them
+    (the first) so that counting stays a column test; an import sets it on the rows that
+    counted, and an undo sets it again, from this, on the rows that pointed at the undone
+    batch: they count again only when no other active batch still replaces them."""
+    own = aliased(LedgerBatch)
+    newer = aliased(LedgerBatch)
+    return (select(func.min(newer.id)).select_from(own).join(newer, and_(
+        newer.unit_id == own.unit_id, newer.source == own.source, newer.id > own.id))
+        .where(own.id == LedgerRow.batch_id, newer.status == "active",
+               newer.period_start <= LedgerRow.date, newer.period_end >= LedgerRow.date)
+        .scalar_subquery())

@@ -14,6 +14,7 @@ from tracker.errors import NotFound, ValidationFailed
 from tracker.models import LedgerBatch, LedgerRow, MappingProfile, MatchRule, Project, User
 from tracker.services import audit
 from tracker.services.ledger_import import rule_applies
+from tracker.services.ledger_lock import lock_unit
 from tracker.services.spending import refresh_month_totals, spent_through
 
 
@@ -40,6 +41,13 @@ def assign(session: Session, row_ids: Sequence[int], project_id: int, actor: Use
            rule_from: date | None = None, rule_to: date | None = None) -> tuple[int, MatchRule | None]:
     """Assign unmatched rows to a project (same unit); optionally save a rule and apply it to
     the rest of the queue.  Returns (rows assigned, the rule or None)."""
+    def unit_of_project() -> int:
+        unit_id = session.scalar(select(Project.unit_id).where(Project.id == project_id))
+        if unit_id is None:
+            raise NotFound(f"项目 {project_id} 不存在")
+        return unit_id
+
+    lock_unit(session, unit_of_project)  # the unit's monthly totals change: one change at a time
     project = session.get(Project, project_id)
     if project is None:
         raise NotFound(f"项目 {project_id} 不存在")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tracker.errors import ImportRejected, ValidationFailed
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
 from tracker.reports import page_tables
-from tracker.services import ledger_import, ledger_queue, uploads
+from tracker.services import ledger_import, ledger_lock, ledger_queue, uploads
 from tracker.web.access import roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
@@ -66,34 +66,64 @@ def preview():  # type: ignore[no-untyped-def]
     except (ImportRejected, ValidationFailed) as error:
         return render_template("ledger/import.html", error=str(error), token=token, file_name=name,
                                options=_form_options(), **_page_context()), 422
-    return render_template("ledger/preview.html", preview=result, token=token,
-                           options=_form_options(), fields=MAPPING_FIELDS)
+    options = _form_options()
+    return _preview_page(result, token, options["profile"], options["period"])
+
+
+def _preview_page(preview: ledger_import.LedgerPreview, token: str, profile: str | None,
+                  period: str | None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The preview, with the plan its confirm form carries (what this preview decided)."""
+    plan = uploads.save_plan(config().instance_path, token,
+                             ledger_import.preview_plan(preview, profile=profile, period=period))
+    options = {"unit": str(preview.unit.id), "source": preview.source, "profile": profile, "period": period}
+    return render_template("ledger/preview.html", preview=preview, token=token, plan=plan,
+                           options=options, fields=MAPPING_FIELDS), status
 
 
 @blueprint.route("/confirm", methods=["POST"])
 @roles_required(*FINANCE)
 def confirm():  # type: ignore[no-untyped-def]
+    """Import exactly what the preview showed: its plan (unit, source, period, mapping) is
+    made again from the stored upload; the write waits for any other import of the unit."""
     token = request.form.get("token", "")
     name, data = uploads.load(config().instance_path, token)[0]
+    plan = uploads.load_plan(config().instance_path, token, request.form.get("plan", ""))
     session = db_session()
-    preview = ledger_import.prepare(session, ledger_import.LedgerUpload(name, data),
-                                    mapping=_mapping(), **_form_options())
-    if (request.form.get("profile_name") or "").strip():
-        ledger_queue.save_profile(session, request.form["profile_name"], dict(preview.parse.mapping),
-                                  preview.source, current_user)
-    result = ledger_import.commit(session, preview, current_user, request.form.get("override_reason"),
-                                  today=_today())
+    preview, changed = ledger_import.prepare_as_previewed(session, ledger_import.LedgerUpload(name, data), plan)
+    if changed and preview.duplicate_of is None:  # (a duplicate is answered by commit: 已导入过)
+        flash("预览之后数据已有变化（如另一导入、匹配规则或映射方案），以下为按当前数据重新生成的预览，"
+              "尚未导入，请核对后再确认。", "error")
+        return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 409)
+
+    def write() -> ledger_import.LedgerResult:
+        result = ledger_import.commit(session, preview, current_user, request.form.get("override_reason"),
+                                      today=_today())
+        if not result.imported:
+            session.rollback()
+            return result
+        if (request.form.get("profile_name") or "").strip():
+            ledger_queue.save_profile(session, request.form["profile_name"], dict(preview.parse.mapping),
+                                      preview.source, current_user)
+        session.commit()
+        return result
+
+    result = ledger_lock.retrying(write, rollback=session.rollback)
+    waited = _waited(result.waited)
     if not result.imported:
-        session.rollback()
-        flash(f"未导入：{result.reason}", "error")
-        return render_template("ledger/preview.html", preview=preview, token=token,
-                               options=_form_options(), fields=MAPPING_FIELDS), 422
-    session.commit()
+        flash(f"未导入：{result.reason}{waited}", "error")
+        return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 422)
     uploads.discard(config().instance_path, token)
     flash(f"已导入批次 {result.batch.id}：计入支出 {preview.counted_rows} 行，"
           f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。"
-          f"{result.changes.text if result.changes else ''}", "info")
+          f"{result.changes.text if result.changes else ''}{waited}", "info")
     return redirect(url_for("ledger.batches"))
+
+
+def _waited(seconds: float) -> str:
+    """The page's word for a wait on another import of the unit (the CLI says it while waiting)."""
+    if seconds < ledger_lock.WAIT_NOTICE_SECONDS:
+        return ""
+    return f"（曾等待另一导入完成 {seconds:.0f} 秒）"
 
 
 @blueprint.route("/batches")
@@ -109,13 +139,20 @@ def batches():  # type: ignore[no-untyped-def]
 @roles_required(*FINANCE)
 def undo(batch_id: int):  # type: ignore[no-untyped-def]
     session = db_session()
+
+    def write() -> tuple[LedgerBatch, object, float]:
+        done = ledger_import.undo(session, batch_id, current_user, today=_today())
+        session.commit()
+        return done
+
     try:
-        batch, changes = ledger_import.undo(session, batch_id, current_user, today=_today())
+        batch, changes, waited = ledger_lock.retrying(write, rollback=session.rollback)
     except ValidationFailed as error:
+        session.rollback()
         flash(str(error), "error")
         return redirect(url_for("ledger.batches"))
-    session.commit()
-    flash(f"已撤销批次 {batch.id}，被它替换的旧行已恢复。{changes.text if changes else ''}", "info")
+    flash(f"已撤销批次 {batch.id}，被它替换、且没有其他有效批次替换的旧行已恢复。"
+          f"{changes.text if changes else ''}{_waited(waited)}", "info")
     return redirect(url_for("ledger.batches"))
 
 
@@ -139,15 +176,25 @@ def assign():  # type: ignore[no-untyped-def]
     try:
         row_ids = [int(v) for v in request.form.getlist("row_id")]
         project_id = int(request.form.get("project_id", ""))
-        count, rule = ledger_queue.assign(
+        rule_from, rule_to = _date(request.form.get("rule_from")), _date(request.form.get("rule_to"))
+    except ValueError:
+        flash("请选择行和项目。", "error")
+        return redirect(url_for("ledger.unmatched"))
+
+    def write() -> tuple[int, object]:
+        done = ledger_queue.assign(
             session, row_ids, project_id, current_user,
             rule_account_prefix=request.form.get("rule_account") or None,
-            rule_keyword=request.form.get("rule_keyword") or None,
-            rule_from=_date(request.form.get("rule_from")), rule_to=_date(request.form.get("rule_to")))
-    except (ValueError, ValidationFailed) as error:
-        flash(f"未分配：{error}" if isinstance(error, ValidationFailed) else "请选择行和项目。", "error")
+            rule_keyword=request.form.get("rule_keyword") or None, rule_from=rule_from, rule_to=rule_to)
+        session.commit()
+        return done
+
+    try:
+        count, rule = ledger_lock.retrying(write, rollback=session.rollback)
+    except ValidationFailed as error:
+        session.rollback()
+        flash(f"未分配：{error}", "error")
         return redirect(url_for("ledger.unmatched"))
-    session.commit()
     flash(f"已分配 {count} 行" + ("，并保存为规则。" if rule else "。"), "info")
     return redirect(url_for("ledger.unmatched"))
 
