@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.db import Database
-from tracker.errors import ConfigError, TrackerError
 
 
 class Context:
@@ -709,23 +707,16 @@ def serve(ctx: Context, host: str, port: int, threads: int, workers: int) -> Non
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: deliberate errors become one line on stderr and a non-zero exit."""
+    """Entry point.  Whatever a command raises becomes Chinese lines on stderr and a non-zero
+    exit (``tracker.cli_errors``); never a traceback."""
+    from tracker.cli_errors import report
+
     try:
         return cli.main(args=argv, prog_name="tracker", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("已取消", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except TrackerError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(exc.exit_code)
-    except OperationalError as exc:
-        first = str(exc.orig or exc).strip().splitlines()[0]
-        error = ConfigError(f"无法连接数据库 / cannot reach the database: {first}")
-        click.echo(f"错误：{error}", err=True)
-        sys.exit(error.exit_code)
+    except Exception as error:  # noqa: BLE001 - the one top-level handler
+        sys.exit(report(error))
+    except KeyboardInterrupt:
+        sys.exit(report(click.exceptions.Abort()))
 
 
 if __name__ == "__main__":

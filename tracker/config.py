@@ -80,7 +80,7 @@ class Config:
         values.update(overrides or {})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
-            raise ConfigError(f"未知的配置项 / unknown setting: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"未知的配置项：{', '.join(sorted(unknown))}")
         config = cls(**values)
         return config._resolved()
 
@@ -91,7 +91,7 @@ class Config:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"未知的时区 / unknown time zone: {self.timezone}") from None
+            raise ConfigError(f"未知的时区：{self.timezone}") from None
         return replace(self, database_url=url, secret_key=self.secret_key or _instance_secret(instance))
 
     @property
@@ -104,8 +104,7 @@ def check_database_url(url: str) -> None:
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in SUPPORTED_SCHEMES:
         raise ConfigError(
-            f"不支持的数据库地址“{scheme or url}”，请使用 sqlite:/// 或 postgresql+psycopg:// "
-            f"/ unsupported database URL scheme '{scheme or url}'"
+            f"不支持的数据库地址“{scheme or url}”，请使用 sqlite:/// 或 postgresql+psycopg://"
         )
 
 
@@ -119,7 +118,7 @@ def _coerce(name: str, raw: str, annotation: Any) -> Any:
         if kind == "float":
             return float(raw)
     except ValueError:
-        raise ConfigError(f"TRACKER_{name.upper()} 的值无效 / invalid value: {raw!r}") from None
+        raise ConfigError(f"TRACKER_{name.upper()} 的值无效：{raw!r}") from None
     return raw
 
 

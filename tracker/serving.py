@@ -80,7 +80,7 @@ def _supervise(children: list[int]) -> None:
     stopped = False
     try:
         pid, _status = os.wait()
-        print(f"tracker: 工作进程 {pid} 已退出，停止服务 / worker {pid} ended, stopping", file=sys.stderr)
+        print(f"tracker: 工作进程 {pid} 已退出，停止服务", file=sys.stderr)
     except KeyboardInterrupt:
         stopped = True
     finally:
