@@ -52,6 +52,9 @@ def report(error: BaseException) -> int:
         return error.exit_code
     if isinstance(error, TrackerError):
         click.echo(f"错误：{error}", err=True)
+        details = getattr(error, "details", "")  # a tool's own output (pg_dump), English
+        if details and _debug():
+            click.echo(details, err=True)
         return error.exit_code
     failure = database_failure(error)
     if failure is not None:
