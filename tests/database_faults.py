@@ -103,7 +103,7 @@ FAULTS: dict[str, tuple[Callable[[Session], None], str, str]] = {
 }
 
 #: Latin words a Chinese message may contain (commands, variables); anything else is English.
-ALLOWED_LATIN = {"tracker", "help", "TRACKER_DEBUG", "upgrade", "errors", "log", "logs"}
+ALLOWED_LATIN = {"tracker", "help", "TRACKER_DEBUG", "upgrade", "serve", "errors", "log", "logs"}
 
 
 def english_words(message: str, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:

@@ -81,7 +81,7 @@ def test_a_restored_backup_gives_the_same_spending(url: str, run, tmp_path: Path
     code, out, err = run(url, "db", "restore", str(file), "--yes")
     assert code == 0, err
     assert f"已从 {file} 恢复：数据库版本 {migration.head_revision()}（与程序一致）" in out
-    assert "ledger_row：4 行" in out
+    assert "台账批次 1、台账行 4" in out
     assert _spending(run, url) == before
     code, out, _err = run(url, "db", "current")
     assert code == 0 and "最新" in out
@@ -168,3 +168,33 @@ def test_a_backup_during_an_import_holds_the_batch_whole_or_not_at_all(url: str,
     assert (batches, rows) in ((0, 0), (1, ROWS)), (batches, rows)
     if still_importing:  # the backup began and ended inside the import's transaction
         assert (batches, rows) == (0, 0)
+
+
+def test_a_table_the_backup_lacks(url: str, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's restore replaces the whole file, so the table goes; PostgreSQL's restore would
+    leave it behind (a newer schema's table), so it refuses and changes nothing."""
+    file = tmp_path / "before.backup"
+    assert run(url, "db", "backup", str(file))[0] == 0
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE made_by_newer_code (id INTEGER PRIMARY KEY)"))
+            connection.execute(text("INSERT INTO made_by_newer_code VALUES (1)"))
+        code, out, err = run(url, "db", "restore", str(file), "--yes", "--json")
+        with engine.connect() as connection:
+            left = connection.execute(text(
+                "SELECT count(*) FROM made_by_newer_code")).scalar() if _has_table(connection) else None
+    finally:
+        engine.dispose()
+    if url.startswith("sqlite"):
+        assert code == 0 and json.loads(out)["revision"] == migration.head_revision(), err
+        assert left is None
+    else:
+        assert code == 6 and "made_by_newer_code" in err and "未恢复" in err
+        assert left == 1
+
+
+def _has_table(connection) -> bool:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    return inspect(connection).has_table("made_by_newer_code")

@@ -170,3 +170,32 @@ def test_usage_errors_are_chinese(args: tuple[str, ...], expected: str, tracker:
 def test_our_own_usage_errors_keep_their_words(tracker: Run, tmp_path: Path) -> None:
     code, _out, err = tracker(f"sqlite:///{tmp_path / 'x.db'}", "import", "targets", str(tmp_path / "none.txt"))
     assert code == 2 and err.splitlines()[0] == f"错误：文件不存在：{tmp_path / 'none.txt'}"
+
+
+def test_a_port_in_use_is_said_in_chinese(fault_url: str, tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "tracker.cli", "serve", "--port", str(port)], capture_output=True,
+            text=True, timeout=120, env={**os.environ, "TRACKER_DATABASE_URL": fault_url,
+                                         "TRACKER_INSTANCE_PATH": str(tmp_path)})
+    assert result.returncode == 74
+    assert "错误：地址或端口已被占用" in result.stderr
+    assert "Traceback" not in result.stderr and english_words(result.stderr) == [], result.stderr
+
+
+def test_files_the_system_refuses_are_said_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tracker.cli_errors import OS_ERROR_EXIT, report
+
+    for action, words in ((lambda: open(tmp_path / "missing.txt", encoding="utf-8"), "文件或目录不存在"),
+                          (lambda: open(tmp_path, "w", encoding="utf-8"), "这是一个目录，不是文件")):
+        with pytest.raises(OSError) as raised:
+            action()
+        assert report(raised.value) == OS_ERROR_EXIT
+        err = capsys.readouterr().err
+        assert err.startswith(f"错误：{words}：{tmp_path}")

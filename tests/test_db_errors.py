@@ -77,3 +77,10 @@ def test_a_failure_raised_from_a_database_error_is_found_through_the_chain() -> 
 ])
 def test_other_errors_are_not_database_failures(error: BaseException) -> None:
     assert database_failure(error) is None
+
+
+def test_a_full_disk_under_our_own_files_is_a_full_disk() -> None:
+    import errno
+
+    assert isinstance(database_failure(OSError(errno.ENOSPC, "No space left on device")), DiskFull)
+    assert database_failure(OSError(errno.ENOENT, "No such file or directory")) is None

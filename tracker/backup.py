@@ -44,6 +44,12 @@ class BackupFailed(TrackerError):
         self.details = details
 
 
+#: The tables a person recognises, in the words they use; the others are counted in the total.
+TABLE_LABELS = {"unit": "单位", "app_user": "用户", "project": "项目", "indicator": "指标",
+                "ledger_batch": "台账批次", "ledger_row": "台账行", "progress_report": "完成值填报",
+                "snapshot": "监控快照", "evaluation": "自评", "audit_entry": "审计记录"}
+
+
 @dataclass(frozen=True)
 class DatabaseSummary:
     """What a database holds: its schema revision and the row count of every table."""
@@ -54,6 +60,16 @@ class DatabaseSummary:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
+
+    def describe(self) -> str:
+        """One line: the labelled tables' counts, then the totals."""
+        known = "、".join(f"{label} {self.rows[name]}" for name, label in TABLE_LABELS.items()
+                         if name in self.rows)
+        return f"{known}；共 {len(self.rows)} 张表 {self.total_rows} 行"
+
+    def as_json(self) -> dict[str, object]:
+        return {"revision": self.revision, "tables": len(self.rows), "total_rows": self.total_rows,
+                "rows": self.rows}
 
 
 def summarize(engine: Engine) -> DatabaseSummary:

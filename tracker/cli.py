@@ -98,21 +98,27 @@ def db_current(ctx: Context) -> None:
 @db.command("backup", help="把数据库备份到一个新文件（SQLite 在线备份；PostgreSQL 用 pg_dump 自定义格式），"
                           "导入进行中也可备份")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @pass_context
-def db_backup(ctx: Context, file: Path) -> None:
+def db_backup(ctx: Context, file: Path, as_json: bool) -> None:
     from tracker import backup
 
     backup.backup(ctx.config.database_url, file)
-    click.echo(f"已备份到 {file}（数据库版本 {backup.backup_revision(ctx.config.database_url, file) or '空'}，"
-               f"{file.stat().st_size:,} 字节）")
+    result = {"file": str(file), "bytes": file.stat().st_size,
+              "revision": backup.backup_revision(ctx.config.database_url, file)}
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"已备份到 {file}（数据库版本 {result['revision'] or '空'}，{result['bytes']:,} 字节）")
 
 
 @db.command("restore", help="用备份文件替换当前数据库的全部数据（需 --yes 确认）；"
                            "恢复前请停止 Web 服务和定时任务")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="确认用备份替换当前数据库的全部数据")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @pass_context
-def db_restore(ctx: Context, file: Path, yes: bool) -> None:
+def db_restore(ctx: Context, file: Path, yes: bool, as_json: bool) -> None:
     from tracker import backup, migration
     from tracker.errors import ValidationFailed
 
@@ -122,12 +128,14 @@ def db_restore(ctx: Context, file: Path, yes: bool) -> None:
                                "确认无误后加 --yes 再运行")
     backup.restore(ctx.config.database_url, ctx.database.engine, file)
     summary = backup.summarize(ctx.database.engine)
-    state = "与程序一致" if summary.revision == migration.head_revision() else "需要升级（tracker db upgrade）"
-    click.echo(f"已从 {file} 恢复：数据库版本 {summary.revision}（{state}），"
-               f"{len(summary.rows)} 张表共 {summary.total_rows} 行")
-    for name, count in summary.rows.items():
-        if count:
-            click.echo(f"  {name}：{count} 行")
+    current = summary.revision == migration.head_revision()
+    if as_json:
+        click.echo(json.dumps({"file": str(file), "up_to_date": current, **summary.as_json()},
+                              ensure_ascii=False, indent=2))
+        return
+    state = "与程序一致" if current else "需要升级：tracker db upgrade"
+    click.echo(f"已从 {file} 恢复：数据库版本 {summary.revision}（{state}）")
+    click.echo(summary.describe())
 
 
 # --- users ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ never a traceback or a library's English text.
   its message and exits with its code;
 - click's own usage errors (unknown option, missing or invalid value, unknown command) are said
   in Chinese with a pointer to ``--help``, exit 2;
+- the operating system's refusals (no permission, no such file, port in use) say so, exit 74;
 - anything else is an internal error, exit 70 (EX_SOFTWARE): one Chinese line, and the
   traceback goes to ``<instance>/logs/errors.log`` (printed on stderr too when
   ``TRACKER_DEBUG=1``).
@@ -14,6 +15,7 @@ never a traceback or a library's English text.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -27,6 +29,7 @@ from tracker.db_errors import database_failure
 from tracker.errors import TrackerError
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE (sysexits.h)
+OS_ERROR_EXIT = 74  # EX_IOERR: a file, a directory or a port refused
 LOG_NAME = Path("logs") / "errors.log"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -60,12 +63,33 @@ def report(error: BaseException) -> int:
     if failure is not None:
         click.echo(f"错误：{failure}", err=True)
         return failure.exit_code
+    if isinstance(error, OSError) and (message := os_error_message(error)):
+        click.echo(f"错误：{message}", err=True)
+        return OS_ERROR_EXIT
     where = _log_internal_error(error)
     details = f"详细信息已记入 {where}" if where else "设置环境变量 TRACKER_DEBUG=1 后重试可看到详细信息"
     click.echo(f"内部错误：操作已中止，未完成的改动已撤销。{details}", err=True)
     if _debug():
         traceback.print_exception(error, file=sys.stderr)
     return INTERNAL_ERROR_EXIT
+
+
+def os_error_message(error: OSError) -> str | None:
+    """The operating system's refusals a person can fix, in Chinese (None: an internal error)."""
+    where = f"：{error.filename}" if error.filename else ""
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"没有权限{where}（请检查文件或目录的权限）"
+    if error.errno == errno.ENOENT:
+        return f"文件或目录不存在{where}"
+    if error.errno == errno.EISDIR:
+        return f"这是一个目录，不是文件{where}"
+    if error.errno == errno.EROFS:
+        return f"文件系统只读，无法写入{where}"
+    if error.errno == errno.EADDRINUSE:
+        return "地址或端口已被占用（另一个 tracker serve 或其他程序正在使用，请换一个端口）"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return "本机没有这个地址，无法在其上提供服务（请检查 --host）"
+    return None
 
 
 def usage_message(error: click.UsageError) -> str:
@@ -156,4 +180,4 @@ def _log_internal_error(error: BaseException) -> Path | None:
     return path
 
 
-__all__ = ["INTERNAL_ERROR_EXIT", "report", "usage_message"]
+__all__ = ["INTERNAL_ERROR_EXIT", "OS_ERROR_EXIT", "os_error_message", "report", "usage_message"]

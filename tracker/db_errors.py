@@ -9,7 +9,8 @@ failures below.  The CLI's ``main()`` and the web's error pages call it; nothing
 cause                                      class                  HTTP  exit
 =========================================  =====================  ====  ===
 SQLite "database or disk is full",         ``DiskFull``           507   74
-"disk I/O error"; PostgreSQL 53100
+"disk I/O error"; PostgreSQL 53100; any
+OSError ENOSPC (uploads, evidence, reports)
 SQLite "database is locked"; PostgreSQL    ``DatabaseBusy``       503   75
 lock timeout (55P03), statement timeout
 (57014), too many connections (53300);
@@ -25,6 +26,7 @@ password, unreadable file
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 
 from sqlalchemy import exc as sa_exc
@@ -79,6 +81,8 @@ def database_failure(error: BaseException) -> DatabaseFailure | None:
 def _translate(error: BaseException) -> DatabaseFailure | None:
     if isinstance(error, DatabaseFailure):
         return error
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return DiskFull()  # the same for the user whether SQLite or tracker's own files hit it
     if isinstance(error, sa_exc.TimeoutError):  # the pool had no free connection in time
         return DatabaseBusy()
     driver_error: BaseException = error
