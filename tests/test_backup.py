@@ -198,3 +198,30 @@ def _has_table(connection) -> bool:  # type: ignore[no-untyped-def]
     from sqlalchemy import inspect
 
     return inspect(connection).has_table("made_by_newer_code")
+
+
+def test_a_restore_does_not_wait_forever_for_a_connected_server(url: str, run, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: another connection (a web server still running) holds a lock on a table; the
+    restore gives up after its lock timeout, says why, and changes nothing."""
+    if url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's table locks")
+    monkeypatch.setattr(backup, "RESTORE_LOCK_WAIT_SECONDS", 0.5)
+    file = tmp_path / "b.backup"
+    assert run(url, "db", "backup", str(file))[0] == 0
+    engine = make_engine(url)
+    try:
+        with engine.connect() as server:
+            server.execute(text("SELECT count(*) FROM unit"))  # holds ACCESS SHARE until it ends
+            code, _out, err = run(url, "db", "restore", str(file), "--yes")
+            server.rollback()
+    finally:
+        engine.dispose()
+    assert code == 6 and "数据库正被其他连接使用" in err and "未改动任何数据" in err, err
+    assert run(url, "db", "current")[0] == 0
+
+
+def test_a_backup_file_is_readable_by_its_owner_only(url: str, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    file = tmp_path / "private.backup"
+    assert run(url, "db", "backup", str(file))[0] == 0
+    assert file.stat().st_mode & 0o777 == 0o600

@@ -6,7 +6,8 @@
   DELETE), checked with ``PRAGMA quick_check``.  Restore copies the backup's pages into the live
   file the same way, under the write lock, so no reader sees half of it.
 - **PostgreSQL**: ``pg_dump -Fc`` (custom format; one repeatable-read snapshot) and
-  ``pg_restore --clean --if-exists --single-transaction`` (all or nothing).  The password goes
+  ``pg_restore --clean --if-exists --single-transaction`` (all or nothing; cancelled, so rolled
+  back, when it waits over 30 s for a lock a still-running server holds).  The password goes
   in ``PGPASSWORD``, never on the command line.  A URL whose ``options`` set a ``search_path``
   backs up that schema only (``-n``); otherwise the whole database.
 
@@ -21,13 +22,16 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, inspect, select, table
+from sqlalchemy import Engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from tracker.errors import DatabaseVersionError, TrackerError, ValidationFailed
@@ -43,6 +47,9 @@ class BackupFailed(TrackerError):
         super().__init__(message)
         self.details = details
 
+
+#: How long a PostgreSQL restore waits for another connection's lock before giving up.
+RESTORE_LOCK_WAIT_SECONDS = 30.0
 
 #: The tables a person recognises, in the words they use; the others are counted in the total.
 TABLE_LABELS = {"unit": "单位", "app_user": "用户", "project": "项目", "indicator": "指标",
@@ -97,6 +104,7 @@ def backup(database_url: str, target: Path) -> None:
             _sqlite_backup(_sqlite_path(database_url), partial)
         else:
             _pg_dump(database_url, partial)
+        os.chmod(partial, 0o600)  # it holds password hashes
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -170,8 +178,12 @@ def _sqlite_check(connection: sqlite3.Connection, path: Path) -> None:
         raise BackupFailed(f"{path.name} 不是完好的 SQLite 数据库文件", details=str(result))
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
 def _sqlite_revision(source: Path) -> str | None:
-    backup_file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    backup_file = _read_only(source)
     try:
         _sqlite_check(backup_file, source)
         try:
@@ -185,7 +197,7 @@ def _sqlite_revision(source: Path) -> str | None:
 
 def _sqlite_restore(source: Path, live_path: Path) -> None:
     live_path.parent.mkdir(parents=True, exist_ok=True)
-    backup_file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    backup_file = _read_only(source)
     live = sqlite3.connect(live_path, timeout=30)
     try:
         backup_file.backup(live)  # replaces every page, under the live file's write lock
@@ -282,9 +294,42 @@ def _pg_restore(database_url: str, engine: Engine, source: Path) -> None:
     if extra:
         raise BackupFailed(f"当前数据库有备份中没有的表（{'、'.join(extra)}），可能比备份新：请先把数据库降级到"
                            "备份的版本（tracker db downgrade），或恢复到一个空数据库。未恢复")
-    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--single-transaction", "--no-owner",
-          "--no-privileges", "--exit-on-error", "--dbname", env.get("PGDATABASE", ""), str(source)],
-         env, "恢复")
+    command = [_pg_tool("pg_restore"), "--clean", "--if-exists", "--single-transaction", "--no-owner",
+               "--no-privileges", "--exit-on-error", "--dbname", env.get("PGDATABASE", ""), str(source)]
+    _run_watched(command, env, engine)
+
+
+def _run_watched(command: list[str], env: dict[str, str], engine: Engine) -> None:
+    """Run pg_restore; if it waits for another connection's lock (a web server or scheduler
+    still running) longer than ``RESTORE_LOCK_WAIT_SECONDS``, cancel it: its single
+    transaction rolls back.  (A ``lock_timeout`` cannot do this: the archive sets it to 0.)"""
+    name = f"tracker-restore-{secrets.token_hex(4)}"
+    env = {**env, "PGAPPNAME": name}
+    waiting = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name "
+                   "AND wait_event_type = 'Lock'")
+    cancelled = False
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors, text=True)
+        blocked_since: float | None = None
+        with engine.connect() as watcher:
+            while process.poll() is None:
+                pids = watcher.execute(waiting, {"name": name}).scalars().all()
+                watcher.rollback()
+                now = time.monotonic()
+                blocked_since = (blocked_since or now) if pids else None
+                if pids and not cancelled and now - blocked_since > RESTORE_LOCK_WAIT_SECONDS:
+                    for pid in pids:
+                        watcher.execute(text("SELECT pg_cancel_backend(:pid)"), {"pid": pid})
+                    watcher.rollback()
+                    cancelled = True
+                time.sleep(0.1)
+        errors.seek(0)
+        details = errors.read().strip()
+    if cancelled:
+        raise BackupFailed("恢复失败：数据库正被其他连接使用（请先停止 tracker serve 和 tracker scheduler），"
+                           "未改动任何数据", details)
+    if process.returncode != 0:
+        raise BackupFailed(f"恢复失败：pg_restore 退出码 {process.returncode}，未改动任何数据", details)
 
 
 __all__ = ["BackupFailed", "DatabaseSummary", "backup", "backup_revision", "restore", "summarize"]
