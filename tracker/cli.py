@@ -14,6 +14,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
+from tracker.cli_help import TrackerGroup
 from tracker.config import Config
 from tracker.db import Database
 
@@ -50,7 +51,7 @@ class Context:
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
-@click.group(help="预算绩效运行监控 tracker")
+@click.group(cls=TrackerGroup, help="预算绩效运行监控 tracker")
 def cli() -> None:
     pass
 
