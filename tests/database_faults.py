@@ -56,18 +56,24 @@ def pg_lock_timeout(session: Session) -> None:
 
 
 def pg_deadlock(session: Session) -> None:
-    """PostgreSQL: we hold A and wait for B, another transaction holds B and then waits for A.
-    We wait first, so our deadlock check runs first and PostgreSQL cancels us."""
+    """PostgreSQL: we hold A and wait for B; another transaction holds B and, once it sees us
+    waiting, waits for A.  We waited first, so our deadlock check runs first (deadlock_timeout
+    after we began waiting) and PostgreSQL cancels us."""
     engine = session.get_bind()
     holds_b = threading.Event()
     problems: list[BaseException] = []
+    our_pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    we_wait = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND wait_event_type = 'Lock'")
 
     def other_transaction() -> None:
         try:
-            with engine.connect() as other:
+            with engine.connect() as other, engine.connect() as observer:
                 other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY + 1})
                 holds_b.set()
-                time.sleep(0.3)
+                deadline = time.monotonic() + 10
+                while not observer.execute(we_wait, {"pid": our_pid}).scalar() and time.monotonic() < deadline:
+                    observer.rollback()
+                    time.sleep(0.01)
                 other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
                 other.rollback()
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
