@@ -35,6 +35,7 @@ from sqlalchemy import Engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from tracker.errors import DatabaseVersionError, TrackerError, ValidationFailed
+from tracker.migration import current_revision, is_known_revision
 
 
 class BackupFailed(TrackerError):
@@ -81,8 +82,6 @@ class DatabaseSummary:
 
 def summarize(engine: Engine) -> DatabaseSummary:
     """Revision and row counts of the database behind ``engine``."""
-    from tracker.migration import current_revision
-
     with engine.connect() as connection:
         names = sorted(inspect(connection).get_table_names())
         rows = {name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
@@ -122,17 +121,11 @@ def backup_revision(database_url: str, source: Path) -> str | None:
 
 def restore(database_url: str, engine: Engine, source: Path) -> None:
     """Replace the whole database with the backup in ``source``, after checking it."""
-    from tracker.migration import alembic_config
-
     revision = backup_revision(database_url, source)
     if revision is None:
         raise BackupFailed(f"{source} 中没有数据库版本记录，不是 tracker 的备份，未恢复")
-    from alembic.script import ScriptDirectory
-
-    try:
-        ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
-    except Exception:  # alembic raises several types for unknown revisions
-        raise DatabaseVersionError(f"备份的数据库版本 {revision} 比本程序新，请先升级程序再恢复") from None
+    if not is_known_revision(revision):
+        raise DatabaseVersionError(f"备份的数据库版本 {revision} 比本程序新，请先升级程序再恢复")
     engine.dispose()  # no pooled connection keeps the old schema
     if _is_sqlite(database_url):
         _sqlite_restore(source, _sqlite_path(database_url))

@@ -39,18 +39,20 @@ def current_revision(engine: Engine) -> str | None:
         raise (database_failure(exc) or DatabaseUnavailable()) from None
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's migrations (else newer code made it)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # alembic raises several types for unknown revisions
+        return False
+
+
 def check_database_version(engine: Engine) -> None:
     """Refuse a database at a revision this code does not know (newer code ran on it)."""
     revision = current_revision(engine)
-    if revision is None:
-        return
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    try:
-        script.get_revision(revision)
-    except Exception:  # alembic raises several types for unknown revisions
-        raise DatabaseVersionError(
-            f"数据库版本 {revision} 比本程序新，请升级程序"
-        ) from None
+    if revision is not None and not is_known_revision(revision):
+        raise DatabaseVersionError(f"数据库版本 {revision} 比本程序新，请升级程序")
 
 
 def require_head(engine: Engine) -> None:
@@ -78,4 +80,4 @@ def downgrade(database_url: str, engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-__all__ = ["MIGRATIONS", "current_revision", "downgrade", "head_revision", "upgrade"]
+__all__ = ["MIGRATIONS", "current_revision", "downgrade", "head_revision", "is_known_revision", "upgrade"]
