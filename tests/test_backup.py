@@ -225,3 +225,14 @@ def test_a_backup_file_is_readable_by_its_owner_only(url: str, run, tmp_path: Pa
     file = tmp_path / "private.backup"
     assert run(url, "db", "backup", str(file))[0] == 0
     assert file.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_failing_pg_dump_is_said_in_chinese_and_its_output_logged(url: str, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    if url.startswith("sqlite"):
+        pytest.skip("pg_dump")
+    wrong = url.replace("127.0.0.1:5432", "127.0.0.1:9")  # nothing listens there
+    code, _out, err = run(wrong, "db", "backup", str(tmp_path / "x.backup"))
+    log = tmp_path / "logs" / "errors.log"
+    assert code == 6 and err.startswith("错误：备份失败：数据库不可用") and str(log) in err, err
+    assert "Traceback" not in err and "pg_dump: error" in log.read_text(encoding="utf-8")
+    assert not (tmp_path / "x.backup").exists() and not (tmp_path / "x.backup.part").exists()

@@ -54,8 +54,9 @@ def report(error: BaseException) -> int:
         click.echo(f"错误：{_chinese_or(error.format_message(), '命令未能完成')}", err=True)
         return error.exit_code
     if isinstance(error, TrackerError):
-        click.echo(f"错误：{error}", err=True)
         details = getattr(error, "details", "")  # a tool's own output (pg_dump), English
+        where = _log(details) if details else None
+        click.echo(f"错误：{error}" + (f"（详细信息已记入 {where}）" if where else ""), err=True)
         if details and _debug():
             click.echo(details, err=True)
         return error.exit_code
@@ -66,7 +67,7 @@ def report(error: BaseException) -> int:
     if isinstance(error, OSError) and (message := os_error_message(error)):
         click.echo(f"错误：{message}", err=True)
         return OS_ERROR_EXIT
-    where = _log_internal_error(error)
+    where = _log("".join(traceback.format_exception(error)))
     details = f"详细信息已记入 {where}" if where else "设置环境变量 TRACKER_DEBUG=1 后重试可看到详细信息"
     click.echo(f"内部错误：操作已中止，未完成的改动已撤销。{details}", err=True)
     if _debug():
@@ -162,9 +163,9 @@ def _debug() -> bool:
     return os.environ.get("TRACKER_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _log_internal_error(error: BaseException) -> Path | None:
-    """Append the traceback to the instance's error log; its path, or None if it cannot be
-    written."""
+def _log(details: str) -> Path | None:
+    """Append ``details`` (a traceback, a tool's output) to the instance's error log; its
+    path, or None if it cannot be written."""
     from tracker.config import Config
 
     instance = os.environ.get("TRACKER_INSTANCE_PATH") or Config.instance_path
@@ -173,8 +174,7 @@ def _log_internal_error(error: BaseException) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:
             # not the command line: it may hold a password (user create --password)
-            log.write(f"--- {datetime.now(UTC).isoformat(timespec='seconds')}\n")
-            log.write("".join(traceback.format_exception(error)))
+            log.write(f"--- {datetime.now(UTC).isoformat(timespec='seconds')}\n{details.rstrip()}\n")
     except OSError:
         return None
     return path
