@@ -50,7 +50,7 @@ def _tracker(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
 
 @pytest.mark.parametrize(("url", "expected"), [
     ("mysql://root@localhost/x", "不支持的数据库地址"),
-    ("postgresql+psycopg://nobody@127.0.0.1:9/none", "无法连接数据库"),
+    ("postgresql+psycopg://nobody@127.0.0.1:9/none", "数据库不可用"),
 ])
 def test_bad_database_urls_give_one_line_and_no_traceback(tmp_path: Path, url: str, expected: str) -> None:
     result = _tracker(tmp_path, "db", "current", TRACKER_DATABASE_URL=url)

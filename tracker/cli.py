@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from tracker.cli_help import TrackerGroup
 from tracker.config import Config
 from tracker.db import Database
-from tracker.errors import ConfigError, TrackerError
 
 
 class Context:
@@ -52,7 +51,7 @@ class Context:
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
-@click.group(help="预算绩效运行监控 tracker")
+@click.group(cls=TrackerGroup, help="预算绩效运行监控 tracker")
 def cli() -> None:
     pass
 
@@ -95,6 +94,49 @@ def db_current(ctx: Context) -> None:
     state = "最新" if current == head else "需要升级（tracker db upgrade）"
     click.echo(f"当前 {current or '空'}；程序最新 {head}；{state}")
     migration.check_database_version(ctx.database.engine)
+
+
+@db.command("backup", help="把数据库备份到一个新文件（SQLite 在线备份；PostgreSQL 用 pg_dump 自定义格式），"
+                          "导入进行中也可备份")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def db_backup(ctx: Context, file: Path, as_json: bool) -> None:
+    from tracker import backup
+
+    backup.backup(ctx.config.database_url, file)
+    result = {"file": str(file), "bytes": file.stat().st_size,
+              "revision": backup.backup_revision(ctx.config.database_url, file)}
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"已备份到 {file}（数据库版本 {result['revision'] or '空'}，{result['bytes']:,} 字节）")
+
+
+@db.command("restore", help="用备份文件替换当前数据库的全部数据（需 --yes 确认）；"
+                           "恢复前请停止 Web 服务和定时任务")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="确认用备份替换当前数据库的全部数据")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def db_restore(ctx: Context, file: Path, yes: bool, as_json: bool) -> None:
+    from tracker import backup, migration
+    from tracker.errors import ValidationFailed
+
+    revision = backup.backup_revision(ctx.config.database_url, file)
+    if not yes:
+        raise ValidationFailed(f"恢复会用 {file}（数据库版本 {revision or '空'}）替换当前数据库的全部数据。"
+                               "确认无误后加 --yes 再运行")
+    backup.restore(ctx.config.database_url, ctx.database.engine, file)
+    summary = backup.summarize(ctx.database.engine)
+    current = summary.revision == migration.head_revision()
+    if as_json:
+        click.echo(json.dumps({"file": str(file), "up_to_date": current, **summary.as_json()},
+                              ensure_ascii=False, indent=2))
+        return
+    state = "与程序一致" if current else "需要升级：tracker db upgrade"
+    click.echo(f"已从 {file} 恢复：数据库版本 {summary.revision}（{state}）")
+    click.echo(summary.describe())
 
 
 # --- users ------------------------------------------------------------------------------
@@ -775,23 +817,16 @@ def serve(ctx: Context, host: str, port: int, threads: int, workers: int) -> Non
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: deliberate errors become one line on stderr and a non-zero exit."""
+    """Entry point.  Whatever a command raises becomes Chinese lines on stderr and a non-zero
+    exit (``tracker.cli_errors``); never a traceback."""
+    from tracker.cli_errors import report
+
     try:
         return cli.main(args=argv, prog_name="tracker", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("已取消", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except TrackerError as exc:
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(exc.exit_code)
-    except OperationalError as exc:
-        first = str(exc.orig or exc).strip().splitlines()[0]
-        error = ConfigError(f"无法连接数据库 / cannot reach the database: {first}")
-        click.echo(f"错误：{error}", err=True)
-        sys.exit(error.exit_code)
+    except Exception as error:  # noqa: BLE001 - the one top-level handler
+        sys.exit(report(error))
+    except KeyboardInterrupt:
+        sys.exit(report(click.exceptions.Abort()))
 
 
 if __name__ == "__main__":

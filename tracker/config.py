@@ -89,7 +89,7 @@ class Config:
         values.update(overrides or {})
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
-            raise ConfigError(f"未知的配置项 / unknown setting: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"未知的配置项：{', '.join(sorted(unknown))}")
         config = cls(**values)
         return config._resolved()
 
@@ -100,7 +100,7 @@ class Config:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"未知的时区 / unknown time zone: {self.timezone}") from None
+            raise ConfigError(f"未知的时区：{self.timezone}") from None
         if not 0 < self.scheduler_lock_seconds <= 30:
             raise ConfigError("TRACKER_SCHEDULER_LOCK_SECONDS 应大于 0、不超过 30 秒（待命的调度进程"
                               f"须在一分钟内接替），现为 {self.scheduler_lock_seconds:g}")
@@ -116,8 +116,7 @@ def check_database_url(url: str) -> None:
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in SUPPORTED_SCHEMES:
         raise ConfigError(
-            f"不支持的数据库地址“{scheme or url}”，请使用 sqlite:/// 或 postgresql+psycopg:// "
-            f"/ unsupported database URL scheme '{scheme or url}'"
+            f"不支持的数据库地址“{scheme or url}”，请使用 sqlite:/// 或 postgresql+psycopg://"
         )
 
 
@@ -131,7 +130,7 @@ def _coerce(name: str, raw: str, annotation: Any) -> Any:
         if kind == "float":
             return float(raw)
     except ValueError:
-        raise ConfigError(f"TRACKER_{name.upper()} 的值无效 / invalid value: {raw!r}") from None
+        raise ConfigError(f"TRACKER_{name.upper()} 的值无效：{raw!r}") from None
     return raw
 
 

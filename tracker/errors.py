@@ -77,3 +77,52 @@ class ImportBusy(TrackerError):
 
     http_status = 409
     exit_code = 2
+
+
+class DatabaseFailure(TrackerError):
+    """The database could not do what was asked, for a reason outside the request (disk, locks,
+    the server).  The transaction was rolled back; nothing of it was saved.  Made from what
+    SQLAlchemy or the driver raised by ``tracker.db_errors.database_failure``."""
+
+    http_status = 503
+    #: 75 = EX_TEMPFAIL (sysexits.h): nothing is wrong with the request, try it again later.
+    exit_code = 75
+    default_message = "数据库出错（本次操作已回滚，未保存任何改动）"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+
+class DiskFull(DatabaseFailure):
+    """The disk under the database is full (or failed writing)."""
+
+    http_status = 507  # Insufficient Storage
+    exit_code = 74  # EX_IOERR
+    default_message = "磁盘空间不足（本次操作已回滚，未保存任何改动）"
+
+
+class DatabaseBusy(DatabaseFailure):
+    """Another writer holds the lock we waited for (SQLite's database lock, a PostgreSQL lock
+    timeout): usually an import in progress."""
+
+    default_message = "数据库正忙，可能另一导入正在进行（本次操作已回滚，请稍后重试）"
+
+
+class DatabaseConflict(DatabaseFailure):
+    """Two transactions got in each other's way (PostgreSQL deadlock or serialization failure);
+    the database cancelled this one."""
+
+    default_message = "与同时进行的另一操作冲突（已回滚，可重试）"
+
+
+class ConnectionLost(DatabaseFailure):
+    """The connection to the database server broke in the middle of the work."""
+
+    default_message = "连接中断（已回滚，可重试）"
+
+
+class DatabaseUnavailable(DatabaseFailure):
+    """The database cannot be reached or opened at all."""
+
+    exit_code = 3  # as ConfigError: the setup, not the request, has to change
+    default_message = "数据库不可用（请检查数据库服务）"

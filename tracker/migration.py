@@ -8,10 +8,11 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from tracker.config import PROJECT_ROOT
-from tracker.errors import ConfigError, DatabaseVersionError
+from tracker.db_errors import database_failure
+from tracker.errors import ConfigError, DatabaseUnavailable, DatabaseVersionError
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
@@ -26,7 +27,7 @@ def alembic_config(database_url: str) -> AlembicConfig:
 def head_revision() -> str:
     heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     if len(heads) != 1:
-        raise ConfigError(f"迁移脚本有多个头 / migrations have several heads: {heads}")
+        raise ConfigError(f"迁移脚本有多个头：{', '.join(heads)}（请合并迁移）")
     return heads[0]
 
 
@@ -34,23 +35,24 @@ def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as exc:
-        raise ConfigError(f"无法连接数据库 / cannot reach the database: {_first_line(exc)}") from None
+    except DBAPIError as exc:
+        raise (database_failure(exc) or DatabaseUnavailable()) from None
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's migrations (else newer code made it)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # alembic raises several types for unknown revisions
+        return False
 
 
 def check_database_version(engine: Engine) -> None:
     """Refuse a database at a revision this code does not know (newer code ran on it)."""
     revision = current_revision(engine)
-    if revision is None:
-        return
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    try:
-        script.get_revision(revision)
-    except Exception:  # alembic raises several types for unknown revisions
-        raise DatabaseVersionError(
-            f"数据库版本 {revision} 比本程序新，请升级程序 / "
-            f"the database is at revision {revision}, newer than this code"
-        ) from None
+    if revision is not None and not is_known_revision(revision):
+        raise DatabaseVersionError(f"数据库版本 {revision} 比本程序新，请升级程序")
 
 
 def require_head(engine: Engine) -> None:
@@ -59,8 +61,7 @@ def require_head(engine: Engine) -> None:
     revision = current_revision(engine)
     if revision != head_revision():
         raise DatabaseVersionError(
-            f"数据库尚未升级（当前 {revision or '空'}），请先运行 tracker db upgrade / "
-            "the database is not upgraded; run `tracker db upgrade`"
+            f"数据库尚未升级（当前 {revision or '空'}），请先运行 tracker db upgrade"
         )
 
 
@@ -79,9 +80,4 @@ def downgrade(database_url: str, engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", exc)) or exc.__class__.__name__
-    return text.strip().splitlines()[0]
-
-
-__all__ = ["MIGRATIONS", "current_revision", "downgrade", "head_revision", "upgrade"]
+__all__ = ["MIGRATIONS", "current_revision", "downgrade", "head_revision", "is_known_revision", "upgrade"]

@@ -36,7 +36,7 @@ def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, wo
         waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
         return
     if not hasattr(os, "fork"):
-        raise ConfigError("多进程（--workers）需要 Linux 或 macOS / --workers needs fork (Linux, macOS)")
+        raise ConfigError("多进程（--workers）需要 Linux 或 macOS")
     if cache_folder is not None:
         shutil.rmtree(cache_folder, ignore_errors=True)
     listener = socket.create_server((host, port), backlog=1024)
@@ -80,7 +80,7 @@ def _supervise(children: list[int]) -> None:
     stopped = False
     try:
         pid, _status = os.wait()
-        print(f"tracker: 工作进程 {pid} 已退出，停止服务 / worker {pid} ended, stopping", file=sys.stderr)
+        print(f"tracker: 工作进程 {pid} 已退出，停止服务", file=sys.stderr)
     except KeyboardInterrupt:
         stopped = True
     finally:
