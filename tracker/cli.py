@@ -181,7 +181,7 @@ def import_targets(ctx: Context, files: tuple[str, ...], year: int | None, as_js
     from tracker.services.target_import import apply_import, plan_import
 
     with ctx.transaction() as session:
-        plan = plan_import(session, _read_files(files), year)
+        plan = plan_import(session, _read_files(files), year, limits=ctx.config.file_limits)
         if not dry_run:
             apply_import(session, plan, "cli")
     findings = [{"severity": f.severity, "code": f.code, "location": str(f.location),
@@ -221,7 +221,8 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
             raise click.UsageError(f"文件不存在：{path}")
         with ctx.transaction() as session:
             preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
-                              source=source, profile=profile, period=period)
+                              source=source, profile=profile, period=period,
+                              limits=ctx.config.file_limits)
             result = commit(session, preview, "cli", override_reason, today=ctx.today())
             summary = result.as_json()
             if not result.imported:

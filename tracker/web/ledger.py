@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.errors import ImportRejected, ValidationFailed
+from tracker.errors import ChoiceNeeded, ImportRejected, ValidationFailed
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
 from tracker.reports import page_tables
 from tracker.services import ledger_import, ledger_queue, uploads
@@ -62,8 +62,12 @@ def preview():  # type: ignore[no-untyped-def]
     name, data = uploads.load(config().instance_path, token)[0]
     try:
         result = ledger_import.prepare(db_session(), ledger_import.LedgerUpload(name, data),
-                                       mapping=_mapping(), **_form_options())
+                                       mapping=_mapping(), limits=config().file_limits,
+                                       **_form_options())
     except (ImportRejected, ValidationFailed) as error:
+        if isinstance(error, ImportRejected) and not isinstance(error, ChoiceNeeded):
+            uploads.discard(config().instance_path, token)  # a refused file goes at once
+            token = ""
         return render_template("ledger/import.html", error=str(error), token=token, file_name=name,
                                options=_form_options(), **_page_context()), 422
     return render_template("ledger/preview.html", preview=result, token=token,
@@ -77,7 +81,8 @@ def confirm():  # type: ignore[no-untyped-def]
     name, data = uploads.load(config().instance_path, token)[0]
     session = db_session()
     preview = ledger_import.prepare(session, ledger_import.LedgerUpload(name, data),
-                                    mapping=_mapping(), **_form_options())
+                                    mapping=_mapping(), limits=config().file_limits,
+                                    **_form_options())
     if (request.form.get("profile_name") or "").strip():
         ledger_queue.save_profile(session, request.form["profile_name"], dict(preview.parse.mapping),
                                   preview.source, current_user)
