@@ -207,3 +207,24 @@ def measure_in_child(code: str, path: Path, *, address_space_mb: int = 3000) -> 
     if done.returncode != 0:
         return {"result": {"crashed": f"exit {done.returncode}: {done.stderr[-300:]}"}, "growth_mb": None}
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def ods_bomb(rows: int = 6_000) -> bytes:
+    """An OpenDocument spreadsheet of a few hundred bytes: one cell repeated over 16,384 columns
+    and ``rows`` rows, which calamine expands into rows × 16,384 cells (4 GB for 6,000 rows)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="S">'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+        'table:number-columns-repeated="16384" office:value-type="float" office:value="1">'
+        '<text:p>1</text:p></table:table-cell></table:table-row></table:table>'
+        '</office:spreadsheet></office:body></office:document-content>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+    return buffer.getvalue()

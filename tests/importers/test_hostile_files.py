@@ -222,3 +222,13 @@ def test_a_word_table_with_more_rows_than_the_cap_is_refused(prefix: str) -> Non
     the reader counts them as it goes."""
     error = target_refusal(hf.word_table(20_001, prefix=prefix), name="目标.docx")
     assert "超过绩效目标表 20,000 行的上限" in error.message and error.location == "目标.docx"
+
+
+def test_an_opendocument_spreadsheet_is_refused_before_calamine_expands_it(tmp_path: Path) -> None:
+    """calamine lays out repeated rows and cells before anything can check them: 781 bytes ask
+    for 4 GB (under this child's 3 GB address space the old code aborted)."""
+    path = tmp_path / "bomb.ods"
+    path.write_bytes(hf.ods_bomb())
+    outcome = hf.measure_in_child("result = read_ledger('台账.ods', data)", path)
+    assert outcome["result"] == {"refused": "文件 台账.ods：这是OpenDocument表格（.ods），"
+                                            "请在WPS或Excel中另存为.xlsx后再导入"}, outcome
