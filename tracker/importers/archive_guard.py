@@ -100,7 +100,8 @@ def check_archive(filename: str, data: bytes, limits: FileLimits, purpose: Purpo
     total = rows = max_row = max_column = 0
     for info in infos:
         extent = _SheetExtent(location) if info.filename in worksheets else None
-        word_rows = _RowCounter(b"<w:tr>", b"<w:tr ")  # no other part has these tags
+        # Word table rows (no other part has these tags); a ledger is never a Word file
+        word_rows = _RowCounter(b"<w:tr>", b"<w:tr ") if purpose == "target" else _NO_ROWS
         produced = 0
         for chunk in _inflate(data, info, location):
             produced += len(chunk)
@@ -255,6 +256,16 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, location: str) -> Iterator[byte
         raise _damaged(location) from None
 
 
+class _NoRows:
+    count = 0
+
+    def feed(self, chunk: bytes) -> None:
+        pass
+
+
+_NO_ROWS = _NoRows()
+
+
 class _RowCounter:
     """Occurrences of any of a few tags in a stream (a tag cut by a chunk boundary counts once)."""
 
@@ -311,32 +322,34 @@ class _SheetExtent:
                                      location=self.location)
             self.carry = text
             return
-        self._scan(text[:cut])
+        self._scan(text, cut)
         self.carry = text[cut:]
 
     def finish(self) -> None:
         if self.carry:
-            self._scan(self.carry)
+            self._scan(self.carry + b'"' * (_WINDOW + 4), len(self.carry))
             self.carry = b""
         self.widest = max(self.widest, self.current)
 
-    def _scan(self, part: bytes) -> None:
-        stop = len(part)
-        view = np.frombuffer(part + b'"' * (_WINDOW + 4), dtype=np.uint8)
-        cells, rows = self._tags(view, stop, prefixed=b":c" in part or b":row" in part)
+    def _scan(self, text: bytes, stop: int) -> None:
+        """The tags and references that start before ``stop`` (a ``<``: what follows is the
+        next part's, and at least one tag long, so a reference is read whole)."""
+        view = np.frombuffer(text, dtype=np.uint8)
+        prefixed = text.find(b":c", 0, stop) >= 0 or text.find(b":row", 0, stop) >= 0
+        cells, rows = self._tags(view, stop, prefixed=prefixed)
         cell_references = self.cell_references
-        self._references(part, view, stop)
+        self._references(text, view, stop)
         if len(cells) > self.cell_references - cell_references:
             self._widths(cells, rows)  # some cells without a reference: how wide can a row get
         else:
             self.current = 0 if len(rows) else self.current
 
-    def _references(self, part: bytes, view: np.ndarray, stop: int) -> None:
+    def _references(self, text: bytes, view: np.ndarray, stop: int) -> None:
         equals = np.flatnonzero(view[:stop] == ord("="))  # one pass over the bytes; the rest
         equals = equals[equals >= 2]                        # looks only where an = is
-        before, after = view[equals - 1], view[equals + 1]
+        before, after = view[equals - 1], view[np.minimum(equals + 1, len(view) - 1)]
         if _SPACE[before].any() or _SPACE[after].any():
-            for match in _LOOSE_REF.finditer(part):
+            for match in _LOOSE_REF.finditer(text, 0, stop):
                 self._note(_column_number(match[1]), _HUGE if len(match[2]) > 9 else int(match[2] or 0))
                 if match[1]:
                     self.cell_references += 1
@@ -351,12 +364,19 @@ class _SheetExtent:
         # Only the largest matters: count letters (then digits) per reference, and work out
         # the values of those with the most, one byte position at a time.
         upper = _UPPER_LETTER
+        last = len(view) - 1  # reads past a reference's end are clipped to the text
+
+        def at(positions: np.ndarray) -> np.ndarray:
+            return view[np.minimum(positions, last)]
+
         position = hits + 4
         letters = np.zeros(len(hits), dtype=np.int64)
         still = np.ones(len(hits), dtype=bool)
         for place in range(4):
-            still &= upper[view[position + place]] > 0
+            still &= upper[at(position + place)] > 0
             letters += still
+            if not still.any():
+                break
         self.cell_references += int(np.count_nonzero(letters))
         self.row_references += len(hits) - int(np.count_nonzero(letters))
         most = int(letters.max())
@@ -366,14 +386,16 @@ class _SheetExtent:
             chosen = position[letters == most]
             values = np.zeros(len(chosen), dtype=np.int64)
             for place in range(most):
-                values = values * 26 + upper[view[chosen + place]]
+                values = values * 26 + upper[at(chosen + place)]
             column = int(values.max()) if len(values) else 0
         position = position + letters
         digits = np.zeros(len(hits), dtype=np.int64)
         still[:] = True
         for place in range(10):
-            still &= _DIGIT[view[position + place]] >= 0
+            still &= _DIGIT[at(position + place)] >= 0
             digits += still
+            if not still.any():
+                break
         most = int(digits.max())
         if most > 9:
             row = _HUGE
@@ -381,7 +403,7 @@ class _SheetExtent:
             chosen = position[digits == most]
             values = np.zeros(len(chosen), dtype=np.int64)
             for place in range(most):
-                values = values * 10 + _DIGIT[view[chosen + place]]
+                values = values * 10 + _DIGIT[at(chosen + place)]
             row = int(values.max()) if len(values) else 0
         self._note(column, row)
 
@@ -389,10 +411,10 @@ class _SheetExtent:
         """Where the <c> and <row> elements start (``<c`` or, in ``prefixed`` text, ``:c``,
         followed by whitespace, ``>`` or ``/``)."""
         starts = np.flatnonzero(_TAG_START[view[:stop]] if prefixed else view[:stop] == ord("<"))
-        after = view[starts + 1]
-        cells = starts[(after == ord("c")) & _TAG_END[view[starts + 2]]]
-        rows = starts[(after == ord("r")) & (view[starts + 2] == ord("o"))
-                      & (view[starts + 3] == ord("w")) & _TAG_END[view[starts + 4]]]
+        last = len(view) - 1
+        after, second, third, fourth = (view[np.minimum(starts + n, last)] for n in (1, 2, 3, 4))
+        cells = starts[(after == ord("c")) & _TAG_END[second]]
+        rows = starts[(after == ord("r")) & (second == ord("o")) & (third == ord("w")) & _TAG_END[fourth]]
         self.cells += len(cells)
         self.rows += len(rows)
         return cells, rows
