@@ -232,3 +232,16 @@ def test_an_opendocument_spreadsheet_is_refused_before_calamine_expands_it(tmp_p
     outcome = hf.measure_in_child("result = read_ledger('台账.ods', data)", path)
     assert outcome["result"] == {"refused": "文件 台账.ods：这是OpenDocument表格（.ods），"
                                             "请在WPS或Excel中另存为.xlsx后再导入"}, outcome
+
+
+def test_the_target_readers_count_rows_themselves() -> None:
+    """Behind the guard, the readers stop at the cap too (a row the guard's count missed)."""
+    from tracker.importers.targets.office import docx_blocks, xlsx_blocks
+
+    few = FileLimits(max_target_rows=5)
+    with pytest.raises(ImportRejected, match="超过绩效目标表 5 行的上限"):
+        xlsx_blocks("目标.xlsx", fx.xlsx_bytes({"目标": [[f"指标{n}", n] for n in range(6)]}), few)
+    assert xlsx_blocks("目标.xlsx", fx.xlsx_bytes({"目标": [[f"指标{n}", n] for n in range(5)]}), few)
+    with pytest.raises(ImportRejected, match="超过绩效目标表 5 行的上限"):
+        docx_blocks("目标.docx", hf.word_table(6), few)
+    assert docx_blocks("目标.docx", hf.word_table(5), few)

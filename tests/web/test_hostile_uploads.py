@@ -4,7 +4,11 @@ uploads/ for 24 h), the page names the limit, and the database is left as it was
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -12,6 +16,8 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token
 from tests.importers import hostile_fixtures as hf
 from tests.importers import ledger_fixtures as fx
+from tests.importers.target_fixtures import SEED_000_P1, xlsx_bytes
+from tracker.config import Config
 from tracker.models import LedgerBatch, LedgerRow, Project, Role, TargetImport
 
 
@@ -78,3 +84,38 @@ def test_ten_refused_target_previews_leave_nothing_behind(client, logged_in, ses
         assert _upload_folders(instance_path) == before, name
     assert session.scalar(select(func.count(Project.id))) == 0
     assert session.scalar(select(func.count(TargetImport.id))) == 0
+
+
+def test_the_pages_and_the_cli_use_the_configured_limits(app, client, logged_in, session,  # type: ignore[no-untyped-def]
+                                                         monkeypatch, tmp_path: Path) -> None:
+    configured = replace(app.extensions["tracker.config"], max_ledger_rows=3, max_target_rows=5)
+    monkeypatch.setitem(app.extensions, "tracker.config", configured)
+    logged_in(Role.finance)
+    ledger = fx.csv_bytes(fx.payment_rows(fx.payment_transactions()), "gbk")
+    response = client.post("/ledger/preview", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), "file": (io.BytesIO(ledger), "支付.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422 and "超过台账 3 行的上限" in response.get_data(as_text=True)
+    target = xlsx_bytes([SEED_000_P1], one_sheet=True)
+    response = client.post("/imports/targets/preview", data={
+        "csrf_token": csrf_token(client, "/imports/targets"), "year": "",
+        "files": (io.BytesIO(target), "目标.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "超过绩效目标表 5 行的上限" in response.get_data(as_text=True)
+
+    path = tmp_path / "支付.csv"
+    path.write_bytes(ledger)
+    environment = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_MAX_LEDGER_ROWS": "3",
+                   "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    done = subprocess.run([sys.executable, "-m", "tracker.cli", "import", "ledger", str(path)],
+                          capture_output=True, text=True, env=environment, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == "错误：文件 支付.csv：文件有 11 行，超过台账 3 行的上限；请按月份或单位拆分后分别导入"
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 0
+
+
+def test_the_limits_come_from_the_environment(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TRACKER_MAX_DECOMPRESSED_MB", "500")
+    monkeypatch.setenv("TRACKER_MAX_LEDGER_ROWS", "1000")
+    limits = Config.from_env({"instance_path": str(tmp_path)}).file_limits
+    assert limits.max_decompressed_bytes == 500 * 1024 * 1024 and limits.max_ledger_rows == 1000
+    assert limits.max_target_rows == 20_000  # the others keep their defaults
