@@ -45,7 +45,7 @@ class Config:
     #: MB a ledger workbook may decompress to (checked on the bytes actually decompressed).
     max_decompressed_mb: int = 2_000
     #: MB a 绩效目标表 .xlsx/.docx may decompress to.
-    max_target_decompressed_mb: int = 100
+    max_target_decompressed_mb: int = 50
     #: Largest decompressed ÷ compressed size of one archive entry of 1 MB or more.
     max_compression_ratio: int = 100
     #: Rows of one ledger file (all sheets; a CSV's lines).

@@ -93,7 +93,7 @@ def test_a_word_bomb_is_refused_for_targets_with_little_memory(tmp_path: Path) -
     path = tmp_path / "bomb.docx"
     path.write_bytes(hf.docx_bomb(150))
     outcome = hf.measure_in_child("result = read_target_document('目标.docx', data)", path)
-    assert outcome["result"].get("refused", "").startswith("目标.docx：文件解压后超过 100 MB 上限"), outcome
+    assert outcome["result"].get("refused", "").startswith("目标.docx：文件解压后超过 50 MB 上限"), outcome
     assert outcome["growth_mb"] < 100, outcome
 
 

@@ -70,7 +70,7 @@ def test_ten_refused_target_previews_leave_nothing_behind(client, logged_in, ses
                                                           instance_path: str) -> None:
     logged_in(Role.finance)
     before = _upload_folders(instance_path)
-    bombs = [("炸弹.docx", hf.docx_bomb(120), "文件解压后超过 100 MB 上限"),
+    bombs = [("炸弹.docx", hf.docx_bomb(120), "文件解压后超过 50 MB 上限"),
              ("炸弹.xlsx", hf.sheet_bomb(30), "压缩比超过 100 倍的上限"),
              ("行多.docx", hf.word_table(20_001), "超过绩效目标表 20,000 行的上限"),
              ("多.xlsx", hf.many_entries(2_500), "超过 2,000 个文件的上限")]

@@ -21,8 +21,9 @@ class FileLimits:
     #: bytes a ledger workbook may decompress to (all its entries together)
     max_decompressed_bytes: int = 2_000 * MB
     #: bytes a 绩效目标表 (.xlsx/.docx) may decompress to; lower, because a Word document is
-    #: read whole into a tree (python-docx) and target tables are small
-    max_target_decompressed_bytes: int = 100 * MB
+    #: read whole into a tree (python-docx holds a 49 MB body in about 940 MB) and target
+    #: tables are small (20,000 table rows of Word XML are some 30 MB)
+    max_target_decompressed_bytes: int = 50 * MB
     #: decompressed ÷ compressed size of one entry of 1 MB or more (XML compresses ~5–30×)
     max_compression_ratio: int = 100
     #: rows of a ledger file (all its sheets; a CSV's lines, an .xlsx's <row> elements)
