@@ -228,3 +228,14 @@ def ods_bomb(rows: int = 6_000) -> bytes:
                          compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", content)
     return buffer.getvalue()
+
+
+def biff_claiming(rows: int, columns: int) -> bytes:
+    """A 5 KB .xls (BIFF8) of two real rows whose DIMENSIONS record claims ``rows`` × ``columns``."""
+    from tests.importers import ledger_fixtures as fx
+
+    data = bytearray(fx.biff8_workbook([fx.BiffSheet("支付明细", [
+        ["支付日期", "预算项目名称", "支付金额"], ["2025-03-01", "专项", 100.0]])]))
+    at = bytes(data).find(struct.pack("<HH", 0x0200, 14))  # the sheet's DIMENSIONS record
+    data[at + 4:at + 18] = struct.pack("<IIHHH", 0, rows, 0, columns, 0)
+    return bytes(data)

@@ -245,3 +245,19 @@ def test_the_target_readers_count_rows_themselves() -> None:
     with pytest.raises(ImportRejected, match="超过绩效目标表 5 行的上限"):
         docx_blocks("目标.docx", hf.word_table(6), few)
     assert docx_blocks("目标.docx", hf.word_table(5), few)
+
+
+def test_an_xls_claiming_absurd_dimensions_is_refused(tmp_path: Path) -> None:
+    """calamine sizes a BIFF sheet from its DIMENSIONS record: four billion rows in a 5 KB file
+    aborted the process.  The records are read first; within BIFF's own 65,536 × 256 an .xls
+    is read (about 1 GB for a cell at IV65536, measured: the cap is on the rectangle)."""
+    path = tmp_path / "dims.xls"
+    path.write_bytes(hf.biff_claiming(0xFFFFFFF0, 0xFFFF))
+    outcome = hf.measure_in_child("result = read_ledger('台账.xls', data)", path)
+    assert "工作表的单元格区域达 4,294,967,280 行 × 65,535 列，超过 40,000,000 个单元格的上限" \
+        in outcome["result"].get("refused", ""), outcome
+    assert outcome["growth_mb"] < 100, outcome
+    honest = hf.biff_claiming(2, 3)
+    assert len(read_ledger("台账.xls", honest).rows) == 1
+    with pytest.raises(ImportRejected, match="超过 5 个单元格的上限"):
+        read_ledger("台账.xls", honest, limits=FileLimits(max_sheet_cells=5))

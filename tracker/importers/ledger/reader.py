@@ -29,6 +29,7 @@ from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.ledger.accounts import (COUNT_RULES, EXCLUDED_STATUSES, NORMAL_STATUSES,
                                                VOIDED_STATUSES, account_class, ledger_mode,
                                                ledger_reason)
+from tracker.importers.ledger.biff_extent import check_biff_extent
 from tracker.importers.ledger.header import (FIELDS, HEADER_SEARCH_ROWS, HeaderMatch,
                                              apply_mapping, find_header, is_complete,
                                              words_looked_for)
@@ -131,8 +132,12 @@ _TABLE_ROW = re.compile(r"<tr[\s>/]", re.IGNORECASE)
 
 def _check_rows(filename: str, data: bytes, sniffed: Sniffed, limits: FileLimits) -> None:
     """Refuse, before reading any row, a CSV or HTML table with more rows than
-    ``max_ledger_rows`` (a workbook's rows were counted by the archive guard)."""
+    ``max_ledger_rows`` (an .xlsx's rows were counted by the archive guard), and an .xls whose
+    sheets would be laid out over ``max_sheet_cells``."""
     where = f"文件 {filename}"
+    if sniffed.format == "xls":  # calamine sizes each sheet from its records: check them first
+        check_biff_extent(data, limits, where)
+        return  # rows: counted sheet by sheet as the reader opens it (at most 65,536 each)
     if sniffed.format == "csv":
         text: str | bytes = sniffed.text if sniffed.text is not None else data
         end = "\n" if isinstance(text, str) else b"\n"
@@ -143,7 +148,7 @@ def _check_rows(filename: str, data: bytes, sniffed: Sniffed, limits: FileLimits
         assert sniffed.text is not None
         rows = sum(1 for _ in _TABLE_ROW.finditer(sniffed.text))
     else:
-        return  # .xls: counted sheet by sheet as the reader opens it (at most 65,536 rows each)
+        return
     # (a line break inside a quoted cell counts as a row: the cap is on lines, on the safe side)
     if rows > limits.max_ledger_rows:
         raise too_many_rows(rows, "ledger", limits, where)
