@@ -239,3 +239,31 @@ def biff_claiming(rows: int, columns: int) -> bytes:
     at = bytes(data).find(struct.pack("<HH", 0x0200, 14))  # the sheet's DIMENSIONS record
     data[at + 4:at + 18] = struct.pack("<IIHHH", 0, rows, 0, columns, 0)
     return bytes(data)
+
+
+def pdf_bomb(decompressed_mb: int) -> bytes:
+    """A one-page PDF whose content stream (Flate) inflates to ``decompressed_mb`` MB of drawing
+    operators; the stream is compressed 1 MB at a time."""
+    import zlib
+
+    compressor = zlib.compressobj(9)
+    chunk = b"0 0 m\n" * (MB // 6)
+    stream = compressor.compress(b"BT /F1 12 Tf 72 720 Td (hello) Tj ET\n")
+    for _ in range(decompressed_mb):
+        stream += compressor.compress(chunk)
+    stream += compressor.flush()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out

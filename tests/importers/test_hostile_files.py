@@ -261,3 +261,20 @@ def test_an_xls_claiming_absurd_dimensions_is_refused(tmp_path: Path) -> None:
     assert len(read_ledger("台账.xls", honest).rows) == 1
     with pytest.raises(ImportRejected, match="超过 5 个单元格的上限"):
         read_ledger("台账.xls", honest, limits=FileLimits(max_sheet_cells=5))
+
+
+def test_a_pdf_bomb_is_refused_with_little_memory(tmp_path: Path) -> None:
+    """pdfminer inflates every stream whole: a 450 KB page of 300 MB of drawing operators took
+    3.8 GB.  Its decompression is capped at the target cap while a PDF is read."""
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(hf.pdf_bomb(120))
+    assert path.stat().st_size < MB
+    outcome = hf.measure_in_child("result = read_target_document('目标.pdf', data)", path)
+    assert outcome["result"].get("refused") == ("目标.pdf：文件解压后超过 50 MB 上限（可能是压缩炸弹），已拒绝；"
+                                               "如确需导入，请联系管理员调整上限"), outcome
+    assert outcome["growth_mb"] < 200, outcome  # pdfplumber's own import included
+    small = hf.pdf_bomb(1)  # within the cap, pdfminer reads it as before (no 绩效目标表 in it)
+    with pytest.raises(ImportRejected, match="未识别的版式"):
+        read_target_document("目标.pdf", small)
+    with pytest.raises(ImportRejected, match="文件解压后超过 1 MB 上限"):
+        read_target_document("目标.pdf", small, limits=FileLimits(max_target_decompressed_bytes=MB))

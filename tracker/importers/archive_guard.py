@@ -92,7 +92,7 @@ def check_archive(filename: str, data: bytes, limits: FileLimits, purpose: Purpo
         raise _too_many_entries(len(infos), limits, location)
     declared = sum(info.file_size for info in infos)
     if declared > max_bytes:
-        raise _too_big(max_bytes, location)
+        raise too_big(max_bytes, location)
     for info in infos:
         _check_ratio(info.filename, info.file_size, info.compress_size, limits, location)
 
@@ -106,7 +106,7 @@ def check_archive(filename: str, data: bytes, limits: FileLimits, purpose: Purpo
         for chunk in _inflate(data, info, location):
             produced += len(chunk)
             if total + produced > max_bytes:
-                raise _too_big(max_bytes, location)
+                raise too_big(max_bytes, location)
             word_rows.feed(chunk)
             if extent is not None:
                 extent.feed(chunk)
@@ -213,7 +213,8 @@ def _too_many_entries(entries: int | None, limits: FileLimits, location: str) ->
         f"不像正常的 Excel/Word 文件，已拒绝；{_ASK}", location=location)
 
 
-def _too_big(max_bytes: int, location: str) -> ImportRejected:
+def too_big(max_bytes: int, location: str) -> ImportRejected:
+    """The refusal of a file that decompresses to more than ``max_bytes``."""
     return ImportRejected(f"文件解压后超过 {megabytes(max_bytes)} 上限（可能是压缩炸弹），已拒绝；{_ASK}",
                           location=location)
 
@@ -442,4 +443,4 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-__all__ = ["ArchiveScan", "check_archive", "check_sheet_extent", "is_zip", "too_many_rows"]
+__all__ = ["ArchiveScan", "check_archive", "check_sheet_extent", "is_zip", "too_big", "too_many_rows"]

@@ -77,7 +77,7 @@ def read_target_document(filename: str, data: bytes, *, year: int | None = None,
     if kind == "xlsx":
         return _from_blocks(filename, "xlsx", xlsx_blocks(filename, data, limits), year)
     if kind == "pdf":
-        content = read_pdf(filename, data)
+        content = read_pdf(filename, data, limits)
         if content.blocks is not None:
             return _from_blocks(filename, "pdf-table", content.blocks, year)
         return _from_flow(filename, content.text, year)
