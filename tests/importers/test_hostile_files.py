@@ -278,3 +278,14 @@ def test_a_pdf_bomb_is_refused_with_little_memory(tmp_path: Path) -> None:
         read_target_document("目标.pdf", small)
     with pytest.raises(ImportRejected, match="文件解压后超过 1 MB 上限"):
         read_target_document("目标.pdf", small, limits=FileLimits(max_target_decompressed_bytes=MB))
+
+
+def test_cells_in_a_part_no_relationship_names_are_measured_too() -> None:
+    from tracker.importers.archive_guard import check_archive
+
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", hf.WORKBOOK)
+        archive.writestr("xl/other/part.bin", " " * 5000 + FAR_CELL)  # "sheetData" after 5 KB
+    with pytest.raises(ImportRejected, match="16,384 列"):
+        check_archive("a.xlsx", buffer.getvalue(), DEFAULT_LIMITS, "ledger", location="a.xlsx")

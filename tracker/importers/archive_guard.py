@@ -14,6 +14,8 @@ allocate rows × columns cells (550 GB: the allocation fails and aborts the proc
 4. while streaming, counts rows (``<row>`` of a worksheet, ``<w:tr>`` of a Word table) and
    finds the largest row and column a worksheet can reach (``r="…"`` references, and cells
    without one): calamine lays a sheet out as that whole rectangle (``max_sheet_cells``).
+   Worksheets are the parts under ``xl/worksheets/``, those a worksheet relationship points
+   at, and, from where it appears, any part holding ``sheetData``.
 
 Every refusal is an ``ImportRejected`` naming the limit.  Pure: no database, no Flask.
 """
@@ -103,11 +105,17 @@ def check_archive(filename: str, data: bytes, limits: FileLimits, purpose: Purpo
         # Word table rows (no other part has these tags); a ledger is never a Word file
         word_rows = _RowCounter(b"<w:tr>", b"<w:tr ") if purpose == "target" else _NO_ROWS
         produced = 0
+        edge = b""  # the end of the previous chunk, for a "sheetData" cut in two
         for chunk in _inflate(data, info, location):
             produced += len(chunk)
             if total + produced > max_bytes:
                 raise too_big(max_bytes, location)
             word_rows.feed(chunk)
+            if extent is None and (b"sheetData" in chunk or b"sheetData" in edge + chunk[:16]):
+                # cells in a part no relationship names as a worksheet (a reader may still
+                # find it): measured from here on, the same way
+                extent = _SheetExtent(location)
+            edge = chunk[-16:]
             if extent is not None:
                 extent.feed(chunk)
             counted = rows + word_rows.count + (extent.rows if extent is not None else 0)
