@@ -91,9 +91,9 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
                                  location=f"文件 {filename}")
     from tracker.importers.ledger import columnar  # imports this module's helpers
 
-    # a CSV for the fast path is not decoded here: it decodes only the distinct cells
     if is_zip(data):  # before anything opens the archive, sniff included
         check_archive(filename, data, limits, "ledger", location=f"文件 {filename}")
+    # a CSV for the fast path is not decoded here: it decodes only the distinct cells
     sniffed = sniff(filename, data, decode_csv=not columnar.big_enough(data))
     _check_rows(filename, data, sniffed, limits)
     # A million rows are a few million objects without reference cycles; CPython's cyclic

@@ -68,8 +68,8 @@ def read_target_document(filename: str, data: bytes, *, year: int | None = None,
     """Read a 绩效目标 document.  ``year`` (when given) wins over the year printed in the text.
 
     Raises ``ImportRejected`` for files that cannot be read (empty, too large, damaged, a PDF
-    without text, binary junk, a Word or Excel file that breaks ``limits``: decompressed size,
-    entries, ``max_target_rows``) and ``UnrecognisedLayout`` when no 绩效目标表 is found.
+    without text, binary junk, a Word, Excel or PDF file that breaks ``limits``: decompressed
+    size, entries, ``max_target_rows``) and ``UnrecognisedLayout`` when no 绩效目标表 is found.
     """
     kind = sniff(filename, data, limits)
     if kind == "docx":
