@@ -79,7 +79,7 @@ def test_declared_sizes_that_lie_are_caught_while_streaming() -> None:
 @pytest.mark.parametrize("fixture, limit", [
     ("bomb", "压缩比超过 100 倍的上限"),
     # decompressed as a stream until its rows pass the cap (about 200 of its 300 MB)
-    ("lying_bomb", "文件超过 2,000,000 行，超过台账 2,000,000 行的上限"),
+    ("lying_bomb", "文件超过台账 2,000,000 行的上限"),
 ])
 def test_refusing_a_300_mb_bomb_takes_little_memory(fixture: str, limit: str,
                                                     request: pytest.FixtureRequest) -> None:
@@ -138,7 +138,7 @@ def test_references_with_spaces_or_a_hidden_sheet_part_are_still_seen() -> None:
 def test_a_target_sheet_reaching_far_down_is_refused_by_its_rows() -> None:
     sheet = hf.SHEET_START + hf.HEADER_ROW + '<row r="30000"><c r="A30000"><v>1</v></c></row>' + hf.SHEET_END
     error = target_refusal(hf.workbook(sheet))
-    assert error.message.startswith("文件超过 20,000 行，超过绩效目标表 20,000 行的上限")
+    assert error.message.startswith("文件超过绩效目标表 20,000 行的上限")
 
 
 def test_a_merged_range_far_from_the_data_costs_nothing(tmp_path: Path) -> None:
@@ -213,7 +213,7 @@ def test_a_target_workbook_with_more_rows_than_the_cap_is_refused() -> None:
     rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>指标{n}</t></is></c></row>'
                    for n in range(1, 20_002))
     error = target_refusal(hf.workbook(hf.SHEET_START + rows + hf.SHEET_END))
-    assert error.message.startswith("文件超过 20,000 行，超过绩效目标表 20,000 行的上限")
+    assert error.message.startswith("文件超过绩效目标表 20,000 行的上限")
 
 
 @pytest.mark.parametrize("prefix", ["w", "x"])

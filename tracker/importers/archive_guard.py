@@ -152,9 +152,9 @@ def too_many_rows(rows: int, purpose: Purpose, limits: FileLimits, location: str
     """The refusal of a file with more rows than its cap (``at_least``: counting stopped)."""
     cap = limits.max_ledger_rows if purpose == "ledger" else limits.max_target_rows
     what = "台账" if purpose == "ledger" else "绩效目标表"
-    counted = f"超过 {cap:,} 行" if at_least else f"有 {rows:,} 行"
+    counted = "" if at_least else f"有 {rows:,} 行，"  # counting stopped at the cap
     advice = "请按月份或单位拆分后分别导入" if purpose == "ledger" else "请检查文件或拆分后分别导入"
-    return ImportRejected(f"文件{counted}，超过{what} {cap:,} 行的上限；{advice}", location=location)
+    return ImportRejected(f"文件{counted}超过{what} {cap:,} 行的上限；{advice}", location=location)
 
 
 def _check_ratio(name: str, size: int, compressed: int, limits: FileLimits, location: str) -> None:
