@@ -248,7 +248,7 @@ def import_targets(ctx: Context, files: tuple[str, ...], year: int | None, as_js
     from tracker.services.target_import import apply_import, plan_import
 
     with ctx.transaction() as session:
-        plan = plan_import(session, _read_files(files), year)
+        plan = plan_import(session, _read_files(files), year, limits=ctx.config.file_limits)
         if not dry_run:
             apply_import(session, plan, "cli")
     findings = [{"severity": f.severity, "code": f.code, "location": str(f.location),
@@ -289,7 +289,8 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
             raise click.UsageError(f"文件不存在：{path}")
         with ctx.transaction() as session:  # reading and matching: nothing written
             preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
-                              source=source, profile=profile, period=period)
+                              source=source, profile=profile, period=period,
+                              limits=ctx.config.file_limits)
 
         def write(preview: Any = preview) -> tuple[Any, dict[str, Any]]:
             # the import's own transaction: the unit's lock first, then the writes

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.errors import ConfigError
 from tracker.private_files import create_file
+from tracker.importers.file_limits import MB, FileLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
@@ -39,6 +40,21 @@ class Config:
     admin_password: str = ""
     #: Largest upload accepted, in bytes (files above it are refused before reading).
     max_upload_bytes: int = 200 * 1024 * 1024
+    #: Hostile-file caps (importers/file_limits.py; each refusal names its limit).  Entries in
+    #: an .xlsx/.docx/.ods zip container.
+    max_archive_entries: int = 2_000
+    #: MB a ledger workbook may decompress to (checked on the bytes actually decompressed).
+    max_decompressed_mb: int = 2_000
+    #: MB a 绩效目标表 .xlsx/.docx may decompress to.
+    max_target_decompressed_mb: int = 50
+    #: Largest decompressed ÷ compressed size of one archive entry of 1 MB or more.
+    max_compression_ratio: int = 100
+    #: Rows of one ledger file (all sheets; a CSV's lines).
+    max_ledger_rows: int = 2_000_000
+    #: Rows of one 绩效目标表 (all sheets or tables).
+    max_target_rows: int = 20_000
+    #: Rows × columns of one worksheet as the reader lays it out (about 32 bytes a cell).
+    max_sheet_cells: int = 40_000_000
     #: Failed logins within a minute, counted per address and per account name, before
     #: further tries from that address or for that account are refused for the minute.
     login_failure_limit: int = 10
@@ -109,6 +125,17 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def file_limits(self) -> FileLimits:
+        """The hostile-file caps handed to the importers."""
+        return FileLimits(
+            max_archive_entries=self.max_archive_entries,
+            max_decompressed_bytes=self.max_decompressed_mb * MB,
+            max_target_decompressed_bytes=self.max_target_decompressed_mb * MB,
+            max_compression_ratio=self.max_compression_ratio,
+            max_ledger_rows=self.max_ledger_rows, max_target_rows=self.max_target_rows,
+            max_sheet_cells=self.max_sheet_cells)
 
 
 def check_database_url(url: str) -> None:

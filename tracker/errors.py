@@ -41,6 +41,12 @@ class UnrecognisedLayout(ImportRejected):
     """No known layout matched; the message says what was looked for."""
 
 
+class ChoiceNeeded(ImportRejected):
+    """The file was read, but nothing was imported until the user gives or changes a choice on
+    the same form (the unit, the period): the upload is kept for that retry, where any other
+    refused upload is deleted at once."""
+
+
 class NotFound(TrackerError):
     http_status = 404
     exit_code = 4

@@ -29,7 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from tracker.db import utcnow
-from tracker.errors import ImportRejected, NotFound, ValidationFailed
+from tracker.errors import ChoiceNeeded, ImportRejected, NotFound, ValidationFailed
+from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.ledger import read_ledger
 from tracker.importers.ledger.records import LedgerColumns, LedgerParse, yuan
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
@@ -205,7 +206,7 @@ def resolve_unit(session: Session, unit: str | int | None, parse: LedgerParse | 
             coded = [u for u in found if u.code and u.code in squeezed]
             if len(coded) == 1:
                 return coded[0]
-    raise ImportRejected("无法从文件确定所属单位，请指定单位（--unit 或页面上的“单位”）", location=parse.file if parse else None)
+    raise ChoiceNeeded("无法从文件确定所属单位，请指定单位（--unit 或页面上的“单位”）", location=parse.file if parse else None)
 
 
 def _declared_period(text: str | None) -> tuple[date, date] | None:
@@ -223,16 +224,18 @@ def _declared_period(text: str | None) -> tuple[date, date] | None:
 
 def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = None,
             source: str | None = None, profile: str | None = None, period: str | None = None,
-            mapping: dict[str, str] | None = None) -> LedgerPreview:
+            mapping: dict[str, str] | None = None, limits: FileLimits = DEFAULT_LIMITS) -> LedgerPreview:
     """Read and match a ledger export without writing anything.  (A big export is millions
-    of small objects without cycles: the cyclic collector waits meanwhile, as in monitoring.)"""
+    of small objects without cycles: the cyclic collector waits meanwhile, as in monitoring.)
+    ``limits``: the hostile-file caps (``Config.file_limits``)."""
     with collector_paused():
         return _prepare(session, upload, unit=unit, source=source, profile=profile, period=period,
-                        mapping=mapping)
+                        mapping=mapping, limits=limits)
 
 
 def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, source: str | None,
-             profile: str | None, period: str | None, mapping: dict[str, str] | None) -> LedgerPreview:
+             profile: str | None, period: str | None, mapping: dict[str, str] | None,
+             limits: FileLimits) -> LedgerPreview:
     count_rule = None
     if profile:
         saved = session.scalar(select(MappingProfile).where(MappingProfile.name == profile))
@@ -241,14 +244,15 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
         mapping = {**saved.mapping, **(mapping or {})}
         count_rule = saved.count_rule
         source = source or saved.source
-    parse = read_ledger(upload.name, upload.data, mapping=mapping, **({"count_rule": count_rule} if count_rule else {}))
+    parse = read_ledger(upload.name, upload.data, mapping=mapping, limits=limits,
+                        **({"count_rule": count_rule} if count_rule else {}))
     if not parse.rows:
         raise ImportRejected("文件中没有交易行（只有表头或合计行），未导入任何数据", location=upload.name)
     target_unit = resolve_unit(session, unit, parse)
     stated_unit = SPACES.sub("", parse.unit_name or "")
     if stated_unit and target_unit.name not in stated_unit and stated_unit not in target_unit.name:
-        raise ImportRejected(f"文件注明的单位“{parse.unit_name}”与所选单位“{target_unit.label}”不符，"
-                             "文件可能属于其他单位，未导入任何数据", location=upload.name)
+        raise ChoiceNeeded(f"文件注明的单位“{parse.unit_name}”与所选单位“{target_unit.label}”不符，"
+                           "文件可能属于其他单位，未导入任何数据", location=upload.name)
     findings = [{"severity": f.severity, "code": f.code, "location": f.location, "message": f.message}
                 for f in parse.findings]
     dates = parse.columns.date
@@ -270,14 +274,14 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
         [i for i, d in enumerate(dates) if not chosen[0] <= d <= chosen[1]]
     if outside:
         r = parse.rows[outside[0]]
-        raise ImportRejected(f"交易日期 {r.date} 不在期间 {chosen[0]}—{chosen[1]} 内（共 {len(outside)} 行），未导入任何数据",
-                             location=f"文件 {upload.name} 工作表 {r.sheet} 第{r.row}行 日期列")
+        raise ChoiceNeeded(f"交易日期 {r.date} 不在期间 {chosen[0]}—{chosen[1]} 内（共 {len(outside)} 行），未导入任何数据",
+                           location=f"文件 {upload.name} 工作表 {r.sheet} 第{r.row}行 日期列")
     years = sorted({d.year for d in distinct_dates})
     projects = list(session.scalars(select(Project).where(Project.unit_id == target_unit.id,
                                                           Project.year.in_(years))))
     if not projects:
         known = sorted(set(session.scalars(select(Project.year).where(Project.unit_id == target_unit.id))))
-        raise ImportRejected(
+        raise ChoiceNeeded(
             f"单位“{target_unit.label}”没有 {'、'.join(map(str, years))} 年度的项目"
             + (f"（已有年度：{'、'.join(map(str, known))}）" if known else "（尚未导入绩效目标表）")
             + "；文件可能属于其他年度或单位，未导入任何数据", location=upload.name)
@@ -313,15 +317,16 @@ def _shown(preview: LedgerPreview) -> dict[str, Any]:
             "matched_rows": preview.matched_rows, "replaced_rows": preview.replaced_rows}
 
 
-def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str, Any]
-                         ) -> tuple[LedgerPreview, bool]:
+def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str, Any], *,
+                         limits: FileLimits = DEFAULT_LIMITS) -> tuple[LedgerPreview, bool]:
     """The preview ``plan`` was made from, made again for its confirmation: same unit, source,
     period and mapping, whatever the form's defaults were.  Returns it and whether what it
     shows differs from what was shown (the data changed meanwhile: a rule, another import)."""
     if upload.checksum != plan.get("checksum"):
         raise ValidationFailed("文件与预览时不同，请重新上传并预览")
     preview = prepare(session, upload, unit=int(plan["unit_id"]), source=plan["source"],
-                      profile=plan.get("profile"), period=plan.get("period"), mapping=plan["mapping"])
+                      profile=plan.get("profile"), period=plan.get("period"), mapping=plan["mapping"],
+                      limits=limits)
     return preview, _shown(preview) != plan["shown"]
 
 

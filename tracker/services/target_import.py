@@ -22,6 +22,7 @@ from tracker.errors import ImportRejected
 from tracker.importers.target_records import Finding, Location, ProjectRecord, TargetDocument
 from tracker.importers.target_review import quality_score, review_document
 from tracker.importers.target_values import display_text
+from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.targets import read_target_document
 from tracker.models import (
     DepartmentYear,
@@ -80,11 +81,13 @@ class ImportPlan:
         return found
 
 
-def read_documents(files: Sequence[UploadedFile], year: int | None) -> list[TargetDocument]:
+def read_documents(files: Sequence[UploadedFile], year: int | None,
+                   limits: FileLimits = DEFAULT_LIMITS) -> list[TargetDocument]:
     """Parse and review every file; any unreadable file rejects the whole set."""
     documents = []
     for upload in files:
-        document = review_document(read_target_document(upload.name, upload.data, year=year))
+        document = review_document(read_target_document(upload.name, upload.data, year=year,
+                                                        limits=limits))
         if year is None and document.year is None:
             raise ImportRejected("无法从文件中确定年度，请指定年度（--year）后重试",
                                  location=upload.name)
@@ -92,9 +95,11 @@ def read_documents(files: Sequence[UploadedFile], year: int | None) -> list[Targ
     return documents
 
 
-def plan_import(session: Session, files: Sequence[UploadedFile], year: int | None = None) -> ImportPlan:
-    """Work out, without writing anything, what importing ``files`` would change."""
-    documents = read_documents(files, year)
+def plan_import(session: Session, files: Sequence[UploadedFile], year: int | None = None, *,
+                limits: FileLimits = DEFAULT_LIMITS) -> ImportPlan:
+    """Work out, without writing anything, what importing ``files`` would change.
+    ``limits``: the hostile-file caps (``Config.file_limits``)."""
+    documents = read_documents(files, year, limits)
     plans = []
     for upload, document in zip(files, documents, strict=True):
         doc_year = year or document.year

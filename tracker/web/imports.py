@@ -44,8 +44,8 @@ def targets_preview():  # type: ignore[no-untyped-def]
         flash("请选择要导入的文件。", "error")
         return redirect(url_for("imports.targets"))
     try:
-        plan = plan_import(db_session(), files, _year())
-    except ImportRejected as error:
+        plan = plan_import(db_session(), files, _year(), limits=config().file_limits)
+    except ImportRejected as error:  # refused before anything was stored under uploads/
         return render_template("imports/targets.html", history=[], error=str(error)), 422
     token = uploads.save(config().instance_path, [(f.name, f.data) for f in files])
     return render_template("imports/targets_preview.html", plan=plan, token=token, year=_year())
@@ -57,7 +57,7 @@ def targets_confirm():  # type: ignore[no-untyped-def]
     token = request.form.get("token", "")
     files = [UploadedFile(name, data) for name, data in uploads.load(config().instance_path, token)]
     session = db_session()
-    plan = plan_import(session, files, _year())
+    plan = plan_import(session, files, _year(), limits=config().file_limits)
     apply_import(session, plan, current_user)
     session.commit()
     uploads.discard(config().instance_path, token)

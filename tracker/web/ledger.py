@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.errors import ImportRejected, ValidationFailed
+from tracker.errors import ChoiceNeeded, ImportRejected, ValidationFailed
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
 from tracker.reports import page_tables
 from tracker.services import ledger_import, ledger_lock, ledger_queue, uploads
@@ -62,8 +62,12 @@ def preview():  # type: ignore[no-untyped-def]
     name, data = uploads.load(config().instance_path, token)[0]
     try:
         result = ledger_import.prepare(db_session(), ledger_import.LedgerUpload(name, data),
-                                       mapping=_mapping(), **_form_options())
+                                       mapping=_mapping(), limits=config().file_limits,
+                                       **_form_options())
     except (ImportRejected, ValidationFailed) as error:
+        if isinstance(error, ImportRejected) and not isinstance(error, ChoiceNeeded):
+            uploads.discard(config().instance_path, token)  # a refused file goes at once
+            token = ""
         return render_template("ledger/import.html", error=str(error), token=token, file_name=name,
                                options=_form_options(), **_page_context()), 422
     options = _form_options()
@@ -89,7 +93,8 @@ def confirm():  # type: ignore[no-untyped-def]
     name, data = uploads.load(config().instance_path, token)[0]
     plan = uploads.load_plan(config().instance_path, token, request.form.get("plan", ""))
     session = db_session()
-    preview, changed = ledger_import.prepare_as_previewed(session, ledger_import.LedgerUpload(name, data), plan)
+    preview, changed = ledger_import.prepare_as_previewed(session, ledger_import.LedgerUpload(name, data), plan,
+                                                          limits=config().file_limits)
     if changed and preview.duplicate_of is None:  # (a duplicate is answered by commit: 已导入过)
         flash("预览之后数据已有变化（如另一导入、匹配规则或映射方案），以下为按当前数据重新生成的预览，"
               "尚未导入，请核对后再确认。", "error")

@@ -24,9 +24,12 @@ from decimal import Decimal
 from itertools import chain, islice
 
 from tracker.errors import ImportRejected, UnrecognisedLayout
+from tracker.importers.archive_guard import check_archive, is_zip, too_many_rows
+from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.ledger.accounts import (COUNT_RULES, EXCLUDED_STATUSES, NORMAL_STATUSES,
                                                VOIDED_STATUSES, account_class, ledger_mode,
                                                ledger_reason)
+from tracker.importers.ledger.biff_extent import check_biff_extent
 from tracker.importers.ledger.header import (FIELDS, HEADER_SEARCH_ROWS, HeaderMatch,
                                              apply_mapping, find_header, is_complete,
                                              words_looked_for)
@@ -35,7 +38,7 @@ from tracker.importers.ledger.records import (VOIDED_REASON, LedgerColumns, Ledg
                                               LedgerParse, LedgerRow, LedgerRowDraft, LedgerRows,
                                               Severity, StatedTotal, status_reason)
 from tracker.importers.ledger.references import Reference, parse_reference
-from tracker.importers.ledger.sniff import sniff
+from tracker.importers.ledger.sniff import Sniffed, sniff
 from tracker.importers.ledger.sources import SheetData, open_sheets
 from tracker.importers.ledger.values import (CENT, COMMON_AMOUNT, ZERO, CellProblem, amount_of,
                                              checked_date, date_of, int_part, month_day, text_of)
@@ -64,14 +67,17 @@ _MAX_LISTED = 5  # per-kind row findings listed one by one before they are only 
 
 def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None = None,
                 source_kind: str | None = None, count_rule: str | None = None,
-                year: int | None = None) -> LedgerParse:
+                year: int | None = None, limits: FileLimits = DEFAULT_LIMITS) -> LedgerParse:
     """Read one ledger or payment-list export.
 
     ``mapping`` (canonical field → header text, see ``FIELDS``) replaces header recognition;
     ``source_kind`` ('payment_list' | 'ledger') overrides what the header suggests;
     ``count_rule`` ('auto' | 'budget' | 'financial' | 'all', see accounts.py) overrides the
     default counting rule for ledgers; ``year`` completes month-day dates when the file has no
-    期间 line.  Raises ``ImportRejected`` (``UnrecognisedLayout`` when no header is found).
+    期间 line.  ``limits`` caps what the file may grow to once opened (file_limits.py): a
+    workbook passes the archive guard before any parser sees it, and a file with more rows
+    than ``max_ledger_rows`` is refused before its rows are read.
+    Raises ``ImportRejected`` (``UnrecognisedLayout`` when no header is found).
     """
     if source_kind is not None and source_kind not in SOURCE_KINDS:
         raise ValueError(f"source_kind must be one of {SOURCE_KINDS}")
@@ -85,8 +91,11 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
                                  location=f"文件 {filename}")
     from tracker.importers.ledger import columnar  # imports this module's helpers
 
+    if is_zip(data):  # before anything opens the archive, sniff included
+        check_archive(filename, data, limits, "ledger", location=f"文件 {filename}")
     # a CSV for the fast path is not decoded here: it decodes only the distinct cells
     sniffed = sniff(filename, data, decode_csv=not columnar.big_enough(data))
+    _check_rows(filename, data, sniffed, limits)
     # A million rows are a few million objects without reference cycles; CPython's cyclic
     # collector would rescan them over and over (about a third of the run time), so it is
     # paused while reading and restored afterwards.
@@ -106,12 +115,43 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
             del reading, handed
             sniffed = sniff(filename, data)
         reading = _FileReading(filename, mapping, source_kind, year)
+        rows = 0
         for sheet in open_sheets(filename, data, sniffed):
+            rows += sheet.height or 0  # a workbook's sheets, known once each is opened
+            if rows > limits.max_ledger_rows:
+                raise too_many_rows(rows, "ledger", limits, f"文件 {filename}", at_least=True)
             reading.read_sheet(sheet)
         return reading.finish(sniffed.format, sniffed.encoding, rule)
     finally:
         if collecting:
             gc.enable()
+
+
+_TABLE_ROW = re.compile(r"<tr[\s>/]", re.IGNORECASE)
+
+
+def _check_rows(filename: str, data: bytes, sniffed: Sniffed, limits: FileLimits) -> None:
+    """Refuse, before reading any row, a CSV or HTML table with more rows than
+    ``max_ledger_rows`` (an .xlsx's rows were counted by the archive guard), and an .xls whose
+    sheets would be laid out over ``max_sheet_cells``."""
+    where = f"文件 {filename}"
+    if sniffed.format == "xls":  # calamine sizes each sheet from its records: check them first
+        check_biff_extent(data, limits, where)
+        return  # rows: counted sheet by sheet as the reader opens it (at most 65,536 each)
+    if sniffed.format == "csv":
+        text: str | bytes = sniffed.text if sniffed.text is not None else data
+        end = "\n" if isinstance(text, str) else b"\n"
+        if end not in text:
+            end = "\r" if isinstance(text, str) else b"\r"  # classic Mac line ends
+        rows = text.count(end) + (not text.endswith(end))  # type: ignore[arg-type]
+    elif sniffed.format == "html":
+        assert sniffed.text is not None
+        rows = sum(1 for _ in _TABLE_ROW.finditer(sniffed.text))
+    else:
+        return
+    # (a line break inside a quoted cell counts as a row: the cap is on lines, on the safe side)
+    if rows > limits.max_ledger_rows:
+        raise too_many_rows(rows, "ledger", limits, where)
 
 
 @dataclass

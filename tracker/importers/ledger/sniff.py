@@ -78,7 +78,11 @@ def _zip_kind(filename: str, data: bytes) -> FileFormat:
             raise ImportRejected("这是Excel二进制工作簿（.xlsb），请另存为.xlsx后再导入", location=where)
         return "xlsx"
     if "content.xml" in names and "mimetype" in names:
-        return "ods"
+        # Finance systems do not export OpenDocument, and calamine expands its repeated rows and
+        # cells into one rectangle before any check of ours can see it: a 781-byte .ods asks
+        # for 4 GB.  So it is refused, with the way round.
+        raise ImportRejected("这是OpenDocument表格（.ods），请在WPS或Excel中另存为.xlsx后再导入",
+                             location=where)
     if "word/document.xml" in names:
         raise ImportRejected("这是Word文档，不是台账表格", location=where)
     raise ImportRejected("这是一个压缩包，不是Excel工作簿（扩展名可能不对）", location=where)

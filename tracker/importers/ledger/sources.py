@@ -32,6 +32,7 @@ class SheetData:
     spreadsheet: bool  # True when locations should also give the cell address (K5)
     tail_fields: int | None = None  # CSV without a final newline: fields in the last record
     tail_row: int | None = None  # … and its line number
+    height: int | None = None  # rows of a workbook's sheet, known once it is open
 
 
 def open_sheets(filename: str, data: bytes, sniffed: Sniffed) -> Iterator[SheetData]:
@@ -83,7 +84,7 @@ def _calamine_sheets(filename: str, workbook: CalamineWorkbook, names: list[str]
         if start is None:
             continue
         # iter_rows() yields from the sheet's first row (row 1), but from its first used column.
-        yield SheetData(name, sheet.iter_rows(), start[1] + 1, True)
+        yield SheetData(name, sheet.iter_rows(), start[1] + 1, True, height=sheet.height)
 
 
 def _xlrd_sheets(filename: str, data: bytes, calamine_error: BaseException) -> Iterator[SheetData]:
@@ -97,7 +98,7 @@ def _xlrd_sheets(filename: str, data: bytes, calamine_error: BaseException) -> I
                              location=f"文件 {filename}") from calamine_error
     for sheet in sheets:
         if sheet.nrows:
-            yield SheetData(sheet.name, _xlrd_rows(sheet, book.datemode), 1, True)
+            yield SheetData(sheet.name, _xlrd_rows(sheet, book.datemode), 1, True, height=sheet.nrows)
 
 
 def _xlrd_rows(sheet: object, datemode: int) -> Iterator[Cells]:

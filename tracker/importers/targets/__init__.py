@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tracker.errors import UnrecognisedLayout
+from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.target_records import (
     DepartmentTexts,
     Finding,
@@ -62,19 +63,21 @@ __all__ = ["MAX_FILE_BYTES", "read_target_document"]
 LOOKED_FOR = "未识别的版式：未找到包含“项目名称”“预算数/项目年度金额”和“一级指标/二级指标/三级指标”的绩效目标表"
 
 
-def read_target_document(filename: str, data: bytes, *, year: int | None = None) -> TargetDocument:
+def read_target_document(filename: str, data: bytes, *, year: int | None = None,
+                         limits: FileLimits = DEFAULT_LIMITS) -> TargetDocument:
     """Read a 绩效目标 document.  ``year`` (when given) wins over the year printed in the text.
 
     Raises ``ImportRejected`` for files that cannot be read (empty, too large, damaged, a PDF
-    without text, binary junk) and ``UnrecognisedLayout`` when no 绩效目标表 is found.
+    without text, binary junk, a Word, Excel or PDF file that breaks ``limits``: decompressed
+    size, entries, ``max_target_rows``) and ``UnrecognisedLayout`` when no 绩效目标表 is found.
     """
-    kind = sniff(filename, data)
+    kind = sniff(filename, data, limits)
     if kind == "docx":
-        return _from_blocks(filename, "docx", docx_blocks(filename, data), year)
+        return _from_blocks(filename, "docx", docx_blocks(filename, data, limits), year)
     if kind == "xlsx":
-        return _from_blocks(filename, "xlsx", xlsx_blocks(filename, data), year)
+        return _from_blocks(filename, "xlsx", xlsx_blocks(filename, data, limits), year)
     if kind == "pdf":
-        content = read_pdf(filename, data)
+        content = read_pdf(filename, data, limits)
         if content.blocks is not None:
             return _from_blocks(filename, "pdf-table", content.blocks, year)
         return _from_flow(filename, content.text, year)

@@ -1,5 +1,8 @@
 """PDF files → blocks (ruled tables) or lines of text (everything else).
 
+What pdfminer decompresses while reading is capped (pdf_limits.py): a PDF can be a
+decompression bomb as much as a zip.
+
 pdfplumber finds ruled tables by their lines.  When one of them holds a ``项目名称`` cell the
 document is read as tables, with the text between tables as paragraphs; otherwise the
 page text is returned for the flow-text reader (seed 001 is such a text).  Page footers
@@ -11,8 +14,12 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from tracker.errors import ImportRejected
+from tracker.importers.archive_guard import too_big
+from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
+from tracker.importers.targets.pdf_limits import StreamBudgetExceeded, stream_budget
 from tracker.importers.targets.blocks import Block, Paragraph, Row, Table
 from tracker.importers.targets.labels import clean_cell, label_of
 
@@ -25,25 +32,39 @@ class PdfContent:
     blocks: list[Block] | None  # when ruled tables with a 项目名称 cell were found
 
 
-def read_pdf(filename: str, data: bytes) -> PdfContent:
+def read_pdf(filename: str, data: bytes, limits: FileLimits = DEFAULT_LIMITS) -> PdfContent:
+    """The PDF's text and tables; pdfminer may decompress at most the target cap
+    (``max_target_decompressed_bytes``, pdf_limits.py) while reading it."""
     import pdfplumber
 
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            page_texts = [page.extract_text() or "" for page in pdf.pages]
-            if not "".join(page_texts).strip():
-                raise ImportRejected(
-                    "PDF中没有可提取的文字（可能是扫描件或图片），请上传Word/Excel版本或可复制文字的PDF",
-                    location=filename,
-                )
-            blocks = _table_blocks(pdf.pages)
-    except ImportRejected:
-        raise
-    except Exception as error:  # pdfminer raises many unrelated types for damaged files
-        raise ImportRejected(
-            f"PDF文件已损坏或不完整，无法读取（{type(error).__name__}）；请重新导出后再上传",
-            location=filename,
-        ) from error
+    with stream_budget(limits.max_target_decompressed_bytes) as budget:
+        try:
+            content = _read(filename, data, pdfplumber)
+        except StreamBudgetExceeded:
+            raise too_big(limits.max_target_decompressed_bytes, filename) from None
+        except ImportRejected:
+            raise
+        except Exception as error:  # pdfminer raises many unrelated types for damaged files
+            if budget.exceeded:  # … and may wrap ours
+                raise too_big(limits.max_target_decompressed_bytes, filename) from None
+            raise ImportRejected(
+                f"PDF文件已损坏或不完整，无法读取（{type(error).__name__}）；请重新导出后再上传",
+                location=filename,
+            ) from error
+        if budget.exceeded:  # refused inside pdfminer, and swallowed there
+            raise too_big(limits.max_target_decompressed_bytes, filename)
+    return content
+
+
+def _read(filename: str, data: bytes, pdfplumber: Any) -> PdfContent:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page_texts = [page.extract_text() or "" for page in pdf.pages]
+        if not "".join(page_texts).strip():
+            raise ImportRejected(
+                "PDF中没有可提取的文字（可能是扫描件或图片），请上传Word/Excel版本或可复制文字的PDF",
+                location=filename,
+            )
+        blocks = _table_blocks(pdf.pages)
     return PdfContent(text="\n".join(page_texts), blocks=blocks)
 
 

@@ -1,8 +1,9 @@
 """What kind of file this is, decided by its bytes (the name is only used in messages).
 
 Refused before any parsing: empty files, files over ``MAX_FILE_BYTES``, legacy binary Office
-files, zip archives that are neither Word nor Excel, and bytes that are not text in UTF-8
-(with or without BOM), UTF-16 (with BOM) or GB18030/GBK.
+files, zip archives that break the archive guard's limits (archive_guard.py) or are neither
+Word nor Excel, and bytes that are not text in UTF-8 (with or without BOM), UTF-16 (with BOM)
+or GB18030/GBK.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import zipfile
 from typing import Literal
 
 from tracker.errors import ImportRejected
+from tracker.importers.archive_guard import check_archive
+from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FileKind = Literal["docx", "xlsx", "pdf", "text"]
@@ -22,7 +25,7 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
-def sniff(filename: str, data: bytes) -> FileKind:
+def sniff(filename: str, data: bytes, limits: FileLimits = DEFAULT_LIMITS) -> FileKind:
     if len(data) > MAX_FILE_BYTES:
         raise ImportRejected(
             f"文件过大（{len(data) / 1024 / 1024:.1f} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 的上限",
@@ -37,6 +40,7 @@ def sniff(filename: str, data: bytes) -> FileKind:
             "不支持旧版 Word/Excel 格式（.doc/.xls），请另存为 .docx 或 .xlsx 后上传", location=filename
         )
     if data.startswith(_ZIP_SIGNATURES):
+        check_archive(filename, data, limits, "target", location=filename)  # before any parser
         return _zip_kind(filename, data)
     return "text"
 
