@@ -144,9 +144,11 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _create_sqlite_file(url: str) -> None:
     """Create a new SQLite database file readable by its owner only.  SQLite gives the -wal
-    and -shm files it makes beside it the same mode."""
+    and -shm files it makes beside it the same mode.  A folder that does not exist is not
+    made: a mistyped path is reported as a database that cannot be opened."""
     path = make_url(url).database
-    if not path or path == ":memory:" or path.startswith("file:") or Path(path).exists():
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).exists() \
+            or not Path(path).parent.is_dir():
         return
     try:
         create_file(Path(path))
