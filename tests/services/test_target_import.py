@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tracker.models import (
     DepartmentYear,
     Indicator,
     PlanPoint,
+    ProgressReport,
     Project,
     ProjectFinding,
     TargetImport,
@@ -201,3 +203,30 @@ def test_a_corrected_plan_replaces_the_stored_points(session: Session, earlier_p
     assert [(p.checkpoint.isoformat(), p.cumulative_pct, p.is_default) for p in points] == [
         ("2025-03-31", Decimal("25.0000"), False), ("2025-06-30", Decimal("50.0000"), False),
         ("2025-10-31", Decimal("75.0000"), False), ("2025-12-31", Decimal("100.0000"), False)]
+
+
+def test_a_corrected_target_keeps_the_progress_reported_on_its_indicators(session: Session) -> None:
+    """A corrected 指标值 updates the indicator in place: what units reported on it stays
+    (before, the indicators were replaced and their progress went with them by cascade)."""
+    original = seed("000")
+    text = original.data.decode("utf-8")
+    start = text.index("13020225P00892710002C")
+    corrected = text[:start] + text[start:].replace("\t≥80%\n", "\t≥85%\n", 1)
+    assert corrected != text
+    import_files(session, original)
+    project = session.scalar(select(Project).where(Project.code == "13020225P00892710002C"))
+    assert project is not None and len(project.indicators) >= 3
+    before = {i.id: (i.level1, i.level2, i.name) for i in project.indicators}
+    for indicator in project.indicators:
+        session.add(ProgressReport(project_id=project.id, indicator_id=indicator.id,
+                                   reported_on=date(2025, 6, 30), value=Decimal("1"), actor="test"))
+    session.flush()
+
+    plan = import_files(session, UploadedFile(original.name, corrected.encode("utf-8")))
+    assert (plan.count("created"), plan.count("updated")) == (0, 1)
+    session.expire_all()
+    project = session.get_one(Project, project.id)
+    assert {i.id: (i.level1, i.level2, i.name) for i in project.indicators} == before
+    assert any(i.target_raw == "≥85%" for i in project.indicators)
+    reports = session.scalars(select(ProgressReport).where(ProgressReport.project_id == project.id)).all()
+    assert sorted(r.indicator_id for r in reports) == sorted(before)

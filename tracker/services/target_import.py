@@ -324,19 +324,47 @@ def _write_project(session: Session, unit: Unit, year: int, change: ProjectChang
         project.plan_points = _plan_points(record, year, settings)
         project.plan_confirmed = False
     if change.status == "created" or "indicators" in change.changes:
-        project.indicators = [
-            Indicator(position=position, level1=r[0], level2=r[1], name=r[2], description=r[3],
-                      target_raw=r[4], op=r[5], target_number=r[6], target_unit=r[7], kind=r[8],
-                      deadline=r[9], basis=r[10], weight=r[11],
-                      source_location=str(item.location))
-            for position, (r, item) in enumerate(zip(_indicator_rows(record), record.indicators,
-                                                     strict=True), start=1)
-        ]
+        project.indicators = _corrected_indicators(project, record)
     for finding in change.findings:
         session.add(ProjectFinding(project=project, target_import_id=batch.id,
                                    severity=finding.severity, code=finding.code,
                                    location=str(finding.location)[:255], message=finding.message))
     return project
+
+
+def _corrected_indicators(project: Project, record: ProjectRecord) -> list[Indicator]:
+    """The document's indicators, each stored indicator kept (same id, so the progress, the
+    explanations and the 自评 resting on it stay) where the document still has it: matched by
+    一级 / 二级 / 三级, else by 三级 alone, in document order.  A stored indicator the document
+    no longer has is removed (the preview lists the change)."""
+    by_levels: dict[tuple[str, str, str], list[Indicator]] = {}
+    by_name: dict[str, list[Indicator]] = {}
+    for indicator in project.indicators:
+        by_levels.setdefault((indicator.level1, indicator.level2, indicator.name), []).append(indicator)
+        by_name.setdefault(indicator.name, []).append(indicator)
+    taken: set[int] = set()
+
+    def stored(level1: str, level2: str, name: str) -> Indicator | None:
+        for candidate in by_levels.get((level1, level2, name), []) + by_name.get(name, []):
+            if id(candidate) not in taken:
+                taken.add(id(candidate))
+                return candidate
+        return None
+
+    indicators = []
+    for position, (r, item) in enumerate(zip(_indicator_rows(record), record.indicators, strict=True),
+                                         start=1):
+        values = dict(position=position, level1=r[0], level2=r[1], name=r[2], description=r[3],
+                      target_raw=r[4], op=r[5], target_number=r[6], target_unit=r[7], kind=r[8],
+                      deadline=r[9], basis=r[10], weight=r[11], source_location=str(item.location))
+        indicator = stored(r[0], r[1], r[2])
+        if indicator is None:
+            indicator = Indicator(**values)
+        else:
+            for name, value in values.items():
+                setattr(indicator, name, value)
+        indicators.append(indicator)
+    return indicators
 
 
 def _plan_points(record: ProjectRecord, year: int, settings: MonitoringSettings) -> list[PlanPoint]:
