@@ -173,7 +173,34 @@ def test_the_scheduler_logs_each_jobs_next_run_in_shanghai_time(app, tmp_path, c
     record = logging.LogRecord("tracker.jobs", logging.INFO, __file__, 1, "每日评价完成", None, None)
     record.created = datetime(2025, 6, 30, 15, 30, tzinfo=UTC).timestamp()
     assert ZonedFormatter(ZoneInfo("Asia/Shanghai")).format(record).startswith(
-        "2025-06-30 23:30:00+0800 INFO tracker.jobs: 每日评价完成")
+        "2025-06-30 23:30:00+0800 [信息] 每日评价完成")
+
+
+def test_a_failing_job_is_told_in_chinese_and_its_traceback_kept_in_the_error_log(
+        app, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    """APScheduler's own English lines are silenced; a job's failure is one Chinese line, the
+    traceback goes to <instance>/logs/errors.log."""
+    from dataclasses import replace as replaced
+
+    from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+
+    config = replaced(app.extensions["tracker.config"], instance_path=str(tmp_path))
+    try:
+        raise KeyError("an English library detail")
+    except KeyError as error:
+        import traceback as tb
+        event = JobExecutionEvent(EVENT_JOB_ERROR, "monitoring-daily", "default",
+                                  datetime.now(UTC), exception=error, traceback=tb.format_exc())
+    caplog.set_level(logging.INFO, logger="tracker.scheduler")
+    scheduler._job_event(event, config)
+    line = next(r.getMessage() for r in caplog.records if r.name == "tracker.scheduler")
+    log_file = tmp_path / "logs" / "errors.log"
+    assert line == f"任务 monitoring-daily 失败：内部错误，本次运行已回滚（详细信息已记入 {log_file}）"
+    assert "an English library detail" in log_file.read_text(encoding="utf-8")
+
+    from tracker.logs import configure
+    configure(ZoneInfo("Asia/Shanghai"))
+    assert logging.getLogger("apscheduler.executors.default").getEffectiveLevel() > logging.CRITICAL
 
 
 def test_the_mail_job_runs_after_the_jobs_that_raise_alerts_in_its_minute(app) -> None:  # type: ignore[no-untyped-def]

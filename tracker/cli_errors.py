@@ -20,17 +20,17 @@ import os
 import re
 import sys
 import traceback
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from tracker.db_errors import database_failure
 from tracker.errors import TrackerError
+from tracker.logs import ERROR_LOG, write_error_log
 
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE (sysexits.h)
 OS_ERROR_EXIT = 74  # EX_IOERR: a file, a directory or a port refused
-LOG_NAME = Path("logs") / "errors.log"
+LOG_NAME = ERROR_LOG
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -165,19 +165,11 @@ def _debug() -> bool:
 
 def _log(details: str) -> Path | None:
     """Append ``details`` (a traceback, a tool's output) to the instance's error log; its
-    path, or None if it cannot be written."""
+    path, or None if it cannot be written.  Not the command line: it may hold a password
+    (user create --password)."""
     from tracker.config import Config
 
-    instance = os.environ.get("TRACKER_INSTANCE_PATH") or Config.instance_path
-    path = Path(instance) / LOG_NAME
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as log:
-            # not the command line: it may hold a password (user create --password)
-            log.write(f"--- {datetime.now(UTC).isoformat(timespec='seconds')}\n{details.rstrip()}\n")
-    except OSError:
-        return None
-    return path
+    return write_error_log(os.environ.get("TRACKER_INSTANCE_PATH") or Config.instance_path, details)
 
 
 __all__ = ["INTERNAL_ERROR_EXIT", "OS_ERROR_EXIT", "os_error_message", "report", "usage_message"]

@@ -28,7 +28,7 @@ def checkpoint_evaluation(database: Database, config: Config, today: date | None
     with database.session() as session:
         stored = monitoring.record_checkpoints(session, day)
         session.commit()
-    log.info("checkpoint evaluation %s: %d snapshots", day, len(stored))
+    log.info("检查点评价 %s：保存快照 %d 个", day, len(stored))
 
 
 def monitoring_round(database: Database, config: Config, today: date | None = None) -> None:
@@ -40,8 +40,8 @@ def monitoring_round(database: Database, config: Config, today: date | None = No
             return
         opened = rounds.open_round(session, *due, today=day, actor="scheduler")
         session.commit()
-    log.info("monitoring round %d 1-%d opened%s", opened.year, opened.month,
-             " (late)" if opened.late else "")
+    log.info("已开启 %d 年 1-%d 月绩效运行监控%s", opened.year, opened.month,
+             "（补开）" if opened.late else "")
 
 
 def catch_up(database: Database, config: Config, today: date | None = None) -> None:
@@ -55,9 +55,9 @@ def catch_up(database: Database, config: Config, today: date | None = None) -> N
         opened = rounds.open_round(session, *due, today=day, actor="scheduler") if due else None
         transitions = monitoring.refresh_daily(session, day)
         session.commit()
-    log.info("catch-up %s: %d checkpoint snapshots (%d late), round %s, %d status changes",
+    log.info("启动补跑 %s：检查点快照 %d 个（其中补评 %d 个），监控轮次：%s，状态变化 %d 个",
              day, len(stored), sum(1 for s in stored if s.late),
-             f"{opened.year} 1-{opened.month} opened" if opened else "none due", len(transitions))
+             f"已开启 {opened.year} 年 1-{opened.month} 月" if opened else "无到期", len(transitions))
 
 
 def daily_evaluation(database: Database, config: Config, today: date | None = None) -> None:
@@ -68,8 +68,7 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
         frozen = monitoring.freeze_checkpoints(session, day)
         transitions = monitoring.refresh_daily(session, day)
         session.commit()
-    log.info("daily evaluation %s: %d checkpoint snapshots frozen, %d status changes",
-             day, len(frozen), len(transitions))
+    log.info("每日评价 %s：冻结检查点快照 %d 个，状态变化 %d 个", day, len(frozen), len(transitions))
 
 
 def reminders(database: Database, config: Config, today: date | None = None) -> None:
@@ -78,7 +77,7 @@ def reminders(database: Database, config: Config, today: date | None = None) -> 
     with database.session() as session:
         raised = monitoring.send_reminders(session, day)
         session.commit()
-    log.info("reminders %s: %d raised", day, len(raised))
+    log.info("提醒 %s：生成 %d 条", day, len(raised))
 
 
 def alert_mail(database: Database, config: Config, today: date | None = None) -> None:
@@ -89,7 +88,7 @@ def alert_mail(database: Database, config: Config, today: date | None = None) ->
     exits non-zero) when there was mail to send and the server accepted none of it."""
     settings = notifications.SmtpSettings.from_config(config)
     if settings is None:
-        log.debug("alert mail: no SMTP host configured")
+        log.debug("提醒邮件：未配置邮件服务器，不发送")
         return
     now = utcnow()
     with database.session() as session:

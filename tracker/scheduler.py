@@ -20,12 +20,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -35,7 +37,9 @@ from apscheduler.util import ref_to_obj
 
 from tracker.config import Config
 from tracker.db import Database
+from tracker.db_errors import database_failure
 from tracker.errors import ConfigError, TrackerError
+from tracker.logs import write_error_log
 from tracker.scheduler_lock import SchedulerLock, lock_for
 
 log = logging.getLogger(__name__)
@@ -91,7 +95,30 @@ def build_scheduler(database: Database, config: Config,
         scheduler.add_job(job.func, trigger=_trigger(job, config), id=job.id, name=job.description,
                           kwargs={"database": database, "config": config},
                           replace_existing=True, **JOB_DEFAULTS)
+    scheduler.add_listener(lambda event: _job_event(event, config), EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler
+
+
+def _job_event(event: JobExecutionEvent, config: Config) -> None:
+    """What APScheduler would log in English, said in Chinese (its loggers are silenced by
+    ``tracker.logs.configure``): a job that failed, with its traceback kept in the error log,
+    or a run missed by more than the grace time."""
+    if event.code == EVENT_JOB_MISSED:
+        log.warning("任务 %s 错过了 %s 的运行（超过宽限时间），将在下次按时运行", event.job_id,
+                    event.scheduled_run_time)
+        return
+    log.error("任务 %s 失败：%s", event.job_id, failure_text(event.exception, event.traceback, config))
+
+
+def failure_text(error: BaseException | None, trace: str | None, config: Config) -> str:
+    """A job's failure in Chinese; anything but a deliberate error keeps its traceback in
+    ``<instance>/logs/errors.log`` and the line says where."""
+    if isinstance(error, TrackerError):
+        return str(error)
+    failure = database_failure(error) if error is not None else None
+    where = write_error_log(config.instance_path, trace or repr(error))
+    told = str(failure) if failure is not None else "内部错误，本次运行已回滚"
+    return f"{told}（详细信息已记入 {where}）" if where else told
 
 
 @contextmanager
@@ -200,8 +227,9 @@ class SchedulerProcess:
         catch_up = self.catch_up or ref_to_obj("tracker.jobs:catch_up")
         try:
             catch_up(self.database, self.config)
-        except Exception:  # noqa: BLE001 - the jobs still run; their next run does the work
-            log.exception("启动补跑失败，继续按计划运行任务")
+        except Exception as error:  # noqa: BLE001 - the jobs still run; their next run does the work
+            log.error("启动补跑失败，继续按计划运行任务：%s",
+                      failure_text(error, traceback.format_exc(), self.config))
         scheduler = build_scheduler(self.database, self.config, jobs=self.jobs)
         scheduler.start()
         try:

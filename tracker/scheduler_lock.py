@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.config import Config
 from tracker.db import Database
+from tracker.db_errors import database_failure
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ class AdvisoryLock(SchedulerLock):
             self._held = bool(self._connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
                                                       {"key": self.key}))
         except SQLAlchemyError as error:
-            log.warning("无法连接数据库取得调度锁：%s", str(error).splitlines()[0])
+            failure = database_failure(error)
+            log.warning("无法连接数据库取得调度锁：%s", failure or "数据库出错")
             self._drop()
         return self._held
 
