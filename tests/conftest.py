@@ -171,3 +171,25 @@ def fresh_database_url(database_url: str, tmp_path: Any) -> Iterator[str]:
 
 
 __all__ = ["Config", "TEST_PASSWORD", "csrf_token", "post_form"]
+
+
+@pytest.fixture()
+def tracker_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                 tmp_path: Any) -> Callable[..., tuple[int, str, str]]:
+    """``tracker_main(url, *args)`` → (exit code, stdout, stderr) of the ``tracker`` entry point
+    (``tracker.cli.main``, its top-level handler included), on ``url`` with ``tmp_path`` as the
+    instance folder."""
+    from tracker.cli import main
+
+    def run(url: str, *args: str) -> tuple[int, str, str]:
+        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+        monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+        monkeypatch.delenv("TRACKER_DEBUG", raising=False)
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+            raise SystemExit(0)
+        captured = capsys.readouterr()
+        return int(exited.value.code or 0), captured.out, captured.err
+
+    return run

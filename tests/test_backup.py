@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tracker import backup, migration
-from tracker.cli import main
 from tracker.config import PROJECT_ROOT
 from tracker.db import make_engine
 from tracker.models import LedgerBatch, LedgerRow
@@ -26,20 +25,9 @@ DATES = ("2025-03-31", "2025-05-31", "2025-06-30")
 
 
 @pytest.fixture()
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):  # type: ignore[no-untyped-def]
+def run(tracker_main):  # type: ignore[no-untyped-def]
     """``run(url, *args)`` → (exit code, stdout, stderr) of the ``tracker`` entry point."""
-
-    def tracker(url: str, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
-        monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-            raise SystemExit(0)
-        captured = capsys.readouterr()
-        return int(exited.value.code or 0), captured.out, captured.err
-
-    return tracker
+    return tracker_main
 
 
 @pytest.fixture()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker import migration
-from tracker.cli import Context, cli, main, pass_context
+from tracker.cli import Context, cli, pass_context
 from tracker.cli_errors import INTERNAL_ERROR_EXIT
 from tracker.db import make_engine
 from tracker.models import Unit
@@ -30,21 +30,9 @@ def fault_url(fresh_database_url: str) -> Iterator[str]:
 
 
 @pytest.fixture()
-def tracker(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Run:
+def tracker(tracker_main) -> Run:  # type: ignore[no-untyped-def]
     """``tracker(url, *args)`` → (exit code, stdout, stderr) of ``main``."""
-
-    def run(url: str, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("TRACKER_DATABASE_URL", url)
-        monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
-        monkeypatch.delenv("TRACKER_DEBUG", raising=False)
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-            raise SystemExit(0)
-        captured = capsys.readouterr()
-        return int(exited.value.code or 0), captured.out, captured.err
-
-    return run
+    return tracker_main
 
 
 @pytest.fixture()
