@@ -486,3 +486,79 @@ def payment_biff(txns: Sequence[Txn]) -> bytes:
 
 def with_changes(txns: Sequence[Txn], **changes: object) -> list[Txn]:
     return [replace(t, **changes) for t in txns]  # type: ignore[arg-type]
+
+
+# -- 金蝶-style 凭证序时簿, 方向 + 金额, both books, totals in every printed shape -----------------
+
+VOUCHER_BOOK_TOTALS = ("signed", "per_direction", "side_labels", "monthly")
+
+
+def voucher_book_transactions() -> list[Txn]:
+    """A year to 第10期: three projects, a credit (收回) on an expenditure account, a voided
+    voucher.  Worked by hand: counted 7101/7201 rows, voided left out —
+    P1 1,000,000.00 + 23,456.78 = 1,023,456.78; P2 3,500,000.00 − 500,000.00 = 3,000,000.00;
+    P3 12,345.60; total 4,035,802.38."""
+    return [
+        Txn(date(2025, 1, 15), "记-0003", "拨付创新资金", "7201 事业支出", *P1, debit=d("1000000.00")),
+        Txn(date(2025, 3, 20), "记-0021", "支付评审费", "7201 事业支出", *P1, debit=d("23456.78")),
+        Txn(date(2025, 5, 18), "记-0040", "拨付引导资金", "7201 事业支出", *P2, debit=d("3500000.00")),
+        Txn(date(2025, 6, 29), "记-0052", "收回多拨资金", "7201 事业支出", *P2, credit=d("500000.00")),
+        Txn(date(2025, 8, 10), "记-0070", "支付水电费", "7101 行政支出", *P3, debit=d("12345.60")),
+        Txn(date(2025, 9, 30), "记-0088", "拨付创新资金", "7201 事业支出", *P1,
+            debit=d("700000.00"), voided=True),
+    ]
+
+
+def _both_books(t: Txn) -> list[tuple[str, str, str, str, Decimal]]:
+    """A voucher's four lines: 预算会计 7xxx / 8001 and 财务会计 5001 / 1011 (平行记账)."""
+    project = f"{t.project_code} {t.project_name}"
+    value = t.debit if t.debit else t.credit
+    expense_side, other_side = ("借", "贷") if t.debit else ("贷", "借")
+    return [(t.account_code, t.account_name, project, expense_side, value),
+            ("8001", "资金结存", "", other_side, value),
+            ("5001", "业务活动费用", project, expense_side, value),
+            ("1011", "零余额账户用款额度", "", other_side, value)]
+
+
+def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str = "xls",
+                 period: str = "会计期间：2025年第1期至2025年第10期") -> bytes:
+    """凭证序时簿 as 金蝶 KIS/K3 print it: 方向 + 金额, both books, 【作废】 vouchers listed but
+    left out of the printed totals.  ``totals``: "signed" (one 合计, 方向 平, net 0), "per_direction"
+    (a 合计 row for 借 and one for 贷), "side_labels" (借方合计 / 贷方合计 rows, no 方向),
+    "monthly" (本期合计 借 + 贷 and 本年累计 借 + 贷 after every month)."""
+    header = ["日期", "凭证字号", "摘要", "科目代码", "科目名称", "核算项目", "方向", "金额"]
+    rows: list[list[object]] = [["凭证序时簿"], [f"账套：高新区科技局    {period}"], header]
+    year_debit = year_credit = ZERO
+    ordered = sorted(txns, key=lambda t: (t.day, t.voucher))
+    months = sorted({t.day.month for t in ordered})
+    for month in months:
+        month_debit = month_credit = ZERO
+        for t in (t for t in ordered if t.day.month == month):
+            summary = f"【作废】{t.summary}" if t.voided else t.summary
+            for index, (code, name, project, side, value) in enumerate(_both_books(t)):
+                rows.append([t.day.strftime("%Y-%m-%d") if index == 0 else "",
+                             t.voucher if index == 0 else "", summary, code, name, project, side,
+                             f"{value:,.2f}"])
+                if not t.voided:
+                    if side == "借":
+                        month_debit += value
+                    else:
+                        month_credit += value
+        year_debit += month_debit
+        year_credit += month_credit
+        if totals == "monthly":
+            rows += [["", "", "本期合计", "", "", "", "借", f"{month_debit:,.2f}"],
+                     ["", "", "本期合计", "", "", "", "贷", f"{month_credit:,.2f}"],
+                     ["", "", "本年累计", "", "", "", "借", f"{year_debit:,.2f}"],
+                     ["", "", "本年累计", "", "", "", "贷", f"{year_credit:,.2f}"]]
+    if totals == "signed":
+        rows.append(["", "", "合计", "", "", "", "平", f"{year_debit - year_credit:,.2f}"])
+    elif totals == "per_direction":
+        rows += [["合计", "", "", "", "", "", "借", f"{year_debit:,.2f}"],
+                 ["合计", "", "", "", "", "", "贷", f"{year_credit:,.2f}"]]
+    elif totals == "side_labels":
+        rows += [["", "", "借方合计", "", "", "", "", f"{year_debit:,.2f}"],
+                 ["", "", "贷方合计", "", "", "", "", f"{year_credit:,.2f}"]]
+    if fmt == "xls":
+        return biff8_workbook([BiffSheet("凭证序时簿", rows, [(0, 0, 0, 7)])])
+    return xlsx_bytes({"凭证序时簿": rows})

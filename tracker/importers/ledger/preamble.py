@@ -4,9 +4,11 @@ Periods are read in the forms exports print them::
 
     期间：2023年01月至2023年12月      2023年1月-12月        2023.01-2023.12
     2025年01月01日至2025年06月30日    （2021年1月1日-2021年6月30日）   2023年1期-12期
-    期间：2023年06月                 2023年度
+    期间：2023年06月                 2023年度          2025年第1期至2025年第10期
+    2025年1-6月     2025-01至2025-06     期间：2025年01月—2025年06月     截至2025年6月30日
 
-A month-only end means the last day of that month.
+第N期 is month N (a 13th adjustment period is not a month: the line is reported unreadable).
+A month-only end means the last day of that month; 截至 a date covers 1 January to that date.
 """
 
 from __future__ import annotations
@@ -25,9 +27,13 @@ _DATE_RANGE = re.compile(
     rf"{_Y}(\d{{1,2}})\s*[月./-]\s*(\d{{1,2}})\s*[日号]?{_SEP}(?:(\d{{4}})\s*[年./-]\s*)?"
     rf"(\d{{1,2}})\s*[月./-]\s*(\d{{1,2}})\s*[日号]?")
 _MONTH_RANGE = re.compile(
-    rf"{_Y}(\d{{1,2}})\s*(?:月份?|期)?{_SEP}(?:(\d{{4}})\s*[年./-]\s*)?(\d{{1,2}})\s*(?:月份?|期)?(?![\d日号.])")
-_ONE_MONTH = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*(?:月份?|期)?(?![\d日号.])")
+    rf"{_Y}第?\s*(\d{{1,2}})\s*(?:月份?|期)?{_SEP}(?:(\d{{4}})\s*[年./-]\s*)?第?\s*(\d{{1,2}})\s*"
+    r"(?:月份?|期)?(?![\d日号.月期])")
+_ONE_MONTH = re.compile(r"(\d{4})\s*[年./-]\s*第?\s*(\d{1,2})\s*(?:月份?|期)?(?![\d日号.月期])")
 _ONE_YEAR = re.compile(r"(\d{4})\s*年度?(?![\d])")
+_YEAR_WORD = re.compile(r"(\d{4})\s*年度")
+_UNTIL = re.compile(r"(?:截至|截止)(?:到|至|日期)?\s*:?\s*(\d{4})\s*[年./-]\s*(\d{1,2})\s*"
+                    r"(?:[月./-]\s*(\d{1,2})\s*[日号]?|月份?)(?![\d])")
 _KEYS = ("核算单位", "编制单位", "单位名称", "预算单位", "会计主体", "账套名称", "账套", "单位",
          "会计期间", "期间", "科目", "币种", "金额单位", "打印日期", "日期", "制表", "页码")
 _KEY = re.compile(r"(?:^|(?<=[\s:;,，;；]))(" + "|".join(_KEYS) + r")\s*:\s*")
@@ -78,6 +84,13 @@ def read_preamble(rows: Sequence[Sequence[object]], sheet_name: str) -> Preamble
                 period, period_text = found
                 bad_period = None
                 break
+    if period is None:  # "2025年度" in a title: the whole year, the weakest statement
+        for line in lines:
+            match = _YEAR_WORD.search(line)
+            if match is not None:
+                year = int(match[1])
+                period, period_text, bad_period = (date(year, 1, 1), date(year, 12, 31)), match[0], None
+                break
     if account_code is None and account_name is None:
         code, name = split_account(sheet_name)
         if code is not None:
@@ -108,7 +121,7 @@ def parse_period(text: str) -> tuple[date, date] | None:
     """A 期间 value → (first day, last day); None when it cannot be read (or a range printed
     backwards / with an impossible date)."""
     text = text.translate(_FULLWIDTH)
-    if _DATE_RANGE.search(text) or _MONTH_RANGE.search(text):
+    if _DATE_RANGE.search(text) or _UNTIL.search(text) or _MONTH_RANGE.search(text):
         found = _period_anywhere(text)
         return found[0] if found is not None else None
     match = _ONE_MONTH.search(text)
@@ -133,6 +146,14 @@ def _period_anywhere(text: str) -> tuple[tuple[date, date], str] | None:
         except ValueError:
             return None
         return ((start, end), match[0]) if start <= end else None
+    match = _UNTIL.search(text)
+    if match is not None:  # 截至2025年6月30日 / 截至2025年6月: from 1 January
+        year, month = int(match[1]), int(match[2])
+        try:
+            end = date(year, month, int(match[3])) if match[3] else _month_end(year, month)
+        except (ValueError, calendar.IllegalMonthError):
+            return None
+        return (date(year, 1, 1), end), match[0]
     match = _MONTH_RANGE.search(text)
     if match is not None:
         start_year, start_month = int(match[1]), int(match[2])

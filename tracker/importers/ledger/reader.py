@@ -50,6 +50,8 @@ _SUMMARY_LABELS: dict[str, str | None] = {
     "合计": "合计", "总计": "总计", "小计": "小计", "本月合计": "本月合计", "本期合计": "本期合计",
     "本年累计": "本年累计", "本年合计": "本年累计", "本月累计": "本年累计", "累计": "本年累计",
     "月计": "本月合计", "本季合计": "小计", "本日合计": "小计",
+    # one total per side, printed as two rows (金蝶 凭证序时簿): the side is in the word
+    "借方合计": "合计", "贷方合计": "合计", "借方总计": "总计", "贷方总计": "总计",
     "期初余额": None, "年初余额": None, "上年结转": None, "上年结余": None, "期末余额": None,
     "承前页": None, "过次页": None, "承上页": None, "转下页": None, "本页合计": None,
     "结转下年": None, "上月结转": None,
@@ -725,12 +727,20 @@ class _FileReading:
             return None if parsed is None else parsed[0]
 
         debit = credit = total = None
+        side = label[:2] if label[:2] in ("借方", "贷方") else None
         if amount_mode == "dc":
             debit, credit = lenient(i_debit), lenient(i_credit)
         else:
             total = lenient(i_amount)
-            if total is not None and amount_mode == "dir" and text_of(cells[i_dir]) in ("贷", "贷方"):
-                total = -total
+            if side is None and amount_mode == "dir":
+                side = {"借": "借方", "借方": "借方", "贷": "贷方", "贷方": "贷方"}.get(
+                    text_of(cells[i_dir]) or "")
+            # a total with a side (方向 借/贷, or 借方合计 / 贷方合计) is that side's total; alone,
+            # it may also be the net of the sheet (totals.py compares both ways)
+            if total is not None and side == "借方":
+                debit = total
+            elif total is not None and side == "贷方":
+                credit, total = total, -total
         self.stated_totals.append(StatedTotal(sheet.name, row, canonical, debit, credit, total))
 
     def _first_stated_period(self) -> tuple[date, date] | None:

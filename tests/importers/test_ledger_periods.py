@@ -1,0 +1,47 @@
+"""Period statements in the forms exports print (issue #15): the covered period ends on the last
+day of the last period, and 第N期 is month N."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.importers import ledger_fixtures as fx
+from tracker.importers.ledger import read_ledger
+from tracker.importers.ledger.preamble import parse_period, read_preamble
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("会计期间：2025年第1期至2025年第10期", (date(2025, 1, 1), date(2025, 10, 31))),
+    ("期间：2025年第1期-第6期", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("期间：2025年第3期", (date(2025, 3, 1), date(2025, 3, 31))),
+    ("2025年1-6月", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("2025.01-2025.06", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("2025-01至2025-06", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("期间：2025年01月—2025年06月", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("期间：2025年度", (date(2025, 1, 1), date(2025, 12, 31))),
+    ("2025年度", (date(2025, 1, 1), date(2025, 12, 31))),
+    ("截至2025年6月30日", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("截止日期：2025年6月30日", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("截至2025年5月", (date(2025, 1, 1), date(2025, 5, 31))),
+    ("期间：2024年第12期", (date(2024, 12, 1), date(2024, 12, 31))),
+])
+def test_period_forms_printed_above_the_header(printed: str, expected: tuple[date, date]) -> None:
+    found = read_preamble([["某单位项目明细账"], [printed]], "Sheet1")
+    assert found.period == expected
+    assert found.bad_period is None
+
+
+def test_thirteenth_period_is_not_a_month() -> None:
+    assert parse_period("2025年第1期至2025年第13期") is None
+
+
+def test_a_declared_period_of_periods_does_not_claim_the_whole_year() -> None:
+    """The reported failure: 第1期至第10期 was read as 2025-01-01..2025-12-31."""
+    rows = [["凭证序时簿"], ["会计期间：2025年第1期至2025年第10期"],
+            ["日期", "凭证字号", "摘要", "科目代码", "科目名称", "方向", "金额"],
+            ["2025-03-01", "记-1", "拨付", "7201", "事业支出", "借", "100.00"]]
+    parse = read_ledger("凭证序时簿.xlsx", fx.xlsx_bytes({"序时簿": rows}))
+    assert (parse.period, parse.period_source) == ((date(2025, 1, 1), date(2025, 10, 31)), "stated")
+    assert not [f for f in parse.findings if f.code == "period_from_transactions"]
