@@ -562,3 +562,75 @@ def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str
     if fmt == "xls":
         return biff8_workbook([BiffSheet("凭证序时簿", rows, [(0, 0, 0, 7)])])
     return xlsx_bytes({"凭证序时簿": rows})
+
+
+# -- 用友-style 项目明细账: the project and account printed once, above the header ----------------
+
+PA = ("13020225P00892710002C", "乡村振兴科技服务")
+PB = ("13020225P00892710005A", "科技成果转化专项")
+PROJECT_LEDGER_VARIANTS = ("code_line", "bracket_name", "aux_line", "blocks", "sheet_name_only")
+
+
+def project_ledger_transactions() -> list[Txn]:
+    """2025-01..06, 平行记账: each 7201 line has its 5001 twin.  Worked by hand (7201 only):
+    PA 150,000.00 + 80,000.50 − 10,000.00 (红字) = 220,000.50; PB 2,000,000.00 − 300,000.00 (贷,
+    收回) = 1,700,000.00; total 1,920,000.50."""
+    budget = [
+        Txn(date(2025, 1, 20), "记-0005", "购置检测设备", "7201 事业支出", *PA, debit=d("150000.00")),
+        Txn(date(2025, 3, 18), "记-0033", "支付技术服务费", "7201 事业支出", *PA, debit=d("80000.50")),
+        Txn(date(2025, 4, 2), "记-0041", "冲减技术服务费", "7201 事业支出", *PA, debit=d("-10000.00")),
+        Txn(date(2025, 2, 11), "记-0012", "拨付转化资金", "7201 事业支出", *PB, debit=d("2000000.00")),
+        Txn(date(2025, 5, 30), "记-0060", "收回结余资金", "7201 事业支出", *PB, credit=d("300000.00")),
+    ]
+    return budget + [replace(t, account="5001 业务活动费用") for t in budget]
+
+
+def _project_block(txns: Sequence[Txn], project: tuple[str, str], account: str, variant: str,
+                   total: str = "本期合计") -> list[list[object]]:
+    code, name = project
+    context: list[list[object]] = {
+        "code_line": [[f"项目：{code} {name}"], [f"科目：{account}"]],
+        "bracket_name": [[f"[项目]{name}", "", f"【科目】{account}"]],
+        "aux_line": [[f"辅助核算：部门：综合科；项目：{code} {name}"], ["科目：", account]],
+        "blocks": [[f"核算项目：{code} {name}"], [f"科目：{account}"]],
+        "sheet_name_only": [],
+    }[variant]
+    rows = context + [["日期", "凭证号", "摘要", "借方", "贷方", "余额"],
+                      ["", "", "期初余额", "", "", "0.00"]]
+    balance = debit = credit = ZERO
+    for t in sorted(txns, key=lambda t: t.day):
+        balance += t.amount
+        debit += t.debit
+        credit += t.credit
+        rows.append([t.day.strftime("%Y-%m-%d"), t.voucher, t.summary,
+                     f"{t.debit:,.2f}" if t.debit else "", f"{t.credit:,.2f}" if t.credit else "",
+                     f"{balance:,.2f}"])
+    rows.append(["", "", total, f"{debit:,.2f}", f"{credit:,.2f}", f"{balance:,.2f}"])
+    return rows
+
+
+def project_ledger(txns: Sequence[Txn], variant: str = "code_line", total: str = "本期合计") -> bytes:
+    """One sheet per project and account (sheet named "<code> <name>" or the name), the project
+    and the account printed once above the header, the rows without a project or account cell;
+    ``blocks``: one sheet, a block per project and account, each with its 核算项目 / 科目 lines and
+    its header repeated."""
+    keys = list(dict.fromkeys((t.project_code, t.project_name, t.account) for t in txns))
+    head = [["项目明细账"], ["单位：高新区科技局", "", "期间：2025年01月—2025年06月"]]
+    if variant == "blocks":
+        rows: list[list[object]] = list(head)
+        for code, name, account in keys:
+            rows += _project_block([t for t in txns if (t.project_code, t.account) == (code, account)],
+                                   (code or "", name or ""), account, variant, total)
+            rows.append([])
+        return xlsx_bytes({"项目明细账": rows})
+    sheets: dict[str, Sequence[Sequence[object]]] = {}
+    for code, name, account in keys:
+        title = f"{code} {name}" if variant != "bracket_name" else f"{name}"
+        title = f"{title} {account.split(' ')[0]}"[-31:]  # Excel's limit
+        block = _project_block([t for t in txns if (t.project_code, t.account) == (code, account)],
+                               (code or "", name or ""), account, variant)
+        if variant == "sheet_name_only":
+            title = f"{code} {name}"[:31] if account.startswith("7") else f"{code} 财务"
+            block = [[f"科目：{account}"]] + block
+        sheets[title] = head + block
+    return xlsx_bytes(sheets)

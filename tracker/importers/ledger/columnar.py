@@ -580,6 +580,12 @@ class _SheetColumns:
         else:
             account_code = [preamble.account_code] * count
             account_name = [preamble.account_name] * count
+        if preamble.project_text is not None:  # the sheet's project, for rows without their own
+            context = (preamble.project_code, preamble.project_name, preamble.project_text)
+            for position in range(count):
+                if pref_raw[position] is None and project_code[position] is None \
+                        and project_name[position] is None:
+                    project_code[position], project_name[position], pref_raw[position] = context
         if pref_raw.count(None) != count:
             references = reading.references
             fields = (project_code, project_name, functional_class, economic_class, fund_nature,

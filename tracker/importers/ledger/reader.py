@@ -162,6 +162,7 @@ class _SheetResult:
     header: HeaderMatch
     preamble: Preamble
     kind: str
+    header_words: tuple[str, ...] = ()  # the first header row's texts: a block repeats them
 
 
 @dataclass
@@ -294,7 +295,7 @@ class _FileReading:
             raise ImportRejected(
                 f"工作表“{sheet.name}”是{names[kind]}，而工作表“{self.kind_sheet}”是{names[self.kind]}；"
                 "一次只能导入一种来源，请分别导入", location=self.where(sheet.name))
-        result = _SheetResult(sheet.name, header, preamble, kind)
+        result = _SheetResult(sheet.name, header, preamble, kind, _words(buffer[header.rows[0]]))
         self.sheets.append(result)
         if preamble.bad_period is not None:
             self.findings.add("warning", "period_unreadable",
@@ -354,6 +355,13 @@ class _FileReading:
             year_hint = period_for_dates[0].year
         row_accounts = any(f in cols for f in ("account_code", "account_name", "account_ref"))
         sheet_account_code, sheet_account_name = preamble.account_code, preamble.account_name
+        # the project printed above the header, for rows without a project cell of their own
+        context_code, context_name, context_text = (preamble.project_code, preamble.project_name,
+                                                    preamble.project_text)
+        header_words, header_skip = result.header_words, len(header.rows) - 1
+        context_lines: list[list[object]] = []  # text rows since the last transaction
+        skip_rows = 0  # the rest of a repeated two-row header
+        block = 0  # blocks seen in this sheet (its totals are the sum of theirs)
         name = sheet.name
         findings = self.findings
         status_counts = self.status_counts
@@ -398,6 +406,10 @@ class _FileReading:
 
         for cells in rows:
             rownum += 1
+            if skip_rows:
+                skip_rows -= 1
+                self.note_rows += 1
+                continue
             n = len(cells)
             if n == width:
                 cells.append("")
@@ -428,7 +440,7 @@ class _FileReading:
                     label = _summary_label(raw)  # type: ignore[arg-type]
             if label is not None:
                 self._summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
-                                  i_credit, i_dir, i_amount, scale)
+                                  i_credit, i_dir, i_amount, scale, block)
                 previous = None
                 continue
 
@@ -445,12 +457,14 @@ class _FileReading:
                     label = _row_label(cells)
                     if label is not None:
                         self._summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
-                                          i_credit, i_dir, i_amount, scale)
+                                          i_credit, i_dir, i_amount, scale, block)
                         previous = None
                         continue
                     if not _has_amount(cells, amount_columns):
                         if _row_has_text(cells):
                             self.note_rows += 1
+                            if len(context_lines) < HEADER_SEARCH_ROWS:
+                                context_lines.append(cells)
                         else:
                             self.blank_rows += 1
                         continue
@@ -470,11 +484,27 @@ class _FileReading:
                         label = _row_label(cells)
                         if label is not None:  # "合计" in the date column
                             self._summary_row(cells, label, sheet, header, rownum, amount_mode,
-                                              i_debit, i_credit, i_dir, i_amount, scale)
+                                              i_debit, i_credit, i_dir, i_amount, scale, block)
+                            previous = None
+                            continue
+                        if header_words and _words(cells) == header_words:
+                            # the header again: a new block, its context in the lines above
+                            above = read_preamble(context_lines, name)
+                            context_code, context_name, context_text = (
+                                above.project_code, above.project_name, above.project_text)
+                            if above.account_code is not None or above.account_name is not None:
+                                sheet_account_code, sheet_account_name = (above.account_code,
+                                                                          above.account_name)
+                            context_lines = []
+                            self.note_rows += 1
+                            skip_rows = header_skip
+                            block += 1
                             previous = None
                             continue
                         if not _has_amount(cells, amount_columns) and _looks_like_note(raw_date):
                             self.note_rows += 1
+                            if len(context_lines) < HEADER_SEARCH_ROWS:
+                                context_lines.append(cells)
                             continue
                         column = i_date if has_date_column else _bad_part_column(
                             raw_date, i_year, i_month, i_day)
@@ -608,6 +638,10 @@ class _FileReading:
                 economic_class = economic_class or reference.economic_class
                 fund_nature = fund_nature or reference.fund_nature
                 document_no = document_no or reference.document_no
+            elif context_text is not None and project_code is None and project_name is None:
+                project_code, project_name, pref_raw = context_code, context_name, context_text
+            if context_lines:
+                context_lines = []
 
             # -- voided / returned ------------------------------------------------------
             reason = None
@@ -709,7 +743,7 @@ class _FileReading:
 
     def _summary_row(self, cells: list[object], label: str, sheet: SheetData, header: HeaderMatch,
                      row: int, amount_mode: str, i_debit: int, i_credit: int, i_dir: int,
-                     i_amount: int, scale: Decimal) -> None:
+                     i_amount: int, scale: Decimal, block: int = 0) -> None:
         self.summary_rows += 1
         canonical = _SUMMARY_LABELS.get(label)
         if canonical is None:
@@ -741,7 +775,7 @@ class _FileReading:
                 debit = total
             elif total is not None and side == "贷方":
                 credit, total = total, -total
-        self.stated_totals.append(StatedTotal(sheet.name, row, canonical, debit, credit, total))
+        self.stated_totals.append(StatedTotal(sheet.name, row, canonical, debit, credit, total, block))
 
     def _first_stated_period(self) -> tuple[date, date] | None:
         return next((s.preamble.period for s in self.sheets if s.preamble.period is not None), None)
@@ -881,6 +915,11 @@ class _FileReading:
             self.findings.add("warning", "units_differ", "各工作表的单位不一致：" + "、".join(dict.fromkeys(names)),
                               f"文件 {self.file}")
         return names[0] if names else None
+
+
+def _words(cells: Sequence[object]) -> tuple[str, ...]:
+    """A row's texts, stripped, blanks left out (to recognise a repeated header)."""
+    return tuple(c.strip() for c in cells if c.__class__ is str and c.strip())  # type: ignore[attr-defined]
 
 
 def _summary_label(text: str) -> str | None:

@@ -229,6 +229,7 @@ class StatedTotal:
     debit: Decimal | None
     credit: Decimal | None
     amount: Decimal | None  # 金额 / 支付金额 column (with 方向 applied when there is one)
+    block: int = 0  # which block of the sheet (a sheet may repeat its header per 核算项目)
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +555,18 @@ def _summed(label: str, statements: list[_Printed]) -> _Printed:
 
 
 def _chosen_total(totals: tuple[StatedTotal, ...]) -> _Printed | None:
+    """The sheet's total: each block's (see ``_block_total``), summed over its blocks."""
+    blocks = [_block_total(tuple(t for t in totals if t.block == block))
+              for block in dict.fromkeys(t.block for t in totals)]
+    found = [b for b in blocks if b is not None]
+    if len(found) <= 1:
+        return found[0] if found else None
+    labels = dict.fromkeys(b.label for b in found)
+    label = next(iter(labels)) if len(labels) == 1 else "合计"
+    return _summed(f"各块{label.removesuffix('之和')}之和", found)
+
+
+def _block_total(totals: tuple[StatedTotal, ...]) -> _Printed | None:
     usable = [t for t in totals
               if t.debit is not None or t.credit is not None or t.amount is not None]
     for label in ("总计", "合计"):

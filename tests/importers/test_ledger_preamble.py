@@ -45,3 +45,34 @@ def test_a_declared_period_of_periods_does_not_claim_the_whole_year() -> None:
     parse = read_ledger("凭证序时簿.xlsx", fx.xlsx_bytes({"序时簿": rows}))
     assert (parse.period, parse.period_source) == ((date(2025, 1, 1), date(2025, 10, 31)), "stated")
     assert not [f for f in parse.findings if f.code == "period_from_transactions"]
+
+
+# -- context lines above the header and in the sheet's name --------------------------------
+
+@pytest.mark.parametrize(("lines", "sheet", "project", "account"), [
+    ([["项目：13020225P00892710002C 乡村振兴科技服务"], ["科目：7201 事业支出"]], "Sheet1",
+     ("13020225P00892710002C", "乡村振兴科技服务"), ("7201", "事业支出")),
+    ([["[项目]乡村振兴科技服务"], ["【科目】7201事业支出"]], "Sheet1", (None, "乡村振兴科技服务"), ("7201", "事业支出")),
+    ([["核算项目：", "604002B17DX0003 科技型中小企业创新资金"]], "7201事业支出",
+     ("604002B17DX0003", "科技型中小企业创新资金"), ("7201", "事业支出")),
+    ([["辅助核算：部门：综合科；项目：604002B17DX0003 科技型中小企业创新资金"]], "Sheet1",
+     ("604002B17DX0003", "科技型中小企业创新资金"), (None, None)),
+    ([["项目明细账"]], "13020225P00892710002C 乡村振兴", ("13020225P00892710002C", "乡村振兴"), (None, None)),
+    ([["明细账"]], "Sheet1", (None, None), (None, None)),
+    ([["明细账"]], "7201 事业支出", (None, None), ("7201", "事业支出")),
+    ([["项目明细账"], ["科目：7201 事业支出"]], "[项目]乡村振兴科技服务", (None, "乡村振兴科技服务"), ("7201", "事业支出")),
+    ([["项目：13020225P00892710002C 乡村振兴科技服务", "", "打印人：张三"]], "Sheet1",
+     ("13020225P00892710002C", "乡村振兴科技服务"), (None, None)),
+])
+def test_context_lines_name_the_project_and_account(lines: list[list[str]], sheet: str,
+                                                    project: tuple[str | None, str | None],
+                                                    account: tuple[str | None, str | None]) -> None:
+    found = read_preamble(lines, sheet)
+    assert (found.project_code, found.project_name) == project
+    assert (found.account_code, found.account_name) == account
+
+
+def test_department_line_is_not_a_project() -> None:
+    found = read_preamble([["部门：综合科"]], "Sheet1")
+    assert found.department == "综合科"
+    assert (found.project_code, found.project_name) == (None, None)
