@@ -250,7 +250,9 @@ class TotalsCheck:
     summed over the sheets that print one; ``parsed`` is the same quantity over every transaction
     row listed in those sheets, counted or not; ``counted`` only over counted rows.  ``ok`` is
     None when nothing is printed, True when the printed total equals either sum; ``explanation``
-    says which one and how voided/returned rows were treated.
+    says which totals were checked, against which rows, and how voided/returned rows were
+    treated.  It says nothing of what counts as spending: that is the import's decision (a
+    unit's second source counts nothing), reported beside it.
     """
 
     stated: Decimal | None
@@ -376,7 +378,7 @@ class LedgerParse:
             parsed_all = yuan(sum(columns.amount_fen))
             return TotalsCheck(None, parsed_all, counted_all, None,
                                (not_checked or "文件没有印刷的合计行，无法核对；")
-                               + f"所列交易行合计 {_yuan(parsed_all)} 元，计入支出 {_yuan(counted_all)} 元。")
+                               + f"所列交易行合计 {_yuan(parsed_all)} 元。")
         parts: list[str] = []
         how = "借方与借方、贷方与贷方分别比较；" if sided else ""
         if mismatches:
@@ -396,7 +398,6 @@ class LedgerParse:
             parts.append(f"其中已退回/已作废 {excluded_count} 行"
                          + ("" if sided else f"共 {_yuan(excluded_sum)} 元")
                          + "，列在文件中但不计入支出。")
-        parts.append(f"计入支出 {_yuan(counted_sum)} 元。")
         parts.append(not_checked)
         return TotalsCheck(stated_sum, parsed_sum, counted_sum, not mismatches, "".join(parts))
 
