@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.importers import ledger_families as lf
 from tests.importers import ledger_fixtures as fx
 from tracker.models import Project, Unit
 from tracker.services.ledger_import import LedgerUpload, commit, prepare
@@ -95,3 +96,31 @@ def test_a_declared_period_is_not_called_presumed(session: Session, unit: Unit) 
     assert summary["period"] == ["2025-01-01", "2025-03-31"] and summary["period_source"] == "declared"
     assert not [f for f in summary["findings"] if "推定" in f["message"] or "按首末交易日期" in f["message"]]
     assert not [f for f in summary["findings"] if f["code"] == "period_from_transactions"]
+
+
+# -- the layout families of ledger_families.py (answers worked by hand there) ----------------
+
+@pytest.mark.parametrize(("layout", "counted_rows", "expected", "totals_ok", "options"), [
+    ("用友辅助明细账", 6, lf.LEDGER_COUNTED, True, {}),
+    ("用友序时账", 6, lf.LEDGER_COUNTED, True, {}),
+    ("金蝶明细分类账", 6, lf.LEDGER_COUNTED, True, {"unit": "高新区科技局"}),
+    ("浪潮明细账", 6, lf.LEDGER_COUNTED, True, {}),
+    ("广东式支付明细", 4, lf.PAYMENTS_COUNTED, True, {}),
+    ("山东式清算明细", 4, lf.PAYMENTS_COUNTED, None, {}),
+    ("四川式支付明细", 4, lf.PAYMENTS_COUNTED, True,
+     {"unit": "高新区科技局", "period": "2025-01-01..2025-06-30"}),
+])
+def test_layout_families_reach_the_hand_worked_answers(session: Session, unit: Unit, layout: str,
+                                                       counted_rows: int, expected: dict[str, Decimal],
+                                                       totals_ok: bool | None,
+                                                       options: dict[str, str]) -> None:
+    name, data = lf.build(layout)
+    summary = imported(session, name, data, **options).as_json()
+    assert summary["period"] == ["2025-01-01", "2025-06-30"]
+    assert summary["period_source"] == ("declared" if "period" in options else "stated")
+    assert (summary["counted_rows"], summary["unmatched_rows"]) == (counted_rows, 0)
+    assert summary["counted_total_yuan"] == f"{sum(expected.values()):.2f}"
+    assert summary["totals_check"]["ok"] is totals_ok
+    assert spent(session, date(2025, 6, 30)) == expected
+    if expected is lf.LEDGER_COUNTED:
+        assert spent(session, date(2025, 3, 31)) == lf.LEDGER_COUNTED_TO_MARCH

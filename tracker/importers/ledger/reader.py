@@ -56,7 +56,7 @@ _SUMMARY_LABELS: dict[str, str | None] = {
     "承前页": None, "过次页": None, "承上页": None, "转下页": None, "本页合计": None,
     "结转下年": None, "上月结转": None,
 }
-_SUMMARY = re.compile(r"[*【\[]*(?:\d{1,4}\s*[年月]份?)?(" + "|".join(
+_SUMMARY = re.compile(r"[*【\[]*(\d{1,4}\s*[年月]份?)?(" + "|".join(
     sorted(_SUMMARY_LABELS, key=len, reverse=True)) + r")[】\]*]*(?:[:：].*|[（(][^）)]*[）)])?")
 _SUMMARY_FIRST_TEXT = frozenset(w[0] for w in _SUMMARY_LABELS) | frozenset("*【[ ")
 _SUMMARY_FIRST = _SUMMARY_FIRST_TEXT | frozenset("0123456789")  # "12月合计"
@@ -890,7 +890,7 @@ class _FileReading:
         for status, count in self.status_counts.items():
             if status not in EXCLUDED_STATUSES and status not in NORMAL_STATUSES:
                 self.findings.add("warning", "unusual_status",
-                                  f"支付状态“{status}”（{count}行）不在排除列表（已退回/已作废）中，"
+                                  f"支付状态“{status}”（{count}行）不是已知的已支付或未支付状态，"
                                   "已按支出计入，请确认", f"文件 {self.file}")
 
     def _period(self) -> tuple[tuple[date, date] | None, str | None]:
@@ -923,9 +923,14 @@ def _words(cells: Sequence[object]) -> tuple[str, ...]:
 
 
 def _summary_label(text: str) -> str | None:
+    """The summary word of a 摘要 cell; "3月合计" (浪潮) is a month's total: 本月合计."""
     compact = "".join(text.split())
     match = _SUMMARY.fullmatch(compact)
-    return match[1] if match is not None else None
+    if match is None:
+        return None
+    if match[2] == "合计" and match[1] is not None and "月" in match[1]:
+        return "本月合计"
+    return match[2]
 
 
 def _row_label(cells: Sequence[object]) -> str | None:
