@@ -57,3 +57,30 @@ def test_a_row_with_its_own_project_keeps_it() -> None:
     assert [(r.project_code, r.project_name, r.project_ref_raw, r.account_code) for r in parse.rows] == [
         ("13020225P00892710002C", "乡村振兴科技服务", "13020225P00892710002C 乡村振兴科技服务", "7201"),
         ("XM2023-007", "科技馆运行经费", "XM2023-007 科技馆运行经费", "7201")]
+
+
+@pytest.mark.parametrize("variant", fx.PROJECT_LEDGER_VARIANTS)
+def test_a_sheet_whose_project_is_printed_is_not_asked_about(variant: str) -> None:
+    parse = read_ledger("a.xlsx", fx.project_ledger(fx.project_ledger_transactions(), variant))
+    assert not [f for f in parse.findings if f.code.startswith("question_")]
+
+
+def test_a_sheet_without_any_project_is_asked_about_once_per_sheet() -> None:
+    rows = [["科目：7201 事业支出"], ["日期", "凭证号", "摘要", "借方", "贷方"],
+            ["2025-01-02", "记-1", "设备", "100.00", ""], ["2025-01-03", "记-2", "差旅", "50.00", ""]]
+    parse = read_ledger("a.xlsx", fx.xlsx_bytes({"设备购置": rows, "差旅": rows}))
+    asked = [f for f in parse.findings if f.code == "question_sheet_project"]
+    assert [f.message.split("？")[0] for f in asked] == ["工作表“设备购置”属于哪个项目", "工作表“差旅”属于哪个项目"]
+
+
+def test_an_explicit_mapping_is_the_answer_and_is_not_asked_again() -> None:
+    rows = [["支付日期", "用途", "支付金额", "实付金额", "预算项目名称"],
+            ["2025-01-02", "设备", "120.00", "100.00", "乡村振兴科技服务"]]
+    data = fx.xlsx_bytes({"支付明细": rows})
+    asked = read_ledger("a.xlsx", data)
+    assert [f.code for f in asked.findings if f.code.startswith("question_")] == ["question_amount_column"]
+    assert asked.rows[0].amount == Decimal("120.00")
+    answered = read_ledger("a.xlsx", data, mapping={"date": "支付日期", "summary": "用途", "amount": "实付金额",
+                                                    "project_name": "预算项目名称"})
+    assert not [f for f in answered.findings if f.code.startswith("question_")]
+    assert answered.rows[0].amount == Decimal("100.00")

@@ -302,6 +302,8 @@ class _FileReading:
                               f"期间“{preamble.bad_period}”无法识别", self.where(sheet.name))
         for note in header.unused:
             self.findings.tally("info", "column_not_used", f"列{note}未使用", self.where(sheet.name))
+        if self.mapping is None:
+            self._questions(sheet.name, header, preamble)
         last_header = header.rows[-1]
         if sheet.tail_fields is not None and sheet.tail_fields < header.width \
                 and sheet.tail_row is not None and sheet.tail_row > last_header + 1:
@@ -309,6 +311,24 @@ class _FileReading:
                 f"文件可能被截断：最后一行只有{sheet.tail_fields}列（表头有{header.width}列），"
                 "且文件末尾没有换行，请重新导出", location=self.where(sheet.name, sheet.tail_row))
         return result
+
+    def _questions(self, name: str, header: HeaderMatch, preamble: Preamble) -> None:
+        """What the file does not say and the reader will not guess: asked in the preview
+        (``question_*`` findings), answered by the column mapping or the unmatched queue."""
+        for field_name, texts in header.contested.items():
+            others = "、".join(f"“{t}”" for t in texts[1:])
+            self.findings.add(
+                "warning", "question_amount_column",
+                f"哪一列是{FIELDS[field_name]}？“{texts[0]}”与{others}都可能是，已按“{texts[0]}”读取；"
+                f"如不对，请在“列映射”中把“{field_name}”改为正确的表头，并保存为方案，下次按方案读取",
+                self.where(name))
+        project_fields = ("project_code", "project_name", "project_ref", "document_no")
+        if preamble.project_text is None and not any(f in header.columns for f in project_fields):
+            self.findings.add(
+                "warning", "question_sheet_project",
+                f"工作表“{name}”属于哪个项目？它没有项目列，表头上方和工作表名也没有写明项目"
+                "（如“项目：编码 名称”）。导入后这些行进入“待匹配”，可在那里分配到项目并保存规则；"
+                "如文件中另有项目列，请在“列映射”中指定", self.where(name))
 
     def _read_rows(self, sheet: SheetData, result: _SheetResult, rows: Iterator[list[object]],
                    first_row: int) -> None:
