@@ -1,5 +1,6 @@
-"""Period statements in the forms exports print (issue #15): the covered period ends on the last
-day of the last period, and 第N期 is month N."""
+"""The lines above the header (issue #15): period statements in the forms exports print (the
+covered period ends on the last day of the last period, 第N期 is month N), and the context lines
+— 项目 / 核算项目 / 辅助核算 / 科目 / 部门 — above the header or in the sheet's name."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ def test_period_forms_printed_above_the_header(printed: str, expected: tuple[dat
     found = read_preamble([["某单位项目明细账"], [printed]], "Sheet1")
     assert found.period == expected
     assert found.bad_period is None
+
+
+@pytest.mark.parametrize("title", ["2025年度项目支出明细账", "高新区科技局2025年度支付明细"])
+def test_a_year_in_a_title_is_not_a_period(title: str) -> None:
+    """A 1-6月 export titled "2025年度…" must not claim to cover July to December."""
+    assert read_preamble([[title]], "Sheet1").period is None
+
+
+def test_a_year_alone_in_its_cell_is_the_whole_year() -> None:
+    found = read_preamble([["项目明细账", "", "（2025年度）"]], "Sheet1")
+    assert found.period == (date(2025, 1, 1), date(2025, 12, 31))
 
 
 def test_thirteenth_period_is_not_a_month() -> None:

@@ -41,7 +41,9 @@ _MONTH_RANGE = re.compile(
     r"(?:月份?|期)?(?![\d日号.月期])")
 _ONE_MONTH = re.compile(r"(\d{4})\s*[年./-]\s*第?\s*(\d{1,2})\s*(?:月份?|期)?(?![\d日号.月期])")
 _ONE_YEAR = re.compile(r"(\d{4})\s*年度?(?![\d])")
-_YEAR_WORD = re.compile(r"(\d{4})\s*年度")
+# "2025年度" standing alone in its cell (a title "2025年度项目支出明细账" says nothing of the
+# months an export covers: a 1-6月 export would claim the whole year)
+_YEAR_WORD = re.compile(r"(?:^|\s{2,})[(\[【]?(\d{4})\s*年度[)\]】]?(?=\s{2,}|$)")
 _UNTIL = re.compile(r"(?:截至|截止)(?:到|至|日期)?\s*:?\s*(\d{4})\s*[年./-]\s*(\d{1,2})\s*"
                     r"(?:[月./-]\s*(\d{1,2})\s*[日号]?|月份?)(?![\d])")
 _PROJECT_KEYS = ("项目", "预算项目", "核算项目", "辅助核算", "辅助项", "辅助核算项")
@@ -123,7 +125,7 @@ def read_preamble(rows: Sequence[Sequence[object]], sheet_name: str) -> Preamble
             match = _YEAR_WORD.search(line)
             if match is not None:
                 year = int(match[1])
-                period, period_text, bad_period = (date(year, 1, 1), date(year, 12, 31)), match[0], None
+                period, period_text, bad_period = (date(year, 1, 1), date(year, 12, 31)), match[0].strip(), None
                 break
     named = context_line(sheet_name.translate(_FULLWIDTH))
     if project_text is None or (account_code is None and account_name is None):
