@@ -910,8 +910,8 @@ class _FileReading:
         for status, count in self.status_counts.items():
             if status not in EXCLUDED_STATUSES and status not in NORMAL_STATUSES:
                 self.findings.add("warning", "unusual_status",
-                                  f"支付状态“{status}”（{count}行）不是已知的已支付或未支付状态，"
-                                  "已按支出计入，请确认", f"文件 {self.file}")
+                                  f"支付状态“{status}”（{count}行）表示钱已付出吗？它不是已知的已支付或"
+                                  "未支付状态，已暂按已支付计入支出，请确认", f"文件 {self.file}")
 
     def _period(self) -> tuple[tuple[date, date] | None, str | None]:
         stated = [s.preamble.period for s in self.sheets if s.preamble.period is not None]
