@@ -84,3 +84,15 @@ def test_an_explicit_mapping_is_the_answer_and_is_not_asked_again() -> None:
                                                     "project_name": "预算项目名称"})
     assert not [f for f in answered.findings if f.code.startswith("question_")]
     assert answered.rows[0].amount == Decimal("100.00")
+
+
+def test_a_printed_page_repeating_the_header_keeps_the_project_and_account() -> None:
+    rows = [["项目明细账"], [f"项目：{PA[0]} {PA[1]}"], ["科目：7201 事业支出"],
+            ["日期", "凭证号", "摘要", "借方", "贷方"],
+            ["2025-01-02", "记-1", "设备", "100.00", ""], ["", "", "过次页", "100.00", ""],
+            ["项目明细账"], ["第2页"], ["日期", "凭证号", "摘要", "借方", "贷方"],
+            ["", "", "承前页", "100.00", ""], ["2025-01-03", "记-2", "差旅", "50.00", ""]]
+    parse = read_ledger("a.xlsx", fx.xlsx_bytes({"Sheet1": rows}))
+    assert [(r.voucher, r.project_code, r.account_code, r.counts) for r in parse.rows] == [
+        ("记-1", PA[0], "7201", True), ("记-2", PA[0], "7201", True)]
+    assert (parse.summary_rows_skipped, parse.note_rows_skipped) == (2, 3)

@@ -509,9 +509,12 @@ class _FileReading:
                             continue
                         if header_words and _words(cells) == header_words:
                             # the header again: a new block, its context in the lines above
-                            above = read_preamble(context_lines, name)
-                            context_code, context_name, context_text = (
-                                above.project_code, above.project_name, above.project_text)
+                            # (a printed page repeats the header without them: the same
+                            # project and account go on)
+                            above = read_preamble(context_lines, "")
+                            if above.project_text is not None:
+                                context_code, context_name, context_text = (
+                                    above.project_code, above.project_name, above.project_text)
                             if above.account_code is not None or above.account_name is not None:
                                 sheet_account_code, sheet_account_name = (above.account_code,
                                                                           above.account_name)
