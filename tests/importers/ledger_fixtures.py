@@ -490,7 +490,7 @@ def with_changes(txns: Sequence[Txn], **changes: object) -> list[Txn]:
 
 # -- 金蝶-style 凭证序时簿, 方向 + 金额, both books, totals in every printed shape -----------------
 
-VOUCHER_BOOK_TOTALS = ("signed", "per_direction", "side_labels", "monthly")
+VOUCHER_BOOK_TOTALS = ("signed", "per_direction", "side_labels", "side_cells", "monthly")
 
 
 def voucher_book_transactions() -> list[Txn]:
@@ -524,7 +524,8 @@ def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str
                  period: str = "会计期间：2025年第1期至2025年第10期") -> bytes:
     """凭证序时簿 as 金蝶 KIS/K3 print it: 方向 + 金额, both books, 【作废】 vouchers listed but
     left out of the printed totals.  ``totals``: "signed" (one 合计, 方向 平, net 0), "per_direction"
-    (a 合计 row for 借 and one for 贷), "side_labels" (借方合计 / 贷方合计 rows, no 方向),
+    (a 合计 row for 借 and one for 贷), "side_labels" (借方合计 / 贷方合计 rows, no 方向), "side_cells"
+    (one 合计 row holding 借方合计 and 贷方合计 cells with their amounts beside them),
     "monthly" (本期合计 借 + 贷 and 本年累计 借 + 贷 after every month)."""
     header = ["日期", "凭证字号", "摘要", "科目代码", "科目名称", "核算项目", "方向", "金额"]
     rows: list[list[object]] = [["凭证序时簿"], [f"账套：高新区科技局    {period}"], header]
@@ -556,6 +557,8 @@ def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str
     elif totals == "per_direction":
         rows += [["合计", "", "", "", "", "", "借", f"{year_debit:,.2f}"],
                  ["合计", "", "", "", "", "", "贷", f"{year_credit:,.2f}"]]
+    elif totals == "side_cells":  # one 合计 row: "借方合计" and "贷方合计" cells, each amount beside it
+        rows.append(["合计", "", "", "", "借方合计", f"{year_debit:,.2f}", "贷方合计", f"{year_credit:,.2f}"])
     elif totals == "side_labels":
         rows += [["", "", "借方合计", "", "", "", "", f"{year_debit:,.2f}"],
                  ["", "", "贷方合计", "", "", "", "", f"{year_credit:,.2f}"]]

@@ -785,6 +785,11 @@ class _FileReading:
 
         debit = credit = total = None
         side = label[:2] if label[:2] in ("借方", "贷方") else None
+        printed = _side_cells(cells[:header.width], scale)
+        if printed:  # "借方合计 | 1,000.00 | 贷方合计 | 1,000.00" in one row: each side as printed
+            self.stated_totals.append(StatedTotal(sheet.name, row, canonical, printed.get("借方"),
+                                                  printed.get("贷方"), None, block))
+            return
         if amount_mode == "dc":
             debit, credit = lenient(i_debit), lenient(i_credit)
         else:
@@ -793,7 +798,7 @@ class _FileReading:
                 side = {"借": "借方", "借方": "借方", "贷": "贷方", "贷方": "贷方"}.get(
                     text_of(cells[i_dir]) or "")
             # a total with a side (方向 借/贷, or 借方合计 / 贷方合计) is that side's total; alone,
-            # it may also be the net of the sheet (totals.py compares both ways)
+            # it may also be the net of the sheet (records.py compares both ways)
             if total is not None and side == "借方":
                 debit = total
             elif total is not None and side == "贷方":
@@ -938,6 +943,29 @@ class _FileReading:
             self.findings.add("warning", "units_differ", "各工作表的单位不一致：" + "、".join(dict.fromkeys(names)),
                               f"文件 {self.file}")
         return names[0] if names else None
+
+
+_SIDE_CELL = re.compile(r"(借方|贷方)(?:发生额)?(?:合计|总计)\s*[:：]?\s*(.*)")
+
+
+def _side_cells(cells: Sequence[object], scale: Decimal) -> dict[str, Decimal]:
+    """Side totals printed as text cells of a total row: "借方合计" with its amount in the next
+    cell, or "借方合计：1,000.00" in one cell; {} unless at least one amount is found."""
+    found: dict[str, Decimal] = {}
+    for index, cell in enumerate(cells):
+        if cell.__class__ is not str or "合计" not in cell and "总计" not in cell:  # type: ignore[operator]
+            continue
+        match = _SIDE_CELL.fullmatch(cell.strip())  # type: ignore[attr-defined]
+        if match is None:
+            continue
+        raw: object = match[2] or (cells[index + 1] if index + 1 < len(cells) else None)
+        try:
+            parsed = amount_of(raw, scale)
+        except CellProblem:
+            continue
+        if parsed is not None:
+            found.setdefault(match[1], parsed[0])
+    return found
 
 
 def _words(cells: Sequence[object]) -> tuple[str, ...]:
