@@ -521,13 +521,16 @@ def _both_books(t: Txn) -> list[tuple[str, str, str, str, Decimal]]:
 
 
 def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str = "xls",
-                 period: str = "会计期间：2025年第1期至2025年第10期") -> bytes:
+                 period: str = "会计期间：2025年第1期至2025年第10期", columns: bool = False) -> bytes:
     """凭证序时簿 as 金蝶 KIS/K3 print it: 方向 + 金额, both books, 【作废】 vouchers listed but
     left out of the printed totals.  ``totals``: "signed" (one 合计, 方向 平, net 0), "per_direction"
     (a 合计 row for 借 and one for 贷), "side_labels" (借方合计 / 贷方合计 rows, no 方向), "side_cells"
     (one 合计 row holding 借方合计 and 贷方合计 cells with their amounts beside them),
-    "monthly" (本期合计 借 + 贷 and 本年累计 借 + 贷 after every month)."""
+    "monthly" (本期合计 借 + 贷 and 本年累计 借 + 贷 after every month).  ``columns``: 借方金额 /
+    贷方金额 columns instead of 方向 + 金额, one 合计 row with both (``totals`` is then ignored)."""
     header = ["日期", "凭证字号", "摘要", "科目代码", "科目名称", "核算项目", "方向", "金额"]
+    if columns:
+        header[6:] = ["借方金额", "贷方金额"]
     rows: list[list[object]] = [["凭证序时簿"], [f"账套：高新区科技局    {period}"], header]
     year_debit = year_credit = ZERO
     ordered = sorted(txns, key=lambda t: (t.day, t.voucher))
@@ -537,9 +540,10 @@ def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str
         for t in (t for t in ordered if t.day.month == month):
             summary = f"【作废】{t.summary}" if t.voided else t.summary
             for index, (code, name, project, side, value) in enumerate(_both_books(t)):
+                sides = [side, f"{value:,.2f}"] if not columns else (
+                    [f"{value:,.2f}", ""] if side == "借" else ["", f"{value:,.2f}"])
                 rows.append([t.day.strftime("%Y-%m-%d") if index == 0 else "",
-                             t.voucher if index == 0 else "", summary, code, name, project, side,
-                             f"{value:,.2f}"])
+                             t.voucher if index == 0 else "", summary, code, name, project, *sides])
                 if not t.voided:
                     if side == "借":
                         month_debit += value
@@ -547,12 +551,14 @@ def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str
                         month_credit += value
         year_debit += month_debit
         year_credit += month_credit
-        if totals == "monthly":
+        if totals == "monthly" and not columns:
             rows += [["", "", "本期合计", "", "", "", "借", f"{month_debit:,.2f}"],
                      ["", "", "本期合计", "", "", "", "贷", f"{month_credit:,.2f}"],
                      ["", "", "本年累计", "", "", "", "借", f"{year_debit:,.2f}"],
                      ["", "", "本年累计", "", "", "", "贷", f"{year_credit:,.2f}"]]
-    if totals == "signed":
+    if columns:
+        rows.append(["", "", "合计", "", "", "", f"{year_debit:,.2f}", f"{year_credit:,.2f}"])
+    elif totals == "signed":
         rows.append(["", "", "合计", "", "", "", "平", f"{year_debit - year_credit:,.2f}"])
     elif totals == "per_direction":
         rows += [["合计", "", "", "", "", "", "借", f"{year_debit:,.2f}"],

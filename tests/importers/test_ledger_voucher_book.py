@@ -72,3 +72,20 @@ def test_monthly_period_totals_are_summed_not_the_last_month_only() -> None:
     assert "本期合计之和" in check.explanation
     # 6 months × (本期合计 借/贷 + 本年累计 借/贷)
     assert parse.summary_rows_skipped == 6 * 4
+
+
+@pytest.mark.parametrize("fmt", ["xls", "xlsx"])
+def test_voucher_book_with_debit_and_credit_columns(fmt: str) -> None:
+    """金蝶 凭证序时簿 with 借方金额 / 贷方金额: the same answers as the 方向 + 金额 print."""
+    data = fx.voucher_book(fx.voucher_book_transactions(), fmt=fmt, columns=True)
+    parse = read_ledger(f"凭证序时簿.{fmt}", data)
+    assert parse.mapping["debit"] == "借方金额" and "direction" not in parse.mapping
+    assert len(parse.rows) == 24 and parse.voided_rows == 4
+    sums: dict[str, Decimal] = {}
+    for r in parse.rows:
+        if r.counts:
+            sums[r.project_code or ""] = sums.get(r.project_code or "", Decimal(0)) + r.amount
+    assert sums == COUNTED
+    check = parse.totals_check()
+    assert check.ok is True, check.explanation
+    assert f"借方 {SIDE_TOTAL:,.2f} 元、贷方 {SIDE_TOTAL:,.2f} 元" in check.explanation

@@ -42,11 +42,12 @@ def spent(session: Session, as_of: date) -> dict[str, Decimal]:
     return {p.code: totals[p.id] for p in session.scalars(select(Project)) if totals.get(p.id)}
 
 
-@pytest.mark.parametrize("totals", fx.VOUCHER_BOOK_TOTALS)
+@pytest.mark.parametrize("totals", [*fx.VOUCHER_BOOK_TOTALS, "借方/贷方 columns"])
 def test_kingdee_voucher_book_direction_and_amount(session: Session, unit: Unit, totals: str) -> None:
-    """金蝶 凭证序时簿 (.xls, 方向 + 金额, both books, 第1期至第10期): 3 vouchers of P1 (one voided),
-    2 of P2 (one a 贷 收回), 1 of P3; only the 71xx/72xx lines count."""
-    result = imported(session, "凭证序时簿.xls", fx.voucher_book(fx.voucher_book_transactions(), totals))
+    """金蝶 凭证序时簿 (.xls, 方向 + 金额 or 借方/贷方, both books, 第1期至第10期): 3 vouchers of P1
+    (one voided), 2 of P2 (one a 贷 收回), 1 of P3; only the 71xx/72xx lines count."""
+    data = fx.voucher_book(fx.voucher_book_transactions(), totals, columns=totals == "借方/贷方 columns")
+    result = imported(session, "凭证序时簿.xls", data)
     summary = result.as_json()
     assert summary["period"] == ["2025-01-01", "2025-10-31"] and summary["period_source"] == "stated"
     assert summary["transactions"] == 24 and summary["counted_rows"] == 5
