@@ -486,3 +486,160 @@ def payment_biff(txns: Sequence[Txn]) -> bytes:
 
 def with_changes(txns: Sequence[Txn], **changes: object) -> list[Txn]:
     return [replace(t, **changes) for t in txns]  # type: ignore[arg-type]
+
+
+# -- 金蝶-style 凭证序时簿, 方向 + 金额, both books, totals in every printed shape -----------------
+
+VOUCHER_BOOK_TOTALS = ("signed", "per_direction", "side_labels", "side_cells", "monthly")
+
+
+def voucher_book_transactions() -> list[Txn]:
+    """A year to 第10期: three projects, a credit (收回) on an expenditure account, a voided
+    voucher.  Worked by hand: counted 7101/7201 rows, voided left out —
+    P1 1,000,000.00 + 23,456.78 = 1,023,456.78; P2 3,500,000.00 − 500,000.00 = 3,000,000.00;
+    P3 12,345.60; total 4,035,802.38."""
+    return [
+        Txn(date(2025, 1, 15), "记-0003", "拨付创新资金", "7201 事业支出", *P1, debit=d("1000000.00")),
+        Txn(date(2025, 3, 20), "记-0021", "支付评审费", "7201 事业支出", *P1, debit=d("23456.78")),
+        Txn(date(2025, 5, 18), "记-0040", "拨付引导资金", "7201 事业支出", *P2, debit=d("3500000.00")),
+        Txn(date(2025, 6, 29), "记-0052", "收回多拨资金", "7201 事业支出", *P2, credit=d("500000.00")),
+        Txn(date(2025, 8, 10), "记-0070", "支付水电费", "7101 行政支出", *P3, debit=d("12345.60")),
+        Txn(date(2025, 9, 30), "记-0088", "拨付创新资金", "7201 事业支出", *P1,
+            debit=d("700000.00"), voided=True),
+    ]
+
+
+def _both_books(t: Txn) -> list[tuple[str, str, str, str, Decimal]]:
+    """A voucher's four lines: 预算会计 7xxx / 8001 and 财务会计 5001 / 1011 (平行记账)."""
+    project = f"{t.project_code} {t.project_name}"
+    value = t.debit if t.debit else t.credit
+    expense_side, other_side = ("借", "贷") if t.debit else ("贷", "借")
+    return [(t.account_code, t.account_name, project, expense_side, value),
+            ("8001", "资金结存", "", other_side, value),
+            ("5001", "业务活动费用", project, expense_side, value),
+            ("1011", "零余额账户用款额度", "", other_side, value)]
+
+
+def voucher_book(txns: Sequence[Txn], totals: str = "per_direction", *, fmt: str = "xls",
+                 period: str = "会计期间：2025年第1期至2025年第10期", columns: bool = False) -> bytes:
+    """凭证序时簿 as 金蝶 KIS/K3 print it: 方向 + 金额, both books, 【作废】 vouchers listed but
+    left out of the printed totals.  ``totals``: "signed" (one 合计, 方向 平, net 0), "per_direction"
+    (a 合计 row for 借 and one for 贷), "side_labels" (借方合计 / 贷方合计 rows, no 方向), "side_cells"
+    (one 合计 row holding 借方合计 and 贷方合计 cells with their amounts beside them),
+    "monthly" (本期合计 借 + 贷 and 本年累计 借 + 贷 after every month).  ``columns``: 借方金额 /
+    贷方金额 columns instead of 方向 + 金额, one 合计 row with both (``totals`` is then ignored)."""
+    header = ["日期", "凭证字号", "摘要", "科目代码", "科目名称", "核算项目", "方向", "金额"]
+    if columns:
+        header[6:] = ["借方金额", "贷方金额"]
+    rows: list[list[object]] = [["凭证序时簿"], [f"账套：高新区科技局    {period}"], header]
+    year_debit = year_credit = ZERO
+    ordered = sorted(txns, key=lambda t: (t.day, t.voucher))
+    months = sorted({t.day.month for t in ordered})
+    for month in months:
+        month_debit = month_credit = ZERO
+        for t in (t for t in ordered if t.day.month == month):
+            summary = f"【作废】{t.summary}" if t.voided else t.summary
+            for index, (code, name, project, side, value) in enumerate(_both_books(t)):
+                sides = [side, f"{value:,.2f}"] if not columns else (
+                    [f"{value:,.2f}", ""] if side == "借" else ["", f"{value:,.2f}"])
+                rows.append([t.day.strftime("%Y-%m-%d") if index == 0 else "",
+                             t.voucher if index == 0 else "", summary, code, name, project, *sides])
+                if not t.voided:
+                    if side == "借":
+                        month_debit += value
+                    else:
+                        month_credit += value
+        year_debit += month_debit
+        year_credit += month_credit
+        if totals == "monthly" and not columns:
+            rows += [["", "", "本期合计", "", "", "", "借", f"{month_debit:,.2f}"],
+                     ["", "", "本期合计", "", "", "", "贷", f"{month_credit:,.2f}"],
+                     ["", "", "本年累计", "", "", "", "借", f"{year_debit:,.2f}"],
+                     ["", "", "本年累计", "", "", "", "贷", f"{year_credit:,.2f}"]]
+    if columns:
+        rows.append(["", "", "合计", "", "", "", f"{year_debit:,.2f}", f"{year_credit:,.2f}"])
+    elif totals == "signed":
+        rows.append(["", "", "合计", "", "", "", "平", f"{year_debit - year_credit:,.2f}"])
+    elif totals == "per_direction":
+        rows += [["合计", "", "", "", "", "", "借", f"{year_debit:,.2f}"],
+                 ["合计", "", "", "", "", "", "贷", f"{year_credit:,.2f}"]]
+    elif totals == "side_cells":  # one 合计 row: "借方合计" and "贷方合计" cells, each amount beside it
+        rows.append(["合计", "", "", "", "借方合计", f"{year_debit:,.2f}", "贷方合计", f"{year_credit:,.2f}"])
+    elif totals == "side_labels":
+        rows += [["", "", "借方合计", "", "", "", "", f"{year_debit:,.2f}"],
+                 ["", "", "贷方合计", "", "", "", "", f"{year_credit:,.2f}"]]
+    if fmt == "xls":
+        return biff8_workbook([BiffSheet("凭证序时簿", rows, [(0, 0, 0, 7)])])
+    return xlsx_bytes({"凭证序时簿": rows})
+
+
+# -- 用友-style 项目明细账: the project and account printed once, above the header ----------------
+
+PA = ("13020225P00892710002C", "乡村振兴科技服务")
+PB = ("13020225P00892710005A", "科技成果转化专项")
+PROJECT_LEDGER_VARIANTS = ("code_line", "bracket_name", "aux_line", "blocks", "sheet_name_only")
+
+
+def project_ledger_transactions() -> list[Txn]:
+    """2025-01..06, 平行记账: each 7201 line has its 5001 twin.  Worked by hand (7201 only):
+    PA 150,000.00 + 80,000.50 − 10,000.00 (红字) = 220,000.50; PB 2,000,000.00 − 300,000.00 (贷,
+    收回) = 1,700,000.00; total 1,920,000.50."""
+    budget = [
+        Txn(date(2025, 1, 20), "记-0005", "购置检测设备", "7201 事业支出", *PA, debit=d("150000.00")),
+        Txn(date(2025, 3, 18), "记-0033", "支付技术服务费", "7201 事业支出", *PA, debit=d("80000.50")),
+        Txn(date(2025, 4, 2), "记-0041", "冲减技术服务费", "7201 事业支出", *PA, debit=d("-10000.00")),
+        Txn(date(2025, 2, 11), "记-0012", "拨付转化资金", "7201 事业支出", *PB, debit=d("2000000.00")),
+        Txn(date(2025, 5, 30), "记-0060", "收回结余资金", "7201 事业支出", *PB, credit=d("300000.00")),
+    ]
+    return budget + [replace(t, account="5001 业务活动费用") for t in budget]
+
+
+def _project_block(txns: Sequence[Txn], project: tuple[str, str], account: str, variant: str,
+                   total: str = "本期合计") -> list[list[object]]:
+    code, name = project
+    context: list[list[object]] = {
+        "code_line": [[f"项目：{code} {name}"], [f"科目：{account}"]],
+        "bracket_name": [[f"[项目]{name}", "", f"【科目】{account}"]],
+        "aux_line": [[f"辅助核算：部门：综合科；项目：{code} {name}"], ["科目：", account]],
+        "blocks": [[f"核算项目：{code} {name}"], [f"科目：{account}"]],
+        "sheet_name_only": [],
+    }[variant]
+    rows = context + [["日期", "凭证号", "摘要", "借方", "贷方", "余额"],
+                      ["", "", "期初余额", "", "", "0.00"]]
+    balance = debit = credit = ZERO
+    for t in sorted(txns, key=lambda t: t.day):
+        balance += t.amount
+        debit += t.debit
+        credit += t.credit
+        rows.append([t.day.strftime("%Y-%m-%d"), t.voucher, t.summary,
+                     f"{t.debit:,.2f}" if t.debit else "", f"{t.credit:,.2f}" if t.credit else "",
+                     f"{balance:,.2f}"])
+    rows.append(["", "", total, f"{debit:,.2f}", f"{credit:,.2f}", f"{balance:,.2f}"])
+    return rows
+
+
+def project_ledger(txns: Sequence[Txn], variant: str = "code_line", total: str = "本期合计") -> bytes:
+    """One sheet per project and account (sheet named "<code> <name>" or the name), the project
+    and the account printed once above the header, the rows without a project or account cell;
+    ``blocks``: one sheet, a block per project and account, each with its 核算项目 / 科目 lines and
+    its header repeated."""
+    keys = list(dict.fromkeys((t.project_code, t.project_name, t.account) for t in txns))
+    head = [["项目明细账"], ["单位：高新区科技局", "", "期间：2025年01月—2025年06月"]]
+    if variant == "blocks":
+        rows: list[list[object]] = list(head)
+        for code, name, account in keys:
+            rows += _project_block([t for t in txns if (t.project_code, t.account) == (code, account)],
+                                   (code or "", name or ""), account, variant, total)
+            rows.append([])
+        return xlsx_bytes({"项目明细账": rows})
+    sheets: dict[str, Sequence[Sequence[object]]] = {}
+    for code, name, account in keys:
+        title = f"{code} {name}" if variant != "bracket_name" else f"{name}"
+        title = f"{title} {account.split(' ')[0]}"[-31:]  # Excel's limit
+        block = _project_block([t for t in txns if (t.project_code, t.account) == (code, account)],
+                               (code or "", name or ""), account, variant)
+        if variant == "sheet_name_only":
+            title = f"{code} {name}"[:31] if account.startswith("7") else f"{code} 财务"
+            block = [[f"科目：{account}"]] + block
+        sheets[title] = head + block
+    return xlsx_bytes(sheets)

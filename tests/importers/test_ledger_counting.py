@@ -151,7 +151,9 @@ def test_totals_check_prefers_grand_totals_then_monthly_sums_then_year_to_date()
 def test_totals_check_explains_a_mismatch() -> None:
     check = _parse([_row("s", "10")], [_total("合计", "12")]).totals_check()
     assert (check.stated, check.parsed, check.ok) == (Decimal("12"), Decimal("10"), False)
-    assert "工作表“s”合计 12.00 元" in check.explanation and "差额 2.00 元" in check.explanation
+    # a 借方 / 贷方 total is compared side by side, and says so
+    assert "工作表“s”合计 借方 12.00 元、贷方 0.00 元，所列交易行借方 10.00 元" in check.explanation
+    assert "差额 借方 2.00 元" in check.explanation
 
 
 def test_totals_check_when_the_printed_total_leaves_out_voided_rows() -> None:

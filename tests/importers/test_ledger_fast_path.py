@@ -360,3 +360,26 @@ def test_a_big_csv_is_read_without_pandas(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.split() == ["True", "16000", "False"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_project_printed_above_the_header_reads_alike(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """项目明细账 of one project (issue #15): the project line above the header reaches every row
+    without a project cell, in the fast path as in the row reader."""
+    txns = [t for t in fx.project_ledger_transactions() if t.project_code == fx.PA[0]]
+    rows: list[list[object]] = [["项目明细账"], [f"项目：{fx.PA[0]} {fx.PA[1]}"], ["期间：2025年1-6月"],
+                                ["日期", "凭证号", "摘要", "科目编码", "科目名称", "辅助核算", "借方", "贷方"]]
+    rows += [[t.day.isoformat(), t.voucher, t.summary, t.account_code, t.account_name,
+              "" if i % 2 else f"{fx.PB[0]} {fx.PB[1]}", f"{t.debit:.2f}", ""] for i, t in enumerate(txns)]
+    data = fx.csv_bytes(rows, "gbk") if kind == "csv" else fx.xlsx_bytes({"Sheet1": rows})
+    fast, exact = both(f"项目明细账.{kind}", data, monkeypatch)
+    assert isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)
+    assert [r.project_code for r in fast.rows] == [fx.PB[0], fx.PA[0]] * 3
+
+
+def test_blocks_with_a_repeated_header_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = fx.project_ledger(fx.project_ledger_transactions(), "blocks")
+    fast, exact = both("项目明细账.xlsx", data, monkeypatch)
+    assert not isinstance(fast.rows, LedgerRows)
+    assert_identical(fast, exact)

@@ -277,10 +277,20 @@ def test_amounts_in_wan_yuan_are_converted() -> None:
 
 
 def test_unusual_status_counts_but_is_flagged() -> None:
-    txns = [fx.replace(fx.payment_transactions()[0], status="支付失败")]
+    txns = [fx.replace(fx.payment_transactions()[0], status="已受理")]
     parse = read_ledger("p.xlsx", fx.payment_xlsx(txns))
     assert parse.rows[0].counts
-    assert [f.code for f in parse.findings if "支付失败" in f.message] == ["unusual_status"]
+    assert [f.code for f in parse.findings if "已受理" in f.message] == ["unusual_status"]
+
+
+@pytest.mark.parametrize("status", ["支付失败", "已退票", "退款", "待支付", "审核中", "已撤销"])
+def test_money_that_did_not_leave_does_not_count(status: str) -> None:
+    """DOMAIN §4: returned, refunded, voided, failed or pending payments do not count."""
+    txns = [fx.replace(fx.payment_transactions()[0], status=status)]
+    parse = read_ledger("p.xlsx", fx.payment_xlsx(txns))
+    assert not parse.rows[0].counts
+    assert parse.rows[0].not_counted_reason == f"支付状态为“{status}”，不计入支出"
+    assert not [f for f in parse.findings if f.code == "unusual_status"]
 
 
 def test_parenthesised_and_fullwidth_negative_amounts() -> None:
@@ -418,7 +428,7 @@ def test_a_summary_that_only_starts_with_a_summary_word_is_a_transaction() -> No
     ("期初余额", None), ("上年结转", None), ("本月合计", "本月合计"), ("本期合计", "本期合计"),
     ("本年累计", "本年累计"), ("合计", "合计"), ("小计", "小计"), ("总计", "总计"), ("承前页", None),
     ("过次页", None), ("合  计", "合计"), ("【本月合计】", "本月合计"), ("本年累计（1-12月）", "本年累计"),
-    ("12月合计", "合计"),
+    ("12月合计", "本月合计"), ("2023年合计", "合计"),
 ])
 def test_every_summary_word_is_skipped(printed: str, label: str | None) -> None:
     rows = [["日期", "凭证号", "摘要", "借方", "贷方"], ["2023-01-05", "记-1", "拨付", "10.00", ""],

@@ -257,3 +257,27 @@ def test_confirm_shows_the_preview_again_when_another_export_landed_meanwhile(
     assert done.status_code == 409 and "预览之后数据已有变化" in page
     assert re.search(r"<dt>将替换旧行</dt><dd>1 行", page)
     assert session.scalar(select(func.count(LedgerBatch.id))) == 1
+
+
+def test_the_preview_asks_what_the_file_does_not_say_and_the_mapping_answers(client, logged_in, runner,  # type: ignore[no-untyped-def]
+                                                                             session) -> None:
+    """Issue #15: two columns could be the amount, and nothing says which project the rows
+    belong to — the preview asks both; the mapping answers the first and is not asked again."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    unit = session.scalar(select(Unit).where(Unit.name.like("%石嘴山%")))
+    csv = ("\ufeff支付日期,支付凭证号,用途,支付金额,实付金额\n"
+           "2025-02-01,Z1,会务费,\"120.00\",\"100.00\"\n").encode("utf-8")
+    html = _preview(client, "支付.csv", csv, unit=str(unit.id), period="2025-02-01..2025-02-28"
+                    ).get_data(as_text=True)
+    assert "需要您回答的问题" in html
+    assert "哪一列是金额 / 支付金额？“支付金额”与“实付金额”都可能是" in html
+    assert "工作表“CSV”属于哪个项目？" in html
+    assert "120.00" in html
+    again = client.post("/ledger/preview", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), "token": _token(html), "unit": str(unit.id),
+        "period": "2025-02-01..2025-02-28", "map_date": "支付日期", "map_voucher": "支付凭证号",
+        "map_summary": "用途", "map_amount": "实付金额"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200, page
+    assert "哪一列是金额" not in page and "100.00" in page

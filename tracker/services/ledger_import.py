@@ -253,8 +253,9 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     if stated_unit and target_unit.name not in stated_unit and stated_unit not in target_unit.name:
         raise ChoiceNeeded(f"文件注明的单位“{parse.unit_name}”与所选单位“{target_unit.label}”不符，"
                            "文件可能属于其他单位，未导入任何数据", location=upload.name)
+    # the period is decided here (stated, declared or from the transactions), and said here
     findings = [{"severity": f.severity, "code": f.code, "location": f.location, "message": f.message}
-                for f in parse.findings]
+                for f in parse.findings if f.code != "period_from_transactions"]
     dates = parse.columns.date
     distinct_dates = set(dates)
     declared = _declared_period(period)

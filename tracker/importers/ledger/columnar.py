@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections import Counter
@@ -261,8 +262,20 @@ def _decoded(column: pa.ChunkedArray, codec: str) -> pa.Array:
     return pa.DictionaryArray.from_arrays(encoded.indices, values)
 
 
+def _quiet_fastexcel() -> None:
+    """fastexcel (Rust) logs through Python logging ("Could not determine dtype for column …,
+    falling back to string"); with no handler configured Python prints that English line on
+    stderr, under the CLI's output.  Its loggers get a handler that drops it."""
+    logger = logging.getLogger("fastexcel")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
+
+
 def _read_xlsx(reading: _FileReading, filename: str, data: bytes) -> None:
     import fastexcel
+
+    _quiet_fastexcel()
 
     head, name, first_col = _xlsx_head(data)
     sheet = SheetData(name, iter(()), first_col, True)
@@ -580,6 +593,12 @@ class _SheetColumns:
         else:
             account_code = [preamble.account_code] * count
             account_name = [preamble.account_name] * count
+        if preamble.project_text is not None:  # the sheet's project, for rows without their own
+            context = (preamble.project_code, preamble.project_name, preamble.project_text)
+            for position in range(count):
+                if pref_raw[position] is None and project_code[position] is None \
+                        and project_name[position] is None:
+                    project_code[position], project_name[position], pref_raw[position] = context
         if pref_raw.count(None) != count:
             references = reading.references
             fields = (project_code, project_name, functional_class, economic_class, fund_nature,

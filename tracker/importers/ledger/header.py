@@ -73,7 +73,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "economic_class": ("经济分类", "政府经济分类", "部门经济分类", "经济分类科目", "支出经济分类",
                        "政府预算支出经济分类", "部门预算支出经济分类", "经济科目"),
     "fund_nature": ("资金性质", "资金类型"),
-    "status": ("支付状态", "状态", "单据状态", "凭证状态"),
+    "status": ("支付状态", "状态", "支付结果", "清算状态", "单据状态", "凭证状态"),
     "debit": ("借方", "借方金额", "借方发生额", "本期借方", "借方本币"),
     "credit": ("贷方", "贷方金额", "贷方发生额", "本期贷方", "贷方本币"),
     "direction": ("方向", "借贷方向", "借贷", "借/贷"),
@@ -133,6 +133,9 @@ class HeaderMatch:
     header_year: int | None = None  # a "2023年" parent over 月 / 日
     unused: list[str] = field(default_factory=list)  # notes about columns found but not used
     printed: list[str] = field(default_factory=list)  # every column's header text as printed
+    # amount fields (借方 / 贷方 / 金额) more than one column could be: field → their header texts,
+    # the one read first; a question for the user (the mapping answers it)
+    contested: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def source_kind(self) -> str:
@@ -242,6 +245,7 @@ def _resolve(rows: tuple[int, ...], labels: list[tuple[str, str, str, Decimal | 
              ) -> HeaderMatch:
     best: dict[str, tuple[int, int]] = {}  # field → (priority, column)
     unused: list[str] = []
+    candidates: dict[str, list[int]] = {}
     header_year = None
     scale = Decimal(1)
     for c, (parent, child, printed, col_scale) in enumerate(labels):
@@ -255,6 +259,8 @@ def _resolve(rows: tuple[int, ...], labels: list[tuple[str, str, str, Decimal | 
         if found in ("debit", "credit", "amount") and col_scale is not None:
             scale = col_scale
         priority = _PRIORITY.get((found, word), 0)
+        if found in ("debit", "credit", "amount"):
+            candidates.setdefault(found, []).append(c)
         current = best.get(found)
         if current is None or priority < current[0]:
             if current is not None:
@@ -263,12 +269,15 @@ def _resolve(rows: tuple[int, ...], labels: list[tuple[str, str, str, Decimal | 
         else:
             unused.append(f"“{printed}”（已用“{labels[current[1]][2]}”作{FIELDS[found]}）")
     columns = {f: c for f, (_, c) in best.items()}
+    contested = {f: [labels[columns[f]][2]] + [labels[c][2] for c in seen if c != columns[f]]
+                 for f, seen in candidates.items() if len(seen) > 1 and f in columns}
     if "debit" in columns or "credit" in columns:
         for extra in ("amount", "direction"):
             if extra in columns:
                 unused.append(f"“{labels[columns.pop(extra)][2]}”（已有借方/贷方列，不作{FIELDS[extra]}）")
     return HeaderMatch(rows, columns, {f: labels[c][2] for f, c in columns.items()},
-                       len(labels), scale, header_year, unused, [label[2] for label in labels])
+                       len(labels), scale, header_year, unused, [label[2] for label in labels],
+                       {f: texts for f, texts in contested.items() if f in columns})
 
 
 def is_complete(match: HeaderMatch) -> bool:

@@ -50,11 +50,13 @@ _SUMMARY_LABELS: dict[str, str | None] = {
     "合计": "合计", "总计": "总计", "小计": "小计", "本月合计": "本月合计", "本期合计": "本期合计",
     "本年累计": "本年累计", "本年合计": "本年累计", "本月累计": "本年累计", "累计": "本年累计",
     "月计": "本月合计", "本季合计": "小计", "本日合计": "小计",
+    # one total per side, printed as two rows (金蝶 凭证序时簿): the side is in the word
+    "借方合计": "合计", "贷方合计": "合计", "借方总计": "总计", "贷方总计": "总计",
     "期初余额": None, "年初余额": None, "上年结转": None, "上年结余": None, "期末余额": None,
     "承前页": None, "过次页": None, "承上页": None, "转下页": None, "本页合计": None,
     "结转下年": None, "上月结转": None,
 }
-_SUMMARY = re.compile(r"[*【\[]*(?:\d{1,4}\s*[年月]份?)?(" + "|".join(
+_SUMMARY = re.compile(r"[*【\[]*(\d{1,4}\s*[年月]份?)?(" + "|".join(
     sorted(_SUMMARY_LABELS, key=len, reverse=True)) + r")[】\]*]*(?:[:：].*|[（(][^）)]*[）)])?")
 _SUMMARY_FIRST_TEXT = frozenset(w[0] for w in _SUMMARY_LABELS) | frozenset("*【[ ")
 _SUMMARY_FIRST = _SUMMARY_FIRST_TEXT | frozenset("0123456789")  # "12月合计"
@@ -160,6 +162,7 @@ class _SheetResult:
     header: HeaderMatch
     preamble: Preamble
     kind: str
+    header_words: tuple[str, ...] = ()  # the first header row's texts: a block repeats them
 
 
 @dataclass
@@ -292,13 +295,15 @@ class _FileReading:
             raise ImportRejected(
                 f"工作表“{sheet.name}”是{names[kind]}，而工作表“{self.kind_sheet}”是{names[self.kind]}；"
                 "一次只能导入一种来源，请分别导入", location=self.where(sheet.name))
-        result = _SheetResult(sheet.name, header, preamble, kind)
+        result = _SheetResult(sheet.name, header, preamble, kind, _words(buffer[header.rows[0]]))
         self.sheets.append(result)
         if preamble.bad_period is not None:
             self.findings.add("warning", "period_unreadable",
                               f"期间“{preamble.bad_period}”无法识别", self.where(sheet.name))
         for note in header.unused:
             self.findings.tally("info", "column_not_used", f"列{note}未使用", self.where(sheet.name))
+        if self.mapping is None:
+            self._questions(sheet.name, header, preamble)
         last_header = header.rows[-1]
         if sheet.tail_fields is not None and sheet.tail_fields < header.width \
                 and sheet.tail_row is not None and sheet.tail_row > last_header + 1:
@@ -306,6 +311,24 @@ class _FileReading:
                 f"文件可能被截断：最后一行只有{sheet.tail_fields}列（表头有{header.width}列），"
                 "且文件末尾没有换行，请重新导出", location=self.where(sheet.name, sheet.tail_row))
         return result
+
+    def _questions(self, name: str, header: HeaderMatch, preamble: Preamble) -> None:
+        """What the file does not say and the reader will not guess: asked in the preview
+        (``question_*`` findings), answered by the column mapping or the unmatched queue."""
+        for field_name, texts in header.contested.items():
+            others = "、".join(f"“{t}”" for t in texts[1:])
+            self.findings.add(
+                "warning", "question_amount_column",
+                f"哪一列是{FIELDS[field_name]}？“{texts[0]}”与{others}都可能是，已按“{texts[0]}”读取；"
+                f"如不对，请在“列映射”中把“{field_name}”改为正确的表头，并保存为方案，下次按方案读取",
+                self.where(name))
+        project_fields = ("project_code", "project_name", "project_ref", "document_no")
+        if preamble.project_text is None and not any(f in header.columns for f in project_fields):
+            self.findings.add(
+                "warning", "question_sheet_project",
+                f"工作表“{name}”属于哪个项目？它没有项目列，表头上方和工作表名也没有写明项目"
+                "（如“项目：编码 名称”）。导入后这些行进入“待匹配”，可在那里分配到项目并保存规则；"
+                "如文件中另有项目列，请在“列映射”中指定", self.where(name))
 
     def _read_rows(self, sheet: SheetData, result: _SheetResult, rows: Iterator[list[object]],
                    first_row: int) -> None:
@@ -352,6 +375,13 @@ class _FileReading:
             year_hint = period_for_dates[0].year
         row_accounts = any(f in cols for f in ("account_code", "account_name", "account_ref"))
         sheet_account_code, sheet_account_name = preamble.account_code, preamble.account_name
+        # the project printed above the header, for rows without a project cell of their own
+        context_code, context_name, context_text = (preamble.project_code, preamble.project_name,
+                                                    preamble.project_text)
+        header_words, header_skip = result.header_words, len(header.rows) - 1
+        context_lines: list[list[object]] = []  # text rows since the last transaction
+        skip_rows = 0  # the rest of a repeated two-row header
+        block = 0  # blocks seen in this sheet (its totals are the sum of theirs)
         name = sheet.name
         findings = self.findings
         status_counts = self.status_counts
@@ -396,6 +426,10 @@ class _FileReading:
 
         for cells in rows:
             rownum += 1
+            if skip_rows:
+                skip_rows -= 1
+                self.note_rows += 1
+                continue
             n = len(cells)
             if n == width:
                 cells.append("")
@@ -426,7 +460,7 @@ class _FileReading:
                     label = _summary_label(raw)  # type: ignore[arg-type]
             if label is not None:
                 self._summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
-                                  i_credit, i_dir, i_amount, scale)
+                                  i_credit, i_dir, i_amount, scale, block)
                 previous = None
                 continue
 
@@ -443,12 +477,14 @@ class _FileReading:
                     label = _row_label(cells)
                     if label is not None:
                         self._summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
-                                          i_credit, i_dir, i_amount, scale)
+                                          i_credit, i_dir, i_amount, scale, block)
                         previous = None
                         continue
                     if not _has_amount(cells, amount_columns):
                         if _row_has_text(cells):
                             self.note_rows += 1
+                            if len(context_lines) < HEADER_SEARCH_ROWS:
+                                context_lines.append(cells)
                         else:
                             self.blank_rows += 1
                         continue
@@ -468,11 +504,30 @@ class _FileReading:
                         label = _row_label(cells)
                         if label is not None:  # "合计" in the date column
                             self._summary_row(cells, label, sheet, header, rownum, amount_mode,
-                                              i_debit, i_credit, i_dir, i_amount, scale)
+                                              i_debit, i_credit, i_dir, i_amount, scale, block)
+                            previous = None
+                            continue
+                        if header_words and _words(cells) == header_words:
+                            # the header again: a new block, its context in the lines above
+                            # (a printed page repeats the header without them: the same
+                            # project and account go on)
+                            above = read_preamble(context_lines, "")
+                            if above.project_text is not None:
+                                context_code, context_name, context_text = (
+                                    above.project_code, above.project_name, above.project_text)
+                            if above.account_code is not None or above.account_name is not None:
+                                sheet_account_code, sheet_account_name = (above.account_code,
+                                                                          above.account_name)
+                            context_lines = []
+                            self.note_rows += 1
+                            skip_rows = header_skip
+                            block += 1
                             previous = None
                             continue
                         if not _has_amount(cells, amount_columns) and _looks_like_note(raw_date):
                             self.note_rows += 1
+                            if len(context_lines) < HEADER_SEARCH_ROWS:
+                                context_lines.append(cells)
                             continue
                         column = i_date if has_date_column else _bad_part_column(
                             raw_date, i_year, i_month, i_day)
@@ -606,6 +661,10 @@ class _FileReading:
                 economic_class = economic_class or reference.economic_class
                 fund_nature = fund_nature or reference.fund_nature
                 document_no = document_no or reference.document_no
+            elif context_text is not None and project_code is None and project_name is None:
+                project_code, project_name, pref_raw = context_code, context_name, context_text
+            if context_lines:
+                context_lines = []
 
             # -- voided / returned ------------------------------------------------------
             reason = None
@@ -707,7 +766,7 @@ class _FileReading:
 
     def _summary_row(self, cells: list[object], label: str, sheet: SheetData, header: HeaderMatch,
                      row: int, amount_mode: str, i_debit: int, i_credit: int, i_dir: int,
-                     i_amount: int, scale: Decimal) -> None:
+                     i_amount: int, scale: Decimal, block: int = 0) -> None:
         self.summary_rows += 1
         canonical = _SUMMARY_LABELS.get(label)
         if canonical is None:
@@ -725,13 +784,26 @@ class _FileReading:
             return None if parsed is None else parsed[0]
 
         debit = credit = total = None
+        side = label[:2] if label[:2] in ("借方", "贷方") else None
+        printed = _side_cells(cells[:header.width], scale)
+        if printed:  # "借方合计 | 1,000.00 | 贷方合计 | 1,000.00" in one row: each side as printed
+            self.stated_totals.append(StatedTotal(sheet.name, row, canonical, printed.get("借方"),
+                                                  printed.get("贷方"), None, block))
+            return
         if amount_mode == "dc":
             debit, credit = lenient(i_debit), lenient(i_credit)
         else:
             total = lenient(i_amount)
-            if total is not None and amount_mode == "dir" and text_of(cells[i_dir]) in ("贷", "贷方"):
-                total = -total
-        self.stated_totals.append(StatedTotal(sheet.name, row, canonical, debit, credit, total))
+            if side is None and amount_mode == "dir":
+                side = {"借": "借方", "借方": "借方", "贷": "贷方", "贷方": "贷方"}.get(
+                    text_of(cells[i_dir]) or "")
+            # a total with a side (方向 借/贷, or 借方合计 / 贷方合计) is that side's total; alone,
+            # it may also be the net of the sheet (records.py compares both ways)
+            if total is not None and side == "借方":
+                debit = total
+            elif total is not None and side == "贷方":
+                credit, total = total, -total
+        self.stated_totals.append(StatedTotal(sheet.name, row, canonical, debit, credit, total, block))
 
     def _first_stated_period(self) -> tuple[date, date] | None:
         return next((s.preamble.period for s in self.sheets if s.preamble.period is not None), None)
@@ -846,8 +918,8 @@ class _FileReading:
         for status, count in self.status_counts.items():
             if status not in EXCLUDED_STATUSES and status not in NORMAL_STATUSES:
                 self.findings.add("warning", "unusual_status",
-                                  f"支付状态“{status}”（{count}行）不在排除列表（已退回/已作废）中，"
-                                  "已按支出计入，请确认", f"文件 {self.file}")
+                                  f"支付状态“{status}”（{count}行）表示钱已付出吗？它不是已知的已支付或"
+                                  "未支付状态，已暂按已支付计入支出，请确认", f"文件 {self.file}")
 
     def _period(self) -> tuple[tuple[date, date] | None, str | None]:
         stated = [s.preamble.period for s in self.sheets if s.preamble.period is not None]
@@ -873,10 +945,43 @@ class _FileReading:
         return names[0] if names else None
 
 
+_SIDE_CELL = re.compile(r"(借方|贷方)(?:发生额)?(?:合计|总计)\s*[:：]?\s*(.*)")
+
+
+def _side_cells(cells: Sequence[object], scale: Decimal) -> dict[str, Decimal]:
+    """Side totals printed as text cells of a total row: "借方合计" with its amount in the next
+    cell, or "借方合计：1,000.00" in one cell; {} unless at least one amount is found."""
+    found: dict[str, Decimal] = {}
+    for index, cell in enumerate(cells):
+        if cell.__class__ is not str or "合计" not in cell and "总计" not in cell:  # type: ignore[operator]
+            continue
+        match = _SIDE_CELL.fullmatch(cell.strip())  # type: ignore[attr-defined]
+        if match is None:
+            continue
+        raw: object = match[2] or (cells[index + 1] if index + 1 < len(cells) else None)
+        try:
+            parsed = amount_of(raw, scale)
+        except CellProblem:
+            continue
+        if parsed is not None:
+            found.setdefault(match[1], parsed[0])
+    return found
+
+
+def _words(cells: Sequence[object]) -> tuple[str, ...]:
+    """A row's texts, stripped, blanks left out (to recognise a repeated header)."""
+    return tuple(c.strip() for c in cells if c.__class__ is str and c.strip())  # type: ignore[attr-defined]
+
+
 def _summary_label(text: str) -> str | None:
+    """The summary word of a 摘要 cell; "3月合计" (浪潮) is a month's total: 本月合计."""
     compact = "".join(text.split())
     match = _SUMMARY.fullmatch(compact)
-    return match[1] if match is not None else None
+    if match is None:
+        return None
+    if match[2] == "合计" and match[1] is not None and "月" in match[1]:
+        return "本月合计"
+    return match[2]
 
 
 def _row_label(cells: Sequence[object]) -> str | None:

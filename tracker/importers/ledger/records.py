@@ -229,6 +229,7 @@ class StatedTotal:
     debit: Decimal | None
     credit: Decimal | None
     amount: Decimal | None  # 金额 / 支付金额 column (with 方向 applied when there is one)
+    block: int = 0  # which block of the sheet (a sheet may repeat its header per 核算项目)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +250,9 @@ class TotalsCheck:
     summed over the sheets that print one; ``parsed`` is the same quantity over every transaction
     row listed in those sheets, counted or not; ``counted`` only over counted rows.  ``ok`` is
     None when nothing is printed, True when the printed total equals either sum; ``explanation``
-    says which one and how voided/returned rows were treated.
+    says which totals were checked, against which rows, and how voided/returned rows were
+    treated.  It says nothing of what counts as spending: that is the import's decision (a
+    unit's second source counts nothing), reported beside it.
     """
 
     stated: Decimal | None
@@ -303,11 +306,17 @@ class LedgerParse:
     def totals_check(self) -> TotalsCheck:
         """Compare printed totals with the rows read; see ``TotalsCheck``.
 
-        Per sheet the printed total used is the last 总计, else the last 合计, else the last
-        本期合计, else the sum of the 本月合计 rows, else the last 本年累计 (which may include
-        months before the export and is therefore the last resort: when it disagrees and the file
-        does not state a period starting on 1 January, that sheet cannot be checked rather than
-        failing).  小计 is never used.
+        Per sheet the printed total used is the last 总计, else the last 合计, else the sum of the
+        本期合计 rows (one per month in 金蝶 明细分类账), else the sum of the 本月合计 rows, else
+        the last 本年累计 (which may include months before the export and is therefore the last
+        resort: when it disagrees and the file does not state a period starting on 1 January,
+        that sheet cannot be checked rather than failing).  小计 is never used.
+
+        Like is compared with like: a debit total (借方 column, a total with 方向 借, a 借方合计
+        row) with the rows' debits, a credit total with their credits; two such rows printed one
+        under the other (合计 借 / 合计 贷) are one total.  A total with one side only may also be
+        the sheet's net (a ledger printing its balance as 合计 借 X): it passes when it equals
+        either.  A total without a side is the net (debit − credit, or 支付金额).
         """
         stated_sum: Decimal | None = None
         parsed_sum = ZERO
@@ -315,8 +324,10 @@ class LedgerParse:
         excluded_count = 0
         excluded_sum = ZERO
         mismatches: list[str] = []
+        checked: list[str] = []
         unchecked: list[str] = []
         matched_listed = matched_counted = 0
+        sided = False
         from_january = (self.period is not None and self.period_source == "stated"
                         and (self.period[0].month, self.period[0].day) == (1, 1))
         columns = self.columns
@@ -331,41 +342,35 @@ class LedgerParse:
             chosen = _chosen_total(tuple(t for t in self.stated_totals if t.sheet == sheet))
             if chosen is None:
                 continue
-            label, stated_debit, stated_credit, stated_amount = chosen
             sums = _SheetSums()
             for begin, end in by_sheet.get(sheet, []):
                 sums.add(columns, excluded_flags, begin, end)
-            listed_debit, listed_credit = yuan(sums.debit), yuan(sums.credit)
-            listed, counted = yuan(sums.amount), yuan(sums.counted)
+            listed = _Sides(yuan(sums.debit), yuan(sums.credit), yuan(sums.amount))
+            kept = _Sides(yuan(sums.debit - sums.excluded_debit), yuan(sums.credit - sums.excluded_credit),
+                          yuan(sums.amount - sums.excluded_amount))
+            counted = yuan(sums.counted)
             excluded_count += sums.excluded_count
             excluded_sum += yuan(sums.excluded_amount)
-            kept_debit = yuan(sums.debit - sums.excluded_debit)
-            kept_credit = yuan(sums.credit - sums.excluded_credit)
-            kept_sum = yuan(sums.amount - sums.excluded_amount)
-            if stated_debit is not None or stated_credit is not None:
-                sd = stated_debit if stated_debit is not None else ZERO
-                sc = stated_credit if stated_credit is not None else ZERO
-                stated = sd - sc
-                ok_listed = (sd == listed_debit and sc == listed_credit)
-                ok_kept = (sd == kept_debit and sc == kept_credit)
-            else:
-                assert stated_amount is not None
-                stated = stated_amount
-                ok_listed = stated == listed
-                ok_kept = stated == kept_sum
-            if label == "本年累计" and not (ok_listed or ok_kept) and not from_january:
+            ok_listed, reading = chosen.compare(listed)
+            ok_kept, kept_reading = chosen.compare(kept)
+            if chosen.label == "本年累计" and not (ok_listed or ok_kept) and not from_january:
                 unchecked.append(sheet)
                 continue
+            if not ok_listed and ok_kept:
+                reading = kept_reading
+            stated = chosen.stated(reading)
+            sided = sided or not chosen.is_net_only
             stated_sum = stated if stated_sum is None else stated_sum + stated
-            parsed_sum += listed
+            parsed_sum += _Printed.of_rows(listed, reading)
             counted_sum += counted
+            checked.append(f"工作表“{sheet}”{chosen.label} {chosen.describe()}")
             if ok_listed:
                 matched_listed += 1
             elif ok_kept:
                 matched_counted += 1
             else:
-                mismatches.append(f"工作表“{sheet}”{label} {_yuan(stated)} 元，"
-                                  f"所列交易行合计 {_yuan(listed)} 元，差额 {_yuan(stated - listed)} 元")
+                mismatches.append(f"工作表“{sheet}”{chosen.label} {chosen.describe()}，"
+                                  f"所列交易行{chosen.describe_rows(listed)}")
         not_checked = (f"工作表{'、'.join(f'“{s}”' for s in unchecked)}只印了本年累计，可能含本期之前的月份，"
                        "未核对。") if unchecked else ""
         if stated_sum is None:
@@ -373,21 +378,96 @@ class LedgerParse:
             parsed_all = yuan(sum(columns.amount_fen))
             return TotalsCheck(None, parsed_all, counted_all, None,
                                (not_checked or "文件没有印刷的合计行，无法核对；")
-                               + f"所列交易行合计 {_yuan(parsed_all)} 元，计入支出 {_yuan(counted_all)} 元。")
+                               + f"所列交易行合计 {_yuan(parsed_all)} 元。")
         parts: list[str] = []
+        how = "借方与借方、贷方与贷方分别比较；" if sided else ""
         if mismatches:
             parts.append("印刷合计与所读行不一致：" + "；".join(mismatches) + "。")
+        elif sided and matched_counted:
+            parts.append("印刷合计与未退回、未作废的行一致（印刷合计不含已退回/已作废的行）。")
+        elif sided:
+            parts.append("印刷合计与所列全部交易行一致。")
         elif matched_counted:
             parts.append(f"印刷合计 {_yuan(stated_sum)} 元与未退回、未作废的行之和一致"
                          "（印刷合计不含已退回/已作废的行）。")
         else:
             parts.append(f"印刷合计 {_yuan(stated_sum)} 元与所列全部交易行之和一致。")
+        parts.append(f"核对的印刷合计（{how}{'；'.join(checked)}）。" if sided or len(checked) > 1
+                     else f"核对的印刷合计：{checked[0]}。")
         if excluded_count:
-            parts.append(f"其中已退回/已作废 {excluded_count} 行共 {_yuan(excluded_sum)} 元，"
-                         "列在文件中但不计入支出。")
-        parts.append(f"计入支出 {_yuan(counted_sum)} 元。")
+            parts.append(f"其中已退回/已作废 {excluded_count} 行"
+                         + ("" if sided else f"共 {_yuan(excluded_sum)} 元")
+                         + "，列在文件中但不计入支出。")
         parts.append(not_checked)
         return TotalsCheck(stated_sum, parsed_sum, counted_sum, not mismatches, "".join(parts))
+
+
+@dataclass(frozen=True)
+class _Sides:
+    debit: Decimal
+    credit: Decimal
+    net: Decimal  # debit − credit (支付金额 for payment lists)
+
+
+@dataclass(frozen=True)
+class _Printed:
+    """The total a sheet prints, as the check reads it: ``debit`` / ``credit`` when the export
+    prints a side (借方 column, 方向 借/贷, 借方合计), ``net`` when it prints one signed amount;
+    ``columns`` when the sides come from 借方 / 贷方 columns (a blank side there means 0)."""
+
+    label: str
+    debit: Decimal | None
+    credit: Decimal | None
+    net: Decimal | None
+    columns: bool
+
+    @property
+    def is_net_only(self) -> bool:
+        return self.debit is None and self.credit is None
+
+    def compare(self, rows: _Sides) -> tuple[bool, str]:
+        """Whether ``rows`` add up to this total, and how it was read: "net" (debit − credit),
+        "debit" / "credit" (one side), "sides" (both sides, each with its own)."""
+        if self.is_net_only:
+            return self.net == rows.net, "net"
+        if self.columns or (self.debit is not None and self.credit is not None):
+            return (self.debit or ZERO) == rows.debit and (self.credit or ZERO) == rows.credit, "sides"
+        side, value, signed = (("debit", self.debit, self.debit) if self.debit is not None
+                               else ("credit", self.credit, -(self.credit or ZERO)))
+        if value == getattr(rows, side):
+            return True, side
+        return signed == rows.net, "net"
+
+    def stated(self, reading: str) -> Decimal:
+        """The printed total as a signed amount (debit − credit)."""
+        if reading == "net" and self.is_net_only:
+            return self.net or ZERO
+        return (self.debit or ZERO) - (self.credit or ZERO)
+
+    @staticmethod
+    def of_rows(rows: _Sides, reading: str) -> Decimal:
+        """The rows' counterpart of ``stated``."""
+        return {"debit": rows.debit, "credit": -rows.credit}.get(reading, rows.net)
+
+    def describe(self) -> str:
+        if self.is_net_only:
+            assert self.net is not None
+            return f"{_yuan(self.net)} 元"
+        if self.columns or (self.debit is not None and self.credit is not None):
+            return f"借方 {_yuan(self.debit or ZERO)} 元、贷方 {_yuan(self.credit or ZERO)} 元"
+        if self.debit is not None:
+            return f"借方 {_yuan(self.debit)} 元"
+        return f"贷方 {_yuan(self.credit or ZERO)} 元"
+
+    def describe_rows(self, rows: _Sides) -> str:
+        if self.is_net_only:
+            return f"合计 {_yuan(rows.net)} 元，差额 {_yuan((self.net or ZERO) - rows.net)} 元"
+        if self.columns or (self.debit is not None and self.credit is not None):
+            return (f"借方 {_yuan(rows.debit)} 元、贷方 {_yuan(rows.credit)} 元，差额 借方 "
+                    f"{_yuan((self.debit or ZERO) - rows.debit)} 元、贷方 {_yuan((self.credit or ZERO) - rows.credit)} 元")
+        if self.debit is not None:
+            return f"借方 {_yuan(rows.debit)} 元（净额 {_yuan(rows.net)} 元）"
+        return f"贷方 {_yuan(rows.credit)} 元（净额 {_yuan(rows.net)} 元）"
 
 
 VOIDED_REASON = "凭证已作废"
@@ -440,27 +520,68 @@ class _SheetSums:
             self.excluded_amount += sum(compress(amount, flags))
 
 
-def _chosen_total(totals: tuple[StatedTotal, ...]
-                  ) -> tuple[str, Decimal | None, Decimal | None, Decimal | None] | None:
+def _printed(total: StatedTotal) -> _Printed:
+    side_only = total.amount is not None  # 方向 + 金额 or 借方合计/贷方合计: a side of the amount
+    return _Printed(total.label, total.debit, total.credit,
+                    total.amount if total.debit is None and total.credit is None else None,
+                    not side_only and (total.debit is not None or total.credit is not None))
+
+
+def _statements(totals: list[StatedTotal]) -> list[_Printed]:
+    """Totals of one label in file order, a 借 row directly followed by a 贷 row (or the other
+    way round) joined into one total of both sides."""
+    joined: list[_Printed] = []
+    previous: StatedTotal | None = None
+    for total in totals:
+        printed = _printed(total)
+        if (previous is not None and not printed.columns and joined and not joined[-1].columns
+                and total.row == previous.row + 1 and joined[-1].net is None and printed.net is None
+                and (joined[-1].debit is None) != (printed.debit is None)
+                and (joined[-1].credit is None) != (printed.credit is None)):
+            last = joined[-1]
+            joined[-1] = _Printed(last.label, last.debit if last.debit is not None else printed.debit,
+                                  last.credit if last.credit is not None else printed.credit, None, False)
+        else:
+            joined.append(printed)
+        previous = total
+    return joined
+
+
+def _summed(label: str, statements: list[_Printed]) -> _Printed:
+    def total(values: list[Decimal | None]) -> Decimal | None:
+        present = [v for v in values if v is not None]
+        return sum(present, ZERO) if present else None
+    return _Printed(label, total([s.debit for s in statements]), total([s.credit for s in statements]),
+                    total([s.net for s in statements]), any(s.columns for s in statements))
+
+
+def _chosen_total(totals: tuple[StatedTotal, ...]) -> _Printed | None:
+    """The sheet's total: each block's (see ``_block_total``), summed over its blocks."""
+    blocks = [_block_total(tuple(t for t in totals if t.block == block))
+              for block in dict.fromkeys(t.block for t in totals)]
+    found = [b for b in blocks if b is not None]
+    if len(found) <= 1:
+        return found[0] if found else None
+    labels = dict.fromkeys(b.label for b in found)
+    label = next(iter(labels)) if len(labels) == 1 else "合计"
+    return _summed(f"各块{label.removesuffix('之和')}之和", found)
+
+
+def _block_total(totals: tuple[StatedTotal, ...]) -> _Printed | None:
     usable = [t for t in totals
               if t.debit is not None or t.credit is not None or t.amount is not None]
-    for label in ("总计", "合计", "本期合计"):
-        last = [t for t in usable if t.label == label]
-        if last:
-            t = last[-1]
-            return t.label, t.debit, t.credit, t.amount
-    monthly = [t for t in usable if t.label == "本月合计"]
-    if monthly:
-        def total(values: list[Decimal | None]) -> Decimal | None:
-            present = [v for v in values if v is not None]
-            return sum(present, ZERO) if present else None
-        return ("本月合计之和", total([t.debit for t in monthly]), total([t.credit for t in monthly]),
-                total([t.amount for t in monthly]))
-    yearly = [t for t in usable if t.label == "本年累计"]
-    if yearly:
-        t = yearly[-1]
-        return t.label, t.debit, t.credit, t.amount
-    return None
+    for label in ("总计", "合计"):
+        found = _statements([t for t in usable if t.label == label])
+        if found:
+            return found[-1]
+    for label in ("本期合计", "本月合计"):  # one per month: their sum
+        found = _statements([t for t in usable if t.label == label])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return _summed(f"{label}之和", found)
+    found = _statements([t for t in usable if t.label == "本年累计"])
+    return found[-1] if found else None
 
 
 def _yuan(value: Decimal) -> str:

@@ -91,7 +91,8 @@ def _xlrd_sheets(filename: str, data: bytes, calamine_error: BaseException) -> I
     import xlrd  # only for BIFF files calamine cannot read
 
     try:
-        book = xlrd.open_workbook(file_contents=data)
+        # xlrd prints its warnings ("WARNING *** file size …") to stdout unless given a log
+        book = xlrd.open_workbook(file_contents=data, logfile=io.StringIO())
         sheets = [book.sheet_by_index(index) for index in range(book.nsheets)]
     except Exception:  # xlrd raises many unrelated types for broken files
         raise ImportRejected("文件不完整或已损坏，无法读取，请重新导出",
