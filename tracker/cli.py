@@ -522,6 +522,31 @@ def monitor_evaluate(ctx: Context, as_of: Any, project_ids: tuple[int, ...], as_
         click.echo(f"{as_of.date().isoformat()}：{len(results)} 个项目" + (f"（{summary}）" if summary else ""))
 
 
+@monitor.command("refreeze", help="台账批次撤销后，按当前数据重新冻结基于已撤销批次的检查点评价（原冻结值保留为历史版本）")
+@click.option("--project", "project_ids", multiple=True, type=int, help="项目 ID（可多次给出）")
+@click.option("--unit", help="一个单位的全部项目（ID、编码或名称）")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="只重新冻结这一检查点 YYYY-MM-DD（默认：全部被标记的检查点）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def monitor_refreeze(ctx: Context, project_ids: tuple[int, ...], unit: str | None, as_of: Any,
+                     as_json: bool) -> None:
+    from sqlalchemy import select
+
+    from tracker.models import Project
+    from tracker.services.corrections import refreeze
+    from tracker.services.ledger_import import resolve_unit
+
+    if bool(project_ids) == bool(unit):
+        raise click.UsageError("请指定 --project 或 --unit 之一")
+    with ctx.transaction() as session:
+        ids = list(project_ids) if project_ids else list(session.scalars(
+            select(Project.id).where(Project.unit_id == resolve_unit(session, unit).id)))
+        result = refreeze(session, ids, "cli", ctx.today(), as_of.date() if as_of else None)
+        output = json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else result.text
+    click.echo(output)
+
+
 @cli.command("check", help="各项目在某一日期的双监控结果（资金、指标、总体状态、预计执行数）")
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="判断日期 YYYY-MM-DD（只包括该年度的项目）")
