@@ -536,15 +536,19 @@ def monitor_refreeze(ctx: Context, project_ids: tuple[int, ...], unit: str | Non
     from tracker.models import Project
     from tracker.services.corrections import refreeze
     from tracker.services.ledger_import import resolve_unit
+    from tracker.services.ledger_lock import retrying
 
     if bool(project_ids) == bool(unit):
         raise click.UsageError("请指定 --project 或 --unit 之一")
-    with ctx.transaction() as session:
-        ids = list(project_ids) if project_ids else list(session.scalars(
-            select(Project.id).where(Project.unit_id == resolve_unit(session, unit).id)))
-        result = refreeze(session, ids, "cli", ctx.today(), as_of.date() if as_of else None)
-        output = json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else result.text
-    click.echo(output)
+
+    def write() -> str:
+        with ctx.transaction() as session:
+            ids = list(project_ids) if project_ids else list(session.scalars(
+                select(Project.id).where(Project.unit_id == resolve_unit(session, unit).id)))
+            result = refreeze(session, ids, "cli", ctx.today(), as_of.date() if as_of else None)
+            return json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else result.text
+
+    click.echo(retrying(write))
 
 
 @cli.command("check", help="各项目在某一日期的双监控结果（资金、指标、总体状态、预计执行数）")

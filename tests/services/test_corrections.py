@@ -266,3 +266,85 @@ def test_withdrawn_snapshots_ask_for_no_explanation(app, session) -> None:  # ty
                        "2025-01-01..2025-06-30", date(2025, 7, 2))
     undo(session, wrong.batch.id, "finance", today=date(2025, 7, 3))
     assert [a.kind for a in send_reminders(session, date(2025, 7, 21))] == ["ledger_missing"]
+
+
+def test_two_refreezes_at_once_make_one_new_version(fresh_database_url, monkeypatch, tmp_path,  # type: ignore[no-untyped-def]
+                                                     capsys) -> None:
+    """Two ``tracker monitor refreeze`` at the same moment (real threads, a committed SQLite
+    file or PostgreSQL schema, both past their reads before either writes): one makes version
+    2, the other waits for the unit's lock and finds nothing left to re-freeze."""
+    import threading
+    from typing import Any
+
+    from tests.services.test_ledger_concurrency import in_threads, run_cli
+    from tracker import migration
+    from tracker.db import Database
+    from tracker.services.monitoring import freeze_checkpoints
+
+    db = Database(fresh_database_url)
+    migration.upgrade(fresh_database_url, db.engine)
+    with db.session() as session:
+        unit = make_unit(session, UNIT_NAME)
+        project = make_project(session, unit, budget="100000", plan=QUARTER_PLAN, name="科技项目")
+        wrong = add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-02-10", "100")])
+        freeze_checkpoints(session, date(2025, 7, 2))
+        undo(session, wrong.id, "finance", today=date(2025, 7, 3))
+        add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-02-10", "40000")])
+        session.commit()
+        project_id = project.id
+    monkeypatch.setenv("TRACKER_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    barrier = threading.Barrier(2, timeout=60)
+    real = corrections.refreeze
+
+    arrived: list[int] = []
+
+    def refreeze_after_barrier(*args: Any, **kwargs: Any) -> Any:
+        if len(arrived) < 2:  # the first attempt of each; a retried attempt goes straight on
+            arrived.append(1)
+            barrier.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(corrections, "refreeze", refreeze_after_barrier)
+    args = ("monitor", "refreeze", "--project", str(project_id), "--as-of", "2025-06-30")
+    try:
+        codes = in_threads(lambda: run_cli(*args), lambda: run_cli(*args))
+        captured = capsys.readouterr()
+        assert sorted(codes) == [0, 2], captured.err
+        assert "没有基于已撤销台账批次" in captured.err and "Traceback" not in captured.err
+        with db.session() as session:
+            versions = sorted((s.kind, s.version) for s in session.scalars(select(Snapshot).where(
+                Snapshot.project_id == project_id, Snapshot.as_of == date(2025, 6, 30),
+                Snapshot.kind != "daily")))
+        assert versions == [("checkpoint", 2), ("replaced", 1)]
+    finally:
+        db.dispose()
+
+
+def test_the_monitoring_form_shows_the_mark_and_the_recomputation(app, session) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tracker.reports import monitoring_workbook
+    from tracker.services.reporting import monitoring_round_form
+
+    unit = make_unit(session, UNIT_NAME)
+    project = make_project(session, unit, budget="100000", plan=QUARTER_PLAN, name="科技项目")
+    session.commit()
+    wrong = import_csv(session, unit.id, "wrong.csv", [("2025-02-10", project.name, "100.00")],
+                       "2025-01-01..2025-06-30", date(2025, 7, 2))
+    undo(session, wrong.batch.id, "finance", today=date(2025, 7, 3))
+    import_csv(session, unit.id, "right.csv", [("2025-02-10", project.name, "40,000.00")],
+               "2025-01-01..2025-06-30", date(2025, 7, 4))
+    form = monitoring_round_form(session, 2025, 6, unit.id, date(2025, 7, 5))
+    sheet = form.sheets[0]
+    assert sheet.frozen and sheet.spent == Decimal("100.00")  # the frozen value, as it was
+    assert sheet.withdrawn_batch_id == wrong.batch.id
+    assert sheet.recomputed_rate == Decimal("40.0000")
+    state = monitoring_workbook.data_state(sheet)
+    assert f"基于已撤销的台账批次 {wrong.batch.id}" in state and "执行率 40.00%" in state
+    assert any("1 个项目的冻结快照基于已撤销的台账批次" in line for line in form.sources)
+    book = load_workbook(BytesIO(monitoring_workbook.build(form)))
+    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value]
+    assert any(f"基于已撤销的台账批次 {wrong.batch.id}" in text for text in cells)

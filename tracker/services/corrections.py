@@ -17,6 +17,9 @@ Decisions (the issue leaves them open):
   ``version``; the old snapshot stays as kind ``replaced`` (history, shown on the page).  A
   checkpoint the ledger does not cover any more cannot be frozen and stays marked.  Frozen
   yellow or red again, it raises a new 检查点预警 and its 偏差说明 is due afresh.  Audited.
+  It takes the ledger lock of the projects' units first (``ledger_lock``): a re-freeze waits
+  for an import or undo of the unit, and two re-freezes of one snapshot at a time make one
+  new version, the second finds nothing left to re-freeze.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from tracker.db import utcnow
 from tracker.errors import ValidationFailed
 from tracker.models import Alert, LedgerBatch, Project, Snapshot, User
 from tracker.services import audit
+from tracker.services.ledger_lock import lock_unit
 from tracker.services.monitoring import (
     ALERT_KINDS,
     COLOUR_LABELS,
@@ -125,14 +129,19 @@ def withdrawn_snapshots(session: Session, project_ids: Iterable[int], as_of: dat
         Snapshot.frozen.is_(True), Snapshot.withdrawn_batch_id.is_not(None))
     if as_of is not None:
         query = query.where(Snapshot.as_of == as_of)
-    return list(session.scalars(query.order_by(Snapshot.as_of, Snapshot.project_id)))
+    return list(session.scalars(query.order_by(Snapshot.as_of, Snapshot.project_id)
+                                .execution_options(populate_existing=True)))
 
 
 def refreeze(session: Session, project_ids: Iterable[int], actor: User | str, today: date,
              as_of: date | None = None) -> RefreezeResult:
     """Freeze again, from the current data, the marked checkpoint snapshots of ``project_ids``
-    (at ``as_of``, if given; flush only).  ValidationFailed when there is nothing to re-freeze."""
-    marked = withdrawn_snapshots(session, project_ids, as_of)
+    (at ``as_of``, if given; flush only).  ValidationFailed when there is nothing to re-freeze.
+    Takes the units' ledger locks first; the boundary runs it in ``ledger_lock.retrying``."""
+    ids = sorted(set(project_ids))
+    for unit_id in sorted(set(session.scalars(select(Project.unit_id).where(Project.id.in_(ids))))):
+        lock_unit(session, unit_id)
+    marked = withdrawn_snapshots(session, ids, as_of)
     if not marked:
         raise ValidationFailed("没有基于已撤销台账批次的冻结检查点评价需要重新冻结"
                                + (f"（{as_of.isoformat()}）" if as_of else ""))

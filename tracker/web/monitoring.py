@@ -13,7 +13,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import AlertSubscription, Project, Role
 from tracker.models.monitoring import CAUSES, LIKELIHOODS
 from tracker.reports import page_tables
-from tracker.services import corrections, monitoring, notifications, progress
+from tracker.services import corrections, ledger_lock, monitoring, notifications, progress
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
@@ -84,10 +84,13 @@ def refreeze(project_id: int):  # type: ignore[no-untyped-def]
     except ValueError:
         flash(f"检查点日期“{text}”无效，未重新冻结。", "error")
         return redirect(url_for("monitoring.project", project_id=item.id))
-    try:
-        result = corrections.refreeze(session, [item.id], current_user, _today(), chosen)
+    def write() -> corrections.RefreezeResult:
+        done = corrections.refreeze(session, [item.id], current_user, _today(), chosen)
         session.commit()
-        flash(result.text, "info")
+        return done
+
+    try:
+        flash(ledger_lock.retrying(write, rollback=session.rollback).text, "info")
     except ValidationFailed as failure:
         session.rollback()
         flash(str(failure), "error")
