@@ -361,7 +361,7 @@ def ledger_assign(ctx: Context, row_ids: tuple[int, ...], project_id: int,
     click.echo(f"已分配 {count} 行" + (f"，并保存规则 #{rule.id}" if rule else ""))
 
 
-@ledger.command("undo", help="撤销一个导入批次（恢复被它替换的旧行）")
+@ledger.command("undo", help="撤销一个导入批次（恢复被它替换的旧行；依据它冻结的检查点评价标记为基于已撤销的台账批次，依据它的预警撤回）")
 @click.argument("batch_id", type=int)
 @pass_context
 def ledger_undo(ctx: Context, batch_id: int) -> None:
