@@ -348,3 +348,24 @@ def test_the_monitoring_form_shows_the_mark_and_the_recomputation(app, session) 
     book = load_workbook(BytesIO(monitoring_workbook.build(form)))
     cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value]
     assert any(f"基于已撤销的台账批次 {wrong.batch.id}" in text for text in cells)
+
+
+def test_the_alerts_page_strikes_withdrawn_alerts_through(app, session, client, logged_in) -> None:  # type: ignore[no-untyped-def]
+    unit = make_unit(session, UNIT_NAME)
+    project = make_project(session, unit, budget="100000", plan=QUARTER_PLAN, name="科技项目")
+    session.commit()
+    wrong = import_csv(session, unit.id, "wrong.csv", [("2025-02-10", project.name, "100.00")],
+                       "2025-01-01..2025-06-30", date(2025, 7, 2))
+    undo(session, wrong.batch.id, "finance", today=date(2025, 7, 3))
+    session.commit()
+    logged_in(Role.leader)
+    page = client.get("/alerts").get_data(as_text=True)
+    assert f"（已撤销：所依据的台账批次 {wrong.batch.id} 已撤销）" in page and "<s>项目“科技项目”" in page
+    assert "预警撤销" in page
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(client.get("/alerts?format=xlsx").data))
+    states = [row[-1] for row in book.active.iter_rows(values_only=True)]
+    assert "已撤销" in states
