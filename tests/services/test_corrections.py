@@ -369,3 +369,25 @@ def test_the_alerts_page_strikes_withdrawn_alerts_through(app, session, client, 
     book = load_workbook(BytesIO(client.get("/alerts?format=xlsx").data))
     states = [row[-1] for row in book.active.iter_rows(values_only=True)]
     assert "已撤销" in states
+
+
+def test_undo_leaves_alone_the_projects_it_did_not_change(app, session) -> None:  # type: ignore[no-untyped-def]
+    """A June batch with rows of one project only, undone while the unit's ledger still covers
+    06-30: the other project's frozen figures stand (the batch was in their basis, but undoing
+    it changes neither their spending nor the coverage of their dates)."""
+    unit = make_unit(session, UNIT_NAME)
+    first = make_project(session, unit, budget="100000", plan=QUARTER_PLAN, name="科技项目甲")
+    second = make_project(session, unit, budget="100000", plan=QUARTER_PLAN, name="科技项目乙")
+    session.commit()
+    import_csv(session, unit.id, "h1.csv", [("2025-02-10", first.name, "100.00"),
+                                            ("2025-02-11", second.name, "100.00")],
+               "2025-01-01..2025-06-30", date(2025, 6, 30))
+    june = import_csv(session, unit.id, "june.csv", [("2025-06-10", first.name, "50.00")],
+                      "2025-06-01..2025-06-30", date(2025, 7, 2))
+    _batch, changes, _waited = undo(session, june.batch.id, "finance", today=date(2025, 7, 3))
+    session.commit()
+    marked = {(s.project_id, s.as_of) for s in _checkpoints(session) if s.withdrawn_basis}
+    assert marked == {(first.id, date(2025, 6, 30))}
+    assert changes is not None and changes.withdrawn_snapshots == 1
+    assert all(a.withdrawn_at is None for a in session.scalars(
+        select(Alert).where(Alert.project_id == second.id)))

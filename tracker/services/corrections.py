@@ -6,7 +6,8 @@ Decisions (the issue leaves them open):
 - An evaluation rests on the unit's active ledger batches that reach into the project's year
   (``monitoring.basis_ids``), recorded on every snapshot and status alert as it is made.
 - Undo (``withdraw_batch``, in the undo's transaction): every frozen checkpoint snapshot and
-  daily snapshot resting on the batch is marked (``withdrawn_batch_id``: 基于已撤销的台账批次);
+  daily snapshot resting on the batch — the batch in its basis, and the undo changing the
+  project's spending or the coverage of the snapshot's date — is marked (``withdrawn_batch_id``: 基于已撤销的台账批次);
   its values never change.  Every alert resting on it that is not withdrawn yet is marked
   withdrawn and gets one withdrawal notice (an alert of kind ``withdrawn``, key
   ``withdrawn:<alert id>``), which the alert mail sends only to those it had mailed the
@@ -32,6 +33,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.core.money import ledger_covers
 from tracker.db import utcnow
 from tracker.errors import ValidationFailed
 from tracker.models import Alert, LedgerBatch, Project, Snapshot, User
@@ -61,21 +63,35 @@ def _rests_on(basis: list[int] | None, batch_id: int) -> bool:
     return bool(basis) and batch_id in basis  # type: ignore[operator]
 
 
-def withdraw_batch(session: Session, batch: LedgerBatch) -> Withdrawal:
-    """Mark what rested on ``batch`` (being undone in this transaction; flush only)."""
+def withdraw_batch(session: Session, batch: LedgerBatch, changed: Iterable[int],
+                   closed_before: date | None, closed_after: date | None) -> Withdrawal:
+    """Mark what rested on ``batch``, being undone in this transaction (flush only).
+
+    A snapshot or alert rests on it when the batch is in its basis and undoing it changes what
+    it was computed from: the project's spending (``changed``: the projects with rows in the
+    batch or rows it had replaced), or the ledger's coverage of its date (the unit's
+    closed-through date went from ``closed_before`` to ``closed_after`` and no longer reaches
+    it).  Of a unit's other projects nothing is withdrawn: their figures stand."""
     now = utcnow()
+    changed = set(changed)
+    moved = closed_after != closed_before
+
+    def rests(basis: list[int] | None, project_id: int | None, day: date) -> bool:
+        return _rests_on(basis, batch.id) and (
+            project_id in changed or (moved and not ledger_covers(closed_after, day)))
+
     marked = 0
     for snapshot in session.scalars(
             select(Snapshot).join(Project, Project.id == Snapshot.project_id).where(
                 Project.unit_id == batch.unit_id, Snapshot.withdrawn_batch_id.is_(None),
                 Snapshot.basis_batch_ids.is_not(None),
                 ((Snapshot.kind == "checkpoint") & Snapshot.frozen.is_(True)) | (Snapshot.kind == "daily"))):
-        if _rests_on(snapshot.basis_batch_ids, batch.id):
+        if rests(snapshot.basis_batch_ids, snapshot.project_id, snapshot.as_of):
             snapshot.withdrawn_batch_id, snapshot.withdrawn_at = batch.id, now
             marked += snapshot.kind == "checkpoint"
     alerts = [a for a in session.scalars(select(Alert).where(
         Alert.unit_id == batch.unit_id, Alert.withdrawn_at.is_(None), Alert.basis_batch_ids.is_not(None)
-    ).order_by(Alert.id)) if _rests_on(a.basis_batch_ids, batch.id)]
+    ).order_by(Alert.id)) if rests(a.basis_batch_ids, a.project_id, a.as_of)]
     names = {pid: name for pid, name in session.execute(select(Project.id, Project.name).where(
         Project.id.in_({a.project_id for a in alerts if a.project_id})))}
     notices = []

@@ -674,7 +674,8 @@ def undo(session: Session, batch_id: int, actor: User | str, *, today: date | No
                     .values(superseded_by_batch_id=_replacing_batch())
                     .execution_options(synchronize_session=False))
     refresh_month_totals(session, touched)
-    withdrawn = withdraw_batch(session, batch)
+    closed_after = ledger_closed_through(session, [batch.unit_id]).get(batch.unit_id)
+    withdrawn = withdraw_batch(session, batch, touched, closed_before, closed_after)
     audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name,
                  withdrawn_snapshots=withdrawn.snapshots, withdrawn_alerts=withdrawn.alerts)
     changes = None
