@@ -24,6 +24,10 @@ Decisions (DOMAIN is silent):
 - The daily (current) status judges money at the last day the ledger covers (never after
   today), because a date the ledger does not cover cannot be judged; indicators are judged
   at today.  Evaluating an explicit date judges both at that date.
+- Every stored evaluation (snapshot) and status alert records the ledger batches it rests on
+  (``basis_ids``), so that undoing a batch reaches what was derived from it
+  (``tracker.services.corrections``).  An import or undo re-evaluates every project whose
+  spending or ledger coverage it changes (``ledger_import``), through ``summarize_changes``.
 - Transitions of the overall colour that raise an alert: to yellow or red from anything
   else (turned), yellow → red (worsened), yellow/red → green/blue (recovered).  Red →
   yellow and anything to or from grey raise none.
