@@ -361,7 +361,7 @@ def ledger_assign(ctx: Context, row_ids: tuple[int, ...], project_id: int,
     click.echo(f"已分配 {count} 行" + (f"，并保存规则 #{rule.id}" if rule else ""))
 
 
-@ledger.command("undo", help="撤销一个导入批次（恢复被它替换的旧行）")
+@ledger.command("undo", help="撤销一个导入批次（恢复被它替换的旧行；依据它冻结的检查点评价标记为基于已撤销的台账批次，依据它的预警撤回）")
 @click.argument("batch_id", type=int)
 @pass_context
 def ledger_undo(ctx: Context, batch_id: int) -> None:
@@ -520,6 +520,35 @@ def monitor_evaluate(ctx: Context, as_of: Any, project_ids: tuple[int, ...], as_
         labels = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯", "grey": "无法判断"}
         summary = "，".join(f"{labels[c]} {counts[c]}" for c in labels if c in counts)
         click.echo(f"{as_of.date().isoformat()}：{len(results)} 个项目" + (f"（{summary}）" if summary else ""))
+
+
+@monitor.command("refreeze", help="台账批次撤销后，按当前数据重新冻结基于已撤销批次的检查点评价（原冻结值保留为历史版本）")
+@click.option("--project", "project_ids", multiple=True, type=int, help="项目 ID（可多次给出）")
+@click.option("--unit", help="一个单位的全部项目（ID、编码或名称）")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="只重新冻结这一检查点 YYYY-MM-DD（默认：全部被标记的检查点）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def monitor_refreeze(ctx: Context, project_ids: tuple[int, ...], unit: str | None, as_of: Any,
+                     as_json: bool) -> None:
+    from sqlalchemy import select
+
+    from tracker.models import Project
+    from tracker.services.corrections import refreeze
+    from tracker.services.ledger_import import resolve_unit
+    from tracker.services.ledger_lock import retrying
+
+    if bool(project_ids) == bool(unit):
+        raise click.UsageError("请指定 --project 或 --unit 之一")
+
+    def write() -> str:
+        with ctx.transaction() as session:
+            ids = list(project_ids) if project_ids else list(session.scalars(
+                select(Project.id).where(Project.unit_id == resolve_unit(session, unit).id)))
+            result = refreeze(session, ids, "cli", ctx.today(), as_of.date() if as_of else None)
+            return json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else result.text
+
+    click.echo(retrying(write))
 
 
 @cli.command("check", help="各项目在某一日期的双监控结果（资金、指标、总体状态、预计执行数）")

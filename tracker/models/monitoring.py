@@ -2,7 +2,9 @@
 alerts and who has read them, and where each user wants alert mail.
 
 Nothing here is ever overwritten except the one ``daily`` snapshot per project, which the
-daily refresh replaces.  Progress reports and explanations keep their whole history: the
+daily refresh replaces, and the marks a correction adds: a snapshot frozen on a ledger batch
+that was later undone is marked (``withdrawn_batch_id``), an alert that rested on it is marked
+withdrawn, and a re-freeze keeps the old snapshot as kind ``replaced``.  Progress reports and explanations keep their whole history: the
 newest one (by its date, then by id) is the one that counts.
 """
 
@@ -129,7 +131,10 @@ class Snapshot(Base):
 
     ``kind`` 'checkpoint': the evaluation at a checkpoint date, provisional (``frozen`` false)
     while the ledger does not cover it yet, then frozen and never changed afterwards (the
-    monitoring round's cut-off is always a checkpoint, so its figures are these too).  ``kind`` 'daily': the project's current status,
+    monitoring round's cut-off is always a checkpoint, so its figures are these too), except
+    by a re-freeze after a correction: the snapshot then becomes kind 'replaced' (history, its
+    values as they were) and a new 'checkpoint' one with the next ``version`` takes its place.
+    ``kind`` 'daily': the project's current status,
     one row per project, replaced by every refresh (``as_of`` = the day of the refresh, money
     judged at ``money_as_of`` = the last day the ledger covers).  Money in 元, percents in %.
     ``indicators`` holds each indicator's id, colour, label, value and ratio.
@@ -137,7 +142,7 @@ class Snapshot(Base):
 
     __tablename__ = "snapshot"
     __table_args__ = (
-        UniqueConstraint("project_id", "kind", "as_of"),
+        UniqueConstraint("project_id", "kind", "as_of", "version"),
         Index("ix_snapshot_kind_as_of", "kind", "as_of"),
     )
 
@@ -169,8 +174,25 @@ class Snapshot(Base):
     #: Evaluated by the scheduler's catch-up after its date had passed (nothing was running
     #: at the checkpoint's 23:30), not on time.
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The ledger batches the evaluation rested on: the unit's active batches that reach into
+    #: the project's year (their rows and their periods, which make the ledger's coverage).
+    #: None: evaluated before this was recorded.
+    basis_batch_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    #: Set when one of ``basis_batch_ids`` was undone after the evaluation (基于已撤销的台账批次):
+    #: the values stay as they were, the page shows the recomputation beside them.
+    withdrawn_batch_id: Mapped[int | None] = mapped_column(Integer)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: 1 for the first freeze; each re-freeze of a checkpoint after a correction adds one.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: Who confirmed a re-freeze (None: frozen by the system).
+    frozen_by: Mapped[str | None] = mapped_column(String(80))
 
     project: Mapped[Project] = relationship()
+
+    @property
+    def withdrawn_basis(self) -> bool:
+        """基于已撤销的台账批次."""
+        return self.withdrawn_batch_id is not None
 
 
 class Alert(Base):
@@ -192,6 +214,15 @@ class Alert(Base):
     message: Mapped[str] = mapped_column(Text)
     key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The ledger batches the status behind this alert rested on (status alerts only).
+    basis_batch_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    #: Withdrawn (已撤销) because the batch ``withdrawn_batch_id`` it rested on was undone:
+    #: shown struck through, not counted as unread, not mailed any more.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_batch_id: Mapped[int | None] = mapped_column(Integer)
+    #: A withdrawal notice (kind 'withdrawn'): the alert it withdraws.  Mailed only to those
+    #: who were mailed that alert.
+    withdraws_alert_id: Mapped[int | None] = mapped_column(Integer)
 
     project: Mapped[Project | None] = relationship()
 
@@ -217,6 +248,9 @@ class AlertSubscription(Base):
                                          primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     last_alert_id: Mapped[int] = mapped_column(Integer, default=0)
+    #: The cursor when the subscription began: alerts up to it were never mailed to the user
+    #: (so neither is the withdrawal of one of them).
+    start_alert_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     #: Sends that failed in a row since the last one the server accepted.
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

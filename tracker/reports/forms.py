@@ -68,6 +68,11 @@ class MonitoringSheet:
     frozen_on: date | None = None  # the day the round's snapshot was evaluated (frozen ones)
     ledger_closed_through: date | None = None  # the unit's ledger complete through this day
     explanation_as_of: date | None = None  # the checkpoint the explanation was written for
+    # The frozen snapshot rests on a ledger batch undone since (基于已撤销的台账批次): the batch,
+    # and the figures recomputed now from the corrected data, shown beside the frozen ones.
+    withdrawn_batch_id: int | None = None
+    recomputed_rate: Decimal | None = None
+    recomputed_status: str | None = None
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,11 @@ def _rate(out: Sheet, row: int, first_col: int, last_col: int, rate: Decimal | N
 def data_state(sheet: MonitoringSheet) -> str:
     """已冻结 / 未冻结, and 台账未覆盖 when the ledger does not reach the cut-off."""
     state = "已冻结" if sheet.frozen else "未冻结（按生成时数据计算）"
+    if sheet.withdrawn_batch_id is not None:
+        rate = "—" if sheet.recomputed_rate is None else f"{sheet.recomputed_rate:.2f}%"
+        status = COLOUR_LABELS.get(sheet.recomputed_status or "grey", "")
+        state += (f"；基于已撤销的台账批次 {sheet.withdrawn_batch_id}，待财务确认后重新冻结"
+                  f"（按当前数据重算：执行率 {rate}，总体{status}）")
     if not sheet.ledger_covered:
         closed = sheet.ledger_closed_through
         state += "；台账未覆盖" + (f"（入账至{closed.isoformat()}）" if closed else "（未导入台账）")

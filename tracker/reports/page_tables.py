@@ -137,7 +137,8 @@ def alerts(items: Iterable[Any], kinds: Mapping[str, str], tz: tzinfo) -> Table:
         project = alert.project
         return [local(alert.created_at, tz), kinds.get(alert.kind, alert.kind),
                 COLOUR_LABELS.get(alert.severity, alert.severity), alert.as_of,
-                project.name if project else "", alert.message, "已读" if read else "未读"]
+                project.name if project else "", alert.message,
+                "已撤销" if alert.withdrawn_at else ("已读" if read else "未读")]
 
     return Table("提醒",
                  ["时间", "类型", "状态", "判断日期", "项目", "内容", "已读"],

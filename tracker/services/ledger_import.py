@@ -45,11 +45,13 @@ from tracker.models import (
     User,
 )
 from tracker.services import audit
+from tracker.services.corrections import withdraw_batch
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.monitoring import (
     ChangeSummary,
     collector_paused,
+    ledger_closed_through,
     summarize_changes,
 )
 from tracker.services.spending import month_sums, refresh_month_totals
@@ -167,6 +169,7 @@ class LedgerResult:
                              "explanation": check.explanation},
             "findings": self.preview.findings,
             "status_changes": self.changes.text if self.changes else None,
+            "projects_reevaluated": self.changes.evaluated if self.changes else 0,
         }
 
 
@@ -574,6 +577,7 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
         totals_stated=check.stated, totals_parsed=check.parsed, totals_ok=check.ok,
         totals_override_reason=override_reason.strip() if check.ok is False and override_reason else None,
         mapping=dict(preview.parse.mapping), findings=preview.findings)
+    closed_before = ledger_closed_through(session, [preview.unit_id]).get(preview.unit_id)
     try:
         with session.begin_nested():  # the partial unique index: one active batch per file
             session.add(batch)
@@ -597,8 +601,23 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
     audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
                  checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,
                  replaced=batch.replaced_rows, override=batch.totals_override_reason)
-    changes = summarize_changes(session, touched, today) if today is not None else None
+    changes = None
+    if today is not None:
+        touched |= _coverage_changed(session, preview.unit_id, closed_before, today)
+        changes = summarize_changes(session, touched, today)
     return LedgerResult(batch, preview, True, changes=changes)
+
+
+def _coverage_changed(session: Session, unit_id: int, closed_before: date | None,
+                      today: date) -> set[int]:
+    """Every project of ``unit_id`` (of the years a summary evaluates: last year and this
+    one) when the unit's ledger coverage (``closed_through``, per unit over its sources) is not
+    what it was before this import or undo: their checkpoints may be covered now (or no
+    more), whether or not the file had rows of theirs."""
+    if ledger_closed_through(session, [unit_id]).get(unit_id) == closed_before:
+        return set()
+    return set(session.scalars(select(Project.id).where(
+        Project.unit_id == unit_id, Project.year.in_([today.year - 1, today.year]))))
 
 
 def _supersede(session: Session, batch: LedgerBatch) -> dict[int, int]:
@@ -647,6 +666,7 @@ def undo(session: Session, batch_id: int, actor: User | str, *, today: date | No
     touched = set(affected_projects(session, batch.id))
     touched |= set(session.scalars(select(LedgerRow.project_id).where(
         LedgerRow.superseded_by_batch_id == batch.id, LedgerRow.project_id.is_not(None)).distinct()))
+    closed_before = ledger_closed_through(session, [batch.unit_id]).get(batch.unit_id)
     batch.status = "undone"
     batch.undone_at = utcnow()
     batch.undone_by = actor.username if isinstance(actor, User) else actor
@@ -655,8 +675,16 @@ def undo(session: Session, batch_id: int, actor: User | str, *, today: date | No
                     .values(superseded_by_batch_id=_replacing_batch())
                     .execution_options(synchronize_session=False))
     refresh_month_totals(session, touched)
-    audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name)
-    return batch, summarize_changes(session, touched, today) if today is not None else None, waited
+    closed_after = ledger_closed_through(session, [batch.unit_id]).get(batch.unit_id)
+    withdrawn = withdraw_batch(session, batch, touched, closed_before, closed_after)
+    audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name,
+                 withdrawn_snapshots=withdrawn.snapshots, withdrawn_alerts=withdrawn.alerts)
+    changes = None
+    if today is not None:
+        touched |= _coverage_changed(session, batch.unit_id, closed_before, today)
+        changes = summarize_changes(session, touched, today,
+                                    withdrawn=(withdrawn.snapshots, withdrawn.alerts))
+    return batch, changes, waited
 
 
 def _replacing_batch() -> ScalarSelect[int | None]:

@@ -24,6 +24,10 @@ Decisions (DOMAIN is silent):
 - The daily (current) status judges money at the last day the ledger covers (never after
   today), because a date the ledger does not cover cannot be judged; indicators are judged
   at today.  Evaluating an explicit date judges both at that date.
+- Every stored evaluation (snapshot) and status alert records the ledger batches it rests on
+  (``basis_ids``), so that undoing a batch reaches what was derived from it
+  (``tracker.services.corrections``).  An import or undo re-evaluates every project whose
+  spending or ledger coverage it changes (``ledger_import``), through ``summarize_changes``.
 - Transitions of the overall colour that raise an alert: to yellow or red from anything
   else (turned), yellow → red (worsened), yellow/red → green/blue (recovered).  Red →
   yellow and anything to or from grey raise none.
@@ -113,6 +117,7 @@ ALERT_KINDS: dict[str, str] = {
     "progress_overdue": "进度填报逾期",
     "explanation_overdue": "偏差说明逾期",
     "round_opened": "绩效运行监控开始",
+    "withdrawn": "预警撤销",
 }
 
 
@@ -520,6 +525,29 @@ def ledger_closed_through(session: Session, unit_ids: Iterable[int] | None = Non
     return closed
 
 
+def ledger_basis(session: Session, unit_ids: Iterable[int] | None = None
+                 ) -> dict[int, list[tuple[int, date, date]]]:
+    """Per unit, its active ledger batches as (id, period start, period end), by id: what an
+    evaluation rests on (``basis_ids``)."""
+    query = select(LedgerBatch.unit_id, LedgerBatch.id, LedgerBatch.period_start, LedgerBatch.period_end
+                   ).where(LedgerBatch.status == "active").order_by(LedgerBatch.id)
+    if unit_ids is not None:
+        query = query.where(LedgerBatch.unit_id.in_(sorted(set(unit_ids))))
+    basis: dict[int, list[tuple[int, date, date]]] = defaultdict(list)
+    for unit_id, batch_id, start, end in session.execute(query):
+        basis[unit_id].append((batch_id, start, end))
+    return basis
+
+
+def basis_ids(basis: Mapping[int, list[tuple[int, date, date]]], unit_id: int, year: int) -> list[int]:
+    """The batches an evaluation of a project of ``unit_id`` in ``year`` rests on: the unit's
+    active batches whose period reaches into the year (their rows are its spending, their
+    periods its ledger coverage).  Decision: every source counts here, since coverage is the
+    earliest over sources."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    return [bid for bid, start, end in basis.get(unit_id, ()) if start <= last and end >= first]
+
+
 def _spent_at(session: Session, day: date, ids: Sequence[int] | None) -> dict[int, Decimal]:
     """Cumulative spending per project from 1 January to ``day`` (as ``spent_through``):
     whole months from ``project_month_spending``, and ``day``'s own month from it too when
@@ -901,10 +929,12 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
             if snapshot is None or covered or on_day:
                 due[checkpoint].append(project.id)
     names = {p.id: p.name for p in projects}
+    basis = ledger_basis(session, {p.unit_id for p in projects} if ids else None) if due else {}
     stored: list[Snapshot] = []
     for checkpoint, pids in sorted(due.items()):
         for evaluation in evaluate(session, checkpoint, pids).values():
             values = evaluation.snapshot_values()
+            values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, checkpoint.year)
             snapshot = existing.get((evaluation.project_id, checkpoint))
             if snapshot is None:
                 snapshot = Snapshot(kind="checkpoint", late=evaluated_on > checkpoint, **values)
@@ -922,7 +952,8 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
                     f"项目“{names[evaluation.project_id]}”在{checkpoint.isoformat()}检查点为"
                     f"{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}），"
                     f"请于{deadline.isoformat()}前填写偏差说明。",
-                    key=f"checkpoint:{evaluation.project_id}:{checkpoint.isoformat()}")])
+                    key=f"checkpoint:{evaluation.project_id}:{checkpoint.isoformat()}",
+                    basis=values["basis_batch_ids"])])
     session.flush()
     return stored
 
@@ -950,9 +981,12 @@ def transition_kind(old: str | None, new: str) -> str | None:
 def refresh_daily(session: Session, today: date,
                   project_ids: Iterable[int] | None = None) -> list[Transition]:
     """Re-evaluate the current status of this year's projects (and last year's, at 12-31),
-    replace each project's daily snapshot, and raise an alert for every transition."""
+    replace each project's daily snapshot, and raise an alert for every transition.  A daily
+    snapshot marked as resting on an undone batch is no status to change from: its alerts were
+    withdrawn, so the new status raises what it would raise from nothing."""
     ids = None if project_ids is None else sorted(set(project_ids))
     transitions: list[Transition] = []
+    basis = ledger_basis(session)
     for as_of in (date(today.year - 1, 12, 31), today):
         evaluations = evaluate(session, as_of, ids, money_at_ledger_date=True)
         if not evaluations:
@@ -965,19 +999,21 @@ def refresh_daily(session: Session, today: date,
         alerts = []
         for pid, evaluation in evaluations.items():
             previous = old.get(pid)
-            old_colour = previous.overall_status if previous else None
+            old_colour = previous.overall_status if previous and not previous.withdrawn_basis else None
             values = evaluation.snapshot_values()
+            values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, as_of.year)
             if previous is None:
                 session.add(Snapshot(kind="daily", frozen=False, evaluated_on=today, **values))
             else:
                 for key, value in values.items():
                     setattr(previous, key, value)
                 previous.evaluated_on = today
+                previous.withdrawn_batch_id = previous.withdrawn_at = None
             kind = transition_kind(old_colour, evaluation.overall)
             if kind is not None:
                 transitions.append(Transition(pid, names[pid], kind, old_colour, evaluation.overall))
                 alerts.append(_alert(evaluation, kind, _transition_message(
-                    names[pid], kind, old_colour, evaluation)))
+                    names[pid], kind, old_colour, evaluation), basis=values["basis_batch_ids"]))
         add_alerts(session, alerts)
     session.flush()
     return transitions
@@ -999,40 +1035,54 @@ def _transition_message(name: str, kind: str, old: str | None, evaluation: Proje
 
 @dataclass(frozen=True)
 class ChangeSummary:
-    """What an import changed: projects newly yellow/red, worsened, recovered; checkpoints
-    frozen by it."""
+    """What an import (or undo) changed: projects re-evaluated (every project whose ledger
+    coverage or spending it changed), newly yellow/red, worsened, recovered; checkpoints
+    frozen by it; and, for an undo, frozen checkpoint evaluations marked as resting on the
+    undone batch and alerts withdrawn."""
 
     new: tuple[Transition, ...] = ()
     worsened: tuple[Transition, ...] = ()
     recovered: tuple[Transition, ...] = ()
     frozen: int = 0
+    evaluated: int = 0
+    withdrawn_snapshots: int = 0
+    withdrawn_alerts: int = 0
 
     @property
     def text(self) -> str:
+        tail = f"；重新评价 {self.evaluated} 个项目；新冻结检查点评价 {self.frozen} 个。"
+        if self.withdrawn_snapshots or self.withdrawn_alerts:
+            tail = (f"{tail[:-1]}；{self.withdrawn_snapshots} 个已冻结的检查点评价基于已撤销的台账批次"
+                    f"（已标记，待财务确认后重新冻结），撤回预警 {self.withdrawn_alerts} 条。")
         if not (self.new or self.worsened or self.recovered):
-            return f"项目状态无变化；新冻结检查点评价 {self.frozen} 个。"
+            return "项目状态无变化" + tail
         parts = []
         for label, items in (("新增预警", self.new), ("恶化", self.worsened), ("好转", self.recovered)):
             if items:
                 names = "、".join(t.name for t in items[:5]) + ("等" if len(items) > 5 else "")
                 parts.append(f"{label} {len(items)} 个（{names}）")
-        return "；".join(parts) + f"；新冻结检查点评价 {self.frozen} 个。"
+        return "；".join(parts) + tail
 
 
-def summarize_changes(session: Session, project_ids: Iterable[int], as_of: date) -> ChangeSummary:
+def summarize_changes(session: Session, project_ids: Iterable[int], as_of: date, *,
+                      withdrawn: tuple[int, int] = (0, 0)) -> ChangeSummary:
     """After a ledger import (or undo): freeze the checkpoints the ledger now covers, refresh
     the current status of ``project_ids`` (``as_of`` = today, local date), raise the alerts
-    and return the summary."""
+    and return the summary (``withdrawn``: snapshots marked and alerts withdrawn by an undo).
+    Bulk: one evaluation per date for all the projects, never one per project."""
     ids = sorted(set(project_ids))
     if not ids:
-        return ChangeSummary()
+        return ChangeSummary(withdrawn_snapshots=withdrawn[0], withdrawn_alerts=withdrawn[1])
     frozen = freeze_checkpoints(session, as_of, ids)
     transitions = refresh_daily(session, as_of, ids)
+    evaluated = session.scalar(select(func.count(Project.id)).where(
+        Project.id.in_(ids), Project.year.in_([as_of.year - 1, as_of.year]))) or 0
     return ChangeSummary(
         new=tuple(t for t in transitions if t.kind.startswith("turned")),
         worsened=tuple(t for t in transitions if t.kind == "worsened"),
         recovered=tuple(t for t in transitions if t.kind == "recovered"),
-        frozen=len(frozen))
+        frozen=len(frozen), evaluated=evaluated,
+        withdrawn_snapshots=withdrawn[0], withdrawn_alerts=withdrawn[1])
 
 
 # --- reminders ----------------------------------------------------------------------------
@@ -1123,16 +1173,18 @@ def _progress_reminders(session: Session, projects: list[_ProjectInput], today: 
 
 def _explanation_reminders(session: Session, years: Sequence[int], today: date,
                            reminders: ReminderSettings) -> list[Alert]:
+    # a snapshot resting on an undone batch asks for nothing until it is re-frozen
     flagged = session.execute(
         select(Snapshot.project_id, Snapshot.as_of, Snapshot.evaluated_on, Snapshot.overall_status,
-               Project.unit_id, Project.name)
+               Project.unit_id, Project.name, Snapshot.version, Snapshot.basis_batch_ids)
         .join(Project, Project.id == Snapshot.project_id)
         .where(Snapshot.kind == "checkpoint", Snapshot.frozen.is_(True),
+               Snapshot.withdrawn_batch_id.is_(None),
                Snapshot.overall_status.in_(FLAGGED), Project.year.in_(years))).all()
     explained = {(pid, day) for pid, day in session.execute(
         select(DeviationExplanation.project_id, DeviationExplanation.as_of))}
     alerts = []
-    for pid, checkpoint, evaluated_on, colour, unit_id, name in flagged:
+    for pid, checkpoint, evaluated_on, colour, unit_id, name, version, basis in flagged:
         deadline = max(checkpoint, evaluated_on) + timedelta(days=reminders.explanation_due_days)
         if today > deadline and (pid, checkpoint) not in explained:
             alerts.append(Alert(
@@ -1140,7 +1192,8 @@ def _explanation_reminders(session: Session, years: Sequence[int], today: date,
                 as_of=checkpoint,
                 message=f"项目“{name}”在{checkpoint.isoformat()}检查点为{COLOUR_LABELS[colour]}，"
                         f"偏差说明应于{deadline.isoformat()}前填写，已逾期。",
-                key=f"explanation:{pid}:{checkpoint.isoformat()}"))
+                key=f"explanation:{pid}:{checkpoint.isoformat()}" + (f":v{version}" if version > 1 else ""),
+                basis_batch_ids=basis))
     return alerts
 
 
@@ -1148,11 +1201,12 @@ def _explanation_reminders(session: Session, years: Sequence[int], today: date,
 
 
 def _alert(evaluation: ProjectEvaluation, kind: str, message: str,
-           key: str | None = None) -> Alert:
+           key: str | None = None, basis: list[int] | None = None) -> Alert:
     # as_of: the date the evaluation speaks of (mail and page links open the project there):
     # the checkpoint, or the day of the refresh (12-31 for last year's projects)
     return Alert(unit_id=evaluation.unit_id, project_id=evaluation.project_id, kind=kind,
-                 severity=evaluation.overall, as_of=evaluation.as_of, message=message, key=key)
+                 severity=evaluation.overall, as_of=evaluation.as_of, message=message, key=key,
+                 basis_batch_ids=basis)
 
 
 def add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
@@ -1197,8 +1251,10 @@ def alerts_for(session: Session, user: User, *, unread_only: bool = False,
 
 
 def unread_count(session: Session, user: User) -> int:
+    """Unread alerts ``user`` may see, withdrawn ones (已撤销) not counted."""
     read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
-    return session.scalar(select(func.count(Alert.id)).where(_visible(user), Alert.id.not_in(read))) or 0
+    return session.scalar(select(func.count(Alert.id)).where(
+        _visible(user), Alert.id.not_in(read), Alert.withdrawn_at.is_(None))) or 0
 
 
 def mark_read(session: Session, user: User, alert_ids: Iterable[int] | None) -> int:
@@ -1227,6 +1283,7 @@ class CheckpointRow:
     checkpoint: date
     frozen: Snapshot | None
     now: ProjectEvaluation
+    history: tuple[Snapshot, ...] = ()  # earlier frozen versions (re-frozen), newest first
 
 
 @dataclass
@@ -1255,7 +1312,13 @@ def project_monitoring(session: Session, project: Project, as_of: date) -> Proje
     evaluation = evaluations[as_of][project.id]
     frozen = {s.as_of: s for s in session.scalars(select(Snapshot).where(
         Snapshot.project_id == project.id, Snapshot.kind == "checkpoint", Snapshot.frozen.is_(True)))}
-    rows = [CheckpointRow(c, frozen.get(c), evaluations[c][project.id]) for c in checkpoints]
+    replaced: dict[date, list[Snapshot]] = defaultdict(list)
+    for old in session.scalars(select(Snapshot).where(
+            Snapshot.project_id == project.id, Snapshot.kind == "replaced")
+            .order_by(Snapshot.version.desc())):
+        replaced[old.as_of].append(old)
+    rows = [CheckpointRow(c, frozen.get(c), evaluations[c][project.id], tuple(replaced.get(c, ())))
+            for c in checkpoints]
     by_id = {i.indicator_id: i for i in evaluation.indicators}
     history: dict[int, list[ProgressReport]] = defaultdict(list)
     for report in session.scalars(select(ProgressReport).where(ProgressReport.project_id == project.id)

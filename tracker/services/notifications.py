@@ -9,6 +9,11 @@ A second sender skips the claimed row (PostgreSQL) or waits and then finds the c
 (SQLite).  The caller commits right after each ``deliver``; only a crash between the server's
 acceptance and that commit can mail a message twice.
 
+Corrections (``services/corrections``): a withdrawn alert (它所依据的台账批次已撤销) is not mailed
+any more, and its withdrawal notice is mailed only to a user whose cursor had passed the
+withdrawn alert since their subscription began — who had been mailed it — so those told of an alert are told once of its
+withdrawal, and nobody else is.
+
 A failed send leaves the cursor where it was and records the failure on the subscription:
 the next try waits (``TEMPORARY_BACKOFF`` for 4xx answers and unreachable servers,
 ``PERMANENT_BACKOFF`` for an address the server refuses with 5xx); after the last permanent
@@ -89,7 +94,8 @@ def subscribe(session: Session, user: User, email: str,
         raise ValidationFailed(f"邮箱地址无效：“{email}”")
     if current is None:
         newest = session.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) or 0
-        current = AlertSubscription(user_id=user.id, email=email, last_alert_id=newest)
+        current = AlertSubscription(user_id=user.id, email=email, last_alert_id=newest,
+                                    start_alert_id=newest)
         session.add(current)
     elif current.email == email:
         return current
@@ -273,8 +279,14 @@ def deliver(session: Session, mailer: Mailer, user_id: int, now: datetime) -> st
     user = session.get(User, user_id)
     if user is None or not user.active:
         return NOTHING_NEW
-    alerts = visible_alerts_after(session, user, subscription.last_alert_id)
+    new = visible_alerts_after(session, user, subscription.last_alert_id)
+    alerts = [a for a in new if a.withdrawn_at is None and (
+        a.withdraws_alert_id is None
+        or subscription.start_alert_id < a.withdraws_alert_id <= subscription.last_alert_id)]
     if not alerts:
+        if new:  # only withdrawn alerts and notices of alerts never mailed: nothing to tell
+            subscription.last_alert_id = new[-1].id
+            session.flush()
         return NOTHING_NEW
     try:
         mailer.send(compose(subscription, user, alerts, mailer.settings))
@@ -284,7 +296,7 @@ def deliver(session: Session, mailer: Mailer, user_id: int, now: datetime) -> st
         log.warning("提醒邮件未送达 %s（%s）：%s", subscription.email,
                     "地址被拒收" if failure.permanent else "暂时失败", failure.reason)
         return outcome
-    subscription.last_alert_id = alerts[-1].id
+    subscription.last_alert_id = new[-1].id
     subscription.failures, subscription.next_attempt_at, subscription.last_error = 0, None, None
     session.flush()
     return SENT

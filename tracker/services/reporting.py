@@ -32,7 +32,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -154,6 +154,8 @@ class _RoundFigures:
     forecast: Decimal
     colours: dict[int, str]  # indicator id → colour
     frozen_on: date | None  # None: not frozen
+    withdrawn_batch_id: int | None = None  # the frozen snapshot rests on this undone batch
+    recomputed: monitoring.ProjectEvaluation | None = None  # then: evaluated now, shown beside
 
 
 def _round_figures(session: Session, projects: Sequence[Project], cutoff: date) -> dict[int, _RoundFigures]:
@@ -167,9 +169,11 @@ def _round_figures(session: Session, projects: Sequence[Project], cutoff: date) 
                 snapshots[snapshot.project_id] = snapshot
     figures = {pid: _from_snapshot(s) for pid, s in snapshots.items()}
     live = [pid for pid in ids if pid not in figures]
-    if live:
-        for pid, evaluation in monitoring.evaluate(session, cutoff, live).items():
-            figures[pid] = _from_evaluation(evaluation)
+    withdrawn = [pid for pid, s in snapshots.items() if s.withdrawn_batch_id is not None]
+    if live or withdrawn:
+        for pid, evaluation in monitoring.evaluate(session, cutoff, live + withdrawn).items():
+            figures[pid] = replace(figures[pid], recomputed=evaluation) if pid in figures \
+                else _from_evaluation(evaluation)
     return figures
 
 
@@ -180,7 +184,7 @@ def _from_snapshot(snapshot: Snapshot) -> _RoundFigures:
         overall_status=snapshot.overall_status, ledger_covered=snapshot.ledger_covered,
         ledger_closed_through=snapshot.ledger_closed_through, forecast=snapshot.forecast,
         colours={int(i["id"]): str(i["colour"]) for i in snapshot.indicators or () if "id" in i},
-        frozen_on=snapshot.evaluated_on)
+        frozen_on=snapshot.evaluated_on, withdrawn_batch_id=snapshot.withdrawn_batch_id)
 
 
 def _from_evaluation(evaluation: monitoring.ProjectEvaluation) -> _RoundFigures:
@@ -287,6 +291,7 @@ def _monitoring_sheet(project: Project, year: int, month: int, cutoff: date, fig
                       explanation: DeviationExplanation | None,
                       reports: dict[int, ProgressReport]) -> MonitoringSheet:
     forecasts = {f.indicator_id: f.forecast for f in explanation.forecasts} if explanation else {}
+    recomputed = figures.recomputed
     lines = tuple(MonitoringIndicatorLine(
         level1=i.level1, level2=i.level2, name=i.name, target_raw=i.target_raw,
         progress=progress_text(i, reports.get(i.id)), forecast=forecasts.get(i.id, ""),
@@ -309,7 +314,11 @@ def _monitoring_sheet(project: Project, year: int, month: int, cutoff: date, fig
         corrective_actions=(explanation.corrective_actions or "") if explanation else "",
         explanation_missing=explanation is None and figures.overall_status in FLAGGED,
         frozen_on=figures.frozen_on, ledger_closed_through=figures.ledger_closed_through,
-        explanation_as_of=explanation.as_of if explanation else None)
+        explanation_as_of=explanation.as_of if explanation else None,
+        withdrawn_batch_id=figures.withdrawn_batch_id,
+        recomputed_rate=None if recomputed is None or recomputed.money.execution_rate is None
+        else _pct(recomputed.money.execution_rate),
+        recomputed_status=None if recomputed is None else recomputed.overall)
 
 
 def _monitoring_sources(session: Session, unit: Unit, year: int, month: int, cutoff: date,
@@ -322,6 +331,10 @@ def _monitoring_sources(session: Session, unit: Unit, year: int, month: int, cut
     frozen = [s for s in sheets if s.frozen]
     lines.append(f"资金与状态：{len(frozen)} 个项目取截止日的冻结快照，"
                  f"{len(sheets) - len(frozen)} 个项目按生成时的数据计算（未冻结）")
+    withdrawn = [s.project_name for s in sheets if s.withdrawn_batch_id is not None]
+    if withdrawn:
+        lines.append(f"更正：{len(withdrawn)} 个项目的冻结快照基于已撤销的台账批次（{'、'.join(withdrawn)}），"
+                     "表中为冻结值并附按当前数据重算的结果，待财务确认后重新冻结")
     explained = sum(1 for s in sheets if s.likelihood is not None)
     missing = [s.project_name for s in sheets if s.explanation_missing]
     lines.append(f"偏差说明：{explained} 个项目取截止日前最新一份；未填写（红灯/黄灯）{len(missing)} 个"

@@ -13,7 +13,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import AlertSubscription, Project, Role
 from tracker.models.monitoring import CAUSES, LIKELIHOODS
 from tracker.reports import page_tables
-from tracker.services import monitoring, notifications, progress
+from tracker.services import corrections, ledger_lock, monitoring, notifications, progress
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
@@ -21,6 +21,7 @@ from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
 blueprint = Blueprint("monitoring", __name__)
 
 REPORTERS = (Role.unit_staff,)  # and admin
+REFREEZERS = (Role.finance,)  # and admin: confirm a re-freeze after a correction
 PROGRESS_FIELDS = ("indicator_id", "reported_on", "value", "achievement", "completed_on", "note")
 
 
@@ -69,7 +70,31 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
     if wants_xlsx():
         return xlsx(page_tables.project_monitoring(view, config().tz))
     return render_template("monitoring/project.html", m=view, today=_today(),
-                           may_report=current_user.role in (Role.admin, *REPORTERS))
+                           may_report=current_user.role in (Role.admin, *REPORTERS),
+                           may_refreeze=current_user.role in (Role.admin, *REFREEZERS))
+
+
+@blueprint.route("/projects/<int:project_id>/monitoring/refreeze", methods=["POST"])
+@roles_required(*REFREEZERS)
+def refreeze(project_id: int):  # type: ignore[no-untyped-def]
+    item, session = visible_project(project_id), db_session()
+    text = request.form.get("as_of", "").strip()
+    try:
+        chosen = date.fromisoformat(text) if text else None
+    except ValueError:
+        flash(f"检查点日期“{text}”无效，未重新冻结。", "error")
+        return redirect(url_for("monitoring.project", project_id=item.id))
+    def write() -> corrections.RefreezeResult:
+        done = corrections.refreeze(session, [item.id], current_user, _today(), chosen)
+        session.commit()
+        return done
+
+    try:
+        flash(ledger_lock.retrying(write, rollback=session.rollback).text, "info")
+    except ValidationFailed as failure:
+        session.rollback()
+        flash(str(failure), "error")
+    return redirect(url_for("monitoring.project", project_id=item.id, as_of=text or None))
 
 
 @blueprint.route("/projects/<int:project_id>/progress", methods=["GET", "POST"])
