@@ -53,7 +53,7 @@ from tracker.core.settings import EvaluationSettings
 from tracker.core.weights import category_of, indicator_weights
 from tracker.db import utcnow
 from tracker.errors import EvaluationFrozen, NotFound, ValidationFailed
-from tracker.importers.target_values import format_number, parse_target_value
+from tracker.importers.target_values import format_number, parse_reported_number
 from tracker.models import (
     DeviationExplanation,
     Evaluation,
@@ -408,9 +408,8 @@ class EvaluationEdit:
 
 def _require_draft(evaluation: Evaluation) -> None:
     if evaluation.frozen:
-        raise EvaluationFrozen(f"第{evaluation.number}次自评已于"
-                               f"{evaluation.frozen_at:%Y-%m-%d %H:%M} UTC 提交冻结，不能再修改；"
-                               "如需重新评价，请新建一次自评")
+        raise EvaluationFrozen(f"第{evaluation.number}次自评已由{evaluation.frozen_by}提交冻结，"
+                               "不能再修改；如需重新评价，请新建一次自评")
 
 
 def _text(value: str, label: str, limit: int, errors: list[str]) -> str | None:
@@ -422,23 +421,11 @@ def _text(value: str, label: str, limit: int, errors: list[str]) -> str | None:
 
 def _number(text: str, row: EvaluationIndicator, errors: list[str]) -> Decimal | None:
     """实际完成值 of a quantitative / reverse row: a number, optionally with the target's unit."""
-    cleaned = text.strip().replace(",", "").replace("，", "")
-    unit = None
     try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        parsed = parse_target_value(text)
-        if parsed.number is None or parsed.kind not in ("quantitative", "reverse"):
-            errors.append(f"“{row.name}”的实际完成值应为数字（可带单位），当前为“{text.strip()}”")
-            return None
-        number, unit = parsed.number, parsed.unit
-    if not number.is_finite() or number != number.quantize(FOUR_PLACES) or abs(number) >= Decimal(10) ** 14:
-        errors.append(f"“{row.name}”的实际完成值最多保留4位小数")
+        return parse_reported_number(text, row.target_unit, f"“{row.name}”的实际完成值")
+    except ValueError as error:
+        errors.append(str(error))
         return None
-    if unit and row.target_unit and unit != row.target_unit:
-        errors.append(f"“{row.name}”的实际完成值单位“{unit}”与年度指标值单位“{row.target_unit}”不一致，请换算后填写")
-        return None
-    return number
 
 
 def _score(text: str, row: EvaluationIndicator, achievement: str | None,
