@@ -60,6 +60,21 @@ def test_a_bad_date_falls_back_with_a_message(client, logged_in, session) -> Non
     assert "日期“june”无效" in response.get_data(as_text=True)
 
 
+def test_the_overview_opens_on_the_latest_year_with_projects_and_the_date_the_ledgers_cover(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit, project = _project(session, year=2025)
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-06-01", "100000")])
+    session.commit()
+    logged_in(Role.leader)
+    page = client.get("/monitoring").get_data(as_text=True)
+    assert "运行监控 · 2025-06-30" in page and "没有可监控的项目" not in page
+    assert "显示截至 2025-06-30 的情况：这是已导入台账覆盖到的最新日期（1 个单位的台账均已覆盖）。" in page
+    assert '<span class="lamp lamp-red">红灯</span> 1' in page  # 执行率 10% against a 50% plan
+    assert re.search(r'href="/monitoring\?as_of=2025-10-31"[^>]*>10月底</a>', page)
+    empty = client.get(f"/monitoring?as_of={THIS_YEAR}-06-30").get_data(as_text=True)
+    assert f"{THIS_YEAR} 年没有可监控的项目。有项目的年度：" in empty and 'href="/monitoring?year=2025"' in empty
+    assert "运行监控 · 2025-06-30" in client.get("/monitoring?year=2025").get_data(as_text=True)
+
+
 def test_unit_staff_see_only_their_units(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
     _, project = _project(session)
     other = make_unit(session, "他单位")
@@ -165,6 +180,7 @@ def test_the_progress_date_defaults_to_the_monitoring_date_of_the_projects_year(
     page = client.get(url).get_data(as_text=True)
     assert page.count('name="reported_on" required value="2025-06-30"') == 2
     assert "完成值日期默认为 2025-06-30（已导入台账覆盖到的最新日期）" in page
+    assert "资金执行（截至 2025-06-30）" in client.get(f"/projects/{project.id}/monitoring").get_data(as_text=True)
     # the default is accepted as it stands: the first save of an indicator succeeds
     saved = post_form(client, url, {"indicator_id": str(project.indicators[0].id), "reported_on": "2025-06-30",
                                     "value": "5"}, token_from=url)

@@ -83,8 +83,10 @@ def overview():  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/monitoring")
 @roles_required(*READERS)
 def project(project_id: int):  # type: ignore[no-untyped-def]
-    item = visible_project(project_id)
-    view = monitoring.project_monitoring(db_session(), item, _as_of(item.year))
+    item, session = visible_project(project_id), db_session()
+    asked = bool(request.args.get("as_of", "").strip())
+    as_of = _as_of(item.year) if asked else opening_date(session, item.year, [item.unit_id], _today()).as_of
+    view = monitoring.project_monitoring(session, item, as_of)
     if wants_xlsx():
         return xlsx(page_tables.project_monitoring(view, config().tz))
     return render_template("monitoring/project.html", m=view, today=_today(),
