@@ -44,6 +44,9 @@ def test_unit_staff_create_edit_and_freeze(client, logged_in, session) -> None: 
     assert "75.00%" in page and "7.50" in page and "82.50" in page and "良" in page
     assert 'value="8家"' in page and "结余率25.00%超过20%" in page
     assert "仍要提交的理由" in page and "提交并冻结" in page
+    # irreversible: the freeze button asks first (app.js), the save button does not
+    assert re.search(r'value="freeze" class="primary" data-confirm="提交并冻结第 1 次自评？提交后不能再修改', page)
+    assert 'value="save" data-confirm' not in page
 
     firms, satisfaction = _ids(draft)
     response = post_form(client, f"{url}/1", {
