@@ -133,7 +133,7 @@ def test_possible_or_impossible_needs_causes_and_forecasts(session, project) -> 
     with pytest.raises(ValidationFailed) as failure:
         record_explanation(session, project, _explanation(likelihood="possible"), "staff")
     assert "至少选择一项偏差原因" in str(failure.value)
-    assert "缺：培训人数、群众满意度、按期完工" in str(failure.value)
+    assert "缺 3 个：培训人数、群众满意度、按期完工" in str(failure.value)
     forecasts = {str(i.id): "预计完成" for i in project.indicators}
     with pytest.raises(ValidationFailed, match="选择“其他”偏差原因时"):
         record_explanation(session, project, _explanation(
@@ -145,6 +145,15 @@ def test_possible_or_impossible_needs_causes_and_forecasts(session, project) -> 
     assert saved.causes == ["funding", "staffing"] and saved.cause_labels == ["经费保障", "人员保障"]
     assert saved.likelihood_label == "有可能"
     assert {f.indicator.name: f.forecast for f in saved.forecasts}["培训人数"] == "180人"
+
+
+def test_the_missing_forecasts_are_listed_whole(session) -> None:  # type: ignore[no-untyped-def]
+    names = [f"指标{n}" for n in range(1, 8)]
+    project = make_project(session, make_unit(session), plan={"06-30": "50"},
+                           indicators=[{"name": name} for name in names])
+    with pytest.raises(ValidationFailed) as failure:
+        record_explanation(session, project, _explanation(likelihood="possible", causes=("funding",)), "staff")
+    assert f"缺 7 个：{'、'.join(names)}）" in str(failure.value) and "等" not in str(failure.value)
 
 
 def test_certain_needs_no_forecast_and_history_is_kept(session, project) -> None:  # type: ignore[no-untyped-def]

@@ -223,7 +223,7 @@ def record_explanation(session: Session, project: Project, form: ExplanationForm
         missing = [i.name for i in project.indicators if not forecasts[i.id]]
         if missing:
             errors.append(f"完成目标可能性为“{label}”时，请填写每个指标的全年预计完成情况"
-                          f"（缺：{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}）")
+                          f"（缺 {len(missing)} 个：{'、'.join(missing)}）")
     if "other" in form.causes and not form.reason.strip():
         errors.append("选择“其他”偏差原因时，请在原因说明中写明")
     if errors:
