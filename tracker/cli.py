@@ -575,7 +575,7 @@ def progress() -> None:
 @click.option("--project", "project_ref", required=True, help="项目编码、名称或 ID")
 @click.option("--indicator", "indicator_name", required=True, help="三级指标名称")
 @click.option("--value", required=True,
-              help="定量/反向指标填数字；定性指标填“达成目标”等三档之一；时限指标填完成日期")
+              help="定量/反向指标填数字（可带单位，如 95%）；定性指标填三档之一（如“达成年度指标”）；时限指标填完成日期")
 @click.option("--date", "reported_on", required=True, help="完成值日期 YYYY-MM-DD（决定项目年度）")
 @click.option("--note", default="", help="说明")
 @pass_context

@@ -113,3 +113,14 @@ def test_opened_without_a_date_it_shows_the_latest_date_the_ledgers_cover(client
     assert 'as_of=2025-06-30" aria-current="date">6月底' in page
     chosen = client.get("/cockpit?year=2025&as_of=2025-03-31").get_data(as_text=True)
     assert "显示截至所选日期 2025-03-31 的情况。" in chosen and "已导入台账覆盖到的最新日期" not in chosen
+
+
+def test_the_time_progress_card_shows_the_execution_rate_against_it(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    _department(session)
+    logged_in(Role.leader)
+    page = client.get("/cockpit?year=2025&as_of=2025-06-30").get_data(as_text=True)
+    card = re.search(r'<span class="kpi-label">执行率 · 对序时进度</span>\s*<span class="kpi-value">(.*?)</span>\s*'
+                     r'<span class="kpi-sub">(.*?)</span>', page, re.S)
+    assert card is not None
+    assert card.group(1) == "40.00%"  # 执行率: 160万 ÷ 400万, not the 序时进度
+    assert card.group(2).startswith("序时进度 50.00%，")

@@ -48,6 +48,7 @@ def test_monitoring_page_shows_every_figure_and_the_frozen_value(client, logged_
     assert "800,000.00" in page  # 全年预计执行数 by plan (frozen: 300000 + 50%)
     assert "台账截止：2025-06-30" in page and "已覆盖 2025-06-30" in page
     assert "5 家" in page and "填报完成值" not in page  # a leader does not report
+    assert '<th class="num">完成进度</th>' in page and "完成进度 v" not in page  # no stray "v"
 
 
 def test_a_bad_date_falls_back_with_a_message(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
