@@ -3,8 +3,11 @@ converted from the stored UTC by the one ``local_time`` filter; no page prints "
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+
+import openpyxl
 
 from tests.monitoring_builders import add_ledger, make_project, make_unit
 from tracker.models import Alert, AuditEntry, DeviationExplanation, Evaluation, Role
@@ -59,3 +62,17 @@ def test_the_zone_is_a_setting(app, client, logged_in, session) -> None:  # type
         object.__setattr__(config, "timezone", saved)
     assert "2026-12-06 20:20" in page and SHOWN not in page
     assert "时间（Europe/London 时间）" in audit and "北京时间" not in audit
+
+
+def test_exported_times_are_local_too(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    project = _everything_timed(session)
+    logged_in(Role.admin)
+    local = datetime(2026, 12, 7, 4, 20)
+    for url in ("/alerts?format=xlsx", "/ledger/batches?format=xlsx", f"/projects/{project.id}?format=xlsx",
+                "/audit?format=xlsx", f"/projects/{project.id}/evaluation?format=xlsx"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        book = openpyxl.load_workbook(io.BytesIO(response.data))
+        cells = [c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row]
+        assert local in cells, url
+        assert datetime(2026, 12, 6, 20, 20) not in cells, url
