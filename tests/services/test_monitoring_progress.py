@@ -147,6 +147,14 @@ def test_possible_or_impossible_needs_causes_and_forecasts(session, project) -> 
     assert {f.indicator.name: f.forecast for f in saved.forecasts}["培训人数"] == "180人"
 
 
+def test_every_explanation_error_is_found_at_once_by_field(session, project) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(FormInvalid) as caught:
+        record_explanation(session, project, _explanation(as_of="2025-05-05", likelihood="possible",
+                                                          causes=("other", "天气")), "staff")
+    assert set(caught.value.fields) == {"as_of", "causes", "forecasts", "reason"}
+    assert caught.value.fields["causes"] == "未知的偏差原因：天气"
+
+
 def test_the_missing_forecasts_are_listed_whole(session) -> None:  # type: ignore[no-untyped-def]
     names = [f"指标{n}" for n in range(1, 8)]
     project = make_project(session, make_unit(session), plan={"06-30": "50"},

@@ -199,6 +199,11 @@ def test_explanation_form_enforces_the_rule_and_saves(client, logged_in, session
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "请至少选择一项偏差原因" in text and "资金未到位" in text
+    # each error under what it concerns: the causes in their fieldset, the missing forecasts by the table
+    causes = text[text.index("<legend>偏差原因分析"):text.index("</fieldset>")]
+    assert '<p class="field-error" id="error-causes">完成目标可能性为“完全不可能”时，请至少选择一项偏差原因</p>' in causes
+    assert '<p class="field-error" id="error-forecasts">' in text and text.count('<p class="field-error">请填写</p>') == 2
+    assert text.index('id="error-forecasts"') < text.index("<thead><tr><th>一级</th>")
     first, second = project.indicators
     saved = post_form(client, f"/projects/{project.id}/explanation", {
         "as_of": "2025-06-30", "likelihood": "possible", "causes": ["funding", "other"],

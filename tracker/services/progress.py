@@ -201,33 +201,39 @@ class ExplanationForm:
 
 def record_explanation(session: Session, project: Project, form: ExplanationForm,
                        actor: User | str) -> DeviationExplanation:
-    """Add a 偏差说明 for one checkpoint of ``project`` (ValidationFailed in Chinese).
+    """Add a 偏差说明 for one checkpoint of ``project``; every error at once (``FormInvalid``
+    by field: ``as_of``, ``causes``, ``likelihood``, ``forecasts``, ``reason``), in Chinese.
 
     Rules: 完成目标可能性 is required; 有可能 or 完全不可能 needs at least one 偏差原因 and a
     全年预计完成情况 for every indicator; ticking 其他 needs 原因说明.
     """
-    as_of = _parse_date(form.as_of, "检查点")
-    if as_of not in checkpoints_of(session, project):
-        raise ValidationFailed(f"{as_of.isoformat()}不是本项目的检查点或监控截止日")
+    errors: dict[str, str] = {}
+    as_of = None
+    try:
+        as_of = _parse_date(form.as_of, "检查点")
+        if as_of not in checkpoints_of(session, project):
+            errors["as_of"] = f"{as_of.isoformat()}不是本项目的检查点或监控截止日"
+    except ValidationFailed as error:
+        errors["as_of"] = str(error)
     unknown = [c for c in form.causes if c not in CAUSES]
     if unknown:
-        raise ValidationFailed(f"未知的偏差原因：{'、'.join(unknown)}")
-    if form.likelihood not in LIKELIHOODS:
-        raise ValidationFailed("请选择完成目标可能性（确定能 / 有可能 / 完全不可能）")
+        errors["causes"] = f"未知的偏差原因：{'、'.join(unknown)}"
     forecasts = {i.id: form.forecasts.get(str(i.id), "").strip()[:500] for i in project.indicators}
-    errors = []
-    if form.likelihood != "certain":
+    if form.likelihood not in LIKELIHOODS:
+        errors["likelihood"] = "请选择完成目标可能性（确定能 / 有可能 / 完全不可能）"
+    elif form.likelihood != "certain":
         label = LIKELIHOODS[form.likelihood]
         if not form.causes:
-            errors.append(f"完成目标可能性为“{label}”时，请至少选择一项偏差原因")
+            errors.setdefault("causes", f"完成目标可能性为“{label}”时，请至少选择一项偏差原因")
         missing = [i.name for i in project.indicators if not forecasts[i.id]]
         if missing:
-            errors.append(f"完成目标可能性为“{label}”时，请填写每个指标的全年预计完成情况"
-                          f"（缺 {len(missing)} 个：{'、'.join(missing)}）")
+            errors["forecasts"] = (f"完成目标可能性为“{label}”时，请填写每个指标的全年预计完成情况"
+                                   f"（缺 {len(missing)} 个：{'、'.join(missing)}）")
     if "other" in form.causes and not form.reason.strip():
-        errors.append("选择“其他”偏差原因时，请在原因说明中写明")
+        errors["reason"] = "选择“其他”偏差原因时，请在原因说明中写明"
     if errors:
-        raise ValidationFailed("；".join(errors))
+        raise FormInvalid(errors)
+    assert as_of is not None
     explanation = DeviationExplanation(
         project_id=project.id, as_of=as_of, causes=[c for c in CAUSES if c in form.causes],
         likelihood=form.likelihood, reason=form.reason.strip()[:MAX_TEXT] or None,

@@ -142,7 +142,7 @@ def _progress_page(item: Project, errors: dict[str, str], saved: int | None):  #
 @blueprint.route("/projects/<int:project_id>/explanation", methods=["GET", "POST"])
 @roles_required(*REPORTERS)
 def explanation(project_id: int):  # type: ignore[no-untyped-def]
-    item, session, error = visible_project(project_id), db_session(), None
+    item, session, errors = visible_project(project_id), db_session(), {}
     if request.method == "POST":
         form = progress.ExplanationForm(
             as_of=request.form.get("as_of", ""), causes=tuple(request.form.getlist("causes")),
@@ -157,11 +157,11 @@ def explanation(project_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("monitoring.project", project_id=item.id, as_of=form.as_of))
         except ValidationFailed as failure:
             session.rollback()
-            error = str(failure)
+            errors = getattr(failure, "fields", None) or {"": str(failure)}
     as_of = progress.explanation_date(session, item, request.values.get("as_of", ""), _today())
     view = monitoring.project_monitoring(session, item, as_of)
-    return render_template("monitoring/explanation.html", m=view, error=error, form=request.form,
-                           causes=CAUSES, likelihoods=LIKELIHOODS), (400 if error else 200)
+    return render_template("monitoring/explanation.html", m=view, errors=errors, form=request.form,
+                           causes=CAUSES, likelihoods=LIKELIHOODS), (400 if errors else 200)
 
 
 @blueprint.route("/projects/<int:project_id>/evidence")
