@@ -121,8 +121,9 @@ def save(project_id: int, number: int):  # type: ignore[no-untyped-def]
     except ValidationFailed as failure:
         session.rollback()
         page = evaluation.evaluation_page(session, item, _today(), number)
-        return render_template("evaluations/project.html", page=page, may_edit=True,
-                               form=request.form, error=str(failure), freezing=freezing), 400
+        errors = getattr(failure, "fields", None) or {"": str(failure)}
+        return render_template("evaluations/project.html", page=page, may_edit=True, form=request.form,
+                               errors=errors, error=errors.get(""), freezing=freezing), 400
     flash("已提交并冻结，此后不再改变。" if freezing else "已保存，得分已重新计算。", "info")
     return redirect(url_for("evaluations.project", project_id=item.id, number=number))
 
