@@ -77,6 +77,11 @@ def test_unit_staff_create_edit_and_freeze(client, logged_in, session) -> None: 
     response = post_form(client, f"{url}/1", {
         f"score_{satisfaction}": "13.5", "warnings_reason": "年底采购款已于次年1月支付", "action": "freeze"})
     assert response.status_code == 302
+    # back to the submit card, which says what happened (the page does not jump to its top)
+    assert response.headers["Location"].endswith("?number=1&saved=frozen#evaluation-submit")
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = done[done.index('id="evaluation-submit"'):]
+    assert card.index("已提交并冻结，此后不再改变。") < card.index("</section>")
     session.expire_all()
     draft = session.get(Evaluation, draft.id)
     assert draft.frozen and draft.warnings_reason == "年底采购款已于次年1月支付"
