@@ -36,7 +36,8 @@ chromium:
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: install, migrate, ensure an admin, load the demo data, serve on $(HOST):$(PORT)
+## run: install, migrate, ensure an admin, load the demo data with its demo users (finance,
+## leader, one unit's staff; their passwords are printed and kept in instance/demo-users.txt), serve
 run: install chromium
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker admin ensure

@@ -76,3 +76,23 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     result = _tracker(tmp_path, "serve", "--port", "1",
                       TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")
     assert result.returncode != 0 and "tracker db upgrade" in result.stderr
+
+
+def test_demo_load_prints_how_to_sign_in_as_each_role_and_nothing_else_makes_demo_users(tmp_path: Path) -> None:
+    database = {"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    for args in (("db", "upgrade"), ("admin", "ensure")):
+        assert _tracker(tmp_path, *args, **database).returncode == 0
+    assert not (tmp_path / "demo-users.txt").exists()  # a tracker without the demo data has none
+    done = _tracker(tmp_path, "demo", "load", **database)
+    assert done.returncode == 0, done.stderr
+    written = (tmp_path / "demo-users.txt").read_text(encoding="utf-8").split()
+    finance, leader, staff = written[2], written[5], written[8]
+    assert f"财务人员：用户名 demo-finance  密码 {finance}" in done.stdout
+    assert f"领导：用户名 demo-leader  密码 {leader}" in done.stdout
+    assert f"单位填报人员：用户名 demo-unit  密码 {staff}，填报单位：" in done.stdout
+    engine = make_engine(database["TRACKER_DATABASE_URL"])
+    with engine.connect() as connection:
+        roles = dict(connection.execute(text("SELECT username, role FROM app_user")).all())
+    engine.dispose()
+    assert roles == {"admin": "admin", "demo-finance": "finance", "demo-leader": "leader",
+                     "demo-unit": "unit_staff"}

@@ -457,7 +457,8 @@ DEMO_LEDGERS = {
 }
 
 
-@demo.command("load", help="导入 seeds/ 中的五份绩效目标文件和三份示例台账（已导入的不会重复）")
+@demo.command("load", help="导入 seeds/ 中的五份绩效目标文件和三份示例台账（已导入的不会重复），"
+                           "并创建演示用户（财务、领导、一个单位的填报人员）、打印其密码")
 @pass_context
 def demo_load(ctx: Context) -> None:
     from tracker.config import PROJECT_ROOT
@@ -484,6 +485,20 @@ def demo_load(ctx: Context) -> None:
         result = retrying(write)
         click.echo(f"演示台账 {name}：" + (f"批次 {result.batch.id}，计入 {result.preview.counted_rows} 行"
                                          if result.imported else "已导入过，跳过"))
+    _demo_users(ctx)
+
+
+def _demo_users(ctx: Context) -> None:
+    """Create the demo users (``services.demo_users``) and print how to sign in as each."""
+    from tracker.services.demo_users import demo_users_file, ensure_demo_users
+
+    instance = Path(ctx.config.instance_path)
+    with ctx.transaction() as session:
+        logins = ensure_demo_users(session, instance)
+    click.echo(f"演示用户（只由 tracker demo load 创建；密码也在 {demo_users_file(instance)}）：")
+    for login in logins:
+        scope = f"，填报单位：{login.unit}" if login.unit else ""
+        click.echo(f"  {login.role.label}：用户名 {login.username}  密码 {login.password}{scope}")
 
 
 # --- monitoring and the scheduler ---------------------------------------------------------
@@ -589,7 +604,7 @@ def progress() -> None:
 @click.option("--project", "project_ref", required=True, help="项目编码、名称或 ID")
 @click.option("--indicator", "indicator_name", required=True, help="三级指标名称")
 @click.option("--value", required=True,
-              help="定量/反向指标填数字；定性指标填“达成目标”等三档之一；时限指标填完成日期")
+              help="定量/反向指标填数字（可带单位，如 95%）；定性指标填三档之一（如“达成年度指标”）；时限指标填完成日期")
 @click.option("--date", "reported_on", required=True, help="完成值日期 YYYY-MM-DD（决定项目年度）")
 @click.option("--note", default="", help="说明")
 @pass_context

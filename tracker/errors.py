@@ -64,6 +64,15 @@ class ValidationFailed(TrackerError):
     exit_code = 2
 
 
+class FormInvalid(ValidationFailed):
+    """A form with errors on several fields, all found at once: ``fields`` maps each field's
+    name to its message, so a page can show each error next to its field."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = dict(fields)
+        super().__init__("；".join(self.fields.values()))
+
+
 class EvaluationFrozen(TrackerError):
     """A submitted (frozen) 自评 was asked to change; it never does."""
 

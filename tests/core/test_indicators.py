@@ -109,7 +109,7 @@ def test_qualitative_indicator(achievement: str, colour: str) -> None:
 
 
 def test_qualitative_rejects_unknown_choice() -> None:
-    with pytest.raises(ValueError, match="达成目标"):
+    with pytest.raises(ValueError, match="达成年度指标"):
         indicator_status(ReportedIndicator("qualitative", achievement="较好"), JUNE, SETTINGS)
 
 

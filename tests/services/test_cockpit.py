@@ -37,8 +37,16 @@ def test_choose_settles_year_unit_and_date_and_says_what_it_changed(session, mak
 
     chosen = choose(session, leader, year=None, unit_id=None, as_of="", today=TODAY)
     assert chosen.years == (2025, 2024) and chosen.year == 2025  # 2026 has none: newest before
-    assert chosen.as_of == date(2025, 12, 31)
-    assert chosen.notes == ("今天（2026-11-23）不在 2025 年内，按年末 2025-12-31 计算。",)
+    # the latest date a ledger covers (科技局 through 06-30; 财政局 only through 03-31), said why
+    assert chosen.as_of == date(2025, 6, 30) and chosen.notes == ()
+    assert chosen.opening is not None and chosen.opening.note == (
+        "显示截至 2025-06-30 的情况：这是已导入台账覆盖到的最新日期；2 个单位中 1 个的台账已覆盖此日，"
+        "其余 1 个单位的项目资金状态显示为无法判断。")
+    assert [(c.label, c.day.isoformat()) for c in chosen.checkpoints] == [
+        ("3月底", "2025-03-31"), ("6月底", "2025-06-30"), ("10月底", "2025-10-31"), ("12月底", "2025-12-31")]
+    one_unit = choose(session, leader, year=2025, unit_id=finance.id, as_of="", today=TODAY)
+    assert one_unit.as_of == date(2025, 3, 31) and one_unit.opening is not None
+    assert one_unit.opening.note == "显示截至 2025-03-31 的情况：这是已导入台账覆盖到的最新日期（1 个单位的台账均已覆盖）。"
     assert {uid for uid, _ in chosen.units} == {science.id, finance.id}
 
     later = choose(session, leader, year=2025, unit_id=finance.id, as_of="2026-03-01", today=TODAY)
@@ -47,13 +55,19 @@ def test_choose_settles_year_unit_and_date_and_says_what_it_changed(session, mak
     earlier = choose(session, leader, year=2025, unit_id=None, as_of="2024-12-31", today=TODAY)
     assert earlier.as_of == date(2025, 1, 1) and "已按年初 2025-01-01 计算" in earlier.notes[0]
     inside = choose(session, leader, year=2025, unit_id=None, as_of="2025-05-20", today=TODAY)
-    assert inside.as_of == date(2025, 5, 20) and inside.notes == ()
+    assert inside.as_of == date(2025, 5, 20) and inside.notes == () and inside.opening is None
     bad = choose(session, leader, year=2025, unit_id=None, as_of="五月", today=TODAY)
-    assert bad.as_of == date(2025, 12, 31) and bad.notes == ("日期“五月”无效，已按 2025-12-31 计算。",)
-    this_year = choose(session, leader, year=2025, unit_id=None, as_of="", today=date(2025, 8, 8))
-    assert this_year.as_of == date(2025, 8, 8) and this_year.notes == ()
+    assert bad.as_of == date(2025, 6, 30) and bad.notes == ("日期“五月”无效，已按 2025-06-30 计算。",)
+    this_year = choose(session, leader, year=2025, unit_id=None, as_of="", today=date(2025, 5, 8))
+    assert this_year.as_of == date(2025, 5, 8) and this_year.notes == ()  # never after today
+    # a ledger closed through 2025-06-30 covers 2024 whole (as monitoring judges coverage)
+    assert choose(session, leader, year=2024, unit_id=None, as_of="", today=TODAY).as_of == date(2024, 12, 31)
     missing = choose(session, leader, year=1999, unit_id=None, as_of="", today=TODAY)
     assert missing.year == 2025 and missing.notes[0] == "1999 年没有可查看的项目，已改为显示其他年度。"
+    make_project(session, make_unit(session, "新单位"), year=2026, name="今年项目")
+    no_ledger = choose(session, leader, year=None, unit_id=None, as_of="", today=TODAY)
+    assert no_ledger.year == 2026 and no_ledger.as_of == TODAY and no_ledger.opening is not None
+    assert no_ledger.opening.note.startswith("2026 年还没有导入覆盖本年度的台账，按 2026-11-23 显示")
 
 
 def test_unit_staff_see_only_their_units(session, make_user) -> None:  # type: ignore[no-untyped-def]

@@ -321,8 +321,16 @@ def test_progress_overdue_after_the_grace_period(session, unit) -> None:  # type
     assert not [a for a in on_time if a.kind == "progress_overdue" and a.as_of == D("2025-06-30")]
     late = [a for a in send_reminders(session, D("2025-07-11")) if a.kind == "progress_overdue"]
     assert len(late) == 1 and late[0].as_of == D("2025-06-30") and late[0].project_id == project.id
-    assert "旧报、未报自2025-03-31后未填报" in late[0].message
+    assert "2 项（旧报、未报）自2025-03-31后未填报" in late[0].message
     assert "已报" not in late[0].message.split("：")[1] and "已完成时限" not in late[0].message
+
+
+def test_every_overdue_indicator_is_named_never_cut_with_deng(session, unit) -> None:  # type: ignore[no-untyped-def]
+    names = [f"指标{n}" for n in range(1, 8)]
+    make_project(session, unit, name="七个指标", indicators=[{"name": name} for name in names])
+    late = [a for a in send_reminders(session, D("2025-07-11")) if a.kind == "progress_overdue"]
+    assert any(f"7 项（{'、'.join(names)}）" in a.message for a in late)
+    assert not any("等" in a.message for a in late)
 
 
 def test_explanation_overdue_until_explained(session, unit, make_user) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.monitoring_builders import make_project, make_unit
-from tracker.errors import NotFound, ValidationFailed
+from tracker.errors import FormInvalid, NotFound, ValidationFailed
 from tracker.models import AuditEntry, DeviationExplanation, ProgressReport
 from tracker.services.monitoring import evaluate
 from tracker.services.progress import (
@@ -77,6 +77,34 @@ def test_progress_is_validated(session, project, position: int, values: dict[str
     assert session.scalar(select(ProgressReport.id)) is None
 
 
+def test_every_error_is_found_at_once_by_field(session, project) -> None:  # type: ignore[no-untyped-def]
+    people, _, works = project.indicators
+    with pytest.raises(FormInvalid) as caught:
+        record_progress(session, project, _form(people, value="很多", reported_on="2024-12-31"), TODAY, "staff")
+    assert caught.value.fields == {
+        "reported_on": "完成值日期应在2025年内且不晚于今天（2025-01-01 至 2025-07-10），当前为 2024-12-31",
+        "value": "当前完成值应为数字（可带单位），当前为“很多”"}
+    with pytest.raises(FormInvalid) as caught:
+        record_progress(session, project, _form(works, completed_on="七月", reported_on="六月"), TODAY, "staff")
+    assert set(caught.value.fields) == {"reported_on", "completed_on"}
+
+
+@pytest.mark.parametrize("typed", ["95%", "95 %", "95％", "95百分比", " 95 ％ "])
+def test_a_percentage_is_accepted_with_its_sign(session, typed: str) -> None:  # type: ignore[no-untyped-def]
+    project = make_project(session, make_unit(session), indicators=[
+        {"name": "验收合格率", "target_number": Decimal(90), "target_unit": "%", "target_raw": "≥90%"}])
+    saved = record_progress(session, project, _form(project.indicators[0], value=typed), TODAY, "staff")
+    assert saved.value == Decimal(95)
+
+
+def test_a_unit_that_contradicts_the_indicator_is_refused_by_name(session, project) -> None:  # type: ignore[no-untyped-def]
+    people = project.indicators[0]
+    with pytest.raises(FormInvalid) as caught:
+        record_progress(session, project, _form(people, value="95%"), TODAY, "staff")
+    assert caught.value.fields == {"value": "当前完成值单位“%”与年度指标值单位“人”不一致，请换算后填写"}
+    assert record_progress(session, project, _form(people, value="120 人"), TODAY, "staff").value == 120
+
+
 def test_qualitative_and_deadline_readings(session, project) -> None:  # type: ignore[no-untyped-def]
     _, quality, works = project.indicators
     record_progress(session, project, _form(quality, achievement="部分达成目标并具有一定效果"), TODAY, "staff")
@@ -105,7 +133,7 @@ def test_possible_or_impossible_needs_causes_and_forecasts(session, project) -> 
     with pytest.raises(ValidationFailed) as failure:
         record_explanation(session, project, _explanation(likelihood="possible"), "staff")
     assert "至少选择一项偏差原因" in str(failure.value)
-    assert "缺：培训人数、群众满意度、按期完工" in str(failure.value)
+    assert "缺 3 个：培训人数、群众满意度、按期完工" in str(failure.value)
     forecasts = {str(i.id): "预计完成" for i in project.indicators}
     with pytest.raises(ValidationFailed, match="选择“其他”偏差原因时"):
         record_explanation(session, project, _explanation(
@@ -117,6 +145,23 @@ def test_possible_or_impossible_needs_causes_and_forecasts(session, project) -> 
     assert saved.causes == ["funding", "staffing"] and saved.cause_labels == ["经费保障", "人员保障"]
     assert saved.likelihood_label == "有可能"
     assert {f.indicator.name: f.forecast for f in saved.forecasts}["培训人数"] == "180人"
+
+
+def test_every_explanation_error_is_found_at_once_by_field(session, project) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(FormInvalid) as caught:
+        record_explanation(session, project, _explanation(as_of="2025-05-05", likelihood="possible",
+                                                          causes=("other", "天气")), "staff")
+    assert set(caught.value.fields) == {"as_of", "causes", "forecasts", "reason"}
+    assert caught.value.fields["causes"] == "未知的偏差原因：天气"
+
+
+def test_the_missing_forecasts_are_listed_whole(session) -> None:  # type: ignore[no-untyped-def]
+    names = [f"指标{n}" for n in range(1, 8)]
+    project = make_project(session, make_unit(session), plan={"06-30": "50"},
+                           indicators=[{"name": name} for name in names])
+    with pytest.raises(ValidationFailed) as failure:
+        record_explanation(session, project, _explanation(likelihood="possible", causes=("funding",)), "staff")
+    assert f"缺 7 个：{'、'.join(names)}）" in str(failure.value) and "等" not in str(failure.value)
 
 
 def test_certain_needs_no_forecast_and_history_is_kept(session, project) -> None:  # type: ignore[no-untyped-def]

@@ -99,3 +99,28 @@ def test_a_leader_filters_one_unit(client, logged_in, session) -> None:  # type:
     page = client.get(f"/cockpit?year=2025&unit={finance.id}&as_of=2025-06-30").get_data(as_text=True)
     assert "财政项目" in page and "科技&lt;专项&gt;" not in page
     assert "300.00<small> 万元</small>" in page and ">50.00%<" in page  # 150万 of 300万
+
+
+def test_opened_without_a_date_it_shows_the_latest_date_the_ledgers_cover(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    _, _, lagging, _ = _department(session)  # ledgers through 2025-06-30; today is later
+    logged_in(Role.leader)
+    page = client.get("/cockpit").get_data(as_text=True)
+    assert "领导驾驶舱 · 2025 年 · 截至 2025-06-30" in page
+    assert "显示截至 2025-06-30 的情况：这是已导入台账覆盖到的最新日期（2 个单位的台账均已覆盖）。" in page
+    assert "科技&lt;专项&gt;&amp;推广" in page and f"/projects/{lagging.id}/monitoring?as_of=2025-06-30" in page
+    for label, day in (("3月底", "03-31"), ("6月底", "06-30"), ("10月底", "10-31"), ("12月底", "12-31")):
+        assert re.search(rf'href="/cockpit\?year=2025&amp;as_of=2025-{day}"[^>]*>{label}</a>', page), label
+    assert 'as_of=2025-06-30" aria-current="date">6月底' in page
+    chosen = client.get("/cockpit?year=2025&as_of=2025-03-31").get_data(as_text=True)
+    assert "显示截至所选日期 2025-03-31 的情况。" in chosen and "已导入台账覆盖到的最新日期" not in chosen
+
+
+def test_the_time_progress_card_shows_the_execution_rate_against_it(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    _department(session)
+    logged_in(Role.leader)
+    page = client.get("/cockpit?year=2025&as_of=2025-06-30").get_data(as_text=True)
+    card = re.search(r'<span class="kpi-label">执行率 · 对序时进度</span>\s*<span class="kpi-value">(.*?)</span>\s*'
+                     r'<span class="kpi-sub">(.*?)</span>', page, re.S)
+    assert card is not None
+    assert card.group(1) == "40.00%"  # 执行率: 160万 ÷ 400万, not the 序时进度
+    assert card.group(2).startswith("序时进度 50.00%，")

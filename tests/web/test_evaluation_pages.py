@@ -44,6 +44,9 @@ def test_unit_staff_create_edit_and_freeze(client, logged_in, session) -> None: 
     assert "75.00%" in page and "7.50" in page and "82.50" in page and "良" in page
     assert 'value="8家"' in page and "结余率25.00%超过20%" in page
     assert "仍要提交的理由" in page and "提交并冻结" in page
+    # irreversible: the freeze button asks first (app.js), the save button does not
+    assert re.search(r'value="freeze" class="primary" data-confirm="提交并冻结第 1 次自评？提交后不能再修改', page)
+    assert 'value="save" data-confirm' not in page
 
     firms, satisfaction = _ids(draft)
     response = post_form(client, f"{url}/1", {
@@ -52,13 +55,21 @@ def test_unit_staff_create_edit_and_freeze(client, logged_in, session) -> None: 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "未保存" in page and "得分应在 [12, 15] 之间" in page and 'value="16"' in page
+    # the error stands under the score field it concerns, not only in a banner at the top
+    score_field = page.index(f'name="score_{satisfaction}"')
+    error = page.index(f'<p class="field-error" id="error-score_{satisfaction}">')
+    assert score_field < error < page.index("</td>", score_field)
+    assert "得分应在 [12, 15] 之间" in page[error:page.index("</p>", error)]
 
     response = post_form(client, f"{url}/1", {
         f"actual_{firms}": "8家", f"achievement_{satisfaction}": "achieved",
         f"score_{satisfaction}": "13.5", f"reason_{firms}": "企业申报不足",
         f"reason_{satisfaction}": "个别企业反映流程长", "goal_actual": "基本完成", "action": "freeze"})
     assert response.status_code == 400  # saved, but 结余率 > 20% needs a reason
-    assert "未提交" in response.get_data(as_text=True)
+    refused = response.get_data(as_text=True)
+    assert "未提交" in refused
+    reason_box = refused.index('name="warnings_reason"')
+    assert reason_box < refused.index('id="error-warnings_reason">存在以下提示') < reason_box + 400
     session.expire_all()
     draft = session.get(Evaluation, draft.id)
     assert draft.total == Decimal("81.0000") and not draft.frozen and draft.goal_actual == "基本完成"
@@ -66,6 +77,11 @@ def test_unit_staff_create_edit_and_freeze(client, logged_in, session) -> None: 
     response = post_form(client, f"{url}/1", {
         f"score_{satisfaction}": "13.5", "warnings_reason": "年底采购款已于次年1月支付", "action": "freeze"})
     assert response.status_code == 302
+    # back to the submit card, which says what happened (the page does not jump to its top)
+    assert response.headers["Location"].endswith("?number=1&saved=frozen#evaluation-submit")
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = done[done.index('id="evaluation-submit"'):]
+    assert card.index("已提交并冻结，此后不再改变。") < card.index("</section>")
     session.expire_all()
     draft = session.get(Evaluation, draft.id)
     assert draft.frozen and draft.warnings_reason == "年底采购款已于次年1月支付"

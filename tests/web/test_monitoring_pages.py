@@ -48,6 +48,7 @@ def test_monitoring_page_shows_every_figure_and_the_frozen_value(client, logged_
     assert "800,000.00" in page  # 全年预计执行数 by plan (frozen: 300000 + 50%)
     assert "台账截止：2025-06-30" in page and "已覆盖 2025-06-30" in page
     assert "5 家" in page and "填报完成值" not in page  # a leader does not report
+    assert '<th class="num">完成进度</th>' in page and "完成进度 v" not in page  # no stray "v"
 
 
 def test_a_bad_date_falls_back_with_a_message(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
@@ -58,6 +59,21 @@ def test_a_bad_date_falls_back_with_a_message(client, logged_in, session) -> Non
     assert "判断日期应在项目年度（2025年）内" in response.get_data(as_text=True)
     response = client.get(f"/projects/{project.id}/monitoring?as_of=june")
     assert "日期“june”无效" in response.get_data(as_text=True)
+
+
+def test_the_overview_opens_on_the_latest_year_with_projects_and_the_date_the_ledgers_cover(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit, project = _project(session, year=2025)
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-06-01", "100000")])
+    session.commit()
+    logged_in(Role.leader)
+    page = client.get("/monitoring").get_data(as_text=True)
+    assert "运行监控 · 2025-06-30" in page and "没有可监控的项目" not in page
+    assert "显示截至 2025-06-30 的情况：这是已导入台账覆盖到的最新日期（1 个单位的台账均已覆盖）。" in page
+    assert '<span class="lamp lamp-red">红灯</span> 1' in page  # 执行率 10% against a 50% plan
+    assert re.search(r'href="/monitoring\?as_of=2025-10-31"[^>]*>10月底</a>', page)
+    empty = client.get(f"/monitoring?as_of={THIS_YEAR}-06-30").get_data(as_text=True)
+    assert f"{THIS_YEAR} 年没有可监控的项目。有项目的年度：" in empty and 'href="/monitoring?year=2025"' in empty
+    assert "运行监控 · 2025-06-30" in client.get("/monitoring?year=2025").get_data(as_text=True)
 
 
 def test_unit_staff_see_only_their_units(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
@@ -95,19 +111,81 @@ def test_unit_staff_report_progress_with_evidence(client, logged_in, session) ->
     assert "&lt;b&gt;已签约&lt;/b&gt;" in monitoring_page
 
 
-def test_invalid_progress_is_refused_and_the_form_kept(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+def _field_error(page: str, indicator_id: int, field: str) -> str | None:
+    found = re.search(rf'<p class="field-error" id="error-{indicator_id}-{field}">(.*?)</p>', page)
+    return found.group(1) if found else None
+
+
+def test_invalid_progress_is_refused_each_error_by_its_field_and_the_form_kept(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
     unit, project = _project(session, year=THIS_YEAR)
     logged_in(Role.unit_staff, units=[unit])
     url = f"/projects/{project.id}/progress"
-    response = post_form(client, url, {"indicator_id": str(project.indicators[0].id),
-                                       "reported_on": f"{THIS_YEAR}-01-01", "value": "许多"},
+    first = project.indicators[0]
+    response = post_form(client, url, {"indicator_id": str(first.id),
+                                       "reported_on": f"{THIS_YEAR - 1}-12-31", "value": "许多"},
                          token_from=url)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "未保存：当前完成值应为数字" in page and 'value="许多"' in page
+    # both errors at once, each beside its own field of its own card; what was typed is kept
+    assert _field_error(page, first.id, "reported_on").startswith(f"完成值日期应在{THIS_YEAR}年内且不晚于今天")
+    assert _field_error(page, first.id, "value") == "当前完成值应为数字（可带单位），当前为“许多”"
+    assert 'value="许多"' in page and f'value="{THIS_YEAR - 1}-12-31"' in page
+    assert page.index('id="error-') > page.index(f'id="indicator-{first.id}"')
+    assert f'action="/projects/{project.id}/progress#indicator-{first.id}"' in page  # no-JS: back to the card
     assert session.scalar(select(ProgressReport.id)) is None
     without_token = client.post(url, data={"indicator_id": str(project.indicators[0].id)})
     assert without_token.status_code == 400
+
+
+def test_a_saved_indicator_returns_to_its_card(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit, project = _project(session, year=THIS_YEAR)
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/projects/{project.id}/progress"
+    second = project.indicators[1]
+    saved = post_form(client, url, {"indicator_id": str(second.id), "reported_on": f"{THIS_YEAR}-01-01",
+                                    "achievement": "achieved"}, token_from=url)
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith(f"/projects/{project.id}/progress?saved={second.id}#indicator-{second.id}")
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    card = page[page.index(f'id="indicator-{second.id}"'):]
+    assert card.index("已保存完成值") < card.index("</section>")
+    assert "达成年度指标" in page and "达成目标<" not in page  # one wording, as in 自评
+
+
+def test_a_save_made_with_javascript_answers_with_the_card_alone(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit, project = _project(session, year=THIS_YEAR)
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/projects/{project.id}/progress"
+    first = project.indicators[0]
+    refused = post_form(client, url, {"indicator_id": str(first.id), "reported_on": f"{THIS_YEAR}-01-01",
+                                      "value": "5个"}, token_from=url, headers={"X-Requested-With": "fetch"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and text.lstrip().startswith(f'<section class="card progress-card" id="indicator-{first.id}"')
+    assert _field_error(text, first.id, "value") == "当前完成值单位“个”与年度指标值单位“家”不一致，请换算后填写"
+    saved = post_form(client, url, {"indicator_id": str(first.id), "reported_on": f"{THIS_YEAR}-01-01",
+                                    "value": "5家"}, token_from=url, headers={"X-Requested-With": "fetch"})
+    text = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "<html" not in text and "已保存完成值" in text and "5 家" in text
+    assert session.scalar(select(ProgressReport.value)) == 5
+
+
+def test_the_progress_date_defaults_to_the_monitoring_date_of_the_projects_year(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit, project = _project(session, year=2025)
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/projects/{project.id}/progress"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('name="reported_on" required value="2025-12-31"') == 2  # no ledger: the year's end
+    assert 'max="2025-12-31"' in page
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-06-01", "300000")])
+    session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('name="reported_on" required value="2025-06-30"') == 2
+    assert "完成值日期默认为 2025-06-30（已导入台账覆盖到的最新日期）" in page
+    assert "资金执行（截至 2025-06-30）" in client.get(f"/projects/{project.id}/monitoring").get_data(as_text=True)
+    # the default is accepted as it stands: the first save of an indicator succeeds
+    saved = post_form(client, url, {"indicator_id": str(project.indicators[0].id), "reported_on": "2025-06-30",
+                                    "value": "5"}, token_from=url)
+    assert saved.status_code == 302
 
 
 def test_explanation_form_enforces_the_rule_and_saves(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
@@ -121,6 +199,11 @@ def test_explanation_form_enforces_the_rule_and_saves(client, logged_in, session
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert "请至少选择一项偏差原因" in text and "资金未到位" in text
+    # each error under what it concerns: the causes in their fieldset, the missing forecasts by the table
+    causes = text[text.index("<legend>偏差原因分析"):text.index("</fieldset>")]
+    assert '<p class="field-error" id="error-causes">完成目标可能性为“完全不可能”时，请至少选择一项偏差原因</p>' in causes
+    assert '<p class="field-error" id="error-forecasts">' in text and text.count('<p class="field-error">请填写</p>') == 2
+    assert text.index('id="error-forecasts"') < text.index("<thead><tr><th>一级</th>")
     first, second = project.indicators
     saved = post_form(client, f"/projects/{project.id}/explanation", {
         "as_of": "2025-06-30", "likelihood": "possible", "causes": ["funding", "other"],

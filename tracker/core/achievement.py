@@ -1,8 +1,9 @@
 """The three qualitative achievement levels (定性指标完成情况).
 
-Monitoring forms say 达成目标 / 部分达成目标并具有一定效果 / 未达成目标且效果较差; the 自评 table
-says 达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差.  Both wordings (and the
-code names themselves) are accepted everywhere and mean the same level.
+Every page shows one wording, the 自评 table's (``ACHIEVEMENT_LABELS``): 达成年度指标 /
+部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差.  The monitoring wording (达成目标 /
+部分达成目标并具有一定效果 / 未达成目标且效果较差, which the printed 绩效监控情况表 keeps, DOMAIN §2)
+and the code names are accepted everywhere as input and mean the same level.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ def parse_achievement(text: str) -> Achievement:
     """
     level = _WORDINGS.get(text.strip()) if isinstance(text, str) else None
     if level is None:
-        raise ValueError(
-            f"定性指标完成情况应为“达成目标”“部分达成目标并具有一定效果”或“未达成目标且效果较差”，当前为“{text}”"
-        )
+        first, second, third = ACHIEVEMENT_LABELS.values()
+        raise ValueError(f"定性指标完成情况应为“{first}”“{second}”或“{third}”，当前为“{text}”")
     return level

@@ -381,3 +381,28 @@ def format_number(number: Decimal) -> str:
     """A Decimal for messages: no exponent, no trailing zeros (``300.00`` → ``300``, ``5.10`` → ``5.1``)."""
     text = format(number.normalize(), "f")
     return "0" if text in ("-0", "") else text
+
+
+REPORTED_PLACES = Decimal("0.0001")
+
+
+def parse_reported_number(text: str, target_unit: str | None, label: str) -> Decimal:
+    """A value reported against a quantitative or reverse indicator (自评 实际完成值, 监控
+    当前完成值): a number, optionally with a unit read as ``parse_target_value`` reads one
+    (``95%``, ``95 %``, ``95％``, ``95百分比``, ``12 个``), which must be the target's unit.
+    At most 4 decimals.  ``ValueError`` with the message the user reads, naming ``label``
+    (e.g. ``“支持企业数”的实际完成值``) and both units when they disagree."""
+    cleaned = text.strip().replace(",", "").replace("，", "")
+    unit = None
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        parsed = parse_target_value(text)
+        if parsed.number is None or parsed.kind not in ("quantitative", "reverse"):
+            raise ValueError(f"{label}应为数字（可带单位），当前为“{text.strip()}”") from None
+        number, unit = parsed.number, parsed.unit
+    if not number.is_finite() or number != number.quantize(REPORTED_PLACES) or abs(number) >= Decimal(10) ** 14:
+        raise ValueError(f"{label}最多保留4位小数")
+    if unit and target_unit and unit != target_unit:
+        raise ValueError(f"{label}单位“{unit}”与年度指标值单位“{target_unit}”不一致，请换算后填写")
+    return number

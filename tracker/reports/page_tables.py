@@ -17,6 +17,7 @@ from typing import Any
 
 from decimal import Decimal
 
+from tracker.core.achievement import ACHIEVEMENT_LABELS
 from tracker.core.money import MONEY_STATUS_LABELS
 from tracker.core.plan import is_blank_checkpoint
 from tracker.core.status import COLOUR_LABELS
@@ -344,8 +345,6 @@ def adjustments(project: Project, items: Iterable[Adjustment], tz: tzinfo) -> Ta
 # --- 项目详情 / 运行监控 ---------------------------------------------------------------------
 
 KINDS = {"quantitative": "定量", "reverse": "反向", "qualitative": "定性", "deadline": "时限"}
-ACHIEVEMENTS = {"achieved": "达成目标", "partial": "部分达成目标并具有一定效果",
-                "not_achieved": "未达成目标且效果较差"}
 
 
 def _parsed(i: Any) -> str:
@@ -360,7 +359,7 @@ def reading(report: Any, indicator: Any) -> str:
     if report is None:
         return ""
     if indicator.kind == "qualitative":
-        return ACHIEVEMENTS.get(report.achievement, report.achievement or "")
+        return ACHIEVEMENT_LABELS.get(report.achievement, report.achievement or "")
     if indicator.kind == "deadline":
         return f"{report.completed_on.isoformat()} 完成" if report.completed_on else "未完成"
     if report.value is None:

@@ -18,7 +18,7 @@ coverage, read in three grouped queries;
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -50,6 +50,13 @@ from tracker.reports.cockpit import (
     ProjectRow,
 )
 from tracker.services import monitoring
+from tracker.services.opening_date import (
+    CheckpointChoice,
+    OpeningDate,
+    checkpoint_choices,
+    default_year,
+    opening_date,
+)
 from tracker.services.settings import monitoring_settings
 
 LAGGING = ("red", "yellow")
@@ -68,6 +75,12 @@ class Selection:
     unit_id: int | None
     as_of: date
     notes: tuple[str, ...] = ()
+    opening: OpeningDate | None = None  # set when the date is the default (why it was chosen)
+
+    @property
+    def checkpoints(self) -> tuple[CheckpointChoice, ...]:
+        """3月底/6月底/10月底/12月底 of the year, offered as one-click dates."""
+        return () if self.year is None else checkpoint_choices(self.year)
 
 
 def visible(query: Select[Any], user: User) -> Select[Any]:
@@ -98,10 +111,11 @@ def choices(session: Session, user: User) -> Choices:
 
 def choose(session: Session, user: User, *, year: int | None, unit_id: int | None,
            as_of: str, today: date, offered: Choices | None = None) -> Selection:
-    """The year (asked, else this year, else the newest with projects), the unit (only one
-    the user may see) and the date: the one asked, moved to the year's first or last day
-    when it lies outside the year; by default today, or the year's last (first) day for a
-    past (future) year.  ``offered``: ``choices(session, user)`` when already read."""
+    """The year (asked, else ``opening_date.default_year``), the unit (only one the user may
+    see) and the date: the one asked, moved to the year's first or last day when it lies
+    outside the year; by default the latest date the shown units' ledgers cover
+    (``opening_date.opening_date``, whose note says so).  ``offered``: ``choices(session,
+    user)`` when already read."""
     notes: list[str] = []
     offered = offered or choices(session, user)
     years = offered.years
@@ -111,35 +125,34 @@ def choose(session: Session, user: User, *, year: int | None, unit_id: int | Non
         notes.append(f"{year} 年没有可查看的项目，已改为显示其他年度。")
         year = None
     if year is None:
-        year = today.year if today.year in years else next((y for y in years if y < today.year), years[0])
+        year = default_year(years, today)
+        assert year is not None
     units = offered.units[year]
     if unit_id is not None and unit_id not in {uid for uid, _ in units}:
         notes.append("所选单位在该年度没有可查看的项目，已显示全部单位。")
         unit_id = None
-    day, note = _as_of(as_of, year, today)
-    return Selection(years, year, units, unit_id, day, tuple(notes + ([note] if note else [])))
+    shown = [uid for uid, _ in units if unit_id is None or uid == unit_id]
+    day, note, opening = _as_of(as_of, year, lambda: opening_date(session, year, shown, today))
+    return Selection(years, year, units, unit_id, day, tuple(notes + ([note] if note else [])), opening)
 
 
-def _as_of(text: str, year: int, today: date) -> tuple[date, str | None]:
+def _as_of(text: str, year: int,
+           opening: Callable[[], OpeningDate]) -> tuple[date, str | None, OpeningDate | None]:
+    """The date asked (moved into ``year``), else the opening date; a note on any change."""
     text = text.strip()
-    chosen = None
-    if text:
-        try:
-            chosen = date.fromisoformat(text)
-        except ValueError:
-            default = monitoring.default_as_of(year, today)
-            return default, f"日期“{text}”无效，已按 {default.isoformat()} 计算。"
-    if chosen is None:
-        if today.year == year:
-            return today, None
-        default = monitoring.default_as_of(year, today)
-        edge = "年末" if default.month == 12 else "年初"
-        return default, f"今天（{today.isoformat()}）不在 {year} 年内，按{edge} {default.isoformat()} 计算。"
+    if not text:
+        default = opening()
+        return default.as_of, None, default
+    try:
+        chosen = date.fromisoformat(text)
+    except ValueError:
+        default = opening()
+        return default.as_of, f"日期“{text}”无效，已按 {default.as_of.isoformat()} 计算。", default
     if chosen.year == year:
-        return chosen, None
+        return chosen, None, None
     moved = date(year, 12, 31) if chosen.year > year else date(year, 1, 1)
     edge = "年末" if moved.month == 12 else "年初"
-    return moved, f"所选日期 {chosen.isoformat()} 不在 {year} 年内，已按{edge} {moved.isoformat()} 计算。"
+    return moved, f"所选日期 {chosen.isoformat()} 不在 {year} 年内，已按{edge} {moved.isoformat()} 计算。", None
 
 
 def scope(user: User) -> frozenset[int] | None:

@@ -36,6 +36,7 @@ Decisions where DOMAIN and the brief are silent:
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,8 +53,8 @@ from tracker.core.scoring import ScoreBand, grade, qualitative_band, round_score
 from tracker.core.settings import EvaluationSettings
 from tracker.core.weights import category_of, indicator_weights
 from tracker.db import utcnow
-from tracker.errors import EvaluationFrozen, NotFound, ValidationFailed
-from tracker.importers.target_values import format_number, parse_target_value
+from tracker.errors import EvaluationFrozen, FormInvalid, NotFound, ValidationFailed
+from tracker.importers.target_values import format_number, parse_reported_number
 from tracker.models import (
     DeviationExplanation,
     Evaluation,
@@ -408,9 +409,8 @@ class EvaluationEdit:
 
 def _require_draft(evaluation: Evaluation) -> None:
     if evaluation.frozen:
-        raise EvaluationFrozen(f"第{evaluation.number}次自评已于"
-                               f"{evaluation.frozen_at:%Y-%m-%d %H:%M} UTC 提交冻结，不能再修改；"
-                               "如需重新评价，请新建一次自评")
+        raise EvaluationFrozen(f"第{evaluation.number}次自评已由{evaluation.frozen_by}提交冻结，"
+                               "不能再修改；如需重新评价，请新建一次自评")
 
 
 def _text(value: str, label: str, limit: int, errors: list[str]) -> str | None:
@@ -422,23 +422,11 @@ def _text(value: str, label: str, limit: int, errors: list[str]) -> str | None:
 
 def _number(text: str, row: EvaluationIndicator, errors: list[str]) -> Decimal | None:
     """实际完成值 of a quantitative / reverse row: a number, optionally with the target's unit."""
-    cleaned = text.strip().replace(",", "").replace("，", "")
-    unit = None
     try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        parsed = parse_target_value(text)
-        if parsed.number is None or parsed.kind not in ("quantitative", "reverse"):
-            errors.append(f"“{row.name}”的实际完成值应为数字（可带单位），当前为“{text.strip()}”")
-            return None
-        number, unit = parsed.number, parsed.unit
-    if not number.is_finite() or number != number.quantize(FOUR_PLACES) or abs(number) >= Decimal(10) ** 14:
-        errors.append(f"“{row.name}”的实际完成值最多保留4位小数")
+        return parse_reported_number(text, row.target_unit, f"“{row.name}”的实际完成值")
+    except ValueError as error:
+        errors.append(str(error))
         return None
-    if unit and row.target_unit and unit != row.target_unit:
-        errors.append(f"“{row.name}”的实际完成值单位“{unit}”与年度指标值单位“{row.target_unit}”不一致，请换算后填写")
-        return None
-    return number
 
 
 def _score(text: str, row: EvaluationIndicator, achievement: str | None,
@@ -478,32 +466,35 @@ def _band_text(band: ScoreBand) -> str:
 
 
 def _parsed_row(row: EvaluationIndicator, edit: IndicatorEdit, settings: EvaluationSettings,
-                actor: str, errors: list[str]) -> dict[str, Any]:
-    """The new column values of ``row`` (only those that change)."""
+                actor: str, errors: dict[str, str]) -> dict[str, Any]:
+    """The new column values of ``row`` (only those that change); problems into ``errors``
+    by the form field they concern (``actual_<id>``, ``achievement_<id>``, ``score_<id>``,
+    ``completed_on_<id>``, ``reason_<id>``)."""
     values: dict[str, Any] = {}
+    found: dict[str, list[str]] = defaultdict(list)
     if edit.deviation_reason is not None:
         values["deviation_reason"] = _text(edit.deviation_reason, f"“{row.name}”的偏差原因分析及改进措施",
-                                           MAX_TEXT, errors)
+                                           MAX_TEXT, found["reason"])
     if row.kind in ("quantitative", "reverse") and edit.actual is not None:
-        raw = _text(edit.actual, f"“{row.name}”的实际完成值", MAX_ACTUAL, errors)
+        raw = _text(edit.actual, f"“{row.name}”的实际完成值", MAX_ACTUAL, found["actual"])
         if raw != row.actual_raw:
             values["actual_raw"] = raw
-            values["actual"] = None if raw is None else _number(raw, row, errors)
+            values["actual"] = None if raw is None else _number(raw, row, found["actual"])
     elif row.kind == "qualitative":
         achievement = row.achievement
         if edit.achievement is not None:
             try:
                 achievement = parse_achievement(edit.achievement) if edit.achievement.strip() else None
             except ValueError as error:
-                errors.append(f"“{row.name}”：{error}")
+                found["achievement"].append(f"“{row.name}”：{error}")
             values["achievement"] = achievement
         if edit.actual is not None:
-            values["actual_raw"] = _text(edit.actual, f"“{row.name}”的实际完成值", MAX_ACTUAL, errors)
+            values["actual_raw"] = _text(edit.actual, f"“{row.name}”的实际完成值", MAX_ACTUAL, found["actual"])
         score = edit.score
         if score is not None and achievement != row.achievement and _same(score, row.edited_score):
             score = ""  # the old band's score, left in the form: the new band's default
         if score is not None:
-            values["edited_score"] = _score(score, row, achievement, settings, errors)
+            values["edited_score"] = _score(score, row, achievement, settings, found["score"])
         elif achievement != row.achievement:  # another band: its default, unless a score is given
             values["edited_score"] = None
     elif row.kind == "deadline" and edit.completed_on is not None:
@@ -512,9 +503,11 @@ def _parsed_row(row: EvaluationIndicator, edit: IndicatorEdit, settings: Evaluat
             try:
                 completed_on = date.fromisoformat(edit.completed_on.strip())
             except ValueError:
-                errors.append(f"“{row.name}”的完成日期应为日期（如 {row.deadline}），当前为“{edit.completed_on}”")
+                found["completed_on"].append(
+                    f"“{row.name}”的完成日期应为日期（如 {row.deadline}），当前为“{edit.completed_on}”")
         values["completed_on"] = completed_on
         values["actual_raw"] = _completion_text(completed_on)
+    errors.update({f"{field}_{row.id}": "；".join(messages) for field, messages in found.items() if messages})
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if changed.keys() & {"actual", "actual_raw", "achievement", "completed_on"}:
         changed["source"] = f"手工填写（{actor}）"[:200]
@@ -523,23 +516,26 @@ def _parsed_row(row: EvaluationIndicator, edit: IndicatorEdit, settings: Evaluat
 
 def update_draft(session: Session, evaluation: Evaluation, edit: EvaluationEdit,
                  actor: User | str) -> Evaluation:
-    """Apply ``edit`` to a draft (all or nothing: ValidationFailed lists every problem and
-    changes nothing), refresh its money figures and recompute it."""
+    """Apply ``edit`` to a draft (all or nothing: ``FormInvalid`` gives every problem by its
+    form field and changes nothing), refresh its money figures and recompute it."""
     _require_draft(evaluation)
     settings = evaluation_settings(session)
     rows = {row.id: row for row in evaluation.indicators}
     unknown = [str(i) for i in edit.indicators if i not in rows]
     if unknown:
         raise NotFound("该自评没有这个绩效指标。")
-    errors: list[str] = []
+    errors: dict[str, str] = {}
     name = _actor(actor)
     changes = {row_id: _parsed_row(rows[row_id], row_edit, settings, name, errors)
                for row_id, row_edit in edit.indicators.items()}
     goal_actual = evaluation.goal_actual
     if edit.goal_actual is not None:
-        goal_actual = _text(edit.goal_actual, "年度总体目标实际完成情况", MAX_TEXT, errors)
+        found: list[str] = []
+        goal_actual = _text(edit.goal_actual, "年度总体目标实际完成情况", MAX_TEXT, found)
+        if found:
+            errors["goal_actual"] = "；".join(found)
     if errors:
-        raise ValidationFailed("；".join(errors))
+        raise FormInvalid(errors)
     evaluation.goal_actual = goal_actual
     for row_id, values in changes.items():
         for key, value in values.items():
@@ -562,10 +558,10 @@ def freeze(session: Session, evaluation: Evaluation, actor: User | str, reason: 
     _recompute(evaluation, evaluation_settings(session))
     reason = reason.strip()
     if evaluation.warnings and not reason:
-        raise ValidationFailed("存在以下提示，请修改后再提交，或填写仍要提交的理由："
-                               + "；".join(w["message"] for w in evaluation.warnings))
+        raise FormInvalid({"warnings_reason": "存在以下提示，请修改后再提交，或填写仍要提交的理由："
+                                              + "；".join(w["message"] for w in evaluation.warnings)})
     if len(reason) > MAX_TEXT:
-        raise ValidationFailed(f"提交理由最多{MAX_TEXT}字")
+        raise FormInvalid({"warnings_reason": f"提交理由最多{MAX_TEXT}字"})
     evaluation.warnings_reason = reason if evaluation.warnings else None
     evaluation.frozen_at = utcnow()
     evaluation.frozen_by = _actor(actor)

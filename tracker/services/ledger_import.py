@@ -658,7 +658,7 @@ def undo(session: Session, batch_id: int, actor: User | str, *, today: date | No
     if batch is None:
         raise NotFound(f"批次 {batch_id} 不存在")
     if batch.status != "active":
-        raise ValidationFailed(f"批次 {batch_id} 已于 {batch.undone_at:%Y-%m-%d %H:%M} 撤销")
+        raise ValidationFailed(f"批次 {batch_id} 已由 {batch.undone_by} 撤销")
     later = session.scalar(select(LedgerRow.superseded_by_batch_id).where(
         LedgerRow.batch_id == batch.id, LedgerRow.superseded_by_batch_id.is_not(None)).limit(1))
     if later is not None:

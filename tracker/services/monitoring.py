@@ -1161,7 +1161,7 @@ def _progress_reminders(session: Session, projects: list[_ProjectInput], today: 
     alerts = []
     for pid, names in sorted(missing.items()):
         checkpoint, previous = due[pid]
-        listed = "、".join(names[:5]) + (f"等{len(names)}项" if len(names) > 5 else "")
+        listed = f"{len(names)} 项（{'、'.join(names)}）"  # whole: the unit needs every name
         alerts.append(Alert(
             unit_id=by_id[pid].unit_id, project_id=pid, kind="progress_overdue", severity="grey",
             as_of=checkpoint,

@@ -10,7 +10,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Mapping
 
@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.core.achievement import parse_achievement
-from tracker.errors import NotFound, ValidationFailed
+from tracker.importers.target_values import parse_reported_number
+from tracker.errors import FormInvalid, NotFound, ValidationFailed
 from tracker.models import (
     DeviationExplanation,
     Indicator,
@@ -79,20 +80,33 @@ def _store_evidence(instance_path: str | Path, evidence: Evidence) -> str:
 def record_progress(session: Session, project: Project, form: ProgressForm, today: date,
                     actor: User | str, evidence: Evidence | None = None,
                     instance_path: str | Path | None = None) -> ProgressReport:
-    """Add one progress report for an indicator of ``project`` (ValidationFailed in Chinese).
+    """Add one progress report for an indicator of ``project``; every field's error at once
+    (``FormInvalid``, by field name of ``ProgressForm``, in Chinese).
 
     The date must lie in the project's year and not after ``today``.  Quantitative and
-    reverse indicators need a number, qualitative ones one of the three levels; deadline
-    indicators take an optional completion date.
+    reverse indicators need a number, optionally with the target's unit (``95%`` for a %
+    indicator; another unit is refused by name); qualitative ones one of the three levels;
+    deadline indicators take an optional completion date.
     """
     indicator = session.scalar(select(Indicator).where(
         Indicator.id == _int(form.indicator_id), Indicator.project_id == project.id))
     if indicator is None:
         raise NotFound("该项目没有这个绩效指标。")
-    reported_on = _parse_date(form.reported_on, "完成值日期")
-    if reported_on.year != project.year or reported_on > today:
-        raise ValidationFailed(f"完成值日期应在{project.year}年内且不晚于今天")
-    value, achievement, completed_on = _reading(indicator, form, reported_on)
+    errors: dict[str, str] = {}
+    reported_on = None
+    try:
+        reported_on = _parse_date(form.reported_on, "完成值日期")
+        if reported_on.year != project.year or reported_on > today:
+            latest = min(today, date(project.year, 12, 31))
+            raise ValidationFailed(f"完成值日期应在{project.year}年内且不晚于今天"
+                                   f"（{project.year}-01-01 至 {latest.isoformat()}），当前为 {reported_on.isoformat()}")
+    except ValidationFailed as error:
+        errors["reported_on"] = str(error)
+        reported_on = None
+    value, achievement, completed_on = _reading(indicator, form, reported_on, errors)
+    if errors:
+        raise FormInvalid(errors)
+    assert reported_on is not None
     note = form.note.strip()[:MAX_TEXT] or None
     if evidence is not None and not evidence.data:
         evidence = None
@@ -122,32 +136,36 @@ def _int(text: str) -> int:
         raise ValidationFailed("请选择绩效指标") from None
 
 
-def _reading(indicator: Indicator, form: ProgressForm,
-             reported_on: date) -> tuple[Decimal | None, str | None, date | None]:
+def _reading(indicator: Indicator, form: ProgressForm, reported_on: date | None,
+             errors: dict[str, str]) -> tuple[Decimal | None, str | None, date | None]:
+    """The value, level or completion date typed for ``indicator``; errors into ``errors``
+    by field (``reported_on`` None: the date was invalid, not compared)."""
     if indicator.kind in ("quantitative", "reverse"):
-        text = form.value.strip().replace(",", "").replace("，", "")
-        if not text:
-            raise ValidationFailed(f"请填写“{indicator.name}”的当前完成值（数字）")
+        if not form.value.strip():
+            errors["value"] = f"请填写“{indicator.name}”的当前完成值（数字）"
+            return None, None, None
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValidationFailed(f"当前完成值应为数字，当前为“{form.value}”") from None
-        if not value.is_finite() or value != value.quantize(Decimal("0.0001")) \
-                or abs(value) >= Decimal(10) ** 14:
-            raise ValidationFailed("当前完成值最多保留4位小数")
-        return value, None, None
+            return parse_reported_number(form.value, indicator.target_unit, "当前完成值"), None, None
+        except ValueError as error:
+            errors["value"] = str(error)
+            return None, None, None
     if indicator.kind == "qualitative":
         try:
             return None, parse_achievement(form.achievement), None
         except ValueError as error:
-            raise ValidationFailed(str(error)) from None
+            errors["achievement"] = str(error)
+            return None, None, None
     completed_on = None
     if form.completed_on.strip():
-        completed_on = _parse_date(form.completed_on, "完成日期")
-        if completed_on > reported_on:
-            raise ValidationFailed("完成日期不能晚于填报的完成值日期")
+        try:
+            completed_on = _parse_date(form.completed_on, "完成日期")
+        except ValidationFailed as error:
+            errors["completed_on"] = str(error)
+            return None, None, None
+        if reported_on is not None and completed_on > reported_on:
+            errors["completed_on"] = "完成日期不能晚于填报的完成值日期"
     elif not form.note.strip():
-        raise ValidationFailed("时限指标请填写完成日期，或在说明中写明进展")
+        errors["note"] = "时限指标请填写完成日期，或在说明中写明进展"
     return None, None, completed_on
 
 
@@ -183,33 +201,39 @@ class ExplanationForm:
 
 def record_explanation(session: Session, project: Project, form: ExplanationForm,
                        actor: User | str) -> DeviationExplanation:
-    """Add a 偏差说明 for one checkpoint of ``project`` (ValidationFailed in Chinese).
+    """Add a 偏差说明 for one checkpoint of ``project``; every error at once (``FormInvalid``
+    by field: ``as_of``, ``causes``, ``likelihood``, ``forecasts``, ``reason``), in Chinese.
 
     Rules: 完成目标可能性 is required; 有可能 or 完全不可能 needs at least one 偏差原因 and a
     全年预计完成情况 for every indicator; ticking 其他 needs 原因说明.
     """
-    as_of = _parse_date(form.as_of, "检查点")
-    if as_of not in checkpoints_of(session, project):
-        raise ValidationFailed(f"{as_of.isoformat()}不是本项目的检查点或监控截止日")
+    errors: dict[str, str] = {}
+    as_of = None
+    try:
+        as_of = _parse_date(form.as_of, "检查点")
+        if as_of not in checkpoints_of(session, project):
+            errors["as_of"] = f"{as_of.isoformat()}不是本项目的检查点或监控截止日"
+    except ValidationFailed as error:
+        errors["as_of"] = str(error)
     unknown = [c for c in form.causes if c not in CAUSES]
     if unknown:
-        raise ValidationFailed(f"未知的偏差原因：{'、'.join(unknown)}")
-    if form.likelihood not in LIKELIHOODS:
-        raise ValidationFailed("请选择完成目标可能性（确定能 / 有可能 / 完全不可能）")
+        errors["causes"] = f"未知的偏差原因：{'、'.join(unknown)}"
     forecasts = {i.id: form.forecasts.get(str(i.id), "").strip()[:500] for i in project.indicators}
-    errors = []
-    if form.likelihood != "certain":
+    if form.likelihood not in LIKELIHOODS:
+        errors["likelihood"] = "请选择完成目标可能性（确定能 / 有可能 / 完全不可能）"
+    elif form.likelihood != "certain":
         label = LIKELIHOODS[form.likelihood]
         if not form.causes:
-            errors.append(f"完成目标可能性为“{label}”时，请至少选择一项偏差原因")
+            errors.setdefault("causes", f"完成目标可能性为“{label}”时，请至少选择一项偏差原因")
         missing = [i.name for i in project.indicators if not forecasts[i.id]]
         if missing:
-            errors.append(f"完成目标可能性为“{label}”时，请填写每个指标的全年预计完成情况"
-                          f"（缺：{'、'.join(missing[:5])}{'等' if len(missing) > 5 else ''}）")
+            errors["forecasts"] = (f"完成目标可能性为“{label}”时，请填写每个指标的全年预计完成情况"
+                                   f"（缺 {len(missing)} 个：{'、'.join(missing)}）")
     if "other" in form.causes and not form.reason.strip():
-        errors.append("选择“其他”偏差原因时，请在原因说明中写明")
+        errors["reason"] = "选择“其他”偏差原因时，请在原因说明中写明"
     if errors:
-        raise ValidationFailed("；".join(errors))
+        raise FormInvalid(errors)
+    assert as_of is not None
     explanation = DeviationExplanation(
         project_id=project.id, as_of=as_of, causes=[c for c in CAUSES if c in form.causes],
         likelihood=form.likelihood, reason=form.reason.strip()[:MAX_TEXT] or None,

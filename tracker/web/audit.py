@@ -4,7 +4,7 @@ the project, unit staff included for their own units' projects)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
@@ -37,12 +37,6 @@ def _filter() -> audit.AuditFilter:
         actor=request.args.get("actor", "").strip(), action=request.args.get("action", "").strip(),
         entity=request.args.get("entity", "").strip(),
         date_from=_date("from", "起始日期"), date_to=_date("to", "截止日期"))
-
-
-@blueprint.app_template_filter("local_time")
-def local_time(moment: datetime | None) -> str:
-    """A stored (UTC) time as Asia/Shanghai wall-clock text."""
-    return "" if moment is None else moment.astimezone(config().tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @blueprint.app_template_filter("audit_value")

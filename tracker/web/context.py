@@ -1,11 +1,16 @@
-"""Per-request database session and configuration access."""
+"""Per-request database session and configuration access, and the one clock of every page:
+``local_time`` shows a stored (UTC) time in the configured zone (``Config.timezone``,
+Asia/Shanghai by default), ``time_zone_label`` names that zone."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
+from tracker.core.achievement import ACHIEVEMENT_LABELS
 from tracker.db import Database
 
 
@@ -31,5 +36,26 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+ZONE_LABELS = {"Asia/Shanghai": "北京时间"}
+
+
+def local_time(moment: datetime | None, seconds: bool = False) -> str:
+    """A stored time (UTC; naive means UTC) as wall-clock text in the configured zone."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(config().tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def time_zone_label() -> str:
+    """How pages name the configured zone: 北京时间 for Asia/Shanghai, else the zone's name."""
+    name = config().timezone
+    return ZONE_LABELS.get(name, f"{name} 时间")
+
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_global(time_zone_label, "time_zone_label")
+    app.add_template_global(ACHIEVEMENT_LABELS, "ACHIEVEMENT_LABELS")

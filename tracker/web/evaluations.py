@@ -87,7 +87,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
     if wants_xlsx():
         return xlsx(page_tables.evaluation(item, page.evaluation, page.history, config().tz))
     return render_template("evaluations/project.html", page=page, may_edit=_may_edit(),
-                           form={}, error=None, freezing=False)
+                           form={}, error=None, freezing=False, saved=request.args.get("saved"))
 
 
 @blueprint.route("/projects/<int:project_id>/evaluation/new", methods=["POST"])
@@ -121,10 +121,12 @@ def save(project_id: int, number: int):  # type: ignore[no-untyped-def]
     except ValidationFailed as failure:
         session.rollback()
         page = evaluation.evaluation_page(session, item, _today(), number)
-        return render_template("evaluations/project.html", page=page, may_edit=True,
-                               form=request.form, error=str(failure), freezing=freezing), 400
-    flash("已提交并冻结，此后不再改变。" if freezing else "已保存，得分已重新计算。", "info")
-    return redirect(url_for("evaluations.project", project_id=item.id, number=number))
+        errors = getattr(failure, "fields", None) or {"": str(failure)}
+        return render_template("evaluations/project.html", page=page, may_edit=True, form=request.form,
+                               errors=errors, error=errors.get(""), freezing=freezing), 400
+    # back where the save button was, saying there what happened
+    return redirect(url_for("evaluations.project", project_id=item.id, number=number,
+                            saved="frozen" if freezing else "saved", _anchor="evaluation-submit"))
 
 
 def _edit(draft: Evaluation) -> evaluation.EvaluationEdit:

@@ -8,15 +8,18 @@ from datetime import date, datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tracker.errors import ValidationFailed
 from tracker.models import AlertSubscription, Project, Role
 from tracker.models.monitoring import CAUSES, LIKELIHOODS
 from tracker.reports import page_tables
-from tracker.services import corrections, ledger_lock, monitoring, notifications, progress
+from tracker.services import cockpit, corrections, ledger_lock, monitoring, notifications, progress
+from tracker.services.opening_date import OpeningDate, checkpoint_choices, default_year, opening_date
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
+from tracker.web.page_cache import kept
 
 blueprint = Blueprint("monitoring", __name__)
 
@@ -29,9 +32,10 @@ def _today() -> date:
     return datetime.now(config().tz).date()
 
 
-def _as_of(year: int | None) -> date:
-    """``?as_of=`` if it is a date (inside ``year`` when given); else the default date."""
-    default = monitoring.default_as_of(year or _today().year, _today())
+def _as_of(year: int | None, fallback_year: int | None = None) -> date:
+    """``?as_of=`` if it is a date (inside ``year`` when given); else the default date (in
+    ``year``, else ``fallback_year``, else this year)."""
+    default = monitoring.default_as_of(year or fallback_year or _today().year, _today())
     text = request.args.get("as_of", "").strip()
     if not text:
         return default
@@ -46,11 +50,25 @@ def _as_of(year: int | None) -> date:
     return chosen
 
 
+def _overview_date(session: Session) -> tuple[date, OpeningDate | None, tuple[int, ...]]:
+    """The overview's date: the one asked, else the opening date (``opening_date``) of the
+    year asked or the latest year with projects the user sees; with the years that have
+    projects."""
+    offered = kept(session, ("cockpit-choices", cockpit.scope(current_user)),
+                   lambda: cockpit.choices(session, current_user))
+    asked = request.args.get("year", type=int)
+    year = asked if asked in offered.years else default_year(offered.years, _today())
+    if request.args.get("as_of", "").strip() or year is None:
+        return _as_of(None, year), None, offered.years
+    opening = opening_date(session, year, [uid for uid, _ in offered.units[year]], _today())
+    return opening.as_of, opening, offered.years
+
+
 @blueprint.route("/monitoring")
 @roles_required(*READERS)
 def overview():  # type: ignore[no-untyped-def]
-    as_of = _as_of(None)
     session = db_session()
+    as_of, opening, years = _overview_date(session)
     ids = None if current_user.sees_everything else list(session.scalars(
         scope_projects(select(Project.id).where(Project.year == as_of.year), current_user)))
     rows = monitoring.overview(session, as_of, ids)
@@ -59,14 +77,17 @@ def overview():  # type: ignore[no-untyped-def]
     if wants_xlsx():
         return xlsx(page_tables.monitoring_overview(shown, as_of))
     return render_template("monitoring/overview.html", rows=shown[:500], total=len(shown),
-                           counts=monitoring.colour_counts(rows), as_of=as_of, status=status)
+                           counts=monitoring.colour_counts(rows), as_of=as_of, status=status,
+                           opening=opening, years=years, checkpoints=checkpoint_choices(as_of.year))
 
 
 @blueprint.route("/projects/<int:project_id>/monitoring")
 @roles_required(*READERS)
 def project(project_id: int):  # type: ignore[no-untyped-def]
-    item = visible_project(project_id)
-    view = monitoring.project_monitoring(db_session(), item, _as_of(item.year))
+    item, session = visible_project(project_id), db_session()
+    asked = bool(request.args.get("as_of", "").strip())
+    as_of = _as_of(item.year) if asked else opening_date(session, item.year, [item.unit_id], _today()).as_of
+    view = monitoring.project_monitoring(session, item, as_of)
     if wants_xlsx():
         return xlsx(page_tables.project_monitoring(view, config().tz))
     return render_template("monitoring/project.html", m=view, today=_today(),
@@ -100,29 +121,53 @@ def refreeze(project_id: int):  # type: ignore[no-untyped-def]
 @blueprint.route("/projects/<int:project_id>/progress", methods=["GET", "POST"])
 @roles_required(*REPORTERS)
 def progress_form(project_id: int):  # type: ignore[no-untyped-def]
-    item, session, error = visible_project(project_id), db_session(), None
+    """Each indicator's card; a save returns to the same card (``#indicator-<id>``), or, asked
+    by ``progress.js`` (``X-Requested-With: fetch``), answers with that card alone."""
+    item, session, errors, saved = visible_project(project_id), db_session(), {}, None
     if request.method == "POST":
         form = progress.ProgressForm(**{k: request.form.get(k, "") for k in PROGRESS_FIELDS})
         upload = request.files.get("evidence")
         evidence = progress.Evidence(upload.filename, upload.read()) if upload and upload.filename else None
         try:
-            progress.record_progress(session, item, form, _today(), current_user, evidence,
-                                     config().instance_path)
+            report = progress.record_progress(session, item, form, _today(), current_user, evidence,
+                                              config().instance_path)
             session.commit()
-            flash("已保存完成值，历史记录保留。", "info")
-            return redirect(url_for("monitoring.progress_form", project_id=item.id))
+            saved = report.indicator_id
+            if not _inline():
+                return redirect(url_for("monitoring.progress_form", project_id=item.id, saved=saved,
+                                        _anchor=f"indicator-{saved}"))
         except ValidationFailed as failure:
             session.rollback()
-            error = str(failure)
-    view = monitoring.project_monitoring(session, item, monitoring.default_as_of(item.year, _today()))
-    return render_template("monitoring/progress.html", m=view, error=error, form=request.form,
-                           today=_today()), (400 if error else 200)
+            errors = getattr(failure, "fields", None) or {"": str(failure)}
+    return _progress_page(item, errors, saved or request.args.get("saved", type=int))
+
+
+def _inline() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _progress_page(item: Project, errors: dict[str, str], saved: int | None):  # type: ignore[no-untyped-def]
+    session, today = db_session(), _today()
+    opening = opening_date(session, item.year, [item.unit_id], today)
+    view = monitoring.project_monitoring(session, item, opening.as_of)
+    posted = request.form if errors else {}
+    values = dict(m=view, form=posted, errors={k: v for k, v in errors.items() if k}, saved=saved,
+                  error=errors.get(""), reported_on=opening.as_of, reported_on_basis=opening.reason,
+                  latest=monitoring.default_as_of(item.year, today))
+    status = 400 if errors else 200
+    if _inline() and request.method == "POST":
+        wanted = request.form.get("indicator_id", "")
+        for indicator, state in view.indicators:
+            if str(indicator.id) == wanted:
+                return render_template("monitoring/_progress_card.html", i=indicator, ie=state,
+                                       **{**values, "saved": saved == indicator.id}), status
+    return render_template("monitoring/progress.html", **values), status
 
 
 @blueprint.route("/projects/<int:project_id>/explanation", methods=["GET", "POST"])
 @roles_required(*REPORTERS)
 def explanation(project_id: int):  # type: ignore[no-untyped-def]
-    item, session, error = visible_project(project_id), db_session(), None
+    item, session, errors = visible_project(project_id), db_session(), {}
     if request.method == "POST":
         form = progress.ExplanationForm(
             as_of=request.form.get("as_of", ""), causes=tuple(request.form.getlist("causes")),
@@ -137,11 +182,11 @@ def explanation(project_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("monitoring.project", project_id=item.id, as_of=form.as_of))
         except ValidationFailed as failure:
             session.rollback()
-            error = str(failure)
+            errors = getattr(failure, "fields", None) or {"": str(failure)}
     as_of = progress.explanation_date(session, item, request.values.get("as_of", ""), _today())
     view = monitoring.project_monitoring(session, item, as_of)
-    return render_template("monitoring/explanation.html", m=view, error=error, form=request.form,
-                           causes=CAUSES, likelihoods=LIKELIHOODS), (400 if error else 200)
+    return render_template("monitoring/explanation.html", m=view, errors=errors, form=request.form,
+                           causes=CAUSES, likelihoods=LIKELIHOODS), (400 if errors else 200)
 
 
 @blueprint.route("/projects/<int:project_id>/evidence")

@@ -6,8 +6,10 @@ document.addEventListener("change", function (event) {
   }
 });
 document.addEventListener("submit", function (event) {
+  // Irreversible actions ask first: data-confirm on the form, or on the one button that needs it.
   var form = event.target;
-  var message = form.getAttribute && form.getAttribute("data-confirm");
+  var button = event.submitter;
+  var message = (button && button.getAttribute("data-confirm")) || (form.getAttribute && form.getAttribute("data-confirm"));
   if (message && !window.confirm(message)) {
     event.preventDefault();
   }
