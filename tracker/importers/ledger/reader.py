@@ -297,7 +297,8 @@ class _FileReading:
             absent = [FIELDS[f] for f in ("date", "amount") if f not in header.columns]
             raise UnrecognisedLayout(
                 f"列映射缺少必需字段：{'、'.join(absent)}（需要日期或月+日，以及借方/贷方或金额）",
-                location=self.where(sheet.name))
+                location=self.where(sheet.name),
+                choices=header_choices(header.printed, buffer[header.rows[-1] + 1:]))
         preamble = read_preamble(buffer[:header.rows[0]], sheet.name)
         kind = self.forced_kind or header.source_kind
         if self.kind is None:
