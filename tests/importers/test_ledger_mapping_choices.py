@@ -34,3 +34,13 @@ def test_an_unrecognised_layout_says_which_columns_the_file_has() -> None:
 
 def test_every_canonical_field_has_a_chinese_label() -> None:
     assert all(label and not label.isascii() for label in FIELDS.values())
+
+
+def test_a_file_without_a_date_or_an_amount_offers_no_mapping() -> None:
+    """Nothing a mapping could read: the file is refused as before, without a form."""
+    with pytest.raises(UnrecognisedLayout) as raised:
+        read_ledger("a.csv", fx.csv_bytes([["说明", "备注"], ["这是", "一个说明"]]))
+    assert raised.value.choices == ()
+    with pytest.raises(UnrecognisedLayout) as dated:
+        read_ledger("a.csv", fx.csv_bytes([["时间", "备注"], ["2025-01-02", "一个说明"]]))
+    assert dated.value.choices == ()

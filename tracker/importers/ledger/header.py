@@ -363,7 +363,8 @@ def header_choices(printed: Sequence[str], below: Sequence[Sequence[object]]
 
 def guess_choices(rows: Sequence[Sequence[object]]) -> tuple[tuple[str, str], ...]:
     """For a sheet whose header was not recognised: the columns of the row most likely to be
-    its header (the most text cells, at least two, within ``HEADER_SEARCH_ROWS``)."""
+    its header (the most text cells, at least two, within ``HEADER_SEARCH_ROWS``); none when
+    no column below it shows a date and none an amount (a mapping could not read such a file)."""
     best, best_count = None, 1
     for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         count = sum(1 for cell in row if isinstance(cell, str) and _TEXT_LABEL.search(cell))
@@ -371,11 +372,17 @@ def guess_choices(rows: Sequence[Sequence[object]]) -> tuple[tuple[str, str], ..
             best, best_count = r, count
     if best is None:
         return ()
-    return header_choices([_printed(rows[best], c) for c in range(len(rows[best]))], rows[best + 1:])
+    choices = header_choices([_printed(rows[best], c) for c in range(len(rows[best]))], rows[best + 1:])
+    samples = [sample for _, sample in choices]
+    if not any(map(_DATE_SAMPLE.match, samples)) or not any(map(_AMOUNT_SAMPLE.fullmatch, samples)):
+        return ()
+    return choices
 
 
 SAMPLE_ROWS = 20
 _TEXT_LABEL = re.compile(r"[^\d\s.,:/\-]")
+_DATE_SAMPLE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}")
+_AMOUNT_SAMPLE = re.compile(r"[-−－(（]?[￥¥]?\d[\d,]*(?:\.\d+)?[)）]?")
 
 
 def _sample(value: object) -> str:
