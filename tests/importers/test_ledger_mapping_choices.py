@@ -25,6 +25,7 @@ def test_an_unrecognised_layout_says_which_columns_the_file_has() -> None:
     data = fx.csv_bytes(rows)
     with pytest.raises(UnrecognisedLayout) as raised:
         read_ledger("a.csv", data)
+    assert "请在“列映射”中为各字段选择文件中的列" in str(raised.value)
     assert raised.value.choices == (("发生时间", "2025-01-02"), ("事由", "设备"), ("花费", "120.00"),
                                     ("备注", "出差"))
     parse = read_ledger("a.csv", data, mapping={"date": "发生时间", "summary": "事由", "amount": "花费"})
@@ -40,7 +41,7 @@ def test_a_file_without_a_date_or_an_amount_offers_no_mapping() -> None:
     """Nothing a mapping could read: the file is refused as before, without a form."""
     with pytest.raises(UnrecognisedLayout) as raised:
         read_ledger("a.csv", fx.csv_bytes([["说明", "备注"], ["这是", "一个说明"]]))
-    assert raised.value.choices == ()
+    assert raised.value.choices == () and "列映射" not in str(raised.value)
     with pytest.raises(UnrecognisedLayout) as dated:
         read_ledger("a.csv", fx.csv_bytes([["时间", "备注"], ["2025-01-02", "一个说明"]]))
     assert dated.value.choices == ()

@@ -878,7 +878,9 @@ class _FileReading:
         sheet_name, row = self.unrecognised[0]
         raise UnrecognisedLayout(
             f"未识别表头：前{HEADER_SEARCH_ROWS}行中没有同时包含日期列和金额列的行。"
-            f"查找的表头词：{words_looked_for()}。请在“列映射”中指定各列对应的表头",
+            f"查找的表头词：{words_looked_for()}。"
+            + ("请在“列映射”中为各字段选择文件中的列" if choices else
+               "文件前几十行中也没有看起来是日期和金额的列，请确认导出的是台账或支付明细"),
             location=self.where(sheet_name, row), choices=choices)
 
     def _count_ledger(self, rule: str) -> str:
