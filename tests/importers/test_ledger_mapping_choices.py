@@ -45,3 +45,11 @@ def test_a_file_without_a_date_or_an_amount_offers_no_mapping() -> None:
     with pytest.raises(UnrecognisedLayout) as dated:
         read_ledger("a.csv", fx.csv_bytes([["时间", "备注"], ["2025-01-02", "一个说明"]]))
     assert dated.value.choices == ()
+
+
+def test_an_unknown_field_in_a_mapping_lists_the_fields_in_chinese() -> None:
+    from tracker.errors import ImportRejected
+
+    with pytest.raises(ImportRejected) as raised:
+        read_ledger("a.csv", fx.csv_bytes([["日期", "金额"], ["2025-01-02", "1.00"]]), mapping={"project": "项目"})
+    assert "可用字段：日期、年、月、日、凭证号" in str(raised.value) and "voucher" not in str(raised.value)

@@ -94,7 +94,7 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
     if mapping is not None:
         unknown = sorted(set(mapping) - set(FIELDS))
         if unknown:
-            raise ImportRejected(f"列映射中有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS)}）",
+            raise ImportRejected(f"列映射中有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS.values())}）",
                                  location=f"文件 {filename}")
     from tracker.importers.ledger import columnar  # imports this module's helpers
 
