@@ -38,7 +38,13 @@ class ImportRejected(TrackerError):
 
 
 class UnrecognisedLayout(ImportRejected):
-    """No known layout matched; the message says what was looked for."""
+    """No known layout matched; the message says what was looked for.  ``choices``: the
+    columns the file seems to have, (header text, sample value), for a mapping form."""
+
+    def __init__(self, message: str, *, location: str | None = None,
+                 choices: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message, location=location)
+        self.choices = choices
 
 
 class ChoiceNeeded(ImportRejected):

@@ -23,7 +23,7 @@ from tracker.importers.ledger.records import LedgerRows
 FIELDS = ("file", "format", "encoding", "source_kind", "count_mode", "sheets", "header_rows",
           "mapping", "sheet_mappings", "unit_name", "period", "period_source", "summary_rows_skipped",
           "blank_rows_skipped", "note_rows_skipped", "voided_rows", "returned_rows", "stated_totals",
-          "findings", "rows_read")
+          "findings", "rows_read", "unknown_statuses", "sheets_without_project", "header_choices")
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +100,20 @@ def test_payment_xlsx(amount_text: bool, monkeypatch: pytest.MonkeyPatch) -> Non
     fast, exact = both("支付明细.xlsx", data, monkeypatch)
     assert isinstance(fast.rows, LedgerRows)
     assert_identical(fast, exact)
+
+
+@pytest.mark.parametrize("answers", [None, {"已受理": True}, {"已受理": False}, {"其他": True}])
+def test_an_unknown_status_is_decided_alike(answers: dict[str, bool] | None,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unanswered, an unknown 支付状态 does not count on either path; answered, both follow it."""
+    txns = fx.payment_transactions()
+    txns = fx.with_changes(txns[:2], status="已受理") + txns[2:]
+    for data, name in ((fx.payment_csv(txns), "p.csv"), (fx.payment_xlsx(txns, amount_text=False), "p.xlsx")):
+        fast, exact = both(name, data, monkeypatch, status_answers=answers)
+        assert isinstance(fast.rows, LedgerRows)
+        assert_identical(fast, exact)
+        assert fast.unknown_statuses == {"已受理": 2}
+        assert [r.counts for r in fast.rows][:2] == [bool(answers and answers.get("已受理"))] * 2
 
 
 def test_many_repeated_values_take_the_per_value_route(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -276,11 +276,24 @@ def test_amounts_in_wan_yuan_are_converted() -> None:
     assert any(f.code == "amount_scaled" for f in parse.findings)
 
 
-def test_unusual_status_counts_but_is_flagged() -> None:
-    txns = [fx.replace(fx.payment_transactions()[0], status="已受理")]
-    parse = read_ledger("p.xlsx", fx.payment_xlsx(txns))
-    assert parse.rows[0].counts
+def test_an_unknown_status_does_not_count_until_answered() -> None:
+    """DOMAIN §4: when a status is unknown, do not guess: the preview asks, and the answer counts."""
+    txns = [fx.replace(fx.payment_transactions()[0], status="已受理"),
+            fx.replace(fx.payment_transactions()[1], status="已受理")]
+    data = fx.payment_xlsx(txns)
+    parse = read_ledger("p.xlsx", data)
+    assert [r.counts for r in parse.rows] == [False, False]
+    assert parse.rows[0].not_counted_reason == "支付状态“已受理”是否表示钱已付出尚未确认，暂不计入支出"
+    assert parse.unknown_statuses == {"已受理": 2}
     assert [f.code for f in parse.findings if "已受理" in f.message] == ["unusual_status"]
+    assert parse.returned_rows == 0
+    paid = read_ledger("p.xlsx", data, status_answers={"已受理": True})
+    assert [r.counts for r in paid.rows] == [True, True]
+    assert paid.counted_total == sum((t.debit for t in txns), Decimal(0))
+    assert [f.code for f in paid.findings if "已受理" in f.message] == ["status_answered"]
+    unpaid = read_ledger("p.xlsx", data, status_answers={"已受理": False})
+    assert [r.not_counted_reason for r in unpaid.rows] == ["支付状态为“已受理”，不计入支出"] * 2
+    assert unpaid.returned_rows == 2 and unpaid.unknown_statuses == {"已受理": 2}
 
 
 @pytest.mark.parametrize("status", ["支付失败", "已退票", "退款", "待支付", "审核中", "已撤销"])

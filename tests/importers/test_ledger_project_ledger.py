@@ -96,3 +96,14 @@ def test_a_printed_page_repeating_the_header_keeps_the_project_and_account() -> 
     assert [(r.voucher, r.project_code, r.account_code, r.counts) for r in parse.rows] == [
         ("记-1", PA[0], "7201", True), ("记-2", PA[0], "7201", True)]
     assert (parse.summary_rows_skipped, parse.note_rows_skipped) == (2, 3)
+
+
+def test_a_sheet_without_a_project_is_asked_about_with_a_mapping_too() -> None:
+    """The mapping names columns; it does not say which project a sheet without one belongs to."""
+    rows = [["科目：7201 事业支出"], ["记账日期", "凭证号", "摘要", "借方", "贷方"],
+            ["2025-01-02", "记-1", "设备", "100.00", ""]]
+    data = fx.xlsx_bytes({"设备购置": rows, "差旅": rows})
+    mapped = read_ledger("a.xlsx", data, mapping={"date": "记账日期", "debit": "借方", "credit": "贷方"})
+    assert mapped.sheets_without_project == ("设备购置", "差旅")
+    assert [f.code for f in mapped.findings if f.code.startswith("question_")] == ["question_sheet_project"] * 2
+    assert read_ledger("a.xlsx", data).sheets_without_project == ("设备购置", "差旅")

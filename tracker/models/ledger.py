@@ -238,7 +238,9 @@ class MatchRule(Base):
 
 
 class MappingProfile(Base):
-    """A named column mapping (canonical field → header text) for one export source."""
+    """A named column mapping (canonical field → header text) for one export source, with the
+    answers to what the preview asked: ``status_answers`` (支付状态 text → counts or not) and
+    ``sheet_projects`` (sheet name → project id)."""
 
     __tablename__ = "mapping_profile"
     __table_args__ = (UniqueConstraint("name"),)
@@ -248,6 +250,8 @@ class MappingProfile(Base):
     source: Mapped[str | None] = mapped_column(String(80))
     mapping: Mapped[dict[str, str]] = mapped_column(JSON)
     count_rule: Mapped[str | None] = mapped_column(String(40))
+    status_answers: Mapped[dict[str, bool] | None] = mapped_column(JSON)
+    sheet_projects: Mapped[dict[str, int] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

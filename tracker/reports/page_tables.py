@@ -36,7 +36,7 @@ from tracker.reports import cockpit as cockpit_figures
 from tracker.reports.table_export import Percent
 
 MATCH_METHODS = {"code": "项目编码", "name": "项目名称", "document_no": "指标文号", "rule": "规则",
-                 "manual": "人工分配"}
+                 "manual": "人工分配", "sheet": "工作表所属项目"}
 SEVERITIES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 

@@ -93,6 +93,11 @@ class LedgerPreview:
     # that rule was applied with (``_read_state``)
     read_counting: list[tuple[bool, str | None]] = field(default_factory=list, repr=False)
     counting_source: str | None = None
+    # the answers to the preview's questions it was read with (profile and form together):
+    # 支付状态 text → counts, sheet name → project id; and the projects a sheet may be given
+    status_answers: dict[str, bool] = field(default_factory=dict)
+    sheet_projects: dict[str, int] = field(default_factory=dict)
+    choosable_projects: list[Project] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         # kept as a plain int: ``commit`` needs it before its first statement (the lock),
@@ -227,19 +232,27 @@ def _declared_period(text: str | None) -> tuple[date, date] | None:
 
 def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = None,
             source: str | None = None, profile: str | None = None, period: str | None = None,
-            mapping: dict[str, str] | None = None, limits: FileLimits = DEFAULT_LIMITS) -> LedgerPreview:
+            mapping: dict[str, str] | None = None, statuses: dict[str, bool] | None = None,
+            sheet_projects: dict[str, int] | None = None,
+            limits: FileLimits = DEFAULT_LIMITS) -> LedgerPreview:
     """Read and match a ledger export without writing anything.  (A big export is millions
     of small objects without cycles: the cyclic collector waits meanwhile, as in monitoring.)
+    ``statuses`` (支付状态 text → whether the money left) and ``sheet_projects`` (sheet name →
+    project id) answer what the preview asked; a ``profile``'s saved answers apply first.
     ``limits``: the hostile-file caps (``Config.file_limits``)."""
     with collector_paused():
         return _prepare(session, upload, unit=unit, source=source, profile=profile, period=period,
-                        mapping=mapping, limits=limits)
+                        mapping=mapping, statuses=statuses, sheet_projects=sheet_projects,
+                        limits=limits)
 
 
 def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, source: str | None,
              profile: str | None, period: str | None, mapping: dict[str, str] | None,
+             statuses: dict[str, bool] | None, sheet_projects: dict[str, int] | None,
              limits: FileLimits) -> LedgerPreview:
     count_rule = None
+    status_answers: dict[str, bool] = {}
+    sheet_answers: dict[str, int] = {}
     if profile:
         saved = session.scalar(select(MappingProfile).where(MappingProfile.name == profile))
         if saved is None:
@@ -247,7 +260,11 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
         mapping = {**saved.mapping, **(mapping or {})}
         count_rule = saved.count_rule
         source = source or saved.source
-    parse = read_ledger(upload.name, upload.data, mapping=mapping, limits=limits,
+        status_answers.update(saved.status_answers or {})
+        sheet_answers.update(saved.sheet_projects or {})
+    status_answers.update(statuses or {})
+    parse = read_ledger(upload.name, upload.data, mapping=mapping or None, limits=limits,
+                        status_answers=status_answers,
                         **({"count_rule": count_rule} if count_rule else {}))
     if not parse.rows:
         raise ImportRejected("文件中没有交易行（只有表头或合计行），未导入任何数据", location=upload.name)
@@ -291,6 +308,14 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
             + "；文件可能属于其他年度或单位，未导入任何数据", location=upload.name)
     source = source or DEFAULT_SOURCES[parse.source_kind]
     matches = match_rows(session, target_unit, projects, parse.rows)
+    by_id = {p.id: p for p in projects}
+    wrong = [sheet for sheet, pid in (sheet_projects or {}).items() if pid not in by_id]
+    if wrong:
+        raise ValidationFailed(f"为工作表“{wrong[0]}”选择的项目不是单位“{target_unit.label}”"
+                               f"{'、'.join(map(str, years))} 年度的项目，请重新选择")
+    sheet_answers.update(sheet_projects or {})
+    _match_sheets(parse, matches, findings, {sheet: by_id[pid] for sheet, pid in sheet_answers.items()
+                                             if pid in by_id and sheet in parse.sheets_without_project})
     # one tuple per distinct (counts, reason): a million rows hold a million references, not
     # a million tuples (64 MB)
     pairs: dict[tuple[bool, str | None], tuple[bool, str | None]] = {}
@@ -299,6 +324,9 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     preview = LedgerPreview(upload, parse, target_unit, source, chosen, period_source, matches,
                             counting, None, 0, findings)
     preview.read_counting = counting
+    preview.status_answers = status_answers
+    preview.sheet_projects = {sheet: pid for sheet, pid in sheet_answers.items() if pid in by_id}
+    preview.choosable_projects = sorted(projects, key=lambda p: (-p.year, p.code or "", p.name))
     _read_state(session, preview)
     preview.project_totals = _project_totals(preview, {p.id: p for p in projects})
     preview.suggestions = suggest_projects([r.project_name or r.summary or "" for r in preview.unmatched()],
@@ -306,11 +334,31 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     return preview
 
 
+def _match_sheets(parse: LedgerParse, matches: list[tuple[int | None, str | None]],
+                  findings: list[dict[str, str]], chosen: dict[str, Project]) -> None:
+    """Rows of a sheet without any project take the project the user chose for that sheet
+    (the mapping form's answer to ``question_sheet_project``; method "sheet")."""
+    if not chosen:
+        return
+    found: dict[str, tuple[int | None, str | None]] = {sheet: (p.id, "sheet") for sheet, p in chosen.items()}
+    for index, sheet in enumerate(parse.columns.sheet):
+        if sheet in found:
+            matches[index] = found[sheet]
+    for sheet, project in chosen.items():
+        where = f"文件 {parse.file} 工作表 {sheet}"
+        findings[:] = [f for f in findings if not (f["code"] == "question_sheet_project"
+                                                     and f["location"] == where)]
+        findings.append(_finding("info", "sheet_project_chosen", where,
+                                 f"工作表“{sheet}”的行按您的选择归入项目“{' '.join(filter(None, (project.code, project.name)))}”"))
+
+
 def preview_plan(preview: LedgerPreview, *, profile: str | None, period: str | None) -> dict[str, Any]:
     """What a preview decided, to be repeated by its confirmation (issue #21 6b): the unit and
-    source it resolved, the mapping it read with, the options it was given, and what it showed."""
+    source it resolved, the mapping it read with, the answers to its questions, the options it
+    was given, and what it showed."""
     return {"checksum": preview.upload.checksum, "unit_id": preview.unit.id, "source": preview.source,
             "profile": profile, "period": period, "mapping": dict(preview.parse.mapping),
+            "statuses": dict(preview.status_answers), "sheet_projects": dict(preview.sheet_projects),
             "shown": _shown(preview)}
 
 
@@ -330,8 +378,17 @@ def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str,
         raise ValidationFailed("文件与预览时不同，请重新上传并预览")
     preview = prepare(session, upload, unit=int(plan["unit_id"]), source=plan["source"],
                       profile=plan.get("profile"), period=plan.get("period"), mapping=plan["mapping"],
+                      statuses=plan.get("statuses"), sheet_projects=_valid_sheets(session, plan),
                       limits=limits)
     return preview, _shown(preview) != plan["shown"]
+
+
+def _valid_sheets(session: Session, plan: dict[str, Any]) -> dict[str, int]:
+    """The plan's sheet answers whose project still exists (one deleted meanwhile is asked
+    again: the confirm then differs from the preview and shows it anew)."""
+    answers = {str(k): int(v) for k, v in (plan.get("sheet_projects") or {}).items()}
+    existing = set(session.scalars(select(Project.id).where(Project.id.in_(answers.values()))))
+    return {sheet: pid for sheet, pid in answers.items() if pid in existing}
 
 
 def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True) -> None:

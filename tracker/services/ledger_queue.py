@@ -79,7 +79,12 @@ def assign(session: Session, row_ids: Sequence[int], project_id: int, actor: Use
 
 
 def save_profile(session: Session, name: str, mapping: dict[str, str], source: str | None,
-                 actor: User | str, count_rule: str | None = None) -> MappingProfile:
+                 actor: User | str, count_rule: str | None = None, *,
+                 status_answers: dict[str, bool] | None = None,
+                 sheet_projects: dict[str, int] | None = None) -> MappingProfile:
+    """Save (or replace) a named mapping with the answers to the preview's questions: which
+    支付状态 texts count, which project each sheet without one belongs to.  Answers a profile of
+    that name already holds for other statuses or sheets are kept."""
     name = name.strip()
     if not name:
         raise ValidationFailed("映射方案名称不能为空")
@@ -89,8 +94,11 @@ def save_profile(session: Session, name: str, mapping: dict[str, str], source: s
                                  mapping=mapping)
         session.add(profile)
     profile.mapping, profile.source, profile.count_rule = dict(mapping), source, count_rule
+    profile.status_answers = {**(profile.status_answers or {}), **(status_answers or {})} or None
+    profile.sheet_projects = {**(profile.sheet_projects or {}), **(sheet_projects or {})} or None
     session.flush()
-    audit.record(session, actor, "save", "mapping_profile", profile.id, name=name, mapping=mapping)
+    audit.record(session, actor, "save", "mapping_profile", profile.id, name=name, mapping=mapping,
+                 status_answers=profile.status_answers, sheet_projects=profile.sheet_projects)
     return profile
 
 

@@ -1,5 +1,11 @@
 """Ledger imports in the browser: upload → preview (editable mapping) → confirm; batches with
-undo; the unmatched queue with assign / make-rule; mapping profiles."""
+undo; the unmatched queue with assign / make-rule; mapping profiles.
+
+The mapping form (templates/ledger/_mapping.html) appears wherever a message asks for it: on the
+import page when the layout was not recognised, and in the preview.  It names each canonical
+field in Chinese (``FIELDS``) with a drop-down of the file's own headers, and answers the
+preview's questions (unknown 支付状态, the project of a sheet without one); all of it goes into
+the preview's plan and, when named, into a mapping profile."""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from tracker.errors import ChoiceNeeded, ImportRejected, ValidationFailed
+from tracker.errors import ChoiceNeeded, ImportRejected, UnrecognisedLayout, ValidationFailed
+from tracker.importers.ledger.header import FIELDS
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
 from tracker.reports import page_tables
 from tracker.services import ledger_import, ledger_lock, ledger_queue, uploads
@@ -21,9 +28,7 @@ blueprint = Blueprint("ledger", __name__, url_prefix="/ledger")
 
 FINANCE = (Role.admin, Role.finance)
 READERS = (Role.admin, Role.finance, Role.leader, Role.auditor)
-MAPPING_FIELDS = ("date", "voucher", "summary", "account_code", "account_name", "debit", "credit",
-                  "direction", "amount", "project", "project_code", "project_name",
-                  "document_no", "unit", "status")
+STATUS_ANSWERS = {"counts": True, "not_counted": False}  # the form's values → counts
 
 
 def _form_options() -> dict[str, str | None]:
@@ -32,9 +37,26 @@ def _form_options() -> dict[str, str | None]:
 
 
 def _mapping() -> dict[str, str] | None:
-    mapping = {f: request.form[f"map_{f}"].strip() for f in MAPPING_FIELDS
+    mapping = {f: request.form[f"map_{f}"].strip() for f in FIELDS
                if (request.form.get(f"map_{f}") or "").strip()}
     return mapping or None
+
+
+def _answers() -> tuple[dict[str, bool], dict[str, int]]:
+    """The mapping form's answers: 支付状态 text → counts (``status_text_N`` / ``status_answer_N``)
+    and sheet → project id (``sheet_name_N`` / ``sheet_project_N``); unanswered ones left out."""
+    statuses: dict[str, bool] = {}
+    sheets: dict[str, int] = {}
+    for key, text in request.form.items():
+        if key.startswith("status_text_"):
+            answer = request.form.get("status_answer_" + key.removeprefix("status_text_"), "")
+            if answer in STATUS_ANSWERS:
+                statuses[text] = STATUS_ANSWERS[answer]
+        elif key.startswith("sheet_name_"):
+            chosen = request.form.get("sheet_project_" + key.removeprefix("sheet_name_"), "")
+            if chosen.isdigit():
+                sheets[text] = int(chosen)
+    return statuses, sheets
 
 
 def _page_context() -> dict[str, object]:
@@ -60,16 +82,19 @@ def preview():  # type: ignore[no-untyped-def]
             return redirect(url_for("ledger.import_form"))
         token = uploads.save(config().instance_path, [(upload.filename, upload.read())])
     name, data = uploads.load(config().instance_path, token)[0]
+    statuses, sheets = _answers()
     try:
         result = ledger_import.prepare(db_session(), ledger_import.LedgerUpload(name, data),
-                                       mapping=_mapping(), limits=config().file_limits,
-                                       **_form_options())
+                                       mapping=_mapping(), statuses=statuses, sheet_projects=sheets,
+                                       limits=config().file_limits, **_form_options())
     except (ImportRejected, ValidationFailed) as error:
-        if isinstance(error, ImportRejected) and not isinstance(error, ChoiceNeeded):
+        choices = error.choices if isinstance(error, UnrecognisedLayout) else ()
+        if isinstance(error, ImportRejected) and not isinstance(error, ChoiceNeeded) and not choices:
             uploads.discard(config().instance_path, token)  # a refused file goes at once
             token = ""
         return render_template("ledger/import.html", error=str(error), token=token, file_name=name,
-                               options=_form_options(), **_page_context()), 422
+                               options=_form_options(), choices=choices, mapping=_mapping() or {},
+                               fields=FIELDS, **_page_context()), 422
     options = _form_options()
     return _preview_page(result, token, options["profile"], options["period"])
 
@@ -81,7 +106,7 @@ def _preview_page(preview: ledger_import.LedgerPreview, token: str, profile: str
                              ledger_import.preview_plan(preview, profile=profile, period=period))
     options = {"unit": str(preview.unit.id), "source": preview.source, "profile": profile, "period": period}
     return render_template("ledger/preview.html", preview=preview, token=token, plan=plan,
-                           options=options, fields=MAPPING_FIELDS), status
+                           options=options, fields=FIELDS), status
 
 
 @blueprint.route("/confirm", methods=["POST"])
@@ -108,7 +133,8 @@ def confirm():  # type: ignore[no-untyped-def]
             return result
         if (request.form.get("profile_name") or "").strip():
             ledger_queue.save_profile(session, request.form["profile_name"], dict(preview.parse.mapping),
-                                      preview.source, current_user)
+                                      preview.source, current_user, status_answers=preview.status_answers,
+                                      sheet_projects=preview.sheet_projects)
         session.commit()
         return result
 

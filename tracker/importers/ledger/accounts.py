@@ -6,7 +6,8 @@ accounts 5xxx, e.g. 5001 业务活动费用).  The same payment appears in both,
 one book only.  Default rule (``count_rule="auto"``):
 
 * payment lists (国库集中支付): every 支付金额 counts except rows whose 支付状态 is one of
-  ``EXCLUDED_STATUSES`` (已退回 / 已退票 / 退款 / 已作废 / 支付失败 / 待支付 / 审核中 …);
+  ``EXCLUDED_STATUSES`` (已退回 / 已退票 / 退款 / 已作废 / 支付失败 / 待支付 / 审核中 …); a status in
+  neither list counts only once the user answers that the money left (``reader._decide_statuses``);
 * ledgers that hold any 预算会计 expenditure row (71xx / 72xx) count only those rows; every other
   row is kept but not counted (“非预算会计支出科目”);
 * otherwise ledgers count expense rows (5xxx), debit net of credit (“非费用类科目” for others);
@@ -30,7 +31,7 @@ VOIDED_STATUSES = frozenset({"已作废", "作废", "已撤销", "撤销"})
 EXCLUDED_STATUSES = VOIDED_STATUSES | frozenset({
     "已退回", "退回", "已退票", "退票", "退款", "已退款", "支付失败", "失败", "清算失败",
     "待支付", "未支付", "审核中", "待审核", "已驳回"})
-# Statuses seen in 一体化 exports that count; anything else counts too but is flagged.
+# Statuses seen in 一体化 exports that count; any other status waits for the user's answer.
 NORMAL_STATUSES = frozenset({"已支付", "支付成功", "已清算", "清算成功", "已完成", "完成", "已记账",
                              "已入账", "已审核", "正常", "成功"})
 BUDGET_PREFIXES = ("71", "72")

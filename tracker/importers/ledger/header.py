@@ -348,6 +348,53 @@ def apply_mapping(rows: Sequence[Sequence[object]], mapping: Mapping[str, str]
     return None, best_missing or [t for t in mapping.values() if t]
 
 
+def header_choices(printed: Sequence[str], below: Sequence[Sequence[object]]
+                   ) -> tuple[tuple[str, str], ...]:
+    """The columns a mapping can name: (header text as printed, a sample value from the rows
+    below, "" when none), each header once, in file order."""
+    choices: dict[str, str] = {}
+    for column, label in enumerate(printed):
+        if not label or label in choices:
+            continue
+        choices[label] = next((_sample(row[column]) for row in below[:SAMPLE_ROWS]
+                               if column < len(row) and _sample(row[column])), "")
+    return tuple(choices.items())
+
+
+def guess_choices(rows: Sequence[Sequence[object]]) -> tuple[tuple[str, str], ...]:
+    """For a sheet whose header was not recognised: the columns of the row most likely to be
+    its header (the most text cells, at least two, within ``HEADER_SEARCH_ROWS``); none when
+    no column below it shows a date and none an amount (a mapping could not read such a file)."""
+    best, best_count = None, 1
+    for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        count = sum(1 for cell in row if isinstance(cell, str) and _TEXT_LABEL.search(cell))
+        if count > best_count:
+            best, best_count = r, count
+    if best is None:
+        return ()
+    choices = header_choices([_printed(rows[best], c) for c in range(len(rows[best]))], rows[best + 1:])
+    samples = [sample for _, sample in choices]
+    if not any(map(_DATE_SAMPLE.match, samples)) or not any(map(_AMOUNT_SAMPLE.fullmatch, samples)):
+        return ()
+    return choices
+
+
+SAMPLE_ROWS = 20
+_TEXT_LABEL = re.compile(r"[^\d\s.,:/\-]")
+_DATE_SAMPLE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}")
+_AMOUNT_SAMPLE = re.compile(r"[-−－(（]?[￥¥]?\d[\d,]*(?:\.\d+)?[)）]?")
+
+
+def _sample(value: object) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        text = value.isoformat().removesuffix("T00:00:00")
+    else:
+        text = " ".join(str(value).split())
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
 def words_looked_for() -> str:
     """The header words the reader looks for, for the “unknown layout” message."""
     def words(name: str, limit: int = 8) -> str:

@@ -31,12 +31,14 @@ from tracker.importers.ledger.accounts import (COUNT_RULES, EXCLUDED_STATUSES, N
                                                ledger_reason)
 from tracker.importers.ledger.biff_extent import check_biff_extent
 from tracker.importers.ledger.header import (FIELDS, HEADER_SEARCH_ROWS, HeaderMatch,
-                                             apply_mapping, find_header, is_complete,
+                                             apply_mapping, find_header, guess_choices,
+                                             header_choices, is_complete,
                                              words_looked_for)
 from tracker.importers.ledger.preamble import Preamble, read_preamble, split_account
 from tracker.importers.ledger.records import (VOIDED_REASON, LedgerColumns, LedgerFinding,
                                               LedgerParse, LedgerRow, LedgerRowDraft, LedgerRows,
-                                              Severity, StatedTotal, status_reason)
+                                              Severity, StatedTotal, status_reason,
+                                              unanswered_status_reason)
 from tracker.importers.ledger.references import Reference, parse_reference
 from tracker.importers.ledger.sniff import Sniffed, sniff
 from tracker.importers.ledger.sources import SheetData, open_sheets
@@ -69,14 +71,17 @@ _MAX_LISTED = 5  # per-kind row findings listed one by one before they are only 
 
 def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None = None,
                 source_kind: str | None = None, count_rule: str | None = None,
-                year: int | None = None, limits: FileLimits = DEFAULT_LIMITS) -> LedgerParse:
+                year: int | None = None, limits: FileLimits = DEFAULT_LIMITS,
+                status_answers: Mapping[str, bool] | None = None) -> LedgerParse:
     """Read one ledger or payment-list export.
 
     ``mapping`` (canonical field → header text, see ``FIELDS``) replaces header recognition;
     ``source_kind`` ('payment_list' | 'ledger') overrides what the header suggests;
     ``count_rule`` ('auto' | 'budget' | 'financial' | 'all', see accounts.py) overrides the
     default counting rule for ledgers; ``year`` completes month-day dates when the file has no
-    期间 line.  ``limits`` caps what the file may grow to once opened (file_limits.py): a
+    期间 line.  ``status_answers`` (支付状态 text → whether the money left) answers the preview's
+    question about a status that is neither known paid nor known unpaid: unanswered, such rows
+    do not count (DOMAIN §4: do not guess).  ``limits`` caps what the file may grow to once opened (file_limits.py): a
     workbook passes the archive guard before any parser sees it, and a file with more rows
     than ``max_ledger_rows`` is refused before its rows are read.
     Raises ``ImportRejected`` (``UnrecognisedLayout`` when no header is found).
@@ -89,7 +94,7 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
     if mapping is not None:
         unknown = sorted(set(mapping) - set(FIELDS))
         if unknown:
-            raise ImportRejected(f"列映射中有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS)}）",
+            raise ImportRejected(f"列映射中有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS.values())}）",
                                  location=f"文件 {filename}")
     from tracker.importers.ledger import columnar  # imports this module's helpers
 
@@ -105,7 +110,7 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
     gc.disable()
     try:
         if columnar.worth_trying(sniffed, data):
-            reading = _FileReading(filename, mapping, source_kind, year)
+            reading = _FileReading(filename, mapping, source_kind, year, status_answers)
             fmt = sniffed.format
             handed = [sniffed]  # the fast path takes a UTF-16 file's decoded text and frees it early
             del sniffed
@@ -116,7 +121,7 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
                 pass  # read row by row below, which also gives the exact rejection
             del reading, handed
             sniffed = sniff(filename, data)
-        reading = _FileReading(filename, mapping, source_kind, year)
+        reading = _FileReading(filename, mapping, source_kind, year, status_answers)
         rows = 0
         for sheet in open_sheets(filename, data, sniffed):
             rows += sheet.height or 0  # a workbook's sheets, known once each is opened
@@ -213,8 +218,13 @@ def _column_letters(number: int) -> str:
 
 class _FileReading:
     def __init__(self, filename: str, mapping: Mapping[str, str] | None, source_kind: str | None,
-                 year: int | None) -> None:
+                 year: int | None, status_answers: Mapping[str, bool] | None = None) -> None:
         self.file = filename
+        self.status_answers = dict(status_answers or {})
+        self.unknown_statuses: dict[str, int] = {}  # neither known paid nor known unpaid
+        self.sheets_without_project: list[str] = []
+        self.choices: tuple[tuple[str, str], ...] = ()  # the first sheet's columns: (header, sample)
+        self.unrecognised_choices: tuple[tuple[str, str], ...] = ()
         self.mapping = mapping
         self.forced_kind = source_kind
         self.year = year
@@ -280,12 +290,15 @@ class _FileReading:
             header = find_header(buffer)
         if header is None:
             self.unrecognised.append((sheet.name, first_used + 1))
+            if not self.unrecognised_choices:
+                self.unrecognised_choices = guess_choices(buffer)
             return None
         if self.mapping is not None and not is_complete(header):
             absent = [FIELDS[f] for f in ("date", "amount") if f not in header.columns]
             raise UnrecognisedLayout(
                 f"列映射缺少必需字段：{'、'.join(absent)}（需要日期或月+日，以及借方/贷方或金额）",
-                location=self.where(sheet.name))
+                location=self.where(sheet.name),
+                choices=header_choices(header.printed, buffer[header.rows[-1] + 1:]))
         preamble = read_preamble(buffer[:header.rows[0]], sheet.name)
         kind = self.forced_kind or header.source_kind
         if self.kind is None:
@@ -296,14 +309,15 @@ class _FileReading:
                 f"工作表“{sheet.name}”是{names[kind]}，而工作表“{self.kind_sheet}”是{names[self.kind]}；"
                 "一次只能导入一种来源，请分别导入", location=self.where(sheet.name))
         result = _SheetResult(sheet.name, header, preamble, kind, _words(buffer[header.rows[0]]))
+        if not self.sheets:
+            self.choices = header_choices(header.printed, buffer[header.rows[-1] + 1:])
         self.sheets.append(result)
         if preamble.bad_period is not None:
             self.findings.add("warning", "period_unreadable",
                               f"期间“{preamble.bad_period}”无法识别", self.where(sheet.name))
         for note in header.unused:
             self.findings.tally("info", "column_not_used", f"列{note}未使用", self.where(sheet.name))
-        if self.mapping is None:
-            self._questions(sheet.name, header, preamble)
+        self._questions(sheet.name, header, preamble)  # (a mapping contests no amount column)
         last_header = header.rows[-1]
         if sheet.tail_fields is not None and sheet.tail_fields < header.width \
                 and sheet.tail_row is not None and sheet.tail_row > last_header + 1:
@@ -314,21 +328,23 @@ class _FileReading:
 
     def _questions(self, name: str, header: HeaderMatch, preamble: Preamble) -> None:
         """What the file does not say and the reader will not guess: asked in the preview
-        (``question_*`` findings), answered by the column mapping or the unmatched queue."""
+        (``question_*`` findings), answered in its mapping form (columns; the project of a sheet,
+        ``sheets_without_project``, chosen there and matched by the import service)."""
         for field_name, texts in header.contested.items():
             others = "、".join(f"“{t}”" for t in texts[1:])
             self.findings.add(
                 "warning", "question_amount_column",
                 f"哪一列是{FIELDS[field_name]}？“{texts[0]}”与{others}都可能是，已按“{texts[0]}”读取；"
-                f"如不对，请在“列映射”中把“{field_name}”改为正确的表头，并保存为方案，下次按方案读取",
+                f"如不对，请在“列映射”中把“{FIELDS[field_name]}”改为正确的表头，并保存为方案，下次按方案读取",
                 self.where(name))
         project_fields = ("project_code", "project_name", "project_ref", "document_no")
         if preamble.project_text is None and not any(f in header.columns for f in project_fields):
+            self.sheets_without_project.append(name)
             self.findings.add(
                 "warning", "question_sheet_project",
                 f"工作表“{name}”属于哪个项目？它没有项目列，表头上方和工作表名也没有写明项目"
-                "（如“项目：编码 名称”）。导入后这些行进入“待匹配”，可在那里分配到项目并保存规则；"
-                "如文件中另有项目列，请在“列映射”中指定", self.where(name))
+                "（如“项目：编码 名称”）。请在“列映射”中为这个工作表选择项目（保存为方案后下次不再询问）；"
+                "不选择时这些行导入后进入“待匹配”", self.where(name))
 
     def _read_rows(self, sheet: SheetData, result: _SheetResult, rows: Iterator[list[object]],
                    first_row: int) -> None:
@@ -826,7 +842,7 @@ class _FileReading:
         kind = self.kind or "ledger"
         count_mode = "payments" if kind == "payment_list" else self._count_ledger(rule)
         if kind == "payment_list":
-            self._status_findings()
+            self._decide_statuses()
         rows: Sequence[LedgerRow]
         if self.columns is not None:
             rows = LedgerRows(self.columns)
@@ -847,21 +863,25 @@ class _FileReading:
             rows=rows, summary_rows_skipped=self.summary_rows, blank_rows_skipped=self.blank_rows,
             note_rows_skipped=self.note_rows, voided_rows=self.voided_rows,
             returned_rows=self.returned_rows, stated_totals=tuple(self.stated_totals),
-            findings=self.findings.result())
+            findings=self.findings.result(), unknown_statuses=dict(self.unknown_statuses),
+            sheets_without_project=tuple(self.sheets_without_project), header_choices=self.choices)
 
     def _reject_unrecognised(self) -> None:
+        choices = self.unrecognised_choices
         if self.mapping is not None and self.missing_mapped:
             listed = "、".join(f"“{t}”" for t in self.missing_mapped)
             where = self.where(self.unrecognised[0][0]) if self.unrecognised else f"文件 {self.file}"
             raise UnrecognisedLayout(f"列映射中的表头{listed}在文件前{HEADER_SEARCH_ROWS}行中找不到",
-                                     location=where)
+                                     location=where, choices=choices)
         if not self.unrecognised:
             raise ImportRejected("文件没有任何内容（所有工作表都是空的）", location=f"文件 {self.file}")
         sheet_name, row = self.unrecognised[0]
         raise UnrecognisedLayout(
             f"未识别表头：前{HEADER_SEARCH_ROWS}行中没有同时包含日期列和金额列的行。"
-            f"查找的表头词：{words_looked_for()}。请在“列映射”中指定各列对应的表头",
-            location=self.where(sheet_name, row))
+            f"查找的表头词：{words_looked_for()}。"
+            + ("请在“列映射”中为各字段选择文件中的列" if choices else
+               "文件前几十行中也没有看起来是日期和金额的列，请确认导出的是台账或支付明细"),
+            location=self.where(sheet_name, row), choices=choices)
 
     def _count_ledger(self, rule: str) -> str:
         classes: dict[tuple[str | None, str | None], str] = {}
@@ -914,12 +934,44 @@ class _FileReading:
                               "部分行没有会计科目，未计入支出", where)
         return mode
 
-    def _status_findings(self) -> None:
+    def _decide_statuses(self) -> None:
+        """A 支付状态 neither known paid nor known unpaid counts only once the user said the money
+        left (``status_answers``); answered no, it is money that did not leave; unanswered, it
+        does not count and the preview asks (``unusual_status``).  Decided here, after either
+        reader, so the columnar and the row reader cannot differ."""
+        where = f"文件 {self.file}"
+        reasons: dict[str, str] = {}
         for status, count in self.status_counts.items():
-            if status not in EXCLUDED_STATUSES and status not in NORMAL_STATUSES:
+            if status in EXCLUDED_STATUSES or status in NORMAL_STATUSES:
+                continue
+            self.unknown_statuses[status] = count
+            answer = self.status_answers.get(status)
+            if answer is None:
+                reasons[status] = unanswered_status_reason(status)
                 self.findings.add("warning", "unusual_status",
                                   f"支付状态“{status}”（{count}行）表示钱已付出吗？它不是已知的已支付或"
-                                  "未支付状态，已暂按已支付计入支出，请确认", f"文件 {self.file}")
+                                  "未支付状态，在您回答之前这些行不计入支出；请在“列映射”中回答", where)
+            else:
+                if not answer:
+                    reasons[status] = status_reason(status)
+                self.findings.add("info", "status_answered",
+                                  f"支付状态“{status}”（{count}行）按您的回答"
+                                  f"{'计入支出（钱已付出）' if answer else '不计入支出（钱未付出）'}", where)
+        if not reasons:
+            return
+        returned = {s for s, r in reasons.items() if r == status_reason(s)}
+        for draft in self.drafts:
+            status = draft.status
+            if status in reasons and draft.not_counted_reason is None:
+                draft.counts, draft.not_counted_reason = False, reasons[status]
+                self.returned_rows += status in returned
+        columns = self.columns
+        if columns is not None:
+            counts, why = columns.counts, columns.not_counted_reason
+            for index, status in enumerate(columns.status):
+                if status in reasons and why[index] is None:
+                    counts[index], why[index] = False, reasons[status]
+                    self.returned_rows += status in returned
 
     def _period(self) -> tuple[tuple[date, date] | None, str | None]:
         stated = [s.preamble.period for s in self.sheets if s.preamble.period is not None]

@@ -286,6 +286,12 @@ class LedgerParse:
     returned_rows: int  # 退回 (kept in ``rows``, not counted)
     stated_totals: tuple[StatedTotal, ...]
     findings: tuple[LedgerFinding, ...] = field(default=())
+    # what the preview asks (answered in its mapping form): 支付状态 texts neither known paid nor
+    # known unpaid → rows (counted only once answered), sheets without any project
+    unknown_statuses: Mapping[str, int] = field(default_factory=dict)
+    sheets_without_project: tuple[str, ...] = ()
+    # the first sheet's columns as printed, each with a sample value: the mapping form's choices
+    header_choices: tuple[tuple[str, str], ...] = ()
 
     @property
     def rows_read(self) -> int:
@@ -476,6 +482,11 @@ VOIDED_REASON = "凭证已作废"
 def status_reason(status: str) -> str:
     """Why a payment with this 支付状态 (已退回 / 已作废 …) is not counted."""
     return f"支付状态为“{status}”，不计入支出"
+
+
+def unanswered_status_reason(status: str) -> str:
+    """Why a payment whose 支付状态 nobody has said means paid is not counted (yet)."""
+    return f"支付状态“{status}”是否表示钱已付出尚未确认，暂不计入支出"
 
 
 def _is_excluded(reason: str | None, status: str | None) -> bool:
