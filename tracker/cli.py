@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -306,10 +307,12 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
         results.append(summary)
         if not as_json:
             state = f"批次 {summary['batch_id']}" if result.imported else "未导入"
-            click.echo(f"{file.name}：{state}；交易 {summary['transactions']} 行，计入支出 "
-                       f"{summary['counted_rows']} 行 {summary['counted_total_yuan']} 元，匹配 "
-                       f"{summary['matched_rows']} 行，待匹配 {summary['unmatched_rows']} 行，替换旧行 "
-                       f"{summary['replaced_rows']} 行")
+            second = next((f for f in summary["findings"] if f.get("code") == "second_source"), None)
+            counted = (f"不计入支出（{second['message']}）" if second is not None else
+                       f"计入支出 {summary['counted_rows']:,} 行 {Decimal(summary['counted_total_yuan']):,.2f} 元")
+            click.echo(f"{file.name}：{state}；交易 {summary['transactions']:,} 行，{counted}，匹配 "
+                       f"{summary['matched_rows']:,} 行，待匹配 {summary['unmatched_rows']:,} 行，替换旧行 "
+                       f"{summary['replaced_rows']:,} 行")
         if not result.imported:
             click.echo(f"错误：{file.name}：{result.reason}", err=True)
     if as_json:

@@ -236,3 +236,20 @@ def test_file_for_another_unit_is_rejected(session: Session) -> None:
     data = (FIXTURES / "grp_mingxizhang_gaoxinqu_2023.xlsx").read_bytes()  # 单位：高新区科技局
     with pytest.raises(ImportRejected, match="其他单位"):
         prepare(session, LedgerUpload("grp.xlsx", data), unit="石嘴山市科学技术局")
+
+
+def test_cli_says_a_second_source_is_not_counted(runner, session: Session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Messages agree with what happened (#15): the summary line of a second source says
+    不计入支出, never "计入支出 0 行"; counts and money carry thousands separators."""
+    load_seed(session, "004_543d86f9f0ad9464.txt")
+    session.commit()
+    payments, books = tmp_path / "pay.csv", tmp_path / "books.csv"
+    payments.write_bytes(shizuishan_csv(H1))
+    books.write_bytes(shizuishan_csv(H1[::-1]))
+    first = runner("import", "ledger", str(payments), "--period", "2025-01-01..2025-06-30")
+    assert first.exit_code == 0, first.output
+    assert "计入支出 2 行 1,012,000.00 元" in first.output
+    second = runner("import", "ledger", str(books), "--period", "2025-01-01..2025-06-30",
+                    "--source", "用友明细账")
+    assert second.exit_code == 0, second.output
+    assert "不计入支出（本单位已以" in second.output and "计入支出 0 行" not in second.output
