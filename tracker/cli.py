@@ -416,6 +416,48 @@ def ledger_batches(ctx: Context, as_json: bool) -> None:
                    f"{r['period'][0]}..{r['period'][1]} 计入 {r['counted_total_yuan']} 元")
 
 
+@ledger.command("reconcile", help="对账：有两个以上来源的单位，各项目的账面数、国库已支付数与差额（自1月1日累计）")
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]), help="截至日期 YYYY-MM-DD")
+@click.option("--unit", help="只看一个单位（ID、编码或名称）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组")
+@pass_context
+def ledger_reconcile(ctx: Context, as_of: Any, unit: str | None, as_json: bool) -> None:
+    from tracker.services.ledger_import import resolve_unit
+    from tracker.services.reconcile import reconcile
+
+    with ctx.transaction() as session:
+        unit_id = resolve_unit(session, unit).id if unit else None
+        lines = reconcile(session, as_of.date(), unit_id)
+        rows = [line.as_json() for line in lines]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        mark = "！" if r["flagged"] else " "
+        click.echo(f"{mark}{r['unit']} {r['project_code'] or ''} {r['project_name']} 账面 {r['ledger_yuan']} "
+                   f"国库已支付 {r['treasury_yuan']} 差额 {r['difference_yuan']}（计数：{r['counting_source'] or '未定'}）")
+    flagged = sum(1 for r in rows if r["flagged"])
+    click.echo(f"共 {len(rows)} 个项目，{flagged} 个有差异" if rows else "没有需要对账的单位（只有一个来源）")
+
+
+@ledger.command("counting-source", help="选择单位计入支出的台账来源（重算该单位的支出与监控；可改回）")
+@click.option("--unit", required=True, help="单位（ID、编码或名称）")
+@click.option("--source", required=True, help="来源名称，如 国库集中支付、财务明细账")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def ledger_counting_source(ctx: Context, unit: str, source: str, as_json: bool) -> None:
+    from tracker.services.counting_source import choose
+    from tracker.services.ledger_import import resolve_unit
+    from tracker.services.ledger_lock import retrying
+
+    def write() -> str:
+        with ctx.transaction() as session:
+            choice = choose(session, resolve_unit(session, unit).id, source, "cli", today=ctx.today())
+            return json.dumps(choice.as_json(), ensure_ascii=False, indent=2) if as_json else choice.text
+
+    click.echo(retrying(write))
+
+
 @cli.group("export", help="导出数据")
 def export_group() -> None:
     pass

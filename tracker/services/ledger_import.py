@@ -6,8 +6,11 @@ Rules (issue 4, DOMAIN.md §1 and §4):
   (learned from rows already matched by code or name) → the unit's saved rules → unmatched;
 - the identical file again changes nothing (sha256); a newer export of the same unit and source
   supersedes the older rows inside the period it covers, and undo restores them;
-- a unit counts one source: a batch from a second source of the same unit is kept for
-  reference but not counted (平行记账 must never be counted twice);
+- a unit counts one source (``Unit.counting_source``, set by its first import; 平行记账 must
+  never be counted twice): a batch from another source is stored with each row's own counting
+  decision, matched, reconciled against the counting one (``services.reconcile``) and counted
+  the moment its source is chosen (``services.counting_source``); the preview and the batch's
+  counted totals say what counted when it was imported;
 - printed totals must equal the parsed rows unless the user overrides with a recorded reason.
 """
 
@@ -48,6 +51,7 @@ from tracker.services import audit
 from tracker.services.corrections import withdraw_batch
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.ledger_rows import insert_rows
+from tracker.services.reconcile import alert_differences
 from tracker.services.monitoring import (
     ChangeSummary,
     collector_paused,
@@ -83,14 +87,14 @@ class LedgerPreview:
     period: tuple[date, date]
     period_source: str  # stated / declared / transactions
     matches: list[tuple[int | None, str | None]]  # per parsed row: (project id, method)
-    counting: list[tuple[bool, str | None]]  # per parsed row after the one-source rule
+    counting: list[tuple[bool, str | None]]  # per parsed row after the one-source rule (shown)
     duplicate_of: int | None  # an active batch with the same checksum
     replaced_rows: int
     findings: list[dict[str, str]] = field(default_factory=list)
     project_totals: list[ProjectTotal] = field(default_factory=list)
     suggestions: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
-    # the reader's own counting, before the one-source rule, and the unit's counting source
-    # that rule was applied with (``_read_state``)
+    # the reader's own counting, before the one-source rule (what the rows store), and the
+    # unit's counting source that rule was applied with (``_read_state``)
     read_counting: list[tuple[bool, str | None]] = field(default_factory=list, repr=False)
     counting_source: str | None = None
 
@@ -146,6 +150,7 @@ class LedgerResult:
     reason: str | None = None
     changes: ChangeSummary | None = None  # status changes the import caused (monitoring)
     waited: float = 0.0  # seconds spent waiting for another import of the unit
+    differences: int = 0  # new 对账差异 alerts the import raised (``reconcile``)
 
     def as_json(self) -> dict[str, Any]:
         check = self.preview.parse.totals_check()
@@ -170,6 +175,7 @@ class LedgerResult:
             "findings": self.preview.findings,
             "status_changes": self.changes.text if self.changes else None,
             "projects_reevaluated": self.changes.evaluated if self.changes else 0,
+            "reconcile_alerts": self.differences,
         }
 
 
@@ -335,8 +341,8 @@ def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str,
 
 
 def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True) -> None:
-    """What the preview decides from the rows already stored: the unit's counting source (a
-    second source's rows are kept but not counted), an active batch of the same file, and how
+    """What the preview decides from the rows already stored: the unit's counting source (the
+    rows of another source are kept but do not count now), an active batch of the same file, and how
     many rows the import would replace.  Read again by ``commit`` under the unit's lock
     (``first=False``: the rows to replace are then counted by ``_supersede`` itself)."""
     unit_id, source = preview.unit_id, preview.source
@@ -347,8 +353,10 @@ def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True)
         if counting_source is not None and counting_source != source:
             counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
                         if counts else (counts, reason) for counts, reason in counting]
-            findings.append(_finding("warning", "second_source", preview.upload.name,
-                                     f"本单位已以“{counting_source}”导入支出，“{source}”的行导入后不计入支出"))
+            findings.append(_finding(
+                "warning", "second_source", preview.upload.name,
+                f"本单位以“{counting_source}”为支出口径，“{source}”的行导入后保存并参与对账，暂不计入支出；"
+                "可在“台账对账”页改选计数来源"))
         preview.counting, preview.findings, preview.counting_source = counting, findings, counting_source
         for name in ("counted_flags", "counted_rows", "counted_total", "matched_rows"):
             preview.__dict__.pop(name, None)  # cached from the counting before
@@ -375,9 +383,28 @@ def _finding(severity: str, code: str, location: str, message: str) -> dict[str,
 
 
 def _counting_source(session: Session, unit_id: int) -> str | None:
-    """The source whose rows count for this unit: the one of its first active batch."""
-    return session.scalar(select(LedgerBatch.source).where(
+    """The source whose rows count for this unit (``Unit.counting_source``; None before its
+    first import)."""
+    return session.scalar(select(Unit.counting_source).where(Unit.id == unit_id))
+
+
+def _settle_counting_source(session: Session, unit_id: int, importing: str | None = None) -> bool:
+    """Give the unit a counting source when it has none with an active batch: the importing
+    source, else the source of its first active batch (the first imported stays the default).
+    Returns whether it changed (every project of the unit then counts other rows)."""
+    current = _counting_source(session, unit_id)
+    if current is not None and session.scalar(select(LedgerBatch.id).where(
+            LedgerBatch.unit_id == unit_id, LedgerBatch.source == current,
+            LedgerBatch.status == "active").limit(1)) is not None:
+        return False
+    chosen = session.scalar(select(LedgerBatch.source).where(
         LedgerBatch.unit_id == unit_id, LedgerBatch.status == "active").order_by(LedgerBatch.id).limit(1))
+    chosen = chosen or importing
+    if chosen is None or chosen == current:
+        return False
+    session.execute(update(Unit).where(Unit.id == unit_id).values(counting_source=chosen)
+                    .execution_options(synchronize_session="fetch"))
+    return True
 
 
 def _project_totals(preview: LedgerPreview, projects: dict[int, Project]) -> list[ProjectTotal]:
@@ -590,6 +617,8 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
         return _duplicate(preview, holder)
     affected = _supersede(session, batch)
     batch.replaced_rows = sum(affected.values())
+    if _settle_counting_source(session, preview.unit_id, preview.source):  # the unit's first import
+        affected.update(dict.fromkeys(_unit_projects(session, preview.unit_id), 0))
     # the monthly totals before the rows are written: the query then reads only older rows,
     # and this batch's own (counted, matched) rows are summed from the columns in memory
     project_ids = preview.project_ids
@@ -597,15 +626,17 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
     columns = preview.parse.columns
     refresh_month_totals(session, touched, adding=month_sums(
         project_ids, columns.date, columns.amount_fen, preview.counted_flags))
-    insert_rows(session, batch, preview.parse.rows, preview.matches, preview.counting)
+    # the rows keep their own decision: counted the moment their source is chosen
+    insert_rows(session, batch, preview.parse.rows, preview.matches, preview.read_counting)
     audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
                  checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,
                  replaced=batch.replaced_rows, override=batch.totals_override_reason)
+    differences = alert_differences(session, preview.unit_id)
     changes = None
     if today is not None:
         touched |= _coverage_changed(session, preview.unit_id, closed_before, today)
         changes = summarize_changes(session, touched, today)
-    return LedgerResult(batch, preview, True, changes=changes)
+    return LedgerResult(batch, preview, True, changes=changes, differences=len(differences))
 
 
 def _coverage_changed(session: Session, unit_id: int, closed_before: date | None,
@@ -633,6 +664,10 @@ def _supersede(session: Session, batch: LedgerBatch) -> dict[int, int]:
     session.execute(update(LedgerRow).where(*condition).values(superseded_by_batch_id=batch.id)
                     .execution_options(synchronize_session=False))
     return counts
+
+
+def _unit_projects(session: Session, unit_id: int) -> list[int]:
+    return list(session.scalars(select(Project.id).where(Project.unit_id == unit_id)))
 
 
 def affected_projects(session: Session, batch_id: int) -> list[int]:
@@ -674,11 +709,16 @@ def undo(session: Session, batch_id: int, actor: User | str, *, today: date | No
     session.execute(update(LedgerRow).where(LedgerRow.superseded_by_batch_id == batch.id)
                     .values(superseded_by_batch_id=_replacing_batch())
                     .execution_options(synchronize_session=False))
+    # the unit's counting source lost its last active batch: the first remaining source counts
+    source_moved = _settle_counting_source(session, batch.unit_id)
+    if source_moved:
+        touched |= set(_unit_projects(session, batch.unit_id))
     refresh_month_totals(session, touched)
     closed_after = ledger_closed_through(session, [batch.unit_id]).get(batch.unit_id)
     withdrawn = withdraw_batch(session, batch, touched, closed_before, closed_after)
     audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name,
-                 withdrawn_snapshots=withdrawn.snapshots, withdrawn_alerts=withdrawn.alerts)
+                 withdrawn_snapshots=withdrawn.snapshots, withdrawn_alerts=withdrawn.alerts,
+                 **({"counting_source": _counting_source(session, batch.unit_id)} if source_moved else {}))
     changes = None
     if today is not None:
         touched |= _coverage_changed(session, batch.unit_id, closed_before, today)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.core.settings import EvaluationSettings, MonitoringSettings
+from tracker.core.settings import EvaluationSettings, LedgerSettings, MonitoringSettings
 from tracker.errors import ValidationFailed
 from tracker.models import Setting, User
 from tracker.services import audit
@@ -27,6 +27,17 @@ def monitoring_settings(session: Session) -> MonitoringSettings:
 
 def evaluation_settings(session: Session) -> EvaluationSettings:
     return EvaluationSettings.from_dict({**EvaluationSettings().to_dict(), **_stored(session, "evaluation")})
+
+
+def ledger_settings(session: Session) -> LedgerSettings:
+    return LedgerSettings.from_dict({**LedgerSettings().to_dict(), **_stored(session, "ledger")})
+
+
+def save_ledger_settings(session: Session, values: dict[str, Any], actor: str) -> LedgerSettings:
+    """Validate (ValueError in Chinese on bad input) and store."""
+    settings = LedgerSettings.from_dict({**ledger_settings(session).to_dict(), **values})
+    _store(session, "ledger", settings.to_dict(), actor)
+    return settings
 
 
 def save_monitoring_settings(session: Session, values: dict[str, Any], actor: str) -> MonitoringSettings:
