@@ -137,6 +137,21 @@ def reconcile(session: Session, as_of: date, unit_id: int | None = None, *,
         i.project_id is None, i.project_code or "", i.project_name))
 
 
+def page_date(session: Session, asked: date | None, unit_id: int | None = None) -> tuple[date | None, str]:
+    """The date the page shows and why: the one asked for, else the latest date the
+    reconciled units' ledgers cover (each unit's ``closed_through``: the earliest of its
+    sources' period ends), else None (nothing to reconcile)."""
+    if asked is not None:
+        return asked, f"显示自 {asked.year} 年 1 月 1 日至所选日期 {asked.isoformat()} 的累计数。"
+    ends = [end for end in (closed_through(session, u.id) for u in reconciled_units(session, unit_id))
+            if end is not None]
+    if not ends:
+        return None, ""
+    latest = max(ends)
+    return latest, (f"未选日期：显示自 {latest.year} 年 1 月 1 日至 {latest.isoformat()} 的累计数"
+                    "（各来源台账都已覆盖到的最晚日期）。")
+
+
 def rows_behind(session: Session, unit_id: int, project_id: int | None, start: date, end: date
                 ) -> list[tuple[LedgerRow, LedgerBatch]]:
     """The rows of every source behind a line (counting by their own rule, in active batches,
