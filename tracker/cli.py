@@ -452,7 +452,8 @@ def ledger_counting_source(ctx: Context, unit: str, source: str, as_json: bool) 
 
     def write() -> str:
         with ctx.transaction() as session:
-            choice = choose(session, resolve_unit(session, unit).id, source, "cli", today=ctx.today())
+            choice = choose(session, lambda: resolve_unit(session, unit).id, source, "cli",
+                            today=ctx.today(), waiting=_waiting_notice())
             return json.dumps(choice.as_json(), ensure_ascii=False, indent=2) if as_json else choice.text
 
     click.echo(retrying(write))

@@ -18,6 +18,7 @@ Decisions:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,27 +62,38 @@ def unit_sources(session: Session, unit_id: int) -> list[str]:
     return list(first)
 
 
-def choose(session: Session, unit_id: int, source: str, actor: User | str, *,
-           today: date | None = None) -> SourceChoice:
+def choose(session: Session, unit: int | Callable[[], int], source: str, actor: User | str, *,
+           today: date | None = None, waiting: Callable[[], None] | None = None) -> SourceChoice:
     """Make ``source`` the unit's counting source (flush only; see the module docstring).
-    ValidationFailed when the unit has no active batch of it, or already counts it."""
-    lock_unit(session, unit_id)
-    unit = session.scalar(select(Unit).where(Unit.id == unit_id).execution_options(populate_existing=True))
-    if unit is None:
+    ValidationFailed when the unit has no active batch of it, or already counts it.  The
+    first statement takes the unit's ledger lock (``waiting`` is called once if that takes
+    more than a second; ``unit`` is the id or a function reading it, as for ``lock_unit``);
+    on SQLite call it at the start of a transaction."""
+    resolved: list[int] = []
+
+    def unit_id_now() -> int:
+        if not resolved:
+            resolved.append(unit if isinstance(unit, int) else unit())
+        return resolved[0]
+
+    lock_unit(session, unit_id_now, waiting=waiting)
+    unit_id = unit_id_now()
+    found = session.scalar(select(Unit).where(Unit.id == unit_id).execution_options(populate_existing=True))
+    if found is None:
         raise NotFound(f"单位 {unit_id} 不存在")
     source = source.strip()
     sources = unit_sources(session, unit_id)
     if source not in sources:
         have = "、".join(f"“{s}”" for s in sources) or "无"
-        raise ValidationFailed(f"单位“{unit.label}”没有来源为“{source}”的有效导入批次（现有来源：{have}）")
-    before = unit.counting_source
+        raise ValidationFailed(f"单位“{found.label}”没有来源为“{source}”的有效导入批次（现有来源：{have}）")
+    before = found.counting_source
     if before == source:
-        raise ValidationFailed(f"单位“{unit.label}”已以“{source}”为支出口径，未做改动")
-    unit.counting_source = source
+        raise ValidationFailed(f"单位“{found.label}”已以“{source}”为支出口径，未做改动")
+    found.counting_source = source
     session.flush()
     projects = list(session.scalars(select(Project.id).where(Project.unit_id == unit_id)))
     refresh_month_totals(session, projects)
     audit.record(session, actor, "counting_source", "unit", unit_id, before=before, after=source,
                  projects=len(projects))
     changes = summarize_changes(session, projects, today) if today is not None else None
-    return SourceChoice(unit, before, source, len(projects), changes)
+    return SourceChoice(found, before, source, len(projects), changes)
