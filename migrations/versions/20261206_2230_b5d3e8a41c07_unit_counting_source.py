@@ -12,9 +12,9 @@ payment status) and the unit's source is applied when spending is read.
 
 The upgrade sets each unit's source to that of its first active batch (what the code decided
 until now), gives the rows set aside only as a second source back their own decision (they
-counted by their own rule, or the old code would not have overridden them), recomputes those
-batches' counted totals, and the monthly totals of their projects (they change only where the
-first source had been undone since).  The downgrade drops the column; the rows keep counting
+counted by their own rule, or the old code would not have overridden them) and recomputes the
+monthly totals of their projects (they change only where the first source had been undone
+since).  A batch's counted totals stay what its import said counted then.  The downgrade drops the column; the rows keep counting
 by their own decision.
 """
 
@@ -44,24 +44,11 @@ def upgrade() -> None:
     if not text_ids:
         return
     ids = ", ".join(str(int(i)) for i in text_ids)
-    batches = [row[0] for row in bind.execute(sa.text(
-        f"SELECT DISTINCT batch_id FROM ledger_row WHERE not_counted_reason_text_id IN ({ids})"))]
     projects = [row[0] for row in bind.execute(sa.text(
         f"SELECT DISTINCT project_id FROM ledger_row WHERE not_counted_reason_text_id IN ({ids}) "
         "AND project_id IS NOT NULL"))]
     op.execute(f"UPDATE ledger_row SET counts = true, not_counted_reason_text_id = NULL "
                f"WHERE not_counted_reason_text_id IN ({ids})")
-    for batch_id in batches:
-        bind.execute(sa.text("""
-            UPDATE ledger_batch SET
-              counted_rows = (SELECT COUNT(*) FROM ledger_row r WHERE r.batch_id = :b AND r.counts = true),
-              counted_total = (SELECT COALESCE(SUM(r.amount), 0) FROM ledger_row r
-                               WHERE r.batch_id = :b AND r.counts = true),
-              matched_rows = (SELECT COUNT(*) FROM ledger_row r WHERE r.batch_id = :b AND r.counts = true
-                              AND r.project_id IS NOT NULL),
-              unmatched_rows = (SELECT COUNT(*) FROM ledger_row r WHERE r.batch_id = :b AND r.counts = true
-                                AND r.project_id IS NULL)
-            WHERE id = :b"""), {"b": batch_id})
     month = ("strftime('%Y-%m-01', r.date)" if bind.dialect.name == "sqlite"
              else "date_trunc('month', r.date)::date")
     for project_id in projects:

@@ -41,6 +41,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("ledger.reconciliation", "GET"): frozenset({Role.finance, Role.leader, Role.auditor}),
     ("ledger.reconciliation_rows", "GET"): frozenset({Role.finance, Role.leader, Role.auditor}),
     ("ledger.choose_counting_source", "POST"): frozenset({Role.finance}),
+    ("ledger.reconcile_threshold", "POST"): frozenset(),
     ("adjustments.index", "GET"): ALL,
     ("adjustments.create", "POST"): frozenset({Role.finance}),
     ("monitoring.overview", "GET"): ALL,

@@ -91,3 +91,20 @@ def test_no_unit_with_two_sources_names_what_is_missing(client, logged_in, sessi
     page = client.get("/ledger/reconcile?as_of=2025-6-x").get_data(as_text=True)
     assert "还没有单位同时导入了两个来源" in page and "/ledger/import" in page
     assert "日期“2025-6-x”无法识别" in page
+
+
+def test_the_admin_sets_the_threshold_and_the_page_follows_it(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    _setup(session)
+    logged_in(Role.admin)
+    token = csrf_token(client, "/ledger/reconcile")
+    bad = client.post("/ledger/reconcile/threshold", data={"csrf_token": token, "reconcile_threshold": "-1"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "未保存：对账差异阈值不能为负数" in bad
+    done = client.post("/ledger/reconcile/threshold", data={"csrf_token": token, "reconcile_threshold": "500000"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "对账差异阈值已设为 500000 元" in done
+    body = done[done.index("<tbody>"):]
+    flagged = re.findall(r'<tr class="flagged">.*?</tr>', body, re.S)
+    assert len(flagged) == 1 and fx.P3[1] in flagged[0]  # P1's 500,000.00 is not above 500,000
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "update", AuditEntry.entity == "setting"))
+    assert entry.details["changes"] == {"reconcile_threshold": ["0.01", "500000"]}

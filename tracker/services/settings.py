@@ -40,6 +40,19 @@ def save_ledger_settings(session: Session, values: dict[str, Any], actor: str) -
     return settings
 
 
+def update_reconcile_threshold(session: Session, text: str, actor: User) -> LedgerSettings:
+    """Save the 对账差异阈值 (元) from the reconciliation page (ValidationFailed in Chinese) and
+    audit the change."""
+    before = ledger_settings(session).reconcile_threshold
+    try:
+        saved = save_ledger_settings(session, {"reconcile_threshold": (text or "").strip()}, actor.username)
+    except ValueError as error:
+        raise ValidationFailed(str(error)) from None
+    audit.record(session, actor, "update", "setting", None, key="ledger",
+                 changes={"reconcile_threshold": [str(before), str(saved.reconcile_threshold)]})
+    return saved
+
+
 def save_monitoring_settings(session: Session, values: dict[str, Any], actor: str) -> MonitoringSettings:
     """Validate (ValueError in Chinese on bad input) and store."""
     settings = MonitoringSettings.from_dict({**monitoring_settings(session).to_dict(), **values})

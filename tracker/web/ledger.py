@@ -14,7 +14,7 @@ from tracker.errors import ChoiceNeeded, ImportRejected, ValidationFailed
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
 from tracker.reports import page_tables
 from tracker.services import counting_source, ledger_import, ledger_lock, ledger_queue, reconcile, uploads
-from tracker.services.settings import ledger_settings
+from tracker.services.settings import ledger_settings, update_reconcile_threshold
 from tracker.web.access import roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
@@ -284,6 +284,22 @@ def choose_counting_source():  # type: ignore[no-untyped-def]
         return redirect(back)
     flash(choice.text + (choice.changes.text if choice.changes else ""), "info")
     return redirect(back)
+
+
+@blueprint.route("/reconcile/threshold", methods=["POST"])
+@roles_required(Role.admin)
+def reconcile_threshold():  # type: ignore[no-untyped-def]
+    """The admin sets the 对账差异阈值 (元) the page highlights and alerts by."""
+    session = db_session()
+    try:
+        saved = update_reconcile_threshold(session, request.form.get("reconcile_threshold", ""), current_user)
+        session.commit()
+    except ValidationFailed as error:
+        session.rollback()
+        flash(f"未保存：{error}", "error")
+    else:
+        flash(f"对账差异阈值已设为 {saved.reconcile_threshold} 元。", "info")
+    return redirect(url_for("ledger.reconciliation"))
 
 
 def _today() -> date:
