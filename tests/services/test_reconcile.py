@@ -238,3 +238,16 @@ def test_cli_reconcile_and_counting_source(runner, session: Session, unit: Unit)
     assert {p["project_code"]: p["spent_yuan"] for p in spending}[fx.P3[0]] == "576550.00"
     unknown = runner("ledger", "counting-source", "--unit", "高新区科技局", "--source", "金蝶")
     assert unknown.exit_code != 0 and "没有来源为“金蝶”" in str(unknown.exception)
+
+
+def test_a_source_whose_batches_were_all_undone_gives_way_to_the_next_import(session: Session, unit: Unit) -> None:
+    """The counting source lost its only batch and no other source is left: the next import, of
+    another source, counts at once (its rows reach the monthly totals)."""
+    first = import_ledger(session)
+    undo(session, first.batch.id, "test")
+    assert session.get(Unit, unit.id).counting_source == LEDGER  # nothing else to count
+    result = import_treasury(session)
+    assert result.preview.counted_rows == 4 and not [f for f in result.preview.findings
+                                                     if f["code"] == "second_source"]
+    assert session.get(Unit, unit.id).counting_source == TREASURY
+    assert spent(session) == BY_TREASURY

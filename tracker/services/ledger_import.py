@@ -346,7 +346,7 @@ def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True)
     many rows the import would replace.  Read again by ``commit`` under the unit's lock
     (``first=False``: the rows to replace are then counted by ``_supersede`` itself)."""
     unit_id, source = preview.unit_id, preview.source
-    counting_source = _counting_source(session, unit_id)
+    counting_source = _effective_counting_source(session, unit_id, source)
     if first or counting_source != preview.counting_source:
         counting = preview.read_counting
         findings = [f for f in preview.findings if f["code"] != "second_source"]
@@ -388,19 +388,25 @@ def _counting_source(session: Session, unit_id: int) -> str | None:
     return session.scalar(select(Unit.counting_source).where(Unit.id == unit_id))
 
 
-def _settle_counting_source(session: Session, unit_id: int, importing: str | None = None) -> bool:
-    """Give the unit a counting source when it has none with an active batch: the importing
-    source, else the source of its first active batch (the first imported stays the default).
-    Returns whether it changed (every project of the unit then counts other rows)."""
+def _effective_counting_source(session: Session, unit_id: int, importing: str | None = None) -> str | None:
+    """The unit's counting source once settled: the stored one while it has an active batch,
+    else the source of the unit's first active batch, else ``importing`` (the first imported
+    stays the default)."""
     current = _counting_source(session, unit_id)
     if current is not None and session.scalar(select(LedgerBatch.id).where(
             LedgerBatch.unit_id == unit_id, LedgerBatch.source == current,
             LedgerBatch.status == "active").limit(1)) is not None:
-        return False
-    chosen = session.scalar(select(LedgerBatch.source).where(
+        return current
+    first = session.scalar(select(LedgerBatch.source).where(
         LedgerBatch.unit_id == unit_id, LedgerBatch.status == "active").order_by(LedgerBatch.id).limit(1))
-    chosen = chosen or importing
-    if chosen is None or chosen == current:
+    return first or importing or current
+
+
+def _settle_counting_source(session: Session, unit_id: int, importing: str | None = None) -> bool:
+    """Store ``_effective_counting_source``; returns whether it changed (every project of the
+    unit then counts other rows)."""
+    chosen = _effective_counting_source(session, unit_id, importing)
+    if chosen == _counting_source(session, unit_id):
         return False
     session.execute(update(Unit).where(Unit.id == unit_id).values(counting_source=chosen)
                     .execution_options(synchronize_session="fetch"))
@@ -583,6 +589,9 @@ def _duplicate(preview: LedgerPreview, batch_id: int | None) -> LedgerResult:
 
 def _commit(session: Session, preview: LedgerPreview, actor: User | str,
             override_reason: str | None, *, today: date | None) -> LedgerResult:
+    # the unit's first import (or the first since its counting source lost every batch) makes
+    # its source the counting one, before the preview's counting is read again under the lock
+    source_moved = _settle_counting_source(session, preview.unit_id, preview.source)
     _read_state(session, preview, first=False)
     if preview.duplicate_of is not None:
         return _duplicate(preview, preview.duplicate_of)
@@ -617,7 +626,7 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
         return _duplicate(preview, holder)
     affected = _supersede(session, batch)
     batch.replaced_rows = sum(affected.values())
-    if _settle_counting_source(session, preview.unit_id, preview.source):  # the unit's first import
+    if source_moved:  # every project of the unit now counts other rows
         affected.update(dict.fromkeys(_unit_projects(session, preview.unit_id), 0))
     # the monthly totals before the rows are written: the query then reads only older rows,
     # and this batch's own (counted, matched) rows are summed from the columns in memory
