@@ -310,6 +310,12 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
                        f"{summary['counted_rows']} 行 {summary['counted_total_yuan']} 元，匹配 "
                        f"{summary['matched_rows']} 行，待匹配 {summary['unmatched_rows']} 行，替换旧行 "
                        f"{summary['replaced_rows']} 行")
+            if result.imported and not result.preview.counts_now:
+                kept, matched = result.preview.kept_for_reconciliation
+                click.echo(f"  本单位以“{summary['counting_source']}”计入支出，此来源仅作核对：按自身规则计入的 "
+                           f"{kept} 行已保存，匹配到项目 {matched} 行；可用 tracker ledger reconcile 对账")
+            if summary["reconcile_alerts"]:
+                click.echo(f"  对账差异 {summary['reconcile_alerts']} 项，已发预警")
         if not result.imported:
             click.echo(f"错误：{file.name}：{result.reason}", err=True)
     if as_json:

@@ -101,6 +101,10 @@ def test_either_order_the_first_counts_and_the_other_is_kept_and_reconciled(
     other = second(session)
     assert other.preview.counted_rows == 0  # said at import: does not count now
     counting = LEDGER if order == "ledger first" else TREASURY
+    summary = other.as_json()
+    assert summary["counting_source"] == counting
+    kept = 4 if order == "ledger first" else 3  # the returned payment does not count by its own rule
+    assert (summary["kept_for_reconciliation_rows"], summary["kept_for_reconciliation_matched"]) == (kept, kept)
     assert session.get(Unit, unit.id).counting_source == counting
     assert spent(session) == (BY_LEDGER if counting == LEDGER else BY_TREASURY)
     # the other source's rows are stored with their own decision and matched
@@ -137,6 +141,27 @@ def test_switch_and_switch_back_give_back_the_same_figures(session: Session, uni
                               .order_by(AuditEntry.id)).all()
     assert [(e.actor, e.details["before"], e.details["after"]) for e in entries] == [
         ("finance", LEDGER, TREASURY), ("finance", TREASURY, LEDGER)]
+
+
+def test_the_cockpit_reads_the_chosen_source(session: Session, unit: Unit, make_user) -> None:  # type: ignore[no-untyped-def]
+    from tracker.models import Role
+    from tracker.services import cockpit
+
+    import_ledger(session)
+    import_treasury(session)
+    leader = make_user(Role.leader)
+
+    def cockpit_spent() -> dict[str, Decimal]:
+        data = cockpit.gather(session, leader, cockpit.choose(
+            session, leader, year=2025, unit_id=unit.id, as_of="2025-06-30", today=date(2025, 7, 5)))
+        assert data is not None
+        return {r.name: r.spent for r in data.projects}
+
+    assert cockpit_spent()[fx.P3[1]] == d("0.00")
+    choose(session, unit.id, TREASURY, "finance", today=date(2025, 7, 5))
+    assert cockpit_spent()[fx.P3[1]] == d("576550.00")
+    choose(session, unit.id, LEDGER, "finance", today=date(2025, 7, 5))
+    assert cockpit_spent()[fx.P3[1]] == d("0.00")
 
 
 def test_switch_refuses_an_unknown_or_current_source(session: Session, unit: Unit) -> None:
@@ -179,7 +204,7 @@ def test_a_frozen_snapshot_survives_a_switch(session: Session, unit: Unit) -> No
 def test_an_alert_once_per_new_difference(session: Session, unit: Unit) -> None:
     import_ledger(session)
     result = import_treasury(session)
-    assert result.differences == 2
+    assert result.differences == 2 and result.as_json()["reconcile_alerts"] == 2
     alerts = session.scalars(select(Alert).where(Alert.kind == "reconcile_difference")).all()
     assert len(alerts) == 2 and all("对账差异" in a.message for a in alerts)
     p3 = next(a for a in alerts if fx.P3[1] in a.message)
@@ -251,3 +276,19 @@ def test_a_source_whose_batches_were_all_undone_gives_way_to_the_next_import(ses
                                                      if f["code"] == "second_source"]
     assert session.get(Unit, unit.id).counting_source == TREASURY
     assert spent(session) == BY_TREASURY
+
+
+def test_cli_import_says_the_second_source_is_kept_and_raises_alerts(runner, session: Session, unit: Unit,  # type: ignore[no-untyped-def]
+                                                                      tmp_path) -> None:
+    session.commit()
+    books, payments = tmp_path / "明细账.xlsx", tmp_path / "支付明细.csv"
+    books.write_bytes(fx.yonyou_detail_ledger(ledger_txns(), period="2025年1月-6月"))
+    payments.write_bytes(fx.payment_csv(treasury_txns(), title=False))
+    first = runner("import", "ledger", str(books), "--unit", "高新区科技局", "--source", LEDGER)
+    assert first.exit_code == 0, first.output
+    assert "仅作核对" not in first.output and "对账差异" not in first.output
+    second = runner("import", "ledger", str(payments), "--unit", "高新区科技局", "--source", TREASURY,
+                    "--period", "2025-01-01..2025-06-30")
+    assert second.exit_code == 0, second.output
+    assert "本单位以“财务明细账”计入支出，此来源仅作核对：按自身规则计入的 4 行已保存，匹配到项目 4 行" in second.output
+    assert "对账差异 2 项，已发预警" in second.output

@@ -134,6 +134,20 @@ class LedgerPreview:
     def unmatched_rows(self) -> int:
         return self.counted_rows - self.matched_rows
 
+    @property
+    def counts_now(self) -> bool:
+        """Whether the rows count now: the source is the unit's counting one (or it has none)."""
+        return self.counting_source in (None, self.source)
+
+    @cached_property
+    def kept_for_reconciliation(self) -> tuple[int, int]:
+        """Of a source that does not count now: the rows that count by their own rule, and of
+        those the matched ones (what reconciliation compares); (0, 0) when it counts."""
+        if self.counts_now:
+            return 0, 0
+        own = list(compress(self.project_ids, map(itemgetter(0), self.read_counting)))
+        return len(own), len(own) - own.count(None)
+
     def unmatched(self) -> list[ParsedRow]:
         if self.unmatched_rows == 0:
             return []
@@ -175,6 +189,9 @@ class LedgerResult:
             "findings": self.preview.findings,
             "status_changes": self.changes.text if self.changes else None,
             "projects_reevaluated": self.changes.evaluated if self.changes else 0,
+            "counting_source": self.preview.counting_source or self.preview.source,
+            "kept_for_reconciliation_rows": self.preview.kept_for_reconciliation[0],
+            "kept_for_reconciliation_matched": self.preview.kept_for_reconciliation[1],
             "reconcile_alerts": self.differences,
         }
 

@@ -120,8 +120,13 @@ def confirm():  # type: ignore[no-untyped-def]
         flash(f"未导入：{result.reason}{waited}", "error")
         return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 422)
     uploads.discard(config().instance_path, token)
+    kept = "" if preview.counts_now else (
+        f"本单位以“{preview.counting_source}”计入支出，此来源仅作核对：按自身规则计入的 "
+        f"{preview.kept_for_reconciliation[0]} 行已保存，匹配到项目 {preview.kept_for_reconciliation[1]} 行，"
+        "可在“台账对账”页核对。")
+    differences = f"对账差异 {result.differences} 项，已发预警。" if result.differences else ""
     flash(f"已导入批次 {result.batch.id}：计入支出 {preview.counted_rows} 行，"
-          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。"
+          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。{kept}{differences}"
           f"{result.changes.text if result.changes else ''}{waited}", "info")
     return redirect(url_for("ledger.batches"))
 
