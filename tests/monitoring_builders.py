@@ -62,6 +62,8 @@ def add_ledger(session: Session, unit: Unit, period: tuple[str, str],
                         period_end=date.fromisoformat(period[1]), period_source="stated",
                         actor="test")
     session.add(batch)
+    if unit.counting_source is None:  # as the unit's first import does
+        unit.counting_source = source
     session.flush()
     for number, (project, day, amount) in enumerate(rows, start=1):
         session.add(LedgerRow(batch_id=batch.id, unit_id=unit.id, row_number=number,

@@ -148,3 +148,63 @@ def test_duplicate_active_batches_are_undone_before_the_unique_index(fresh_datab
             connection.execute(text("UPDATE ledger_batch SET status = 'active' WHERE id = 3"))
     finally:
         engine.dispose()
+
+
+def test_rows_set_aside_as_a_second_source_get_their_own_decision_back(fresh_database_url: str) -> None:
+    """Issue #16: the unit's counting source becomes a column, set from its first active batch;
+    rows stored as "second source" count again by their own rule, and where the first source had
+    been undone since (the old code then counted nothing) the monthly totals count them."""
+    from datetime import date, datetime
+
+    from sqlalchemy import text
+
+    engine = make_engine(fresh_database_url)
+    try:
+        migration.upgrade(fresh_database_url, engine, "e7d2b94c1a58")
+        now = datetime(2026, 1, 5, 8, 0)
+        reason = "本单位以“财务明细账”为支出口径，此来源仅作核对（避免平行记账重复计算）"
+        with engine.begin() as connection:
+            for uid in (1, 2):
+                connection.execute(text("INSERT INTO unit (id, code, name) VALUES (:u, :c, '科技局')"),
+                                   {"u": uid, "c": f"20500{uid}"})
+                connection.execute(text(
+                    "INSERT INTO project (id, unit_id, year, name, natural_key, initial_budget, annual_budget,"
+                    " plan_confirmed, created_at, updated_at) VALUES (:u, :u, 2025, '科技创新专项', 'k', 0, 0,"
+                    " :no, :now, :now)"), {"u": uid, "now": now, "no": False})
+            connection.execute(text("INSERT INTO ledger_text (id, digest, value) VALUES (7, 'r', :v)"),
+                               {"v": reason})
+            batch = text(
+                "INSERT INTO ledger_batch (id, unit_id, source, source_kind, file_name, checksum, period_start,"
+                " period_end, period_source, imported_at, actor, status, rows_read, transactions,"
+                " summary_rows_skipped, counted_rows, counted_total, matched_rows, unmatched_rows, replaced_rows,"
+                " mapping, findings) VALUES (:id, :u, :source, 'ledger', 'f', :sum, :start, :end,"
+                " 'declared', :now, 'cli', :status, 1, 1, 0, 0, 0, 0, 0, 0, '{}', '[]')")
+            row = text(
+                "INSERT INTO ledger_row (batch_id, unit_id, row_number, date, debit, credit, amount, counts,"
+                " project_id, match_method, not_counted_reason_text_id) VALUES (:batch, :u, 1, :day, :amount, 0,"
+                " :amount, :counts, :u, 'name', :reason)")
+            # unit 1: 明细账 first and still active, 国库 second; unit 2: its 明细账 was undone since
+            for bid, uid, source, status, counts, why in (
+                    (1, 1, "财务明细账", "active", True, None), (2, 1, "国库集中支付", "active", False, 7),
+                    (3, 2, "财务明细账", "undone", True, None), (4, 2, "国库集中支付", "active", False, 7)):
+                connection.execute(batch, {"id": bid, "u": uid, "source": source, "sum": str(bid) * 64,
+                                           "start": date(2025, 1, 1), "end": date(2025, 1, 31), "now": now,
+                                           "status": status})
+                connection.execute(row, {"batch": bid, "u": uid, "day": date(2025, 1, 9),
+                                         "amount": 1000 * bid, "counts": counts, "reason": why})
+            connection.execute(text("INSERT INTO project_month_spending VALUES (1, :m, 1000, 1)"),
+                               {"m": date(2025, 1, 1)})
+        migration.upgrade(fresh_database_url, engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id, counting_source FROM unit ORDER BY id")).all() == [
+                (1, "财务明细账"), (2, "国库集中支付")]
+            assert connection.execute(text(
+                "SELECT batch_id, counts, not_counted_reason_text_id FROM ledger_row ORDER BY batch_id")).all() == [
+                (1, True, None), (2, True, None), (3, True, None), (4, True, None)]
+            assert [(p, str(m)[:10], a) for p, m, a in connection.execute(text(
+                "SELECT project_id, month, amount FROM project_month_spending ORDER BY project_id"))] == [
+                (1, "2025-01-01", 1000), (2, "2025-01-01", 4000)]
+        migration.downgrade(fresh_database_url, engine, "e7d2b94c1a58")
+        migration.upgrade(fresh_database_url, engine)
+    finally:
+        engine.dispose()

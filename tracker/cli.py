@@ -308,11 +308,21 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
         if not as_json:
             state = f"批次 {summary['batch_id']}" if result.imported else "未导入"
             second = next((f for f in summary["findings"] if f.get("code") == "second_source"), None)
-            counted = (f"不计入支出（{second['message']}）" if second is not None else
-                       f"计入支出 {summary['counted_rows']:,} 行 {Decimal(summary['counted_total_yuan']):,.2f} 元")
+            if result.imported and not result.preview.counts_now:
+                kept, matched = result.preview.kept_for_reconciliation
+                counted = (f"不计入支出（本单位以“{summary['counting_source']}”计入支出，此来源仅作核对："
+                           f"按自身规则计入的 {kept:,} 行已保存，匹配到项目 {matched:,} 行；"
+                           "可用 tracker ledger reconcile 对账）")
+            elif second is not None:
+                counted = f"不计入支出（{second['message']}）"
+            else:
+                counted = (f"计入支出 {summary['counted_rows']:,} 行 "
+                           f"{Decimal(summary['counted_total_yuan']):,.2f} 元")
             click.echo(f"{file.name}：{state}；交易 {summary['transactions']:,} 行，{counted}，匹配 "
                        f"{summary['matched_rows']:,} 行，待匹配 {summary['unmatched_rows']:,} 行，替换旧行 "
                        f"{summary['replaced_rows']:,} 行")
+            if summary["reconcile_alerts"]:
+                click.echo(f"  对账差异 {summary['reconcile_alerts']} 项，已发预警")
         if not result.imported:
             click.echo(f"错误：{file.name}：{result.reason}", err=True)
     if as_json:
@@ -417,6 +427,49 @@ def ledger_batches(ctx: Context, as_json: bool) -> None:
     for r in rows:
         click.echo(f"#{r['batch_id']} [{r['status']}] {r['unit']} {r['source']} {r['file']} "
                    f"{r['period'][0]}..{r['period'][1]} 计入 {r['counted_total_yuan']} 元")
+
+
+@ledger.command("reconcile", help="对账：有两个以上来源的单位，各项目的账面数、国库已支付数与差额（自1月1日累计）")
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]), help="截至日期 YYYY-MM-DD")
+@click.option("--unit", help="只看一个单位（ID、编码或名称）")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组")
+@pass_context
+def ledger_reconcile(ctx: Context, as_of: Any, unit: str | None, as_json: bool) -> None:
+    from tracker.services.ledger_import import resolve_unit
+    from tracker.services.reconcile import reconcile
+
+    with ctx.transaction() as session:
+        unit_id = resolve_unit(session, unit).id if unit else None
+        lines = reconcile(session, as_of.date(), unit_id)
+        rows = [line.as_json() for line in lines]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        mark = "！" if r["flagged"] else " "
+        click.echo(f"{mark}{r['unit']} {r['project_code'] or ''} {r['project_name']} 账面 {r['ledger_yuan']} "
+                   f"国库已支付 {r['treasury_yuan']} 差额 {r['difference_yuan']}（计数：{r['counting_source'] or '未定'}）")
+    flagged = sum(1 for r in rows if r["flagged"])
+    click.echo(f"共 {len(rows)} 个项目，{flagged} 个有差异" if rows else "没有需要对账的单位（只有一个来源）")
+
+
+@ledger.command("counting-source", help="选择单位计入支出的台账来源（重算该单位的支出与监控；可改回）")
+@click.option("--unit", required=True, help="单位（ID、编码或名称）")
+@click.option("--source", required=True, help="来源名称，如 国库集中支付、财务明细账")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@pass_context
+def ledger_counting_source(ctx: Context, unit: str, source: str, as_json: bool) -> None:
+    from tracker.services.counting_source import choose
+    from tracker.services.ledger_import import resolve_unit
+    from tracker.services.ledger_lock import retrying
+
+    def write() -> str:
+        with ctx.transaction() as session:
+            choice = choose(session, lambda: resolve_unit(session, unit).id, source, "cli",
+                            today=ctx.today(), waiting=_waiting_notice())
+            return json.dumps(choice.as_json(), ensure_ascii=False, indent=2) if as_json else choice.text
+
+    click.echo(retrying(write))
 
 
 @cli.group("export", help="导出数据")

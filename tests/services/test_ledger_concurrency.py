@@ -352,3 +352,37 @@ def test_two_tracker_processes_wait_for_each_other(database: Database, tmp_path:
     assert errors.count("正在等待另一导入完成") == 2 and errors.count("同一文件已导入过") == 1
     assert "Traceback" not in errors
     assert len(active_batches(database)) == 1 and spent(database, date(2025, 3, 31)) == total
+
+
+def test_a_counting_source_switch_waits_for_the_unit_and_recomputes_once(
+        database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #16: choosing the counting source takes the unit's ledger lock like an import: it
+    waits for the holder, says so, then switches; the kept monthly totals equal the rows."""
+    payments, books = tmp_path / "支付.csv", tmp_path / "账簿.csv"
+    paid = payment_list(payments, range(1, 4), rows_per_month=30)
+    booked = payment_list(books, range(1, 3), rows_per_month=30, first_voucher=500_000)
+    period = ("--period", "2025-01-01..2025-03-31")
+    assert run_cli("import", "ledger", str(payments), *period, "--source", "国库集中支付") == 0
+    assert run_cli("import", "ledger", str(books), *period, "--source", "用友明细账") == 0
+    assert spent(database, date(2025, 3, 31)) == paid
+    with database.session() as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.name == "石嘴山市科学技术局"))
+    holder = database.engine.connect()
+    if holder.dialect.name == "postgresql":
+        holder.execute(text("SELECT pg_advisory_xact_lock(:n, :u)"), {"n": NAMESPACE, "u": unit_id})
+    else:
+        holder.exec_driver_sql("UPDATE unit SET id = id WHERE 0")
+
+    def release_later() -> int:
+        time.sleep(1.5)
+        holder.rollback()
+        holder.close()
+        return 0
+
+    codes = in_threads(lambda: run_cli("ledger", "counting-source", "--unit", str(unit_id),
+                                       "--source", "用友明细账"), release_later)
+    err = capsys.readouterr().err
+    assert codes == [0, 0], err
+    assert "正在等待另一导入完成" in err
+    assert spent(database, date(2025, 3, 31)) == booked
+    month_totals_agree(database)

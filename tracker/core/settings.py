@@ -89,6 +89,31 @@ class MonitoringSettings:
 
 
 @dataclass(frozen=True)
+class LedgerSettings:
+    """Settings of ledger reconciliation (对账, issue #16).
+
+    - ``reconcile_threshold``: a difference between a unit's sources (账面数 − 国库已支付数)
+      whose absolute value exceeds it, in 元, is highlighted and raises an alert.  Default 0.01.
+    """
+
+    reconcile_threshold: Decimal = Decimal("0.01")
+
+    def __post_init__(self) -> None:
+        if self.reconcile_threshold < 0:
+            raise ValueError(f"对账差异阈值不能为负数，当前为 {self.reconcile_threshold}")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LedgerSettings:
+        values = _known_keys(cls, data, "台账设置")
+        if "reconcile_threshold" in values:
+            values["reconcile_threshold"] = _to_decimal("reconcile_threshold", values["reconcile_threshold"])
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reconcile_threshold": str(self.reconcile_threshold)}
+
+
+@dataclass(frozen=True)
 class EvaluationSettings:
     """Settings of 年终自评 (DOMAIN §3).  All numbers are points or percent.
 

@@ -31,12 +31,13 @@ ACTION_LABELS = {
     "logout": "退出登录", "change_password": "修改密码",
     "report_progress": "填报完成值", "explain_deviation": "偏差说明",
     "create_evaluation": "新建自评", "edit_evaluation": "修改自评", "freeze_evaluation": "提交自评",
-    "monitoring_round.open": "开启监控轮次", "export": "导出",
+    "monitoring_round.open": "开启监控轮次", "export": "导出", "counting_source": "选择计数来源",
 }
 ENTITY_LABELS = {
     "project": "项目", "app_user": "用户", "ledger_batch": "台账批次", "ledger_row": "台账行",
     "setting": "设置", "indicator": "绩效指标", "evaluation": "自评", "target_import": "目标表导入",
     "mapping_profile": "列映射方案", "monitoring_round": "监控轮次", "download": "下载文件",
+    "unit": "单位",
 }
 
 

@@ -19,6 +19,11 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(String(64), default="")
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(100))
+    #: The ledger source whose rows count as the unit's spending (DOMAIN §1: one source per
+    #: unit): set by the unit's first import, changed only by a choice (``services.counting_source``)
+    #: or when an undo leaves it without an active batch.  The rows of the other sources are
+    #: kept, matched and reconciled against it (``services.reconcile``).
+    counting_source: Mapped[str | None] = mapped_column(String(80))
 
     @property
     def label(self) -> str:

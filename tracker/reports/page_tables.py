@@ -94,6 +94,31 @@ def ledger_rows(project: Project, rows: Iterable[tuple[LedgerRow, LedgerBatch]],
                  body, f"台账明细-{project.name}-{period}", f"ledger-project-{project.id}")
 
 
+def reconciliation(lines: Iterable[Any], as_of: date) -> Table:
+    """``lines``: ``tracker.services.reconcile.ReconcileLine``, flagged first."""
+    body = ([i.unit, i.project_code or "", i.project_name, i.ledger, i.treasury, i.difference,
+             i.counting_source or "", "是" if i.flagged else ""] for i in lines)
+    return Table(f"台账对账 {as_of.isoformat()}",
+                 ["单位", "项目编码", "项目名称", "账面数（元）", "国库已支付数（元）",
+                  "差额（元，账面−国库）", "计数来源", "超过差异阈值"],
+                 body, f"台账对账-{as_of.isoformat()}", f"reconcile-{as_of.isoformat()}")
+
+
+def reconciliation_rows(line: Any, rows: Iterable[tuple[LedgerRow, LedgerBatch]], start: date,
+                        end: date) -> Book:
+    """The drill-down of one reconciliation line: its months, and the rows of both sources."""
+    months = ([month.strftime("%Y-%m"), pair[0], pair[1], pair[0] - pair[1]]
+              for month, pair in sorted(line.months.items()))
+    body = ([b.source, r.date, r.voucher, r.summary, r.account_code, r.account_name, r.status,
+             r.amount, b.id, b.file_name, r.sheet, r.row_number] for r, b in rows)
+    period = f"{start.isoformat()}至{end.isoformat()}"
+    return Book(f"对账明细 {line.project_name} {period}", [
+        sheet("按月", ["月份", "账面数（元）", "国库已支付数（元）", "差额（元）"], months),
+        sheet("两来源明细", ["来源", "日期", "凭证/支付编号", "摘要", "科目编码", "科目名称", "支付状态",
+                        "金额（元）", "批次", "文件", "工作表", "行号"], body)],
+        f"对账明细-{line.project_name}-{period}", f"reconcile-rows-{line.unit_id}-{line.project_id or 0}")
+
+
 def monitoring_overview(rows: Iterable[tuple[Project, Any]], as_of: date) -> Table:
     """``rows``: (project, ``tracker.services.monitoring.ProjectEvaluation``)."""
     body = ([p.unit.label, p.code or "", p.name, e.budget, e.spent, e.money.execution_rate,

@@ -6,8 +6,11 @@ Rules (issue 4, DOMAIN.md §1 and §4):
   (learned from rows already matched by code or name) → the unit's saved rules → unmatched;
 - the identical file again changes nothing (sha256); a newer export of the same unit and source
   supersedes the older rows inside the period it covers, and undo restores them;
-- a unit counts one source: a batch from a second source of the same unit is kept for
-  reference but not counted (平行记账 must never be counted twice);
+- a unit counts one source (``Unit.counting_source``, set by its first import; 平行记账 must
+  never be counted twice): a batch from another source is stored with each row's own counting
+  decision, matched, reconciled against the counting one (``services.reconcile``) and counted
+  the moment its source is chosen (``services.counting_source``); the preview and the batch's
+  counted totals say what counted when it was imported;
 - printed totals must equal the parsed rows unless the user overrides with a recorded reason.
 """
 
@@ -48,6 +51,7 @@ from tracker.services import audit
 from tracker.services.corrections import withdraw_batch
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.ledger_rows import insert_rows
+from tracker.services.reconcile import alert_differences
 from tracker.services.monitoring import (
     ChangeSummary,
     collector_paused,
@@ -83,14 +87,14 @@ class LedgerPreview:
     period: tuple[date, date]
     period_source: str  # stated / declared / transactions
     matches: list[tuple[int | None, str | None]]  # per parsed row: (project id, method)
-    counting: list[tuple[bool, str | None]]  # per parsed row after the one-source rule
+    counting: list[tuple[bool, str | None]]  # per parsed row after the one-source rule (shown)
     duplicate_of: int | None  # an active batch with the same checksum
     replaced_rows: int
     findings: list[dict[str, str]] = field(default_factory=list)
     project_totals: list[ProjectTotal] = field(default_factory=list)
     suggestions: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
-    # the reader's own counting, before the one-source rule, and the unit's counting source
-    # that rule was applied with (``_read_state``)
+    # the reader's own counting, before the one-source rule (what the rows store), and the
+    # unit's counting source that rule was applied with (``_read_state``)
     read_counting: list[tuple[bool, str | None]] = field(default_factory=list, repr=False)
     counting_source: str | None = None
     # the answers to the preview's questions it was read with (profile and form together):
@@ -135,6 +139,20 @@ class LedgerPreview:
     def unmatched_rows(self) -> int:
         return self.counted_rows - self.matched_rows
 
+    @property
+    def counts_now(self) -> bool:
+        """Whether the rows count now: the source is the unit's counting one (or it has none)."""
+        return self.counting_source in (None, self.source)
+
+    @cached_property
+    def kept_for_reconciliation(self) -> tuple[int, int]:
+        """Of a source that does not count now: the rows that count by their own rule, and of
+        those the matched ones (what reconciliation compares); (0, 0) when it counts."""
+        if self.counts_now:
+            return 0, 0
+        own = list(compress(self.project_ids, map(itemgetter(0), self.read_counting)))
+        return len(own), len(own) - own.count(None)
+
     def unmatched(self) -> list[ParsedRow]:
         if self.unmatched_rows == 0:
             return []
@@ -151,6 +169,7 @@ class LedgerResult:
     reason: str | None = None
     changes: ChangeSummary | None = None  # status changes the import caused (monitoring)
     waited: float = 0.0  # seconds spent waiting for another import of the unit
+    differences: int = 0  # new 对账差异 alerts the import raised (``reconcile``)
 
     def as_json(self) -> dict[str, Any]:
         check = self.preview.parse.totals_check()
@@ -175,6 +194,10 @@ class LedgerResult:
             "findings": self.preview.findings,
             "status_changes": self.changes.text if self.changes else None,
             "projects_reevaluated": self.changes.evaluated if self.changes else 0,
+            "counting_source": self.preview.counting_source or self.preview.source,
+            "kept_for_reconciliation_rows": self.preview.kept_for_reconciliation[0],
+            "kept_for_reconciliation_matched": self.preview.kept_for_reconciliation[1],
+            "reconcile_alerts": self.differences,
         }
 
 
@@ -392,20 +415,22 @@ def _valid_sheets(session: Session, plan: dict[str, Any]) -> dict[str, int]:
 
 
 def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True) -> None:
-    """What the preview decides from the rows already stored: the unit's counting source (a
-    second source's rows are kept but not counted), an active batch of the same file, and how
+    """What the preview decides from the rows already stored: the unit's counting source (the
+    rows of another source are kept but do not count now), an active batch of the same file, and how
     many rows the import would replace.  Read again by ``commit`` under the unit's lock
     (``first=False``: the rows to replace are then counted by ``_supersede`` itself)."""
     unit_id, source = preview.unit_id, preview.source
-    counting_source = _counting_source(session, unit_id)
+    counting_source = _effective_counting_source(session, unit_id, source)
     if first or counting_source != preview.counting_source:
         counting = preview.read_counting
         findings = [f for f in preview.findings if f["code"] != "second_source"]
         if counting_source is not None and counting_source != source:
             counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
                         if counts else (counts, reason) for counts, reason in counting]
-            findings.append(_finding("warning", "second_source", preview.upload.name,
-                                     f"本单位已以“{counting_source}”导入支出，“{source}”的行导入后不计入支出"))
+            findings.append(_finding(
+                "warning", "second_source", preview.upload.name,
+                f"本单位以“{counting_source}”为支出口径，“{source}”的行导入后保存并参与对账，暂不计入支出；"
+                "可在“台账对账”页改选计数来源"))
         preview.counting, preview.findings, preview.counting_source = counting, findings, counting_source
         for name in ("counted_flags", "counted_rows", "counted_total", "matched_rows"):
             preview.__dict__.pop(name, None)  # cached from the counting before
@@ -432,9 +457,34 @@ def _finding(severity: str, code: str, location: str, message: str) -> dict[str,
 
 
 def _counting_source(session: Session, unit_id: int) -> str | None:
-    """The source whose rows count for this unit: the one of its first active batch."""
-    return session.scalar(select(LedgerBatch.source).where(
+    """The source whose rows count for this unit (``Unit.counting_source``; None before its
+    first import)."""
+    return session.scalar(select(Unit.counting_source).where(Unit.id == unit_id))
+
+
+def _effective_counting_source(session: Session, unit_id: int, importing: str | None = None) -> str | None:
+    """The unit's counting source once settled: the stored one while it has an active batch,
+    else the source of the unit's first active batch, else ``importing`` (the first imported
+    stays the default)."""
+    current = _counting_source(session, unit_id)
+    if current is not None and session.scalar(select(LedgerBatch.id).where(
+            LedgerBatch.unit_id == unit_id, LedgerBatch.source == current,
+            LedgerBatch.status == "active").limit(1)) is not None:
+        return current
+    first = session.scalar(select(LedgerBatch.source).where(
         LedgerBatch.unit_id == unit_id, LedgerBatch.status == "active").order_by(LedgerBatch.id).limit(1))
+    return first or importing or current
+
+
+def _settle_counting_source(session: Session, unit_id: int, importing: str | None = None) -> bool:
+    """Store ``_effective_counting_source``; returns whether it changed (every project of the
+    unit then counts other rows)."""
+    chosen = _effective_counting_source(session, unit_id, importing)
+    if chosen == _counting_source(session, unit_id):
+        return False
+    session.execute(update(Unit).where(Unit.id == unit_id).values(counting_source=chosen)
+                    .execution_options(synchronize_session="fetch"))
+    return True
 
 
 def _project_totals(preview: LedgerPreview, projects: dict[int, Project]) -> list[ProjectTotal]:
@@ -613,6 +663,9 @@ def _duplicate(preview: LedgerPreview, batch_id: int | None) -> LedgerResult:
 
 def _commit(session: Session, preview: LedgerPreview, actor: User | str,
             override_reason: str | None, *, today: date | None) -> LedgerResult:
+    # the unit's first import (or the first since its counting source lost every batch) makes
+    # its source the counting one, before the preview's counting is read again under the lock
+    source_moved = _settle_counting_source(session, preview.unit_id, preview.source)
     _read_state(session, preview, first=False)
     if preview.duplicate_of is not None:
         return _duplicate(preview, preview.duplicate_of)
@@ -647,6 +700,8 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
         return _duplicate(preview, holder)
     affected = _supersede(session, batch)
     batch.replaced_rows = sum(affected.values())
+    if source_moved:  # every project of the unit now counts other rows
+        affected.update(dict.fromkeys(_unit_projects(session, preview.unit_id), 0))
     # the monthly totals before the rows are written: the query then reads only older rows,
     # and this batch's own (counted, matched) rows are summed from the columns in memory
     project_ids = preview.project_ids
@@ -654,15 +709,17 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
     columns = preview.parse.columns
     refresh_month_totals(session, touched, adding=month_sums(
         project_ids, columns.date, columns.amount_fen, preview.counted_flags))
-    insert_rows(session, batch, preview.parse.rows, preview.matches, preview.counting)
+    # the rows keep their own decision: counted the moment their source is chosen
+    insert_rows(session, batch, preview.parse.rows, preview.matches, preview.read_counting)
     audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
                  checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,
                  replaced=batch.replaced_rows, override=batch.totals_override_reason)
+    differences = alert_differences(session, preview.unit_id)
     changes = None
     if today is not None:
         touched |= _coverage_changed(session, preview.unit_id, closed_before, today)
         changes = summarize_changes(session, touched, today)
-    return LedgerResult(batch, preview, True, changes=changes)
+    return LedgerResult(batch, preview, True, changes=changes, differences=len(differences))
 
 
 def _coverage_changed(session: Session, unit_id: int, closed_before: date | None,
@@ -690,6 +747,10 @@ def _supersede(session: Session, batch: LedgerBatch) -> dict[int, int]:
     session.execute(update(LedgerRow).where(*condition).values(superseded_by_batch_id=batch.id)
                     .execution_options(synchronize_session=False))
     return counts
+
+
+def _unit_projects(session: Session, unit_id: int) -> list[int]:
+    return list(session.scalars(select(Project.id).where(Project.unit_id == unit_id)))
 
 
 def affected_projects(session: Session, batch_id: int) -> list[int]:
@@ -731,11 +792,16 @@ def undo(session: Session, batch_id: int, actor: User | str, *, today: date | No
     session.execute(update(LedgerRow).where(LedgerRow.superseded_by_batch_id == batch.id)
                     .values(superseded_by_batch_id=_replacing_batch())
                     .execution_options(synchronize_session=False))
+    # the unit's counting source lost its last active batch: the first remaining source counts
+    source_moved = _settle_counting_source(session, batch.unit_id)
+    if source_moved:
+        touched |= set(_unit_projects(session, batch.unit_id))
     refresh_month_totals(session, touched)
     closed_after = ledger_closed_through(session, [batch.unit_id]).get(batch.unit_id)
     withdrawn = withdraw_batch(session, batch, touched, closed_before, closed_after)
     audit.record(session, actor, "undo", "ledger_batch", batch.id, file=batch.file_name,
-                 withdrawn_snapshots=withdrawn.snapshots, withdrawn_alerts=withdrawn.alerts)
+                 withdrawn_snapshots=withdrawn.snapshots, withdrawn_alerts=withdrawn.alerts,
+                 **({"counting_source": _counting_source(session, batch.unit_id)} if source_moved else {}))
     changes = None
     if today is not None:
         touched |= _coverage_changed(session, batch.unit_id, closed_before, today)

@@ -11,17 +11,18 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, ValidationFailed
-from tracker.models import LedgerBatch, LedgerRow, MappingProfile, MatchRule, Project, User
+from tracker.models import LedgerRow, MappingProfile, MatchRule, Project, User
 from tracker.services import audit
 from tracker.services.ledger_import import rule_applies
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.spending import refresh_month_totals, spent_through
+from tracker.services.spending import counting_source_rows, refresh_month_totals, spent_through
 
 
 def unmatched_query(unit_ids: Sequence[int] | None = None) -> Select[tuple[LedgerRow]]:
-    query = select(LedgerRow).join(LedgerBatch, LedgerRow.batch_id == LedgerBatch.id).where(
-        LedgerBatch.status == "active", LedgerRow.superseded_by_batch_id.is_(None),
-        LedgerRow.counts.is_(True), LedgerRow.project_id.is_(None))
+    # rows of the unit's counting source only: another source's rows are reconciled, not queued
+    query = counting_source_rows(select(LedgerRow)).where(
+        LedgerRow.superseded_by_batch_id.is_(None), LedgerRow.counts.is_(True),
+        LedgerRow.project_id.is_(None))
     if unit_ids is not None:
         query = query.where(LedgerRow.unit_id.in_(unit_ids))
     return query.order_by(LedgerRow.unit_id, LedgerRow.date, LedgerRow.id)

@@ -118,6 +118,7 @@ ALERT_KINDS: dict[str, str] = {
     "explanation_overdue": "偏差说明逾期",
     "round_opened": "绩效运行监控开始",
     "withdrawn": "预警撤销",
+    "reconcile_difference": "对账差异",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.core.settings import EvaluationSettings, MonitoringSettings
+from tracker.core.settings import EvaluationSettings, LedgerSettings, MonitoringSettings
 from tracker.errors import ValidationFailed
 from tracker.models import Setting, User
 from tracker.services import audit
@@ -27,6 +27,30 @@ def monitoring_settings(session: Session) -> MonitoringSettings:
 
 def evaluation_settings(session: Session) -> EvaluationSettings:
     return EvaluationSettings.from_dict({**EvaluationSettings().to_dict(), **_stored(session, "evaluation")})
+
+
+def ledger_settings(session: Session) -> LedgerSettings:
+    return LedgerSettings.from_dict({**LedgerSettings().to_dict(), **_stored(session, "ledger")})
+
+
+def save_ledger_settings(session: Session, values: dict[str, Any], actor: str) -> LedgerSettings:
+    """Validate (ValueError in Chinese on bad input) and store."""
+    settings = LedgerSettings.from_dict({**ledger_settings(session).to_dict(), **values})
+    _store(session, "ledger", settings.to_dict(), actor)
+    return settings
+
+
+def update_reconcile_threshold(session: Session, text: str, actor: User) -> LedgerSettings:
+    """Save the 对账差异阈值 (元) from the reconciliation page (ValidationFailed in Chinese) and
+    audit the change."""
+    before = ledger_settings(session).reconcile_threshold
+    try:
+        saved = save_ledger_settings(session, {"reconcile_threshold": (text or "").strip()}, actor.username)
+    except ValueError as error:
+        raise ValidationFailed(str(error)) from None
+    audit.record(session, actor, "update", "setting", None, key="ledger",
+                 changes={"reconcile_threshold": [str(before), str(saved.reconcile_threshold)]})
+    return saved
 
 
 def save_monitoring_settings(session: Session, values: dict[str, Any], actor: str) -> MonitoringSettings:

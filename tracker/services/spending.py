@@ -1,7 +1,10 @@
 """Project spending from the ledger: cumulative amounts and ledger coverage.
 
-Cumulative spending of a project up to a date = its counted, matched rows in active batches,
-not superseded.  Whole months come from ``project_month_spending`` (kept current by every
+Cumulative spending of a project up to a date = its counted, matched rows in active batches
+of the unit's counting source (``Unit.counting_source``, DOMAIN §1: one source per unit), not
+superseded.  A row's ``counts`` is its own decision (account rule, payment status); the
+unit's source is applied here, when spending is read, so choosing another source only
+recomputes the monthly totals.  Whole months come from ``project_month_spending`` (kept current by every
 import, undo and assignment); only the partial last month is summed from ledger rows."""
 
 from __future__ import annotations
@@ -12,22 +15,39 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tracker.importers.ledger.records import fen, yuan
-from tracker.models import LedgerBatch, LedgerRow, ProjectMonthSpending
+from tracker.models import LedgerBatch, LedgerRow, ProjectMonthSpending, Unit
 
 ZERO = Decimal("0.00")
 
 
 def counted_rows(query: Select[Any]) -> Select[Any]:
     """Restrict a query on ``ledger_row`` to the rows that count as project spending: counted,
-    matched, in an active batch, not replaced by a newer one.  The active-batch test is a join
-    (not ``batch_id IN (...)``) so SQLite can still pick the date index for date ranges."""
-    return query.join(LedgerBatch, and_(LedgerBatch.id == LedgerRow.batch_id,
-                                        LedgerBatch.status == "active")).where(
+    matched, in an active batch of the unit's counting source, not replaced by a newer one.
+    The batch and unit tests are joins (not ``batch_id IN (...)``) so SQLite can still pick
+    the date index for date ranges."""
+    return counting_source_rows(query).where(
         LedgerRow.counts.is_(True), LedgerRow.project_id.is_not(None),
         LedgerRow.superseded_by_batch_id.is_(None))
+
+
+def counting_source_rows(query: Select[Any]) -> Select[Any]:
+    """Restrict a query on ``ledger_row`` to rows of active batches of their unit's counting
+    source (joins ``LedgerBatch``; the unit under an alias of its own)."""
+    unit = aliased(Unit)
+    return query.join(LedgerBatch, and_(LedgerBatch.id == LedgerRow.batch_id,
+                                        LedgerBatch.status == "active")).join(
+        unit, and_(unit.id == LedgerBatch.unit_id, unit.counting_source == LedgerBatch.source))
+
+
+def own_counted_rows(query: Select[Any]) -> Select[Any]:
+    """Rows that count by their own decision, whatever their source: counted, in an active
+    batch, not replaced (joins ``LedgerBatch``).  What reconciliation compares per source."""
+    return query.join(LedgerBatch, and_(LedgerBatch.id == LedgerRow.batch_id,
+                                        LedgerBatch.status == "active")).where(
+        LedgerRow.counts.is_(True), LedgerRow.superseded_by_batch_id.is_(None))
 
 
 def month_sums(project_ids: Sequence[int | None], dates: Sequence[date], amount_fen: Sequence[int],

@@ -1,5 +1,6 @@
 """Ledger imports in the browser: upload → preview (editable mapping) → confirm; batches with
-undo; the unmatched queue with assign / make-rule; mapping profiles.
+undo; the unmatched queue with assign / make-rule; mapping profiles; reconciliation of a
+unit's sources (对账) with the choice of the source that counts.
 
 The mapping form (templates/ledger/_mapping.html) appears wherever a message asks for it: on the
 import page when the layout was not recognised, and in the preview.  It names each canonical
@@ -19,7 +20,8 @@ from tracker.errors import ChoiceNeeded, ImportRejected, UnrecognisedLayout, Val
 from tracker.importers.ledger.header import FIELDS
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
 from tracker.reports import page_tables
-from tracker.services import ledger_import, ledger_lock, ledger_queue, uploads
+from tracker.services import counting_source, ledger_import, ledger_lock, ledger_queue, reconcile, uploads
+from tracker.services.settings import ledger_settings, update_reconcile_threshold
 from tracker.web.access import roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
@@ -144,8 +146,13 @@ def confirm():  # type: ignore[no-untyped-def]
         flash(f"未导入：{result.reason}{waited}", "error")
         return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 422)
     uploads.discard(config().instance_path, token)
+    kept = "" if preview.counts_now else (
+        f"本单位以“{preview.counting_source}”计入支出，此来源仅作核对：按自身规则计入的 "
+        f"{preview.kept_for_reconciliation[0]} 行已保存，匹配到项目 {preview.kept_for_reconciliation[1]} 行，"
+        "可在“台账对账”页核对。")
+    differences = f"对账差异 {result.differences} 项，已发预警。" if result.differences else ""
     flash(f"已导入批次 {result.batch.id}：计入支出 {preview.counted_rows} 行，"
-          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。"
+          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。{kept}{differences}"
           f"{result.changes.text if result.changes else ''}{waited}", "info")
     return redirect(url_for("ledger.batches"))
 
@@ -228,6 +235,102 @@ def assign():  # type: ignore[no-untyped-def]
         return redirect(url_for("ledger.unmatched"))
     flash(f"已分配 {count} 行" + ("，并保存为规则。" if rule else "。"), "info")
     return redirect(url_for("ledger.unmatched"))
+
+
+@blueprint.route("/reconcile")
+@roles_required(*READERS)
+def reconciliation():  # type: ignore[no-untyped-def]
+    """Per unit with several sources: each project's 账面数, 国库已支付数 and difference,
+    flagged first; the source that counts, and (finance) the form to choose another."""
+    session = db_session()
+    unit_id, asked, error = _reconcile_args()
+    as_of, basis = reconcile.page_date(session, asked, unit_id)
+    lines = reconcile.reconcile(session, as_of, unit_id) if as_of else []
+    if wants_xlsx() and as_of:
+        return xlsx(page_tables.reconciliation(lines, as_of))
+    units = reconcile.reconciled_units(session, unit_id)
+    return render_template("ledger/reconcile.html", lines=lines, as_of=as_of, basis=basis, error=error,
+                           units=units, unit_id=unit_id,
+                           sources={u.id: counting_source.unit_sources(session, u.id) for u in units},
+                           threshold=ledger_settings(session).reconcile_threshold,
+                           all_units=session.scalars(select(Unit).order_by(Unit.code, Unit.name)).all())
+
+
+def _reconcile_args() -> tuple[int | None, date | None, str | None]:
+    """The page's unit and date; a date that does not parse is named, and the default shown."""
+    unit = (request.args.get("unit") or "").strip()
+    text = (request.args.get("as_of") or "").strip()
+    try:
+        asked = date.fromisoformat(text) if text else None
+    except ValueError:
+        return (int(unit) if unit.isdigit() else None), None, f"日期“{text}”无法识别，应为 YYYY-MM-DD；已显示默认日期"
+    return (int(unit) if unit.isdigit() else None), asked, None
+
+
+@blueprint.route("/reconcile/rows")
+@roles_required(*READERS)
+def reconciliation_rows():  # type: ignore[no-untyped-def]
+    """The drill-down of one line: its months and the rows of both sources behind it."""
+    session = db_session()
+    unit_id, as_of, _error = _reconcile_args()
+    project = (request.args.get("project") or "").strip()
+    project_id = int(project) if project.isdigit() else None
+    if project_id is not None:  # a project's line: its unit (the unit alone: its unmatched rows)
+        unit_id = session.scalar(select(Project.unit_id).where(Project.id == project_id))
+    if unit_id is None or as_of is None:
+        flash("请从对账页的“明细”链接进入。", "error")
+        return redirect(url_for("ledger.reconciliation"))
+    line = next((i for i in reconcile.reconcile(session, as_of, unit_id) if i.project_id == project_id), None)
+    if line is None:
+        flash("该单位在所选日期没有这个项目的对账数据。", "error")
+        return redirect(url_for("ledger.reconciliation", unit=unit_id, as_of=as_of.isoformat()))
+    start = date(as_of.year, 1, 1)
+    rows = reconcile.rows_behind(session, unit_id, project_id, start, as_of)
+    if wants_xlsx():
+        return xlsx(page_tables.reconciliation_rows(line, rows, start, as_of))
+    return render_template("ledger/reconcile_rows.html", line=line, rows=rows, start=start, as_of=as_of,
+                           threshold=ledger_settings(session).reconcile_threshold)
+
+
+@blueprint.route("/reconcile/counting-source", methods=["POST"])
+@roles_required(*FINANCE)
+def choose_counting_source():  # type: ignore[no-untyped-def]
+    session = db_session()
+    unit_text = (request.form.get("unit_id") or "").strip()
+    unit_id = int(unit_text) if unit_text.isdigit() else 0  # no such unit: 不存在
+    back = url_for("ledger.reconciliation", unit=request.form.get("back_unit") or None,
+                   as_of=request.form.get("as_of") or None)
+
+    def write() -> counting_source.SourceChoice:
+        done = counting_source.choose(session, unit_id, request.form.get("source", ""), current_user,
+                                      today=_today())
+        session.commit()
+        return done
+
+    try:
+        choice = ledger_lock.retrying(write, rollback=session.rollback)
+    except ValidationFailed as error:
+        session.rollback()
+        flash(f"未改动：{error}", "error")
+        return redirect(back)
+    flash(choice.text + (choice.changes.text if choice.changes else ""), "info")
+    return redirect(back)
+
+
+@blueprint.route("/reconcile/threshold", methods=["POST"])
+@roles_required(Role.admin)
+def reconcile_threshold():  # type: ignore[no-untyped-def]
+    """The admin sets the 对账差异阈值 (元) the page highlights and alerts by."""
+    session = db_session()
+    try:
+        saved = update_reconcile_threshold(session, request.form.get("reconcile_threshold", ""), current_user)
+        session.commit()
+    except ValidationFailed as error:
+        session.rollback()
+        flash(f"未保存：{error}", "error")
+    else:
+        flash(f"对账差异阈值已设为 {saved.reconcile_threshold} 元。", "info")
+    return redirect(url_for("ledger.reconciliation"))
 
 
 def _today() -> date:
