@@ -315,11 +315,11 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
                            "可用 tracker ledger reconcile 对账）")
             elif second is not None:
                 counted = f"不计入支出（{second['message']}）"
-            else:
+            else:  # matched / unmatched count the rows that count
                 counted = (f"计入支出 {summary['counted_rows']:,} 行 "
-                           f"{Decimal(summary['counted_total_yuan']):,.2f} 元")
-            click.echo(f"{file.name}：{state}；交易 {summary['transactions']:,} 行，{counted}，匹配 "
-                       f"{summary['matched_rows']:,} 行，待匹配 {summary['unmatched_rows']:,} 行，替换旧行 "
+                           f"{Decimal(summary['counted_total_yuan']):,.2f} 元，匹配 "
+                           f"{summary['matched_rows']:,} 行，待匹配 {summary['unmatched_rows']:,} 行")
+            click.echo(f"{file.name}：{state}；交易 {summary['transactions']:,} 行，{counted}，替换旧行 "
                        f"{summary['replaced_rows']:,} 行")
             if summary["reconcile_alerts"]:
                 click.echo(f"  对账差异 {summary['reconcile_alerts']} 项，已发预警")

@@ -252,4 +252,5 @@ def test_cli_says_a_second_source_is_not_counted(runner, session: Session, tmp_p
     second = runner("import", "ledger", str(books), "--period", "2025-01-01..2025-06-30",
                     "--source", "用友明细账")
     assert second.exit_code == 0, second.output
-    assert "不计入支出（本单位已以" in second.output and "计入支出 0 行" not in second.output
+    assert "不计入支出（本单位以“国库集中支付”计入支出，此来源仅作核对" in second.output
+    assert "计入支出 0 行" not in second.output and "匹配 0 行" not in second.output
