@@ -630,8 +630,9 @@ def progress_add(ctx: Context, project_ref: str, indicator_name: str, value: str
 @click.option("--unit", required=True, help="单位 ID、编码或名称")
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="截至日期 YYYY-MM-DD（决定年度、状态与偏差说明的检查点）")
-@click.option("--kind", type=click.Choice(["monitoring"]), default="monitoring", show_default=True,
-              help="填报表种类：monitoring（绩效运行监控）")
+@click.option("--kind", type=click.Choice(["monitoring", "self-eval"]), default="monitoring", show_default=True,
+              help="填报表种类：monitoring（绩效运行监控：指标完成值与偏差说明）；self-eval（年终自评："
+                   "各项目未提交的自评草稿）")
 @click.option("--project", "project_ref", help="只含一个项目（项目编码、名称或 ID）")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件 .xlsx")

@@ -316,3 +316,114 @@ def test_cli_template_and_import_follow_the_contract(session, runner, tmp_path, 
     assert done.exit_code == 0 and json.loads(done.output)["applied"] is True
     assert [c["new"] for c in json.loads(done.output)["changes"]] == ["6"]
     assert reports(session) == 1
+
+
+# --- 自评 (--kind self-eval) ------------------------------------------------------------------
+
+YEAR_END = date(2025, 12, 31)
+AFTER = date(2026, 1, 10)
+SELF_EVAL_INDICATORS: list[dict[str, object]] = [
+    *INDICATORS[:3],
+    {**INDICATORS[3], "deadline": date(2025, 10, 31)},
+]
+
+
+def year_end_department(session: Any, name: str):  # type: ignore[no-untyped-def]
+    """A unit with one project and its open 自评 draft (75% spent)."""
+    from tracker.services.evaluation import create_draft
+
+    unit = make_unit(session, name)
+    project = make_project(session, unit, budget="200000", plan=QUARTER_PLAN, name=f"{name}专项",
+                           indicators=SELF_EVAL_INDICATORS)
+    project.code = f"{unit.code}-01"
+    add_ledger(session, unit, ("2025-01-01", "2025-12-31"), [(project, "2025-06-01", "150000")])
+    draft = create_draft(session, project, "test", AFTER)
+    return unit, project, draft
+
+
+def fill_self_eval(data: bytes, rows: dict[str, dict[str, object]]) -> bytes:
+    book = load_workbook(BytesIO(data))
+    sheet = book["自评填报"]
+    header = {c.value: c.column for c in sheet[2]}
+    for row in sheet.iter_rows(min_row=3):
+        for column, value in rows.get(row[header["三级指标"] - 1].value, {}).items():
+            sheet.cell(row=row[0].row, column=header[column]).value = value
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+SELF_EVAL_VALUES: dict[str, dict[str, object]] = {
+    "支持企业数": {"实际完成值": 8, "偏差原因分析及改进措施": "两家企业延期申报"},
+    "验收合格率": {"实际完成值": "92%"},
+    "群众满意度提升": {"完成情况": "部分达成年度指标并具有一定效果", "实际完成值": "问卷满意率 85%",
+                "偏差原因分析及改进措施": "宣传不足"},
+    "完成时间": {"实际完成值": datetime(2025, 11, 15), "偏差原因分析及改进措施": "设备到货晚"},
+}
+
+
+def test_self_eval_round_trip_gives_the_scores_of_editing_the_draft_on_the_page(session) -> None:  # type: ignore[no-untyped-def]
+    from tracker.services.evaluation import EvaluationEdit, IndicatorEdit, update_draft
+
+    uploaded, _, up_draft = year_end_department(session, "科技局")
+    typed, _, ty_draft = year_end_department(session, "教育局")
+    data = template(session, uploaded, YEAR_END, SECRET, kind="self-eval")
+    sheet = load_workbook(BytesIO(data))["自评填报"]
+    assert [c.value for c in sheet[2]][9:13] == ["得分", "实际完成值", "完成情况", "偏差原因分析及改进措施"]
+    result = import_workbook(session, fill_self_eval(data, SELF_EVAL_VALUES), filename="自评.xlsx", actor="test",
+                             today=AFTER, secret=SECRET, apply=True)
+    assert result.refusals == [] and result.applied and len(result.changes) == 4
+    by_name = {r.name: r.id for r in ty_draft.indicators}
+    update_draft(session, ty_draft, EvaluationEdit(indicators={
+        by_name["支持企业数"]: IndicatorEdit(actual="8", deviation_reason="两家企业延期申报"),
+        by_name["验收合格率"]: IndicatorEdit(actual="92%"),
+        by_name["群众满意度提升"]: IndicatorEdit(actual="问卷满意率 85%", achievement="部分达成年度指标并具有一定效果",
+                                         deviation_reason="宣传不足"),
+        by_name["完成时间"]: IndicatorEdit(completed_on="2025-11-15", deviation_reason="设备到货晚")}), "test")
+    session.refresh(up_draft)
+    assert (up_draft.total, up_draft.grade, up_draft.warnings) == (ty_draft.total, ty_draft.grade, ty_draft.warnings)
+    assert [(r.actual, r.achievement, r.completed_on, r.score, r.deviation_reason) for r in up_draft.indicators] == \
+           [(r.actual, r.achievement, r.completed_on, r.score, r.deviation_reason) for r in ty_draft.indicators]
+    assert up_draft.indicators[3].score == 0  # met late
+    again = import_workbook(session, fill_self_eval(data, SELF_EVAL_VALUES), filename="自评.xlsx", actor="test",
+                            today=AFTER, secret=SECRET, apply=True)
+    assert again.changes == [] and again.unchanged == 4
+
+
+def test_self_eval_refusals_and_a_frozen_draft(session) -> None:  # type: ignore[no-untyped-def]
+    from tracker.services.evaluation import freeze
+
+    unit, _, draft = year_end_department(session, "科技局")
+    data = template(session, unit, YEAR_END, SECRET, kind="self-eval")
+    result = import_workbook(session, fill_self_eval(data, {
+        "支持企业数": {"实际完成值": "8个"},
+        "群众满意度提升": {"完成情况": "还可以"},
+        "完成时间": {"实际完成值": "年底"}}), filename="自评.xlsx", actor="test", today=AFTER,
+        secret=SECRET, apply=True)
+    found = {(r.row, r.column): r.message for r in result.refusals}
+    assert "单位“个”与年度指标值单位“家”不一致" in found[3, "实际完成值"]
+    assert "达成年度指标" in found[5, "完成情况"]
+    assert "完成日期应为日期" in found[6, "实际完成值"]
+    assert not result.applied and all(r.actual is None for r in draft.indicators[:1])
+    freeze(session, draft, "test", reason="测试")
+    frozen = import_workbook(session, fill_self_eval(data, SELF_EVAL_VALUES), filename="自评.xlsx",
+                             actor="test", today=AFTER, secret=SECRET, apply=True)
+    assert "已提交冻结" in frozen.refusals[0].message and not frozen.applied
+
+
+def test_cli_self_eval_template_and_import(session, runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    unit, _, draft = year_end_department(session, "科技局")
+    session.commit()
+    out = tmp_path / "自评.xlsx"
+    made = runner("progress", "template", "--unit", unit.name, "--as-of", "2025-12-31", "--kind", "self-eval",
+                  "--out", str(out))
+    assert made.exit_code == 0, made.output
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(fill_self_eval(out.read_bytes(), SELF_EVAL_VALUES))
+    done = runner("progress", "import", str(filled), "--json")
+    body = json.loads(done.output)
+    assert done.exit_code == 0 and body["applied"] and body["kind"] == "self-eval" and len(body["changes"]) == 4
+    session.refresh(draft)
+    assert draft.indicators[0].actual == 8

@@ -88,3 +88,22 @@ def test_the_project_page_offers_that_projects_workbook(client, logged_in, sessi
     book = load_workbook(io.BytesIO(client.get(link[1].replace("&amp;", "&")).data))
     assert [r[4] for r in book["指标填报"].iter_rows(min_row=3, values_only=True)] == ["培训人次"]
     assert [r[1] for r in book["偏差说明"].iter_rows(min_row=3, values_only=True)] == [green.name]
+
+
+def test_self_eval_workbook_from_the_evaluations_page(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    from tests.services.test_progress_workbook import SELF_EVAL_VALUES, fill_self_eval, year_end_department
+
+    unit, project, draft = year_end_department(session, "科技局")
+    session.commit()
+    logged_in(Role.unit_staff, [unit])
+    page = client.get("/evaluations?year=2025").get_data(as_text=True)
+    assert "kind=self-eval" in page and "下载填报表" in page
+    downloaded = client.get(f"/monitoring/fill/download?kind=self-eval&unit={unit.id}&as_of=2025-12-31")
+    assert downloaded.status_code == 200
+    preview = _upload(client, fill_self_eval(downloaded.data, SELF_EVAL_VALUES)).get_data(as_text=True)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview)[1]  # type: ignore[index]
+    done = client.post("/monitoring/fill/confirm", data={
+        "csrf_token": csrf_token(client, "/monitoring/fill"), "token": token})
+    assert done.status_code == 302 and "/evaluations" in done.headers["Location"]
+    session.refresh(draft)
+    assert [r.actual for r in draft.indicators[:2]] == [8, 92]

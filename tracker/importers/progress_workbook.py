@@ -31,6 +31,7 @@ from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 
 INDICATOR_SHEET = "指标填报"
 EXPLANATION_SHEET = "偏差说明"
+SELF_EVAL_SHEET = "自评填报"
 META_SHEET = "标识"
 HEADER_ROW = 2  # 1-based: the title is row 1
 ID_HEADER = "标识"
@@ -45,9 +46,16 @@ EXPLANATION_HEADERS = ("项目编码", "项目名称", "监控状态", "说明�
                        "经费保障", "制度保障", "人员保障", "硬件条件保障", "其他",
                        "完成目标可能性", "全年预计完成情况", "原因说明", "纠偏措施", ID_HEADER)
 CAUSE_HEADERS = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+#: 自评填报 columns (the fillable ones: 实际完成值, 完成情况, 偏差原因分析及改进措施); one row per
+#: indicator row of the project's open 自评 draft (identifier: project id, evaluation row id).
+SELF_EVAL_HEADERS = ("项目编码", "项目名称", "一级指标", "二级指标", "三级指标", "年度指标值",
+                     "指标类型", "计量单位", "分值", "得分", "实际完成值", "完成情况",
+                     "偏差原因分析及改进措施", ID_HEADER)
 TICK = "√"
 _TICKS = {"√", "✓", "✔", "是", "1", "Y", "y", "TRUE", "True", "true"}
-KINDS = ("monitoring",)
+KINDS = ("monitoring", "self-eval")
+#: the sheet a workbook of each kind must have
+MAIN_SHEET = {"monitoring": INDICATOR_SHEET, "self-eval": SELF_EVAL_SHEET}
 
 
 def sign(secret: str, *parts: object) -> str:
@@ -112,6 +120,19 @@ class ExplanationEntry:
     corrective_actions: str
 
 
+@dataclass(frozen=True)
+class SelfEvalEntry:
+    """A 自评填报 row as the workbook has it (every fillable cell: the sheet shows the whole
+    draft, so a cell emptied means cleared)."""
+
+    row: int
+    project_id: int
+    row_id: int  # EvaluationIndicator id
+    actual: Cell
+    band: str
+    reason: str
+
+
 @dataclass
 class FilledWorkbook:
     unit_id: int | None = None
@@ -119,6 +140,7 @@ class FilledWorkbook:
     kind: str = "monitoring"
     indicators: list[IndicatorEntry] = field(default_factory=list)
     explanations: list[ExplanationEntry] = field(default_factory=list)
+    self_eval: list[SelfEvalEntry] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
 
 
@@ -180,7 +202,7 @@ def read_filled_workbook(data: bytes, secret: str, *, filename: str = "填报表
         result.refusals.append(Refusal("", None, "", "无法打开该文件：不是有效的 .xlsx 工作簿"))
         return result
     result = FilledWorkbook()
-    if META_SHEET not in book.sheetnames or INDICATOR_SHEET not in book.sheetnames:
+    if META_SHEET not in book.sheetnames or not set(MAIN_SHEET.values()) & set(book.sheetnames):
         result.refusals.append(Refusal("", None, "", "这不是本系统下载的填报表（缺少“指标填报”或“标识”工作表），"
                                                      "请先下载填报表再填写"))
         return result
@@ -198,6 +220,12 @@ def read_filled_workbook(data: bytes, secret: str, *, filename: str = "填报表
                                                              "请重新下载填报表后填写"))
         return result
     result.unit_id, result.as_of, result.kind = unit_id, as_of, kind
+    if MAIN_SHEET[kind] not in book.sheetnames:
+        result.refusals.append(Refusal("", None, "", f"填报表缺少“{MAIN_SHEET[kind]}”工作表，请重新下载填报表后填写"))
+        return result
+    if kind == "self-eval":
+        _read_self_eval(book[SELF_EVAL_SHEET], secret, result)
+        return result
     _read_indicators(book[INDICATOR_SHEET], secret, result)
     if EXPLANATION_SHEET in book.sheetnames:
         _read_explanations(book[EXPLANATION_SHEET], secret, result)
@@ -314,3 +342,26 @@ def _read_explanations(sheet: Any, secret: str, result: FilledWorkbook) -> None:
         result.explanations.append(ExplanationEntry(
             number, ids[0], tuple(h for h, t in ticks.items() if not t.blank),
             texts["完成目标可能性"], texts["全年预计完成情况"], texts["原因说明"], texts["纠偏措施"]))
+
+
+def _read_self_eval(sheet: Any, secret: str, result: FilledWorkbook) -> None:
+    columns = _columns(sheet, SELF_EVAL_HEADERS, result)
+    if columns is None:
+        return
+    seen: dict[int, int] = {}
+    for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
+        if not row or len(row) <= columns[ID_HEADER]:
+            continue
+        actual, band, reason = (_cell(row[columns[h]]) for h in ("实际完成值", "完成情况", "偏差原因分析及改进措施"))
+        number = row[0].row
+        if _unidentified(sheet, row, columns, [actual, band, reason], result):
+            continue
+        ids = _identify(sheet, row, columns, secret, result, indicator_row=True)
+        if ids is None:
+            continue
+        if ids[1] in seen:
+            result.refusals.append(Refusal(sheet.title, number, ID_HEADER,
+                                           f"与第{seen[ids[1]]}行是同一个指标（行被复制），请删除其中一行"))
+            continue
+        seen[ids[1]] = number
+        result.self_eval.append(SelfEvalEntry(number, ids[0], ids[1], actual, band.text, reason.text))

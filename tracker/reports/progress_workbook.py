@@ -1,8 +1,10 @@
 """The 填报表 a unit fills in Excel or WPS and uploads back (issue #17): bytes of an .xlsx.
 
-Sheets: 指标填报 (one row per indicator, fill 本次完成值 / 完成日期 / 备注), 偏差说明 (one row
+Kind ``monitoring`` — sheets: 指标填报 (one row per indicator, fill 本次完成值 / 完成日期 / 备注), 偏差说明 (one row
 per project, yellow and red ones first: tick causes, pick 完成目标可能性, write 全年预计完成情况,
-原因说明, 纠偏措施) and the hidden 标识 (unit, date, kind, signed).  The layout (sheet names,
+原因说明, 纠偏措施) and the hidden 标识 (unit, date, kind, signed).  Kind ``self-eval`` — one
+sheet, 自评填报: each indicator row of each project's open 自评 draft, its fillable cells
+(实际完成值, 完成情况, 偏差原因分析及改进措施) holding what the draft holds now.  The layout (sheet names,
 headers, identifiers) is ``tracker.importers.progress_workbook``'s, which reads the file back.
 
 Fixed cells are locked and the sheets protected without a password (sorting and filtering
@@ -14,7 +16,7 @@ wide, the header row repeated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -30,6 +32,8 @@ from tracker.importers.progress_workbook import (
     INDICATOR_HEADERS,
     INDICATOR_SHEET,
     META_SHEET,
+    SELF_EVAL_HEADERS,
+    SELF_EVAL_SHEET,
     TICK,
     meta_signature,
     row_identifier,
@@ -70,6 +74,28 @@ class ExplanationLine:
 
 
 @dataclass(frozen=True)
+class SelfEvalLine:
+    """One indicator row of a project's open 自评 draft, with what the draft holds now."""
+
+    project_id: int
+    project_code: str | None
+    project_name: str
+    row_id: int  # EvaluationIndicator id
+    level1: str
+    level2: str
+    name: str
+    target: str
+    kind: str
+    unit: str | None
+    weight: Decimal
+    score: Decimal
+    actual: str  # 实际完成值 as the draft shows it (a deadline row: its completion date)
+    completed_on: date | None
+    band: str  # the qualitative level's label, '' if none
+    reason: str
+
+
+@dataclass(frozen=True)
 class FillTemplate:
     unit_id: int
     unit_name: str
@@ -77,6 +103,9 @@ class FillTemplate:
     kind: str
     indicators: list[IndicatorLine]
     explanations: list[ExplanationLine]
+    self_eval: list[SelfEvalLine] = field(default_factory=list)
+    #: projects of the unit without an open 自评 draft (not in the 自评 sheet)
+    without_draft: list[str] = field(default_factory=list)
 
 
 _INDICATOR_WIDTHS = (12, 22, 9, 10, 22, 12, 6, 6, 12, 11, 14, 11, 20, 4)
@@ -88,8 +117,11 @@ def progress_workbook(template: FillTemplate, secret: str) -> bytes:
     out = BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     styles = _styles(book)
-    _indicator_sheet(book, styles, template, secret)
-    _explanation_sheet(book, styles, template, secret)
+    if template.kind == "self-eval":
+        _self_eval_sheet(book, styles, template, secret)
+    else:
+        _indicator_sheet(book, styles, template, secret)
+        _explanation_sheet(book, styles, template, secret)
     meta = book.add_worksheet(META_SHEET)
     for row, (key, value) in enumerate((
             ("unit", str(template.unit_id)), ("as_of", template.as_of.isoformat()),
@@ -220,12 +252,56 @@ def _explanation_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], tem
     _page(sheet, _EXPLANATION_WIDTHS, row)
 
 
-def _date_rule(year: int, title: str, message: str) -> dict[str, object]:
+_SELF_EVAL_WIDTHS = (12, 22, 9, 10, 22, 12, 6, 6, 7, 7, 16, 16, 30, 4)
+
+
+def _self_eval_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], template: FillTemplate,
+                     secret: str) -> None:
+    sheet = book.add_worksheet(SELF_EVAL_SHEET)
+    missing = f"；尚无自评草稿、未列入：{'、'.join(template.without_draft)}" if template.without_draft else ""
+    _header(sheet, styles, f"{template.unit_name} {template.as_of.year}年 项目支出绩效自评填报表（自评草稿的当前内容，"
+                           f"改后上传）{missing}", SELF_EVAL_HEADERS)
+    column = {h: i for i, h in enumerate(SELF_EVAL_HEADERS)}
+    levels = list(ACHIEVEMENT_LABELS.values())
+    row = HEADER_ROW - 1
+    for row, line in enumerate(template.self_eval, start=HEADER_ROW):
+        fixed = (line.project_code or "", line.project_name, line.level1, line.level2, line.name,
+                 line.target, KIND_LABELS.get(line.kind, line.kind), line.unit or "")
+        for index, text in enumerate(fixed):
+            sheet.write_string(row, index, neutralise(text), styles["text"])
+        sheet.write_number(row, column["分值"], float(line.weight), styles["number"])
+        sheet.write_number(row, column["得分"], float(line.score), styles["number"])
+        actual = column["实际完成值"]
+        if line.kind == "deadline":
+            if line.completed_on is not None:
+                sheet.write_datetime(row, actual, _datetime(line.completed_on), styles["fill_date"])
+            else:
+                sheet.write_blank(row, actual, None, styles["fill_date"])
+            sheet.data_validation(row, actual, row, actual, _date_rule(
+                template.as_of.year, "实际完成值", "时限指标填完成日期（如 2025-10-31）", late=True))
+        else:
+            sheet.write_string(row, actual, neutralise(line.actual), styles["fill"])
+        band = column["完成情况"]
+        if line.kind == "qualitative":
+            sheet.write_string(row, band, line.band, styles["fill"])
+            sheet.data_validation(row, band, row, band, {
+                "validate": "list", "source": levels, "error_title": "完成情况",
+                "error_message": "请从下拉列表选择三档之一"})
+        else:
+            sheet.write_blank(row, band, None, styles["text"])
+        sheet.write_string(row, column["偏差原因分析及改进措施"], neutralise(line.reason), styles["fill"])
+        sheet.write_string(row, column["标识"], row_identifier(
+            secret, template.unit_id, template.as_of, template.kind, line.project_id, line.row_id))
+    _page(sheet, _SELF_EVAL_WIDTHS, row)
+
+
+def _date_rule(year: int, title: str, message: str, late: bool = False) -> dict[str, object]:
+    """A date of ``year`` (``late``: or after it — a deadline met late is still a date)."""
     from datetime import datetime
 
     return {"validate": "date", "criteria": "between", "minimum": datetime(year, 1, 1),
-            "maximum": datetime(year, 12, 31), "input_title": title, "input_message": message,
-            "error_title": title, "error_message": f"请填写{year}年内的日期，如 {year}-06-30"}
+            "maximum": datetime(year + 5 if late else year, 12, 31), "input_title": title, "input_message": message,
+            "error_title": title, "error_message": f"请填写日期，如 {year}-06-30"}
 
 
 def _datetime(day: date):  # type: ignore[no-untyped-def]

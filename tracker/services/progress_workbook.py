@@ -33,25 +33,38 @@ from sqlalchemy.orm import Session
 
 from tracker.core.achievement import ACHIEVEMENT_LABELS
 from tracker.core.status import COLOUR_LABELS
-from tracker.errors import FormInvalid, NotFound, TrackerError
+from tracker.errors import EvaluationFrozen, FormInvalid, NotFound, TrackerError
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.progress_workbook import (
     EXPLANATION_SHEET,
     INDICATOR_SHEET,
+    SELF_EVAL_SHEET,
     FilledWorkbook,
     Refusal,
+    SelfEvalEntry,
     read_filled_workbook,
 )
 from tracker.importers.target_values import format_number
-from tracker.models import DeviationExplanation, Indicator, ProgressReport, Project, Unit, User
+from tracker.models import (
+    DeviationExplanation,
+    Evaluation,
+    EvaluationIndicator,
+    Indicator,
+    ProgressReport,
+    Project,
+    Unit,
+    User,
+)
 from tracker.models.monitoring import CAUSES, LIKELIHOODS
 from tracker.reports.progress_workbook import (
     ExplanationLine,
     FillTemplate,
     IndicatorLine,
+    SelfEvalLine,
     progress_workbook,
 )
 from tracker.services import audit
+from tracker.services.evaluation import EvaluationEdit, IndicatorEdit, evaluations_of, update_draft
 from tracker.services.monitoring import evaluate
 from tracker.services.progress import (
     ExplanationForm,
@@ -78,6 +91,8 @@ def template(session: Session, unit: Unit, as_of: date, secret: str, *, kind: st
     projects = list(session.scalars(query.order_by(Project.code, Project.name, Project.id)))
     if project_id is not None and not projects:
         raise NotFound(f"{unit.name}在{as_of.year}年没有这个项目")
+    if kind == "self-eval":
+        return _self_eval_template(session, unit, as_of, projects, secret)
     evaluations = evaluate(session, as_of, [p.id for p in projects]) if projects else {}
     indicators: list[IndicatorLine] = []
     explanations: list[ExplanationLine] = []
@@ -98,6 +113,24 @@ def template(session: Session, unit: Unit, as_of: date, secret: str, *, kind: st
     order = {e.project_id: _ORDER[evaluations[e.project_id].overall] for e in explanations}
     explanations.sort(key=lambda e: order[e.project_id])
     return progress_workbook(FillTemplate(unit.id, unit.name, as_of, kind, indicators, explanations), secret)
+
+
+def _self_eval_template(session: Session, unit: Unit, as_of: date, projects: list[Project],
+                        secret: str) -> bytes:
+    lines: list[SelfEvalLine] = []
+    without: list[str] = []
+    for project in projects:
+        history = evaluations_of(session, project)
+        if not history or history[-1].frozen:
+            without.append(project.name)
+            continue
+        for row in history[-1].indicators:
+            lines.append(SelfEvalLine(
+                project.id, project.code, project.name, row.id, row.level1, row.level2, row.name,
+                row.target_raw, row.kind, row.target_unit, row.weight, row.score,
+                row.actual_raw or "", row.completed_on,
+                ACHIEVEMENT_LABELS.get(row.achievement or "", ""), row.deviation_reason or ""))
+    return progress_workbook(FillTemplate(unit.id, unit.name, as_of, "self-eval", [], [], lines, without), secret)
 
 
 def _shown(report: Any) -> str:
@@ -121,13 +154,14 @@ class WorkbookImport:
 
     unit: Unit | None = None
     as_of: date | None = None
+    kind: str = "monitoring"
     changes: list[dict[str, Any]] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
     unchanged: int = 0
     applied: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"applied": self.applied, "unit": self.unit.name if self.unit else None,
+        return {"applied": self.applied, "kind": self.kind, "unit": self.unit.name if self.unit else None,
                 "as_of": self.as_of.isoformat() if self.as_of else None,
                 "changes": self.changes, "unchanged": self.unchanged,
                 "refusals": [r.as_json() for r in self.refusals]}
@@ -154,7 +188,7 @@ def import_workbook(session: Session, data: bytes, *, filename: str, actor: User
     result.refusals.extend(parsed.refusals)
     if parsed.unit_id is None:
         return result
-    result.unit, result.as_of = session.get(Unit, parsed.unit_id), parsed.as_of
+    result.unit, result.as_of, result.kind = session.get(Unit, parsed.unit_id), parsed.as_of, parsed.kind
     if result.unit is None:
         result.refusals.append(Refusal("", None, "", "填报表所属的单位已不存在"))
         return result
@@ -163,7 +197,10 @@ def import_workbook(session: Session, data: bytes, *, filename: str, actor: User
         return result
     savepoint = session.begin_nested()
     try:
-        _apply(session, parsed, result, actor, today)
+        if parsed.kind == "self-eval":
+            _apply_self_eval(session, parsed, result, actor)
+        else:
+            _apply(session, parsed, result, actor, today)
     except BaseException:
         savepoint.rollback()
         raise
@@ -335,3 +372,101 @@ def _same_explanation(session: Session, project: Project, checkpoint: date, form
             and (newest.reason or "") == form.reason.strip()[:2000]
             and (newest.corrective_actions or "") == form.corrective_actions.strip()[:2000]
             and forecasts == wanted)
+
+
+# --- 自评 -----------------------------------------------------------------------------------
+
+_SELF_EVAL_COLUMNS = {"actual": "实际完成值", "completed_on": "实际完成值", "achievement": "完成情况",
+                      "score": "完成情况", "reason": "偏差原因分析及改进措施"}
+
+
+def _apply_self_eval(session: Session, parsed: FilledWorkbook, result: WorkbookImport,
+                     actor: User | str) -> None:
+    """Each project's rows become one ``update_draft`` of its open draft (the rows that differ
+    from what the draft holds); refusals by the row and column of the cell concerned."""
+    rows = {r.id: r for r in session.scalars(select(EvaluationIndicator).where(
+        EvaluationIndicator.id.in_([e.row_id for e in parsed.self_eval])))} if parsed.self_eval else {}
+    projects = {p.id: p for p in session.scalars(select(Project).where(
+        Project.id.in_({e.project_id for e in parsed.self_eval})))} if parsed.self_eval else {}
+    by_evaluation: dict[int, list[tuple[SelfEvalEntry, EvaluationIndicator]]] = {}
+    for entry in parsed.self_eval:
+        project, row = projects.get(entry.project_id), rows.get(entry.row_id)
+        if not _own(project, result, SELF_EVAL_SHEET, entry.row) or project is None:
+            continue
+        if row is None or row.evaluation.project_id != project.id:
+            result.refusals.append(Refusal(SELF_EVAL_SHEET, entry.row, "标识",
+                                           "该自评指标已不存在（自评已重新生成），请重新下载填报表"))
+            continue
+        by_evaluation.setdefault(row.evaluation_id, []).append((entry, row))
+    for pairs in by_evaluation.values():
+        evaluation: Evaluation = pairs[0][1].evaluation
+        edits = {row.id: (entry, _self_eval_edit(row, entry)) for entry, row in pairs}
+        changed = {rid: edit for rid, (entry, edit) in edits.items() if not _self_eval_same(rows[rid], edit)}
+        result.unchanged += len(edits) - len(changed)
+        if not changed:
+            continue
+        if evaluation.frozen:
+            first = min(edits[rid][0].row for rid in changed)
+            result.refusals.append(Refusal(SELF_EVAL_SHEET, first, "实际完成值",
+                                           f"“{evaluation.project.name}”的第{evaluation.number}次自评已提交冻结，不能再修改；"
+                                           "如需重新评价，请在自评页面新建一次自评后重新下载填报表"))
+            continue
+        before = {rid: _self_eval_text(rows[rid]) for rid in changed}
+        try:
+            update_draft(session, evaluation, EvaluationEdit(indicators=changed), actor)
+        except EvaluationFrozen as error:
+            result.refusals.append(Refusal(SELF_EVAL_SHEET, edits[next(iter(changed))][0].row, "实际完成值", str(error)))
+            continue
+        except FormInvalid as invalid:
+            for name, message in invalid.fields.items():
+                field_name, _, row_id = name.rpartition("_")
+                entry = edits[int(row_id)][0] if row_id.isdigit() and int(row_id) in edits else pairs[0][0]
+                result.refusals.append(Refusal(SELF_EVAL_SHEET, entry.row,
+                                               _SELF_EVAL_COLUMNS.get(field_name, "实际完成值"), message))
+            continue
+        for rid in changed:
+            row = rows[rid]
+            result.changes.append({
+                "sheet": SELF_EVAL_SHEET, "row": edits[rid][0].row, "project": evaluation.project.name,
+                "project_code": evaluation.project.code, "indicator": row.name, "indicator_id": row.indicator_id,
+                "reported_on": evaluation.as_of.isoformat(), "old": before[rid], "new": _self_eval_text(row),
+                "score": format_number(row.score), "total": format_number(evaluation.total),
+                "grade": evaluation.grade})
+
+
+def _self_eval_edit(row: EvaluationIndicator, entry: SelfEvalEntry) -> IndicatorEdit:
+    """The row's cells as an edit of the draft: the sheet shows the whole draft, so a cell
+    left empty clears what was there."""
+    if row.kind == "deadline":
+        completed = entry.actual.day.isoformat() if entry.actual.day else entry.actual.text
+        return IndicatorEdit(completed_on=completed, deviation_reason=entry.reason)
+    if row.kind == "qualitative":
+        return IndicatorEdit(actual=entry.actual.text, achievement=entry.band, deviation_reason=entry.reason)
+    return IndicatorEdit(actual=entry.actual.text, deviation_reason=entry.reason)
+
+
+def _self_eval_same(row: EvaluationIndicator, edit: IndicatorEdit) -> bool:
+    """``edit`` says what the draft row already holds."""
+    from tracker.core.achievement import parse_achievement
+
+    if (edit.deviation_reason or "").strip() != (row.deviation_reason or ""):
+        return False
+    if row.kind == "deadline":
+        return (edit.completed_on or "").strip() == (row.completed_on.isoformat() if row.completed_on else "")
+    if (edit.actual or "").strip() != (row.actual_raw or ""):
+        return False
+    if row.kind == "qualitative":
+        try:
+            band = parse_achievement(edit.achievement) if (edit.achievement or "").strip() else None
+        except ValueError:
+            return False
+        return band == row.achievement
+    return True
+
+
+def _self_eval_text(row: EvaluationIndicator) -> str:
+    parts = [row.actual_raw or ""]
+    if row.kind == "qualitative" and row.achievement:
+        parts.append(ACHIEVEMENT_LABELS[row.achievement])
+    text = "；".join(p for p in parts if p)
+    return text + ("（有偏差原因分析）" if row.deviation_reason else "")

@@ -21,6 +21,12 @@ from tracker.web.downloads import XLSX_MIMETYPE, attachment
 blueprint = Blueprint("fill", __name__, url_prefix="/monitoring/fill")
 
 UPLOADERS = (Role.unit_staff, Role.finance)  # and admin
+KINDS = {"monitoring": "运行监控（指标完成值与偏差说明）", "self-eval": "年终自评（自评草稿）"}
+
+
+def _kind() -> str:
+    kind = request.args.get("kind", "")
+    return kind if kind in KINDS else "monitoring"
 
 
 def _today() -> date:
@@ -47,7 +53,7 @@ def _as_of() -> date:
 def index():  # type: ignore[no-untyped-def]
     return render_template("fill/index.html", units=_units(), as_of=_as_of(),
                            unit_id=request.args.get("unit", type=int),
-                           project_id=request.args.get("project", type=int),
+                           project_id=request.args.get("project", type=int), kinds=KINDS, kind=_kind(),
                            may_upload=current_user.role in (Role.admin, *UPLOADERS))
 
 
@@ -66,11 +72,12 @@ def download():  # type: ignore[no-untyped-def]
         return redirect(url_for("fill.index", as_of=as_of.isoformat()))
     try:
         data = progress_workbook.template(db_session(), unit, as_of, config().secret_key,
-                                          project_id=project_id)
+                                          kind=_kind(), project_id=project_id)
     except TrackerError as error:
         flash(str(error), "error")
         return redirect(url_for("fill.index", unit=unit.id, as_of=as_of.isoformat()))
-    return attachment(data, f"{unit.name}_填报表_{as_of.isoformat()}.xlsx",
+    title = "自评填报表" if _kind() == "self-eval" else "填报表"
+    return attachment(data, f"{unit.name}_{title}_{as_of.isoformat()}.xlsx",
                       f"fill-{unit.id}-{as_of.isoformat()}.xlsx", XLSX_MIMETYPE)
 
 
@@ -116,4 +123,6 @@ def confirm():  # type: ignore[no-untyped-def]
     uploads.discard(config().instance_path, token)
     flash(f"已保存填报表：{len(result.changes)} 项改动"
           f"{f'，{result.unchanged} 项与已填报相同' if result.unchanged else ''}。", "info")
+    if result.kind == "self-eval":
+        return redirect(url_for("evaluations.index", year=result.as_of.year if result.as_of else None))
     return redirect(url_for("monitoring.overview", as_of=result.as_of.isoformat() if result.as_of else None))
