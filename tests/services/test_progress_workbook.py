@@ -183,7 +183,7 @@ def test_a_preview_lists_old_and_new_values_and_saves_nothing(session) -> None: 
                   apply=False)
     assert not preview.applied and preview.refusals == []
     assert [(c["indicator"], c["old"], c["new"], c["reported_on"]) for c in preview.changes] == \
-           [("支持企业数", "2", "5", "2025-06-30")]
+           [("支持企业数", "2家", "5家", "2025-06-30")]
     assert reports(session) == 1
 
 
@@ -314,7 +314,7 @@ def test_cli_template_and_import_follow_the_contract(session, runner, tmp_path, 
     assert dry.exit_code == 0 and json.loads(dry.output)["applied"] is False and reports(session) == 0
     done = runner("progress", "import", str(filled), kind)
     assert done.exit_code == 0 and json.loads(done.output)["applied"] is True
-    assert [c["new"] for c in json.loads(done.output)["changes"]] == ["6"]
+    assert [c["new"] for c in json.loads(done.output)["changes"]] == ["6家"]
     assert reports(session) == 1
 
 

@@ -133,11 +133,12 @@ def _self_eval_template(session: Session, unit: Unit, as_of: date, projects: lis
     return progress_workbook(FillTemplate(unit.id, unit.name, as_of, "self-eval", [], [], lines, without), secret)
 
 
-def _shown(report: Any) -> str:
+def _shown(report: Any, unit: str | None = None) -> str:
+    """A reported value as the pages show it (a number with ``unit``: ``95%``, ``4家``)."""
     if report is None:
         return ""
     if report.value is not None:
-        return format_number(report.value)
+        return format_number(report.value) + (unit or "")
     if report.achievement:
         return ACHIEVEMENT_LABELS.get(report.achievement, report.achievement)
     if report.completed_on:
@@ -245,7 +246,8 @@ def _apply(session: Session, parsed: FilledWorkbook, result: WorkbookImport, act
         result.changes.append({
             "sheet": INDICATOR_SHEET, "row": entry.row, "project": project.name,
             "project_code": project.code, "indicator": indicator.name, "indicator_id": indicator.id,
-            "reported_on": report.reported_on.isoformat(), "old": old, "new": _shown(report)})
+            "reported_on": report.reported_on.isoformat(), "old": old,
+            "new": _shown(report, indicator.target_unit)})
     for explanation in parsed.explanations:
         project = projects.get(explanation.project_id)
         if not _own(project, result, EXPLANATION_SHEET, explanation.row) or project is None:
@@ -311,7 +313,7 @@ def _latest(session: Session, indicator: Indicator, day: str) -> str:
     report = session.scalar(select(ProgressReport).where(
         ProgressReport.indicator_id == indicator.id, ProgressReport.reported_on <= date.fromisoformat(day)
     ).order_by(ProgressReport.reported_on.desc(), ProgressReport.id.desc()).limit(1))
-    return _shown(report)
+    return _shown(report, indicator.target_unit)
 
 
 _LIKELIHOOD_CODES = {label: code for code, label in LIKELIHOODS.items()}
