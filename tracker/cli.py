@@ -658,12 +658,18 @@ def progress_template(ctx: Context, unit: str, as_of: Any, kind: str, project_re
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（applied、changes、refusals）")
 @pass_context
 def progress_import(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> None:
+    from tracker.services.ledger_lock import retrying
     from tracker.services.progress_workbook import import_workbook
 
-    with ctx.transaction() as session:
-        result = import_workbook(session, file.read_bytes(), filename=file.name, actor="cli",
-                                 today=ctx.today(), secret=ctx.config.secret_key, apply=not dry_run,
-                                 limits=ctx.config.file_limits)
+    data = file.read_bytes()
+
+    def write() -> Any:
+        with ctx.transaction() as session:
+            return import_workbook(session, data, filename=file.name, actor="cli", today=ctx.today(),
+                                   secret=ctx.config.secret_key, apply=not dry_run,
+                                   limits=ctx.config.file_limits)
+
+    result = retrying(write)
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -19,6 +19,11 @@ Decisions (the issue is silent):
   有可能 / 完全不可能 need a ticked cause, 全年预计完成情况 and 原因说明.
 - The whole upload is one unit of work: with any refusal nothing is applied, and a preview
   applies inside a savepoint that is rolled back, so it shows exactly what applying would do.
+- Applying takes the unit's lock (``ledger_lock.lock_unit``, the one ledger imports take) as
+  its first statement, so two confirms of one file (a double click, two clerks) run one after
+  the other and the second finds everything already there; the boundary runs it through
+  ``ledger_lock.retrying``.  Sharing the ledger's lock also means a workbook and a ledger
+  import of the same unit never interleave their alerts and snapshots.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ from tracker.reports.progress_workbook import (
     progress_workbook,
 )
 from tracker.services import audit
+from tracker.services.ledger_lock import lock_unit
 from tracker.services.evaluation import EvaluationEdit, IndicatorEdit, evaluations_of, update_draft
 from tracker.services.monitoring import evaluate
 from tracker.services.progress import (
@@ -189,6 +195,8 @@ def import_workbook(session: Session, data: bytes, *, filename: str, actor: User
     result.refusals.extend(parsed.refusals)
     if parsed.unit_id is None:
         return result
+    if apply:  # one change of a unit's figures at a time: re-uploads wait, then find it done
+        lock_unit(session, parsed.unit_id)
     result.unit, result.as_of, result.kind = session.get(Unit, parsed.unit_id), parsed.as_of, parsed.kind
     if result.unit is None:
         result.refusals.append(Refusal("", None, "", "填报表所属的单位已不存在"))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tracker.errors import TrackerError
 from tracker.models import Role, Unit
-from tracker.services import progress_workbook, uploads
+from tracker.services import ledger_lock, progress_workbook, uploads
 from tracker.services.monitoring import default_as_of
 from tracker.web.access import READERS, roles_required, visible_project
 from tracker.web.context import config, db_session
@@ -114,12 +114,19 @@ def preview():  # type: ignore[no-untyped-def]
 @roles_required(*UPLOADERS)
 def confirm():  # type: ignore[no-untyped-def]
     token = request.form.get("token", "")
-    result = _run(token, apply=True)
     session = db_session()
+
+    def write() -> progress_workbook.WorkbookImport:
+        done = _run(token, apply=True)
+        if done.applied:
+            session.commit()
+        else:
+            session.rollback()
+        return done
+
+    result = ledger_lock.retrying(write, rollback=session.rollback)
     if not result.applied:
-        session.rollback()
         return render_template("fill/preview.html", result=result, token="", file_name=""), 422
-    session.commit()
     uploads.discard(config().instance_path, token)
     flash(f"已保存填报表：{len(result.changes)} 项改动"
           f"{f'，{result.unchanged} 项与已填报相同' if result.unchanged else ''}。", "info")
