@@ -261,6 +261,23 @@ def test_every_refusal_names_its_sheet_row_and_column_and_nothing_is_applied(ses
     assert "完成日期应为日期" in dated.refusals[0].message
 
 
+def test_copied_and_added_rows_and_wrong_ticks_are_refused(session) -> None:  # type: ignore[no-untyped-def]
+    unit, _, _ = department(session, "科技局")
+
+    def copy_and_add(book: Any) -> None:
+        sheet = book["指标填报"]
+        sheet.append([c.value for c in sheet[3]])  # row 8: a copy of row 3, identifier and all
+        sheet.append(["", "新项目", None, None, "新指标", None, None, None, None, None, 5])  # row 9
+
+    result = run(session, fill(template(session, unit, AS_OF, SECRET), {"支持企业数": {"本次完成值": 4}},
+                               {f"{unit.name}专项": {"经费保障": "×", "完成目标可能性": "确定能"}}, edit=copy_and_add))
+    found = {(r.sheet, r.row, r.column): r.message for r in result.refusals}
+    assert "与第3行是同一个指标" in found["指标填报", 8, "标识"]
+    assert "没有隐藏的行标识" in found["指标填报", 9, "标识"]
+    assert "请打“√”或留空" in found["偏差说明", 3, "经费保障"]
+    assert len(result.refusals) == 3 and reports(session) == 0
+
+
 def test_one_refusal_applies_nothing(session) -> None:  # type: ignore[no-untyped-def]
     unit, _, _ = department(session, "科技局")
     result = run(session, fill(template(session, unit, AS_OF, SECRET),

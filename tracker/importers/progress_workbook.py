@@ -3,10 +3,14 @@ entries + refusals, no database.
 
 The layout lives here, once: sheet names, header texts, and the signed identifiers.  Each
 data row carries a hidden identifier ``<project id>:<indicator id>:<mac>`` (indicator id 0 on
-the 偏差说明 sheet), where ``mac`` is an HMAC of the app's secret key over the workbook's
-unit, date and kind and the row's ids; the hidden sheet ``标识`` holds the unit, date and
+the 偏差说明 sheet; the 自评 draft's row id on 自评填报), where ``mac`` is an HMAC of the app's
+secret key over the workbook's unit, date and kind and the row's ids; the hidden sheet ``标识`` holds the unit, date and
 kind with their own MAC.  Rows are found by these identifiers, never by their position, so a
 clerk may sort or filter; an identifier that was edited does not verify and is refused.
+
+A ``self-eval`` workbook has one sheet, 自评填报, whose rows name a project and a row of its
+open 自评 draft (``EvaluationIndicator``); every fillable cell is read, since the sheet shows
+the whole draft.
 
 What the reader refuses (each with sheet, row, column and a Chinese reason): a workbook
 that is not ours or whose identifiers were edited, a 完成日期 that is not a date, a tick
@@ -320,6 +324,7 @@ def _read_explanations(sheet: Any, secret: str, result: FilledWorkbook) -> None:
     columns = _columns(sheet, EXPLANATION_HEADERS, result)
     if columns is None:
         return
+    seen: dict[int, int] = {}
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
         if not row or len(row) <= columns[ID_HEADER]:
             continue
@@ -331,6 +336,11 @@ def _read_explanations(sheet: Any, secret: str, result: FilledWorkbook) -> None:
         ids = _identify(sheet, row, columns, secret, result, indicator_row=False)
         if ids is None:
             continue
+        if ids[0] in seen:
+            result.refusals.append(Refusal(sheet.title, number, ID_HEADER,
+                                           f"与第{seen[ids[0]]}行是同一个项目（行被复制），请删除其中一行"))
+            continue
+        seen[ids[0]] = number
         if all(t.blank for t in ticks.values()) and not any(texts.values()):
             continue
         wrong = [h for h, t in ticks.items() if not t.blank and t.text not in _TICKS]

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.core.achievement import ACHIEVEMENT_LABELS
+from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
 from tracker.core.status import COLOUR_LABELS
 from tracker.errors import EvaluationFrozen, FormInvalid, NotFound, TrackerError
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
@@ -49,7 +49,7 @@ from tracker.importers.progress_workbook import (
     SelfEvalEntry,
     read_filled_workbook,
 )
-from tracker.importers.target_values import format_number
+from tracker.importers.target_values import format_number, parse_reported_number
 from tracker.models import (
     DeviationExplanation,
     Evaluation,
@@ -69,8 +69,8 @@ from tracker.reports.progress_workbook import (
     progress_workbook,
 )
 from tracker.services import audit
-from tracker.services.ledger_lock import lock_unit
 from tracker.services.evaluation import EvaluationEdit, IndicatorEdit, evaluations_of, update_draft
+from tracker.services.ledger_lock import lock_unit
 from tracker.services.monitoring import evaluate
 from tracker.services.progress import (
     ExplanationForm,
@@ -300,9 +300,6 @@ def _same_as_reported(session: Session, indicator: Indicator, form: ProgressForm
         return False
     if newest is None:
         return False
-    from tracker.core.achievement import parse_achievement
-    from tracker.importers.target_values import parse_reported_number
-
     try:
         if indicator.kind == "qualitative":
             same = newest.achievement == parse_achievement(form.achievement)
@@ -457,8 +454,6 @@ def _self_eval_edit(row: EvaluationIndicator, entry: SelfEvalEntry) -> Indicator
 
 def _self_eval_same(row: EvaluationIndicator, edit: IndicatorEdit) -> bool:
     """``edit`` says what the draft row already holds."""
-    from tracker.core.achievement import parse_achievement
-
     if (edit.deviation_reason or "").strip() != (row.deviation_reason or ""):
         return False
     if row.kind == "deadline":
