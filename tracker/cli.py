@@ -679,7 +679,8 @@ def progress_import(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> N
         for refusal in result.refusals:
             where = f"{refusal.sheet} 第{refusal.row}行 {refusal.column}".strip() if refusal.row else refusal.sheet
             click.echo(f"拒绝 {where}：{refusal.message}".replace("拒绝 ：", "拒绝："))
-        state = "已保存" if result.applied else "未保存（预览）" if not result.refusals else "未保存任何内容"
+        state = ("未保存任何内容" if result.refusals else "未保存（预览）" if not result.applied
+                 else "已保存" if result.changes else "没有需要保存的改动")
         click.echo(f"{len(result.changes)} 项改动，{result.unchanged} 项与已填报相同，"
                    f"{len(result.refusals)} 处拒绝；{state}")
     if result.refusals:

@@ -326,6 +326,9 @@ def test_cli_template_and_import_follow_the_contract(session, runner, tmp_path, 
     assert set(body) >= {"applied", "changes", "refusals"} and body["applied"] is False
     assert body["refusals"] == [{"sheet": "指标填报", "row": 4, "column": "本次完成值",
                                  "message": "当前完成值单位“家”与年度指标值单位“%”不一致，请换算后填写"}]
+    text = runner("progress", "import", str(filled))
+    assert text.exit_code == 2 and "拒绝 指标填报 第4行 本次完成值：当前完成值单位“家”" in text.output
+    assert "1 项改动，0 项与已填报相同，1 处拒绝；未保存任何内容" in text.output
     filled.write_bytes(fill(out.read_bytes(), {"支持企业数": {"本次完成值": 6}}))
     dry = runner("progress", "import", str(filled), "--dry-run", kind)
     assert dry.exit_code == 0 and json.loads(dry.output)["applied"] is False and reports(session) == 0
@@ -333,6 +336,7 @@ def test_cli_template_and_import_follow_the_contract(session, runner, tmp_path, 
     assert done.exit_code == 0 and json.loads(done.output)["applied"] is True
     assert [c["new"] for c in json.loads(done.output)["changes"]] == ["6家"]
     assert reports(session) == 1
+    assert "没有需要保存的改动" in runner("progress", "import", str(filled)).output
 
 
 # --- 自评 (--kind self-eval) ------------------------------------------------------------------
