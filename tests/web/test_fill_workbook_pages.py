@@ -107,3 +107,26 @@ def test_self_eval_workbook_from_the_evaluations_page(client, logged_in, session
     assert done.status_code == 302 and "/evaluations" in done.headers["Location"]
     session.refresh(draft)
     assert [r.actual for r in draft.indicators[:2]] == [8, 92]
+
+
+def test_hostile_files_are_refused_by_name_and_deleted_at_once(client, logged_in, session,  # type: ignore[no-untyped-def]
+                                                               instance_path: str) -> None:
+    from pathlib import Path
+
+    from tests.importers import hostile_fixtures as hf
+
+    root = Path(instance_path) / "uploads"
+    before = {p.name for p in root.iterdir()} if root.is_dir() else set()
+    many_rows = hf.workbook(hf.SHEET_START + "".join(
+        f'<row r="{i}"><c r="A{i}"><v>1</v></c></row>' for i in range(1, 20_002)) + hf.SHEET_END)
+    logged_in(Role.finance)
+    for name, data, reason in (("炸弹.xlsx", hf.sheet_bomb(30), "压缩比超过 100 倍的上限"),
+                               ("行多.xlsx", many_rows, "超过填报表 20,000 行的上限"),
+                               ("扫描.xlsx", b"%PDF-1.7 ...", "不"),
+                               ("别的.xlsx", hf.workbook(hf.SHEET_START + hf.SHEET_END), "不是本系统下载的填报表")):
+        response = _upload(client, data)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and reason in html and "整个文件" in html, (name, html[:800])
+        assert "Traceback" not in html and "确认保存" not in html
+        assert ({p.name for p in root.iterdir()} if root.is_dir() else set()) == before, name
+    assert _reports(session) == 0

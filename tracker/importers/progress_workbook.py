@@ -196,7 +196,7 @@ def read_filled_workbook(data: bytes, secret: str, *, filename: str = "填报表
                          limits: FileLimits = DEFAULT_LIMITS) -> FilledWorkbook:
     """The entries of a filled 填报表 and what is refused in it.  Raises the archive guard's
     error for a file that is not a workbook or breaks a size limit."""
-    check_archive(filename, data, limits, "target", location=filename)
+    check_archive(filename, data, limits, "fill", location=filename)
     from openpyxl import load_workbook
 
     try:
