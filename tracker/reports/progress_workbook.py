@@ -7,8 +7,11 @@ sheet, 自评填报: each indicator row of each project's open 自评 draft, its
 (实际完成值, 完成情况, 偏差原因分析及改进措施) holding what the draft holds now.  The layout (sheet names,
 headers, identifiers) is ``tracker.importers.progress_workbook``'s, which reads the file back.
 
-Fixed cells are locked and the sheets protected without a password (sorting and filtering
-stay allowed); fillable cells are unlocked and shaded.  Drop-downs are Excel data validation:
+Fixed cells are locked and the sheets protected without a password; fillable cells are
+unlocked and shaded.  Filtering works on the protected sheet; Excel refuses to sort a range
+with locked cells whatever the protection allows, so a clerk who wants to sort lifts the
+protection (审阅 → 撤销工作表保护, no password): the protection prevents slips, not
+tampering, which the signed identifiers catch — and the fixed cells are never read back.  Drop-downs are Excel data validation:
 the three achievement levels for qualitative indicators, a date for deadline indicators and
 for 完成日期, a tick for the causes, the three likelihoods.  Pages are A4 landscape, one page
 wide, the header row repeated.
