@@ -153,6 +153,15 @@ def test_a_round_trip_gives_the_statuses_of_entering_the_values_one_by_one(sessi
             assert (a.overall, a.results, a.money.status) == (b.overall, b.results, b.money.status)
             assert [(i.status.colour, i.status.label, i.status.ratio) for i in a.indicators] == \
                    [(i.status.colour, i.status.label, i.status.ratio) for i in b.indicators]
+    from tracker.services.monitoring import record_checkpoints
+
+    stored = {s.project_id: s for s in record_checkpoints(session, AS_OF, today=TODAY)}
+    for mine, theirs in ((up_red, ty_red), (up_green, ty_green)):
+        a, b = stored[mine.id], stored[theirs.id]
+        assert (a.frozen, a.overall_status, a.results_status) == (b.frozen, b.overall_status, b.results_status)
+        assert [{k: v for k, v in i.items() if k != "id"} for i in a.indicators] == \
+               [{k: v for k, v in i.items() if k != "id"} for i in b.indicators]
+    assert stored[up_red.id].indicators[1]["value"] in ("95", "95.0000")
     at_cutoff = evaluate(session, AS_OF)[up_red.id]
     assert at_cutoff.results == "yellow"  # 部分达成 is yellow, 4 of 10×50% is green
     assert at_cutoff.indicators[3].status.colour == "green"  # completed before the deadline

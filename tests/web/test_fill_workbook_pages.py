@@ -46,6 +46,8 @@ def test_unit_staff_download_fill_preview_and_confirm(client, logged_in, session
     done = client.post("/monitoring/fill/confirm", data={
         "csrf_token": csrf_token(client, "/monitoring/fill"), "token": token})
     assert done.status_code == 302 and _reports(session) == 5
+    history = client.get(f"/projects/{red.id}/monitoring?as_of=2025-06-30").get_data(as_text=True)
+    assert re.search(r"填报记录：2025-06-30 [^（]*（unit_staff\d+：问卷中）", history)  # the web's own history
     again = _upload(client, fill(downloaded.data, GOOD_INDICATORS)).get_data(as_text=True)
     assert "没有需要保存的改动" in again and "另有 5 项与已填报的相同" in again
 
