@@ -8,8 +8,9 @@ Decisions (the issue is silent):
 
 - 完成日期 is the date the value is as of (the form's 完成值日期); left blank it is the
   workbook's date.  For a deadline indicator 本次完成值 is the completion date.
-- A row whose 本次完成值 and 完成日期 are blank is not reported, except that a deadline
-  indicator with only a 备注 records that progress note (as the web form allows).
+- A row with nothing filled in is not reported.  A 备注 alone is recorded as a progress note
+  for a deadline indicator (as the web form allows) and refused for the others, which need a
+  value; so is a 完成日期 without a value.
 - Re-uploading changes nothing: a row equal to the newest report of the same indicator and
   date (value, level, completion date, note) is left out, and so is a 偏差说明 equal to the
   newest one of its project and checkpoint.
