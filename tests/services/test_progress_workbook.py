@@ -457,3 +457,15 @@ def test_cli_self_eval_template_and_import(session, runner, tmp_path) -> None:  
     assert done.exit_code == 0 and body["applied"] and body["kind"] == "self-eval" and len(body["changes"]) == 4
     session.refresh(draft)
     assert draft.indicators[0].actual == 8
+
+
+def test_a_note_alone_is_progress_for_a_deadline_and_refused_for_a_count(session) -> None:  # type: ignore[no-untyped-def]
+    unit, red, _ = department(session, "科技局")
+    data = template(session, unit, AS_OF, SECRET)
+    refused = run(session, fill(data, {"支持企业数": {"备注": "统计中"}}))
+    assert [(r.row, r.column) for r in refused.refusals] == [(3, "本次完成值")]
+    assert "请填写“支持企业数”的当前完成值" in refused.refusals[0].message
+    done = run(session, fill(data, {"完成时间": {"备注": "设备已招标"}}))
+    assert done.applied and [c["new"] for c in done.changes] == ["已填报进展"]
+    entry = session.scalar(select(ProgressReport).where(ProgressReport.indicator_id == red.indicators[3].id))
+    assert (entry.completed_on, entry.note) == (None, "设备已招标")
