@@ -55,6 +55,10 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("monitoring.alerts", "GET"): ALL,
     ("monitoring.alerts_read", "POST"): ALL,
     ("monitoring.alert_email", "POST"): ALL,
+    ("fill.index", "GET"): ALL,
+    ("fill.download", "GET"): ALL,  # unit staff: their own units only
+    ("fill.preview", "POST"): frozenset({Role.unit_staff, Role.finance}),
+    ("fill.confirm", "POST"): frozenset({Role.unit_staff, Role.finance}),
     ("monitoring.settings", "GET"): frozenset(),
     ("monitoring.settings", "POST"): frozenset(),
     ("cockpit.index", "GET"): ALL,
@@ -93,6 +97,7 @@ URLS = {"static": "/static/app.css", "projects.detail": "/projects/{project_id}"
         "ledger.undo": "/ledger/batches/999999/undo",
         "ledger.reconciliation_rows": "/ledger/reconcile/rows?project={project_id}&as_of=2025-06-30",
         "monitoring.project": "/projects/{project_id}/monitoring",
+        "fill.download": "/monitoring/fill/download?project={project_id}&as_of=2025-06-30",
         "monitoring.progress_form": "/projects/{project_id}/progress",
         "monitoring.explanation": "/projects/{project_id}/explanation",
         "monitoring.evidence": "/projects/{project_id}/evidence",

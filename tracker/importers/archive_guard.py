@@ -37,7 +37,7 @@ import numpy as np
 from tracker.errors import ImportRejected
 from tracker.importers.file_limits import MB, FileLimits, megabytes
 
-Purpose = Literal["ledger", "target"]
+Purpose = Literal["ledger", "target", "fill"]  # "fill": a 填报表, with the target tables' caps
 
 _OUT_CHUNK = 1 * MB  # decompressed bytes produced at a time
 _IN_CHUNK = 64 * 1024  # compressed bytes fed at a time
@@ -151,7 +151,7 @@ def too_many_rows(rows: int, purpose: Purpose, limits: FileLimits, location: str
                   at_least: bool = False) -> ImportRejected:
     """The refusal of a file with more rows than its cap (``at_least``: counting stopped)."""
     cap = limits.max_ledger_rows if purpose == "ledger" else limits.max_target_rows
-    what = "台账" if purpose == "ledger" else "绩效目标表"
+    what = {"ledger": "台账", "target": "绩效目标表", "fill": "填报表"}[purpose]
     counted = "" if at_least else f"有 {rows:,} 行，"  # counting stopped at the cap
     advice = "请按月份或单位拆分后分别导入" if purpose == "ledger" else "请检查文件或拆分后分别导入"
     return ImportRejected(f"文件{counted}超过{what} {cap:,} 行的上限；{advice}", location=location)

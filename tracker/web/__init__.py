@@ -15,6 +15,7 @@ from tracker.web import (
     downloads,
     errors,
     evaluations,
+    fill_workbook,
     imports,
     ledger,
     monitoring,
@@ -36,6 +37,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(imports.blueprint)
     app.register_blueprint(ledger.blueprint)
     app.register_blueprint(monitoring.blueprint)
+    app.register_blueprint(fill_workbook.blueprint)
     app.register_blueprint(cockpit.blueprint)
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(evaluations.blueprint)

@@ -92,7 +92,8 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
         return xlsx(page_tables.project_monitoring(view, config().tz))
     return render_template("monitoring/project.html", m=view, today=_today(),
                            may_report=current_user.role in (Role.admin, *REPORTERS),
-                           may_refreeze=current_user.role in (Role.admin, *REFREEZERS))
+                           may_refreeze=current_user.role in (Role.admin, *REFREEZERS),
+                           may_upload=current_user.role in (Role.admin, Role.unit_staff, Role.finance))
 
 
 @blueprint.route("/projects/<int:project_id>/monitoring/refreeze", methods=["POST"])
