@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import cached_property
 from itertools import compress
 from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ScalarSelect, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -503,7 +503,7 @@ def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[i
     return learned
 
 
-def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow) -> bool:
+def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow | QueueRowLike) -> bool:
     if rule.valid_from and row.date < rule.valid_from:
         return False
     if rule.valid_to and row.date > rule.valid_to:
@@ -512,7 +512,21 @@ def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow) -> bool:
         return False
     if rule.summary_keyword and rule.summary_keyword not in (row.summary or ""):
         return False
-    return bool(rule.account_prefix or rule.summary_keyword)
+    if rule.project_text and _norm(rule.project_text) not in {
+            _norm(text) for text in (row.project_ref_raw, row.project_name, row.project_code) if text}:
+        return False
+    return bool(rule.account_prefix or rule.summary_keyword or rule.project_text)
+
+
+class QueueRowLike(Protocol):
+    """What a rule reads of a row (a parsed row, a stored row, or a queue row)."""
+
+    date: date
+    account_code: str | None
+    summary: str | None
+    project_ref_raw: str | None
+    project_name: str | None
+    project_code: str | None
 
 
 def suggest_projects(texts: Iterable[str], projects: Sequence[Project], limit: int = 3

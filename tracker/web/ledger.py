@@ -167,41 +167,50 @@ def unmatched():  # type: ignore[no-untyped-def]
     session = db_session()
     if wants_xlsx():
         return xlsx(page_tables.unmatched(session.scalars(ledger_queue.unmatched_query())))
-    rows = session.scalars(ledger_queue.unmatched_query().limit(500)).all()
-    unit_ids = {r.unit_id for r in rows}
-    projects = session.scalars(select(Project).where(Project.unit_id.in_(unit_ids))
-                               .order_by(Project.year.desc(), Project.name)).all()
-    return render_template("ledger/unmatched.html", rows=rows, projects=projects)
+    queue = ledger_queue.grouped(session, request.args.get("page", 1, type=int) or 1)
+    samples = [ledger_queue.sample_rows(session, g) for g in queue.groups]
+    return render_template("ledger/unmatched.html", queue=queue, samples=samples,
+                           per_page=ledger_queue.GROUPS_PER_PAGE)
 
 
 @blueprint.route("/unmatched/assign", methods=["POST"])
 @roles_required(*FINANCE)
 def assign():  # type: ignore[no-untyped-def]
+    """One group (scope=group: every row of it as it stands now) or the ticked rows."""
     session = db_session()
+    form = request.form
+    back = redirect(url_for("ledger.unmatched", page=form.get("page", 1, type=int)))
     try:
-        row_ids = [int(v) for v in request.form.getlist("row_id")]
-        project_id = int(request.form.get("project_id", ""))
-        rule_from, rule_to = _date(request.form.get("rule_from")), _date(request.form.get("rule_to"))
+        project_id = int(form.get("project_id", ""))
     except ValueError:
-        flash("请选择行和项目。", "error")
-        return redirect(url_for("ledger.unmatched"))
+        flash("未分配：请选择项目。", "error")
+        return back
+    row_ids = [int(v) for v in form.getlist("row_id") if v.isdigit()]
 
     def write() -> tuple[int, object]:
-        done = ledger_queue.assign(
-            session, row_ids, project_id, current_user,
-            rule_account_prefix=request.form.get("rule_account") or None,
-            rule_keyword=request.form.get("rule_keyword") or None, rule_from=rule_from, rule_to=rule_to)
+        if form.get("scope") == "group":
+            done = ledger_queue.assign_group(
+                session, form.get("unit_id", 0, type=int), form.get("kind", ""), form.get("text", ""),
+                project_id, current_user, save_rule=form.get("save_rule") == "1",
+                rule_keyword=form.get("rule_keyword") or None)
+        else:
+            done = ledger_queue.assign(
+                session, row_ids, project_id, current_user,
+                rule_account_prefix=form.get("rule_account") or None,
+                rule_keyword=form.get("rule_keyword") or None,
+                rule_from=_date(form.get("rule_from")), rule_to=_date(form.get("rule_to")))
         session.commit()
         return done
 
     try:
         count, rule = ledger_lock.retrying(write, rollback=session.rollback)
-    except ValidationFailed as error:
+    except (ValidationFailed, ValueError) as error:
         session.rollback()
-        flash(f"未分配：{error}", "error")
-        return redirect(url_for("ledger.unmatched"))
-    flash(f"已分配 {count} 行" + ("，并保存为规则。" if rule else "。"), "info")
-    return redirect(url_for("ledger.unmatched"))
+        flash(f"未分配：{error if isinstance(error, ValidationFailed) else '规则有效期应为 YYYY-MM-DD 格式的日期'}",
+              "error")
+        return back
+    flash(f"已分配 {count:,} 行" + ("，并保存为规则。" if rule else "。"), "info")
+    return back
 
 
 def _today() -> date:
