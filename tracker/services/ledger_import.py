@@ -209,7 +209,8 @@ def resolve_unit(session: Session, unit: str | int | None, parse: LedgerParse | 
             coded = [u for u in found if u.code and u.code in squeezed]
             if len(coded) == 1:
                 return coded[0]
-    raise ChoiceNeeded("无法从文件确定所属单位，请指定单位（--unit 或页面上的“单位”）", location=parse.file if parse else None)
+    raise ChoiceNeeded("无法从文件确定所属单位，请指定单位", location=parse.file if parse else None,
+                       choice="unit")
 
 
 def _declared_period(text: str | None) -> tuple[date, date] | None:
@@ -272,8 +273,7 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     else:
         chosen, period_source = (min(distinct_dates), max(distinct_dates)), "transactions"
         findings.append(_finding("warning", "period_from_transactions", upload.name,
-                                 f"文件未注明期间，按首末交易日期 {chosen[0]}—{chosen[1]} 确定，请确认"
-                                 "（命令行可用 --period 指定）"))
+                                 f"文件未注明期间，按首末交易日期 {chosen[0]}—{chosen[1]} 确定，请确认"))
     outside = [] if chosen[0] <= min(distinct_dates) and max(distinct_dates) <= chosen[1] else \
         [i for i, d in enumerate(dates) if not chosen[0] <= d <= chosen[1]]
     if outside:
@@ -301,8 +301,10 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     preview.read_counting = counting
     _read_state(session, preview)
     preview.project_totals = _project_totals(preview, {p.id: p for p in projects})
-    preview.suggestions = suggest_projects([r.project_name or r.summary or "" for r in preview.unmatched()],
-                                           projects)
+    # keyed by the text that names the project, as the unmatched queue groups rows
+    preview.suggestions = suggest_projects(
+        [r.project_ref_raw or r.project_name or r.project_code or r.summary or "" for r in preview.unmatched()],
+        projects)
     return preview
 
 

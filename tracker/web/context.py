@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.core.achievement import ACHIEVEMENT_LABELS
+from tracker.core.findings import finding_severity_label
 from tracker.db import Database
 
 
@@ -67,6 +68,7 @@ def thousands(count: int | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(finding_severity_label, "severity_label")
     app.add_template_filter(thousands, "thousands")
     app.teardown_appcontext(_close_session)
     app.add_template_filter(local_time, "local_time")

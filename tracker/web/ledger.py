@@ -118,8 +118,8 @@ def confirm():  # type: ignore[no-untyped-def]
         flash(f"未导入：{result.reason}{waited}", "error")
         return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 422)
     uploads.discard(config().instance_path, token)
-    flash(f"已导入批次 {result.batch.id}：计入支出 {preview.counted_rows} 行，"
-          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。"
+    flash(f"已导入批次 {result.batch.id}：计入支出 {preview.counted_rows:,} 行 {preview.counted_total:,.2f} 元，"
+          f"待匹配 {preview.unmatched_rows:,} 行，替换旧行 {result.batch.replaced_rows:,} 行。"
           f"{result.changes.text if result.changes else ''}{waited}", "info")
     return redirect(url_for("ledger.batches"))
 

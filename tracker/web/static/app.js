@@ -14,3 +14,10 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// One navigation menu open at a time; a click elsewhere closes it.
+document.addEventListener("click", function (event) {
+  var inside = event.target.closest ? event.target.closest("details.navmenu") : null;
+  document.querySelectorAll("details.navmenu[open]").forEach(function (menu) {
+    if (menu !== inside) { menu.removeAttribute("open"); }
+  });
+});
