@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import run_tracker
+from tests.browser.conftest import SCREENSHOTS, run_tracker
 
 SIZES = [(1366, 768), (375, 812)]
 PASSWORD = "browser-round2-pass"
@@ -129,6 +129,8 @@ def test_the_unmatched_queue_in_groups(server: str, server_env, browser, users, 
     assert f"共 {rows - 3:,} 行" in page.locator("#queue-total").inner_text()
     assert _query(server_env, "SELECT count(*) FROM match_rule WHERE project_text = ?", name)[0][0] == 1
     # the 摘要 pattern group (付#号电费) is one group, with its keyword offered for the rule
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"unmatched-queue-{size[0]}.png"), full_page=True)
     electricity = page.locator("form.queue-group", has=page.locator("h2", has_text="付#号电费"))
     assert electricity.count() == 1 and electricity.locator("input[name=rule_keyword]").input_value() == "号电费"
     assert _page_width(page) <= size[0]
@@ -188,5 +190,50 @@ def test_the_administrators_navigation_fits_one_line(server: str, browser, users
     page.click("nav.mainnav a:text-is('审计日志')")
     page.wait_for_load_state()
     assert page.url.endswith("/audit")
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_deviation_form_reads_on_a_phone(server: str, server_env, browser, users, size) -> None:  # type: ignore[no-untyped-def]
+    project = _query(server_env, "SELECT id FROM project WHERE name = ? AND year = 2025", PROJECT)[0][0]
+    context, page, problems = _sign_in(browser, server, "demo-unit", users["demo-unit"], size)
+    page.goto(f"{server}/projects/{project}/explanation")
+    names = page.locator("td.indicator-name")
+    assert names.count() > 10
+    for i in range(names.count()):
+        cell = names.nth(i)
+        text = cell.inner_text()
+        lines = cell.evaluate("""e => { const r = document.createRange(); r.selectNodeContents(e);
+            return new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top))).size; }""")
+        # a name takes at most one line per 8 characters: never 2–3 characters a line
+        assert lines <= -(-len(text) // 8), (text, lines)
+    forecast = page.locator("td.forecast input").first
+    forecast.scroll_into_view_if_needed()
+    box = forecast.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size[0]  # the 全年预计完成情况 field is on screen
+    assert _page_width(page) <= size[0]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"deviation-form-{size[0]}.png"), full_page=True)
+    if size[0] == 375:
+        assert "全年预计完成情况" in page.locator("td.forecast").first.evaluate(
+            "e => getComputedStyle(e, '::before').content")
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_cockpit_charts_leave_their_labels_uncovered_on_a_phone(server: str, browser, users, size) -> None:  # type: ignore[no-untyped-def]
+    context, page, problems = _sign_in(browser, server, "demo-leader", users["demo-leader"], size)
+    page.goto(server + "/cockpit")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    chart = page.locator(".js-plotly-plot").first
+    chart.hover()
+    bars = page.locator(".js-plotly-plot .modebar")
+    if size[0] == 375:
+        assert bars.count() == 0  # nothing over 12月底 / 100%
+    else:
+        assert bars.count() >= 1  # the download button stays on a laptop
+    assert _page_width(page) <= size[0]
     assert problems == []
     context.close()
