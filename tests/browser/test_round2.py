@@ -237,3 +237,67 @@ def test_the_cockpit_charts_leave_their_labels_uncovered_on_a_phone(server: str,
     assert _page_width(page) <= size[0]
     assert problems == []
     context.close()
+
+
+# --- a big upload shows its progress and cannot be sent twice --------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_big_upload_shows_its_progress(server: str, server_env, browser, users, quiet_unit, size, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    unit_id, year, project_name = quiet_unit
+    month = 8 if size[0] == 1366 else 10
+    rows = 150_000
+    csv = tmp_path / "big.csv"
+    with csv.open("w", encoding="utf-8") as out:
+        out.write("\ufeff业务日期,凭证编号,项目名称,摘要,金额（元）\n")
+        for i in range(rows):
+            out.write(f"{year}-{month:02d}-{1 + i % 28:02d},{i:06d},{project_name},办公用品,\"1.00\"\n")
+    context, page, problems = _sign_in(browser, server, "demo-finance", users["demo-finance"], size)
+    cdp = context.new_cdp_session(page)  # a slow line, so that the upload takes a few seconds
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
+                                                  "uploadThroughput": csv.stat().st_size / 3})
+    seen = _busy_log(context, page)
+    page.goto(server + "/ledger/import")
+    page.set_input_files("input[type=file]", str(csv))
+    page.select_option("select[name=unit]", str(unit_id))
+    page.fill("input[name=source]", "浏览器测试明细账")
+    page.fill("input[name=period]", f"{year}-{month:02d}-01..{year}-{month:02d}-28")
+    page.click("button:text-is('预览')")
+    page.wait_for_selector("h1:text-is('台账导入预览')", timeout=120_000)
+    assert any(t.startswith("正在上传：已发送") for t, _ in seen), seen
+    assert any("服务器正在读取文件并生成预览" in t and "已用" in t for t, _ in seen), seen[-3:]
+    assert all(disabled for _, disabled in seen)  # the button cannot be pressed twice
+    seen.clear()
+    assert f"{rows:,} 行：交易 {rows:,} 行" in page.locator("dl.facts").inner_text()
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    page.click("button:text-is('确认导入')")
+    page.wait_for_selector(".flash:has-text('已导入批次')", timeout=120_000)
+    assert any(t.startswith("正在导入") and "已用" in t for t, _ in seen), seen
+    assert f"计入支出 {rows:,} 行 {rows:,}.00 元" in _flash(page)
+    assert _page_width(page) <= size[0]
+    assert problems == []
+    context.close()
+    batch = _query(server_env, "SELECT max(id) FROM ledger_batch WHERE unit_id = ? AND status = 'active'", unit_id)[0][0]
+    run_tracker(server_env, "ledger", "undo", str(batch))  # the other tests see the unit as it was
+
+
+#: every change of a form's status line, told on the console: "busy|<buttons disabled>|<text>"
+#: (Playwright cannot look into a page while it is being replaced by the next one)
+BUSY_LOG = """new MutationObserver(() => {
+  const status = document.querySelector('.busy span');
+  if (!status || status.textContent === window.__busy) { return; }
+  window.__busy = status.textContent;
+  const buttons = Array.from(status.closest('form').querySelectorAll('button'));
+  console.log('busy|' + buttons.every(b => b.disabled) + '|' + status.textContent);
+}).observe(document, {subtree: true, childList: true, characterData: true});"""
+
+
+def _busy_log(context, page) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+    """(status text, buttons disabled) as the page shows them, in order."""
+    seen: list[tuple[str, bool]] = []
+    context.add_init_script(BUSY_LOG)
+    page.on("console", lambda m: seen.append((m.text.split("|", 2)[2], m.text.split("|", 2)[1] == "true"))
+            if m.text.startswith("busy|") else None)
+    return seen

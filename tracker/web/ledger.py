@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -47,6 +47,17 @@ def _page_context() -> dict[str, object]:
 @roles_required(*FINANCE)
 def import_form():  # type: ignore[no-untyped-def]
     return render_template("ledger/import.html", **_page_context())
+
+
+@blueprint.route("/upload", methods=["POST"])
+@roles_required(*FINANCE)
+def upload():  # type: ignore[no-untyped-def]
+    """The file alone, sent by the import page's script so that it can show the bytes sent;
+    answers the token the preview then reads the stored file by (nothing is read here)."""
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return jsonify(error="请选择要导入的文件。"), 400
+    return jsonify(token=uploads.save(config().instance_path, [(sent.filename, sent.read())]))
 
 
 @blueprint.route("/preview", methods=["POST"])
