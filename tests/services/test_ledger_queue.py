@@ -82,9 +82,9 @@ def test_the_groups_are_paged(session: Session, queue: Project) -> None:
 
 
 def test_one_decision_assigns_a_project_text_group_and_its_rule_matches_the_next_export(session: Session, queue: Project) -> None:
-    count, rule = assign_group(session, queue.unit_id, PROJECT_TEXT, "专项业务经费（二期）", queue.id, "test",
+    count, rule, elsewhere = assign_group(session, queue.unit_id, PROJECT_TEXT, "专项业务经费（二期）", queue.id, "test",
                                save_rule=True)
-    assert count == 3 and rule is not None and rule.project_text == "专项业务经费（二期）"
+    assert (count, elsewhere) == (3, 0) and rule is not None and rule.project_text == "专项业务经费（二期）"
     assert spent_through(session, date(2025, 4, 30)) == {queue.id: Decimal("6000.00")}
     assert grouped(session).rows == 3
     later = import_ledger(session, "r.csv", ledger_csv([("2025-05-06", "专项业务经费（二期）", "租车", "400.00")]),
@@ -94,7 +94,7 @@ def test_one_decision_assigns_a_project_text_group_and_its_rule_matches_the_next
 
 
 def test_a_summary_group_saves_a_keyword_rule(session: Session, queue: Project) -> None:
-    count, rule = assign_group(session, queue.unit_id, SUMMARY_PATTERN, "付#月电费", queue.id, "test",
+    count, rule, _ = assign_group(session, queue.unit_id, SUMMARY_PATTERN, "付#月电费", queue.id, "test",
                                save_rule=True)
     assert count == 2 and rule.summary_keyword == "月电费" and rule.project_text is None
     methods = session.scalars(select(LedgerRow.match_method).where(LedgerRow.project_id == queue.id)).all()
@@ -120,3 +120,11 @@ def test_an_empty_assignment_is_refused(session: Session, queue: Project) -> Non
         assign_group(session, queue.unit_id, "none", "", queue.id, "test", save_rule=True)
     assert grouped(session).rows == 6
     assert session.scalar(select(MatchRule)) is None
+
+
+def test_a_group_rule_says_how_many_rows_of_other_groups_it_took(session: Session, queue: Project) -> None:
+    count, rule, elsewhere = assign_group(session, queue.unit_id, SUMMARY_PATTERN, "付#月电费", queue.id, "test",
+                                          save_rule=True, rule_keyword="费")
+    # 付#月电费 (2 rows) and, by the keyword 费, the three rows of 专项业务经费（二期）: 差旅费, 会议费, 印刷费
+    assert (count, elsewhere) == (5, 3) and rule.summary_keyword == "费"
+    assert grouped(session).rows == 1

@@ -76,3 +76,14 @@ def test_the_groups_are_paged(client, logged_in, runner, session, tmp_path, monk
     assert "未知项目059" in first and "未知项目009" not in first  # the largest amounts first
     second = _text(client.get("/ledger/unmatched?page=2").get_data(as_text=True))
     assert "第 2 / 2 页" in second and "未知项目009" in second and "未知项目059" not in second
+
+
+def test_a_rule_that_takes_other_groups_says_so(client, logged_in, runner, session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _load(runner, tmp_path)
+    logged_in(Role.finance)
+    project = session.scalar(select(Project).where(Project.name == "专项业务经费"))
+    done = client.post("/ledger/unmatched/assign", data={
+        "csrf_token": csrf_token(client, "/ledger/unmatched"), "scope": "group", "page": "1",
+        "unit_id": str(project.unit_id), "kind": "summary", "text": "付#月电费", "project_id": str(project.id),
+        "save_rule": "1", "rule_keyword": "费"}, follow_redirects=True)
+    assert "已分配 5 行（其中 3 行在其他组，也符合新规则），并保存为规则。" in _text(done.get_data(as_text=True))

@@ -168,10 +168,11 @@ def sample_rows(session: Session, group: QueueGroup, limit: int = 20) -> list[Le
 
 def assign_group(session: Session, unit_id: int, kind: str, text: str, project_id: int,
                  actor: User | str, *, save_rule: bool = False, rule_keyword: str | None = None
-                 ) -> tuple[int, MatchRule | None]:
+                 ) -> tuple[int, MatchRule | None, int]:
     """Assign every row of one group (as it stands now, under the unit's lock) to a project;
     optionally save the group as a rule — on the project text, or on a 摘要 keyword (default:
-    the pattern's longest run without a number) — and apply it to the rest of the queue."""
+    the pattern's longest run without a number) — and apply it to the rest of the queue.
+    Returns (rows assigned, the rule or None, how many of those the rule took from other groups)."""
     lock_unit(session, unit_id)
     project = session.get(Project, project_id)
     if project is None:
@@ -189,7 +190,8 @@ def assign_group(session: Session, unit_id: int, kind: str, text: str, project_i
             rule = _new_rule(session, project, actor, summary_keyword=keyword)
         else:
             raise ValidationFailed("这一组的行没有项目名称或摘要，不能保存为规则；可只分配不保存规则")
-    return _assign_rows(session, project, [r.id for r in rows], actor, rule), rule
+    total = _assign_rows(session, project, [r.id for r in rows], actor, rule)
+    return total, rule, total - len(rows)
 
 
 def unmatched_json(session: Session) -> list[dict[str, Any]]:

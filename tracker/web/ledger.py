@@ -197,30 +197,36 @@ def assign():  # type: ignore[no-untyped-def]
         flash("未分配：请选择项目。", "error")
         return back
     row_ids = [int(v) for v in form.getlist("row_id") if v.isdigit()]
+    try:
+        rule_from, rule_to = _date(form.get("rule_from")), _date(form.get("rule_to"))
+    except ValueError:
+        flash("未分配：规则有效期应为 YYYY-MM-DD 格式的日期。", "error")
+        return back
 
-    def write() -> tuple[int, object]:
+    def write() -> tuple[int, object, int]:
         if form.get("scope") == "group":
             done = ledger_queue.assign_group(
                 session, form.get("unit_id", 0, type=int), form.get("kind", ""), form.get("text", ""),
                 project_id, current_user, save_rule=form.get("save_rule") == "1",
                 rule_keyword=form.get("rule_keyword") or None)
         else:
-            done = ledger_queue.assign(
+            count, rule = ledger_queue.assign(
                 session, row_ids, project_id, current_user,
                 rule_account_prefix=form.get("rule_account") or None,
                 rule_keyword=form.get("rule_keyword") or None,
-                rule_from=_date(form.get("rule_from")), rule_to=_date(form.get("rule_to")))
+                rule_from=rule_from, rule_to=rule_to)
+            done = (count, rule, 0)
         session.commit()
         return done
 
     try:
-        count, rule = ledger_lock.retrying(write, rollback=session.rollback)
-    except (ValidationFailed, ValueError) as error:
+        count, rule, elsewhere = ledger_lock.retrying(write, rollback=session.rollback)
+    except ValidationFailed as error:
         session.rollback()
-        flash(f"未分配：{error if isinstance(error, ValidationFailed) else '规则有效期应为 YYYY-MM-DD 格式的日期'}",
-              "error")
+        flash(f"未分配：{error}", "error")
         return back
-    flash(f"已分配 {count:,} 行" + ("，并保存为规则。" if rule else "。"), "info")
+    flash(f"已分配 {count:,} 行" + (f"（其中 {elsewhere:,} 行在其他组，也符合新规则）" if elsewhere else "")
+          + ("，并保存为规则。" if rule else "。"), "info")
     return back
 
 
