@@ -239,6 +239,37 @@ def test_the_cockpit_charts_leave_their_labels_uncovered_on_a_phone(server: str,
     context.close()
 
 
+# --- words -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_preview_says_each_thing_once_in_chinese(server: str, browser, users, quiet_unit, size, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    unit_id, year, project_name = quiet_unit
+    csv = tmp_path / "no-period.csv"
+    csv.write_text("\ufeff业务日期,凭证编号,项目名称,摘要,金额（元）\n"
+                   f"{year}-11-03,1,{project_name},会议费,\"1,000.00\"\n{year}-11-20,2,{project_name},差旅费,\"2,000.00\"\n",
+                   encoding="utf-8")
+    context, page, problems = _sign_in(browser, server, "demo-finance", users["demo-finance"], size)
+    page.goto(server + "/ledger/import")
+    page.set_input_files("input[type=file]", str(csv))
+    page.select_option("select[name=unit]", str(unit_id))
+    page.click("button:text-is('预览')")
+    page.wait_for_selector("h1:text-is('台账导入预览')")
+    text = page.locator("main").inner_text()
+    assert text.count("文件未注明期间") == 1 and "按首末交易日期确定，请确认" in text
+    assert "--" not in text and "TRACKER_" not in text
+    assert all(not re.search("[A-Za-z]", tag) for tag in page.locator("span.tag").all_inner_texts())
+    assert "3,000.00 元" in page.locator("dl.facts").inner_text()
+    page.fill("form.period-fix input[name=period]", f"{year}-11-01..{year}-11-30")
+    page.click("button:text-is('按此期间重新预览')")
+    page.wait_for_selector("h1:text-is('台账导入预览')")
+    assert f"{year}-11-01 至 {year}-11-30（您指定）" in page.locator("dl.facts").inner_text()
+    assert "文件未注明期间" not in page.locator("main").inner_text()
+    assert _page_width(page) <= size[0]
+    assert problems == []
+    context.close()
+
+
 # --- a big upload shows its progress and cannot be sent twice --------------------------------
 
 
@@ -266,7 +297,8 @@ def test_a_big_upload_shows_its_progress(server: str, server_env, browser, users
     page.click("button:text-is('预览')")
     page.wait_for_selector("h1:text-is('台账导入预览')", timeout=120_000)
     assert any(t.startswith("正在上传：已发送") for t, _ in seen), seen
-    assert any("服务器正在读取文件并生成预览" in t and "已用" in t for t, _ in seen), seen[-3:]
+    assert any(re.match(rf"已上传 [\d.]+ MB，共 {rows + 1:,} 行。服务器正在读取文件并生成预览.*，已用 \d+ 秒", t)
+               for t, _ in seen), seen[-3:]
     assert all(disabled for _, disabled in seen)  # the button cannot be pressed twice
     seen.clear()
     assert f"{rows:,} 行：交易 {rows:,} 行" in page.locator("dl.facts").inner_text()

@@ -20,6 +20,7 @@ def test_the_file_then_the_preview_by_its_token(client, logged_in, runner) -> No
         io.BytesIO(ledger_csv([("2025-03-01", "专项业务经费", "会议费", "1,000.00")])), "三月.csv")},
         content_type="multipart/form-data")
     assert sent.status_code == 200
+    assert sent.get_json()["lines"] == 2  # the header and one row
     upload = sent.get_json()["token"]
     preview = client.post("/ledger/preview", data={"csrf_token": token, "token": upload,
                                                    "period": "2025-03-01..2025-03-31"})

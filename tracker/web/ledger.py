@@ -53,11 +53,16 @@ def import_form():  # type: ignore[no-untyped-def]
 @roles_required(*FINANCE)
 def upload():  # type: ignore[no-untyped-def]
     """The file alone, sent by the import page's script so that it can show the bytes sent;
-    answers the token the preview then reads the stored file by (nothing is read here)."""
+    answers the token the preview then reads the stored file by, and for a text export its
+    number of lines (nothing is parsed here)."""
     sent = request.files.get("file")
     if sent is None or not sent.filename:
         return jsonify(error="请选择要导入的文件。"), 400
-    return jsonify(token=uploads.save(config().instance_path, [(sent.filename, sent.read())]))
+    data = sent.read()
+    token = uploads.save(config().instance_path, [(sent.filename, data)])
+    # a text export's lines, counted (not read): what the page says the server is reading
+    lines = data.count(b"\n") if sent.filename.lower().endswith((".csv", ".txt")) else None
+    return jsonify(token=token, lines=lines)
 
 
 @blueprint.route("/preview", methods=["POST"])

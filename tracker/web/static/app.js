@@ -51,13 +51,14 @@ document.addEventListener("click", function (event) {
     });
   }
 
-  function working(form, status, size) {
+  function working(form, status, size, lines) {
     var started = Date.now();
     var what = form.getAttribute("data-busy");
+    var sent = size ? "已上传 " + megabytes(size) + (lines ? "，共 " + lines.toLocaleString("en-US") + " 行" : "") + "。" : "";
     status.bar.removeAttribute("value");  // the server's work: indeterminate
     function tick() {
       var seconds = Math.round((Date.now() - started) / 1000);
-      status.text.textContent = (size ? "已上传 " + megabytes(size) + "。" : "") + what +
+      status.text.textContent = sent + what +
         "，已用 " + seconds + " 秒，请稍候，不要重复提交。";
     }
     tick();
@@ -104,7 +105,7 @@ document.addEventListener("click", function (event) {
       token.setAttribute("data-sent", "1");
       form.appendChild(token);
       input.disabled = true;  // sent already: the form carries its token
-      working(form, status, size);
+      working(form, status, size, answer.lines);
       form.submit();
     });
     request.addEventListener("error", function () {
