@@ -128,3 +128,61 @@ def test_a_group_rule_says_how_many_rows_of_other_groups_it_took(session: Sessio
     # 付#月电费 (2 rows) and, by the keyword 费, the three rows of 专项业务经费（二期）: 差旅费, 会议费, 印刷费
     assert (count, elsewhere) == (5, 3) and rule.summary_keyword == "费"
     assert grouped(session).rows == 1
+
+
+def test_two_clerks_assigning_one_group_at_once_assign_it_once(fresh_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two real threads, each with its own session on a committed SQLite file or PostgreSQL
+    schema, assign the same group to two projects at the same moment; the unit's lock is held a
+    while by whoever takes it first, so without it both would read the group.  The group goes
+    to one project, and the other clerk is told it is gone."""
+    import threading
+    import time
+
+    from tracker import migration
+    from tracker.db import Database
+    from tracker.services import ledger_queue
+
+    db = Database(fresh_database_url)
+    migration.upgrade(fresh_database_url, db.engine)
+    with db.session() as session:
+        load_seed(session, "004_543d86f9f0ad9464.txt")
+        import_ledger(session, "q.csv", ledger_csv(QUEUE), period="2025-03-01..2025-04-30")
+        session.commit()
+        unit_id, first = session.execute(select(Project.unit_id, Project.id).where(
+            Project.name == "专项业务经费")).one()
+        second = session.scalar(select(Project.id).where(Project.name == "中央引导地方科技发展资金"))
+    real_lock = ledger_queue.lock_unit
+
+    def slow_lock(*args, **kwargs):  # type: ignore[no-untyped-def]
+        waited = real_lock(*args, **kwargs)
+        time.sleep(0.5)
+        return waited
+
+    monkeypatch.setattr(ledger_queue, "lock_unit", slow_lock)
+    barrier = threading.Barrier(2, timeout=30)
+    results: dict[int, object] = {}
+
+    def clerk(project_id: int) -> None:
+        with db.session() as session:
+            barrier.wait()
+            try:
+                count, _rule, _ = assign_group(session, unit_id, PROJECT_TEXT, "专项业务经费（二期）", project_id, "t")
+                session.commit()
+                results[project_id] = count
+            except ValidationFailed as error:
+                session.rollback()
+                results[project_id] = str(error)
+
+    threads = [threading.Thread(target=clerk, args=(pid,)) for pid in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(map(str, results.values())) == ["3", "这一组已没有待匹配的行（可能已被分配、撤销或替换），请刷新后重试"]
+    winner = next(pid for pid, r in results.items() if r == 3)
+    with db.session() as session:
+        owners = session.scalars(select(LedgerRow.project_id).where(LedgerRow.summary.in_(("差旅费", "会议费", "印刷费")))).all()
+        assert owners == [winner] * 3
+        assert spent_through(session, date(2025, 4, 30)) == {winner: Decimal("6000.00")}
+    db.dispose()
