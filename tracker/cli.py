@@ -268,6 +268,10 @@ def import_targets(ctx: Context, files: tuple[str, ...], year: int | None, as_js
                "（用 --json 查看明细）")
 
 
+#: where the command line gives a choice the import needs (``ChoiceNeeded.choice``)
+CHOICE_OPTIONS = {"unit": "可用 --unit 指定单位 ID、编码或名称"}
+
+
 @import_group.command("ledger", help="导入财务台账/国库支付明细（xlsx、xls、csv）")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--unit", help="单位 ID、编码或名称（文件中读不到时必须给出）")
@@ -280,6 +284,7 @@ def import_targets(ctx: Context, files: tuple[str, ...], year: int | None, as_js
 def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source: str | None,
                   profile: str | None, period: str | None, override_reason: str | None,
                   as_json: bool) -> None:
+    from tracker.errors import ChoiceNeeded
     from tracker.services.ledger_import import LedgerUpload, commit, prepare
     from tracker.services.ledger_lock import retrying
 
@@ -288,10 +293,16 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
         file = Path(path)
         if not file.is_file():
             raise click.UsageError(f"文件不存在：{path}")
-        with ctx.transaction() as session:  # reading and matching: nothing written
-            preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
-                              source=source, profile=profile, period=period,
-                              limits=ctx.config.file_limits)
+        try:
+            with ctx.transaction() as session:  # reading and matching: nothing written
+                preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
+                                  source=source, profile=profile, period=period,
+                                  limits=ctx.config.file_limits)
+        except ChoiceNeeded as error:  # the command says which option gives the choice
+            if error.choice not in CHOICE_OPTIONS:
+                raise
+            raise ChoiceNeeded(f"{error.message}（{CHOICE_OPTIONS[error.choice]}）", location=error.location,
+                               choice=error.choice) from None
 
         def write(preview: Any = preview) -> tuple[Any, dict[str, Any]]:
             # the import's own transaction: the unit's lock first, then the writes

@@ -50,7 +50,12 @@ class UnrecognisedLayout(ImportRejected):
 class ChoiceNeeded(ImportRejected):
     """The file was read, but nothing was imported until the user gives or changes a choice on
     the same form (the unit, the period): the upload is kept for that retry, where any other
-    refused upload is deleted at once."""
+    refused upload is deleted at once.  ``choice`` names the choice (``unit``) when one option
+    gives it, so that each edge can say where it is given (the form's field, a CLI option)."""
+
+    def __init__(self, message: str, *, location: str | None = None, choice: str | None = None) -> None:
+        super().__init__(message, location=location)
+        self.choice = choice
 
 
 class NotFound(TrackerError):

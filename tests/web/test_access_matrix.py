@@ -33,6 +33,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("imports.targets_confirm", "POST"): frozenset({Role.finance}),
     ("ledger.import_form", "GET"): frozenset({Role.finance}),
     ("ledger.preview", "POST"): frozenset({Role.finance}),
+    ("ledger.upload", "POST"): frozenset({Role.finance}),
     ("ledger.confirm", "POST"): frozenset({Role.finance}),
     ("ledger.batches", "GET"): frozenset({Role.finance, Role.leader, Role.auditor}),
     ("ledger.undo", "POST"): frozenset({Role.finance}),

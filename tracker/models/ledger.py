@@ -220,7 +220,9 @@ def _intern_pending_texts(session: Session, _context: object, _instances: object
 
 
 class MatchRule(Base):
-    """A unit's saved rule: account code prefix and/or 摘要 keyword → project, within dates."""
+    """A unit's saved rule: account code prefix, 摘要 keyword and/or the text that names the
+    project on the row (项目 / 辅助核算 / 项目编码, compared without spaces) → project, within
+    dates.  Every condition given must hold."""
 
     __tablename__ = "match_rule"
 
@@ -228,6 +230,7 @@ class MatchRule(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
     account_prefix: Mapped[str | None] = mapped_column(String(40))
     summary_keyword: Mapped[str | None] = mapped_column(String(100))
+    project_text: Mapped[str | None] = mapped_column(Text)  # 项目 / 辅助核算 text of the row
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)

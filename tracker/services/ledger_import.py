@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import cached_property
 from itertools import compress
 from operator import itemgetter
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ScalarSelect, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -237,7 +237,8 @@ def resolve_unit(session: Session, unit: str | int | None, parse: LedgerParse | 
             coded = [u for u in found if u.code and u.code in squeezed]
             if len(coded) == 1:
                 return coded[0]
-    raise ChoiceNeeded("无法从文件确定所属单位，请指定单位（--unit 或页面上的“单位”）", location=parse.file if parse else None)
+    raise ChoiceNeeded("无法从文件确定所属单位，请指定单位", location=parse.file if parse else None,
+                       choice="unit")
 
 
 def _declared_period(text: str | None) -> tuple[date, date] | None:
@@ -312,8 +313,7 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     else:
         chosen, period_source = (min(distinct_dates), max(distinct_dates)), "transactions"
         findings.append(_finding("warning", "period_from_transactions", upload.name,
-                                 f"文件未注明期间，按首末交易日期 {chosen[0]}—{chosen[1]} 确定，请确认"
-                                 "（命令行可用 --period 指定）"))
+                                 f"文件未注明期间，按首末交易日期 {chosen[0]}—{chosen[1]} 确定，请确认"))
     outside = [] if chosen[0] <= min(distinct_dates) and max(distinct_dates) <= chosen[1] else \
         [i for i, d in enumerate(dates) if not chosen[0] <= d <= chosen[1]]
     if outside:
@@ -352,8 +352,10 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     preview.choosable_projects = sorted(projects, key=lambda p: (-p.year, p.code or "", p.name))
     _read_state(session, preview)
     preview.project_totals = _project_totals(preview, {p.id: p for p in projects})
-    preview.suggestions = suggest_projects([r.project_name or r.summary or "" for r in preview.unmatched()],
-                                           projects)
+    # keyed by the text that names the project, as the unmatched queue groups rows
+    preview.suggestions = suggest_projects(
+        [r.project_ref_raw or r.project_name or r.project_code or r.summary or "" for r in preview.unmatched()],
+        projects)
     return preview
 
 
@@ -610,7 +612,7 @@ def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[i
     return learned
 
 
-def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow) -> bool:
+def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow | QueueRowLike) -> bool:
     if rule.valid_from and row.date < rule.valid_from:
         return False
     if rule.valid_to and row.date > rule.valid_to:
@@ -619,7 +621,21 @@ def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow) -> bool:
         return False
     if rule.summary_keyword and rule.summary_keyword not in (row.summary or ""):
         return False
-    return bool(rule.account_prefix or rule.summary_keyword)
+    if rule.project_text and _norm(rule.project_text) not in {
+            _norm(text) for text in (row.project_ref_raw, row.project_name, row.project_code) if text}:
+        return False
+    return bool(rule.account_prefix or rule.summary_keyword or rule.project_text)
+
+
+class QueueRowLike(Protocol):
+    """What a rule reads of a row (a parsed row, a stored row, or a queue row)."""
+
+    date: date
+    account_code: str | None
+    summary: str | None
+    project_ref_raw: str | None
+    project_name: str | None
+    project_code: str | None
 
 
 def suggest_projects(texts: Iterable[str], projects: Sequence[Project], limit: int = 3

@@ -5,12 +5,14 @@ Asia/Shanghai by default), ``time_zone_label`` names that zone."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.core.achievement import ACHIEVEMENT_LABELS
+from tracker.core.findings import finding_severity_label
 from tracker.db import Database
 
 
@@ -54,7 +56,20 @@ def time_zone_label() -> str:
     return ZONE_LABELS.get(name, f"{name} 时间")
 
 
+def money(amount: Decimal | int | None) -> str:
+    """An amount in 元 as pages show it: thousands separated, two decimals (12,345.60)."""
+    return "" if amount is None else f"{Decimal(amount):,.2f}"
+
+
+def thousands(count: int | None) -> str:
+    """A count as pages show it, separated like money (74,868)."""
+    return "" if count is None else f"{count:,}"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(money, "money")
+    app.add_template_filter(finding_severity_label, "severity_label")
+    app.add_template_filter(thousands, "thousands")
     app.teardown_appcontext(_close_session)
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(time_zone_label, "time_zone_label")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -71,6 +71,22 @@ def _page_context() -> dict[str, object]:
 @roles_required(*FINANCE)
 def import_form():  # type: ignore[no-untyped-def]
     return render_template("ledger/import.html", **_page_context())
+
+
+@blueprint.route("/upload", methods=["POST"])
+@roles_required(*FINANCE)
+def upload():  # type: ignore[no-untyped-def]
+    """The file alone, sent by the import page's script so that it can show the bytes sent;
+    answers the token the preview then reads the stored file by, and for a text export its
+    number of lines (nothing is parsed here)."""
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        return jsonify(error="请选择要导入的文件。"), 400
+    data = sent.read()
+    token = uploads.save(config().instance_path, [(sent.filename, data)])
+    # a text export's lines, counted (not read): what the page says the server is reading
+    lines = data.count(b"\n") if sent.filename.lower().endswith((".csv", ".txt")) else None
+    return jsonify(token=token, lines=lines)
 
 
 @blueprint.route("/preview", methods=["POST"])
@@ -146,13 +162,15 @@ def confirm():  # type: ignore[no-untyped-def]
         flash(f"未导入：{result.reason}{waited}", "error")
         return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 422)
     uploads.discard(config().instance_path, token)
-    kept = "" if preview.counts_now else (
-        f"本单位以“{preview.counting_source}”计入支出，此来源仅作核对：按自身规则计入的 "
-        f"{preview.kept_for_reconciliation[0]} 行已保存，匹配到项目 {preview.kept_for_reconciliation[1]} 行，"
-        "可在“台账对账”页核对。")
-    differences = f"对账差异 {result.differences} 项，已发预警。" if result.differences else ""
-    flash(f"已导入批次 {result.batch.id}：计入支出 {preview.counted_rows} 行，"
-          f"待匹配 {preview.unmatched_rows} 行，替换旧行 {result.batch.replaced_rows} 行。{kept}{differences}"
+    if preview.counts_now:
+        counted = (f"计入支出 {preview.counted_rows:,} 行 {preview.counted_total:,.2f} 元，"
+                   f"待匹配 {preview.unmatched_rows:,} 行")
+    else:
+        kept, matched = preview.kept_for_reconciliation
+        counted = (f"不计入支出（本单位以“{preview.counting_source}”计入支出，此来源仅作核对：按自身规则计入的 "
+                   f"{kept:,} 行已保存，匹配到项目 {matched:,} 行，可在“台账对账”页核对）")
+    differences = f"对账差异 {result.differences:,} 项，已发预警。" if result.differences else ""
+    flash(f"已导入批次 {result.batch.id}：{counted}，替换旧行 {result.batch.replaced_rows:,} 行。{differences}"
           f"{result.changes.text if result.changes else ''}{waited}", "info")
     return redirect(url_for("ledger.batches"))
 
@@ -200,41 +218,56 @@ def unmatched():  # type: ignore[no-untyped-def]
     session = db_session()
     if wants_xlsx():
         return xlsx(page_tables.unmatched(session.scalars(ledger_queue.unmatched_query())))
-    rows = session.scalars(ledger_queue.unmatched_query().limit(500)).all()
-    unit_ids = {r.unit_id for r in rows}
-    projects = session.scalars(select(Project).where(Project.unit_id.in_(unit_ids))
-                               .order_by(Project.year.desc(), Project.name)).all()
-    return render_template("ledger/unmatched.html", rows=rows, projects=projects)
+    queue = ledger_queue.grouped(session, request.args.get("page", 1, type=int) or 1)
+    samples = [ledger_queue.sample_rows(session, g) for g in queue.groups]
+    return render_template("ledger/unmatched.html", queue=queue, samples=samples,
+                           per_page=ledger_queue.GROUPS_PER_PAGE)
 
 
 @blueprint.route("/unmatched/assign", methods=["POST"])
 @roles_required(*FINANCE)
 def assign():  # type: ignore[no-untyped-def]
+    """One group (scope=group: every row of it as it stands now) or the ticked rows."""
     session = db_session()
+    form = request.form
+    back = redirect(url_for("ledger.unmatched", page=form.get("page", 1, type=int)))
     try:
-        row_ids = [int(v) for v in request.form.getlist("row_id")]
-        project_id = int(request.form.get("project_id", ""))
-        rule_from, rule_to = _date(request.form.get("rule_from")), _date(request.form.get("rule_to"))
+        project_id = int(form.get("project_id", ""))
     except ValueError:
-        flash("请选择行和项目。", "error")
-        return redirect(url_for("ledger.unmatched"))
+        flash("未分配：请选择项目。", "error")
+        return back
+    row_ids = [int(v) for v in form.getlist("row_id") if v.isdigit()]
+    try:
+        rule_from, rule_to = _date(form.get("rule_from")), _date(form.get("rule_to"))
+    except ValueError:
+        flash("未分配：规则有效期应为 YYYY-MM-DD 格式的日期。", "error")
+        return back
 
-    def write() -> tuple[int, object]:
-        done = ledger_queue.assign(
-            session, row_ids, project_id, current_user,
-            rule_account_prefix=request.form.get("rule_account") or None,
-            rule_keyword=request.form.get("rule_keyword") or None, rule_from=rule_from, rule_to=rule_to)
+    def write() -> tuple[int, object, int]:
+        if form.get("scope") == "group":
+            done = ledger_queue.assign_group(
+                session, form.get("unit_id", 0, type=int), form.get("kind", ""), form.get("text", ""),
+                project_id, current_user, save_rule=form.get("save_rule") == "1",
+                rule_keyword=form.get("rule_keyword") or None)
+        else:
+            count, rule = ledger_queue.assign(
+                session, row_ids, project_id, current_user,
+                rule_account_prefix=form.get("rule_account") or None,
+                rule_keyword=form.get("rule_keyword") or None,
+                rule_from=rule_from, rule_to=rule_to)
+            done = (count, rule, 0)
         session.commit()
         return done
 
     try:
-        count, rule = ledger_lock.retrying(write, rollback=session.rollback)
+        count, rule, elsewhere = ledger_lock.retrying(write, rollback=session.rollback)
     except ValidationFailed as error:
         session.rollback()
         flash(f"未分配：{error}", "error")
-        return redirect(url_for("ledger.unmatched"))
-    flash(f"已分配 {count} 行" + ("，并保存为规则。" if rule else "。"), "info")
-    return redirect(url_for("ledger.unmatched"))
+        return back
+    flash(f"已分配 {count:,} 行" + (f"（其中 {elsewhere:,} 行在其他组，也符合新规则）" if elsewhere else "")
+          + ("，并保存为规则。" if rule else "。"), "info")
+    return back
 
 
 @blueprint.route("/reconcile")

@@ -7,6 +7,9 @@
   var charts = [];
   var config = {
     responsive: true,
+    // on a phone the mode bar would sit over the 12月底 and 100% labels: none there (the
+    // download button is still on every wider screen)
+    displayModeBar: window.matchMedia("(max-width: 600px)").matches ? false : "hover",
     displaylogo: false,
     scrollZoom: false,
     showSendToCloud: false,  // nothing leaves this server
