@@ -99,3 +99,23 @@ def test_plotly_bundle_is_served_locally(client) -> None:  # type: ignore[no-unt
 def test_anonymous_is_sent_to_login(client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = client.get(path, follow_redirects=True)
     assert "登录" in response.get_data(as_text=True)
+
+
+def test_the_quality_ranking_shows_every_finding_of_a_project(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    """A list of what is missing is shown whole, never cut (#22): the fifth and sixth findings
+    of a project are on the page too, behind 另有 2 条."""
+    from tests.monitoring_builders import make_project, make_unit
+    from tracker.models import ProjectFinding
+
+    unit = make_unit(session, "质量排名单位")
+    project = make_project(session, unit, name="六条发现的项目")
+    for n in range(1, 7):
+        session.add(ProjectFinding(project_id=project.id, severity="warning", code=f"c{n}",
+                                   location="表1", message=f"第{n}条待核对的发现"))
+    session.add(ProjectFinding(project_id=project.id, severity="info", code="i", location="表1",
+                               message="只是说明"))
+    session.commit()
+    logged_in("finance")
+    page = client.get("/projects/quality?year=2025").get_data(as_text=True)
+    assert all(f"第{n}条待核对的发现" in page for n in range(1, 7))
+    assert "另有 2 条" in page and "只是说明" not in page
