@@ -239,12 +239,12 @@ def test_once_at_mails_the_alerts_raised_in_the_same_minute(app, session, runner
     inbox, port = Inbox(), _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
+    original = app.extensions["tracker.config"]  # runner.app is app: keep the original to put back
     try:
-        runner.app.extensions["tracker.config"] = replace(
-            app.extensions["tracker.config"], smtp_host="127.0.0.1", smtp_port=port)
+        runner.app.extensions["tracker.config"] = replace(original, smtp_host="127.0.0.1", smtp_port=port)
         result = runner("scheduler", "--once-at", "2025-07-05 01:00")
     finally:
-        runner.app.extensions["tracker.config"] = app.extensions["tracker.config"]
+        runner.app.extensions["tracker.config"] = original
         controller.stop()
     assert result.exit_code == 0, result.output
     assert "到期的任务：monitoring-daily、alert-mail" in result.output

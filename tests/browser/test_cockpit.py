@@ -62,7 +62,10 @@ def test_every_chart_draws_and_the_page_fits(server: str, signed_in, width: int,
     assert page.locator("#chart-heatmap .hm, #chart-heatmap image").count() >= 1
     assert page.locator("#chart-curve .scatterlayer .trace").count() == 4
     buttons = page.evaluate("[...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")
-    assert buttons and set(buttons) == {"Download plot as a PNG"}  # no “Share chart…” to the cloud
+    if width >= 600:
+        assert buttons and set(buttons) == {"Download plot as a PNG"}  # no “Share chart…” to the cloud
+    else:  # on a phone the mode bar would cover the 12月底 and 100% labels (#22): none
+        assert buttons == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     widths = page.evaluate("[...document.querySelectorAll('.js-plotly-plot')]"
                            ".map(p => p.getBoundingClientRect().right)")
