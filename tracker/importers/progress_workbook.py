@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
+from collections.abc import Iterator
 from typing import Any
 
 from tracker.importers.archive_guard import check_archive
@@ -291,26 +292,40 @@ def _blank_row(cells: list[Cell]) -> bool:
     return all(c.blank for c in cells)
 
 
-def _read_indicators(sheet: Any, secret: str, result: FilledWorkbook) -> None:
-    columns = _columns(sheet, INDICATOR_HEADERS, result)
+def _identified_rows(sheet: Any, secret: str, result: FilledWorkbook, headers: Any, fillable: tuple[str, ...],
+                     *, indicator_row: bool) -> Iterator[tuple[int, tuple[int, int], dict[str, Cell]]]:
+    """The sheet's rows whose hidden identifier checks out, as (row number, ids, the fillable
+    cells by header).  A filled row without an identifier, an identifier that does not check out
+    and a copied row (the same indicator or project twice) are refused and skipped."""
+    columns = _columns(sheet, headers, result)
     if columns is None:
         return
+    what = "指标" if indicator_row else "项目"
     seen: dict[int, int] = {}
     for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
         if not row or len(row) <= columns[ID_HEADER]:
             continue
-        value, day, note = (_cell(row[columns[h]]) for h in ("本次完成值", "完成日期", "备注"))
+        cells = {h: _cell(row[columns[h]]) for h in fillable}
         number = row[0].row
-        if _unidentified(sheet, row, columns, [value, day, note], result):
+        if _unidentified(sheet, row, columns, list(cells.values()), result):
             continue
-        ids = _identify(sheet, row, columns, secret, result, indicator_row=True)
+        ids = _identify(sheet, row, columns, secret, result, indicator_row=indicator_row)
         if ids is None:
             continue
-        if ids[1] in seen:
+        key = ids[1] if indicator_row else ids[0]
+        if key in seen:
             result.refusals.append(Refusal(sheet.title, number, ID_HEADER,
-                                           f"与第{seen[ids[1]]}行是同一个指标（行被复制），请删除其中一行"))
+                                           f"与第{seen[key]}行是同一个{what}（行被复制），请删除其中一行"))
             continue
-        seen[ids[1]] = number
+        seen[key] = number
+        yield number, ids, cells
+
+
+def _read_indicators(sheet: Any, secret: str, result: FilledWorkbook) -> None:
+    fillable = ("本次完成值", "完成日期", "备注")
+    for number, ids, cells in _identified_rows(sheet, secret, result, INDICATOR_HEADERS, fillable,
+                                               indicator_row=True):
+        value, day, note = (cells[h] for h in fillable)
         if _blank_row([value, day, note]):
             continue
         if not day.blank and day.day is None:
@@ -321,26 +336,11 @@ def _read_indicators(sheet: Any, secret: str, result: FilledWorkbook) -> None:
 
 
 def _read_explanations(sheet: Any, secret: str, result: FilledWorkbook) -> None:
-    columns = _columns(sheet, EXPLANATION_HEADERS, result)
-    if columns is None:
-        return
-    seen: dict[int, int] = {}
-    for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
-        if not row or len(row) <= columns[ID_HEADER]:
-            continue
-        ticks = {h: _cell(row[columns[h]]) for h in CAUSE_HEADERS}
-        texts = {h: _cell(row[columns[h]]).text for h in ("完成目标可能性", "全年预计完成情况", "原因说明", "纠偏措施")}
-        number = row[0].row
-        if _unidentified(sheet, row, columns, [*ticks.values(), *(Cell(t) for t in texts.values())], result):
-            continue
-        ids = _identify(sheet, row, columns, secret, result, indicator_row=False)
-        if ids is None:
-            continue
-        if ids[0] in seen:
-            result.refusals.append(Refusal(sheet.title, number, ID_HEADER,
-                                           f"与第{seen[ids[0]]}行是同一个项目（行被复制），请删除其中一行"))
-            continue
-        seen[ids[0]] = number
+    text_headers = ("完成目标可能性", "全年预计完成情况", "原因说明", "纠偏措施")
+    for number, ids, cells in _identified_rows(sheet, secret, result, EXPLANATION_HEADERS,
+                                               (*CAUSE_HEADERS, *text_headers), indicator_row=False):
+        ticks = {h: cells[h] for h in CAUSE_HEADERS}
+        texts = {h: cells[h].text for h in text_headers}
         if all(t.blank for t in ticks.values()) and not any(texts.values()):
             continue
         wrong = [h for h, t in ticks.items() if not t.blank and t.text not in _TICKS]
@@ -355,23 +355,8 @@ def _read_explanations(sheet: Any, secret: str, result: FilledWorkbook) -> None:
 
 
 def _read_self_eval(sheet: Any, secret: str, result: FilledWorkbook) -> None:
-    columns = _columns(sheet, SELF_EVAL_HEADERS, result)
-    if columns is None:
-        return
-    seen: dict[int, int] = {}
-    for row in sheet.iter_rows(min_row=HEADER_ROW + 1):
-        if not row or len(row) <= columns[ID_HEADER]:
-            continue
-        actual, band, reason = (_cell(row[columns[h]]) for h in ("实际完成值", "完成情况", "偏差原因分析及改进措施"))
-        number = row[0].row
-        if _unidentified(sheet, row, columns, [actual, band, reason], result):
-            continue
-        ids = _identify(sheet, row, columns, secret, result, indicator_row=True)
-        if ids is None:
-            continue
-        if ids[1] in seen:
-            result.refusals.append(Refusal(sheet.title, number, ID_HEADER,
-                                           f"与第{seen[ids[1]]}行是同一个指标（行被复制），请删除其中一行"))
-            continue
-        seen[ids[1]] = number
+    fillable = ("实际完成值", "完成情况", "偏差原因分析及改进措施")
+    for number, ids, cells in _identified_rows(sheet, secret, result, SELF_EVAL_HEADERS, fillable,
+                                               indicator_row=True):
+        actual, band, reason = (cells[h] for h in fillable)
         result.self_eval.append(SelfEvalEntry(number, ids[0], ids[1], actual, band.text, reason.text))
