@@ -38,11 +38,12 @@ install-test: $(VENV)/.installed-test
 
 ## run: install, migrate, ensure an admin, load the demo data with its demo users (finance,
 ## leader, one unit's staff; their passwords are printed and kept in instance/demo-users.txt), serve
+## with the one scheduler beside the server (Ctrl+C stops both)
 run: install chromium
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker admin ensure
 	$(BIN)/tracker demo load
-	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
+	$(BIN)/tracker serve --with-scheduler --host $(HOST) --port $(PORT)
 
 ## test: install with the test extras and run the whole suite
 test: install-test chromium

@@ -52,3 +52,59 @@ def _parent(pid: str) -> int | None:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> None:
+    """``tracker serve --with-scheduler`` (what ``make run`` starts): the pages answer, the one
+    scheduler is active beside them, a second scheduler started by mistake waits as standby,
+    and stopping the server stops its scheduler (the standby then takes over)."""
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    engine = make_engine(url)
+    migration.upgrade(url, engine)
+    engine.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path),
+           "TRACKER_SCHEDULER_LOCK_SECONDS": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port),
+                               "--with-scheduler"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    second = None
+    try:
+        deadline, answered = time.monotonic() + 60, False
+        while not answered and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as response:
+                    answered = response.status == 200
+            except OSError:
+                time.sleep(0.2)
+        assert answered
+        children = _children_of(server.pid)
+        assert len(children) == 1  # the scheduler
+        second_log = tmp_path / "second-scheduler.log"
+        second = subprocess.Popen([sys.executable, "-m", "tracker.cli", "scheduler"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=second_log.open("wb"))
+        _wait_for(lambda: _children_of(server.pid) and second.poll() is None and time.sleep(3) is None)
+        assert second.poll() is None  # standby, not refused
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _out, err = server.communicate(timeout=60)
+        if second is not None:  # the standby takes over once the server's scheduler has stopped
+            _wait_for(lambda: "本进程成为运行中的调度进程" in second_log.read_text(encoding="utf-8"))
+            second.send_signal(signal.SIGTERM)
+            second.wait(timeout=60)
+    assert server.returncode == 0, err.decode()
+    assert all(not Path(f"/proc/{pid}").exists() for pid in children)  # its scheduler stopped too
+    standby = second_log.read_text(encoding="utf-8")
+    assert "本进程成为运行中的调度进程" in err.decode()
+    assert standby.index("待命") < standby.index("本进程成为运行中的调度进程")
+
+
+def _children_of(pid: int) -> list[str]:
+    return [p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p.name) == pid]
+
+
+def _wait_for(condition) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + 30
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.2)

@@ -977,17 +977,22 @@ def report_narrative(ctx: Context, year: int, unit: str | None, kind: str, month
 @click.option("--threads", default=8, type=int, show_default=True)
 @click.option("--workers", default=1, type=click.IntRange(min=1), show_default=True,
               help="进程数：大于 1 时多个进程共用端口，用上多个 CPU（Linux、macOS）")
+@click.option("--with-scheduler", is_flag=True,
+              help="同时运行调度进程（tracker scheduler）：一个命令，Ctrl+C 一起停止；另一个已在运行时本进程的调度待命")
 @pass_context
-def serve(ctx: Context, host: str, port: int, threads: int, workers: int) -> None:
+def serve(ctx: Context, host: str, port: int, threads: int, workers: int, with_scheduler: bool) -> None:
     from tracker import create_app
     from tracker.migration import require_head
     from tracker.serving import serve as serve_app
+    from tracker.serving import scheduler_beside
 
     require_head(ctx.database.engine)
     ctx.database.dispose()  # the workers open their own connections
-    serve_app(create_app, host=host, port=port, threads=threads, workers=workers,
-              cache_folder=Path(ctx.config.instance_path) / "page-cache",
-              listening=lambda: click.echo(f"tracker 正在 http://{host}:{port} 提供服务（Ctrl+C 停止）"))
+    with scheduler_beside(with_scheduler):
+        serve_app(create_app, host=host, port=port, threads=threads, workers=workers,
+                  cache_folder=Path(ctx.config.instance_path) / "page-cache",
+                  listening=lambda: click.echo(f"tracker 正在 http://{host}:{port} 提供服务（Ctrl+C 停止）"
+                                               + ("，调度进程同时运行" if with_scheduler else "")))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -14,8 +14,10 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +98,29 @@ def _supervise(children: list[int]) -> None:
                 pass
     if not stopped:
         raise SystemExit(1)
+
+
+@contextmanager
+def scheduler_beside(wanted: bool) -> Iterator[None]:
+    """``tracker serve --with-scheduler``: the one scheduler (``tracker scheduler``) runs as a
+    child process for as long as the server does, with the same settings (environment).  Ctrl+C
+    reaches both (one process group); when the server stops for any other reason the scheduler
+    is stopped too (SIGTERM: it stops its jobs and releases its lock).  A scheduler already
+    active elsewhere keeps the lock and this one waits as its standby."""
+    if not wanted:
+        yield
+        return
+    child = subprocess.Popen([sys.executable, "-c", "from tracker.cli import main; main(['scheduler'])"])
+    # a service manager's SIGTERM must run the finally below (the default would leave the child)
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
