@@ -1,0 +1,230 @@
+"""The department's own indicators: read on target import, listed, reported on, self-evaluated.
+
+* ``sync_indicators`` re-reads ``DepartmentYear.sub_goals`` into ``DepartmentIndicator`` rows.
+  Re-importing the same text changes nothing; a row whose indicator (分项 + name) is unchanged at
+  its position keeps its id and its progress; a changed one is replaced.
+* ``add_progress`` records a 当前完成值 (number, qualitative level or completion date).
+* ``self_evaluation`` scores the 部门整体支出绩效自评表 with the project rules of
+  ``tracker.core.evaluation``: money = all the department's projects of the year (全年执行数 vs
+  Σ 全年预算数), indicators = the latest report on or before 31 Dec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
+from tracker.core.evaluation import IndicatorResult, SelfEvaluation, evaluate
+from tracker.errors import TrackerError
+from tracker.importers.department_targets import read_department_goals
+from tracker.importers.target_values import parse_reported_number
+from tracker.models import DepartmentIndicator, DepartmentProgress, DepartmentYear, Project, Unit
+from tracker.services import audit
+from tracker.services.settings import evaluation_settings
+from tracker.services.spending import spent_through
+
+
+class DepartmentError(TrackerError):
+    """A department indicator request that cannot be carried out (message in Chinese)."""
+
+
+def sync_indicators(session: Session, record: DepartmentYear) -> list[DepartmentIndicator]:
+    """Read ``record.sub_goals`` into its indicator rows (flush)."""
+    rows: list[dict[str, Any]] = []
+    for goal in read_department_goals(record.sub_goals, year=record.year):
+        if not goal.indicators:
+            rows.append(dict(goal=goal.title, goal_target=goal.target, name=None, level1="", level2="",
+                             target_raw="", op=None, target_number=None, target_unit=None,
+                             kind="qualitative", deadline=None, source="", findings="\n".join(goal.findings)))
+        for item in goal.indicators:
+            rows.append(dict(goal=goal.title, goal_target=goal.target, name=item.name, level1=item.level1,
+                             level2=item.level2, target_raw=item.value.raw, op=item.value.op,
+                             target_number=item.value.number, target_unit=item.value.unit,
+                             kind=item.value.kind, deadline=item.value.deadline, source=item.source,
+                             findings="\n".join(item.findings) or None))
+    existing = {row.position: row for row in session.scalars(
+        select(DepartmentIndicator).where(DepartmentIndicator.department_year_id == record.id))}
+    result = []
+    for position, values in enumerate(rows, start=1):
+        row = existing.pop(position, None)
+        if row is not None and (row.goal, row.name) != (values["goal"], values["name"]):
+            session.delete(row)
+            session.flush()
+            row = None
+        if row is None:
+            row = DepartmentIndicator(department_year_id=record.id, position=position)
+            session.add(row)
+        for key, value in values.items():
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+        result.append(row)
+    for row in existing.values():
+        session.delete(row)
+    session.flush()
+    return result
+
+
+def _department_years(session: Session, year: int | None, unit_code: str | None) -> list[DepartmentYear]:
+    query = select(DepartmentYear).join(Unit).options(selectinload(DepartmentYear.unit))
+    if year is not None:
+        query = query.where(DepartmentYear.year == year)
+    if unit_code is not None:
+        query = query.where((Unit.code == unit_code) | (Unit.name == unit_code))
+    return list(session.scalars(query.order_by(DepartmentYear.year, Unit.code, Unit.name)))
+
+
+def indicators_of(session: Session, record: DepartmentYear) -> list[DepartmentIndicator]:
+    return list(session.scalars(
+        select(DepartmentIndicator).where(DepartmentIndicator.department_year_id == record.id)
+        .options(selectinload(DepartmentIndicator.reports)).order_by(DepartmentIndicator.position)))
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    normal = value.normalize()
+    return int(normal) if normal == normal.to_integral_value() else float(normal)
+
+
+def export_rows(session: Session, year: int | None = None, unit_code: str | None = None) -> list[dict[str, Any]]:
+    """One object per department indicator (the ``export department-indicators`` contract)."""
+    out = []
+    for record in _department_years(session, year, unit_code):
+        for row in indicators_of(session, record):
+            out.append({
+                "unit_code": record.unit.code or None, "unit_name": record.unit.name, "year": record.year,
+                "goal": row.goal, "indicator": row.name, "operator": row.op,
+                "value": _number(row.target_number), "measure_unit": row.target_unit,
+                "qualitative": row.kind == "qualitative", "findings": row.finding_list,
+                "source": row.source or None,
+            })
+    return out
+
+
+def find_department_year(session: Session, unit_code: str, year: int) -> DepartmentYear:
+    found = _department_years(session, year, unit_code)
+    if not found:
+        raise DepartmentError(f"没有找到单位“{unit_code}”{year}年的部门整体绩效目标，请先导入绩效目标文件")
+    if len(found) > 1:
+        names = "、".join(record.unit.name for record in found)
+        raise DepartmentError(f"单位编码“{unit_code}”对应多个单位（{names}），请改用单位名称")
+    return found[0]
+
+
+def find_indicator(session: Session, record: DepartmentYear, position: int) -> DepartmentIndicator:
+    row = session.scalar(select(DepartmentIndicator).where(
+        DepartmentIndicator.department_year_id == record.id, DepartmentIndicator.position == position))
+    if row is None or row.name is None:
+        raise DepartmentError(f"{record.unit.name}{record.year}年没有第{position}个部门整体绩效指标")
+    return row
+
+
+def find_indicator_by_ref(session: Session, record: DepartmentYear, ref: str) -> DepartmentIndicator:
+    """An indicator by its 序号 (position) or its 三级 name (unique within the department year)."""
+    text = ref.strip()
+    if text.isdigit():
+        return find_indicator(session, record, int(text))
+    matches = [row for row in indicators_of(session, record) if row.name == text]
+    if len(matches) != 1:
+        how = "没有" if not matches else f"有{len(matches)}个"
+        raise DepartmentError(f"{record.unit.name}{record.year}年{how}名为“{text}”的部门整体绩效指标，请改用指标序号")
+    return matches[0]
+
+
+def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: date, actor: str,
+                 raw: str, note: str = "") -> DepartmentProgress:
+    """Record a 当前完成值 on a department indicator (flush, audited): a number for a 定量/反向
+    indicator, one of the three levels for a 定性 one, the completion date for a 时限 one.
+    History is kept; the latest report counts."""
+    number = level = completed = None
+    label = f"“{row.name}”的完成值"
+    try:
+        if row.kind in ("quantitative", "reverse") and row.target_number is not None:
+            number = parse_reported_number(raw, row.target_unit, label)
+        elif row.kind == "deadline" and row.deadline is not None:
+            try:
+                completed = date.fromisoformat(raw.strip())
+            except ValueError:
+                raise ValueError(f"{label}应为完成日期 YYYY-MM-DD，当前为“{raw.strip()}”") from None
+        else:
+            level = parse_achievement(raw)
+    except ValueError as error:
+        raise DepartmentError(str(error)) from None
+    entry = DepartmentProgress(indicator=row, reported_on=reported_on, value=number, achievement=level,
+                               completed_on=completed, note=note.strip() or None, actor=actor)
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor, "report", "department_indicator", row.id,
+                 reported_on=reported_on.isoformat(), value=raw.strip())
+    return entry
+
+
+@dataclass(frozen=True)
+class DepartmentSelfEvaluation:
+    """The scored 部门整体支出绩效自评表 of one unit and year."""
+
+    unit_name: str
+    unit_code: str | None
+    year: int
+    overall_goal: str | None
+    initial_budget: Decimal  # 年初预算数, 元 (Σ projects)
+    annual_budget: Decimal  # 全年预算数, 元
+    spent: Decimal  # 全年执行数, 元
+    rows: tuple[DepartmentIndicator, ...]  # scored indicators, in order
+    actuals: tuple[str, ...]  # 实际完成值 as shown, per row
+    evaluation: SelfEvaluation
+    unscored_findings: tuple[str, ...]  # 分项 without indicators
+
+
+def _latest(row: DepartmentIndicator, as_of: date) -> DepartmentProgress | None:
+    entries = [entry for entry in row.reports if entry.reported_on <= as_of]
+    return entries[-1] if entries else None
+
+
+def _result(row: DepartmentIndicator, entry: DepartmentProgress | None) -> tuple[IndicatorResult, str]:
+    kind, op, target = row.kind, row.op, row.target_number
+    if kind in ("quantitative", "reverse") and target is None or kind == "deadline" and row.deadline is None:
+        kind, op, target = "qualitative", None, None
+    reason = (entry.note or "") if entry else ""
+    result = IndicatorResult(
+        level1=row.level1, name=row.name or "", kind=kind, operator=op, target=target,  # type: ignore[arg-type]
+        actual=entry.value if entry else None, achievement=entry.achievement if entry else None,
+        deadline=row.deadline, completed_on=entry.completed_on if entry else None,
+        weight=row.weight, deviation_reason=reason)
+    if entry is None:
+        shown = ""
+    elif entry.value is not None:
+        shown = f"{_number(entry.value)}{row.target_unit or ''}"
+    elif entry.achievement:
+        shown = ACHIEVEMENT_LABELS[parse_achievement(entry.achievement)]
+    else:
+        shown = entry.completed_on.isoformat() if entry.completed_on else ""
+    return result, shown
+
+
+def self_evaluation(session: Session, record: DepartmentYear) -> DepartmentSelfEvaluation:
+    """部门整体支出绩效自评: 执行率 over all the department's projects, indicators by the project rules."""
+    settings = evaluation_settings(session)
+    year_end = date(record.year, 12, 31)
+    projects = list(session.scalars(select(Project).where(
+        Project.unit_id == record.unit_id, Project.year == record.year)))
+    spent_by_project = spent_through(session, year_end, [project.id for project in projects]) if projects else {}
+    initial = sum((p.initial_budget for p in projects), Decimal(0))
+    annual = sum((p.annual_budget for p in projects), Decimal(0))
+    spent = sum((spent_by_project.get(p.id, Decimal(0)) for p in projects), Decimal(0))
+    all_rows = indicators_of(session, record)
+    rows = tuple(row for row in all_rows if row.name is not None)
+    pairs = [_result(row, _latest(row, year_end)) for row in rows]
+    evaluation = evaluate([result for result, _ in pairs], spent, annual, settings)
+    unscored = tuple(f for row in all_rows if row.name is None for f in row.finding_list)
+    return DepartmentSelfEvaluation(
+        unit_name=record.unit.name, unit_code=record.unit.code or None, year=record.year,
+        overall_goal=record.overall_goal, initial_budget=initial, annual_budget=annual, spent=spent,
+        rows=rows, actuals=tuple(shown for _, shown in pairs), evaluation=evaluation,
+        unscored_findings=unscored)
