@@ -178,3 +178,31 @@ def test_unknown_department_is_said_in_chinese(runner, session: Session) -> None
     assert str(result.exception) == "没有找到单位“不存在的局”2023年的部门整体绩效目标，请先导入绩效目标文件"
     both = runner("progress", "add", "--indicator", "1", "--value", "1", "--date", "2023-01-01")
     assert both.exit_code != 0 and "二者之一" in both.output
+
+
+def test_self_eval_report_fills_the_department_results(session: Session) -> None:
+    from tests.reports.test_narrative import read, section, table_after
+    from tracker.reports.narrative import SELF_EVAL_SECTIONS, self_eval_report
+    from tracker.services.reporting import self_eval_form
+
+    import_seed(session, "002")
+    import_seed(session, "000")
+    _spend_80_percent(session)
+    record = year_of(session, "高新区科技局", 2023)
+    rows = department.indicators_of(session, record)
+    for row, raw in zip(rows, ("30", "180", "95%", "达成年度指标", "部分达成年度指标并具有一定效果", "85")):
+        department.add_progress(session, row, reported_on=date(2023, 12, 20), actor="t", raw=raw)
+    session.expire_all()
+    doc = read(self_eval_report(self_eval_form(session, 2023, record.unit_id, date(2024, 2, 1)), charts=False))
+    results = "\n".join(section(doc, SELF_EVAL_SECTIONS[1], "（一）产出指标完成情况"))
+    assert ("部门整体绩效指标（摘自分项绩效目标）共 6 项" in results and "为 80.00%" in results
+            and "部门整体自评得分 87.54 分，等级：良" in results)
+    table = table_after(doc, "部门整体绩效指标完成情况")
+    assert table[0] == ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    assert table[2] == ["产出指标", "数量指标", "新认定国家科技型中小企业", "240家", "180家", "16.67", "12.50"]
+    assert table[5] == ["效益指标", "社会效益指标", "区内机器人企业创新能力（定性指标）", "明显提高",
+                        "部分达成年度指标并具有一定效果", "30.00", "23.99"]
+    tangshan = year_of(session, "唐山市路南区科学技术局", 2025)
+    other = read(self_eval_report(self_eval_form(session, 2025, tangshan.unit_id, date(2026, 2, 1)), charts=False))
+    assert "分项“科技政务管理”没有绩效指标，无法监控和自评（未评分）。" in "\n".join(
+        section(other, SELF_EVAL_SECTIONS[1], "（一）产出指标完成情况"))
