@@ -57,8 +57,8 @@ def build(result: DepartmentSelfEvaluation) -> bytes:
          evaluation.execution_weight,
          None if evaluation.execution_rate is None else f"{round_score(evaluation.execution_rate)}%",
          round_score(evaluation.execution_score)],
-        ["年度总体目标", "预期目标", "实际完成情况"],
-        ["", result.overall_goal or "", ""],
+        ["年度总体目标", "预期目标", "", "", "", "实际完成情况"],
+        ["", result.overall_goal or "", "", "", "", ""],
         ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
          "偏差原因分析及改进措施"],
     ]
@@ -72,16 +72,34 @@ def build(result: DepartmentSelfEvaluation) -> bytes:
         lines.append([f"提示：{warning.message}"])
     for values in lines:
         sheet.append([_cell(value) for value in values])
-    sheet.merge_cells("A1:I1")
-    sheet.merge_cells("A2:I2")
+    first, last = 9, 8 + len(result.rows)  # indicator rows
+    table_end = last + 1
+    merges = ["A1:I1", "A2:I2", "B3:I3", "A6:A7", "B6:E6", "F6:I6", "B7:E7", "F7:I7"]
+    if result.rows:
+        merges.append(f"A8:A{last}")
+    merges.append(f"A{table_end}:F{table_end}")
+    for extra in range(table_end + 1, len(lines) + 1):
+        merges.append(f"A{extra}:I{extra}")
+    for cells in merges:
+        sheet.merge_cells(cells)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = sheet["A2"].alignment = Alignment(horizontal="center")
-    sheet.merge_cells("B3:I3")
-    table_end = 8 + len(result.rows) + 1
     for row in sheet.iter_rows(min_row=3, max_row=table_end, max_col=9):
         for cell in row:
             cell.border = _BOX
             cell.alignment = _WRAP
+    for column in "BCDG":
+        sheet[f"{column}5"].number_format = "0.00"
+    for number in range(first, table_end + 1):
+        for column in "GH":
+            sheet[f"{column}{number}"].number_format = "0.00"
+    sheet.row_dimensions[7].height = max(30, 15 * (len(result.overall_goal or "") // 30 + 1))
+    for number, row in zip(range(first, last + 1), result.rows):
+        longest = max(len(row.name or ""), len(row.target_raw or ""))
+        sheet.row_dimensions[number].height = max(18, 15 * (longest // 12 + 1))
+    for extra in range(table_end + 1, len(lines) + 1):
+        sheet[f"A{extra}"].alignment = Alignment(wrap_text=True)
+        sheet.row_dimensions[extra].height = 30
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
