@@ -6,7 +6,8 @@ Create Date: 2026-12-06 23:40:00+00:00
 
 部门整体绩效目标: the 分项绩效目标 prose is read into indicators (``department_indicator``, keyed
 to ``department_year`` by position; a 分项 with no indicator is a row with a null name), and the
-当前完成值 reported on them (``department_progress``).  Numbers are scaled integers
+当前完成值 reported on them (``department_progress``), and finance's corrections of what was read
+(``department_correction``: before/after JSON, reason, actor).  Numbers are scaled integers
 (``ScaledDecimal``: 4 places for values, 2 for 分值), like ``indicator`` and ``progress_report``.
 """
 
@@ -69,8 +70,27 @@ def upgrade() -> None:
     with op.batch_alter_table('department_progress', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_department_progress_indicator_id'), ['indicator_id'], unique=False)
 
+    op.create_table('department_correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('indicator_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=False),
+    sa.Column('after', sa.JSON(), nullable=False),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['indicator_id'], ['department_indicator.id'],
+                            name=op.f('fk_department_correction_indicator_id_department_indicator'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_department_correction'))
+    )
+    with op.batch_alter_table('department_correction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_department_correction_indicator_id'), ['indicator_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('department_correction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_department_correction_indicator_id'))
+    op.drop_table('department_correction')
     with op.batch_alter_table('department_progress', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_department_progress_indicator_id'))
     op.drop_table('department_progress')

@@ -208,3 +208,38 @@ def test_self_eval_report_fills_the_department_results(session: Session) -> None
     other = read(self_eval_report(self_eval_form(session, 2025, tangshan.unit_id, date(2026, 2, 1)), charts=False))
     assert "分项“科技政务管理”没有绩效指标，无法监控和自评（未评分）。" in "\n".join(
         section(other, SELF_EVAL_SECTIONS[1], "（一）产出指标完成情况"))
+
+
+def test_finance_corrects_and_completes_indicators_and_reimport_keeps_it(runner, session: Session) -> None:  # type: ignore[no-untyped-def]
+    import_seed(session, "003")
+    import_seed(session, "000")
+    session.commit()
+    unit = "沧州临港经济技术开发区循环经济促进中心"
+    result = runner("department", "correct", "--unit", unit, "--year", "2025", "--indicator", "3",
+                    "--value", "100%", "--weight", "20", "--reason", "与财政核定的指标值一致")
+    assert result.exit_code == 0, result.output
+    assert "已更正" in result.output and "“工作开展率”，指标值“100%”（无审核发现）" in result.output
+    record = year_of(session, unit, 2025)
+    row = department.find_indicator(session, record, 3)
+    assert (row.op, row.target_number, row.target_unit, row.weight, row.finding_list) == (
+        None, Decimal(100), "%", Decimal(20), [])
+    (correction,) = row.corrections
+    assert correction.before["target_raw"] == "" and correction.after["target_raw"] == "100%"
+    assert correction.reason == "与财政核定的指标值一致"
+    import_seed(session, "003")  # the document still says no value: finance's version stands
+    session.expire_all()
+    again = department.find_indicator(session, record, 3)
+    assert (again.id, again.target_raw, again.weight) == (row.id, "100%", Decimal(20))
+    assert department.find_indicator(session, record, 4).finding_list  # not corrected: still flagged
+    # a 分项 of seed 000 without indicator, completed
+    tangshan = year_of(session, "唐山市路南区科学技术局", 2025)
+    empty = department.find_indicator(session, tangshan, 3, empty_goal=True)
+    with pytest.raises(department.DepartmentError) as error:
+        department.correct(session, empty, actor="t", reason="", target="12次", weight="-1")
+    assert str(error.value) == ("请填写更正原因；分项“科技政务管理”没有绩效指标，补充时请填写指标名称；"
+                                "分值应为 0–100 之间的数字，当前为“-1”")
+    department.correct(session, empty, actor="t", reason="补充指标", name="机关综合事务办理次数", target="≥12次")
+    assert (empty.name, empty.level1, empty.level2, empty.op, empty.target_number, empty.finding_list) == (
+        "机关综合事务办理次数", "产出指标", "数量指标", ">=", Decimal(12), [])
+    assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.entity == "department_indicator", AuditEntry.action == "correct")) == 2

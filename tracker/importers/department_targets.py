@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from tracker.importers.target_records import TargetValue
 from tracker.importers.target_values import parse_target_value
 
-__all__ = ["DepartmentGoal", "DepartmentIndicatorRecord", "read_department_goals", "infer_levels"]
+__all__ = ["DepartmentGoal", "DepartmentIndicatorRecord", "read_department_goals", "infer_levels",
+           "indicator_findings"]
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,19 @@ def _valued(clause: str, year: int | None) -> tuple[str, TargetValue] | None:
     return name, value
 
 
-def _indicator(name: str, value: TargetValue, source: str, findings: tuple[str, ...] = ()) -> DepartmentIndicatorRecord:
+def indicator_findings(name: str, value: TargetValue) -> tuple[str, ...]:
+    """The target-quality findings of one department indicator (Chinese): no value, or a vague one."""
+    raw = value.raw.strip()
+    if not raw:
+        return (f"指标“{name}”没有指标值，请给出数值、比率或时限",)
+    if value.kind == "qualitative" and _VAGUE_QUALIFIER.fullmatch(_squeeze(raw)):
+        return (f"指标“{name}”的指标值“{raw}”是模糊表述，无法衡量，请给出数值、比率或时限",)
+    return ()
+
+
+def _indicator(name: str, value: TargetValue, source: str) -> DepartmentIndicatorRecord:
     level1, level2 = infer_levels(name, value)
-    return DepartmentIndicatorRecord(name, level1, level2, value, source, findings)
+    return DepartmentIndicatorRecord(name, level1, level2, value, source, indicator_findings(name, value))
 
 
 def _sentence_indicators(sentence: str, year: int | None) -> list[DepartmentIndicatorRecord]:
@@ -133,8 +144,7 @@ def _sentence_indicators(sentence: str, year: int | None) -> list[DepartmentIndi
     if not found:
         name = _YEAR_PREFIX.sub("", sentence) or sentence
         if _BARE_NAME.search(name):
-            value = TargetValue(raw="", kind="qualitative")
-            return [_indicator(name, value, sentence, (f"指标“{name}”没有指标值，请给出数值、比率或时限",))]
+            return [_indicator(name, TargetValue(raw="", kind="qualitative"), sentence)]
         return [_qualitative(name, sentence)]
     result = []
     valued = {index for index, _, _ in found}
@@ -151,9 +161,7 @@ def _qualitative(text: str, source: str) -> DepartmentIndicatorRecord:
     match = _VAGUE_QUALIFIER.search(text)
     if match and match.start() > 0:
         name, raw = text[: match.start()], match.group(0)
-        value = TargetValue(raw=raw, kind="qualitative")
-        finding = f"指标“{name}”的指标值“{raw}”是模糊表述，无法衡量，请给出数值、比率或时限"
-        return _indicator(name, value, source, (finding,))
+        return _indicator(name, TargetValue(raw=raw, kind="qualitative"), source)
     return _indicator(text, TargetValue(raw=text, kind="qualitative"), source)
 
 

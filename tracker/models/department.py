@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, ScaledDecimal, UTCDateTime, utcnow
@@ -49,6 +51,10 @@ class DepartmentIndicator(Base):
         order_by="(DepartmentProgress.reported_on, DepartmentProgress.id)",
     )
 
+    corrections: Mapped[list[DepartmentCorrection]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", order_by="DepartmentCorrection.id",
+    )
+
     @property
     def finding_list(self) -> list[str]:
         return [line for line in (self.findings or "").splitlines() if line]
@@ -72,3 +78,24 @@ class DepartmentProgress(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     indicator: Mapped[DepartmentIndicator] = relationship(back_populates="reports")
+
+
+class DepartmentCorrection(Base):
+    """Finance's correction of a department indicator as read from the prose (audited, versioned
+    like 调整): what it replaced and what it set, with the reason.  A corrected indicator keeps
+    finance's version when the document is imported again."""
+
+    __tablename__ = "department_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(
+        ForeignKey("department_indicator.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    # {"name", "level1", "level2", "target_raw", "weight"}: strings or null
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    indicator: Mapped[DepartmentIndicator] = relationship(back_populates="corrections")

@@ -3,6 +3,8 @@
 * ``sync_indicators`` re-reads ``DepartmentYear.sub_goals`` into ``DepartmentIndicator`` rows.
   Re-importing the same text changes nothing; a row whose indicator (分项 + name) is unchanged at
   its position keeps its id and its progress; a changed one is replaced.
+* ``correct`` lets finance correct or complete what was read (name, 一级/二级, 指标值, 分值),
+  keeping before/after and the reason (``DepartmentCorrection``) and an audit entry.
 * ``add_progress`` records a 当前完成值 (number, qualitative level or completion date).
 * ``self_evaluation`` scores the 部门整体支出绩效自评表 with the project rules of
   ``tracker.core.evaluation``: money = all the department's projects of the year (全年执行数 vs
@@ -22,9 +24,9 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
 from tracker.core.evaluation import IndicatorResult, SelfEvaluation, evaluate
 from tracker.errors import TrackerError
-from tracker.importers.department_targets import read_department_goals
-from tracker.importers.target_values import parse_reported_number
-from tracker.models import DepartmentIndicator, DepartmentProgress, DepartmentYear, Project, Unit
+from tracker.importers.department_targets import indicator_findings, infer_levels, read_department_goals
+from tracker.importers.target_values import parse_reported_number, parse_target_value
+from tracker.models import DepartmentCorrection, DepartmentIndicator, DepartmentProgress, DepartmentYear, Project, Unit
 from tracker.services import audit
 from tracker.services.settings import evaluation_settings
 from tracker.services.spending import spent_through
@@ -53,6 +55,9 @@ def sync_indicators(session: Session, record: DepartmentYear) -> list[Department
     result = []
     for position, values in enumerate(rows, start=1):
         row = existing.pop(position, None)
+        if row is not None and row.corrections and row.goal == values["goal"]:
+            result.append(row)  # finance corrected it: its version stands until corrected again
+            continue
         if row is not None and (row.goal, row.name) != (values["goal"], values["name"]):
             session.delete(row)
             session.flush()
@@ -117,10 +122,12 @@ def find_department_year(session: Session, unit_code: str, year: int) -> Departm
     return found[0]
 
 
-def find_indicator(session: Session, record: DepartmentYear, position: int) -> DepartmentIndicator:
+def find_indicator(session: Session, record: DepartmentYear, position: int, *,
+                   empty_goal: bool = False) -> DepartmentIndicator:
+    """The indicator at ``position``; ``empty_goal`` also finds a 分项 without indicator (to complete it)."""
     row = session.scalar(select(DepartmentIndicator).where(
         DepartmentIndicator.department_year_id == record.id, DepartmentIndicator.position == position))
-    if row is None or row.name is None:
+    if row is None or (row.name is None and not empty_goal):
         raise DepartmentError(f"{record.unit.name}{record.year}年没有第{position}个部门整体绩效指标")
     return row
 
@@ -162,6 +169,60 @@ def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: dat
     session.flush()
     audit.record(session, actor, "report", "department_indicator", row.id,
                  reported_on=reported_on.isoformat(), value=raw.strip())
+    return entry
+
+
+_CORRECTED = ("name", "level1", "level2", "target_raw", "weight")
+_LEVEL1 = ("产出指标", "成本指标", "效益指标", "满意度指标")
+
+
+def _snapshot(row: DepartmentIndicator) -> dict[str, Any]:
+    return {key: None if getattr(row, key) is None else str(getattr(row, key)) for key in _CORRECTED}
+
+
+def correct(session: Session, row: DepartmentIndicator, *, actor: str, reason: str, name: str = "",
+            level1: str = "", level2: str = "", target: str = "", weight: str = "") -> DepartmentCorrection:
+    """Correct or complete a department indicator as read (blank = unchanged; flush, audited).
+
+    The 指标值 is re-read as a project 指标值 is; the findings are reviewed again, so a value that
+    is now measurable clears its finding.  A 分项 without indicator is completed by giving a name
+    and a 指标值.  All errors are collected and raised together."""
+    errors: list[str] = []
+    if not reason.strip():
+        errors.append("请填写更正原因")
+    new_name = name.strip() or row.name
+    if not new_name:
+        errors.append(f"分项“{row.goal}”没有绩效指标，补充时请填写指标名称")
+    if level1.strip() and level1.strip() not in _LEVEL1:
+        errors.append(f"一级指标应为{'、'.join(_LEVEL1)}之一，当前为“{level1.strip()}”")
+    points: Decimal | None = row.weight
+    if weight.strip():
+        try:
+            points = Decimal(weight.strip())
+        except ArithmeticError:
+            points = None
+        if points is None or not points.is_finite() or points < 0 or points > 100:
+            errors.append(f"分值应为 0–100 之间的数字，当前为“{weight.strip()}”")
+    if errors:
+        raise DepartmentError("；".join(errors))
+    before = _snapshot(row)
+    row.name = new_name
+    raw = target.strip() or row.target_raw
+    value = parse_target_value(raw, level2=level2.strip() or row.level2 or None, year=row.department_year.year)
+    inferred = infer_levels(new_name or "", value)
+    row.level1 = level1.strip() or row.level1 or inferred[0]
+    row.level2 = level2.strip() or row.level2 or inferred[1]
+    row.target_raw, row.op, row.target_number, row.target_unit = raw, value.op, value.number, value.unit
+    row.kind, row.deadline, row.weight = value.kind, value.deadline, points
+    row.findings = "\n".join(indicator_findings(new_name or "", value)) or None
+    if not row.source:
+        row.source = f"财务补充：{reason.strip()}"
+    entry = DepartmentCorrection(indicator=row, reason=reason.strip(), before=before, after=_snapshot(row),
+                                 actor=actor)
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor, "correct", "department_indicator", row.id, reason=reason.strip(),
+                 before=entry.before, after=entry.after)
     return entry
 
 
