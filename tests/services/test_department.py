@@ -243,3 +243,29 @@ def test_finance_corrects_and_completes_indicators_and_reimport_keeps_it(runner,
         "机关综合事务办理次数", "产出指标", "数量指标", ">=", Decimal(12), [])
     assert session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.entity == "department_indicator", AuditEntry.action == "correct")) == 2
+
+
+def test_department_dual_monitoring_by_hand(session: Session) -> None:
+    """Seed 002 plans every project at 0% through 30 Sep and 100% at 31 Dec: on 15 Nov each plan
+    reads 46/92 = 50%, so the summed plan is 50%.  Spent 1280 万元 of 4253 → 执行率 30.0964%,
+    v = 60.19 → yellow.  高新技术企业新增 ≥25家 with 10 reported: 序时进度 on 15 Nov = 10.5/12 =
+    87.5%, expected 21.875, v = 45.7 → red; 区内企业满意度 >90% with 95: a level, v = 105.6 →
+    green; the rest unreported (grey, not counted).  Results red, overall red."""
+    import_seed(session, "002")
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    funds = session.scalars(select(Project).where(Project.name == "高新技术企业扶持资金")).one()
+    add_ledger(session, unit, ("2023-01-01", "2023-12-31"), [(funds, "2023-05-10", "12800000")])
+    record = year_of(session, "高新区科技局", 2023)
+    rows = department.indicators_of(session, record)
+    department.add_progress(session, rows[0], reported_on=date(2023, 11, 1), actor="t", raw="10")
+    department.add_progress(session, rows[2], reported_on=date(2023, 11, 1), actor="t", raw="95")
+    department.add_progress(session, rows[1], reported_on=date(2023, 11, 20), actor="t", raw="1")  # after as_of
+    session.expire_all()
+    result = department.monitor(session, record, date(2023, 11, 15))
+    assert (result.budget, result.spent) == (Decimal("42530000"), Decimal("12800000"))
+    assert result.money.planned_pct == Decimal(50) and result.money.status == "yellow"
+    assert round(result.money.execution_rate, 4) == Decimal("30.0964")
+    colours = [status.colour for _, status in result.indicators]
+    assert colours == ["red", "grey", "green", "grey", "grey", "grey"]
+    assert round(result.indicators[0][1].ratio, 1) == Decimal("45.7")
+    assert (result.results, result.overall) == ("red", "red")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -59,3 +60,27 @@ def test_unit_staff_of_another_unit_gets_404(client, logged_in, session: Session
     logged_in("unit_staff", units=[other])
     assert client.get(f"/departments/{record.id}").status_code == 404
     assert "高新区科技局" not in client.get("/departments").get_data(as_text=True)
+
+
+def test_cockpit_and_department_page_show_the_department_line(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from tests.monitoring_builders import add_ledger
+    from tracker.models import Project
+    from tracker.services import department
+
+    import_seed(session, "002")
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    funds = session.scalars(select(Project).where(Project.name == "高新技术企业扶持资金")).one()
+    add_ledger(session, unit, ("2023-01-01", "2023-12-31"), [(funds, "2023-05-10", "12800000")])
+    record = year_of(session, "高新区科技局", 2023)
+    rows = department.indicators_of(session, record)
+    department.add_progress(session, rows[0], reported_on=date(2023, 11, 1), actor="t", raw="10")
+    session.commit()
+    logged_in("leader")
+    page = client.get("/cockpit?year=2023&as_of=2023-11-15").get_data(as_text=True)
+    assert "部门整体绩效（双监控）" in page
+    line = page[page.index('id="departments"'):]
+    line = line[:line.index("</table>")]
+    assert f"/departments/{record.id}" in line and "高新区科技局" in line
+    assert "30.10% / 50.00%" in line and "黄灯" in line and "红灯" in line
+    detail = client.get(f"/departments/{record.id}").get_data(as_text=True)  # today is after 2023: 31 Dec
+    assert "双监控（截至 2023-12-31）" in detail

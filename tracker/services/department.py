@@ -6,6 +6,9 @@
 * ``correct`` lets finance correct or complete what was read (name, 一级/二级, 指标值, 分值),
   keeping before/after and the reason (``DepartmentCorrection``) and an audit entry.
 * ``add_progress`` records a 当前完成值 (number, qualitative level or completion date).
+* ``monitor`` is the department's 双监控 at a date: money = its projects' spending against their
+  summed plans (计划进度 = Σ 计划进度 × 全年预算数 ÷ Σ 全年预算数), results = its own indicators
+  judged by the project rules; overall = the worse of the two.
 * ``self_evaluation`` scores the 部门整体支出绩效自评表 with the project rules of
   ``tracker.core.evaluation``: money = all the department's projects of the year (全年执行数 vs
   Σ 全年预算数), indicators = the latest report on or before 31 Dec.
@@ -23,12 +26,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
 from tracker.core.evaluation import IndicatorResult, SelfEvaluation, evaluate
+from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, results_status
+from tracker.core.money import MoneyStatus, judge_money
+from tracker.core.status import Colour, overall_status
 from tracker.errors import TrackerError
 from tracker.importers.department_targets import indicator_findings, infer_levels, read_department_goals
 from tracker.importers.target_values import parse_reported_number, parse_target_value
 from tracker.models import DepartmentCorrection, DepartmentIndicator, DepartmentProgress, DepartmentYear, Project, Unit
 from tracker.services import audit
-from tracker.services.settings import evaluation_settings
+from tracker.services import monitoring
+from tracker.services.settings import evaluation_settings, monitoring_settings
 from tracker.services.spending import spent_through
 
 
@@ -289,3 +296,62 @@ def self_evaluation(session: Session, record: DepartmentYear) -> DepartmentSelfE
         overall_goal=record.overall_goal, initial_budget=initial, annual_budget=annual, spent=spent,
         rows=rows, actuals=tuple(shown for _, shown in pairs), evaluation=evaluation,
         unscored_findings=unscored)
+
+
+@dataclass(frozen=True)
+class DepartmentMonitoring:
+    """部门整体 双监控 at ``as_of``."""
+
+    as_of: date
+    budget: Decimal  # Σ 全年预算数, 元
+    spent: Decimal  # Σ 累计支出, 元
+    money: MoneyStatus
+    indicators: tuple[tuple[DepartmentIndicator, IndicatorStatus], ...]
+    results: Colour
+    overall: Colour
+
+
+def monitor(session: Session, record: DepartmentYear, as_of: date, *,
+            money_at_ledger_date: bool = False) -> DepartmentMonitoring:
+    """The department's 双监控 at ``as_of`` (see the module notes); money is grey 台账未覆盖 when
+    the ledger of any of its projects does not reach the date."""
+    settings = monitoring_settings(session)
+    ids = list(session.scalars(select(Project.id).where(
+        Project.unit_id == record.unit_id, Project.year == record.year)))
+    evaluations = list(monitoring.evaluate(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
+    budget = sum((e.budget for e in evaluations), Decimal(0))
+    spent = sum((e.spent for e in evaluations), Decimal(0))
+    planned = (sum((e.money.planned_pct * e.budget for e in evaluations), Decimal(0)) / budget
+               if budget else Decimal(0))
+    covered = bool(evaluations) and all(e.ledger_covered for e in evaluations)
+    money = judge_money(spent, budget, planned, settings, covered)
+    judged = []
+    for row in indicators_of(session, record):
+        if row.name is None:
+            continue
+        entry = _latest(row, as_of)
+        kind, op, target = row.kind, row.op, row.target_number
+        if kind in ("quantitative", "reverse") and target is None or kind == "deadline" and row.deadline is None:
+            kind, op, target = "qualitative", None, None
+        status = judge_indicator(
+            kind, op, target, row.deadline, entry.value if entry else None, entry.achievement if entry else None,
+            entry.completed_on if entry else None, as_of, settings,
+            level=is_level(op, row.target_unit, row.name))
+        judged.append((row, status))
+    results = results_status(status for _, status in judged)
+    return DepartmentMonitoring(as_of, budget, spent, money, tuple(judged), results,
+                                overall_status(money.colour, results))
+
+
+def department_lines(session: Session, year: int, unit_ids: set[int] | None, as_of: date
+                     ) -> list[tuple[DepartmentYear, DepartmentMonitoring]]:
+    """The cockpit's 部门整体 lines: each department year of ``year`` that has indicators (of
+    ``unit_ids``, None = all), monitored at ``as_of`` (money at the ledger's date)."""
+    query = select(DepartmentYear).where(DepartmentYear.year == year).options(selectinload(DepartmentYear.unit))
+    if unit_ids is not None:
+        query = query.where(DepartmentYear.unit_id.in_(unit_ids))
+    lines = []
+    for record in session.scalars(query.order_by(DepartmentYear.unit_id)):
+        if any(row.name for row in indicators_of(session, record)):
+            lines.append((record, monitor(session, record, as_of, money_at_ledger_date=True)))
+    return lines

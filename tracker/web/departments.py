@@ -34,11 +34,15 @@ def _page(record: DepartmentYear, *, error: str | None = None, form: dict[str, s
           failed: int | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     session = db_session()
     role = current_user.role
+    today = datetime.now(config().tz).date()
+    as_of = min(today, date(record.year, 12, 31)) if today.year >= record.year else date(record.year, 1, 1)
+    watch = department.monitor(session, record, as_of, money_at_ledger_date=True)
     return render_template(
         "departments/detail.html", record=record, rows=department.indicators_of(session, record),
         result=department.self_evaluation(session, record), error=error, form=form or {}, failed=failed,
         may_report=role in (Role.admin, *REPORTERS), may_correct=role in (Role.admin, *CORRECTORS),
-        labels=ACHIEVEMENT_LABELS, today=datetime.now(config().tz).date().isoformat()), status
+        labels=ACHIEVEMENT_LABELS, today=today.isoformat(), monitoring=watch,
+        statuses={row.position: status for row, status in watch.indicators}), status
 
 
 @blueprint.route("/departments")
