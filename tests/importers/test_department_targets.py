@@ -76,3 +76,27 @@ def test_two_valued_parts_joined_by_a_comma_of_enumeration_are_two_indicators() 
 
 def test_empty_text_has_no_goals() -> None:
     assert read_department_goals(None) == () and read_department_goals("  ") == ()
+
+
+def test_a_department_table_in_the_integrated_layout() -> None:
+    from tracker.importers.department_targets import TABLE_GOAL, read_department_table
+
+    rows = [("部门整体绩效目标表",), ("一级指标", "二级指标", "三级指标", "指标值", "分值"),
+            ("产出指标", "数量指标", "认定高新技术企业数", "≥25家", "20"),
+            ("", "", "科普活动场次", "", ""),
+            ("", "时效指标", "资金拨付及时率", "100%", ""),
+            ("效益", "社会效益", "企业创新能力", "明显提高", ""),
+            ("满意度指标", "服务对象满意度指标", "企业满意度", "≥90%", "")]
+    (goal,) = read_department_table(rows, year=2025)
+    assert goal.title == TABLE_GOAL and not goal.findings
+    got = [(i.level1, i.level2, i.name, i.value.op, i.value.number, i.value.unit, i.weight, len(i.findings))
+           for i in goal.indicators]
+    assert got == [
+        ("产出指标", "数量指标", "认定高新技术企业数", ">=", Decimal(25), "家", Decimal(20), 0),
+        ("产出指标", "数量指标", "科普活动场次", None, None, None, None, 1),
+        ("产出指标", "时效指标", "资金拨付及时率", None, Decimal(100), "%", None, 0),
+        ("效益指标", "社会效益指标", "企业创新能力", None, None, None, None, 1),
+        ("满意度指标", "服务对象满意度指标", "企业满意度", ">=", Decimal(90), "%", None, 0),
+    ]
+    assert goal.indicators[0].source == "产出指标 | 数量指标 | 认定高新技术企业数 | ≥25家 | 20"
+    assert read_department_table([("项目名称", "x")]) == ()

@@ -269,3 +269,36 @@ def test_department_dual_monitoring_by_hand(session: Session) -> None:
     assert colours == ["red", "grey", "green", "grey", "grey", "grey"]
     assert round(result.indicators[0][1].ratio, 1) == Decimal("45.7")
     assert (result.results, result.overall) == ("red", "red")
+
+
+def test_a_department_table_in_a_word_document_is_imported(session: Session) -> None:
+    """A Word 绩效目标 document with a 部门整体绩效目标表 (一体化 layout) above its project tables."""
+    import io
+
+    from docx import Document
+
+    from tests.importers.target_fixtures import SEED_002_P1, docx_bytes
+
+    document = Document(io.BytesIO(docx_bytes([SEED_002_P1], intro=["2023年部门整体绩效目标", "部门整体绩效目标表"])))
+    table = document.add_table(rows=4, cols=5)
+    for r, cells in enumerate((("一级指标", "二级指标", "三级指标", "指标值", "分值"),
+                               ("产出指标", "数量指标", "认定高新技术企业数", "≥25家", "30"),
+                               ("", "", "科普活动场次", "", ""),
+                               ("满意度指标", "服务对象满意度指标", "企业满意度", "≥90%", ""))):
+        for c, text in enumerate(cells):
+            table.cell(r, c).text = text
+    document.paragraphs[1]._p.addnext(table._tbl)  # right under its heading, above the projects
+    buffer = io.BytesIO()
+    document.save(buffer)
+    apply_import(session, plan_import(session, [UploadedFile("dept.docx", buffer.getvalue())]), "test")
+    session.flush()
+    record = session.scalars(select(DepartmentYear).where(DepartmentYear.year == 2023)).one()
+    rows = department.export_rows(session, 2023)
+    assert [(r["goal"], r["indicator"], r["operator"], r["value"], r["measure_unit"], len(r["findings"]))
+            for r in rows] == [
+        ("部门整体绩效目标表", "认定高新技术企业数", ">=", 25, "家", 0),
+        ("部门整体绩效目标表", "科普活动场次", None, None, None, 1),
+        ("部门整体绩效目标表", "企业满意度", ">=", 90, "%", 0),
+    ]
+    assert [row.weight for row in department.indicators_of(session, record)] == [Decimal(30), None, None]
+    assert session.scalar(select(func.count()).select_from(Project).where(Project.year == 2023)) == 1

@@ -22,6 +22,9 @@ Decisions (the documents are prose, so these are readings, not facts):
   a count unit or 次数/数量 → 产出/数量; 率 or % → 产出/质量; 能力/水平/效益/提高/提升/增强 →
   效益/社会效益; anything else → 产出/质量.
 * A 分项 with no ``绩效指标`` line yields no indicator and one finding.
+* A 部门整体绩效目标表 published as a table (一级 | 二级 | 三级 | 指标值, optional 分值; the 一体化
+  layout) is read by ``read_department_table`` into one goal, ``TABLE_GOAL``: blank 一级/二级 cells
+  are merged cells and repeat the row above; the source of each indicator is its row.
 """
 
 from __future__ import annotations
@@ -29,12 +32,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from tracker.importers.target_records import TargetValue
 from tracker.importers.target_values import parse_target_value
 
 __all__ = ["DepartmentGoal", "DepartmentIndicatorRecord", "read_department_goals", "infer_levels",
-           "indicator_findings"]
+           "indicator_findings", "read_department_table", "is_department_table_header", "TABLE_GOAL"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class DepartmentIndicatorRecord:
     value: TargetValue
     source: str  # the sentence it came from, as printed
     findings: tuple[str, ...] = ()
+    weight: Decimal | None = None  # 分值, when a 部门整体绩效目标表 gives one
 
 
 @dataclass(frozen=True)
@@ -203,3 +208,63 @@ def read_department_goals(sub_goals: str | None, *, year: int | None = None) -> 
         findings = () if indicators else (f"分项“{title}”没有绩效指标，无法监控和自评",)
         result.append(DepartmentGoal(title, goal["target"], tuple(indicators), findings))  # type: ignore[arg-type]
     return tuple(result)
+
+
+TABLE_GOAL = "部门整体绩效目标表"
+_HEADER_WORDS = ("一级", "二级", "三级")
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def is_department_table_header(cells: tuple[str, ...] | list[str]) -> bool:
+    """A header row of the 一体化 layout: 一级 / 二级 / 三级 columns and a 指标值 column."""
+    plain = [_plain(cell) for cell in cells]
+    return all(any(word in cell for cell in plain) for word in _HEADER_WORDS) and any(
+        "指标值" in cell and "依据" not in cell for cell in plain)
+
+
+def _column(plain: list[str], test: object) -> int | None:
+    return next((index for index, cell in enumerate(plain) if test(cell)), None)  # type: ignore[operator]
+
+
+def read_department_table(rows: list[tuple[str, ...]] | tuple[tuple[str, ...], ...], *,
+                          year: int | None = None) -> tuple[DepartmentGoal, ...]:
+    """The indicators of a 部门整体绩效目标表 (rows of cells as printed, header included)."""
+    start = next((index for index, row in enumerate(rows) if is_department_table_header(row)), None)
+    if start is None:
+        return ()
+    plain = [_plain(cell) for cell in rows[start]]
+    level1_at = _column(plain, lambda c: "一级" in c)
+    level2_at = _column(plain, lambda c: "二级" in c)
+    name_at = _column(plain, lambda c: "三级" in c)
+    value_at = _column(plain, lambda c: "指标值" in c and "依据" not in c)
+    weight_at = _column(plain, lambda c: c in ("分值", "权重", "指标分值"))
+    level1 = level2 = ""
+    indicators: list[DepartmentIndicatorRecord] = []
+    for row in rows[start + 1:]:
+        cell = lambda at: (row[at].strip() if at is not None and at < len(row) else "")  # noqa: E731
+        level1, level2 = cell(level1_at) or level1, cell(level2_at) or level2
+        name = cell(name_at)
+        if not name or is_department_table_header(row):
+            continue
+        value = parse_target_value(cell(value_at), level2=level2 or None, year=year)
+        inferred = infer_levels(name, value)
+        weight = None
+        if cell(weight_at):
+            try:
+                weight = Decimal(cell(weight_at))
+            except InvalidOperation:
+                weight = None
+        indicators.append(DepartmentIndicatorRecord(
+            name=name, level1=_with_suffix(level1) or inferred[0], level2=_with_suffix(level2) or inferred[1],
+            value=value, source=" | ".join(c.strip() for c in row if c.strip()),
+            findings=indicator_findings(name, value), weight=weight))
+    findings = () if indicators else (f"“{TABLE_GOAL}”中没有绩效指标，无法监控和自评",)
+    return (DepartmentGoal(TABLE_GOAL, None, tuple(indicators), findings),)
+
+
+def _with_suffix(level: str) -> str:
+    text = _plain(level)
+    return text if not text or text.endswith("指标") or text.endswith("满意度") else text + "指标"

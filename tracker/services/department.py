@@ -30,7 +30,12 @@ from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, 
 from tracker.core.money import MoneyStatus, judge_money
 from tracker.core.status import Colour, overall_status
 from tracker.errors import TrackerError
-from tracker.importers.department_targets import indicator_findings, infer_levels, read_department_goals
+from tracker.importers.department_targets import (
+    indicator_findings,
+    infer_levels,
+    read_department_goals,
+    read_department_table,
+)
 from tracker.importers.target_values import parse_reported_number, parse_target_value
 from tracker.models import DepartmentCorrection, DepartmentIndicator, DepartmentProgress, DepartmentYear, Project, Unit
 from tracker.services import audit
@@ -43,20 +48,24 @@ class DepartmentError(TrackerError):
     """A department indicator request that cannot be carried out (message in Chinese)."""
 
 
-def sync_indicators(session: Session, record: DepartmentYear) -> list[DepartmentIndicator]:
-    """Read ``record.sub_goals`` into its indicator rows (flush)."""
+def sync_indicators(session: Session, record: DepartmentYear,
+                    table_rows: tuple[tuple[str, ...], ...] = ()) -> list[DepartmentIndicator]:
+    """Read ``record.sub_goals`` (and a 部门整体绩效目标表's ``table_rows``) into its indicator rows (flush)."""
     rows: list[dict[str, Any]] = []
-    for goal in read_department_goals(record.sub_goals, year=record.year):
+    goals = read_department_goals(record.sub_goals, year=record.year) + read_department_table(
+        table_rows, year=record.year)
+    for goal in goals:
         if not goal.indicators:
             rows.append(dict(goal=goal.title, goal_target=goal.target, name=None, level1="", level2="",
                              target_raw="", op=None, target_number=None, target_unit=None,
-                             kind="qualitative", deadline=None, source="", findings="\n".join(goal.findings)))
+                             kind="qualitative", deadline=None, source="", weight=None,
+                             findings="\n".join(goal.findings)))
         for item in goal.indicators:
             rows.append(dict(goal=goal.title, goal_target=goal.target, name=item.name, level1=item.level1,
                              level2=item.level2, target_raw=item.value.raw, op=item.value.op,
                              target_number=item.value.number, target_unit=item.value.unit,
                              kind=item.value.kind, deadline=item.value.deadline, source=item.source,
-                             findings="\n".join(item.findings) or None))
+                             weight=item.weight, findings="\n".join(item.findings) or None))
     existing = {row.position: row for row in session.scalars(
         select(DepartmentIndicator).where(DepartmentIndicator.department_year_id == record.id))}
     result = []

@@ -202,8 +202,8 @@ def _upsert_department_year(session: Session, unit: Unit, year: int, document: T
     record.safeguards = texts.safeguards or record.safeguards
     record.source_file = document.file
     session.flush()
-    if texts.sub_goals:
-        department.sync_indicators(session, record)
+    if texts.sub_goals or texts.indicator_rows:
+        department.sync_indicators(session, record, texts.indicator_rows)
 
 
 # --- projects ---------------------------------------------------------------------------
