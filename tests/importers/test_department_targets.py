@@ -86,7 +86,8 @@ def test_a_department_table_in_the_integrated_layout() -> None:
             ("", "", "科普活动场次", "", ""),
             ("", "时效指标", "资金拨付及时率", "100%", ""),
             ("效益", "社会效益", "企业创新能力", "明显提高", ""),
-            ("满意度指标", "服务对象满意度指标", "企业满意度", "≥90%", "")]
+            ("满意度指标", "服务对象满意度指标", "企业满意度", "≥90%", ""),
+            ("其他", "", "档案整理", "2025年12月31日前", "")]
     (goal,) = read_department_table(rows, year=2025)
     assert goal.title == TABLE_GOAL and not goal.findings
     got = [(i.level1, i.level2, i.name, i.value.op, i.value.number, i.value.unit, i.weight, len(i.findings))
@@ -97,6 +98,7 @@ def test_a_department_table_in_the_integrated_layout() -> None:
         ("产出指标", "时效指标", "资金拨付及时率", None, Decimal(100), "%", None, 0),
         ("效益指标", "社会效益指标", "企业创新能力", None, None, None, None, 1),
         ("满意度指标", "服务对象满意度指标", "企业满意度", ">=", Decimal(90), "%", None, 0),
+        ("产出指标", "时效指标", "档案整理", None, None, None, None, 0),  # 一级 not scorable: inferred
     ]
     assert goal.indicators[0].source == "产出指标 | 数量指标 | 认定高新技术企业数 | ≥25家 | 20"
     assert read_department_table([("项目名称", "x")]) == ()

@@ -245,7 +245,10 @@ def read_department_table(rows: list[tuple[str, ...]] | tuple[tuple[str, ...], .
     indicators: list[DepartmentIndicatorRecord] = []
     for row in rows[start + 1:]:
         cell = lambda at: (row[at].strip() if at is not None and at < len(row) else "")  # noqa: E731
-        level1, level2 = cell(level1_at) or level1, cell(level2_at) or level2
+        if cell(level1_at):  # a new 一级 starts a new 二级 merge too
+            level1, level2 = cell(level1_at), cell(level2_at)
+        else:
+            level2 = cell(level2_at) or level2
         name = cell(name_at)
         if not name or is_department_table_header(row):
             continue
@@ -258,7 +261,7 @@ def read_department_table(rows: list[tuple[str, ...]] | tuple[tuple[str, ...], .
             except InvalidOperation:
                 weight = None
         indicators.append(DepartmentIndicatorRecord(
-            name=name, level1=_with_suffix(level1) or inferred[0], level2=_with_suffix(level2) or inferred[1],
+            name=name, level1=_level1_of(level1) or inferred[0], level2=_with_suffix(level2) or inferred[1],
             value=value, source=" | ".join(c.strip() for c in row if c.strip()),
             findings=indicator_findings(name, value), weight=weight))
     findings = () if indicators else (f"“{TABLE_GOAL}”中没有绩效指标，无法监控和自评",)
@@ -268,3 +271,13 @@ def read_department_table(rows: list[tuple[str, ...]] | tuple[tuple[str, ...], .
 def _with_suffix(level: str) -> str:
     text = _plain(level)
     return text if not text or text.endswith("指标") or text.endswith("满意度") else text + "指标"
+
+
+def _level1_of(level: str) -> str:
+    """The printed 一级 as one of the four scored ones (产出/成本/效益/满意度指标), or '' when it is
+    none of them (the inferred 一级 is used then)."""
+    text = _plain(level)
+    for word, name in (("满意", "满意度指标"), ("效益", "效益指标"), ("成本", "成本指标"), ("产出", "产出指标")):
+        if word in text:
+            return name
+    return ""
