@@ -162,6 +162,7 @@ def test_department_self_eval_workbook_on_the_command_line(runner, session: Sess
     assert result.exit_code == 0, result.output
     assert "总分 87.54" in result.output and "等级 良" in result.output
     sheet = load_workbook(out).active
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
     cells = [tuple(row) for row in sheet.iter_rows(values_only=True)]
     assert cells[0][0] == "部门整体支出绩效自评表" and cells[2][:2] == ("部门名称", "高新区科技局")
     assert cells[3][:7] == ("年度预算（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")

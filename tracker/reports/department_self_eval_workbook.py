@@ -9,7 +9,8 @@ One sheet, columns A–H, in the official layout::
     绩效指标 | 一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差原因分析及改进措施
     总分 | 100 | 总分 | 自评等级
 
-Money is shown in 万元 (2 places); scores to 2 places.  Below the table: the 分项 that had no
+Money is shown in 万元 (2 places); scores to 2 places.  Prints A4 landscape, one page wide, the
+indicator header repeated on every page.  Below the table: the 分项 that had no
 indicator (not scored) and the consistency warnings of the scoring.
 """
 
@@ -100,6 +101,13 @@ def build(result: DepartmentSelfEvaluation) -> bytes:
     for extra in range(table_end + 1, len(lines) + 1):
         sheet[f"A{extra}"].alignment = Alignment(wrap_text=True)
         sheet.row_dimensions[extra].height = 30
+    # prints like the other forms: A4 landscape, one page wide, the indicator header repeated
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "8:8"
+    sheet.print_options.horizontalCentered = True
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
