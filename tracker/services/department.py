@@ -37,9 +37,15 @@ from tracker.importers.department_targets import (
     read_department_table,
 )
 from tracker.importers.target_values import parse_reported_number, parse_target_value
-from tracker.models import DepartmentCorrection, DepartmentIndicator, DepartmentProgress, DepartmentYear, Project, Unit
-from tracker.services import audit
-from tracker.services import monitoring
+from tracker.models import (
+    DepartmentCorrection,
+    DepartmentIndicator,
+    DepartmentProgress,
+    DepartmentYear,
+    Project,
+    Unit,
+)
+from tracker.services import audit, monitoring
 from tracker.services.settings import evaluation_settings, monitoring_settings
 from tracker.services.spending import spent_through
 
