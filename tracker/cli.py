@@ -510,6 +510,48 @@ def export_spending(ctx: Context, as_of: Any, as_json: bool) -> None:
         click.echo(json.dumps(export(session, as_of.date()), ensure_ascii=False, indent=2))
 
 
+@export_group.command("department-indicators", help="导出部门整体绩效指标（从分项绩效目标读出）及审核发现")
+@click.option("--year", type=int)
+@click.option("--unit", help="单位编码或名称")
+@click.option("--json", "as_json", is_flag=True, required=True, help="输出 JSON（目前唯一格式）")
+@pass_context
+def export_department_indicators(ctx: Context, year: int | None, unit: str | None, as_json: bool) -> None:
+    from tracker.services.department import export_rows
+
+    with ctx.transaction() as session:
+        click.echo(json.dumps(export_rows(session, year, unit), ensure_ascii=False, indent=2))
+
+
+@cli.group("department", help="部门整体绩效指标（从分项绩效目标读出）")
+def department_group() -> None:
+    pass
+
+
+@department_group.command("correct", help="更正或补充一个部门整体绩效指标（留痕；再次导入目标文件不覆盖）")
+@click.option("--unit", required=True, help="单位编码或名称")
+@click.option("--year", required=True, type=int)
+@click.option("--indicator", "position", required=True, type=int, help="指标序号（export department-indicators 的顺序，从 1 起）")
+@click.option("--name", default="", help="三级指标名称")
+@click.option("--level1", default="", help="一级指标：产出指标、成本指标、效益指标或满意度指标")
+@click.option("--level2", default="", help="二级指标")
+@click.option("--value", default="", help="年度指标值，如 ≥10项、95%、2025年12月31日前")
+@click.option("--weight", default="", help="分值（不给出时按一级指标平均分配）")
+@click.option("--reason", required=True, help="更正原因")
+@pass_context
+def department_correct(ctx: Context, unit: str, year: int, position: int, name: str, level1: str, level2: str,
+                       value: str, weight: str, reason: str) -> None:
+    from tracker.services import department
+
+    with ctx.transaction() as session:
+        record = department.find_department_year(session, unit, year)
+        row = department.find_indicator(session, record, position, empty_goal=True)
+        department.correct(session, row, actor="cli", reason=reason, name=name, level1=level1, level2=level2,
+                           target=value, weight=weight)
+        left = "；".join(row.finding_list) or "无审核发现"
+        click.echo(f"已更正：{record.unit.name} {year}年 第{position}个指标“{row.name}”，指标值“{row.target_raw}”"
+                   f"（{left}）")
+
+
 @cli.group(help="演示数据")
 def demo() -> None:
     pass
@@ -668,21 +710,29 @@ def progress() -> None:
 
 
 @progress.command("add", help="填报一个指标的当前完成值（保留历史，不覆盖）")
-@click.option("--project", "project_ref", required=True, help="项目编码、名称或 ID")
+@click.option("--project", "project_ref", help="项目编码、名称或 ID")
+@click.option("--department", "department_ref",
+              help="填报部门整体绩效指标时给出单位编码或名称（代替 --project；--indicator 为指标序号或名称）")
 @click.option("--indicator", "indicator_name", required=True, help="三级指标名称")
 @click.option("--value", required=True,
               help="定量/反向指标填数字（可带单位，如 95%）；定性指标填三档之一（如“达成年度指标”）；时限指标填完成日期")
 @click.option("--date", "reported_on", required=True, help="完成值日期 YYYY-MM-DD（决定项目年度）")
 @click.option("--note", default="", help="说明")
 @pass_context
-def progress_add(ctx: Context, project_ref: str, indicator_name: str, value: str,
-                 reported_on: str, note: str) -> None:
+def progress_add(ctx: Context, project_ref: str | None, department_ref: str | None, indicator_name: str,
+                 value: str, reported_on: str, note: str) -> None:
     from tracker.services.progress import find_indicator, find_project, record_progress, scripted_form
 
     try:
         year = date.fromisoformat(reported_on.strip()).year
     except ValueError:
         raise click.BadParameter(f"应为日期 YYYY-MM-DD，当前为“{reported_on}”", param_hint="--date") from None
+    if (project_ref is None) == (department_ref is None):
+        raise click.UsageError("请给出 --project（项目指标）或 --department（部门整体绩效指标）二者之一")
+    if department_ref is not None:
+        _department_progress_add(ctx, department_ref, year, indicator_name, value, reported_on, note)
+        return
+    assert project_ref is not None
     with ctx.transaction() as session:
         project = find_project(session, project_ref, year)
         indicator = find_indicator(project, indicator_name)
@@ -690,6 +740,19 @@ def progress_add(ctx: Context, project_ref: str, indicator_name: str, value: str
                                  ctx.today(), "cli")
         click.echo(f"已填报：{project.name} / {indicator.name} @ {report.reported_on.isoformat()}"
                    f"（记录 {report.id}）")
+
+
+def _department_progress_add(ctx: Context, unit: str, year: int, indicator_ref: str, value: str,
+                             reported_on: str, note: str) -> None:
+    from tracker.services import department
+
+    with ctx.transaction() as session:
+        record = department.find_department_year(session, unit, year)
+        row = department.find_indicator_by_ref(session, record, indicator_ref)
+        entry = department.add_progress(session, row, reported_on=date.fromisoformat(reported_on.strip()),
+                                        actor="cli", raw=value, note=note)
+        click.echo(f"已填报：{record.unit.name} 部门整体 / {row.name} @ {entry.reported_on.isoformat()}"
+                   f"（记录 {entry.id}）")
 
 
 @progress.command("template", help="下载某单位的填报表（Excel）：指标完成值与偏差说明，填好后用 "
@@ -929,6 +992,23 @@ def report_self_eval(ctx: Context, year: int, unit: str | None, out: Path, inclu
             if form.missing:
                 click.echo(f"警告：{target.name} 有 {len(form.missing)} 个项目没有已提交的自评，未生成自评表："
                            + "、".join(form.missing), err=True)
+
+
+@report_group.command("department-self-eval", help="部门整体支出绩效自评表（一个单位一个年度）")
+@click.option("--unit", required=True, help="单位编码或名称")
+@click.option("--year", required=True, type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出文件 F.xlsx")
+@pass_context
+def report_department_self_eval(ctx: Context, unit: str, year: int, out: Path) -> None:
+    from tracker.reports import department_self_eval_workbook
+    from tracker.services import department
+
+    with ctx.transaction() as session:
+        record = department.find_department_year(session, unit, year)
+        result = department.self_evaluation(session, record)
+        out.write_bytes(department_self_eval_workbook.build(result))
+        click.echo(f"已生成 {out}：{result.unit_name} {year}年度部门整体支出绩效自评表，"
+                   f"{len(result.rows)} 个指标，总分 {result.evaluation.rounded_total}，等级 {result.evaluation.grade}")
 
 
 @report_group.command("narrative", help="Word 报告初稿：1-N月预算绩效运行监控报告，或部门整体支出绩效自评报告")

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import csrf_token
-from tracker.models import Project, Role, Unit
+from tracker.models import DepartmentYear, Project, Role, Unit
 
 ALL = frozenset(Role)
 ANONYMOUS_OK = "anonymous"
@@ -84,6 +84,11 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("evaluations.project", "GET"): ALL,
     ("evaluations.create", "POST"): frozenset({Role.unit_staff}),
     ("evaluations.save", "POST"): frozenset({Role.unit_staff}),
+    ("departments.index", "GET"): ALL,
+    ("departments.detail", "GET"): ALL,  # unit staff: their own units only (else 404)
+    ("departments.self_eval", "GET"): ALL,
+    ("departments.report", "POST"): frozenset({Role.unit_staff}),
+    ("departments.correct", "POST"): frozenset({Role.finance}),
     ("assets.plotly_js", "GET"): ANONYMOUS_OK,
     ("static", "GET"): ANONYMOUS_OK,
 }
@@ -107,7 +112,11 @@ URLS = {"static": "/static/app.css", "projects.detail": "/projects/{project_id}"
         "evaluations.create": "/projects/{project_id}/evaluation/new",
         "evaluations.save": "/projects/{project_id}/evaluation/1",
         "adjustments.index": "/projects/{project_id}/adjustments",
-        "adjustments.create": "/projects/{project_id}/adjustments"}
+        "adjustments.create": "/projects/{project_id}/adjustments",
+        "departments.detail": "/departments/{department_id}",
+        "departments.self_eval": "/departments/{department_id}/self-eval.xlsx",
+        "departments.report": "/departments/{department_id}/indicators/1/progress",
+        "departments.correct": "/departments/{department_id}/indicators/1/correct"}
 
 
 def _routes(app: Flask) -> set[tuple[str, str]]:
@@ -123,9 +132,9 @@ def test_every_route_is_in_the_matrix(app: Flask) -> None:
     assert _routes(app) == set(MATRIX)
 
 
-def _url(app: Flask, endpoint: str, project_id: int = 0, user_id: int = 0) -> str:
+def _url(app: Flask, endpoint: str, project_id: int = 0, user_id: int = 0, department_id: int = 0) -> str:
     if endpoint in URLS:
-        return URLS[endpoint].format(project_id=project_id, user_id=user_id)
+        return URLS[endpoint].format(project_id=project_id, user_id=user_id, department_id=department_id)
     with app.test_request_context():
         from flask import url_for
 
@@ -141,10 +150,11 @@ def test_role_route_matrix(app, client, logged_in, session, endpoint: str, metho
     unit = Unit(code="9", name="矩阵单位")
     project = Project(unit=unit, year=2025, name="矩阵项目", natural_key="名称:矩阵项目",
                       initial_budget=Decimal(1), annual_budget=Decimal(1))
-    session.add(project)
+    department = DepartmentYear(unit=unit, year=2025)
+    session.add_all([project, department])
     session.commit()
     user = logged_in(role, units=[unit])
-    url = _url(app, endpoint, project.id, user.id)
+    url = _url(app, endpoint, project.id, user.id, department.id)
     if method == "GET":
         response = client.get(url)
     else:

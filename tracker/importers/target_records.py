@@ -112,6 +112,8 @@ class DepartmentTexts:
     overall_goal: str | None = None  # 总体绩效目标
     sub_goals: str | None = None  # 分项绩效目标
     safeguards: str | None = None  # 保障措施
+    # a 部门整体绩效目标表 printed as a table (一级 | 二级 | 三级 | 指标值): its rows as printed
+    indicator_rows: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

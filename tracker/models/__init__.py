@@ -21,6 +21,7 @@ from tracker.models.monitoring import (
     ProgressReport,
     Snapshot,
 )
+from tracker.models.department import DepartmentCorrection, DepartmentIndicator, DepartmentProgress
 from tracker.models.projects import DepartmentYear, Indicator, PlanPoint, Project
 from tracker.models.settings import Setting
 from tracker.models.target_imports import ProjectFinding, TargetImport
@@ -33,6 +34,9 @@ __all__ = [
     "AlertRead",
     "AlertSubscription",
     "AuditEntry",
+    "DepartmentCorrection",
+    "DepartmentIndicator",
+    "DepartmentProgress",
     "DepartmentYear",
     "DeviationExplanation",
     "Evaluation",

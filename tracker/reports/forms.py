@@ -153,3 +153,9 @@ class SelfEvalForm:
     unit_overview: str = ""  # 部门（单位）概况 text from the department's target table, if any
     missing: tuple[str, ...] = field(default=())  # projects with no frozen evaluation (names)
     unit_functions: str = ""  # 部门（单位）职能, when known ('' = the Word report asks the clerk for it)
+    # 部门整体绩效: the department's own indicators scored like a project (empty when none were read)
+    department_lines: tuple[SelfEvalIndicatorLine, ...] = ()
+    department_total: Decimal | None = None  # 部门整体自评总分
+    department_grade: str = ""
+    department_execution_rate: Decimal | None = None  # 执行率 of all the department's projects
+    department_unscored: tuple[str, ...] = ()  # findings of 分项 without indicators

@@ -460,6 +460,24 @@ def _kind_note(line: SelfEvalIndicatorLine) -> str:
             "deadline": "（时限指标）"}.get(line.kind, "")
 
 
+def _department_results(w: _Writer, form: SelfEvalForm) -> None:
+    """部门整体绩效指标 (read from the 分项绩效目标) scored like a project: a sentence and a table."""
+    lines = form.department_lines
+    if not lines and not form.department_unscored:
+        return
+    if lines and form.department_total is not None:
+        w.para(f"部门整体绩效指标（摘自分项绩效目标）共 {len(lines)} 项，按项目支出绩效自评的规则评分"
+               f"（预算执行率按部门全部项目计算，为 {pct(form.department_execution_rate)}），"
+               f"部门整体自评得分 {score(form.department_total)} 分，等级：{form.department_grade}。")
+        w.table(f"{form.unit_name}{form.year}年度部门整体绩效指标完成情况",
+                ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                [[line.level1, line.level2, line.name + _kind_note(line), line.target_raw,
+                  line.actual_raw or Pending("未填报"), score(line.weight), score(line.score)] for line in lines],
+                widths=[1.8, 2.2, 4.2, 2.2, 2.2, 1.5, 1.5], numeric=(5, 6))
+    for finding in form.department_unscored:
+        w.para(f"{finding}（未评分）。")
+
+
 def draft_self_eval_report(form: SelfEvalForm, *, charts: bool = True) -> Draft:
     """``self_eval_report`` with what the caller should tell the user."""
     sheets = form.sheets
@@ -510,6 +528,7 @@ def draft_self_eval_report(form: SelfEvalForm, *, charts: bool = True) -> Draft:
 
     # 二、绩效目标实现情况
     w.heading(SELF_EVAL_SECTIONS[1], 1)
+    _department_results(w, form)
     if sheets:
         totals = [s.total for s in sheets]
         average = sum(totals, Decimal(0)) / len(totals)

@@ -65,7 +65,7 @@ from tracker.reports.forms import (
     SelfEvalIndicatorLine,
     SelfEvalSheet,
 )
-from tracker.services import monitoring
+from tracker.services import department, monitoring
 from tracker.services.projects import scope_projects, visible_years
 from tracker.services.settings import monitoring_settings
 
@@ -414,10 +414,29 @@ def self_eval_form(session: Session, year: int, unit_id: int, today: date, *,
     overview = session.scalar(select(DepartmentYear.overall_goal).where(
         DepartmentYear.unit_id == unit_id, DepartmentYear.year == year))
     used = [chosen[p.id] for p in projects if p.id in chosen]
-    return SelfEvalForm(
+    form = SelfEvalForm(
         unit_name=unit.name, year=year, sheets=sheets, generated_on=today,
         sources=_self_eval_sources(session, unit, year, used, len(missing)),
         unit_overview=overview or "", missing=missing)
+    return _with_department(session, form, unit_id, year)
+
+
+def _with_department(session: Session, form: SelfEvalForm, unit_id: int, year: int) -> SelfEvalForm:
+    """The form with the department's own indicators scored (二、绩效目标实现情况), if any were read."""
+    record = session.scalar(select(DepartmentYear).where(
+        DepartmentYear.unit_id == unit_id, DepartmentYear.year == year))
+    if record is None or not department.indicators_of(session, record):
+        return form
+    result = department.self_evaluation(session, record)
+    lines = tuple(SelfEvalIndicatorLine(
+        level1=row.level1, level2=row.level2, name=row.name or "", target_raw=row.target_raw or "（未给出）",
+        actual_raw=actual, weight=scored.weight, score=scored.score,
+        deviation_reason=scored.indicator.deviation_reason, kind=scored.indicator.kind)
+        for row, scored, actual in zip(result.rows, result.evaluation.indicators, result.actuals))
+    return replace(form, department_lines=lines, department_total=result.evaluation.total,
+                   department_grade=result.evaluation.grade,
+                   department_execution_rate=result.evaluation.execution_rate,
+                   department_unscored=result.unscored_findings)
 
 
 def _self_eval_sheet(project: Project, evaluation: Evaluation, timezone: tzinfo) -> SelfEvalSheet:

@@ -34,7 +34,7 @@ from tracker.models import (
     Unit,
     User,
 )
-from tracker.services import audit
+from tracker.services import audit, department
 from tracker.services.settings import monitoring_settings
 from tracker.services.uploads import UploadedFile
 
@@ -201,6 +201,9 @@ def _upsert_department_year(session: Session, unit: Unit, year: int, document: T
     record.sub_goals = texts.sub_goals or record.sub_goals
     record.safeguards = texts.safeguards or record.safeguards
     record.source_file = document.file
+    session.flush()
+    if texts.sub_goals or texts.indicator_rows:
+        department.sync_indicators(session, record, texts.indicator_rows)
 
 
 # --- projects ---------------------------------------------------------------------------

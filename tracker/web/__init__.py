@@ -12,6 +12,7 @@ from tracker.web import (
     auth,
     cockpit,
     context,
+    departments,
     downloads,
     errors,
     evaluations,
@@ -42,5 +43,6 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(evaluations.blueprint)
     app.register_blueprint(adjustments.blueprint)
+    app.register_blueprint(departments.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(audit.blueprint)

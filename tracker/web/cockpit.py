@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from tracker.reports import page_tables
 from tracker.reports.cockpit import ALERTS_SHOWN, TEXT, Cockpit, build_cockpit
-from tracker.services import cockpit
+from tracker.services import cockpit, department
 from tracker.services.monitoring import collector_paused
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
@@ -56,7 +56,10 @@ def index():  # type: ignore[no-untyped-def]
         today=datetime.now(config().tz).date(), offered=offered)
     if wants_xlsx():
         return _workbook(session, selection)
-    return render_template("cockpit/index.html", selection=selection,
+    units = {selection.unit_id} if selection.unit_id else scope
+    departments = [] if selection.year is None else department.department_lines(
+        session, selection.year, None if units is None else set(units), selection.as_of)
+    return render_template("cockpit/index.html", selection=selection, departments=departments,
                            sections=_sections(session, selection, scope),
                            alerts=cockpit.unread_alerts(session, current_user, selection),
                            alerts_shown=ALERTS_SHOWN, links=WebLinks())

@@ -17,6 +17,7 @@ stays 10%.  The module is pure (no database, no Flask).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from tracker.errors import UnrecognisedLayout
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
@@ -27,7 +28,8 @@ from tracker.importers.target_records import (
     TargetDocument,
     UnitRecord,
 )
-from tracker.importers.targets.blocks import Block, Paragraph, Table
+from tracker.importers.department_targets import is_department_table_header
+from tracker.importers.targets.blocks import Block, Paragraph, Row, Table
 from tracker.importers.targets.document import (
     find_unit,
     find_year,
@@ -111,8 +113,17 @@ def _from_blocks(
     cells = [cell for block in blocks if isinstance(block, Table) for row in block.rows for cell in row.cells]
     headings = [text for text in [*paragraphs, *cells] if is_heading(text)]
     body = text if text is not None else "\n".join([*paragraphs, *cells])
-    department = read_department_texts(before, join="\n".join)
+    department = replace(read_department_texts(before, join="\n".join),
+                         indicator_rows=_department_table(items[:first]))
     return _document(filename, layout, drafts, year, headings, body, department, before)
+
+
+def _department_table(items: Sequence[tuple[int, Paragraph | Row]]) -> tuple[tuple[str, ...], ...]:
+    """The rows of a 部门整体绩效目标表 printed as a table above the first project, if any."""
+    for position, (block, item) in enumerate(items):
+        if isinstance(item, Row) and is_department_table_header(item.cells):
+            return tuple(row.cells for index, row in items[position:] if index == block and isinstance(row, Row))
+    return ()
 
 
 def _from_flow(filename: str, text: str, year: int | None) -> TargetDocument:

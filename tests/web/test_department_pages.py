@@ -1,0 +1,86 @@
+"""部门整体绩效 pages: indicators with findings, progress by unit staff, corrections by finance."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import post_form
+from tests.services.test_department import import_seed, year_of
+from tracker.models import DepartmentProgress, Unit
+
+
+def test_finance_sees_findings_and_corrects_unit_staff_reports(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    logged_in("finance")
+    listing = client.get("/departments").get_data(as_text=True)
+    assert f"/departments/{record.id}" in listing and "高新区科技局" in listing
+    page = client.get(f"/departments/{record.id}").get_data(as_text=True)
+    for text in ("高新技术企业新增", "25家以上", "“明显提高”是模糊表述", "2023年度高新技术企业新增25家以上",
+                 "下载部门整体支出绩效自评表", "更正指标"):
+        assert text in page, text
+    assert "填报完成值" not in page  # finance corrects, unit staff reports
+    refused = post_form(client, f"/departments/{record.id}/indicators/5/correct",
+                        {"target": "≥10项", "reason": ""}, token_from="/departments")
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "未保存（第5个指标）：请填写更正原因" in body and 'value="≥10项"' in body
+    done = post_form(client, f"/departments/{record.id}/indicators/5/correct",
+                     {"target": "≥10项", "name": "机器人企业新增专利", "reason": "按财政批复补充"},
+                     token_from="/departments", follow_redirects=True)
+    assert done.status_code == 200 and "已更正" in done.get_data(as_text=True)
+    session.expire_all()
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in("unit_staff", units=[unit])
+    page = client.get(f"/departments/{record.id}").get_data(as_text=True)
+    assert "填报完成值" in page and "更正指标" not in page and "已更正" in page
+    bad = post_form(client, f"/departments/{record.id}/indicators/1/progress",
+                    {"reported_on": "2023-06-30", "value": "很多"}, token_from="/departments")
+    assert bad.status_code == 400 and "应为数字" in bad.get_data(as_text=True)
+    ok = post_form(client, f"/departments/{record.id}/indicators/5/progress",
+                   {"reported_on": "2023-06-30", "value": "6"}, token_from="/departments", follow_redirects=True)
+    assert ok.status_code == 200 and "2023-06-30：6项" in ok.get_data(as_text=True)
+    (entry,) = session.scalars(select(DepartmentProgress)).all()
+    assert entry.value == Decimal(6)
+    download = client.get(f"/departments/{record.id}/self-eval.xlsx")
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+
+
+def test_unit_staff_of_another_unit_gets_404(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    import_seed(session, "002")
+    other = Unit(code="X1", name="别的单位")
+    session.add(other)
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    logged_in("unit_staff", units=[other])
+    assert client.get(f"/departments/{record.id}").status_code == 404
+    assert "高新区科技局" not in client.get("/departments").get_data(as_text=True)
+
+
+def test_cockpit_and_department_page_show_the_department_line(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from tests.monitoring_builders import add_ledger
+    from tracker.models import Project
+    from tracker.services import department
+
+    import_seed(session, "002")
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    funds = session.scalars(select(Project).where(Project.name == "高新技术企业扶持资金")).one()
+    add_ledger(session, unit, ("2023-01-01", "2023-12-31"), [(funds, "2023-05-10", "12800000")])
+    record = year_of(session, "高新区科技局", 2023)
+    rows = department.indicators_of(session, record)
+    department.add_progress(session, rows[0], reported_on=date(2023, 11, 1), actor="t", raw="10")
+    session.commit()
+    logged_in("leader")
+    page = client.get("/cockpit?year=2023&as_of=2023-11-15").get_data(as_text=True)
+    assert "部门整体绩效（双监控）" in page
+    line = page[page.index('id="departments"'):]
+    line = line[:line.index("</table>")]
+    assert f"/departments/{record.id}" in line and "高新区科技局" in line
+    assert "30.10% / 50.00%" in line and "黄灯" in line and "红灯" in line
+    detail = client.get(f"/departments/{record.id}").get_data(as_text=True)  # today is after 2023: 31 Dec
+    assert "双监控（截至 2023-12-31）" in detail
