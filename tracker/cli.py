@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracker.cli_help import TrackerGroup
 from tracker.config import Config
+from tracker.core.labels import COLOUR_LABELS
 from tracker.db import Database
 
 
@@ -599,8 +600,7 @@ def monitor_evaluate(ctx: Context, as_of: Any, project_ids: tuple[int, ...], as_
                 "forecast": f"{e.forecast.by_plan:.2f}", "carry_over": f"{e.forecast.carry_over_by_plan:.2f}",
             }, ensure_ascii=False))
     if not as_json:
-        labels = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯", "grey": "无法判断"}
-        summary = "，".join(f"{labels[c]} {counts[c]}" for c in labels if c in counts)
+        summary = "，".join(f"{COLOUR_LABELS[c]} {counts[c]}" for c in COLOUR_LABELS if c in counts)
         click.echo(f"{as_of.date().isoformat()}：{len(results)} 个项目" + (f"（{summary}）" if summary else ""))
 
 
@@ -651,8 +651,7 @@ def check(ctx: Context, as_of: Any, unit: str | None, as_json: bool, save: bool)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        labels = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯", "grey": "无法判断",
-                  "incomplete": "台账未覆盖"}
+        labels = {**COLOUR_LABELS, "incomplete": "台账未覆盖"}
         for r in records:
             click.echo(f"{labels[r['status']]}\t{r['project_code'] or '-'}\t{r['project_name']}\t"
                        f"计划 {r['planned_pct']}% 执行 {r['execution_pct'] or '-'}% "
@@ -898,7 +897,7 @@ def report_monitoring(ctx: Context, year: int, month: int | None, unit: str | No
             unfrozen = sum(1 for s in form.sheets if not s.frozen)
             click.echo(f"已生成 {path}：{target.name} {year}年1-{month}月，{len(form.sheets)} 个项目"
                        + (f"（{unfrozen} 个未冻结）" if unfrozen else ""))
-            missing = [f"{s.project_name}（{'红灯' if s.overall_status == 'red' else '黄灯'}）"
+            missing = [f"{s.project_name}（{COLOUR_LABELS[s.overall_status]}）"
                        for s in form.sheets if s.explanation_missing]
             if missing:
                 click.echo(f"警告：{target.name} 有 {len(missing)} 个项目未填写偏差说明（表中已标注）："

@@ -23,21 +23,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from tracker.core.labels import MONEY_STATUS_LABELS
 from tracker.core.settings import MonitoringSettings
 from tracker.core.status import Colour
 
 MoneyStatusName = Literal["red", "yellow", "green", "grey", "overspent"]
 
 HUNDRED = Decimal(100)
-
-MONEY_STATUS_LABELS: dict[str, str] = {
-    "red": "红灯",
-    "yellow": "黄灯",
-    "green": "绿灯",
-    "grey": "无法判断",
-    "overspent": "超支",
-}
-
 
 @dataclass(frozen=True)
 class MoneyStatus:

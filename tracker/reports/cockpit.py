@@ -37,7 +37,8 @@ from typing import Any, NamedTuple, Protocol
 
 import plotly.graph_objects as go
 
-from tracker.core.money import MONEY_STATUS_LABELS, MoneyStatus, money_status
+from tracker.core.labels import COLOUR_LABELS, MONEY_STATUS_LABELS
+from tracker.core.money import MoneyStatus, money_status
 from tracker.core.plan import time_progress
 from tracker.core.settings import MonitoringSettings
 
@@ -53,8 +54,6 @@ FONT = '"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei"
 
 OVERALL_ORDER = ("red", "yellow", "green", "blue", "grey")
 MONEY_ORDER = ("overspent", "red", "yellow", "green", "grey")
-INDICATOR_LABELS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯",
-                    "grey": "未填报/无法判断"}
 LEVEL1_ORDER = ("产出", "成本", "效益", "效果", "满意度")
 
 MAX_BARS = 300  # the ranking draws at most this many projects (worst first)
@@ -333,8 +332,8 @@ class IndicatorSummary:
 
 
 def indicator_summary(results: Sequence[IndicatorResult]) -> IndicatorSummary:
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(INDICATOR_LABELS, 0))
-    listed: dict[str, list[IndicatorResult]] = {colour: [] for colour in INDICATOR_LABELS}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLOUR_LABELS, 0))
+    listed: dict[str, list[IndicatorResult]] = {colour: [] for colour in COLOUR_LABELS}
     for result in results:
         level = result.level1.strip() or "未分类"
         counts[level][result.colour] += 1
@@ -345,7 +344,7 @@ def indicator_summary(results: Sequence[IndicatorResult]) -> IndicatorSummary:
         known = [i for i, prefix in enumerate(LEVEL1_ORDER) if level.startswith(prefix)]
         return (known[0] if known else len(LEVEL1_ORDER), level)
 
-    totals = {colour: sum(c[colour] for c in counts.values()) for colour in INDICATOR_LABELS}
+    totals = {colour: sum(c[colour] for c in counts.values()) for colour in COLOUR_LABELS}
     return IndicatorSummary(tuple(sorted(counts, key=position)), dict(counts), totals,
                             {c: tuple(items) for c, items in listed.items()},
                             sum(1 for r in results if r.overdue))
@@ -567,7 +566,7 @@ def _heat_hover(name: str, cell: HeatCell, cutoff: date) -> str:
 def indicator_figure(summary: IndicatorSummary) -> dict[str, Any]:
     """Indicators by 一级 and colour, stacked; a segment leads to its list below the chart."""
     traces: list[Any] = []
-    for colour, label in INDICATOR_LABELS.items():
+    for colour, label in COLOUR_LABELS.items():
         counts = [summary.counts[level][colour] for level in summary.levels]
         traces.append(go.Bar(
             name=label, orientation="h", y=[plain(level) for level in summary.levels], x=counts,

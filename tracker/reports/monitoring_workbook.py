@@ -35,9 +35,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tracker.core.money import MONEY_STATUS_LABELS
-from tracker.core.status import COLOUR_LABELS
-from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.core.labels import CAUSES, COLOUR_LABELS, LIKELIHOODS, MONEY_STATUS_LABELS
 from tracker.reports.forms import MonitoringRoundForm, MonitoringSheet
 from tracker.reports.official_workbook import (
     DASH,

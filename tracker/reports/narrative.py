@@ -44,8 +44,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from tracker.core.money import MONEY_STATUS_LABELS
-from tracker.core.status import COLOUR_LABELS
+from tracker.core.labels import COLOUR_LABELS, MONEY_STATUS_LABELS
 from tracker.reports.charts import (
     Chart,
     ChartsUnavailable,
@@ -362,7 +361,7 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
     return Draft(w.to_bytes(form.generated_on), w.failure, w.pending)
 
 
-_INDICATOR_LABELS = {"green": "绿灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯", "grey": "未填报"}
+_INDICATOR_LABELS = {c: COLOUR_LABELS[c] for c in ("green", "blue", "yellow", "red", "grey")}
 
 
 def _day(d: date) -> str:

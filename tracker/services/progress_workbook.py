@@ -37,8 +37,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
-from tracker.core.status import COLOUR_LABELS
+from tracker.core.achievement import parse_achievement
+from tracker.core.labels import ACHIEVEMENT_LABELS, CAUSES, COLOUR_LABELS, LIKELIHOODS
 from tracker.errors import EvaluationFrozen, FormInvalid, NotFound, TrackerError
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.progress_workbook import (
@@ -61,7 +61,6 @@ from tracker.models import (
     Unit,
     User,
 )
-from tracker.models.monitoring import CAUSES, LIKELIHOODS
 from tracker.reports.progress_workbook import (
     ExplanationLine,
     FillTemplate,
