@@ -95,10 +95,6 @@ def shown(score: Decimal) -> Decimal:
     return score.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def day_text(day: date | None) -> str:
-    return "" if day is None else f"{day.year}年{day.month}月{day.day}日"
-
-
 class _Workbook(Workbook):
     """XlsxWriter's workbook with the duplicate sheet-name check done against a set.
 
