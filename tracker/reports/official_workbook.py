@@ -80,11 +80,6 @@ STATUS_FILLS: dict[str, str] = {
 }
 
 
-def wan(yuan: Decimal) -> Decimal:
-    """元 → 万元, exactly (a shift of the decimal point)."""
-    return yuan.scaleb(-4)
-
-
 def fraction(percent: Decimal) -> Decimal:
     """A percent value (87.5) as the fraction a percent-formatted cell holds (0.875)."""
     return percent.scaleb(-2)

@@ -68,7 +68,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
 from tracker.core.forecast import Forecast, forecast_year_end
 from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, results_status
-from tracker.core.money import MoneyStatus, judge_money, ledger_covers
+from tracker.core.money import MoneyStatus, judge_money, ledger_covers, round_money
 from tracker.core.plan import (
     PlanCheckpoint,
     PlanCurve,
@@ -79,7 +79,6 @@ from tracker.core.plan import (
 )
 from tracker.core.settings import TIME_PROGRESS_PLAN, MonitoringSettings
 from tracker.core.status import Colour, overall_status
-from tracker.db import round_money
 from tracker.errors import ValidationFailed
 from tracker.models import (
     Alert,
