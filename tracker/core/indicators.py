@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Iterable, Literal
 
 from tracker.core.achievement import parse_achievement
-from tracker.core.labels import COLOUR_LABELS
+from tracker.core.labels import COLOUR_LABELS, LIKELIHOODS
 from tracker.core.plan import time_progress
 from tracker.core.settings import MonitoringSettings
 from tracker.core.status import Colour, worst_colour
@@ -235,11 +235,13 @@ _LATE_NOTE = "完成日期晚于判断日，按未完成判断"
 _DEADLINE_STATUSES: dict[tuple[str, str, str | None], IndicatorStatus] = {
     (colour, label, note): IndicatorStatus(colour, label, note=note)
     for colour, label in (("green", "已完成"), ("red", "逾期完成"), ("green", "按期推进"), ("red", "逾期"),
-                          ("yellow", "完成目标可能性：有可能"), ("red", "完成目标可能性：完全不可能"))
+                          ("yellow", f"完成目标可能性：{LIKELIHOODS['possible']}"),
+                          ("red", f"完成目标可能性：{LIKELIHOODS['impossible']}"))
     for note in (None, _LATE_NOTE)
 }
 _LIKELIHOOD_LABELS: dict[str, str] = {
-    "green": "按期推进", "yellow": "完成目标可能性：有可能", "red": "完成目标可能性：完全不可能"}
+    "green": "按期推进", "yellow": f"完成目标可能性：{LIKELIHOODS['possible']}",
+    "red": f"完成目标可能性：{LIKELIHOODS['impossible']}"}
 
 
 def _not_reported(as_of: date, reporting_deadline: date | None) -> IndicatorStatus:

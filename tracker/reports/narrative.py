@@ -44,7 +44,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from tracker.core.labels import COLOUR_LABELS, MONEY_STATUS_LABELS
+from tracker.core.labels import CAUSES, COLOUR_LABELS, GRADES, LIKELIHOODS, MONEY_STATUS_LABELS
 from tracker.core.money import round_money, wan_text
 from tracker.reports.charts import (
     Chart,
@@ -65,12 +65,6 @@ from tracker.reports.forms import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: 偏差原因 codes of ``MonitoringSheet.causes`` (as ``tracker.models.monitoring.CAUSES``).
-CAUSE_LABELS = {"funding": "经费保障", "institutional": "制度保障", "staffing": "人员保障",
-                "hardware": "硬件条件保障", "other": "其他"}
-#: 完成目标可能性 codes (as ``tracker.models.monitoring.LIKELIHOODS``).
-LIKELIHOOD_LABELS = {"certain": "确定能", "possible": "有可能", "impossible": "完全不可能"}
-GRADES = ("优", "良", "中", "差")
 
 MONITORING_SECTIONS = ("一、总体情况", "二、执行进度滞后项目及原因分析",
                        "三、可能无法完成绩效目标的项目", "四、下一步工作打算")
@@ -310,7 +304,7 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
                           COLOUR_LABELS.get(line.colour, line.colour)] for line in weak],
                         widths=[2.0, 3.6, 2.6, 2.6, 3.2, 1.6])
             if s.likelihood:
-                w.para(f"完成目标可能性：{LIKELIHOOD_LABELS.get(s.likelihood, s.likelihood)}。")
+                w.para(f"完成目标可能性：{LIKELIHOODS.get(s.likelihood, s.likelihood)}。")
             if _behind(s):
                 w.para("原因说明和纠偏措施见本报告第二部分。")
             else:
@@ -386,11 +380,11 @@ def _explanation(w: _Writer, s: MonitoringSheet, *, likelihood: bool = True) -> 
         w.para("纠偏措施：", Pending("该项目未填写纠偏措施"))
         return
     if s.causes:
-        w.para(f"偏差原因：{'、'.join(CAUSE_LABELS.get(c, c) for c in s.causes)}。")
+        w.para(f"偏差原因：{'、'.join(CAUSES.get(c, c) for c in s.causes)}。")
     w.para("原因说明：", _quoted(s.reason, "未填写原因说明"))
     w.para("纠偏措施：", _quoted(s.corrective_actions, "未填写纠偏措施"))
     if likelihood and s.likelihood:
-        w.para(f"完成目标可能性：{LIKELIHOOD_LABELS.get(s.likelihood, s.likelihood)}。")
+        w.para(f"完成目标可能性：{LIKELIHOODS.get(s.likelihood, s.likelihood)}。")
 
 
 def _level1_label(level1: str) -> str:

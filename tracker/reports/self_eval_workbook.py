@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from tracker.core.labels import GRADES
 from tracker.core.money import yuan_to_wan
 from tracker.core.weights import CATEGORIES, CATEGORY_LABELS, category_of
 from tracker.reports.forms import SelfEvalForm, SelfEvalIndicatorLine, SelfEvalSheet
@@ -89,7 +90,7 @@ def _summary(out: Sheet, form: SelfEvalForm) -> None:
     out.height(2, 24)
     row = 3
     budget = spent = Decimal(0)
-    grades = {"优": 0, "良": 0, "中": 0, "差": 0}
+    grades = dict.fromkeys(GRADES, 0)
     for number, sheet in enumerate(form.sheets, start=1):
         warning = "；".join(sheet.warnings)
         out.put(row, 0, number, "integer")
