@@ -805,11 +805,12 @@ def evaluate_command(ctx: Context, year: int, unit: str | None, as_json: bool) -
         lines, failed = contract_for_year(session, year, unit_id)
     if as_json:
         click.echo(json.dumps(lines, ensure_ascii=False, indent=2))
-    for line in () if as_json else lines:
-        state = f"第{line['evaluation_number']}次自评（已冻结）" if line["frozen"] else "按当前数据计算（未冻结）"
-        rate = f"{line['execution_pct']}%" if line["execution_pct"] else "—"
-        click.echo(f"{line['project_code'] or '-'} {line['project_name']}：总分 {line['total']} "
-                   f"{line['grade']}，执行率 {rate}，{state}")
+    else:
+        for line in lines:
+            state = f"第{line['evaluation_number']}次自评（已冻结）" if line["frozen"] else "按当前数据计算（未冻结）"
+            rate = f"{line['execution_pct']}%" if line["execution_pct"] else "—"
+            click.echo(f"{line['project_code'] or '-'} {line['project_name']}：总分 {line['total']} "
+                       f"{line['grade']}，执行率 {rate}，{state}")
     for project, reason in failed:
         click.echo(f"错误：{project.code or '-'} {project.name}：{reason}", err=True)
     if not as_json:
