@@ -52,7 +52,7 @@ def test_a_restored_backup_gives_the_same_spending(url: str, run, tmp_path: Path
     code, out, err = run(url, "import", "ledger", str(LEDGER), "--period", "2025-01-01..2025-06-30",
                          "--json")
     assert code == 0, err
-    batch_id = json.loads(out)["batch_id"]
+    batch_id = json.loads(out)["files"][0]["batch_id"]
     before = _spending(run, url)
     assert any(json.loads(e) for e in before) and before[0] != before[2]  # spending that grows
 

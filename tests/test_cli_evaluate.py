@@ -1,6 +1,6 @@
 """``tracker evaluate --year Y [--unit U] --json``: the contract of the 自评 export.
 
-One JSON object per line and project.  Frozen: the newest frozen evaluation, ``frozen`` true
+One JSON array, one object per project.  Frozen: the newest frozen evaluation, ``frozen`` true
 with its ``evaluation_number``; otherwise computed from the current data, not saved,
 ``frozen`` false.  Scores and percents are strings with 2 places.  Worked numbers: see
 ``tests/services/test_evaluation.py`` (project A 82.375 → "82.38" 良; project B 90 → 优,
@@ -23,7 +23,9 @@ KEYS = {"project_code", "execution_pct", "execution_score", "indicators", "total
 
 
 def _lines(output: str) -> list[dict]:  # type: ignore[type-arg]
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
+    lines = json.loads(output)
+    assert isinstance(lines, list)
+    return lines
 
 
 def test_evaluate_json_contract(runner, session) -> None:  # type: ignore[no-untyped-def]

@@ -297,7 +297,7 @@ def test_cli_runs_one_job_and_evaluates_a_date(runner, session) -> None:  # type
     assert result.exit_code == 0, result.output
     assert "2025-06-30：1 个项目（绿灯 1）" in result.output
     result = runner("monitor", "evaluate", "--as-of", "2025-06-30", "--json")
-    assert '"execution_rate": "50.0000"' in result.output and '"overall": "green"' in result.output
+    assert '"execution_pct": "50.00"' in result.output and '"status": "green"' in result.output  # check's keys
     result = runner("scheduler", "run", "--once", "monitoring-reminders")
     assert result.exit_code == 0, result.output
     assert "任务 monitoring-reminders 已完成" in result.output

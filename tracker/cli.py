@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracker.cli_help import TrackerGroup
 from tracker.config import Config
+from tracker.core.labels import COLOUR_LABELS
 from tracker.db import Database
 
 
@@ -279,7 +280,7 @@ CHOICE_OPTIONS = {"unit": "可用 --unit 指定单位 ID、编码或名称"}
 @click.option("--profile", help="已保存的列映射方案名称")
 @click.option("--period", help="期间 YYYY-MM-DD..YYYY-MM-DD（文件未注明时使用）")
 @click.option("--override-totals", "override_reason", help="印刷合计不一致时仍导入的理由（会记录）")
-@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象：{imported, files: [每个文件的导入结果]}")
 @pass_context
 def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source: str | None,
                   profile: str | None, period: str | None, override_reason: str | None,
@@ -337,7 +338,8 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
         if not result.imported:
             click.echo(f"错误：{file.name}：{result.reason}", err=True)
     if as_json:
-        click.echo(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"imported": all(r["imported"] for r in results), "files": results},
+                              ensure_ascii=False, indent=2))
     if not all(r["imported"] for r in results):
         sys.exit(2)
 
@@ -618,34 +620,6 @@ def monitor() -> None:
     pass
 
 
-@monitor.command("evaluate", help="计算某一日期全部（或指定）项目的双监控状态（不写入）")
-@click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="判断日期 YYYY-MM-DD；只计算该年度的项目")
-@click.option("--project", "project_ids", multiple=True, type=int, help="项目 ID（可多次给出）")
-@click.option("--json", "as_json", is_flag=True, help="每个项目一行 JSON")
-@pass_context
-def monitor_evaluate(ctx: Context, as_of: Any, project_ids: tuple[int, ...], as_json: bool) -> None:
-    from tracker.services.monitoring import evaluate
-
-    with ctx.transaction() as session:
-        results = evaluate(session, as_of.date(), project_ids or None)
-    counts: dict[str, int] = {}
-    for e in results.values():
-        counts[e.overall] = counts.get(e.overall, 0) + 1
-        if as_json:
-            click.echo(json.dumps({
-                "project_id": e.project_id, "as_of": e.as_of.isoformat(), "spent": str(e.spent),
-                "execution_rate": None if e.money.execution_rate is None else f"{e.money.execution_rate:.4f}",
-                "planned_pct": f"{e.money.planned_pct:.4f}", "money": e.money.status,
-                "ledger_covered": e.ledger_covered, "results": e.results, "overall": e.overall,
-                "forecast": f"{e.forecast.by_plan:.2f}", "carry_over": f"{e.forecast.carry_over_by_plan:.2f}",
-            }, ensure_ascii=False))
-    if not as_json:
-        labels = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯", "grey": "无法判断"}
-        summary = "，".join(f"{labels[c]} {counts[c]}" for c in labels if c in counts)
-        click.echo(f"{as_of.date().isoformat()}：{len(results)} 个项目" + (f"（{summary}）" if summary else ""))
-
-
 @monitor.command("refreeze", help="台账批次撤销后，按当前数据重新冻结基于已撤销批次的检查点评价（原冻结值保留为历史版本）")
 @click.option("--project", "project_ids", multiple=True, type=int, help="项目 ID（可多次给出）")
 @click.option("--unit", help="一个单位的全部项目（ID、编码或名称）")
@@ -679,29 +653,38 @@ def monitor_refreeze(ctx: Context, project_ids: tuple[int, ...], unit: str | Non
 @click.option("--as-of", "as_of", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="判断日期 YYYY-MM-DD（只包括该年度的项目）")
 @click.option("--unit", help="只看一个单位（ID、编码或名称）")
+@click.option("--project", "project_ids", multiple=True, type=int, help="只看这些项目（项目 ID，可多次给出）")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组")
 @click.option("--save", is_flag=True, help="把结果保存为快照（检查点日期保存为检查点快照）")
 @pass_context
-def check(ctx: Context, as_of: Any, unit: str | None, as_json: bool, save: bool) -> None:
+def check(ctx: Context, as_of: Any, unit: str | None, project_ids: tuple[int, ...], as_json: bool,
+          save: bool) -> None:
     from tracker.services.checks import check as check_projects
     from tracker.services.ledger_import import resolve_unit
 
     day = as_of.date()
     with ctx.transaction() as session:
         unit_id = resolve_unit(session, unit).id if unit else None
-        records = check_projects(session, day, unit_id, save_on=ctx.today() if save else None)
+        records = check_projects(session, day, unit_id, project_ids=project_ids or None,
+                                 save_on=ctx.today() if save else None)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        labels = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯", "grey": "无法判断",
-                  "incomplete": "台账未覆盖"}
+        labels = {**COLOUR_LABELS, "incomplete": "台账未覆盖"}
         for r in records:
             click.echo(f"{labels[r['status']]}\t{r['project_code'] or '-'}\t{r['project_name']}\t"
                        f"计划 {r['planned_pct']}% 执行 {r['execution_pct'] or '-'}% "
                        f"支出 {r['spent_yuan']} 元 / 预算 {r['budget_yuan']} 元")
-        click.echo(f"{day.isoformat()}：{len(records)} 个项目")
+        counts = {status: sum(1 for r in records if r["status"] == status) for status in labels}
+        summary = "，".join(f"{labels[s]} {n}" for s, n in counts.items() if n)
+        click.echo(f"{day.isoformat()}：{len(records)} 个项目" + (f"（{summary}）" if summary else ""))
     if save:
         click.echo(f"已保存 {len(records)} 个项目的快照", err=True)
+
+
+# ``monitor evaluate`` is the older name of ``check`` (the same options, output and keys).
+monitor.add_command(type(check)("evaluate", callback=check.callback, params=check.params,
+                                help="同 tracker check（旧名）：各项目在某一日期的双监控结果"), "evaluate")
 
 
 @cli.group(help="绩效指标完成值填报")
@@ -874,7 +857,7 @@ def scheduler_run(ctx: Context, job_id: str | None) -> None:
 @cli.command("evaluate", help="年终自评：每个项目最近一次冻结的自评，没有时按当前数据计算（不写入）")
 @click.option("--year", required=True, type=int, help="年度")
 @click.option("--unit", help="单位 ID、编码或名称（默认全部单位）")
-@click.option("--json", "as_json", is_flag=True, help="每个项目一行 JSON")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组，每个项目一个对象")
 @pass_context
 def evaluate_command(ctx: Context, year: int, unit: str | None, as_json: bool) -> None:
     from tracker.services.evaluation import contract_for_year
@@ -883,10 +866,10 @@ def evaluate_command(ctx: Context, year: int, unit: str | None, as_json: bool) -
     with ctx.transaction() as session:
         unit_id = resolve_unit(session, unit).id if unit else None
         lines, failed = contract_for_year(session, year, unit_id)
-    for line in lines:
-        if as_json:
-            click.echo(json.dumps(line, ensure_ascii=False))
-        else:
+    if as_json:
+        click.echo(json.dumps(lines, ensure_ascii=False, indent=2))
+    else:
+        for line in lines:
             state = f"第{line['evaluation_number']}次自评（已冻结）" if line["frozen"] else "按当前数据计算（未冻结）"
             rate = f"{line['execution_pct']}%" if line["execution_pct"] else "—"
             click.echo(f"{line['project_code'] or '-'} {line['project_name']}：总分 {line['total']} "
@@ -961,7 +944,7 @@ def report_monitoring(ctx: Context, year: int, month: int | None, unit: str | No
             unfrozen = sum(1 for s in form.sheets if not s.frozen)
             click.echo(f"已生成 {path}：{target.name} {year}年1-{month}月，{len(form.sheets)} 个项目"
                        + (f"（{unfrozen} 个未冻结）" if unfrozen else ""))
-            missing = [f"{s.project_name}（{'红灯' if s.overall_status == 'red' else '黄灯'}）"
+            missing = [f"{s.project_name}（{COLOUR_LABELS[s.overall_status]}）"
                        for s in form.sheets if s.explanation_missing]
             if missing:
                 click.echo(f"警告：{target.name} 有 {len(missing)} 个项目未填写偏差说明（表中已标注）："

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +79,6 @@ def Money() -> ScaledDecimal:  # noqa: N802 - reads like a type in column defini
 def Percent() -> ScaledDecimal:  # noqa: N802
     """A percentage (e.g. 33.3333) with four decimals, stored as an integer."""
     return ScaledDecimal(4)
-
-
-def round_money(value: Decimal) -> Decimal:
-    """Round to 分, half up (the rounding finance offices use)."""
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

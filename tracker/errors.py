@@ -63,11 +63,6 @@ class NotFound(TrackerError):
     exit_code = 4
 
 
-class Forbidden(TrackerError):
-    http_status = 403
-    exit_code = 5
-
-
 class ValidationFailed(TrackerError):
     """A form or command argument is invalid."""
 

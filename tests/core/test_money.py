@@ -117,3 +117,29 @@ def test_judge_money(spent, budget, covered, status, rate, note) -> None:
 )
 def test_ledger_covers(closed_through, checkpoint, expected: bool) -> None:
     assert ledger_covers(closed_through, checkpoint) is expected
+
+
+# --- one round_money, one 万元 formatter (issue #18) ---------------------------------------
+
+
+def test_round_money_and_wan_are_half_up_and_exact() -> None:
+    from tracker.core.money import round_money, wan_text, yuan_to_wan
+
+    assert round_money(D("0.125")) == D("0.13") and round_money(D("-0.125")) == D("-0.13")
+    assert yuan_to_wan(D("12345678.90")) == D("1234.56789")  # exact, nothing rounded
+    assert wan_text(D("12345678.90")) == "1234.57"
+    assert wan_text(D("12345678.90"), grouped=True) == "1,234.57"
+    assert wan_text(D("50.00")) == "0.01"  # 0.005 万元 rounds up
+    assert wan_text(D("-0.40")) == "0.00" and wan_text(D("-0.40"), grouped=True) == "0.00"
+
+
+def test_round_money_and_the_wan_conversion_are_written_once() -> None:
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "tracker"
+    copies = [f"{path.relative_to(package)}:{n}"
+              for path in sorted(package.rglob("*.py")) if path != package / "core" / "money.py"
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"def (round_money|wan|wan_text)\(|\s/\s*(Decimal\()?10000\b|scaleb\(-4\)", line)]
+    assert copies == []

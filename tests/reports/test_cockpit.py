@@ -15,6 +15,7 @@ from tracker.reports.cockpit import (
     CockpitInput,
     ExplanationFacts,
     IndicatorResult,
+    TEXT,
     ProjectRow,
     aggregate,
     build_cockpit,
@@ -26,7 +27,6 @@ from tracker.reports.cockpit import (
     ranking,
     totals,
     unit_heatmap,
-    wan_text,
 )
 
 SETTINGS = MonitoringSettings()
@@ -159,8 +159,8 @@ def test_indicator_results_by_level_and_colour() -> None:
 
 
 def test_money_text_is_formatted_from_decimal_half_up() -> None:
-    assert wan_text(Decimal("12345678.90")) == "1,234.57"
-    assert wan_text(Decimal("50.00")) == "0.01"  # 0.005 万元 rounds up
+    assert TEXT["wan"](Decimal("12345678.90")) == "1,234.57"
+    assert TEXT["wan"](Decimal("50.00")) == "0.01"  # 0.005 万元 rounds up
     assert pct_text(Decimal("12.345")) == "12.35%" and pct_text(None) == "—"
     assert number_text(Decimal("-0.125")) == "-0.13" and number_text(Decimal("1234.5")) == "1,234.50"
 

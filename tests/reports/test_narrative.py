@@ -247,11 +247,11 @@ def test_monitoring_projects_behind_plan_quote_or_mark_explanations(
 def test_monitoring_risks_and_next_steps(monitoring_form: MonitoringRoundForm) -> None:
     doc = read(monitoring_report(monitoring_form, charts=False))
     risks = "\n".join(section(doc, MONITORING_SECTIONS[2], MONITORING_SECTIONS[3]))
-    assert "纳入监控的绩效指标共 4 项，1-6月完成情况：绿灯 1 个、黄灯 1 个、红灯 1 个、未填报 1 个" in risks
+    assert "纳入监控的绩效指标共 4 项，1-6月完成情况：绿灯 1 个、黄灯 1 个、红灯 1 个、无法判断 1 个" in risks
     assert "科技创新券补助、实验室设备购置共 2 个项目存在不能完成全年绩效目标的风险" in risks
     assert "目标实际累计完成情况：【待补充：未填写目标实际累计完成情况】" in risks
     counts = table_after(doc, "绩效指标完成情况统计")
-    assert counts[0] == ["一级指标", "指标数", "绿灯", "蓝灯", "黄灯", "红灯", "未填报"]
+    assert counts[0] == ["一级指标", "指标数", "绿灯", "蓝灯", "黄灯", "红灯", "无法判断"]
     assert counts[1:] == [["产出指标", "3", "1", "0", "1", "1", "0"], ["满意度指标", "1", "0", "0", "0", "0", "1"],
                           ["合计", "4", "1", "0", "1", "1", "1"]]
     weak = table_after(doc, "实验室设备购置完成情况偏差的指标")

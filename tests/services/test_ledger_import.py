@@ -217,7 +217,7 @@ def test_cli_import_ledger_json_and_exit_codes(runner, session: Session) -> None
     path = str(FIXTURES / "grp_mingxizhang_gaoxinqu_2023.xlsx")
     result = runner("import", "ledger", path, "--json")
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.output)["files"][0]
     assert summary["counted_total_yuan"] == "41730000.00" and summary["matched_rows"] == 6
     assert {"batch_id", "rows_read", "transactions", "summary_rows_skipped", "counted_rows",
             "matched_rows", "unmatched_rows", "replaced_rows", "totals_check", "findings"} <= set(summary)

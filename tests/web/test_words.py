@@ -10,7 +10,7 @@ import re
 from tests.conftest import csrf_token
 from tests.services.test_ledger_queue import ledger_csv
 from tracker.config import PROJECT_ROOT
-from tracker.core.findings import finding_severity_label
+from tracker.core.labels import finding_severity_label
 from tracker.models import Role
 
 SEED = str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt")

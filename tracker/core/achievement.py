@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from tracker.core.labels import ACHIEVEMENT_LABELS
+
 Achievement = Literal["achieved", "partial", "not_achieved"]
 
-ACHIEVEMENT_LABELS: dict[str, str] = {
-    "achieved": "达成年度指标",
-    "partial": "部分达成年度指标并具有一定效果",
-    "not_achieved": "未达成年度指标且效果较差",
-}
 
 _WORDINGS: dict[str, Achievement] = {
     "achieved": "achieved",

@@ -35,9 +35,10 @@ from decimal import Decimal
 from typing import Iterable, Literal
 
 from tracker.core.achievement import parse_achievement
+from tracker.core.labels import COLOUR_LABELS, LIKELIHOODS
 from tracker.core.plan import time_progress
 from tracker.core.settings import MonitoringSettings
-from tracker.core.status import COLOUR_LABELS, Colour, worst_colour
+from tracker.core.status import Colour, worst_colour
 
 IndicatorKind = Literal["quantitative", "reverse", "qualitative", "deadline"]
 Operator = Literal[">=", "<=", "=", ">", "<"]
@@ -222,23 +223,25 @@ _NOT_REPORTED_OVERDUE = IndicatorStatus("yellow", "逾期未填报", report_over
 _ACHIEVEMENT_STATUSES: dict[str, IndicatorStatus] = {
     level: IndicatorStatus(colour, COLOUR_LABELS[colour]) for level, colour in _ACHIEVEMENT_COLOURS.items()
 }
-_NEGATIVE_TARGET = IndicatorStatus("grey", "无法判断", note="年度指标值为负数，无法按进度判断")
+_NEGATIVE_TARGET = IndicatorStatus("grey", COLOUR_LABELS["grey"], note="年度指标值为负数，无法按进度判断")
 _ZERO_TARGET: dict[bool, IndicatorStatus] = {
     met: IndicatorStatus(colour, COLOUR_LABELS[colour], note="年度指标值为0")
     for met, colour in ((True, "green"), (False, "red"))
 }
 _WITHIN = IndicatorStatus("green", COLOUR_LABELS["green"], note="在指标值以内")
 _BEYOND = IndicatorStatus("red", COLOUR_LABELS["red"], note="超出指标值")
-_NO_DEADLINE = IndicatorStatus("grey", "无法判断", note="未能确定完成时限")
+_NO_DEADLINE = IndicatorStatus("grey", COLOUR_LABELS["grey"], note="未能确定完成时限")
 _LATE_NOTE = "完成日期晚于判断日，按未完成判断"
 _DEADLINE_STATUSES: dict[tuple[str, str, str | None], IndicatorStatus] = {
     (colour, label, note): IndicatorStatus(colour, label, note=note)
     for colour, label in (("green", "已完成"), ("red", "逾期完成"), ("green", "按期推进"), ("red", "逾期"),
-                          ("yellow", "完成目标可能性：有可能"), ("red", "完成目标可能性：完全不可能"))
+                          ("yellow", f"完成目标可能性：{LIKELIHOODS['possible']}"),
+                          ("red", f"完成目标可能性：{LIKELIHOODS['impossible']}"))
     for note in (None, _LATE_NOTE)
 }
 _LIKELIHOOD_LABELS: dict[str, str] = {
-    "green": "按期推进", "yellow": "完成目标可能性：有可能", "red": "完成目标可能性：完全不可能"}
+    "green": "按期推进", "yellow": f"完成目标可能性：{LIKELIHOODS['possible']}",
+    "red": f"完成目标可能性：{LIKELIHOODS['impossible']}"}
 
 
 def _not_reported(as_of: date, reporting_deadline: date | None) -> IndicatorStatus:

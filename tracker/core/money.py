@@ -20,24 +20,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from tracker.core.labels import MONEY_STATUS_LABELS
 from tracker.core.settings import MonitoringSettings
 from tracker.core.status import Colour
 
 MoneyStatusName = Literal["red", "yellow", "green", "grey", "overspent"]
 
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 
-MONEY_STATUS_LABELS: dict[str, str] = {
-    "red": "红灯",
-    "yellow": "黄灯",
-    "green": "绿灯",
-    "grey": "无法判断",
-    "overspent": "超支",
-}
 
+def round_money(value: Decimal) -> Decimal:
+    """Round to 分 (0.01), half up (四舍五入, the rounding finance offices use).  For display
+    and for the figures a report prints; stored money stays exact."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def yuan_to_wan(yuan: Decimal) -> Decimal:
+    """元 → 万元, exactly: the decimal point moves four places, nothing is rounded (a workbook
+    cell holds this and formats it)."""
+    return yuan.scaleb(-4)
+
+
+def wan_text(yuan: Decimal, *, grouped: bool = False) -> str:
+    """元 → 万元 as text, two decimals half up, never “-0.00”: ``Decimal('12345678.90')`` →
+    ``'1234.57'``, or ``'1,234.57'`` with ``grouped`` (thousands separated, as pages show it)."""
+    rounded = round_money(yuan_to_wan(yuan)) or CENT * 0  # -0.00 → 0.00
+    return f"{rounded:,}" if grouped else str(rounded)
 
 @dataclass(frozen=True)
 class MoneyStatus:

@@ -204,11 +204,6 @@ def plan_curve(plan: Plan) -> PlanCurve:
     return plan if isinstance(plan, PlanCurve) else PlanCurve(tuple(plan))
 
 
-def plan_year(plan: Plan) -> int:
-    """The year the plan belongs to."""
-    return plan_curve(plan).year
-
-
 def planned_pct(plan: Plan, as_of: date) -> Decimal:
     """Planned cumulative percent (计划累计支出进度) at the end of ``as_of``.
 

@@ -30,7 +30,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
+from tracker.core.achievement import parse_achievement
+from tracker.core.labels import ACHIEVEMENT_LABELS
 from tracker.core.settings import EvaluationSettings
 
 Grade = Literal["优", "良", "中", "差"]

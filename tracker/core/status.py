@@ -12,13 +12,6 @@ from typing import Iterable, Literal
 
 Colour = Literal["red", "yellow", "green", "blue", "grey"]
 
-COLOUR_LABELS: dict[str, str] = {
-    "red": "红灯",
-    "yellow": "黄灯",
-    "green": "绿灯",
-    "blue": "蓝灯",
-    "grey": "无法判断",
-}
 
 _SEVERITY: dict[str, int] = {"blue": 0, "green": 1, "yellow": 2, "red": 3}
 

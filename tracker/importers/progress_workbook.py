@@ -31,6 +31,7 @@ from io import BytesIO
 from collections.abc import Iterator
 from typing import Any
 
+from tracker.core.labels import CAUSES
 from tracker.importers.archive_guard import check_archive
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 
@@ -48,9 +49,9 @@ INDICATOR_HEADERS = ("项目编码", "项目名称", "一级指标", "二级指�
 #: 偏差说明 columns, in order; the five cause columns are CAUSES' labels.
 EXPLANATION_HEADERS = ("项目编码", "项目名称", "监控状态", "说明检查点", "全年预算数（万元）",
                        "累计支出（万元）", "执行率（%）", "计划进度（%）",
-                       "经费保障", "制度保障", "人员保障", "硬件条件保障", "其他",
+                       *CAUSES.values(),
                        "完成目标可能性", "全年预计完成情况", "原因说明", "纠偏措施", ID_HEADER)
-CAUSE_HEADERS = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+CAUSE_HEADERS = tuple(CAUSES.values())
 #: 自评填报 columns (the fillable ones: 实际完成值, 完成情况, 偏差原因分析及改进措施); one row per
 #: indicator row of the project's open 自评 draft (identifier: project id, evaluation row id).
 SELF_EVAL_HEADERS = ("项目编码", "项目名称", "一级指标", "二级指标", "三级指标", "年度指标值",

@@ -28,24 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.core.labels import CAUSES, LIKELIHOODS
 from tracker.db import Base, Money, Percent, ScaledDecimal, UTCDateTime, utcnow
 from tracker.models.projects import Indicator, Project
 
-#: 偏差原因分析 categories (code → label); a DeviationExplanation may tick several.
-CAUSES: dict[str, str] = {
-    "funding": "经费保障",
-    "institutional": "制度保障",
-    "staffing": "人员保障",
-    "hardware": "硬件条件保障",
-    "other": "其他",
-}
-
-#: 完成目标可能性 (code → label).
-LIKELIHOODS: dict[str, str] = {
-    "certain": "确定能",
-    "possible": "有可能",
-    "impossible": "完全不可能",
-}
 
 
 class ProgressReport(Base):

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from tracker.core.labels import GRADES
 from tracker.reports.forms import MonitoringSheet, SelfEvalSheet
 
 CJK_FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, PingFang SC, sans-serif"
@@ -43,7 +44,6 @@ STATUS_COLOURS = {
     "grey": "#9e9e9e", "overspent": "#8c1d40",
 }
 GRADE_COLOURS = {"优": "#2ca02c", "良": "#1f77b4", "中": "#f2b701", "差": "#d62728"}
-GRADES = ("优", "良", "中", "差")
 
 
 class ChartsUnavailable(RuntimeError):

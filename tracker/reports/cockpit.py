@@ -30,21 +30,21 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 import plotly.graph_objects as go
 
-from tracker.core.money import MONEY_STATUS_LABELS, MoneyStatus, money_status
+from tracker.core.labels import COLOUR_LABELS, MONEY_STATUS_LABELS
+from tracker.core.money import MoneyStatus, money_status, round_money, wan_text
 from tracker.core.plan import time_progress
 from tracker.core.settings import MonitoringSettings
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-WAN = Decimal(10000)
-CENT = Decimal("0.01")
 
 STATUS_COLOURS = {"red": "#c62828", "overspent": "#c62828", "yellow": "#f9a825",
                   "green": "#2e7d32", "blue": "#1565c0", "grey": "#9e9e9e"}
@@ -53,8 +53,6 @@ FONT = '"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei"
 
 OVERALL_ORDER = ("red", "yellow", "green", "blue", "grey")
 MONEY_ORDER = ("overspent", "red", "yellow", "green", "grey")
-INDICATOR_LABELS = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", "blue": "蓝灯",
-                    "grey": "未填报/无法判断"}
 LEVEL1_ORDER = ("产出", "成本", "效益", "效果", "满意度")
 
 MAX_BARS = 300  # the ranking draws at most this many projects (worst first)
@@ -333,8 +331,8 @@ class IndicatorSummary:
 
 
 def indicator_summary(results: Sequence[IndicatorResult]) -> IndicatorSummary:
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(INDICATOR_LABELS, 0))
-    listed: dict[str, list[IndicatorResult]] = {colour: [] for colour in INDICATOR_LABELS}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLOUR_LABELS, 0))
+    listed: dict[str, list[IndicatorResult]] = {colour: [] for colour in COLOUR_LABELS}
     for result in results:
         level = result.level1.strip() or "未分类"
         counts[level][result.colour] += 1
@@ -345,22 +343,13 @@ def indicator_summary(results: Sequence[IndicatorResult]) -> IndicatorSummary:
         known = [i for i, prefix in enumerate(LEVEL1_ORDER) if level.startswith(prefix)]
         return (known[0] if known else len(LEVEL1_ORDER), level)
 
-    totals = {colour: sum(c[colour] for c in counts.values()) for colour in INDICATOR_LABELS}
+    totals = {colour: sum(c[colour] for c in counts.values()) for colour in COLOUR_LABELS}
     return IndicatorSummary(tuple(sorted(counts, key=position)), dict(counts), totals,
                             {c: tuple(items) for c, items in listed.items()},
                             sum(1 for r in results if r.overdue))
 
 
 # --- text ---------------------------------------------------------------------------------
-
-
-def round_money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def wan_text(value: Decimal) -> str:
-    """元 → “1,234.57” 万元, half up."""
-    return f"{round_money(value / WAN):,}"
 
 
 def pct_text(value: Decimal | None) -> str:
@@ -372,7 +361,7 @@ def number_text(value: Decimal | None) -> str:
 
 
 #: The text formats of the page (half up, like the hover labels), for the template.
-TEXT = {"wan": wan_text, "pct": pct_text, "num": number_text}
+TEXT = {"wan": partial(wan_text, grouped=True), "pct": pct_text, "num": number_text}
 
 
 def checkpoint_label(day: date, cutoff: date | None = None) -> str:
@@ -489,7 +478,7 @@ def ranking_figure(rows: Sequence[ProjectRow], data: CockpitInput, progress: Dec
                    plain(data.units.get(r.unit_id, "")),
                    pct_text(r.execution_rate), pct_text(r.planned_pct), pct_text(r.ratio),
                    MONEY_STATUS_LABELS.get(r.money_status, r.money_status),
-                   wan_text(r.budget), wan_text(r.spent)] for r in shown]
+                   wan_text(r.budget, grouped=True), wan_text(r.spent, grouped=True)] for r in shown]
     template = ("<b>%{customdata[1]}</b><br>%{customdata[2]}<br>执行率 %{customdata[3]}，"
                 "计划进度 %{customdata[4]}<br>完成计划 %{customdata[5]}（%{customdata[6]}）"
                 "<br>预算 %{customdata[7]} 万元，已支出 %{customdata[8]} 万元<extra></extra>")
@@ -554,8 +543,8 @@ def _heat_hover(name: str, cell: HeatCell, cutoff: date) -> str:
     if cell.group is None:
         return f"{head}<br>未到检查点"
     group = cell.group
-    lines = [head, f"项目 {group.count} 个，预算 {wan_text(group.budget)} 万元，"
-                   f"已支出 {wan_text(group.spent)} 万元",
+    lines = [head, f"项目 {group.count} 个，预算 {wan_text(group.budget, grouped=True)} 万元，"
+                   f"已支出 {wan_text(group.spent, grouped=True)} 万元",
              f"执行率 {pct_text(group.execution_rate)}，计划进度 {pct_text(group.planned_pct)}"]
     if group.vs_plan is not None:
         lines.append(f"完成计划 {pct_text(group.vs_plan.ratio)}，{group.vs_plan.label}")
@@ -567,7 +556,7 @@ def _heat_hover(name: str, cell: HeatCell, cutoff: date) -> str:
 def indicator_figure(summary: IndicatorSummary) -> dict[str, Any]:
     """Indicators by 一级 and colour, stacked; a segment leads to its list below the chart."""
     traces: list[Any] = []
-    for colour, label in INDICATOR_LABELS.items():
+    for colour, label in COLOUR_LABELS.items():
         counts = [summary.counts[level][colour] for level in summary.levels]
         traces.append(go.Bar(
             name=label, orientation="h", y=[plain(level) for level in summary.levels], x=counts,

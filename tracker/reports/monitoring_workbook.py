@@ -35,9 +35,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tracker.core.money import MONEY_STATUS_LABELS
-from tracker.core.status import COLOUR_LABELS
-from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.core.labels import CAUSES, COLOUR_LABELS, LIKELIHOODS, MONEY_STATUS_LABELS
+from tracker.core.money import yuan_to_wan
 from tracker.reports.forms import MonitoringRoundForm, MonitoringSheet
 from tracker.reports.official_workbook import (
     DASH,
@@ -54,7 +53,6 @@ from tracker.reports.official_workbook import (
     project_rows,
     row_points,
     sheet_names,
-    wan,
 )
 
 SUMMARY = "汇总"
@@ -130,8 +128,8 @@ def _summary(out: Sheet, form: MonitoringRoundForm) -> None:
         out.put(row, 0, number, "integer")
         out.put(row, 1, sheet.project_code or "", "text")
         out.put(row, 2, sheet.project_name, "text")
-        out.put(row, 3, wan(sheet.annual_budget), "money")
-        out.put(row, 4, wan(sheet.spent), "money")
+        out.put(row, 3, yuan_to_wan(sheet.annual_budget), "money")
+        out.put(row, 4, yuan_to_wan(sheet.spent), "money")
         _rate(out, row, 5, 5, sheet.execution_rate)
         out.put(row, 6, fraction(sheet.planned_pct), "percent")
         out.put(row, 7, MONEY_STATUS_LABELS[sheet.money_status], "center",
@@ -156,8 +154,8 @@ def _summary(out: Sheet, form: MonitoringRoundForm) -> None:
         spent += sheet.spent
         row += 1
     out.merge(row, 0, row, 2, f"合计（{len(form.sheets)} 个项目）", "label", bold=True)
-    out.put(row, 3, wan(budget), "money", bold=True)
-    out.put(row, 4, wan(spent), "money", bold=True)
+    out.put(row, 3, yuan_to_wan(budget), "money", bold=True)
+    out.put(row, 4, yuan_to_wan(spent), "money", bold=True)
     _rate(out, row, 5, 5, spent * 100 / budget if budget else None, bold=True)
     for col in range(6, last + 1):
         out.put(row, col, None, "text")
@@ -225,16 +223,16 @@ def _fund_row(out: Sheet, row: int, label: str, budget: Decimal | None,
     where the split by fund source is not known."""
     (b1, b2), (s1, s2), (r1, r2), (f1, f2), _ = MONEY_COLUMNS
     out.merge(row, 1, row, 3, label, "text")
-    out.merge(row, b1, row, b2, None if budget is None else wan(budget), "money")
+    out.merge(row, b1, row, b2, None if budget is None else yuan_to_wan(budget), "money")
     if figures is None:
         out.merge(row, s1, row, s2, None, "money")
         out.merge(row, r1, row, r2, None, "center")
         out.merge(row, f1, row, f2, None, "money")
         return
     spent, rate, forecast = figures
-    out.merge(row, s1, row, s2, wan(spent), "money")
+    out.merge(row, s1, row, s2, yuan_to_wan(spent), "money")
     _rate(out, row, r1, r2, rate)
-    out.merge(row, f1, row, f2, wan(forecast), "money")
+    out.merge(row, f1, row, f2, yuan_to_wan(forecast), "money")
 
 
 def _indicators(out: Sheet, top: int, sheet: MonitoringSheet) -> int:
@@ -296,7 +294,7 @@ def _explanation(out: Sheet, first: int, end: int, sheet: MonitoringSheet) -> No
 def _notes(out: Sheet, row: int, sheet: MonitoringSheet) -> None:
     last = out.last_col
     notes = ["注：金额单位万元；执行率 = 执行数 ÷ 全年预算数"
-             f"（全年预算数 {wan(sheet.annual_budget):,.4f} 万元）；偏差原因分析、完成目标可能性、原因说明、"
+             f"（全年预算数 {yuan_to_wan(sheet.annual_budget):,.4f} 万元）；偏差原因分析、完成目标可能性、原因说明、"
              "纠偏措施按项目填写" + (f"（{sheet.explanation_as_of.isoformat()} 的偏差说明）"
                                     if sheet.explanation_as_of else "") + "。"]
     if sheet.explanation_missing:

@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TypeVar
 
 from docx import Document
@@ -44,8 +44,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from tracker.core.money import MONEY_STATUS_LABELS
-from tracker.core.status import COLOUR_LABELS
+from tracker.core.labels import CAUSES, COLOUR_LABELS, GRADES, LIKELIHOODS, MONEY_STATUS_LABELS
+from tracker.core.money import round_money, wan_text
 from tracker.reports.charts import (
     Chart,
     ChartsUnavailable,
@@ -65,12 +65,6 @@ from tracker.reports.forms import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: 偏差原因 codes of ``MonitoringSheet.causes`` (as ``tracker.models.monitoring.CAUSES``).
-CAUSE_LABELS = {"funding": "经费保障", "institutional": "制度保障", "staffing": "人员保障",
-                "hardware": "硬件条件保障", "other": "其他"}
-#: 完成目标可能性 codes (as ``tracker.models.monitoring.LIKELIHOODS``).
-LIKELIHOOD_LABELS = {"certain": "确定能", "possible": "有可能", "impossible": "完全不可能"}
-GRADES = ("优", "良", "中", "差")
 
 MONITORING_SECTIONS = ("一、总体情况", "二、执行进度滞后项目及原因分析",
                        "三、可能无法完成绩效目标的项目", "四、下一步工作打算")
@@ -84,17 +78,11 @@ MAX_FIGURE_HEIGHT_CM = 20.0
 
 # --- numbers --------------------------------------------------------------------------------
 
-_CENT = Decimal("0.01")
 
 
 def _two(value: Decimal) -> str:
-    rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    rounded = round_money(value)
     return str(rounded if rounded else Decimal("0.00"))  # never "-0.00"
-
-
-def wan(yuan: Decimal) -> str:
-    """元 → 万元 with two decimals: ``Decimal('1234500')`` → ``'123.45'``."""
-    return _two(yuan / 10000)
 
 
 def pct(value: Decimal | None) -> str:
@@ -231,14 +219,14 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
     rate = _ratio(spent, budget)
     plan = _ratio(sum((s.annual_budget * s.planned_pct for s in sheets), Decimal(0)) / 100, budget)
     sentence = (f"截至{form.cutoff.year}年{form.cutoff.month}月{form.cutoff.day}日，{form.unit_name}纳入"
-                f"绩效运行监控的项目共 {len(sheets)} 个，全年预算数合计 {wan(budget)} 万元（年初预算数合计 "
-                f"{wan(initial)} 万元），1-{n}月累计执行 {wan(spent)} 万元，执行率 {pct(rate)}")
+                f"绩效运行监控的项目共 {len(sheets)} 个，全年预算数合计 {wan_text(budget)} 万元（年初预算数合计 "
+                f"{wan_text(initial)} 万元），1-{n}月累计执行 {wan_text(spent)} 万元，执行率 {pct(rate)}")
     if rate is not None and plan is not None:
         gap = plan - rate
         sentence += f"，按预算加权的计划进度为 {pct(plan)}，" + (
             f"落后计划进度 {_two(gap)} 个百分点" if gap > 0 else
             f"超出计划进度 {_two(-gap)} 个百分点" if gap < 0 else "与计划进度持平")
-    sentence += (f"。预计全年执行 {wan(forecast)} 万元，预计结转结余 {wan(budget - forecast)} 万元。")
+    sentence += (f"。预计全年执行 {wan_text(forecast)} 万元，预计结转结余 {wan_text(budget - forecast)} 万元。")
     w.para(sentence)
     if sheets:
         w.para(f"按资金执行进度判断：{_counts(MONEY_STATUS_LABELS, [s.money_status for s in sheets])}。"
@@ -254,12 +242,12 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
         w.table(f"{form.unit_name}1-{n}月项目资金执行情况",
                 ["序号", "项目名称", "全年预算数（万元）", f"1-{n}月执行数（万元）", "执行率",
                  "计划进度", "偏差（百分点）", "资金状态", "综合状态"],
-                [[str(i), s.project_name, wan(s.annual_budget), wan(s.spent), pct(s.execution_rate),
+                [[str(i), s.project_name, wan_text(s.annual_budget), wan_text(s.spent), pct(s.execution_rate),
                   pct(s.planned_pct), "—" if _gap(s) is None else _two(_gap(s)),  # type: ignore[arg-type]
                   MONEY_STATUS_LABELS.get(s.money_status, s.money_status),
                   COLOUR_LABELS.get(s.overall_status, s.overall_status)]
                  for i, s in enumerate(sheets, 1)]
-                + [["", "合计", wan(budget), wan(spent), pct(rate), pct(plan),
+                + [["", "合计", wan_text(budget), wan_text(spent), pct(rate), pct(plan),
                     "—" if rate is None or plan is None else _two(plan - rate), "", ""]],
                 widths=[0.8, 3.4, 1.8, 1.8, 1.5, 1.5, 1.5, 1.6, 1.7], numeric=range(2, 7), total_row=True)
         w.chart(0, f"1-{n}月各项目执行率与计划进度")
@@ -274,9 +262,9 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
     else:
         text = f"执行进度滞后或超支的项目共 {len(behind)} 个（{_counts(MONEY_STATUS_LABELS, [s.money_status for s in behind])}）"
         if lagging:
-            text += (f"；滞后项目全年预算数合计 {wan(sum((s.annual_budget for s in lagging), Decimal(0)))} 万元，"
-                     f"1-{n}月执行 {wan(sum((s.spent for s in lagging), Decimal(0)))} 万元，按计划进度应支未支 "
-                     f"{wan(sum((_lag_amount(s) for s in lagging), Decimal(0)))} 万元")
+            text += (f"；滞后项目全年预算数合计 {wan_text(sum((s.annual_budget for s in lagging), Decimal(0)))} 万元，"
+                     f"1-{n}月执行 {wan_text(sum((s.spent for s in lagging), Decimal(0)))} 万元，按计划进度应支未支 "
+                     f"{wan_text(sum((_lag_amount(s) for s in lagging), Decimal(0)))} 万元")
         w.para(text + "。各项目情况和单位填报的原因说明、纠偏措施如下。")
         for i, s in enumerate(behind, 1):
             w.heading(f"{_ordinal(i)}{s.project_name}", 2)
@@ -316,7 +304,7 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
                           COLOUR_LABELS.get(line.colour, line.colour)] for line in weak],
                         widths=[2.0, 3.6, 2.6, 2.6, 3.2, 1.6])
             if s.likelihood:
-                w.para(f"完成目标可能性：{LIKELIHOOD_LABELS.get(s.likelihood, s.likelihood)}。")
+                w.para(f"完成目标可能性：{LIKELIHOODS.get(s.likelihood, s.likelihood)}。")
             if _behind(s):
                 w.para("原因说明和纠偏措施见本报告第二部分。")
             else:
@@ -328,7 +316,7 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
     if lagging:
         steps.append([f"加快滞后项目支出进度。督促执行进度滞后的"
                       f"{_project_list(s.project_name for s in lagging)}落实纠偏措施，按计划应支未支的 "
-                      f"{wan(sum((_lag_amount(s) for s in lagging), Decimal(0)))} 万元尽快形成支出。"])
+                      f"{wan_text(sum((_lag_amount(s) for s in lagging), Decimal(0)))} 万元尽快形成支出。"])
     overspent = [s for s in behind if s.money_status == "overspent"]
     if overspent:
         steps.append([f"核实超支原因。{_project_list(s.project_name for s in overspent)}的执行数已超过全年预算数，"
@@ -350,7 +338,7 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
         steps.append([text.rstrip("；") + "。"])
     carry_over = budget - forecast
     if carry_over > 0:
-        steps.append([f"统筹预计结转结余资金。全年预计结转结余 {wan(carry_over)} 万元，对预计难以支出的资金"
+        steps.append([f"统筹预计结转结余资金。全年预计结转结余 {wan_text(carry_over)} 万元，对预计难以支出的资金"
                       "及时按程序调整或收回统筹使用。"])
     if not steps:
         steps.append(["各项目资金执行和绩效指标完成情况总体符合计划，下一步继续按计划推进，做好全年绩效目标跟踪。"])
@@ -362,7 +350,7 @@ def draft_monitoring_report(form: MonitoringRoundForm, *, charts: bool = True) -
     return Draft(w.to_bytes(form.generated_on), w.failure, w.pending)
 
 
-_INDICATOR_LABELS = {"green": "绿灯", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯", "grey": "未填报"}
+_INDICATOR_LABELS = {c: COLOUR_LABELS[c] for c in ("green", "blue", "yellow", "red", "grey")}
 
 
 def _day(d: date) -> str:
@@ -371,15 +359,15 @@ def _day(d: date) -> str:
 
 def _money_sentence(s: MonitoringSheet, month: int) -> str:
     code = f"项目编码 {s.project_code}，" if s.project_code else ""
-    text = (f"{code}实施单位{s.implementing_unit}。全年预算数 {wan(s.annual_budget)} 万元，1-{month}月执行 "
-            f"{wan(s.spent)} 万元，执行率 {pct(s.execution_rate)}，计划进度 {pct(s.planned_pct)}")
+    text = (f"{code}实施单位{s.implementing_unit}。全年预算数 {wan_text(s.annual_budget)} 万元，1-{month}月执行 "
+            f"{wan_text(s.spent)} 万元，执行率 {pct(s.execution_rate)}，计划进度 {pct(s.planned_pct)}")
     gap = _gap(s)
     if gap is not None and gap > 0:
-        text += f"，落后 {_two(gap)} 个百分点，按计划进度应支未支 {wan(_lag_amount(s))} 万元"
+        text += f"，落后 {_two(gap)} 个百分点，按计划进度应支未支 {wan_text(_lag_amount(s))} 万元"
     elif s.money_status == "overspent":
-        text += f"，执行数超过全年预算数 {wan(s.spent - s.annual_budget)} 万元"
+        text += f"，执行数超过全年预算数 {wan_text(s.spent - s.annual_budget)} 万元"
     text += f"，资金状态为{MONEY_STATUS_LABELS.get(s.money_status, s.money_status)}。"
-    text += f"预计全年执行 {wan(s.forecast)} 万元。"
+    text += f"预计全年执行 {wan_text(s.forecast)} 万元。"
     if not s.ledger_covered:
         text += "（台账未覆盖截止日，数字为暂估。）"
     return text
@@ -392,11 +380,11 @@ def _explanation(w: _Writer, s: MonitoringSheet, *, likelihood: bool = True) -> 
         w.para("纠偏措施：", Pending("该项目未填写纠偏措施"))
         return
     if s.causes:
-        w.para(f"偏差原因：{'、'.join(CAUSE_LABELS.get(c, c) for c in s.causes)}。")
+        w.para(f"偏差原因：{'、'.join(CAUSES.get(c, c) for c in s.causes)}。")
     w.para("原因说明：", _quoted(s.reason, "未填写原因说明"))
     w.para("纠偏措施：", _quoted(s.corrective_actions, "未填写纠偏措施"))
     if likelihood and s.likelihood:
-        w.para(f"完成目标可能性：{LIKELIHOOD_LABELS.get(s.likelihood, s.likelihood)}。")
+        w.para(f"完成目标可能性：{LIKELIHOODS.get(s.likelihood, s.likelihood)}。")
 
 
 def _level1_label(level1: str) -> str:
@@ -504,12 +492,12 @@ def draft_self_eval_report(form: SelfEvalForm, *, charts: bool = True) -> Draft:
     rate = _ratio(spent, budget)
     parts = [(label, [getattr(s, attr) for s in sheets]) for label, attr in
              (("本年财政拨款", "fiscal_funds"), ("上年结转资金", "carryover"), ("其他资金", "other_funds"))]
-    split = "、".join(f"{label} {wan(sum((v for v in values if v is not None), Decimal(0)))} 万元"
+    split = "、".join(f"{label} {wan_text(sum((v for v in values if v is not None), Decimal(0)))} 万元"
                       for label, values in parts)
     if sheets:
-        w.para(f"{form.year}年度纳入自评的项目年初预算数合计 {wan(initial)} 万元，全年预算数合计 {wan(budget)} 万元"
-               f"（其中{split}），全年执行数合计 {wan(spent)} 万元，预算执行率 {pct(rate)}，"
-               f"结转结余 {wan(budget - spent)} 万元。")
+        w.para(f"{form.year}年度纳入自评的项目年初预算数合计 {wan_text(initial)} 万元，全年预算数合计 {wan_text(budget)} 万元"
+               f"（其中{split}），全年执行数合计 {wan_text(spent)} 万元，预算执行率 {pct(rate)}，"
+               f"结转结余 {wan_text(budget - spent)} 万元。")
     else:
         w.para("尚无定稿的项目自评结果，预算及执行情况在自评定稿后生成。")
     unsplit = [s.project_name for s in sheets if s.fiscal_funds is None]
@@ -520,9 +508,9 @@ def draft_self_eval_report(form: SelfEvalForm, *, charts: bool = True) -> Draft:
     if sheets:
         w.table(f"{form.unit_name}{form.year}年度预算及执行情况",
                 ["资金来源", "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "执行率"],
-                [["年度资金总额", wan(initial), wan(budget), wan(spent), pct(rate)]]
+                [["年度资金总额", wan_text(initial), wan_text(budget), wan_text(spent), pct(rate)]]
                 + [[f"其中：{label}" if i == 0 else label, "—",
-                    wan(sum((v for v in values if v is not None), Decimal(0))), "—", "—"]
+                    wan_text(sum((v for v in values if v is not None), Decimal(0))), "—", "—"]
                    for i, (label, values) in enumerate(parts)],
                 widths=[4.0, 2.9, 2.9, 2.9, 2.9], numeric=range(1, 5))
 
@@ -539,9 +527,9 @@ def draft_self_eval_report(form: SelfEvalForm, *, charts: bool = True) -> Draft:
                f"评价等级：{_grade_counts(sheets)}。")
         w.table(f"{form.unit_name}{form.year}年度项目支出绩效自评结果",
                 ["序号", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率", "自评得分", "等级"],
-                [[str(i), s.project_name, wan(s.annual_budget), wan(s.spent), pct(s.execution_rate),
+                [[str(i), s.project_name, wan_text(s.annual_budget), wan_text(s.spent), pct(s.execution_rate),
                   score(s.total), s.grade] for i, s in enumerate(sheets, 1)]
-                + [["", "合计", wan(budget), wan(spent), pct(rate), f"平均 {score(average)}", ""]],
+                + [["", "合计", wan_text(budget), wan_text(spent), pct(rate), f"平均 {score(average)}", ""]],
                 widths=[0.9, 4.9, 2.1, 2.1, 1.7, 2.0, 1.2], numeric=range(2, 6), total_row=True)
         w.chart(0, "各项目自评得分")
         w.chart(1, "自评等级分布")
@@ -570,8 +558,8 @@ def draft_self_eval_report(form: SelfEvalForm, *, charts: bool = True) -> Draft:
     if low_rate:
         problems += 1
         w.para(f"{_ordinal(problems)}预算执行方面。{len(low_rate)} 个项目预算执行率未达到 100%，结转结余合计 "
-               f"{wan(sum((s.annual_budget - s.spent for s in low_rate), Decimal(0)))} 万元："
-               + "；".join(f"{s.project_name}执行率 {pct(s.execution_rate)}，未支出 {wan(s.annual_budget - s.spent)} 万元"
+               f"{wan_text(sum((s.annual_budget - s.spent for s in low_rate), Decimal(0)))} 万元："
+               + "；".join(f"{s.project_name}执行率 {pct(s.execution_rate)}，未支出 {wan_text(s.annual_budget - s.spent)} 万元"
                           for s in low_rate) + "。", "原因：", Pending("请说明预算未执行完毕的原因"))
     if short:
         problems += 1

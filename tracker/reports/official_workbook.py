@@ -80,11 +80,6 @@ STATUS_FILLS: dict[str, str] = {
 }
 
 
-def wan(yuan: Decimal) -> Decimal:
-    """元 → 万元, exactly (a shift of the decimal point)."""
-    return yuan.scaleb(-4)
-
-
 def fraction(percent: Decimal) -> Decimal:
     """A percent value (87.5) as the fraction a percent-formatted cell holds (0.875)."""
     return percent.scaleb(-2)
@@ -93,10 +88,6 @@ def fraction(percent: Decimal) -> Decimal:
 def shown(score: Decimal) -> Decimal:
     """A score or 分值 as the form shows it: two places, 四舍五入."""
     return score.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def day_text(day: date | None) -> str:
-    return "" if day is None else f"{day.year}年{day.month}月{day.day}日"
 
 
 class _Workbook(Workbook):

@@ -17,10 +17,8 @@ from typing import Any
 
 from decimal import Decimal
 
-from tracker.core.achievement import ACHIEVEMENT_LABELS
-from tracker.core.money import MONEY_STATUS_LABELS
+from tracker.core.labels import ACHIEVEMENT_LABELS, COLOUR_LABELS, MONEY_STATUS_LABELS
 from tracker.core.plan import is_blank_checkpoint
-from tracker.core.status import COLOUR_LABELS
 from tracker.models import (
     Adjustment,
     Alert,
@@ -235,7 +233,7 @@ def cockpit(data: cockpit_figures.CockpitInput) -> Book:
         return row
 
     indicator_rows = ([units.get(unit_of.get(i.project_id, 0), ""), names.get(i.project_id, ""),
-                       i.level1, i.name, i.target, cockpit_figures.INDICATOR_LABELS[i.colour], i.label,
+                       i.level1, i.name, i.target, COLOUR_LABELS[i.colour], i.label,
                        "逾期未填报" if i.overdue else ""] for i in data.indicators)
     alert_rows = ([a.kind, LAMP_LABELS.get(a.severity, a.severity), a.as_of,
                    names.get(a.project_id, "") if a.project_id else "", a.message] for a in data.alerts)

@@ -26,7 +26,7 @@ from io import BytesIO
 
 import xlsxwriter
 
-from tracker.core.achievement import ACHIEVEMENT_LABELS
+from tracker.core.labels import ACHIEVEMENT_LABELS, COLOUR_LABELS, LIKELIHOODS
 from tracker.importers.progress_workbook import (
     CAUSE_HEADERS,
     EXPLANATION_HEADERS,
@@ -41,7 +41,6 @@ from tracker.importers.progress_workbook import (
     meta_signature,
     row_identifier,
 )
-from tracker.models.monitoring import LIKELIHOODS
 from tracker.reports.table_export import neutralise
 
 KIND_LABELS = {"quantitative": "定量", "reverse": "反向", "qualitative": "定性", "deadline": "时限"}
@@ -229,7 +228,7 @@ def _explanation_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], tem
     for row, line in enumerate(template.explanations, start=HEADER_ROW):
         sheet.write_string(row, 0, neutralise(line.project_code or ""), styles["text"])
         sheet.write_string(row, 1, neutralise(line.project_name), styles["text"])
-        colour = "red" if line.status == "红灯" else "yellow" if line.status == "黄灯" else "text"
+        colour = {COLOUR_LABELS["red"]: "red", COLOUR_LABELS["yellow"]: "yellow"}.get(line.status, "text")
         sheet.write_string(row, 2, line.status, styles[colour])
         sheet.write_datetime(row, 3, _datetime(line.checkpoint), styles["date"])
         for index, number in enumerate((line.budget_wan, line.spent_wan, line.execution_pct,

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from tracker.core.labels import GRADES
+from tracker.core.money import yuan_to_wan
 from tracker.core.weights import CATEGORIES, CATEGORY_LABELS, category_of
 from tracker.reports.forms import SelfEvalForm, SelfEvalIndicatorLine, SelfEvalSheet
 from tracker.reports.official_workbook import (
@@ -44,7 +46,6 @@ from tracker.reports.official_workbook import (
     row_points,
     sheet_names,
     shown,
-    wan,
 )
 
 SUMMARY = "汇总"
@@ -89,15 +90,15 @@ def _summary(out: Sheet, form: SelfEvalForm) -> None:
     out.height(2, 24)
     row = 3
     budget = spent = Decimal(0)
-    grades = {"优": 0, "良": 0, "中": 0, "差": 0}
+    grades = dict.fromkeys(GRADES, 0)
     for number, sheet in enumerate(form.sheets, start=1):
         warning = "；".join(sheet.warnings)
         out.put(row, 0, number, "integer")
         out.put(row, 1, sheet.project_code or "", "text")
         out.put(row, 2, sheet.project_name, "text")
         out.put(row, 3, sheet.implementing_unit, "text")
-        out.put(row, 4, wan(sheet.annual_budget), "money")
-        out.put(row, 5, wan(sheet.spent), "money")
+        out.put(row, 4, yuan_to_wan(sheet.annual_budget), "money")
+        out.put(row, 5, yuan_to_wan(sheet.spent), "money")
         _rate(out, row, 6, sheet.execution_rate)
         out.put(row, 7, shown(sheet.total), "score")
         out.put(row, 8, sheet.grade, "center")
@@ -123,8 +124,8 @@ def _summary(out: Sheet, form: SelfEvalForm) -> None:
         out.height(row, row_points([(name, out.width(2))]))
         row += 1
     out.merge(row, 0, row, 3, f"合计（{len(form.sheets)} 个项目）", "label", bold=True)
-    out.put(row, 4, wan(budget), "money", bold=True)
-    out.put(row, 5, wan(spent), "money", bold=True)
+    out.put(row, 4, yuan_to_wan(budget), "money", bold=True)
+    out.put(row, 5, yuan_to_wan(spent), "money", bold=True)
     _rate(out, row, 6, spent * 100 / budget if budget else None, bold=True)
     for col in range(7, last + 1):
         out.put(row, col, None, "text")
@@ -179,9 +180,9 @@ def _money(out: Sheet, top: int, sheet: SelfEvalSheet) -> int:
     out.merge(top, 8, top, last, "得分", "header")
     total = top + 1
     out.merge(total, 1, total, 2, "年度资金总额", "text")
-    out.put(total, 3, wan(sheet.initial_budget), "money")
-    out.put(total, 4, wan(sheet.annual_budget), "money")
-    out.put(total, 5, wan(sheet.spent), "money")
+    out.put(total, 3, yuan_to_wan(sheet.initial_budget), "money")
+    out.put(total, 4, yuan_to_wan(sheet.annual_budget), "money")
+    out.put(total, 5, yuan_to_wan(sheet.spent), "money")
     out.put(total, 6, shown(sheet.execution_weight), "score")
     _rate(out, total, 7, sheet.execution_rate)
     out.merge(total, 8, total, last, shown(sheet.execution_score), "score")
@@ -190,7 +191,7 @@ def _money(out: Sheet, top: int, sheet: SelfEvalSheet) -> int:
                                            ("其他资金", sheet.other_funds)), start=total + 1):
         out.merge(row, 1, row, 2, label, "text")
         out.put(row, 3, None, "money")
-        out.put(row, 4, None if amount is None else wan(amount), "money")
+        out.put(row, 4, None if amount is None else yuan_to_wan(amount), "money")
         out.put(row, 5, None, "money")
         out.put(row, 6, DASH, "center")
         out.put(row, 7, DASH, "center")

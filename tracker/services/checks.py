@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,22 +74,26 @@ def check_record(project: Project, unit: Unit, evaluation: ProjectEvaluation,
 
 
 def check(session: Session, as_of: date, unit_id: int | None = None, *,
-          save_on: date | None = None) -> list[dict[str, Any]]:
-    """Every project of ``as_of``'s year (of one unit, if given) at ``as_of``, by unit then id;
-    with ``save_on`` (today) the evaluations are also stored as snapshots (module docstring)."""
+          project_ids: Sequence[int] | None = None, save_on: date | None = None) -> list[dict[str, Any]]:
+    """Every project of ``as_of``'s year (of one unit, or only ``project_ids``, if given) at
+    ``as_of``, by unit then id; with ``save_on`` (today) the evaluations are also stored as
+    snapshots (module docstring)."""
     query = select(Project, Unit).join(Unit, Unit.id == Project.unit_id).where(Project.year == as_of.year)
     if unit_id is not None:
         query = query.where(Project.unit_id == unit_id)
+    if project_ids is not None:
+        query = query.where(Project.id.in_(project_ids))
     rows = session.execute(query.order_by(Project.unit_id, Project.id)).all()
     if not rows:
         return []
     ids = [p.id for p, _ in rows]
-    evaluations = evaluate(session, as_of, ids if unit_id is not None else None)
+    every = unit_id is None and project_ids is None
+    evaluations = evaluate(session, as_of, None if every else ids)
     if save_on is not None:
         _save(session, as_of, save_on, ids, evaluations)
     names = dict(session.execute(select(Indicator.id, Indicator.name).where(
         Indicator.project_id.in_(select(Project.id).where(Project.year == as_of.year))
-        if unit_id is None else Indicator.project_id.in_(ids))).all())
+        if every else Indicator.project_id.in_(ids))).all())
     return [check_record(p, u, evaluations[p.id], names) for p, u in rows if p.id in evaluations]
 
 

@@ -40,7 +40,7 @@ from tracker.models import (
     Unit,
     User,
 )
-from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.core.labels import ALERT_KINDS, CAUSES, LIKELIHOODS
 from tracker.reports.cockpit import (
     AlertLine,
     CockpitInput,
@@ -312,7 +312,7 @@ def _alerts(session: Session, user: User, year: int, unit_ids: set[int]) -> list
     """The user's unread alerts of ``year`` for ``unit_ids`` (units the user sees), newest
     first, at most ``ALERTS_READ``."""
     read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
-    return [AlertLine(aid, monitoring.ALERT_KINDS.get(kind, kind), severity, as_of, message, project_id)
+    return [AlertLine(aid, ALERT_KINDS.get(kind, kind), severity, as_of, message, project_id)
             for aid, kind, severity, as_of, message, project_id in session.execute(
                 select(Alert.id, Alert.kind, Alert.severity, Alert.as_of, Alert.message, Alert.project_id)
                 .where(Alert.unit_id.in_(sorted(unit_ids)), Alert.as_of >= date(year, 1, 1),

@@ -33,6 +33,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
 from tracker.core.money import ledger_covers
 from tracker.db import utcnow
 from tracker.errors import ValidationFailed
@@ -40,8 +41,6 @@ from tracker.models import Alert, LedgerBatch, Project, Snapshot, User
 from tracker.services import audit
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.monitoring import (
-    ALERT_KINDS,
-    COLOUR_LABELS,
     FLAGGED,
     add_alerts,
     basis_ids,

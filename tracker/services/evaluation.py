@@ -46,7 +46,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
+from tracker.core.labels import ACHIEVEMENT_LABELS
+from tracker.core.achievement import parse_achievement
 from tracker.core.evaluation import IndicatorResult, evaluate
 from tracker.core.indicators import KINDS, REVERSE_OPERATORS
 from tracker.core.scoring import ScoreBand, grade, qualitative_band, round_score

@@ -575,9 +575,6 @@ class _Matcher:
         codes = sorted(self.by_code, key=len, reverse=True)
         self.code_pattern = re.compile("|".join(map(re.escape, codes))) if codes else None
 
-    def match(self, row: ParsedRow) -> tuple[int | None, str | None]:
-        return self.match_key(row.project_code, row.project_name, row.project_ref_raw, row.document_no)
-
     def match_key(self, project_code: str | None, project_name: str | None,
                   project_ref_raw: str | None, document_no: str | None) -> tuple[int | None, str | None]:
         if project_code and project_code in self.by_code:

@@ -65,9 +65,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
 from tracker.core.forecast import Forecast, forecast_year_end
 from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, results_status
-from tracker.core.money import MoneyStatus, judge_money, ledger_covers
+from tracker.core.money import MoneyStatus, judge_money, ledger_covers, round_money
 from tracker.core.plan import (
     PlanCheckpoint,
     PlanCurve,
@@ -77,8 +78,7 @@ from tracker.core.plan import (
     project_plan,
 )
 from tracker.core.settings import TIME_PROGRESS_PLAN, MonitoringSettings
-from tracker.core.status import COLOUR_LABELS, Colour, overall_status
-from tracker.db import round_money
+from tracker.core.status import Colour, overall_status
 from tracker.errors import ValidationFailed
 from tracker.models import (
     Alert,
@@ -107,19 +107,6 @@ FLAGGED: frozenset[str] = frozenset({"yellow", "red"})
 REMINDER_SETTINGS_KEY = "monitoring_reminders"
 REMINDER_WINDOW = timedelta(days=92)  # a quarter: reminders concern the latest checkpoint only
 
-ALERT_KINDS: dict[str, str] = {
-    "turned_yellow": "转为黄灯",
-    "turned_red": "转为红灯",
-    "worsened": "状态恶化",
-    "recovered": "状态好转",
-    "checkpoint_flagged": "检查点预警",
-    "ledger_missing": "台账未覆盖检查点",
-    "progress_overdue": "进度填报逾期",
-    "explanation_overdue": "偏差说明逾期",
-    "round_opened": "绩效运行监控开始",
-    "withdrawn": "预警撤销",
-    "reconcile_difference": "对账差异",
-}
 
 
 # --- reminder settings --------------------------------------------------------------------
@@ -641,7 +628,7 @@ class _IndicatorJudge:
                                    self.as_of, self.settings, reporting_deadline,
                                    level=named_level or is_level(op, unit, None), likelihood=likelihood)
         except ValueError as error:  # an indicator the importer could not parse fully
-            return IndicatorStatus("grey", "无法判断", note=str(error))
+            return IndicatorStatus("grey", COLOUR_LABELS["grey"], note=str(error))
 
 
 def evaluate(session: Session, as_of: date, project_ids: Iterable[int] | None = None, *,

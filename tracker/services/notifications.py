@@ -35,11 +35,12 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from tracker.core.labels import ALERT_KINDS
 from tracker.config import Config
 from tracker.errors import ValidationFailed
 from tracker.models import Alert, AlertSubscription, User
 from tracker.services import audit
-from tracker.services.monitoring import ALERT_KINDS, visible_alerts_after
+from tracker.services.monitoring import visible_alerts_after
 
 log = logging.getLogger(__name__)
 

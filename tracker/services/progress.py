@@ -28,7 +28,7 @@ from tracker.models import (
     Project,
     User,
 )
-from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.core.labels import CAUSES, LIKELIHOODS
 from tracker.services import audit
 from tracker.services.monitoring import checkpoints_of
 

@@ -31,14 +31,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
-from tracker.core.status import COLOUR_LABELS
+from tracker.core.achievement import parse_achievement
+from tracker.core.labels import ACHIEVEMENT_LABELS, CAUSES, COLOUR_LABELS, LIKELIHOODS
+from tracker.core.money import yuan_to_wan
 from tracker.errors import EvaluationFrozen, FormInvalid, NotFound, TrackerError
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.progress_workbook import (
@@ -61,7 +61,6 @@ from tracker.models import (
     Unit,
     User,
 )
-from tracker.models.monitoring import CAUSES, LIKELIHOODS
 from tracker.reports.progress_workbook import (
     ExplanationLine,
     FillTemplate,
@@ -82,7 +81,6 @@ from tracker.services.progress import (
     record_progress,
 )
 
-_WAN = Decimal(10000)
 _ORDER = {"red": 0, "yellow": 1, "grey": 2, "green": 3, "blue": 4}
 
 
@@ -115,7 +113,7 @@ def template(session: Session, unit: Unit, as_of: date, secret: str, *, kind: st
         explanations.append(ExplanationLine(
             project.id, project.code, project.name, COLOUR_LABELS[evaluation.overall],
             explanation_date(session, project, as_of.isoformat(), as_of + timedelta(days=1)),
-            evaluation.budget / _WAN, evaluation.spent / _WAN, evaluation.money.execution_rate,
+            yuan_to_wan(evaluation.budget), yuan_to_wan(evaluation.spent), evaluation.money.execution_rate,
             evaluation.money.planned_pct))
     order = {e.project_id: _ORDER[evaluations[e.project_id].overall] for e in explanations}
     explanations.sort(key=lambda e: order[e.project_id])

@@ -9,16 +9,16 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker.core.money import yuan_to_wan
 from tracker.models import LedgerBatch, LedgerRow, Project, ProjectFinding, User
 from tracker.services.spending import counted_rows
 
-WAN = Decimal(10000)
 
 
 def _wan(yuan: Decimal | None) -> str | None:
     if yuan is None:
         return None
-    return f"{(yuan / WAN).normalize():f}"
+    return f"{yuan_to_wan(yuan).normalize():f}"
 
 
 def _number(value: Decimal | None) -> str | None:

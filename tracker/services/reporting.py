@@ -41,8 +41,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker.core.money import round_money
 from tracker.core.plan import month_end
-from tracker.db import round_money
 from tracker.errors import NotFound, ValidationFailed
 from tracker.models import (
     DepartmentYear,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.core.plan import month_end
-from tracker.core.status import COLOUR_LABELS
+from tracker.core.labels import COLOUR_LABELS
 from tracker.models import Alert, MonitoringRound, Project, Snapshot
 from tracker.services import audit
 from tracker.services.monitoring import FLAGGED, add_alerts, freeze_checkpoints, record_checkpoints

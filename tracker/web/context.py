@@ -11,8 +11,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
-from tracker.core.achievement import ACHIEVEMENT_LABELS
-from tracker.core.findings import finding_severity_label
+from tracker.core.labels import finding_severity_label, template_labels
 from tracker.db import Database
 
 
@@ -73,4 +72,7 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(time_zone_label, "time_zone_label")
-    app.add_template_global(ACHIEVEMENT_LABELS, "ACHIEVEMENT_LABELS")
+    # Every code → word table of core.labels (COLOUR_LABELS, CAUSES, status_label …) in every
+    # template; globals rather than a context processor so imported macros see them too.
+    for name, value in template_labels().items():
+        app.add_template_global(value, name)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import ValidationFailed
 from tracker.models import AlertSubscription, Project, Role
-from tracker.models.monitoring import CAUSES, LIKELIHOODS
+from tracker.core.labels import ALERT_KINDS
 from tracker.reports import page_tables
 from tracker.services import cockpit, corrections, ledger_lock, monitoring, notifications, progress
 from tracker.services.opening_date import OpeningDate, checkpoint_choices, default_year, opening_date
@@ -186,8 +186,7 @@ def explanation(project_id: int):  # type: ignore[no-untyped-def]
             errors = getattr(failure, "fields", None) or {"": str(failure)}
     as_of = progress.explanation_date(session, item, request.values.get("as_of", ""), _today())
     view = monitoring.project_monitoring(session, item, as_of)
-    return render_template("monitoring/explanation.html", m=view, errors=errors, form=request.form,
-                           causes=CAUSES, likelihoods=LIKELIHOODS), (400 if errors else 200)
+    return render_template("monitoring/explanation.html", m=view, errors=errors, form=request.form), (400 if errors else 200)
 
 
 @blueprint.route("/projects/<int:project_id>/evidence")
@@ -214,11 +213,11 @@ def alerts():  # type: ignore[no-untyped-def]
     if wants_xlsx():
         return xlsx(page_tables.alerts(
             monitoring.alerts_for(session, current_user, unread_only=unread, limit=MAX_ROWS),
-            monitoring.ALERT_KINDS, config().tz))
+            ALERT_KINDS, config().tz))
     items = monitoring.alerts_for(session, current_user, unread_only=unread)
     subscription = session.get(AlertSubscription, current_user.id)
     return render_template("monitoring/alerts.html", items=items, unread=unread,
-                           subscription=subscription, kinds=monitoring.ALERT_KINDS,
+                           subscription=subscription,
                            mail_on=bool(config().smtp_host))
 
 

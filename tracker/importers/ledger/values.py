@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ONE = Decimal(1)
@@ -229,8 +229,3 @@ def int_part(value: object, what: str) -> int | None:
     raise CellProblem(f"{what}“{value}”无法识别")
 
 
-def decimal_or_none(text: str) -> Decimal | None:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None

@@ -1,0 +1,96 @@
+"""Every code a person reads as a Chinese word, in one place (STYLE: one vocabulary, one home).
+
+A decision travels as a code (``"grey"``, ``"funding"``, ``"turned_red"``); the word is made at
+the edge — CLI, report, page (templates read these through the ``labels`` context processor) —
+from the tables here.  Grey is always 无法判断: an indicator that is grey because nothing was
+reported says 未填报 in its own status label (``core.indicators``), not in the colour's word.
+"""
+
+from __future__ import annotations
+
+#: Traffic-light colours of 双监控 (money, indicators, overall).
+COLOUR_LABELS: dict[str, str] = {
+    "red": "红灯",
+    "yellow": "黄灯",
+    "green": "绿灯",
+    "blue": "蓝灯",
+    "grey": "无法判断",
+}
+
+#: Money status: the colours of the money side plus 超支 (no blue there).
+MONEY_STATUS_LABELS: dict[str, str] = {
+    "red": COLOUR_LABELS["red"],
+    "yellow": COLOUR_LABELS["yellow"],
+    "green": COLOUR_LABELS["green"],
+    "grey": COLOUR_LABELS["grey"],
+    "overspent": "超支",
+}
+
+#: Any status a lamp can show: every colour plus 超支.
+STATUS_LABELS: dict[str, str] = {**COLOUR_LABELS, "overspent": MONEY_STATUS_LABELS["overspent"]}
+
+#: 偏差原因分析 categories; a DeviationExplanation may tick several.
+CAUSES: dict[str, str] = {
+    "funding": "经费保障",
+    "institutional": "制度保障",
+    "staffing": "人员保障",
+    "hardware": "硬件条件保障",
+    "other": "其他",
+}
+
+#: 完成目标可能性.
+LIKELIHOODS: dict[str, str] = {
+    "certain": "确定能",
+    "possible": "有可能",
+    "impossible": "完全不可能",
+}
+
+#: 定性指标完成情况, in the 自评 table's wording (``core.achievement`` parses the others).
+ACHIEVEMENT_LABELS: dict[str, str] = {
+    "achieved": "达成年度指标",
+    "partial": "部分达成年度指标并具有一定效果",
+    "not_achieved": "未达成年度指标且效果较差",
+}
+
+#: 自评等级, best first.  The grade is stored as its word, so the word is also the code.
+GRADES: tuple[str, ...] = ("优", "良", "中", "差")
+
+#: Kinds of monitoring alert (提醒).
+ALERT_KINDS: dict[str, str] = {
+    "turned_yellow": "转为黄灯",
+    "turned_red": "转为红灯",
+    "worsened": "状态恶化",
+    "recovered": "状态好转",
+    "checkpoint_flagged": "检查点预警",
+    "ledger_missing": "台账未覆盖检查点",
+    "progress_overdue": "进度填报逾期",
+    "explanation_overdue": "偏差说明逾期",
+    "round_opened": "绩效运行监控开始",
+    "withdrawn": "预警撤销",
+    "reconcile_difference": "对账差异",
+}
+
+#: Severity of a finding an importer flagged.
+FINDING_SEVERITY_LABELS: dict[str, str] = {
+    "error": "错误",
+    "warning": "请核对",
+    "info": "说明",
+}
+
+
+def status_label(code: str) -> str:
+    """红灯 / 黄灯 / 绿灯 / 蓝灯 / 无法判断 / 超支; an unknown code is shown as itself."""
+    return STATUS_LABELS.get(code, code)
+
+
+def finding_severity_label(severity: str) -> str:
+    """错误 / 请核对 / 说明; an unknown code is shown as 提示, never as the code itself."""
+    return FINDING_SEVERITY_LABELS.get(severity, "提示")
+
+
+def template_labels() -> dict[str, object]:
+    """What templates see (``labels.COLOUR_LABELS``, ``status_label(...)`` …)."""
+    return {"COLOUR_LABELS": COLOUR_LABELS, "MONEY_STATUS_LABELS": MONEY_STATUS_LABELS,
+            "STATUS_LABELS": STATUS_LABELS, "CAUSES": CAUSES, "LIKELIHOODS": LIKELIHOODS,
+            "ACHIEVEMENT_LABELS": ACHIEVEMENT_LABELS, "GRADES": GRADES, "ALERT_KINDS": ALERT_KINDS,
+            "status_label": status_label}
