@@ -17,11 +17,12 @@ indicator (not scored) and the consistency warnings of the scoring.
 from __future__ import annotations
 
 import io
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from tracker.core.money import round_money, yuan_to_wan
 from tracker.core.scoring import round_score
 from tracker.reports.table_export import neutralise
 from tracker.services.department import DepartmentSelfEvaluation
@@ -33,7 +34,8 @@ _WRAP = Alignment(wrap_text=True, vertical="center")
 
 
 def _wan(yuan: Decimal) -> Decimal:
-    return (yuan / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """万元 with two decimals, half up, as the form prints them."""
+    return round_money(yuan_to_wan(yuan))
 
 
 def _cell(value: object) -> object:
