@@ -303,3 +303,25 @@ def test_a_department_table_in_a_word_document_is_imported(session: Session) -> 
     ]
     assert [row.weight for row in department.indicators_of(session, record)] == [Decimal(30), None, None]
     assert session.scalar(select(func.count()).select_from(Project).where(Project.year == 2023)) == 1
+
+
+def test_an_indicator_added_before_others_keeps_their_progress(session: Session) -> None:
+    """A corrected document that adds a sentence moves the later indicators down: they are
+    matched by 分项 + name, not by position, so what was reported on them stays."""
+    import_seed(session, "002")
+    record = year_of(session, "高新区科技局", 2023)
+    rows = department.indicators_of(session, record)
+    satisfaction = next(r for r in rows if r.name == "区内企业满意度")
+    department.add_progress(session, satisfaction, reported_on=date(2023, 6, 30), actor="test", raw="95")
+    path = next(p for p in SEEDS if p.name.startswith("002"))
+    text = path.read_text(encoding="utf-8")
+    old = "绩效指标：2023年度高新技术企业新增25家以上；"
+    assert old in text
+    corrected = text.replace(old, "绩效指标：2023年度新增科技成果转化项目10项以上；" + old[5:], 1)
+    apply_import(session, plan_import(session, [UploadedFile(path.name, corrected.encode("utf-8"))]), "test")
+    session.flush()
+    session.expire_all()
+    again = department.indicators_of(session, record)
+    assert [r.name for r in again][:2] == ["新增科技成果转化项目", "高新技术企业新增"]
+    kept = next(r for r in again if r.name == "区内企业满意度")
+    assert kept.id == satisfaction.id and [e.value for e in kept.reports] == [Decimal(95)]

@@ -1,8 +1,9 @@
 """The department's own indicators: read on target import, listed, reported on, self-evaluated.
 
 * ``sync_indicators`` re-reads ``DepartmentYear.sub_goals`` into ``DepartmentIndicator`` rows.
-  Re-importing the same text changes nothing; a row whose indicator (分项 + name) is unchanged at
-  its position keeps its id and its progress; a changed one is replaced.
+  Re-importing the same text changes nothing; an indicator whose 分项 and name are still in the
+  document keeps its id and its progress wherever it moved (a corrected value updates it); one the
+  document no longer has is removed.
 * ``correct`` lets finance correct or complete what was read (name, 一级/二级, 指标值, 分值),
   keeping before/after and the reason (``DepartmentCorrection``) and an audit entry.
 * ``add_progress`` records a 当前完成值 (number, qualitative level or completion date).
@@ -72,27 +73,42 @@ def sync_indicators(session: Session, record: DepartmentYear,
                              target_number=item.value.number, target_unit=item.value.unit,
                              kind=item.value.kind, deadline=item.value.deadline, source=item.source,
                              weight=item.weight, findings="\n".join(item.findings) or None))
-    existing = {row.position: row for row in session.scalars(
-        select(DepartmentIndicator).where(DepartmentIndicator.department_year_id == record.id))}
-    result = []
+    existing = list(session.scalars(select(DepartmentIndicator).where(
+        DepartmentIndicator.department_year_id == record.id).order_by(DepartmentIndicator.position)))
+    at_position = {row.position: row for row in existing}
+    by_key: dict[tuple[str, str | None], list[DepartmentIndicator]] = {}
+    for row in existing:
+        by_key.setdefault((row.goal, row.name), []).append(row)
+    taken: set[int] = set()
+    planned: list[tuple[int, DepartmentIndicator | None, dict[str, Any] | None]] = []
     for position, values in enumerate(rows, start=1):
-        row = existing.pop(position, None)
-        if row is not None and row.corrections and row.goal == values["goal"]:
-            result.append(row)  # finance corrected it: its version stands until corrected again
+        row = at_position.get(position)
+        if row is not None and row.id not in taken and row.corrections and row.goal == values["goal"]:
+            taken.add(row.id)  # finance corrected it: its version stands until corrected again
+            planned.append((position, row, None))
             continue
-        if row is not None and (row.goal, row.name) != (values["goal"], values["name"]):
+        row = next((r for r in by_key.get((values["goal"], values["name"]), []) if r.id not in taken), None)
+        if row is not None:  # the same 分项 and name, wherever it moved: its progress stays
+            taken.add(row.id)
+        planned.append((position, row, values))
+    for row in existing:
+        if row.id not in taken:
             session.delete(row)
-            session.flush()
-            row = None
+    for position, row, _values in planned:  # out of the way of UNIQUE (year, position) first
+        if row is not None and row.position != position:
+            row.position = -position
+    session.flush()
+    result = []
+    for position, row, values in planned:
         if row is None:
             row = DepartmentIndicator(department_year_id=record.id, position=position)
             session.add(row)
-        for key, value in values.items():
+        if row.position != position:
+            row.position = position
+        for key, value in (values or {}).items():
             if getattr(row, key) != value:
                 setattr(row, key, value)
         result.append(row)
-    for row in existing.values():
-        session.delete(row)
     session.flush()
     return result
 
