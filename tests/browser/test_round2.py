@@ -179,7 +179,7 @@ def test_the_administrators_navigation_fits_one_line(server: str, browser, users
     items = page.locator("nav.mainnav > *")
     tops = {round(box["y"]) for box in (items.nth(i).bounding_box() for i in range(items.count()))}
     assert len(tops) == 1, tops  # one line
-    assert page.locator("nav.mainnav > a").all_inner_texts() == ["驾驶舱", "项目", "目标质量", "运行监控", "提醒", "报表", "自评"]
+    assert page.locator("nav.mainnav > a").all_inner_texts() == ["驾驶舱", "项目", "目标质量", "运行监控", "提醒", "报表", "自评", "部门整体"]
     assert page.locator("nav.mainnav summary").all_inner_texts() == ["导入", "台账", "设置"]
     assert not page.locator("nav.mainnav a:text-is('台账批次')").is_visible()
     page.click("nav.mainnav summary:text-is('台账')")
