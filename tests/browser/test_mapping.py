@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS, run_tracker
+from tests.browser.signing_in import sign_in
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PASSWORD = "mapping-pass-1"
@@ -28,16 +29,7 @@ def clerk(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) 
 
 def test_an_unrecognised_export_is_mapped_previewed_answered_and_imported(server: str, browser, clerk,
                                                                           tmp_path) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(server + "/login")
-    page.fill("input[name=username]", clerk)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    context, page, problems = sign_in(browser, server, clerk, PASSWORD)
 
     export = tmp_path / "映射市经费流水.csv"
     export.write_text("某单位经费流水\n发生时间,事由,花费,归属,结果\n"

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser.signing_in import sign_in
+
 SIZES = [(1366, 768), (375, 812)]
 PROJECT = "中央引导地方科技发展资金"  # the demo unit's 2025 project: 24 indicators
 
@@ -35,21 +37,6 @@ def _query(env: dict[str, str], sql: str, *args: object) -> list[tuple]:  # type
         return connection.execute(sql, args).fetchall()
 
 
-def _sign_in(browser, server: str, username: str, password: str, size: tuple[int, int],  # type: ignore[no-untyped-def]
-             javascript: bool = True):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
-                                  java_script_enabled=javascript)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(server + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.content()[:500]
-    return context, page, problems
 
 
 def _fits(page, width: int) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +45,7 @@ def _fits(page, width: int) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_cockpit_opens_on_the_date_the_ledgers_cover(server: str, browser, demo, size) -> None:  # type: ignore[no-untyped-def]
-    context, page, problems = _sign_in(browser, server, "demo-leader", demo["demo-leader"], size)
+    context, page, problems = sign_in(browser, server, "demo-leader", demo["demo-leader"], size)
     assert page.url.endswith("/cockpit")  # a leader lands on the cockpit, no parameters
     assert "领导驾驶舱 · 2025 年 · 截至 2025-06-30" in page.locator("h1").inner_text()
     basis = page.locator("#date-basis")
@@ -78,7 +65,7 @@ def test_the_cockpit_opens_on_the_date_the_ledgers_cover(server: str, browser, d
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_monitoring_overview_opens_on_the_latest_year_with_projects(server: str, browser, demo, size) -> None:  # type: ignore[no-untyped-def]
-    context, page, problems = _sign_in(browser, server, "demo-leader", demo["demo-leader"], size)
+    context, page, problems = sign_in(browser, server, "demo-leader", demo["demo-leader"], size)
     page.click(".mainnav a:text-is('运行监控')")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "运行监控 · 2025-06-30"
@@ -109,7 +96,7 @@ def test_a_unit_saves_one_indicator_where_it_is(server: str, server_env, browser
     project, indicators = _progress(server_env)
     # a % indicator in the middle of the page (at the bottom the page cannot scroll further)
     percent = [iid for iid, kind, unit in indicators if kind == "quantitative" and unit == "%"][1]
-    context, page, problems = _sign_in(browser, server, "demo-unit", demo["demo-unit"], size)
+    context, page, problems = sign_in(browser, server, "demo-unit", demo["demo-unit"], size)
     page.goto(f"{server}/projects/{project}/progress")
     card = f"#indicator-{percent}"
     # the date defaults to the monitoring date of the project's year (2025), which the server takes
@@ -148,7 +135,7 @@ def test_a_unit_saves_one_indicator_where_it_is(server: str, server_env, browser
 def test_without_javascript_a_save_returns_to_its_card(server: str, server_env, browser, demo, size) -> None:  # type: ignore[no-untyped-def]
     project, indicators = _progress(server_env)
     counted = [iid for iid, kind, _unit in indicators if kind == "quantitative"][-2]
-    context, page, _ = _sign_in(browser, server, "demo-unit", demo["demo-unit"], size, javascript=False)
+    context, page, _ = sign_in(browser, server, "demo-unit", demo["demo-unit"], size, javascript=False)
     page.goto(f"{server}/projects/{project}/progress")
     card = f"#indicator-{counted}"
     page.locator(card).scroll_into_view_if_needed()
@@ -175,7 +162,7 @@ def test_times_are_local(server: str, server_env, browser, demo, size) -> None: 
     stored = _query(server_env, "select imported_at from ledger_batch order by id")
     expected = [datetime.fromisoformat(str(s)).replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
                 .strftime("%Y-%m-%d %H:%M") for (s,) in stored]
-    context, page, problems = _sign_in(browser, server, "demo-finance", demo["demo-finance"], size)
+    context, page, problems = sign_in(browser, server, "demo-finance", demo["demo-finance"], size)
     page.goto(server + "/ledger/batches")
     text = page.locator("main").inner_text()
     assert "UTC" not in text
@@ -188,7 +175,7 @@ def test_times_are_local(server: str, server_env, browser, demo, size) -> None: 
 @pytest.mark.parametrize("size", SIZES)
 def test_freezing_asks_first(server: str, server_env, browser, demo, size) -> None:  # type: ignore[no-untyped-def]
     project, _ = _progress(server_env)
-    context, page, problems = _sign_in(browser, server, "demo-unit", demo["demo-unit"], size)
+    context, page, problems = sign_in(browser, server, "demo-unit", demo["demo-unit"], size)
     page.goto(f"{server}/projects/{project}/evaluation")
     if page.locator("button:text-is('创建自评草稿')").count():
         page.click("button:text-is('创建自评草稿')")

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS, run_tracker
+from tests.browser.signing_in import sign_in
 
 SIZES = [(1366, 768), (375, 812)]
 PASSWORD = "browser-round2-pass"
@@ -53,19 +54,6 @@ def quiet_unit(server_env: dict[str, str]) -> tuple[int, int, str]:
     return unit_id, year, name
 
 
-def _sign_in(browser, server: str, username: str, password: str, size: tuple[int, int]):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(server + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.content()[:500]
-    return context, page, problems
 
 
 def _page_width(page) -> int:  # type: ignore[no-untyped-def]
@@ -99,7 +87,7 @@ def test_the_unmatched_queue_in_groups(server: str, server_env, browser, users, 
     last = 31
     run_tracker(server_env, "import", "ledger", str(csv), "--unit", str(unit_id), "--source", "浏览器测试明细账",
                 "--period", f"{year}-{month:02d}-01..{year}-{month:02d}-{last if month != 4 else 30}")
-    context, page, problems = _sign_in(browser, server, "demo-finance", users["demo-finance"], size)
+    context, page, problems = sign_in(browser, server, "demo-finance", users["demo-finance"], size)
     page.click("nav.mainnav summary:text-is('台账')")
     page.click("nav.mainnav a:text-is('待匹配')")
     page.wait_for_load_state()
@@ -154,7 +142,7 @@ def _main_pages(env: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize("username", ["round2-admin", "demo-finance", "demo-leader", "demo-unit", "round2-auditor"])
 def test_every_page_fits_a_phone(server: str, server_env, browser, users, username) -> None:  # type: ignore[no-untyped-def]
-    context, page, problems = _sign_in(browser, server, username, users[username], (375, 812))
+    context, page, problems = sign_in(browser, server, username, users[username], (375, 812))
     too_wide, seen = [], 0
     for url in _main_pages(server_env):
         response = page.goto(server + url)
@@ -174,7 +162,7 @@ def test_every_page_fits_a_phone(server: str, server_env, browser, users, userna
 
 
 def test_the_administrators_navigation_fits_one_line(server: str, browser, users) -> None:  # type: ignore[no-untyped-def]
-    context, page, problems = _sign_in(browser, server, "round2-admin", users["round2-admin"], (1366, 768))
+    context, page, problems = sign_in(browser, server, "round2-admin", users["round2-admin"], (1366, 768))
     page.goto(server + "/projects")
     items = page.locator("nav.mainnav > *")
     tops = {round(box["y"]) for box in (items.nth(i).bounding_box() for i in range(items.count()))}
@@ -197,7 +185,7 @@ def test_the_administrators_navigation_fits_one_line(server: str, browser, users
 @pytest.mark.parametrize("size", SIZES)
 def test_the_deviation_form_reads_on_a_phone(server: str, server_env, browser, users, size) -> None:  # type: ignore[no-untyped-def]
     project = _query(server_env, "SELECT id FROM project WHERE name = ? AND year = 2025", PROJECT)[0][0]
-    context, page, problems = _sign_in(browser, server, "demo-unit", users["demo-unit"], size)
+    context, page, problems = sign_in(browser, server, "demo-unit", users["demo-unit"], size)
     page.goto(f"{server}/projects/{project}/explanation")
     names = page.locator("td.indicator-name")
     assert names.count() > 10
@@ -224,7 +212,7 @@ def test_the_deviation_form_reads_on_a_phone(server: str, server_env, browser, u
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_cockpit_charts_leave_their_labels_uncovered_on_a_phone(server: str, browser, users, size) -> None:  # type: ignore[no-untyped-def]
-    context, page, problems = _sign_in(browser, server, "demo-leader", users["demo-leader"], size)
+    context, page, problems = sign_in(browser, server, "demo-leader", users["demo-leader"], size)
     page.goto(server + "/cockpit")
     page.wait_for_selector(".js-plotly-plot .main-svg")
     chart = page.locator(".js-plotly-plot").first
@@ -249,7 +237,7 @@ def test_the_preview_says_each_thing_once_in_chinese(server: str, browser, users
     csv.write_text("\ufeff业务日期,凭证编号,项目名称,摘要,金额（元）\n"
                    f"{year}-11-03,1,{project_name},会议费,\"1,000.00\"\n{year}-11-20,2,{project_name},差旅费,\"2,000.00\"\n",
                    encoding="utf-8")
-    context, page, problems = _sign_in(browser, server, "demo-finance", users["demo-finance"], size)
+    context, page, problems = sign_in(browser, server, "demo-finance", users["demo-finance"], size)
     page.goto(server + "/ledger/import")
     page.set_input_files("input[type=file]", str(csv))
     page.select_option("select[name=unit]", str(unit_id))
@@ -283,7 +271,7 @@ def test_a_big_upload_shows_its_progress(server: str, server_env, browser, users
         out.write("\ufeff业务日期,凭证编号,项目名称,摘要,金额（元）\n")
         for i in range(rows):
             out.write(f"{year}-{month:02d}-{1 + i % 28:02d},{i:06d},{project_name},办公用品,\"1.00\"\n")
-    context, page, problems = _sign_in(browser, server, "demo-finance", users["demo-finance"], size)
+    context, page, problems = sign_in(browser, server, "demo-finance", users["demo-finance"], size)
     cdp = context.new_cdp_session(page)  # a slow line, so that the upload takes a few seconds
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,

@@ -16,24 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import LEADER_PASSWORD, SCREENSHOTS, run_tracker
+from tests.browser.signing_in import sign_in
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PASSWORD = "workflow-pass-1"
 
 
-def _sign_in(browser, server: str, username: str, password: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context()
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(server + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.content()[:500]
-    return context, page, problems
 
 
 def _unit_id(env: dict[str, str], name: str) -> int:
@@ -61,7 +49,7 @@ def test_finance_imports_targets_and_a_ledger_through_the_forms(server: str, bro
     text = (SEEDS / "004_543d86f9f0ad9464.txt").read_text(encoding="utf-8")
     document = tmp_path / "2024年浏览器市项目绩效目标.txt"
     document.write_text(text.replace("2025", "2024").replace("石嘴山市", "浏览器市"), encoding="utf-8")
-    context, page, problems = _sign_in(browser, server, "clerk", PASSWORD)
+    context, page, problems = sign_in(browser, server, "clerk", PASSWORD)
     page.goto(server + "/imports/targets")
     page.set_input_files("input[name=files]", str(document))
     page.click("button:has-text('预览')")
@@ -95,7 +83,7 @@ def test_finance_imports_targets_and_a_ledger_through_the_forms(server: str, bro
 
 
 def test_leader_drills_from_a_red_bar_to_the_ledger_rows(server: str, browser, people) -> None:  # type: ignore[no-untyped-def]
-    context, page, problems = _sign_in(browser, server, "leader", LEADER_PASSWORD)
+    context, page, problems = sign_in(browser, server, "leader", LEADER_PASSWORD)
     page.goto(server + "/cockpit?year=2025&as_of=2025-06-30")
     page.wait_for_selector("#chart-ranking .barlayer .point path")
     # the bars are ranked worst first: the first one is the worst project (red in the demo)
@@ -116,7 +104,7 @@ def test_leader_drills_from_a_red_bar_to_the_ledger_rows(server: str, browser, p
 
 def test_unit_staff_record_an_explanation_and_cannot_reach_another_unit(server: str, browser, people) -> None:  # type: ignore[no-untyped-def]
     flagged, other = people["flagged"], people["other"]
-    context, page, problems = _sign_in(browser, server, "staff", PASSWORD)
+    context, page, problems = sign_in(browser, server, "staff", PASSWORD)
     page.goto(f"{server}/projects/{flagged['project_id']}/explanation?as_of=2025-06-30")
     page.check("input[name=causes][value=funding]")
     page.check("input[name=likelihood][value=possible]")
@@ -140,7 +128,7 @@ def test_unit_staff_record_an_explanation_and_cannot_reach_another_unit(server: 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (375, 740)])
 def test_screenshots_for_people(server: str, browser, people, width: int, height: int) -> None:  # type: ignore[no-untyped-def]
     """Not an assertion of looks: pictures to look at (Chinese renders, nothing overlaps)."""
-    context, page, problems = _sign_in(browser, server, "leader", LEADER_PASSWORD)
+    context, page, problems = sign_in(browser, server, "leader", LEADER_PASSWORD)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": width, "height": height})
     page.goto(server + "/cockpit?year=2025&as_of=2025-06-30")
