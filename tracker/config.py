@@ -58,8 +58,6 @@ class Config:
     #: Failed logins within a minute, counted per address and per account name, before
     #: further tries from that address or for that account are refused for the minute.
     login_failure_limit: int = 10
-    #: Seconds each further try waits once the limit is reached.
-    login_slowdown_seconds: float = 2.0
     #: Mark the session and remember-me cookies Secure (set to 1 behind HTTPS).
     session_cookie_secure: bool = False
     #: Reverse proxies in front of tracker that set X-Forwarded-For / X-Forwarded-Proto

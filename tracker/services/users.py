@@ -122,12 +122,12 @@ def logout(session: Session, user: User) -> None:
     audit.record(session, user, "logout", "app_user", user.id)
 
 
-def change_own_password(session: Session, user: User, current: str, new: str, confirm: str,
-                        instance_path: Path) -> dict[str, str]:
+def change_own_password(session: Session, user: User, current: str, new: str, confirm: str) -> dict[str, str]:
     """The user sets a new password.  Returns field → message for each problem (nothing is
     changed then), or an empty dict when done.  The new password ends the sessions opened with
-    the old one (the caller signs the user in again), clears ``must_change_password`` and
-    removes the file holding a generated first password."""
+    the old one (the caller signs the user in again) and clears ``must_change_password``; the
+    caller removes the file holding a generated first password once this has been committed
+    (``initial_admin_file``), so a failed commit never leaves the password without its file."""
     errors: dict[str, str] = {}
     if not user.check_password(current):
         errors["current"] = "当前密码不正确"
@@ -139,13 +139,10 @@ def change_own_password(session: Session, user: User, current: str, new: str, co
         errors["confirm"] = "两次输入的新密码不一致"
     if errors:
         return errors
-    was_forced = user.must_change_password
     user.set_password(new)
     user.must_change_password = False
     session.flush()
     audit.record(session, user, "change_password", "app_user", user.id, username=user.username)
-    if was_forced:
-        initial_admin_file(instance_path).unlink(missing_ok=True)
     return {}
 
 

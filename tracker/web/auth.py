@@ -93,13 +93,16 @@ def change_password():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return _change_password_page(form, user)
     session = db_session()
+    forced = user.must_change_password
     errors = users.change_own_password(session, user, form.current.data or "", form.new.data or "",
-                                       form.confirm.data or "", Path(config().instance_path))
+                                       form.confirm.data or "")
     if errors:
         for name, message in errors.items():
             form[name].errors = [message]
         return _change_password_page(form, user), 400
     session.commit()
+    if forced:  # the generated first password is no longer valid: its file goes, after the commit
+        users.initial_admin_file(Path(config().instance_path)).unlink(missing_ok=True)
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
     login_user(user, remember=remembered)  # the new password ended the old session: open a new one
     flash("密码已修改。", "info")
