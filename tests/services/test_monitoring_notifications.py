@@ -293,3 +293,16 @@ def test_two_senders_at_once_mail_each_alert_exactly_once(fresh_database_url, sm
         assert inbox.recipients() == sorted(f"leader{n}@example.gov.cn" for n in range(12))
     finally:
         database.dispose()
+
+
+def test_temporary_failures_before_a_refusal_do_not_shorten_its_backoff() -> None:
+    """Three temporary failures, then a 5xx: the refusal starts its own backoff (10 min), the
+    address is not given up at once (refusals and temporary failures are counted apart)."""
+    from tracker.services.notifications import SendFailed, _record_failure
+
+    subscription = AlertSubscription(user_id=1, email="a@example.gov.cn", failures=0, refusals=0)
+    for _ in range(3):
+        assert _record_failure(subscription, SendFailed(False, "421 try later"), NOW) == notifications.FAILED
+    assert _record_failure(subscription, SendFailed(True, "550 no such user"), NOW) == notifications.FAILED
+    assert not subscription.undeliverable
+    assert subscription.next_attempt_at == NOW + timedelta(minutes=10)

@@ -240,6 +240,8 @@ class AlertSubscription(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     #: Sends that failed in a row since the last one the server accepted.
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: refusals (5xx) in a row: only these decide when mail to the address stops
+    refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: No send before this instant (backing off after a failure); None: at the next run.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The server's answer to the last failed send (code and text, as it gave them).

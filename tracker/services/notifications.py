@@ -102,7 +102,7 @@ def subscribe(session: Session, user: User, email: str,
         return current
     else:
         current.email = email
-        current.failures, current.next_attempt_at = 0, None
+        current.failures, current.refusals, current.next_attempt_at = 0, 0, None
         current.last_error, current.undeliverable = None, False
     session.flush()
     audit.record(session, actor or user, "set_email", "app_user", user.id, username=user.username,
@@ -298,17 +298,23 @@ def deliver(session: Session, mailer: Mailer, user_id: int, now: datetime) -> st
                     "地址被拒收" if failure.permanent else "暂时失败", failure.reason)
         return outcome
     subscription.last_alert_id = new[-1].id
-    subscription.failures, subscription.next_attempt_at, subscription.last_error = 0, None, None
+    subscription.failures, subscription.refusals = 0, 0
+    subscription.next_attempt_at, subscription.last_error = None, None
     session.flush()
     return SENT
 
 
 def _record_failure(subscription: AlertSubscription, failure: SendFailed, now: datetime) -> str:
+    """Count the failure and set the next try.  Refusals and temporary failures back off on
+    their own counts, so temporary trouble before a refusal never shortens the refusal's backoff."""
     subscription.failures += 1
+    subscription.refusals = subscription.refusals + 1 if failure.permanent else 0
     subscription.last_error = failure.reason[:1000]
-    backoff = PERMANENT_BACKOFF if failure.permanent else TEMPORARY_BACKOFF
-    if failure.permanent and subscription.failures > len(backoff):
-        subscription.undeliverable, subscription.next_attempt_at = True, None
-        return UNDELIVERABLE
-    subscription.next_attempt_at = now + backoff[min(subscription.failures, len(backoff)) - 1]
+    if failure.permanent:
+        if subscription.refusals > len(PERMANENT_BACKOFF):
+            subscription.undeliverable, subscription.next_attempt_at = True, None
+            return UNDELIVERABLE
+        subscription.next_attempt_at = now + PERMANENT_BACKOFF[subscription.refusals - 1]
+        return FAILED
+    subscription.next_attempt_at = now + TEMPORARY_BACKOFF[min(subscription.failures, len(TEMPORARY_BACKOFF)) - 1]
     return FAILED
