@@ -70,6 +70,14 @@ ALERT_KINDS: dict[str, str] = {
     "reconcile_difference": "对账差异",
 }
 
+#: Kind of an indicator (how its 指标值 is judged).
+INDICATOR_KIND_LABELS: dict[str, str] = {
+    "quantitative": "定量",
+    "reverse": "反向",
+    "qualitative": "定性",
+    "deadline": "时限",
+}
+
 #: Severity of a finding an importer flagged.
 FINDING_SEVERITY_LABELS: dict[str, str] = {
     "error": "错误",
@@ -93,4 +101,4 @@ def template_labels() -> dict[str, object]:
     return {"COLOUR_LABELS": COLOUR_LABELS, "MONEY_STATUS_LABELS": MONEY_STATUS_LABELS,
             "STATUS_LABELS": STATUS_LABELS, "CAUSES": CAUSES, "LIKELIHOODS": LIKELIHOODS,
             "ACHIEVEMENT_LABELS": ACHIEVEMENT_LABELS, "GRADES": GRADES, "ALERT_KINDS": ALERT_KINDS,
-            "status_label": status_label}
+            "INDICATOR_KIND_LABELS": INDICATOR_KIND_LABELS, "status_label": status_label}

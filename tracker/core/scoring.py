@@ -27,22 +27,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from tracker.core.achievement import parse_achievement
 from tracker.core.labels import ACHIEVEMENT_LABELS
+from tracker.core.money import CENT, round_money
 from tracker.core.settings import EvaluationSettings
 
 Grade = Literal["优", "良", "中", "差"]
 
 HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
 
 
 def round_score(value: Decimal) -> Decimal:
-    """Display rounding: 2 decimal places, ROUND_HALF_UP (四舍五入)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    """Display rounding: 2 decimal places, ROUND_HALF_UP (四舍五入), as money is rounded."""
+    return round_money(value)
 
 
 def execution_score(spent: Decimal, budget: Decimal, weight: Decimal) -> Decimal:

@@ -23,9 +23,10 @@ Rules, with the decisions DOMAIN leaves open:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Collection, Literal, Sequence
 
+from tracker.core.scoring import round_score
 from tracker.core.settings import EvaluationSettings
 
 Category = Literal["output", "effect", "satisfaction"]
@@ -37,7 +38,6 @@ CATEGORY_LABELS: dict[str, str] = {
     "satisfaction": "满意度指标",
 }
 
-CENT = Decimal("0.01")
 
 _LEVEL1: dict[str, Category] = {
     "产出": "output",
@@ -119,22 +119,18 @@ def indicator_weights(
             continue
         given = sum((result[index] for index in members if result[index] is not None), Decimal(0))
         left = max(weights[category] - given, Decimal(0))  # type: ignore[operator]
-        share = _cent(left / len(missing))
+        share = round_score(left / len(missing))
         for index in missing[:-1]:
             result[index] = share
         result[missing[-1]] = left - share * (len(missing) - 1)
     return tuple(weight for weight in result if weight is not None)
 
 
-def _cent(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def _rounded_categories(weights: CategoryWeights, present: Collection[Category]) -> dict[Category, Decimal]:
     """Category weights to 2 places, the last present category taking the rounding."""
     order = [c for c in CATEGORIES if c in present]
-    rounded = {c: _cent(weights.of(c)) for c in CATEGORIES}
+    rounded = {c: round_score(weights.of(c)) for c in CATEGORIES}
     if order:
         exact_total = sum((weights.of(c) for c in order), Decimal(0))
-        rounded[order[-1]] = _cent(exact_total) - sum((rounded[c] for c in order[:-1]), Decimal(0))
+        rounded[order[-1]] = round_score(exact_total) - sum((rounded[c] for c in order[:-1]), Decimal(0))
     return rounded

@@ -17,7 +17,13 @@ from typing import Any
 
 from decimal import Decimal
 
-from tracker.core.labels import ACHIEVEMENT_LABELS, COLOUR_LABELS, MONEY_STATUS_LABELS
+from tracker.core.labels import (
+    ACHIEVEMENT_LABELS,
+    COLOUR_LABELS,
+    INDICATOR_KIND_LABELS,
+    MONEY_STATUS_LABELS,
+    finding_severity_label,
+)
 from tracker.core.plan import is_blank_checkpoint
 from tracker.models import (
     Adjustment,
@@ -35,7 +41,6 @@ from tracker.reports.table_export import Percent
 
 MATCH_METHODS = {"code": "项目编码", "name": "项目名称", "document_no": "指标文号", "rule": "规则",
                  "manual": "人工分配", "sheet": "工作表所属项目"}
-SEVERITIES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,7 @@ def alerts(items: Iterable[Any], kinds: Mapping[str, str], tz: tzinfo) -> Table:
 def quality(items: Sequence[Project], findings: Mapping[int, list[ProjectFinding]],
             year: int | None) -> Table:
     def problems(project: Project) -> str:
-        return "\n".join(f"[{SEVERITIES.get(f.severity, f.severity)}] {f.message}（{f.location}）"
+        return "\n".join(f"[{finding_severity_label(f.severity)}] {f.message}（{f.location}）"
                          for f in findings.get(project.id, []) if f.severity != "info")
 
     body = ([p.quality_score, p.unit.label, p.code or "", p.name, problems(p)] for p in items)
@@ -367,11 +372,10 @@ def adjustments(project: Project, items: Iterable[Adjustment], tz: tzinfo) -> Ta
 
 # --- 项目详情 / 运行监控 ---------------------------------------------------------------------
 
-KINDS = {"quantitative": "定量", "reverse": "反向", "qualitative": "定性", "deadline": "时限"}
 
 
 def _parsed(i: Any) -> str:
-    parts = [KINDS.get(i.kind, i.kind), i.op or "",
+    parts = [INDICATOR_KIND_LABELS.get(i.kind, i.kind), i.op or "",
              "" if i.target_number is None else f"{i.target_number.normalize():f}",
              i.target_unit or "", i.deadline.isoformat() if i.deadline else ""]
     return " ".join(p for p in parts if p)
@@ -407,7 +411,7 @@ def project_detail(project: Project, findings: Sequence[ProjectFinding], history
             for p in project.plan_points)
     indicators = ([i.level1, i.level2, i.name, i.description or "", i.target_raw, _parsed(i), i.basis or ""]
                   for i in project.indicators)
-    review = ([SEVERITIES.get(f.severity, f.severity), f.message, f.location] for f in findings)
+    review = ([finding_severity_label(f.severity), f.message, f.location] for f in findings)
     changes = ([local(h.at, tz), h.actor, h.action, "、".join((h.details or {}).get("changes") or [])]
                for h in history)
     return Book(project.name, [

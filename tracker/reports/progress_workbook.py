@@ -26,7 +26,7 @@ from io import BytesIO
 
 import xlsxwriter
 
-from tracker.core.labels import ACHIEVEMENT_LABELS, COLOUR_LABELS, LIKELIHOODS
+from tracker.core.labels import ACHIEVEMENT_LABELS, COLOUR_LABELS, INDICATOR_KIND_LABELS, LIKELIHOODS
 from tracker.importers.progress_workbook import (
     CAUSE_HEADERS,
     EXPLANATION_HEADERS,
@@ -43,7 +43,6 @@ from tracker.importers.progress_workbook import (
 )
 from tracker.reports.table_export import neutralise
 
-KIND_LABELS = {"quantitative": "定量", "reverse": "反向", "qualitative": "定性", "deadline": "时限"}
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ def _indicator_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], templ
     row = HEADER_ROW - 1
     for row, line in enumerate(template.indicators, start=HEADER_ROW):
         fixed = (line.project_code or "", line.project_name, line.level1, line.level2, line.name,
-                 line.target, KIND_LABELS.get(line.kind, line.kind), line.unit or "", line.latest)
+                 line.target, INDICATOR_KIND_LABELS.get(line.kind, line.kind), line.unit or "", line.latest)
         for index, text in enumerate(fixed):
             sheet.write_string(row, index, neutralise(text), styles["text"])
         if line.latest_on is not None:
@@ -268,7 +267,7 @@ def _self_eval_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], templ
     row = HEADER_ROW - 1
     for row, line in enumerate(template.self_eval, start=HEADER_ROW):
         fixed = (line.project_code or "", line.project_name, line.level1, line.level2, line.name,
-                 line.target, KIND_LABELS.get(line.kind, line.kind), line.unit or "")
+                 line.target, INDICATOR_KIND_LABELS.get(line.kind, line.kind), line.unit or "")
         for index, text in enumerate(fixed):
             sheet.write_string(row, index, neutralise(text), styles["text"])
         sheet.write_number(row, column["分值"], float(line.weight), styles["number"])
