@@ -99,7 +99,7 @@ from tracker.models import (
 from tracker.services import audit
 from tracker.services.adjustments import Version, versions_at_dates
 from tracker.services.settings import monitoring_settings, save_monitoring_settings
-from tracker.services.spending import counted_rows
+from tracker.services.spending import counted_rows, ledger_closed_through
 
 ZERO = Decimal("0.00")
 STANDARD_CHECKPOINTS = ((3, 31), (6, 30), (10, 31), (12, 31))
@@ -498,19 +498,6 @@ def checkpoints_of(session: Session, project: Project) -> tuple[date, ...]:
     monitoring cut-off)."""
     loaded = _load_projects(session, [project.year], [project.id], monitoring_settings(session))
     return loaded[0].checkpoints
-
-
-def ledger_closed_through(session: Session, unit_ids: Iterable[int] | None = None) -> dict[int, date]:
-    """Per unit, the date through which its ledger is complete (as ``closed_through``: the
-    period end of the newest active batch of each source, the earliest over sources)."""
-    query = select(LedgerBatch.unit_id, LedgerBatch.source, func.max(LedgerBatch.period_end)
-                   ).where(LedgerBatch.status == "active").group_by(LedgerBatch.unit_id, LedgerBatch.source)
-    if unit_ids is not None:
-        query = query.where(LedgerBatch.unit_id.in_(sorted(set(unit_ids))))
-    closed: dict[int, date] = {}
-    for unit_id, _source, end in session.execute(query):
-        closed[unit_id] = min(end, closed.get(unit_id, end))
-    return closed
 
 
 def ledger_basis(session: Session, unit_ids: Iterable[int] | None = None

@@ -32,7 +32,7 @@ from tracker.models import Alert, LedgerBatch, LedgerRow, Project, Unit
 from tracker.services.counting_source import unit_sources
 from tracker.services.monitoring import add_alerts
 from tracker.services.settings import ledger_settings
-from tracker.services.spending import closed_through, own_counted_rows
+from tracker.services.spending import closed_through, ledger_closed_through, own_counted_rows
 
 ZERO = Decimal("0.00")
 #: which side of the comparison a batch's ``source_kind`` is on
@@ -139,12 +139,11 @@ def reconcile(session: Session, as_of: date, unit_id: int | None = None, *,
 
 def page_date(session: Session, asked: date | None, unit_id: int | None = None) -> tuple[date | None, str]:
     """The date the page shows and why: the one asked for, else the latest date the
-    reconciled units' ledgers cover (each unit's ``closed_through``: the earliest of its
+    reconciled units' ledgers cover (``ledger_closed_through``: per unit the earliest of its
     sources' period ends), else None (nothing to reconcile)."""
     if asked is not None:
         return asked, f"显示自 {asked.year} 年 1 月 1 日至所选日期 {asked.isoformat()} 的累计数。"
-    ends = [end for end in (closed_through(session, u.id) for u in reconciled_units(session, unit_id))
-            if end is not None]
+    ends = list(ledger_closed_through(session, [u.id for u in reconciled_units(session, unit_id)]).values())
     if not ends:
         return None, ""
     latest = max(ends)

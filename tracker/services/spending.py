@@ -132,15 +132,26 @@ def spent_through(session: Session, as_of: date, project_ids: Iterable[int] | No
     return {pid: amount.quantize(Decimal("0.01")) for pid, amount in totals.items()}
 
 
-def closed_through(session: Session, unit_id: int, source: str | None = None) -> date | None:
-    """The date through which a unit's ledger is complete: the period end of the newest active
-    batch of each source; with several sources, the earliest of them."""
-    query = select(LedgerBatch.source, func.max(LedgerBatch.period_end)).where(
-        LedgerBatch.unit_id == unit_id, LedgerBatch.status == "active").group_by(LedgerBatch.source)
+def ledger_closed_through(session: Session, unit_ids: Iterable[int] | None = None,
+                          source: str | None = None) -> dict[int, date]:
+    """Per unit, the date through which its ledger is complete: the period end of the newest
+    active batch of each source; with several sources, the earliest of them (one query for any
+    number of units; ``source`` looks at that source alone)."""
+    query = select(LedgerBatch.unit_id, func.max(LedgerBatch.period_end)).where(
+        LedgerBatch.status == "active").group_by(LedgerBatch.unit_id, LedgerBatch.source)
+    if unit_ids is not None:
+        query = query.where(LedgerBatch.unit_id.in_(sorted(set(unit_ids))))
     if source is not None:
         query = query.where(LedgerBatch.source == source)
-    ends = [end for _source, end in session.execute(query)]
-    return min(ends) if ends else None
+    closed: dict[int, date] = {}
+    for unit_id, end in session.execute(query):
+        closed[unit_id] = min(end, closed.get(unit_id, end))
+    return closed
+
+
+def closed_through(session: Session, unit_id: int, source: str | None = None) -> date | None:
+    """``ledger_closed_through`` of one unit (None: no active batch)."""
+    return ledger_closed_through(session, [unit_id], source).get(unit_id)
 
 
 def month_end(day: date) -> date:
