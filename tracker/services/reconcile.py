@@ -37,7 +37,6 @@ from tracker.services.spending import closed_through, ledger_closed_through, own
 ZERO = Decimal("0.00")
 #: which side of the comparison a batch's ``source_kind`` is on
 SIDES = {"ledger": "ledger", "payment_list": "treasury"}
-SIDE_LABELS = {"ledger": "账面数（明细账）", "treasury": "国库已支付数"}
 UNMATCHED_NAME = "（未匹配到项目的行）"
 
 
