@@ -478,6 +478,8 @@ def test_overspent_and_empty_forms(monitoring_form: MonitoringRoundForm, self_ev
 
 
 def test_long_name_lists_are_cut() -> None:
-    assert narrative._project_list(["甲", "乙"]) == "甲、乙共 2 个项目"
-    assert narrative._project_list([f"项目{i}" for i in range(1, 13)]) == \
+    from tracker.reports.narrative.phrases import project_list
+
+    assert project_list(["甲", "乙"]) == "甲、乙共 2 个项目"
+    assert project_list([f"项目{i}" for i in range(1, 13)]) == \
         "项目1、项目2、项目3、项目4、项目5、项目6、项目7、项目8等 12 个项目"
