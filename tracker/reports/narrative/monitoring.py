@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TypeVar
 
+from tracker.core.categories import LEVEL1_LABELS, level1_of, level1_position
 from tracker.core.labels import CAUSES, COLOUR_LABELS, LIKELIHOODS, MONEY_STATUS_LABELS
 from tracker.core.money import wan_text
 from tracker.reports.charts import execution_chart
@@ -245,11 +246,10 @@ def _explanation(w: Writer, s: MonitoringSheet, *, likelihood: bool = True) -> N
 
 
 def _level1_label(level1: str) -> str:
-    text = level1.strip()
-    for word in ("产出", "成本", "效益", "满意度"):
-        if word in text:
-            return f"{word}指标"
-    return text or "其他"
+    """The 一级 an indicator falls in (``core.categories``), by its name; the text as printed when
+    it names none."""
+    code = level1_of(level1)
+    return LEVEL1_LABELS[code] if code else (level1.strip() or "其他")
 
 
 def _group_by(items: Iterable[T], key: Callable[[T], str]) -> list[tuple[str, list[T]]]:
@@ -257,5 +257,4 @@ def _group_by(items: Iterable[T], key: Callable[[T], str]) -> list[tuple[str, li
     groups: dict[str, list[T]] = {}
     for item in items:
         groups.setdefault(key(item), []).append(item)
-    order = {label: i for i, label in enumerate(("产出指标", "成本指标", "效益指标", "满意度指标"))}
-    return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
+    return sorted(groups.items(), key=lambda kv: level1_position(kv[0]))

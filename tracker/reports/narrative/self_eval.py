@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from tracker.core.categories import LEVEL1_LABELS, level1_of, weighed_in
 from tracker.core.labels import GRADES
 from tracker.core.money import wan_text
 from tracker.reports.charts import grade_chart, score_chart
@@ -37,21 +38,17 @@ OUTPUT_GROUPS = ("数量指标", "质量指标", "时效指标", "成本指标")
 
 
 def _category(line: SelfEvalIndicatorLine) -> str:
-    """产出 (成本 of the 2021 framework included) / 效益 / 满意度 / other."""
-    if "产出" in line.level1 or "成本" in line.level1:
-        return "产出指标"
-    if "效益" in line.level1:
-        return "效益指标"
-    if "满意" in line.level1:
-        return "满意度指标"
-    return line.level1.strip() or "其他指标"
+    """产出 (成本 of the 2021 framework included, as the weights count it) / 效益 / 满意度 by the
+    一级 (``core.categories``) / the 一级 as printed when it names none."""
+    code = level1_of(line.level1)
+    return LEVEL1_LABELS[weighed_in(code)] if code else (line.level1.strip() or "其他指标")
 
 
 def _output_group(line: SelfEvalIndicatorLine) -> str:
     for group in OUTPUT_GROUPS:
         if group[:2] in line.level2:
             return group
-    if "成本" in line.level1:
+    if level1_of(line.level1) == "cost":
         return "成本指标"
     return line.level2.strip() or "其他"
 
@@ -161,12 +158,12 @@ def draft_self_eval_report(form: SelfEvalForm, *, charts: bool = True) -> Draft:
     else:
         w.para("尚无定稿的项目自评结果。")
     lines = [(s, line) for s in sheets for line in s.indicators]
-    categories = (("（一）产出指标完成情况", "产出指标", OUTPUT_GROUPS), ("（二）效益指标完成情况", "效益指标", ()),
-                  ("（三）满意度指标完成情况", "满意度指标", ()))
-    for heading, label, groups in categories:
-        _category_section(w, heading, label, [(s, line) for s, line in lines if _category(line) == label],
-                          groups=groups, any_sheets=bool(sheets))
-    others = [(s, line) for s, line in lines if _category(line) not in ("产出指标", "效益指标", "满意度指标")]
+    weighed = [LEVEL1_LABELS[code] for code in ("output", "effect", "satisfaction")]  # 成本 inside 产出
+    for i, label in enumerate(weighed, 1):
+        _category_section(w, f"{ordinal(i)}{label}完成情况", label,
+                          [(s, line) for s, line in lines if _category(line) == label],
+                          groups=OUTPUT_GROUPS if i == 1 else (), any_sheets=bool(sheets))
+    others = [(s, line) for s, line in lines if _category(line) not in weighed]
     if others:
         _category_section(w, "（四）其他指标完成情况", "其他指标", others)
 
