@@ -10,11 +10,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import json
+
 import click
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.db import Database
+
+
+#: the --json option of a command that does one thing: it prints one JSON object
+json_object_option = click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象")
+
+
+def echo_json(value: Any) -> None:
+    """``--json`` output: one array (a listing) or one object (an action), never JSON lines."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 class Context:

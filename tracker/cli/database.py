@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from tracker.cli.context import Context, pass_context
+from tracker.cli.context import Context, echo_json, json_object_option, pass_context
 from tracker.cli.help import TrackerGroup
 
 
@@ -18,33 +17,47 @@ def db() -> None:
 
 @db.command("upgrade", help="把数据库升级到最新（或指定）版本")
 @click.option("--revision", default="head", show_default=True)
+@json_object_option
 @pass_context
-def db_upgrade(ctx: Context, revision: str) -> None:
+def db_upgrade(ctx: Context, revision: str, as_json: bool) -> None:
     from tracker import migration
 
     migration.upgrade(ctx.config.database_url, ctx.database.engine, revision)
-    click.echo(f"数据库已升级到 {migration.current_revision(ctx.database.engine)}")
+    current = migration.current_revision(ctx.database.engine)
+    if as_json:
+        echo_json({"revision": current, "head": migration.head_revision()})
+        return
+    click.echo(f"数据库已升级到 {current}")
 
 
 @db.command("downgrade", help="把数据库降级到指定版本（如 -1）")
 @click.argument("revision")
+@json_object_option
 @pass_context
-def db_downgrade(ctx: Context, revision: str) -> None:
+def db_downgrade(ctx: Context, revision: str, as_json: bool) -> None:
     from tracker import migration
 
     migration.downgrade(ctx.config.database_url, ctx.database.engine, revision)
-    click.echo(f"数据库当前版本 {migration.current_revision(ctx.database.engine) or '空'}")
+    current = migration.current_revision(ctx.database.engine)
+    if as_json:
+        echo_json({"revision": current, "head": migration.head_revision()})
+        return
+    click.echo(f"数据库当前版本 {current or '空'}")
 
 
 @db.command("current", help="显示数据库当前版本与程序的最新版本")
+@json_object_option
 @pass_context
-def db_current(ctx: Context) -> None:
+def db_current(ctx: Context, as_json: bool) -> None:
     from tracker import migration
 
     current = migration.current_revision(ctx.database.engine)
     head = migration.head_revision()
-    state = "最新" if current == head else "需要升级（tracker db upgrade）"
-    click.echo(f"当前 {current or '空'}；程序最新 {head}；{state}")
+    if as_json:
+        echo_json({"revision": current, "head": head, "up_to_date": current == head})
+    else:
+        state = "最新" if current == head else "需要升级（tracker db upgrade）"
+        click.echo(f"当前 {current or '空'}；程序最新 {head}；{state}")
     migration.check_database_version(ctx.database.engine)
 
 
@@ -60,7 +73,7 @@ def db_backup(ctx: Context, file: Path, as_json: bool) -> None:
     result = {"file": str(file), "bytes": file.stat().st_size,
               "revision": backup.backup_revision(ctx.config.database_url, file)}
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        echo_json(result)
         return
     click.echo(f"已备份到 {file}（数据库版本 {result['revision'] or '空'}，{result['bytes']:,} 字节）")
 
@@ -83,8 +96,7 @@ def db_restore(ctx: Context, file: Path, yes: bool, as_json: bool) -> None:
     summary = backup.summarize(ctx.database.engine)
     current = summary.revision == migration.head_revision()
     if as_json:
-        click.echo(json.dumps({"file": str(file), "up_to_date": current, **summary.as_json()},
-                              ensure_ascii=False, indent=2))
+        echo_json({"file": str(file), "up_to_date": current, **summary.as_json()})
         return
     state = "与程序一致" if current else "需要升级：tracker db upgrade"
     click.echo(f"已从 {file} 恢复：数据库版本 {summary.revision}（{state}）")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
-from tracker.cli.context import Context, pass_context
+from tracker.cli.context import Context, echo_json, pass_context
 from tracker.cli.help import TrackerCommand
 
 
@@ -24,7 +23,7 @@ def evaluate_command(ctx: Context, year: int, unit: str | None, as_json: bool) -
         unit_id = resolve_unit(session, unit).id if unit else None
         lines, failed = contract_for_year(session, year, unit_id)
     if as_json:
-        click.echo(json.dumps(lines, ensure_ascii=False, indent=2))
+        echo_json(lines)
     else:
         for line in lines:
             state = f"第{line['evaluation_number']}次自评（已冻结）" if line["frozen"] else "按当前数据计算（未冻结）"

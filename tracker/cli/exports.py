@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from tracker.cli.context import Context, pass_context
+from tracker.cli.context import Context, echo_json, json_object_option, pass_context
 from tracker.cli.help import TrackerGroup
 
 
@@ -24,7 +23,7 @@ def export_projects(ctx: Context, year: int | None, as_json: bool) -> None:
     from tracker.services.projects import export_projects as export
 
     with ctx.transaction() as session:
-        click.echo(json.dumps(export(session, year), ensure_ascii=False, indent=2))
+        echo_json(export(session, year))
 
 
 @export_group.command("spending", help="导出各项目截至某日的累计支出")
@@ -35,7 +34,7 @@ def export_spending(ctx: Context, as_of: Any, as_json: bool) -> None:
     from tracker.services.ledger_queue import export_spending as export
 
     with ctx.transaction() as session:
-        click.echo(json.dumps(export(session, as_of.date()), ensure_ascii=False, indent=2))
+        echo_json(export(session, as_of.date()))
 
 
 @export_group.command("department-indicators", help="导出部门整体绩效指标（从分项绩效目标读出）及审核发现")
@@ -47,7 +46,7 @@ def export_department_indicators(ctx: Context, year: int | None, unit: str | Non
     from tracker.services.department import export_rows
 
     with ctx.transaction() as session:
-        click.echo(json.dumps(export_rows(session, year, unit), ensure_ascii=False, indent=2))
+        echo_json(export_rows(session, year, unit))
 
 
 @click.group("department", cls=TrackerGroup, help="部门整体绩效指标（从分项绩效目标读出）")
@@ -65,9 +64,10 @@ def department_group() -> None:
 @click.option("--value", default="", help="年度指标值，如 ≥10项、95%、2025年12月31日前")
 @click.option("--weight", default="", help="分值（不给出时按一级指标平均分配）")
 @click.option("--reason", required=True, help="更正原因")
+@json_object_option
 @pass_context
 def department_correct(ctx: Context, unit: str, year: int, position: int, name: str, level1: str, level2: str,
-                       value: str, weight: str, reason: str) -> None:
+                       value: str, weight: str, reason: str, as_json: bool) -> None:
     from tracker.services import department
 
     with ctx.transaction() as session:
@@ -75,6 +75,11 @@ def department_correct(ctx: Context, unit: str, year: int, position: int, name: 
         row = department.find_indicator(session, record, position, empty_goal=True)
         department.correct(session, row, actor="cli", reason=reason, name=name, level1=level1, level2=level2,
                            target=value, weight=weight)
+        if as_json:
+            echo_json({"unit": record.unit.name, "year": year, "indicator": position, "name": row.name,
+                       "level1": row.level1, "level2": row.level2, "target": row.target_raw,
+                       "weight": None if row.weight is None else str(row.weight), "findings": list(row.finding_list)})
+            return
         left = "；".join(row.finding_list) or "无审核发现"
         click.echo(f"已更正：{record.unit.name} {year}年 第{position}个指标“{row.name}”，指标值“{row.target_raw}”"
                    f"（{left}）")

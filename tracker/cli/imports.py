@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import Context, pass_context, read_files, waiting_notice
+from tracker.cli.context import Context, echo_json, pass_context, read_files, waiting_notice
 from tracker.cli.help import TrackerGroup
 
 
@@ -38,7 +37,7 @@ def import_targets(ctx: Context, files: tuple[str, ...], year: int | None, as_js
     summary = {"projects_created": plan.count("created"), "projects_updated": plan.count("updated"),
                "projects_unchanged": plan.count("unchanged"), "findings": findings}
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        echo_json(summary)
         return
     verb = "将" if dry_run else "已"
     for document in plan.documents:
@@ -118,7 +117,6 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
         if not result.imported:
             click.echo(f"错误：{file.name}：{result.reason}", err=True)
     if as_json:
-        click.echo(json.dumps({"imported": all(r["imported"] for r in results), "files": results},
-                              ensure_ascii=False, indent=2))
+        echo_json({"imported": all(r["imported"] for r in results), "files": results})
     if not all(r["imported"] for r in results):
         sys.exit(2)

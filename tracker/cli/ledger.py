@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from tracker.cli.context import Context, pass_context, waiting_notice
+from tracker.cli.context import Context, echo_json, json_object_option, pass_context, waiting_notice
 from tracker.cli.help import TrackerGroup
 
 
@@ -25,7 +24,7 @@ def ledger_unmatched(ctx: Context, as_json: bool) -> None:
     with ctx.transaction() as session:
         rows = unmatched_json(session)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     for r in rows:
         click.echo(f"#{r['row_id']} {r['date']} {r['amount_yuan']:>16} {r['summary'] or ''} "
@@ -38,12 +37,12 @@ def ledger_unmatched(ctx: Context, as_json: bool) -> None:
 @click.option("--project", "project_id", required=True, type=int)
 @click.option("--rule-account", help="保存规则：科目编码前缀")
 @click.option("--rule-keyword", help="保存规则：摘要关键词")
+@json_object_option
 @pass_context
 def ledger_assign(ctx: Context, row_ids: tuple[int, ...], project_id: int,
-                  rule_account: str | None, rule_keyword: str | None) -> None:
-    from tracker.services.ledger_queue import assign
-
+                  rule_account: str | None, rule_keyword: str | None, as_json: bool) -> None:
     from tracker.services.ledger_lock import retrying
+    from tracker.services.ledger_queue import assign
 
     def write() -> tuple[int, Any]:
         with ctx.transaction() as session:
@@ -51,13 +50,17 @@ def ledger_assign(ctx: Context, row_ids: tuple[int, ...], project_id: int,
                           rule_account_prefix=rule_account, rule_keyword=rule_keyword)
 
     count, rule = retrying(write)
+    if as_json:
+        echo_json({"assigned": count, "project_id": project_id, "rule_id": rule.id if rule else None})
+        return
     click.echo(f"已分配 {count} 行" + (f"，并保存规则 #{rule.id}" if rule else ""))
 
 
 @ledger.command("undo", help="撤销一个导入批次（恢复被它替换的旧行；依据它冻结的检查点评价标记为基于已撤销的台账批次，依据它的预警撤回）")
 @click.argument("batch_id", type=int)
+@json_object_option
 @pass_context
-def ledger_undo(ctx: Context, batch_id: int) -> None:
+def ledger_undo(ctx: Context, batch_id: int, as_json: bool) -> None:
     from tracker.services.ledger_import import undo
     from tracker.services.ledger_lock import retrying
 
@@ -68,6 +71,13 @@ def ledger_undo(ctx: Context, batch_id: int) -> None:
         return batch, changes
 
     batch, changes = retrying(write)
+    if as_json:  # the keys of ``import ledger`` for the same facts
+        echo_json({"batch_id": batch.id, "file": batch.file_name, "status": batch.status,
+                   "status_changes": changes.text if changes else None,
+                   "projects_reevaluated": changes.evaluated if changes else 0,
+                   "withdrawn_snapshots": changes.withdrawn_snapshots if changes else 0,
+                   "withdrawn_alerts": changes.withdrawn_alerts if changes else 0})
+        return
     click.echo(f"已撤销批次 {batch.id}（{batch.file_name}）" + (f"；{changes.text}" if changes else ""))
 
 
@@ -88,7 +98,7 @@ def ledger_batches(ctx: Context, as_json: bool) -> None:
                  "counted_total_yuan": f"{b.counted_total:.2f}", "unmatched_rows": b.unmatched_rows,
                  "replaced_rows": b.replaced_rows} for b in batches]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     for r in rows:
         click.echo(f"#{r['batch_id']} [{r['status']}] {r['unit']} {r['source']} {r['file']} "
@@ -109,7 +119,7 @@ def ledger_reconcile(ctx: Context, as_of: Any, unit: str | None, as_json: bool) 
         lines = reconcile(session, as_of.date(), unit_id)
         rows = [line.as_json() for line in lines]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     for r in rows:
         mark = "！" if r["flagged"] else " "
@@ -129,10 +139,14 @@ def ledger_counting_source(ctx: Context, unit: str, source: str, as_json: bool) 
     from tracker.services.ledger_import import resolve_unit
     from tracker.services.ledger_lock import retrying
 
-    def write() -> str:
+    def write() -> Any:
         with ctx.transaction() as session:
             choice = choose(session, lambda: resolve_unit(session, unit).id, source, "cli",
                             today=ctx.today(), waiting=waiting_notice())
-            return json.dumps(choice.as_json(), ensure_ascii=False, indent=2) if as_json else choice.text
+            return choice.as_json() if as_json else choice.text
 
-    click.echo(retrying(write))
+    answer = retrying(write)
+    if as_json:
+        echo_json(answer)
+    else:
+        click.echo(answer)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from tracker.cli.context import Context, pass_context
+from tracker.cli.context import Context, echo_json, pass_context
 from tracker.cli.help import TrackerCommand, TrackerGroup
 from tracker.core.labels import COLOUR_LABELS
 
@@ -36,14 +35,18 @@ def monitor_refreeze(ctx: Context, project_ids: tuple[int, ...], unit: str | Non
     if bool(project_ids) == bool(unit):
         raise click.UsageError("请指定 --project 或 --unit 之一")
 
-    def write() -> str:
+    def write() -> Any:
         with ctx.transaction() as session:
             ids = list(project_ids) if project_ids else list(session.scalars(
                 select(Project.id).where(Project.unit_id == resolve_unit(session, unit).id)))
             result = refreeze(session, ids, "cli", ctx.today(), as_of.date() if as_of else None)
-            return json.dumps(result.as_json(), ensure_ascii=False, indent=2) if as_json else result.text
+            return result.as_json() if as_json else result.text
 
-    click.echo(retrying(write))
+    answer = retrying(write)
+    if as_json:
+        echo_json(answer)
+    else:
+        click.echo(answer)
 
 
 @click.command("check", cls=TrackerCommand, help="各项目在某一日期的双监控结果（资金、指标、总体状态、预计执行数）")
@@ -65,7 +68,7 @@ def check(ctx: Context, as_of: Any, unit: str | None, project_ids: tuple[int, ..
         records = check_projects(session, day, unit_id, project_ids=project_ids or None,
                                  save_on=ctx.today() if save else None)
     if as_json:
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        echo_json(records)
     else:
         labels = {**COLOUR_LABELS, "incomplete": "台账未覆盖"}
         for r in records:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import Context, pass_context
+from tracker.cli.context import Context, echo_json, json_object_option, pass_context
 from tracker.cli.help import TrackerGroup
 
 
@@ -28,9 +27,10 @@ def progress() -> None:
               help="定量/反向指标填数字（可带单位，如 95%）；定性指标填三档之一（如“达成年度指标”）；时限指标填完成日期")
 @click.option("--date", "reported_on", required=True, help="完成值日期 YYYY-MM-DD（决定项目年度）")
 @click.option("--note", default="", help="说明")
+@json_object_option
 @pass_context
 def progress_add(ctx: Context, project_ref: str | None, department_ref: str | None, indicator_name: str,
-                 value: str, reported_on: str, note: str) -> None:
+                 value: str, reported_on: str, note: str, as_json: bool) -> None:
     from tracker.services.progress import find_indicator, find_project, record_progress, scripted_form
 
     try:
@@ -40,7 +40,7 @@ def progress_add(ctx: Context, project_ref: str | None, department_ref: str | No
     if (project_ref is None) == (department_ref is None):
         raise click.UsageError("请给出 --project（项目指标）或 --department（部门整体绩效指标）二者之一")
     if department_ref is not None:
-        _department_progress_add(ctx, department_ref, year, indicator_name, value, reported_on, note)
+        _department_progress_add(ctx, department_ref, year, indicator_name, value, reported_on, note, as_json)
         return
     assert project_ref is not None
     with ctx.transaction() as session:
@@ -48,12 +48,16 @@ def progress_add(ctx: Context, project_ref: str | None, department_ref: str | No
         indicator = find_indicator(project, indicator_name)
         report = record_progress(session, project, scripted_form(indicator, value, reported_on, note),
                                  ctx.today(), "cli")
+        if as_json:
+            echo_json({"record_id": report.id, "project_id": project.id, "unit": None, "indicator": indicator.name,
+                       "reported_on": report.reported_on.isoformat()})
+            return
         click.echo(f"已填报：{project.name} / {indicator.name} @ {report.reported_on.isoformat()}"
                    f"（记录 {report.id}）")
 
 
 def _department_progress_add(ctx: Context, unit: str, year: int, indicator_ref: str, value: str,
-                             reported_on: str, note: str) -> None:
+                             reported_on: str, note: str, as_json: bool) -> None:
     from tracker.services import department
 
     with ctx.transaction() as session:
@@ -61,6 +65,10 @@ def _department_progress_add(ctx: Context, unit: str, year: int, indicator_ref: 
         row = department.find_indicator_by_ref(session, record, indicator_ref)
         entry = department.add_progress(session, row, reported_on=date.fromisoformat(reported_on.strip()),
                                         actor="cli", raw=value, note=note)
+        if as_json:  # a 部门整体 indicator: the unit instead of a project
+            echo_json({"record_id": entry.id, "project_id": None, "unit": record.unit.name, "indicator": row.name,
+                       "reported_on": entry.reported_on.isoformat()})
+            return
         click.echo(f"已填报：{record.unit.name} 部门整体 / {row.name} @ {entry.reported_on.isoformat()}"
                    f"（记录 {entry.id}）")
 
@@ -76,9 +84,10 @@ def _department_progress_add(ctx: Context, unit: str, year: int, indicator_ref: 
 @click.option("--project", "project_ref", help="只含一个项目（项目编码、名称或 ID）")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件 .xlsx")
+@json_object_option
 @pass_context
 def progress_template(ctx: Context, unit: str, as_of: Any, kind: str, project_ref: str | None,
-                      out: Path) -> None:
+                      out: Path, as_json: bool) -> None:
     from tracker.services.ledger_import import resolve_unit
     from tracker.services.progress import find_project
     from tracker.services.progress_workbook import template
@@ -89,6 +98,9 @@ def progress_template(ctx: Context, unit: str, as_of: Any, kind: str, project_re
         project_id = find_project(session, project_ref, day.year).id if project_ref else None
         data = template(session, found, day, ctx.config.secret_key, kind=kind, project_id=project_id)
     out.write_bytes(data)
+    if as_json:
+        echo_json({"file": str(out), "unit": found.name, "as_of": day.isoformat(), "kind": kind, "bytes": len(data)})
+        return
     click.echo(f"已生成 {found.name} 截至 {day.isoformat()} 的填报表：{out}")
 
 
@@ -111,7 +123,7 @@ def progress_import(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> N
 
     result = retrying(write)
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        echo_json(result.as_json())
     else:
         for change in result.changes:
             click.echo(f"改动 {change['sheet']} 第{change['row']}行：{change['project']} / {change['indicator']}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.context import Context, pass_context
+from tracker.cli.context import Context, echo_json, json_object_option, pass_context
 from tracker.cli.help import TrackerGroup
 
 
@@ -23,9 +23,10 @@ def user() -> None:
 @click.option("--unit", "unit_ids", multiple=True, type=int,
               help="单位填报人员可查看的单位 ID（可多次给出）")
 @click.option("--email", default="", help="提醒邮件的接收地址")
+@json_object_option
 @pass_context
 def user_create(ctx: Context, username: str, role: str, password: str,
-                unit_ids: tuple[int, ...], email: str) -> None:
+                unit_ids: tuple[int, ...], email: str, as_json: bool) -> None:
     from tracker.models import Unit
     from tracker.services.notifications import subscribe
     from tracker.services.users import create_user
@@ -39,6 +40,10 @@ def user_create(ctx: Context, username: str, role: str, password: str,
                               units=[u for u in units if u], actor="cli")
         if email.strip():
             subscribe(session, created, email, actor="cli")
+        if as_json:
+            echo_json({"user_id": created.id, "username": created.username, "role": created.role.value,
+                       "units": list(unit_ids), "email": email.strip() or None})
+            return
         click.echo(f"已创建用户 {created.username}（{created.role.label}）"
                    + (f"，提醒邮箱 {email.strip()}" if email.strip() else ""))
 
@@ -46,8 +51,9 @@ def user_create(ctx: Context, username: str, role: str, password: str,
 @user.command("update", help="修改用户的提醒邮箱（--email \"\" 删除邮箱，不再发送提醒邮件）")
 @click.argument("username")
 @click.option("--email", required=True, help="提醒邮件的接收地址")
+@json_object_option
 @pass_context
-def user_update(ctx: Context, username: str, email: str) -> None:
+def user_update(ctx: Context, username: str, email: str, as_json: bool) -> None:
     from sqlalchemy import select
 
     from tracker.errors import NotFound
@@ -59,6 +65,9 @@ def user_update(ctx: Context, username: str, email: str) -> None:
         if found is None:
             raise NotFound(f"没有用户“{username}”")
         saved = subscribe(session, found, email, actor="cli")
+    if as_json:
+        echo_json({"user_id": found.id, "username": found.username, "email": saved.email if saved else None})
+        return
     click.echo(f"用户 {found.username} 的提醒邮箱：{saved.email}" if saved
                else f"已删除用户 {found.username} 的提醒邮箱，不再发送提醒邮件")
 
@@ -69,13 +78,20 @@ def admin() -> None:
 
 
 @admin.command("ensure", help="没有管理员时创建 admin")
+@json_object_option
 @pass_context
-def admin_ensure(ctx: Context) -> None:
+def admin_ensure(ctx: Context, as_json: bool) -> None:
     from tracker.services.users import ensure_admin
 
     with ctx.transaction() as session:
         result = ensure_admin(session, ctx.config.admin_password or None,
                               Path(ctx.config.instance_path))
+    if as_json:  # the generated password, like the text, is shown this once
+        echo_json({"created": result.created, "username": "admin" if result.created else None,
+                   "password": result.password,
+                   "password_file": str(Path(ctx.config.instance_path) / "initial-admin.txt")
+                   if result.password else None})
+        return
     if not result.created:
         click.echo("管理员已存在，未做改动。")
     elif result.password:
