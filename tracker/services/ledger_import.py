@@ -2,7 +2,7 @@
 
 Rules (issue 4, DOMAIN.md §1 and §4):
 - which rows count is decided by the reader's counting rule and kept per row with the reason;
-- matching, in order: project code in any reference column → exact project name → 指标文号
+- matching (``ledger_matching``), in order: project code in any reference column → exact name → 指标文号
   (learned from rows already matched by code or name) → the unit's saved rules → unmatched;
 - the identical file again changes nothing (sha256); a newer export of the same unit and source
   supersedes the older rows inside the period it covers, and undo restores them;
