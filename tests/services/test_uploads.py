@@ -31,6 +31,9 @@ def kept(tmp_path: Path, value: object, checksum: str = "c" * 64) -> tuple[str, 
 
 def test_a_ledger_parse_comes_back_with_every_field(tmp_path: Path) -> None:
     parse = read_ledger("支付.csv", CSV)
+    # a small file is read row by row: kept column by column, every row comes back equal (all
+    # of ``LedgerRow``'s fields, whatever fields it gains)
+    assert isinstance(parse.rows, tuple)
     token = uploads.save(str(tmp_path), [("支付.csv", CSV)])
     result_id = uploads.save_result(str(tmp_path), token, "c" * 64, parse_to_keep(parse), secret=SECRET,
                                     schema=PARSE_SCHEMA)
