@@ -84,3 +84,35 @@ def test_cockpit_and_department_page_show_the_department_line(client, logged_in,
     assert "30.10% / 50.00%" in line and "黄灯" in line and "红灯" in line
     detail = client.get(f"/departments/{record.id}").get_data(as_text=True)  # today is after 2023: 31 Dec
     assert "双监控（截至 2023-12-31）" in detail
+
+
+def test_cockpit_department_lines_are_kept_until_the_data_changes(client, logged_in, session: Session,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch) -> None:
+    from tracker.models import Role
+    from tracker.services import department
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    built: list[int] = []
+    lines = department.department_lines
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return lines(*args, **kwargs)
+
+    monkeypatch.setattr(department, "department_lines", counted)
+    logged_in(Role.leader)
+    url = "/cockpit?year=2023&as_of=2023-11-15"
+    first = client.get(url).get_data(as_text=True)
+    assert f"/departments/{record.id}" in first and "部门整体绩效（双监控）" in first
+    assert client.get(url).get_data(as_text=True).count("高新区科技局") == first.count("高新区科技局")
+    assert len(built) == 1  # the second page read the kept lines
+    rows = department.indicators_of(session, record)
+    for row in rows:  # every indicator reported: 逾期未填报 no more
+        if row.name:
+            department.add_progress(session, row, reported_on=date(2023, 11, 1), actor="t", raw="达成年度指标"
+                                    if row.target_number is None else str(row.target_number))
+    session.commit()
+    client.get(url)
+    assert len(built) == 2  # a committed write: built again
