@@ -116,3 +116,34 @@ def test_cockpit_department_lines_are_kept_until_the_data_changes(client, logged
     session.commit()
     client.get(url)
     assert len(built) == 2  # a committed write: built again
+
+
+def test_unit_staff_draft_save_and_freeze_the_department_self_evaluation(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from tracker.models import DepartmentEvaluation, Role
+    from tracker.services import department
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/departments/{record.id}/evaluation"
+    assert "创建部门整体自评草稿" in client.get(url).get_data(as_text=True)
+    created = post_form(client, f"{url}/new", {}, token_from=url, follow_redirects=True)
+    assert "已创建第1次部门整体自评草稿" in created.get_data(as_text=True)
+    draft = session.scalars(select(DepartmentEvaluation)).one()
+    first = draft.indicators[0]
+    refused = post_form(client, f"{url}/1", {f"actual_{first.id}": "很多", "goal_actual": "已完成"}, token_from=url)
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "“高新技术企业新增”的实际完成值应为数字（可带单位），当前为“很多”" in body and "已完成" in body
+    saved = post_form(client, f"{url}/1", {f"actual_{first.id}": "30", "goal_actual": "已完成",
+                                           "action": "freeze", "warnings_reason": "年终数据已核实"},
+                      token_from=url, follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "已提交并冻结" in page and "自评表和自评报告打印这一次" in page
+    session.expire_all()
+    frozen = session.scalars(select(DepartmentEvaluation)).one()
+    assert frozen.frozen and frozen.frozen_by and frozen.goal_actual == "已完成"
+    assert frozen.indicators[0].actual == Decimal(30) and frozen.warnings_reason == "年终数据已核实"
+    assert department.indicators_of(session, record)[0].reports == []  # the 自评 is not a progress report
