@@ -129,20 +129,21 @@ def report_self_eval(ctx: Context, year: int, unit: str | None, out: Path, inclu
 @json_object_option
 @pass_context
 def report_department_self_eval(ctx: Context, unit: str, year: int, out: Path, as_json: bool) -> None:
+    from tracker.core.scoring import round_score
     from tracker.reports import department_self_eval_workbook
-    from tracker.services import department
+    from tracker.services import department, department_evaluation
 
     with ctx.transaction() as session:
         record = department.find_department_year(session, unit, year)
-        result = department.self_evaluation(session, record)
+        result = department_evaluation.printable(session, record)
         out.write_bytes(department_self_eval_workbook.build(result))
         if as_json:  # one file, in the shape of the other reports
             echo_json({"files": [{"file": str(out), "unit": result.unit_name, "year": year,
-                                  "indicators": len(result.rows), "total": str(result.evaluation.rounded_total),
-                                  "grade": result.evaluation.grade}]})
+                                  "indicators": len(result.lines), "total": str(round_score(result.total)),
+                                  "grade": result.grade}]})
             return
         click.echo(f"已生成 {out}：{result.unit_name} {year}年度部门整体支出绩效自评表，"
-                   f"{len(result.rows)} 个指标，总分 {result.evaluation.rounded_total}，等级 {result.evaluation.grade}")
+                   f"{len(result.lines)} 个指标，总分 {round_score(result.total)}，等级 {result.grade}")
 
 
 @report_group.command("narrative", help="Word 报告初稿：1-N月预算绩效运行监控报告，或部门整体支出绩效自评报告")
