@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
+from tracker.core.categories import LEVEL1_LABELS, LEVEL1_ORDER
 from tracker.core.evaluation import IndicatorResult, SelfEvaluation, evaluate
 from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, results_status
 from tracker.core.money import MoneyStatus, judge_money
@@ -213,7 +214,7 @@ def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: dat
 
 
 _CORRECTED = ("name", "level1", "level2", "target_raw", "weight")
-_LEVEL1 = ("产出指标", "成本指标", "效益指标", "满意度指标")
+_LEVEL1 = tuple(LEVEL1_LABELS[code] for code in LEVEL1_ORDER)
 
 
 def _snapshot(row: DepartmentIndicator) -> dict[str, Any]:
