@@ -117,7 +117,7 @@ class LedgerColumns:
 
     One list per ``LedgerRow`` field, all of the same length; ``debit_fen`` / ``credit_fen`` /
     ``amount_fen`` are the amounts × 100 as ``int`` (exact, never float).  The columnar reader
-    (columnar.py) builds these directly; for rows read one by one ``from_rows`` transposes them.
+    (columnar_sheet.py) builds these directly; for rows read one by one ``from_rows`` transposes them.
     """
 
     sheet: list[str]
