@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 
 from tracker.errors import ImportRejected
-from tracker.importers.ledger.counting import RETURNED_STATUS, VOIDED_CODES, row_code
+from tracker.importers.ledger.accounts import EXCLUDED_STATUSES
+from tracker.importers.ledger.counting import RETURNED_STATUS, VOID_WORD, VOIDED_CODES, row_code
 from tracker.importers.ledger.header import HEADER_SEARCH_ROWS
 from tracker.importers.ledger.preamble import read_preamble
 from tracker.importers.ledger.reading import FileReading, SheetResult
@@ -111,6 +113,8 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
     date_cache: dict[object, date] = {}
     date_get = date_cache.get
     text_get = reading.texts.get  # raw cell → cleaned, interned text (None when blank)
+    cached_text = reading.texts.__getitem__
+    pick_texts = itemgetter(*text_indices)  # the raw cells of the "text" fields, in order
     clean = reading.clean_text
     references = reading.references
     outside: set[date] = set()  # dates outside the stated period
@@ -312,9 +316,12 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
                 voucher = previous.voucher
             if voucher and voucher[0] == "=":
                 raise CellProblem("formula")
-            texts = [text_get(cells[c], missing) for c in text_indices]
-            if missing in texts:
-                texts = [clean(cells[c]) if t is missing else t for c, t in zip(text_indices, texts)]
+            raws = pick_texts(cells)
+            try:  # every cell already in the cache: the usual case once the first rows are read
+                texts = tuple(map(cached_text, raws))
+            except KeyError:
+                texts = tuple(clean(raw) if text is missing else text
+                              for raw, text in zip(raws, [text_get(raw, missing) for raw in raws]))
             if row_accounts:
                 (status, pref_raw, project_code, project_name, document_no, unit_name,
                  functional_class, economic_class, fund_nature, account_code, account_name) = texts
@@ -350,11 +357,16 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
             context_lines = []
 
         # -- whether it counts (counting.py; the ledger's book and unknown statuses: finish) --
+        code = reason = None
+        doubtful = False
         if status is not None:
             status_counts[status] = status_counts.get(status, 0) + 1
-        code, doubtful = row_code(status, voucher, summary)
+        # only the candidates go to the decision, as in the columnar path: a status that does
+        # not count, or 作废 in the voucher or the 摘要
+        if (status is not None and status in EXCLUDED_STATUSES) or (
+                voucher is not None and VOID_WORD in voucher) or (summary is not None and VOID_WORD in summary):
+            code, doubtful = row_code(status, voucher, summary)
         if code is None:
-            reason = None
             if doubtful:
                 findings.tally("warning", "summary_mentions_void",
                                "摘要中提到“作废”，但不是作废标记，已按正常行计入，请核对",
