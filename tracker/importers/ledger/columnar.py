@@ -34,9 +34,6 @@ import io
 import logging
 import re
 import zipfile
-from collections import Counter
-from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import numpy as np

@@ -91,8 +91,8 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
     scale = header.scale if header.scale != 1 else (preamble.scale or header.scale)
     if scale != 1:
         reading.findings.add("info", "amount_scaled",
-                          f"金额单位为{'万元' if scale == 10000 else '千元'}，已换算为元",
-                          reading.where(sheet.name))
+                             f"金额单位为{'万元' if scale == 10000 else '千元'}，已换算为元",
+                             reading.where(sheet.name))
     stated_period = preamble.period
     period_for_dates = stated_period or reading.first_stated_period()
     year_hint = reading.year or header.header_year
@@ -185,7 +185,7 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
                 label = summary_label(raw)  # type: ignore[arg-type]
         if label is not None:
             reading.summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
-                              i_credit, i_dir, i_amount, scale, block)
+                                i_credit, i_dir, i_amount, scale, block)
             previous = None
             continue
 
@@ -202,7 +202,7 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
                 label = row_label(cells)
                 if label is not None:
                     reading.summary_row(cells, label, sheet, header, rownum, amount_mode, i_debit,
-                                      i_credit, i_dir, i_amount, scale, block)
+                                        i_credit, i_dir, i_amount, scale, block)
                     previous = None
                     continue
                 if not has_amount(cells, amount_columns):
@@ -229,7 +229,7 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
                     label = row_label(cells)
                     if label is not None:  # "合计" in the date column
                         reading.summary_row(cells, label, sheet, header, rownum, amount_mode,
-                                          i_debit, i_credit, i_dir, i_amount, scale, block)
+                                            i_debit, i_credit, i_dir, i_amount, scale, block)
                         previous = None
                         continue
                     if header_words and words(cells) == header_words:
@@ -392,8 +392,8 @@ def read_rows(reading: FileReading, sheet: SheetData, result: SheetResult,
         reading.date_max = high if reading.date_max is None else max(reading.date_max, high)
     if is_payment and "status" not in cols:
         reading.findings.add("info", "no_status_column",
-                          "没有支付状态列：全部支付按已支付计入（无法排除退回或作废的支付）",
-                          reading.where(name))
+                             "没有支付状态列：全部支付按已支付计入（无法排除退回或作废的支付）",
+                             reading.where(name))
 
 def _problem(cells: Sequence[object], column: int, index: dict[str, int]) -> str:
     """What an unreadable text cell reports (``ROW_FIELDS``), its printed text filled in."""
