@@ -983,15 +983,16 @@ def report_self_eval(ctx: Context, year: int, unit: str | None, out: Path, inclu
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出文件 F.xlsx")
 @pass_context
 def report_department_self_eval(ctx: Context, unit: str, year: int, out: Path) -> None:
+    from tracker.core.scoring import round_score
     from tracker.reports import department_self_eval_workbook
-    from tracker.services import department
+    from tracker.services import department, department_evaluation
 
     with ctx.transaction() as session:
         record = department.find_department_year(session, unit, year)
-        result = department.self_evaluation(session, record)
+        result = department_evaluation.printable(session, record)
         out.write_bytes(department_self_eval_workbook.build(result))
         click.echo(f"已生成 {out}：{result.unit_name} {year}年度部门整体支出绩效自评表，"
-                   f"{len(result.rows)} 个指标，总分 {result.evaluation.rounded_total}，等级 {result.evaluation.grade}")
+                   f"{len(result.lines)} 个指标，总分 {round_score(result.total)}，等级 {result.grade}")
 
 
 @report_group.command("narrative", help="Word 报告初稿：1-N月预算绩效运行监控报告，或部门整体支出绩效自评报告")

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from tracker.config import Config
 from tracker.db import Database, utcnow
 from tracker.errors import MailFailed
-from tracker.services import monitoring, notifications, rounds
+from tracker.services import department, monitoring, notifications, rounds
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,11 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
 
 
 def reminders(database: Database, config: Config, today: date | None = None) -> None:
-    """Raise the reminders that have fallen due (ledger, progress, explanations)."""
+    """Raise the reminders that have fallen due (ledger, progress, explanations; department progress)."""
     day = _today(config, today)
     with database.session() as session:
         raised = monitoring.send_reminders(session, day)
+        raised += department.send_reminders(session, day)  # 部门整体 indicators, the same rule
         session.commit()
     log.info("提醒 %s：生成 %d 条", day, len(raised))
 

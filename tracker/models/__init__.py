@@ -22,6 +22,7 @@ from tracker.models.monitoring import (
     Snapshot,
 )
 from tracker.models.department import DepartmentCorrection, DepartmentIndicator, DepartmentProgress
+from tracker.models.department_evaluation import DepartmentEvaluation, DepartmentEvaluationIndicator
 from tracker.models.projects import DepartmentYear, Indicator, PlanPoint, Project
 from tracker.models.settings import Setting
 from tracker.models.target_imports import ProjectFinding, TargetImport
@@ -35,6 +36,8 @@ __all__ = [
     "AlertSubscription",
     "AuditEntry",
     "DepartmentCorrection",
+    "DepartmentEvaluation",
+    "DepartmentEvaluationIndicator",
     "DepartmentIndicator",
     "DepartmentProgress",
     "DepartmentYear",

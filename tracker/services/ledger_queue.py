@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import NotFound, ValidationFailed
 from tracker.models import LedgerBatch, LedgerRow, LedgerText, MappingProfile, MatchRule, Project, Unit, User
 from tracker.services import audit
-from tracker.services.ledger_import import rule_applies, suggest_projects
+from tracker.services.ledger_matching import rule_applies, suggest_projects
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.spending import counting_source_rows, refresh_month_totals, spent_through
 
