@@ -187,9 +187,9 @@ class Database:
 
 DATA_VERSION_KEY = "data_version"
 #: Tables no cached figure is computed from: the audit trail, users and their logins, alerts
-#: and what each user has read or subscribed to (shown per request, never cached).
+#: and what each user has read, subscribed to or been mailed (shown per request, never cached).
 UNTRACKED_TABLES = frozenset({"audit_entry", "app_user", "user_unit", "login_failure", "alert",
-                              "alert_read", "alert_subscription"})
+                              "alert_read", "alert_subscription", "alert_delivery"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "COPY", "TRUNCATE", "WITH")
 _CHANGED = "tracker.data_changed"  # key in the connection's info: tracked rows written
 _SETTING = table("setting", column("key", String), column("value", JSON),

@@ -225,17 +225,19 @@ class AlertRead(Base):
 
 
 class AlertSubscription(Base):
-    """Where a user wants alert mail (the user's one e-mail address), the last alert already
-    mailed to them, and how delivery to it is going."""
+    """Where a user wants alert mail (the user's one e-mail address), and how delivery to it
+    is going.  Which alerts were mailed is recorded per alert (``AlertDelivery``)."""
 
     __tablename__ = "alert_subscription"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
                                          primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    last_alert_id: Mapped[int] = mapped_column(Integer, default=0)
-    #: The cursor when the subscription began: alerts up to it were never mailed to the user
-    #: (so neither is the withdrawal of one of them).
+    #: Alerts up to this id count as mailed: the cursor of the mail before deliveries were
+    #: recorded per alert, carried over as it stood (= ``start_alert_id`` for newer subscriptions).
+    mailed_through: Mapped[int] = mapped_column(Integer, default=0)
+    #: The newest alert when the subscription began: alerts up to it were never mailed to the
+    #: user (so neither is the withdrawal of one of them).
     start_alert_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     #: Sends that failed in a row since the last one the server accepted.
@@ -249,6 +251,20 @@ class AlertSubscription(Base):
     #: The server refused the address permanently, often enough: no more mail until the address
     #: changes (shown as 邮件无法送达).
     undeliverable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class AlertDelivery(Base):
+    """That ``alert_id`` was mailed to ``user_id`` (in the message the server accepted at
+    ``sent_at``).  One row per alert and user, so an alert whose transaction committed after a
+    newer one had been mailed is still mailed, once."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (Index("ix_alert_delivery_alert_id", "alert_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class MonitoringRound(Base):
