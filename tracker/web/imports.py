@@ -12,7 +12,7 @@ from tracker.reports import page_tables
 from tracker.services import uploads
 from tracker.services.target_import import UploadedFile, apply_import, plan_import
 from tracker.web.access import roles_required
-from tracker.web.context import config, db_session
+from tracker.web.context import config, db_session, reads_only
 from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
@@ -36,6 +36,7 @@ def targets():  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/targets/preview", methods=["POST"])
+@reads_only
 @roles_required(*IMPORTERS)
 def targets_preview():  # type: ignore[no-untyped-def]
     files = [UploadedFile(f.filename or "未命名文件", f.read())
