@@ -238,7 +238,7 @@ def test_alert_mail_cursor_carries_over_to_per_alert_deliveries(fresh_database_u
         migration.upgrade(fresh_database_url, engine)
         with Session(engine) as session:
             subscription = session.get(AlertSubscription, 1)
-            assert subscription.mailed_through == 2
+            assert (subscription.mailed_through, subscription.settled_through) == (2, 2)
             pending = undelivered(session, session.get(User, 1), subscription)
             assert [a.id for a in pending] == [3, 4]
             session.execute(insert(AlertDelivery), [{"user_id": 1, "alert_id": 4,

@@ -314,26 +314,52 @@ def test_temporary_failures_before_a_refusal_do_not_shorten_its_backoff() -> Non
     assert subscription.next_attempt_at == NOW + timedelta(minutes=10)
 
 
-def test_an_alert_committed_after_a_newer_one_was_mailed_is_mailed_next_time(session, smtp) -> None:  # type: ignore[no-untyped-def]
-    """Two writers (the scheduler and an import): the import's alert got the smaller id but
-    committed after the scheduler's alert had been mailed.  It is mailed on the next run, once."""
+def test_an_alert_committed_after_a_newer_one_was_mailed_is_mailed_next_time(fresh_database_url, smtp) -> None:  # type: ignore[no-untyped-def]
+    """Two writers on a real database: an import's alert got the smaller id but commits after
+    the scheduler's alert, with the larger id, was mailed.  The import's alert is mailed on the
+    next run, once.  (SQLite has one writer at a time: there the mail waits for the import.)"""
     inbox, port = smtp
-    unit = make_unit(session)
-    user = create_user(session, "leader-late", Role.leader, "password123")
-    subscribe(session, user, "leader@example.gov.cn")
-    early = _alert(session, unit, "导入的提醒：编号较小，提交较晚")
-    later = _alert(session, unit, "调度的提醒：编号较大，先提交")
-    late_id = early.id
-    session.delete(early)  # not committed yet when the mail runs
-    session.flush()
-    assert _deliver_all(session, port) == [notifications.SENT]
+    database = Database(fresh_database_url)
+    try:
+        migration.upgrade(fresh_database_url, database.engine)
+        with database.session() as session:
+            unit = make_unit(session)
+            user = create_user(session, "leader-late", Role.leader, "password123")
+            subscribe(session, user, "leader@example.gov.cn")
+            session.commit()
+            unit_id, user_id = unit.id, user.id
 
-    session.add(Alert(id=late_id, unit_id=unit.id, kind="turned_red", severity="red",
-                      as_of=date(2025, 6, 30), message="导入的提醒：编号较小，提交较晚"))
-    session.flush()
-    assert _deliver_all(session, port) == [notifications.SENT]
-    assert _deliver_all(session, port) == [notifications.NOTHING_NEW]
-    bodies = [m.get_content() for m in inbox.messages]
-    assert len(bodies) == 2 and "调度的提醒" in bodies[0] and "导入的提醒" in bodies[1]
-    assert "调度的提醒" not in bodies[1]
-    assert _delivered(session, user.id) == sorted([late_id, later.id])
+        def alert(session, message: str) -> int:  # type: ignore[no-untyped-def]
+            row = Alert(unit_id=unit_id, kind="turned_red", severity="red", as_of=date(2025, 6, 30), message=message)
+            session.add(row)
+            session.flush()
+            return row.id
+
+        importing = database.session()  # the import: its alert is numbered first, committed last
+        late_id = alert(importing, "导入的提醒：编号较小，提交较晚")
+        if database.engine.dialect.name == "postgresql":
+            with database.session() as scheduler:
+                early_id = alert(scheduler, "调度的提醒：编号较大，先提交")
+                scheduler.commit()
+            assert early_id > late_id
+            jobs.alert_mail(database, _config(port))
+            assert len(inbox.messages) == 1 and "调度的提醒" in inbox.messages[0].get_content()
+            importing.commit()
+        else:  # the mail run waits for the import's write lock, then sees its alert
+            mail = threading.Thread(target=jobs.alert_mail, args=(database, _config(port)))
+            mail.start()
+            time.sleep(0.5)
+            assert inbox.messages == []
+            importing.commit()
+            mail.join(30)
+        importing.close()
+        jobs.alert_mail(database, _config(port))
+        jobs.alert_mail(database, _config(port))  # nothing new: nothing mailed again
+        bodies = [m.get_content() for m in inbox.messages]
+        assert sum("导入的提醒" in body for body in bodies) == 1
+        assert "导入的提醒" in bodies[-1] and "调度的提醒" not in bodies[-1]
+        with database.session() as session:
+            assert late_id in _delivered(session, user_id)
+            assert session.get(AlertSubscription, user_id).settled_through >= late_id
+    finally:
+        database.dispose()

@@ -24,9 +24,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tracker.core.labels import CAUSES, LIKELIHOODS
 from tracker.db import Base, Money, Percent, ScaledDecimal, UTCDateTime, utcnow
@@ -213,6 +215,20 @@ class Alert(Base):
     project: Mapped[Project | None] = relationship()
 
 
+#: PostgreSQL advisory lock key: a transaction that inserts alerts holds it shared until it ends,
+#: so the alert mail knows, by taking it exclusively for a moment, that no alert is in flight.
+ALERTS_IN_FLIGHT_LOCK = 21_002
+
+
+@event.listens_for(Session, "before_flush")
+def _alerts_in_flight(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(o, Alert) for o in session.new):
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"),
+                               {"key": ALERTS_IN_FLIGHT_LOCK})
+
+
 class AlertRead(Base):
     """That ``user_id`` has read ``alert_id``."""
 
@@ -236,6 +252,10 @@ class AlertSubscription(Base):
     #: Alerts up to this id count as mailed: the cursor of the mail before deliveries were
     #: recorded per alert, carried over as it stood (= ``start_alert_id`` for newer subscriptions).
     mailed_through: Mapped[int] = mapped_column(Integer, default=0)
+    #: Every alert up to this id is settled for the user (committed, and mailed or never to be
+    #: mailed): the mail looks only above it.  Moved only where no alert below it can still
+    #: commit (``notifications.settled_alert_id``).
+    settled_through: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: The newest alert when the subscription began: alerts up to it were never mailed to the
     #: user (so neither is the withdrawal of one of them).
     start_alert_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -4,7 +4,10 @@ were not mailed to them yet.  Sent only when ``TRACKER_SMTP_HOST`` is set.
 What was mailed is recorded per alert and user (``AlertDelivery``), not as a cursor "last alert
 id mailed": two writers (the scheduler and an import) can commit an alert with a smaller id
 after a larger one was already mailed, and a cursor would skip it for good.  Alerts up to the
-subscription's ``mailed_through`` (the old cursor, carried over) count as mailed.
+subscription's ``mailed_through`` (the old cursor, carried over) count as mailed.  So that a run
+does not read every alert ever raised, each subscription keeps ``settled_through``: the alerts
+up to it are committed and dealt with; it moves up only to an id below which no alert can
+still commit (``settled_alert_id``).
 
 Exactly once, even with two senders at a time: ``deliver`` claims one user's subscription for
 its transaction (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite a write first,
@@ -36,13 +39,14 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from tracker.core.labels import ALERT_KINDS
 from tracker.config import Config
 from tracker.errors import ValidationFailed
 from tracker.models import Alert, AlertDelivery, AlertSubscription, User
+from tracker.models.monitoring import ALERTS_IN_FLIGHT_LOCK
 from tracker.services import audit
 from tracker.services.monitoring import _visible as visible_to
 
@@ -100,7 +104,7 @@ def subscribe(session: Session, user: User, email: str,
     if current is None:
         newest = session.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) or 0
         current = AlertSubscription(user_id=user.id, email=email, mailed_through=newest,
-                                    start_alert_id=newest)
+                                    settled_through=newest, start_alert_id=newest)
         session.add(current)
     elif current.email == email:
         return current
@@ -274,16 +278,35 @@ def _claim(session: Session, user_id: int, now: datetime) -> AlertSubscription |
         .with_for_update(skip_locked=True).execution_options(populate_existing=True))
 
 
+def settled_alert_id(session: Session) -> int | None:
+    """The highest alert id below which no alert can still commit, or None when an alert may be
+    in flight.  SQLite: called holding the write lock (``deliver``'s claim), so no other writer
+    is in a transaction.  PostgreSQL: every transaction inserting alerts holds
+    ``ALERTS_IN_FLIGHT_LOCK`` shared until it ends; taking it exclusively for a moment proves
+    none is in flight, and ids given out afterwards are larger than the newest one read here."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return session.scalar(select(func.max(Alert.id))) or 0
+    key = {"key": ALERTS_IN_FLIGHT_LOCK}
+    if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), key):
+        return None
+    try:
+        return session.scalar(select(func.max(Alert.id))) or 0
+    finally:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+
 def undelivered(session: Session, user: User, subscription: AlertSubscription) -> list[Alert]:
     """The alerts to mail ``user`` now, oldest first: those they may see, not mailed to them yet
-    (no delivery, above ``mailed_through``), not withdrawn; a withdrawal notice only when the
-    alert it withdraws had been mailed to them."""
+    (above ``settled_through``, without a delivery), not withdrawn; a withdrawal notice only
+    when the alert it withdraws had been mailed to them (a delivery, or carried over from the
+    old cursor: ``start_alert_id`` < id ≤ ``mailed_through``)."""
     def mailed(alert_id: ColumnElement[int]) -> ColumnElement[bool]:
         return or_(and_(alert_id > subscription.start_alert_id, alert_id <= subscription.mailed_through),
                    exists().where(AlertDelivery.user_id == user.id, AlertDelivery.alert_id == alert_id))
 
     return list(session.scalars(
-        select(Alert).where(visible_to(user), Alert.id > subscription.mailed_through,
+        select(Alert).where(visible_to(user), Alert.id > subscription.settled_through,
                             Alert.withdrawn_at.is_(None),
                             ~exists().where(AlertDelivery.user_id == user.id, AlertDelivery.alert_id == Alert.id),
                             Alert.withdraws_alert_id.is_(None) | mailed(Alert.withdraws_alert_id))
@@ -293,15 +316,19 @@ def undelivered(session: Session, user: User, subscription: AlertSubscription) -
 def deliver(session: Session, mailer: Mailer, user_id: int, now: datetime) -> str:
     """Claim ``user_id``'s subscription, mail the alerts not mailed to them yet and record
     their deliveries, or record why the server did not take it (flush only; the caller commits
-    at once, so the claim ends).  Returns SENT, NOTHING_NEW, BUSY, FAILED or UNDELIVERABLE."""
+    at once, so the claim ends).  Returns SENT, NOTHING_NEW, BUSY, FAILED or UNDELIVERABLE.
+    Once everything found was mailed, ``settled_through`` moves up to the settled id read
+    before looking (``settled_alert_id``), so the next run reads only newer alerts."""
     subscription = _claim(session, user_id, now)
     if subscription is None:
         return BUSY
     user = session.get(User, user_id)
     if user is None or not user.active:
         return NOTHING_NEW
+    settled = settled_alert_id(session)  # before reading: every alert up to it is read below
     alerts = undelivered(session, user, subscription)
     if not alerts:
+        _settle(session, subscription, settled)
         return NOTHING_NEW
     try:
         mailer.send(compose(subscription, user, alerts, mailer.settings))
@@ -315,8 +342,14 @@ def deliver(session: Session, mailer: Mailer, user_id: int, now: datetime) -> st
                                             for a in alerts])
     subscription.failures, subscription.refusals = 0, 0
     subscription.next_attempt_at, subscription.last_error = None, None
-    session.flush()
+    _settle(session, subscription, settled)
     return SENT
+
+
+def _settle(session: Session, subscription: AlertSubscription, settled: int | None) -> None:
+    if settled is not None and settled > subscription.settled_through:
+        subscription.settled_through = settled
+    session.flush()
 
 
 def _record_failure(subscription: AlertSubscription, failure: SendFailed, now: datetime) -> str:
