@@ -1,8 +1,8 @@
 """alert mail recorded per alert (alert_delivery) instead of a per-user cursor
 
-Revision ID: c4e8a1f07b52
+Revision ID: b8e2d4a6c913
 Revises: f1b6d0c2a9e3
-Create Date: 2026-12-07 00:00:00+08:00
+Create Date: 2026-12-07 00:10:00+08:00
 
 The cursor ``alert_subscription.last_alert_id`` ("last alert id mailed") skipped an alert whose
 transaction committed after a higher-numbered alert had been mailed.  Deliveries are now one
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'c4e8a1f07b52'
+revision = 'b8e2d4a6c913'
 down_revision = 'f1b6d0c2a9e3'
 branch_labels = None
 depends_on = None
