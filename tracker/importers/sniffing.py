@@ -5,8 +5,8 @@ BIFF8 workbook or even an .xlsx; a ".csv" or ".txt" may be GBK, GB18030, UTF-8 w
 BOM, or the UTF-16 "Unicode text" Excel writes.  Both readers of uploads start here: the ledger
 reader (ledger/sniff.py) and the target reader (targets/sniffing.py).  This module recognises and
 decodes, and says what it found as a code; each reader decides which kinds it accepts and words
-its own refusals.  Nothing here opens a zip archive before its caller's archive guard
-(archive_guard.py) has passed it, except ``zip_kind``, which reads only the entry names.
+its own refusals.  The only archive opened here is by ``zip_kind``, which reads the entry names
+of bytes the caller's archive guard (archive_guard.py) has already passed.
 """
 
 from __future__ import annotations
