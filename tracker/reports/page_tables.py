@@ -76,9 +76,10 @@ def local(moment: datetime | None, tz: tzinfo) -> datetime | None:
     return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
 
 
-def projects(items: Sequence[Project], year: int | None) -> Table:
-    rows = ([p.unit.label, p.code or "", p.name, p.initial_budget, p.annual_budget, p.fiscal_funds,
-             p.other_funds, len(p.indicators), p.quality_score] for p in items)
+def projects(items: Iterable[Any], year: int | None) -> Table:
+    """``items``: rows of ``services.projects.project_list`` (read as the sheet is written)."""
+    rows = ([p.Unit.label, p.code or "", p.name, p.initial_budget, p.annual_budget, p.fiscal_funds,
+             p.other_funds, p.indicator_count, p.quality_score] for p in items)
     return Table(f"项目列表 {year or ''}".strip(),
                  ["单位", "项目编码", "项目名称", "年初预算数（元）", "全年预算数（元）",
                   "其中财政资金（元）", "其他资金（元）", "指标数", "质量分"],
