@@ -1,7 +1,7 @@
 """alert mail recorded per alert (alert_delivery) instead of a per-user cursor
 
 Revision ID: b8e2d4a6c913
-Revises: f1b6d0c2a9e3
+Revises: c4e8a1f5b903
 Create Date: 2026-12-07 00:10:00+08:00
 
 The cursor ``alert_subscription.last_alert_id`` ("last alert id mailed") skipped an alert whose

@@ -1,7 +1,7 @@
 """province scale: the latest progress report by an index-only probe
 
 Revision ID: c8e4a1f6b2d9
-Revises: f1b6d0c2a9e3
+Revises: b8e2d4a6c913
 Create Date: 2026-12-07 00:10:00+08:00
 
 Evaluating every project reads, per indicator, the report that counts at the date: the newest
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = 'c8e4a1f6b2d9'
-down_revision = 'f1b6d0c2a9e3'
+down_revision = 'b8e2d4a6c913'
 branch_labels = None
 depends_on = None
 
