@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import post_form
 from tests.services.test_department import import_seed, year_of
 from tracker.models import DepartmentProgress, Unit
+from tracker.services import department
 
 
 def test_finance_sees_findings_and_corrects_unit_staff_reports(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
@@ -147,3 +149,45 @@ def test_unit_staff_draft_save_and_freeze_the_department_self_evaluation(client,
     assert frozen.frozen and frozen.frozen_by and frozen.goal_actual == "已完成"
     assert frozen.indicators[0].actual == Decimal(30) and frozen.warnings_reason == "年终数据已核实"
     assert department.indicators_of(session, record)[0].reports == []  # the 自评 is not a progress report
+
+
+def test_every_bad_correction_or_report_is_answered_in_chinese_and_nothing_is_saved(  # type: ignore[no-untyped-def]
+        client, logged_in, session: Session) -> None:
+    """What a clerk can type into the two forms: a 分值 with 3 decimals, texts longer than
+    their columns, a number the database cannot hold, a date outside the year or in the
+    future — each refused on the page (400, in Chinese), never a 500 or a silent store."""
+    from tracker.models import DepartmentCorrection
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    logged_in("finance")
+    correct = f"/departments/{record.id}/indicators/5/correct"
+    for form, message in (
+            ({"reason": "r", "weight": "12.345"}, "分值最多保留2位小数，当前为“12.345”"),
+            ({"reason": "r", "name": "名" * 501}, "指标名称最多500字"),
+            ({"reason": "r", "level2": "二" * 101}, "二级指标最多100字"),
+            ({"reason": "r", "target": "≥" + "9" * 500}, "指标值最多500字"),
+            ({"reason": "r", "target": "≥" + "9" * 20 + "项"}, "指标值的数值过大或小数位超过4位"),
+            ({"reason": "r" * 2001}, "更正原因最多2000字")):
+        refused = post_form(client, correct, form, token_from="/departments")
+        assert refused.status_code == 400, form
+        assert message in refused.get_data(as_text=True), form
+    assert session.scalar(select(func.count()).select_from(DepartmentCorrection)) == 0
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in("unit_staff", units=[unit])
+    report = f"/departments/{record.id}/indicators/1/progress"
+    for form, message in (
+            ({"reported_on": "2022-12-31", "value": "5"}, "完成值日期应在2023年内且不晚于今天（2023-01-01 至 2023-12-31），"
+                                                          "当前为 2022-12-31"),
+            ({"reported_on": "2024-01-01", "value": "5"}, "完成值日期应在2023年内"),
+            ({"reported_on": "", "value": "5"}, "请填写完成值日期"),
+            ({"reported_on": "2023-06-30", "value": "1e30"}, "的完成值"),
+            ({"reported_on": "2023-06-30", "value": "5", "note": "说" * 2001}, "偏差说明最多2000字")):
+        refused = post_form(client, report, form, token_from="/departments")
+        assert refused.status_code == 400, form
+        assert message in refused.get_data(as_text=True), form
+    assert session.scalar(select(func.count()).select_from(DepartmentProgress)) == 0
+    with pytest.raises(department.DepartmentError, match="不晚于今天"):  # a date after today
+        department.add_progress(session, department.indicators_of(session, record)[0],
+                                reported_on=date(2023, 7, 1), actor="t", raw="5", today=date(2023, 6, 30))

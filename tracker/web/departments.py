@@ -70,12 +70,14 @@ def report(record_id: int, position: int):  # type: ignore[no-untyped-def]
     try:
         row = department.find_indicator(session, record, position)
         text = request.form.get("reported_on", "").strip()
+        if not text:
+            raise department.DepartmentError("请填写完成值日期（YYYY-MM-DD）")
         try:
             day = date.fromisoformat(text)
         except ValueError:
             raise department.DepartmentError(f"完成值日期应为 YYYY-MM-DD，当前为“{text}”") from None
         department.add_progress(session, row, reported_on=day, actor=current_user.username,
-                                raw=request.form.get("value", ""), note=request.form.get("note", ""))
+                                raw=request.form.get("value", ""), note=request.form.get("note", ""), today=_today())
         session.commit()
     except department.DepartmentError as failure:
         session.rollback()
