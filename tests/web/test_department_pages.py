@@ -191,3 +191,27 @@ def test_every_bad_correction_or_report_is_answered_in_chinese_and_nothing_is_sa
     with pytest.raises(department.DepartmentError, match="不晚于今天"):  # a date after today
         department.add_progress(session, department.indicators_of(session, record)[0],
                                 reported_on=date(2023, 7, 1), actor="t", raw="5", today=date(2023, 6, 30))
+
+
+def test_a_number_too_large_in_the_department_self_evaluation_is_refused_on_the_page(  # type: ignore[no-untyped-def]
+        client, logged_in, session: Session) -> None:
+    """1e30 (and NaN) as 实际完成值: a Chinese refusal beside the field, not a 500 — the
+    number is checked for size before its decimals (``parse_reported_number``)."""
+    from tracker.models import DepartmentEvaluation, Role
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/departments/{record.id}/evaluation"
+    post_form(client, f"{url}/new", {}, token_from=url)
+    first = session.scalars(select(DepartmentEvaluation)).one().indicators[0]
+    for typed, message in (("1e30", "“高新技术企业新增”的实际完成值数值过大，当前为“1e30”"),
+                           ("NaN", "“高新技术企业新增”的实际完成值应为数字（可带单位），当前为“NaN”")):
+        refused = post_form(client, f"{url}/1", {f"actual_{first.id}": typed}, token_from=url)
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True), typed
+    reported = post_form(client, f"/departments/{record.id}/indicators/1/progress",
+                         {"reported_on": "2023-06-30", "value": "1e30"}, token_from="/departments")
+    assert reported.status_code == 400
+    assert "“高新技术企业新增”的完成值数值过大，当前为“1e30”" in reported.get_data(as_text=True)

@@ -213,8 +213,6 @@ def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: dat
                 raise ValueError(f"{label}应为完成日期 YYYY-MM-DD，当前为“{raw.strip()}”") from None
         else:
             level = parse_achievement(raw)
-    except ArithmeticError:  # a number too long for its decimals (1e30)
-        errors.append(f"{label}数值过大，当前为“{raw.strip()}”")
     except ValueError as error:
         errors.append(str(error))
     if errors:
