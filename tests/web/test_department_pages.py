@@ -215,3 +215,18 @@ def test_a_number_too_large_in_the_department_self_evaluation_is_refused_on_the_
                          {"reported_on": "2023-06-30", "value": "1e30"}, token_from="/departments")
     assert reported.status_code == 400
     assert "“高新技术企业新增”的完成值数值过大，当前为“1e30”" in reported.get_data(as_text=True)
+
+
+def test_round_numbers_show_as_typed_not_in_exponent_form(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    """100% reported and a 分值 of 20 read back as 100% and 20 (``Decimal.normalize`` alone
+    gave 1E+2% and 2E+1)."""
+    import_seed(session, "002")
+    record = year_of(session, "高新区科技局", 2023)
+    row = department.indicators_of(session, record)[2]  # 区内企业满意度 >90%
+    department.add_progress(session, row, reported_on=date(2023, 6, 30), actor="t", raw="100%")
+    department.correct(session, row, actor="t", reason="按批复", weight="20")
+    session.commit()
+    logged_in("finance")
+    page = client.get(f"/departments/{record.id}").get_data(as_text=True)
+    assert "2023-06-30：100%" in page and 'name="weight" inputmode="decimal" value="20"' in page
+    assert "E+" not in page
