@@ -43,6 +43,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from tracker.core.categories import LEVEL1_LABELS, level1_of
 from tracker.importers.target_records import TargetValue
 from tracker.importers.target_values import parse_target_value
 
@@ -284,13 +285,10 @@ def _with_suffix(level: str) -> str:
 
 
 def _level1_of(level: str) -> str:
-    """The printed 一级 as one of the four scored ones (产出/成本/效益/满意度指标), or '' when it is
-    none of them (the inferred 一级 is used then)."""
-    text = _plain(level)
-    for word, name in (("满意", "满意度指标"), ("效益", "效益指标"), ("成本", "成本指标"), ("产出", "产出指标")):
-        if word in text:
-            return name
-    return ""
+    """The printed 一级 as one of the four scored ones (产出/成本/效益/满意度指标, by the one 一级 rule
+    of ``core.categories``), or '' when it is none of them (the inferred 一级 is used then)."""
+    code = level1_of(_plain(level))
+    return LEVEL1_LABELS[code] if code else ""
 
 
 _LEVEL1_WORD = re.compile(r"^(?:产出|成本|效益|满意度)(?:指标)?$")

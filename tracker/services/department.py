@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
+from tracker.core.categories import LEVEL1_LABELS, LEVEL1_ORDER
 from tracker.core.evaluation import IndicatorResult, SelfEvaluation, evaluate
 from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, results_status
 from tracker.core.money import MoneyStatus, judge_money
@@ -230,7 +231,7 @@ _CORRECTED = ("name", "level1", "level2", "target_raw", "weight")
 #: the longest text each corrected field holds (its column)
 _LENGTHS = (("name", "指标名称", 500), ("level2", "二级指标", 100), ("target", "指标值", 500),
             ("reason", "更正原因", MAX_NOTE))
-_LEVEL1 = ("产出指标", "成本指标", "效益指标", "满意度指标")
+_LEVEL1 = tuple(LEVEL1_LABELS[code] for code in LEVEL1_ORDER)
 
 
 def _snapshot(row: DepartmentIndicator) -> dict[str, Any]:
