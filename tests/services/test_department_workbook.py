@@ -151,3 +151,19 @@ def test_a_row_of_another_units_workbook_does_not_verify(session: Session) -> No
                                  edit=paste))
     assert not result.applied and _reports(session) == 0
     assert [(r.sheet, r.row, r.column) for r in result.refusals] == [("部门整体", 3, "标识")]
+
+
+def test_a_department_identifier_pasted_on_the_project_sheet_does_not_verify(session: Session) -> None:
+    """The other way round: a 部门整体 row's identifier (signed with its own kind) on a row of
+    指标填报 is refused there; nothing is recorded."""
+    unit = _unit(session)
+
+    def paste_department_id(book: Any) -> None:
+        sheet = book["指标填报"]
+        sheet.cell(row=3, column=14, value=book["部门整体"].cell(row=3, column=13).value)
+        header = {c.value: c.column for c in sheet[2]}
+        sheet.cell(row=3, column=header["本次完成值"], value=5)
+
+    result = _run(session, _fill(template(session, unit, AS_OF, SECRET), {}, edit=paste_department_id))
+    assert not result.applied and _reports(session) == 0
+    assert [(r.sheet, r.row, r.column) for r in result.refusals] == [("指标填报", 3, "标识")]
