@@ -230,3 +230,18 @@ def test_round_numbers_show_as_typed_not_in_exponent_form(client, logged_in, ses
     page = client.get(f"/departments/{record.id}").get_data(as_text=True)
     assert "2023-06-30：100%" in page and 'name="weight" inputmode="decimal" value="20"' in page
     assert "E+" not in page
+
+
+def test_the_progress_form_offers_a_date_it_accepts(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    """The form's 完成值日期 starts on a day the year allows: today during the year, else
+    12-31 of a year gone by (2023 here) — today (after 2023) would be refused as given."""
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in("unit_staff", units=[unit])
+    page = client.get(f"/departments/{record.id}").get_data(as_text=True)
+    assert 'name="reported_on" required value="2023-12-31"' in page
+    accepted = post_form(client, f"/departments/{record.id}/indicators/1/progress",
+                         {"reported_on": "2023-12-31", "value": "5"}, token_from="/departments")
+    assert accepted.status_code == 302

@@ -45,7 +45,7 @@ def _page(record: DepartmentYear, *, error: str | None = None, form: dict[str, s
         "departments/detail.html", record=record, rows=department.indicators_of(session, record),
         result=department.self_evaluation(session, record), error=error, form=form or {}, failed=failed,
         may_report=role in (Role.admin, *REPORTERS), may_correct=role in (Role.admin, *CORRECTORS),
-        labels=ACHIEVEMENT_LABELS, today=today.isoformat(), monitoring=watch,
+        labels=ACHIEVEMENT_LABELS, today=as_of.isoformat(), monitoring=watch,  # a day the year allows
         statuses={row.position: status for row, status in watch.indicators}), status
 
 
