@@ -267,7 +267,7 @@ def _apply(session: Session, parsed: FilledWorkbook, result: WorkbookImport, act
         _explain(session, project, explanation, parsed.as_of, result, actor)
     if parsed.department:
         changes, refusals, unchanged = department_workbook.apply_entries(
-            session, result.unit, parsed.department, parsed.as_of, actor)
+            session, result.unit, parsed.department, parsed.as_of, actor, today)
         result.changes += changes
         result.refusals += refusals
         result.unchanged += unchanged
