@@ -64,7 +64,7 @@ def _department_progress_add(ctx: Context, unit: str, year: int, indicator_ref: 
         record = department.find_department_year(session, unit, year)
         row = department.find_indicator_by_ref(session, record, indicator_ref)
         entry = department.add_progress(session, row, reported_on=date.fromisoformat(reported_on.strip()),
-                                        actor="cli", raw=value, note=note)
+                                        actor="cli", raw=value, note=note, today=ctx.today())
         if as_json:  # a 部门整体 indicator: the unit instead of a project
             echo_json({"record_id": entry.id, "project_id": None, "unit": record.unit.name, "indicator": row.name,
                        "reported_on": entry.reported_on.isoformat()})

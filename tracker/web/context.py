@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.core.labels import finding_severity_label, template_labels
+from tracker.core.money import decimal_text
 from tracker.db import Database
 
 
@@ -90,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(finding_severity_label, "severity_label")
     app.add_template_filter(thousands, "thousands")
+    app.add_template_filter(decimal_text, "plain")
     app.teardown_appcontext(_close_session)
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(time_zone_label, "time_zone_label")
