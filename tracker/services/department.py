@@ -46,7 +46,8 @@ from tracker.models import (
     Project,
     Unit,
 )
-from tracker.services import audit, monitoring
+from tracker.services import audit
+from tracker.services.monitoring.evaluate import evaluate as evaluate_monitoring
 from tracker.services.settings import evaluation_settings, monitoring_settings
 from tracker.services.spending import spent_through
 
@@ -349,7 +350,7 @@ def monitor(session: Session, record: DepartmentYear, as_of: date, *,
     settings = monitoring_settings(session)
     ids = list(session.scalars(select(Project.id).where(
         Project.unit_id == record.unit_id, Project.year == record.year)))
-    evaluations = list(monitoring.evaluate(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
+    evaluations = list(evaluate_monitoring(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
     budget = sum((e.budget for e in evaluations), Decimal(0))
     spent = sum((e.spent for e in evaluations), Decimal(0))
     planned = (sum((e.money.planned_pct * e.budget for e in evaluations), Decimal(0)) / budget

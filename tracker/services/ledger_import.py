@@ -52,13 +52,9 @@ from tracker.services.corrections import withdraw_batch
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.reconcile import alert_differences
-from tracker.services.monitoring import (
-    ChangeSummary,
-    collector_paused,
-    ledger_closed_through,
-    summarize_changes,
-)
-from tracker.services.spending import month_sums, refresh_month_totals
+from tracker.services.gc_pause import collector_paused
+from tracker.services.monitoring.snapshots import ChangeSummary, summarize_changes
+from tracker.services.spending import ledger_closed_through, month_sums, refresh_month_totals
 from tracker.services.uploads import UploadedFile
 
 ZERO = Decimal("0.00")
@@ -260,7 +256,7 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
             sheet_projects: dict[str, int] | None = None,
             limits: FileLimits = DEFAULT_LIMITS) -> LedgerPreview:
     """Read and match a ledger export without writing anything.  (A big export is millions
-    of small objects without cycles: the cyclic collector waits meanwhile, as in monitoring.)
+    of small objects without cycles: the cyclic collector waits meanwhile, as in 双监控: ``gc_pause``.)
     ``statuses`` (支付状态 text → whether the money left) and ``sheet_projects`` (sheet name →
     project id) answer what the preview asked; a ``profile``'s saved answers apply first.
     ``limits``: the hostile-file caps (``Config.file_limits``)."""

@@ -40,7 +40,7 @@ from tracker.config import Config
 from tracker.errors import ValidationFailed
 from tracker.models import Alert, AlertSubscription, User
 from tracker.services import audit
-from tracker.services.monitoring import visible_alerts_after
+from tracker.services.monitoring.alerts import visible_alerts_after
 
 log = logging.getLogger(__name__)
 
