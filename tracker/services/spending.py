@@ -5,7 +5,11 @@ of the unit's counting source (``Unit.counting_source``, DOMAIN §1: one source 
 superseded.  A row's ``counts`` is its own decision (account rule, payment status); the
 unit's source is applied here, when spending is read, so choosing another source only
 recomputes the monthly totals.  Whole months come from ``project_month_spending`` (kept current by every
-import, undo and assignment); only the partial last month is summed from ledger rows."""
+import, undo and assignment); only the partial last month is summed from ledger rows.
+
+The one home of "spent by a date" (``spent_through``, its month ends ``spent_at_month_ends``)
+and of ledger coverage (``ledger_closed_through``): 双监控, 自评, the department view, the
+unmatched queue and the cockpit all read these."""
 
 from __future__ import annotations
 
