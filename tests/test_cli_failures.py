@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tracker import migration
 from tracker.cli import Context, cli, pass_context
-from tracker.cli_errors import INTERNAL_ERROR_EXIT
+from tracker.cli.errors import INTERNAL_ERROR_EXIT
 from tracker.db import make_engine
 from tracker.models import Unit
 from tests.database_faults import FAULTS, english_words
@@ -87,7 +87,7 @@ def test_a_real_command_on_a_locked_sqlite_database(fault_url: str, tracker: Run
         pytest.skip("SQLite's file lock")
     from sqlalchemy import event
 
-    import tracker.cli as cli_module
+    import tracker.cli.context as cli_module
 
     class QuickToGiveUp(cli_module.Database):
         def __init__(self, url: str) -> None:
@@ -178,7 +178,7 @@ def test_a_port_in_use_is_said_in_chinese(fault_url: str, tmp_path: Path) -> Non
 
 
 def test_files_the_system_refuses_are_said_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tracker.cli_errors import OS_ERROR_EXIT, report
+    from tracker.cli.errors import OS_ERROR_EXIT, report
 
     for action, words in ((lambda: open(tmp_path / "missing.txt", encoding="utf-8"), "文件或目录不存在"),
                           (lambda: open(tmp_path, "w", encoding="utf-8"), "这是一个目录，不是文件")):

@@ -1,4 +1,5 @@
-"""Job bodies: open a session, call a service, commit, log.  Scheduled by ``tracker.scheduler``;
+"""Job bodies: open a session (a write session: on SQLite it waits for an import's write lock),
+call a service, commit, log.  Scheduled by ``tracker.scheduler``;
 each can also be run once with ``tracker scheduler run --once JOB_ID``.
 
 ``today`` is the date in the configured time zone (Asia/Shanghai by default) unless given."""
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from tracker.config import Config
 from tracker.db import Database, utcnow
 from tracker.errors import MailFailed
-from tracker.services import notifications, rounds
+from tracker.services import department, notifications, rounds
 from tracker.services.monitoring.reminders import send_reminders
 from tracker.services.monitoring.snapshots import freeze_checkpoints, record_checkpoints, refresh_daily
 
@@ -27,7 +28,7 @@ def checkpoint_evaluation(database: Database, config: Config, today: date | None
     """On a checkpoint's own day (23:30): evaluate and store the checkpoint of every project
     whose checkpoint it is (frozen at once when the ledger covers the day, else provisional)."""
     day = _today(config, today)
-    with database.session() as session:
+    with database.session(write=True) as session:
         stored = record_checkpoints(session, day)
         session.commit()
     log.info("检查点评价 %s：保存快照 %d 个", day, len(stored))
@@ -36,7 +37,7 @@ def checkpoint_evaluation(database: Database, config: Config, today: date | None
 def monitoring_round(database: Database, config: Config, today: date | None = None) -> None:
     """At the end of month N (setting): open the year's 绩效运行监控 round."""
     day = _today(config, today)
-    with database.session() as session:
+    with database.session(write=True) as session:
         due = rounds.due_round(session, day)
         if due is None:
             return
@@ -51,7 +52,7 @@ def catch_up(database: Database, config: Config, today: date | None = None) -> N
     evaluated as of their dates and marked late, a round whose month-end passed is opened
     (late), and the current status is refreshed."""
     day = _today(config, today)
-    with database.session() as session:
+    with database.session(write=True) as session:
         stored = freeze_checkpoints(session, day)
         due = rounds.due_round(session, day)
         opened = rounds.open_round(session, *due, today=day, actor="scheduler") if due else None
@@ -66,7 +67,7 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
     """Freeze the checkpoints the ledger now covers, refresh every project's current status
     and raise alerts for the projects whose colour changed."""
     day = _today(config, today)
-    with database.session() as session:
+    with database.session(write=True) as session:
         frozen = freeze_checkpoints(session, day)
         transitions = refresh_daily(session, day)
         session.commit()
@@ -74,10 +75,11 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
 
 
 def reminders(database: Database, config: Config, today: date | None = None) -> None:
-    """Raise the reminders that have fallen due (ledger, progress, explanations)."""
+    """Raise the reminders that have fallen due (ledger, progress, explanations; department progress)."""
     day = _today(config, today)
-    with database.session() as session:
+    with database.session(write=True) as session:
         raised = send_reminders(session, day)
+        raised += department.send_reminders(session, day)  # 部门整体 indicators, the same rule
         session.commit()
     log.info("提醒 %s：生成 %d 条", day, len(raised))
 
@@ -98,7 +100,7 @@ def alert_mail(database: Database, config: Config, today: date | None = None) ->
     outcomes: Counter[str] = Counter()
     with notifications.Mailer(settings) as mailer:
         for user_id in recipients:
-            with database.session() as session:
+            with database.session(write=True) as session:
                 outcomes[notifications.deliver(session, mailer, user_id, now)] += 1
                 session.commit()
     result = notifications.MailResult(outcomes[notifications.SENT], outcomes[notifications.FAILED],

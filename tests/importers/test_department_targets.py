@@ -102,3 +102,71 @@ def test_a_department_table_in_the_integrated_layout() -> None:
     ]
     assert goal.indicators[0].source == "产出指标 | 数量指标 | 认定高新技术企业数 | ≥25家 | 20"
     assert read_department_table([("项目名称", "x")]) == ()
+
+
+# --- a 部门整体绩效目标表 published as a table, read from whole documents --------------------
+
+DEPARTMENT_TABLE = (("一级指标", "二级指标", "三级指标", "指标值", "分值"),
+                    ("产出指标", "数量指标", "科技型企业培训次数", "≥ 10 次", "30"),
+                    ("", "", "科技服务工作开展率", "", ""),
+                    ("效益指标", "社会效益指标", "企业创新能力", "明显提高", ""),
+                    ("满意度指标", "服务对象满意度指标", "企业满意度", "≥90%", "10"))
+EXPECTED_TABLE = [
+    ("产出指标", "数量指标", "科技型企业培训次数", ">=", Decimal(10), "次", Decimal(30), ()),
+    ("产出指标", "数量指标", "科技服务工作开展率", None, None, None, None,
+     ("指标“科技服务工作开展率”没有指标值，请给出数值、比率或时限",)),
+    ("效益指标", "社会效益指标", "企业创新能力", None, None, None, None,
+     ("指标“企业创新能力”的指标值“明显提高”是模糊表述，无法衡量，请给出数值、比率或时限",)),
+    ("满意度指标", "服务对象满意度指标", "企业满意度", ">=", Decimal(90), "%", Decimal(10), ()),
+]
+
+
+def _table_indicators(rows: tuple[tuple[str, ...], ...], year: int) -> list[tuple[object, ...]]:
+    from tracker.importers.department_targets import TABLE_GOAL, read_department_table
+
+    (goal,) = read_department_table(rows, year=year)
+    assert goal.title == TABLE_GOAL
+    return [(i.level1, i.level2, i.name, i.value.op, i.value.number, i.value.unit, i.weight, i.findings)
+            for i in goal.indicators]
+
+
+def test_a_department_table_in_running_pdf_text() -> None:
+    """Seed 001 printed as a text PDF (no ruled tables: the flow layout) with the table under
+    its own heading after the 分项绩效目标: each row one line, cells separated by spaces, merged
+    一级/二级 cells printed once."""
+    from tests.importers.target_fixtures import seed_bytes, text_pdf_bytes
+    from tracker.importers.targets import read_target_document
+
+    lines = seed_bytes("001").decode("utf-8").splitlines()
+    at = next(index for index, line in enumerate(lines) if line.startswith("二、分项绩效目标"))
+    table = ["部门整体绩效目标表", *("  ".join(cell for cell in row if cell) for row in DEPARTMENT_TABLE)]
+    plain = read_target_document("001.pdf", text_pdf_bytes(lines))
+    doc = read_target_document("001.pdf", text_pdf_bytes([*lines[:at], *table, *lines[at:]]))
+    assert doc.layout == "pdf-text"
+    assert _table_indicators(doc.department.indicator_rows, doc.year) == EXPECTED_TABLE
+    assert doc.department.sub_goals == plain.department.sub_goals  # the table is not prose
+    from tests.importers.test_target_formats import comparable
+
+    assert [comparable(p) for p in doc.projects] == [comparable(p) for p in plain.projects]
+
+
+def test_a_department_table_in_a_markdown_document() -> None:
+    """Seed 004 as Markdown pipe tables, with a 部门整体绩效目标表 above the first project."""
+    from tests.importers.target_fixtures import seed_bytes
+    from tracker.importers.targets import read_target_document
+
+    lines, inserted = [], False
+    for line in seed_bytes("004").decode("utf-8").splitlines():
+        if line.startswith("# 部门项目支出预算绩效目标表") and not inserted:
+            inserted = True
+            lines += ["# 部门整体绩效目标表", "| " + " | ".join(DEPARTMENT_TABLE[0]) + " |", "|---|---|---|---|---|",
+                      *("| " + " | ".join(row) + " |" for row in DEPARTMENT_TABLE[1:]), ""]
+        if "\t" in line:
+            lines.append("| " + " | ".join(line.split("\t")) + " |")
+            if "一级指标" in line:
+                lines.append("|---|---|---|---|")
+        else:
+            lines.append(line)
+    doc = read_target_document("004.md", "\n".join(lines).encode("utf-8"))
+    assert doc.layout == "markdown" and len(doc.projects) == 3
+    assert _table_indicators(doc.department.indicator_rows, doc.year) == EXPECTED_TABLE

@@ -12,6 +12,7 @@ import pytest
 from tests.importers import ledger_fixtures as fx
 from tracker.importers.ledger import LedgerParse, read_ledger
 from tracker.importers.ledger.accounts import account_class
+from tracker.importers.ledger.counting import decide, reason_text
 from tracker.importers.ledger.records import LedgerRow, StatedTotal
 
 
@@ -121,10 +122,11 @@ def test_payment_count_rule_does_not_bring_back_returned_payments() -> None:
 
 # -- totals check ----------------------------------------------------------------------------
 
-def _row(sheet: str, amount: str, *, counts: bool = True, reason: str | None = None) -> LedgerRow:
+def _row(sheet: str, amount: str, *, counts: bool = True, code: str | None = None) -> LedgerRow:
     value = Decimal(amount)
+    reason = None if code is None else reason_text(code, None)
     return LedgerRow(sheet, 2, date(2023, 1, 1), None, None, None, None, None, None, None, None, None, None,
-                     None, None, None, value, Decimal("0.00"), value, counts, reason)
+                     None, None, None, value, Decimal("0.00"), value, counts, reason, code)
 
 
 def _parse(rows: list[LedgerRow], totals: list[StatedTotal], sheets: tuple[str, ...] = ("s",)) -> LedgerParse:
@@ -157,7 +159,7 @@ def test_totals_check_explains_a_mismatch() -> None:
 
 
 def test_totals_check_when_the_printed_total_leaves_out_voided_rows() -> None:
-    rows = [_row("s", "10"), _row("s", "4", counts=False, reason="凭证已作废")]
+    rows = [_row("s", "10"), _row("s", "4", counts=False, code="voided")]
     check = _parse(rows, [_total("合计", "10")]).totals_check()
     assert check.ok is True and check.parsed == Decimal("14") and check.counted == Decimal("10")
     assert "印刷合计不含已退回/已作废的行" in check.explanation
@@ -178,3 +180,37 @@ def test_year_to_date_total_of_a_mid_year_export_is_not_held_against_it() -> Non
     assert check.ok is None and "本年累计" in check.explanation and "未核对" in check.explanation
     from_january = dataclasses.replace(mid_year, period=(date(2023, 1, 1), date(2023, 7, 31)))
     assert from_january.totals_check().ok is False
+
+
+# -- the count decision (counting.py): one place, a reason code per row that does not count ----
+
+def test_decide_gives_a_reason_code_and_its_words_come_from_the_labels() -> None:
+    assert decide("已退回", None, None) == (False, "returned_status")
+    assert decide("已作废", None, None) == (False, "voided_status")
+    assert decide(None, "记-3作废", None) == (False, "voided")
+    assert decide(None, None, "【作废】办公用品") == (False, "voided")
+    assert decide(None, None, "报销办公用品（含作废发票重开）") == (True, None)  # a mention, not a mark
+    assert decide("已支付", None, None, answers={}) == (True, None)
+    assert decide("已受理", None, None, answers={}) == (False, "unanswered_status")
+    assert decide("已受理", None, None, answers={"已受理": True}) == (True, None)
+    assert decide("已受理", None, None, answers={"已受理": False}) == (False, "returned_status")
+    assert decide(None, None, None, account=("budget", "expense")) == (False, "not_budget_account")
+    assert decide(None, None, None, account=("financial", "other")) == (False, "not_expense_account")
+    assert decide(None, None, None, account=("budget", "unknown")) == (False, "no_account")
+    assert decide(None, None, None, account=("all", "unknown")) == (True, None)
+    assert reason_text("returned_status", "已退回") == "支付状态为“已退回”，不计入支出"
+    assert reason_text("unanswered_status", "已受理") == "支付状态“已受理”是否表示钱已付出尚未确认，暂不计入支出"
+
+
+def test_rows_carry_the_reason_code_beside_its_words() -> None:
+    parse = read_ledger("p.xlsx", fx.payment_xlsx(fx.payment_transactions()))
+    not_counted = [r for r in parse.rows if not r.counts]
+    assert not_counted and all(r.not_counted_code is not None for r in not_counted)
+    assert all(r.not_counted_reason == reason_text(r.not_counted_code, r.status) for r in not_counted)
+    assert all(r.not_counted_code is None and r.not_counted_reason is None for r in parse.rows if r.counts)
+
+
+def test_the_totals_check_knows_excluded_rows_by_code_not_by_words() -> None:
+    # a row whose words happen to read 凭证已作废 but whose code is an account rule is not voided
+    rows = [_row("s", "10"), _row("s", "4", counts=False, code="not_budget_account")]
+    assert _parse(rows, [_total("合计", "10")]).totals_check().ok is False

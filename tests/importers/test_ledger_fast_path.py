@@ -17,7 +17,7 @@ import pytest
 
 from tests.importers import ledger_fixtures as fx
 from tracker.errors import ImportRejected
-from tracker.importers.ledger import LedgerParse, columnar, read_ledger
+from tracker.importers.ledger import LedgerParse, arrow_arrays, columnar, read_ledger
 from tracker.importers.ledger.records import LedgerRows
 
 FIELDS = ("file", "format", "encoding", "source_kind", "count_mode", "sheets", "header_rows",
@@ -214,7 +214,7 @@ def test_a_text_cell_in_a_numeric_amount_column_falls_back(monkeypatch: pytest.M
 
 
 def test_whitespace_list_matches_python() -> None:
-    assert columnar.WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert arrow_arrays.WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 # -- CSV bytes: read undecoded, decoded per distinct cell ---------------------------------------
@@ -348,15 +348,15 @@ def test_arrow_to_numpy_through_the_buffers() -> None:
     flags = pa.array([True, None, False, True, True, False, True, None, True, False])
     for start in (0, 1, 5, 9, 10):  # offsets within a byte of the validity bitmap and beyond
         part, bits = values.slice(start), flags.slice(start)
-        read = zip(columnar._numpy(part).tolist(), columnar._valid(part).tolist())
+        read = zip(arrow_arrays.numpy_values(part).tolist(), arrow_arrays.valid_mask(part).tolist())
         assert [value if valid else None for value, valid in read] == part.to_pylist()
-        assert columnar._flags(bits).tolist() == [bool(b) for b in bits.to_pylist()]
-    assert columnar._numpy(pa.array([2.5, 3.0])).tolist() == [2.5, 3.0]
+        assert arrow_arrays.true_flags(bits).tolist() == [bool(b) for b in bits.to_pylist()]
+    assert arrow_arrays.numpy_values(pa.array([2.5, 3.0])).tolist() == [2.5, 3.0]
     for kept in ([2, 3, 4], [0, 5, 6], [], list(range(10))):
-        assert columnar._rows(values, np.array(kept, dtype=np.int64)).to_pylist() == \
+        assert arrow_arrays.rows_at(values, np.array(kept, dtype=np.int64)).to_pylist() == \
             [values[i].as_py() for i in kept]
     for texts in (["丂", "", "a"], []):
-        assert columnar._text_array(texts).to_pylist() == texts
+        assert arrow_arrays.text_array(texts).to_pylist() == texts
 
 
 def test_a_big_csv_is_read_without_pandas(tmp_path: Path) -> None:

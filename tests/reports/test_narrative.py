@@ -478,6 +478,27 @@ def test_overspent_and_empty_forms(monitoring_form: MonitoringRoundForm, self_ev
 
 
 def test_long_name_lists_are_cut() -> None:
-    assert narrative._project_list(["甲", "乙"]) == "甲、乙共 2 个项目"
-    assert narrative._project_list([f"项目{i}" for i in range(1, 13)]) == \
+    from tracker.reports.narrative.phrases import project_list
+
+    assert project_list(["甲", "乙"]) == "甲、乙共 2 个项目"
+    assert project_list([f"项目{i}" for i in range(1, 13)]) == \
         "项目1、项目2、项目3、项目4、项目5、项目6、项目7、项目8等 12 个项目"
+
+
+def test_the_older_word_for_benefit_is_a_benefit_indicator(monitoring_form: MonitoringRoundForm,
+                                                           self_eval_form: SelfEvalForm) -> None:
+    """The 一级 rule of ``core.categories`` in both reports: seeds 001 and 002 print 效果指标 for
+    效益指标; those indicators count as 效益, not as 其他."""
+    first = self_eval_form.sheets[0]
+    effect = indicator("效果指标", "社会效益指标", "带动企业研发投入", "≥500万元", "600万元", "10", "10")
+    doc = read(self_eval_report(replace(self_eval_form, sheets=(replace(first, indicators=(*first.indicators, effect)),)),
+                                charts=False))
+    benefit = section(doc, "（二）效益指标完成情况", "（三）满意度指标完成情况")
+    assert benefit[0].startswith("效益指标共 1 项，分值合计 10.00 分，得分合计 10.00 分")
+    assert "（四）其他指标完成情况" not in headings(doc, 2)
+
+    sheet_ = monitoring_form.sheets[0]
+    older = line("效果指标", "社会效益指标", "带动企业研发投入", "≥500万元", "300万元", "yellow")
+    doc = read(monitoring_report(replace(monitoring_form, sheets=(replace(sheet_, indicators=(older,)),)),
+                                 charts=False))
+    assert [row[0] for row in table_after(doc, "绩效指标完成情况统计")] == ["一级指标", "效益指标", "合计"]

@@ -251,7 +251,8 @@ def test_department_dual_monitoring_by_hand(session: Session) -> None:
     reads 46/92 = 50%, so the summed plan is 50%.  Spent 1280 万元 of 4253 → 执行率 30.0964%,
     v = 60.19 → yellow.  高新技术企业新增 ≥25家 with 10 reported: 序时进度 on 15 Nov = 10.5/12 =
     87.5%, expected 21.875, v = 45.7 → red; 区内企业满意度 >90% with 95: a level, v = 105.6 →
-    green; the rest unreported (grey, not counted).  Results red, overall red."""
+    green; the rest unreported past 03-31 + 10 days: yellow 逾期未填报 (the project rule; the
+    report dated 20 Nov is after as_of).  Results red, overall red."""
     import_seed(session, "002")
     unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
     funds = session.scalars(select(Project).where(Project.name == "高新技术企业扶持资金")).one()
@@ -267,7 +268,8 @@ def test_department_dual_monitoring_by_hand(session: Session) -> None:
     assert result.money.planned_pct == Decimal(50) and result.money.status == "yellow"
     assert round(result.money.execution_rate, 4) == Decimal("30.0964")
     colours = [status.colour for _, status in result.indicators]
-    assert colours == ["red", "grey", "green", "grey", "grey", "grey"]
+    assert colours == ["red", "yellow", "green", "yellow", "yellow", "yellow"]
+    assert {status.label for _, status in result.indicators[3:]} == {"逾期未填报"}
     assert round(result.indicators[0][1].ratio, 1) == Decimal("45.7")
     assert (result.results, result.overall) == ("red", "red")
 

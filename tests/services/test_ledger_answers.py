@@ -47,7 +47,7 @@ def test_an_unknown_status_counts_only_once_answered_and_the_profile_keeps_the_a
     answered = prepare(session, upload, period="2025-02-01..2025-02-28", statuses={"已受理": True})
     assert answered.counted_total == Decimal("150.00") and questions(answered) == []
     plan = preview_plan(answered, profile=None, period="2025-02-01..2025-02-28")
-    again, changed = prepare_as_previewed(session, upload, plan)
+    again, changed = prepare_as_previewed(session, upload, answered.parse, plan)
     assert not changed and again.counted_total == Decimal("150.00")
     commit(session, again, "test")
     save_profile(session, "石嘴山支付", dict(again.parse.mapping), again.source, "test",
@@ -91,7 +91,7 @@ def test_a_sheet_without_a_project_takes_the_one_chosen_and_the_profile_keeps_it
     assert answered.matched_rows == 2 and answered.unmatched_rows == 2
     assert questions(answered) == ["question_sheet_project"]  # 差旅 still asked
     plan = preview_plan(answered, profile=None, period="2025-02-01..2025-02-28")
-    again, changed = prepare_as_previewed(session, upload, plan)
+    again, changed = prepare_as_previewed(session, upload, answered.parse, plan)
     assert not changed
     commit(session, again, "test")
     session.flush()

@@ -89,6 +89,9 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | str] = {
     ("departments.self_eval", "GET"): ALL,
     ("departments.report", "POST"): frozenset({Role.unit_staff}),
     ("departments.correct", "POST"): frozenset({Role.finance}),
+    ("departments.evaluation", "GET"): ALL,
+    ("departments.create_evaluation", "POST"): frozenset({Role.unit_staff}),
+    ("departments.save_evaluation", "POST"): frozenset({Role.unit_staff}),
     ("assets.plotly_js", "GET"): ANONYMOUS_OK,
     ("static", "GET"): ANONYMOUS_OK,
 }
@@ -116,7 +119,10 @@ URLS = {"static": "/static/app.css", "projects.detail": "/projects/{project_id}"
         "departments.detail": "/departments/{department_id}",
         "departments.self_eval": "/departments/{department_id}/self-eval.xlsx",
         "departments.report": "/departments/{department_id}/indicators/1/progress",
-        "departments.correct": "/departments/{department_id}/indicators/1/correct"}
+        "departments.correct": "/departments/{department_id}/indicators/1/correct",
+        "departments.evaluation": "/departments/{department_id}/evaluation",
+        "departments.create_evaluation": "/departments/{department_id}/evaluation/new",
+        "departments.save_evaluation": "/departments/{department_id}/evaluation/1"}
 
 
 def _routes(app: Flask) -> set[tuple[str, str]]:

@@ -84,3 +84,66 @@ def test_cockpit_and_department_page_show_the_department_line(client, logged_in,
     assert "30.10% / 50.00%" in line and "黄灯" in line and "红灯" in line
     detail = client.get(f"/departments/{record.id}").get_data(as_text=True)  # today is after 2023: 31 Dec
     assert "双监控（截至 2023-12-31）" in detail
+
+
+def test_cockpit_department_lines_are_kept_until_the_data_changes(client, logged_in, session: Session,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch) -> None:
+    from tracker.models import Role
+    from tracker.services import department
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    built: list[int] = []
+    lines = department.department_lines
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return lines(*args, **kwargs)
+
+    monkeypatch.setattr(department, "department_lines", counted)
+    logged_in(Role.leader)
+    url = "/cockpit?year=2023&as_of=2023-11-15"
+    first = client.get(url).get_data(as_text=True)
+    assert f"/departments/{record.id}" in first and "部门整体绩效（双监控）" in first
+    assert client.get(url).get_data(as_text=True).count("高新区科技局") == first.count("高新区科技局")
+    assert len(built) == 1  # the second page read the kept lines
+    rows = department.indicators_of(session, record)
+    for row in rows:  # every indicator reported: 逾期未填报 no more
+        if row.name:
+            department.add_progress(session, row, reported_on=date(2023, 11, 1), actor="t", raw="达成年度指标"
+                                    if row.target_number is None else str(row.target_number))
+    session.commit()
+    client.get(url)
+    assert len(built) == 2  # a committed write: built again
+
+
+def test_unit_staff_draft_save_and_freeze_the_department_self_evaluation(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    from tracker.models import DepartmentEvaluation, Role
+    from tracker.services import department
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/departments/{record.id}/evaluation"
+    assert "创建部门整体自评草稿" in client.get(url).get_data(as_text=True)
+    created = post_form(client, f"{url}/new", {}, token_from=url, follow_redirects=True)
+    assert "已创建第1次部门整体自评草稿" in created.get_data(as_text=True)
+    draft = session.scalars(select(DepartmentEvaluation)).one()
+    first = draft.indicators[0]
+    refused = post_form(client, f"{url}/1", {f"actual_{first.id}": "很多", "goal_actual": "已完成"}, token_from=url)
+    assert refused.status_code == 400
+    body = refused.get_data(as_text=True)
+    assert "“高新技术企业新增”的实际完成值应为数字（可带单位），当前为“很多”" in body and "已完成" in body
+    saved = post_form(client, f"{url}/1", {f"actual_{first.id}": "30", "goal_actual": "已完成",
+                                           "action": "freeze", "warnings_reason": "年终数据已核实"},
+                      token_from=url, follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert saved.status_code == 200 and "已提交并冻结" in page and "自评表和自评报告打印这一次" in page
+    session.expire_all()
+    frozen = session.scalars(select(DepartmentEvaluation)).one()
+    assert frozen.frozen and frozen.frozen_by and frozen.goal_actual == "已完成"
+    assert frozen.indicators[0].actual == Decimal(30) and frozen.warnings_reason == "年终数据已核实"
+    assert department.indicators_of(session, record)[0].reports == []  # the 自评 is not a progress report

@@ -281,3 +281,77 @@ def test_the_preview_asks_what_the_file_does_not_say_and_the_mapping_answers(cli
     page = again.get_data(as_text=True)
     assert again.status_code == 200, page
     assert "哪一列是金额" not in page and "100.00" in page
+
+
+def _forbid_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18: from here on, reading a ledger file fails the test."""
+    def read_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the confirmation read the file again")
+
+    import tracker.importers.ledger as package
+    import tracker.importers.ledger.reader as reader
+    import tracker.services.ledger_import as service
+    for module in (package, reader, service):
+        monkeypatch.setattr(module, "read_ledger", read_again)
+
+
+def test_confirm_imports_the_parse_the_preview_kept_without_reading_the_file(  # type: ignore[no-untyped-def]
+        client, logged_in, runner, session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18: the preview keeps what it read beside the upload; confirm matches and writes
+    that, and never calls the reader."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "002_ae7a2bed391112e9.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "明细账.xlsx", (FIXTURES / "grp_mingxizhang_gaoxinqu_2023.xlsx").read_bytes()
+                    ).get_data(as_text=True)
+    assert "41,730,000.00" in html
+    _forbid_reading(monkeypatch)
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    batch = session.scalar(select(LedgerBatch))
+    assert batch.counted_rows == 6 and batch.transactions == session.scalar(
+        select(func.count(LedgerRow.id)).where(LedgerRow.batch_id == batch.id))
+    assert f"{batch.counted_total:,.2f}" == "41,730,000.00"
+
+
+def test_confirm_without_reading_still_sees_what_changed_in_the_database(  # type: ignore[no-untyped-def]
+        client, logged_in, runner, session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept parse is matched against the database as it is at confirm time: an overlapping
+    export landed meanwhile gives the 409 preview, and confirming that one imports it."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    other = tmp_path / "同事的导出.csv"
+    other.write_bytes(_shizuishan_csv("90.00"))
+    assert runner("import", "ledger", str(other), "--period", "2025-02-01..2025-02-28").exit_code == 0
+    _forbid_reading(monkeypatch)
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 409 and re.search(r"<dt>将替换旧行</dt><dd>1 行", page)
+    again = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(page)})
+    assert again.status_code == 302, again.get_data(as_text=True)
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 2
+
+
+@pytest.mark.parametrize("damage", ["removed", "altered"])
+def test_a_kept_parse_gone_or_altered_asks_to_upload_again(  # type: ignore[no-untyped-def]
+        app, client, logged_in, runner, session, damage: str) -> None:
+    """Cleaned away with old uploads, or changed on disk (its seal no longer verifies, so it is
+    never unpickled): confirm imports nothing and says, in Chinese, to upload again."""
+    runner("import", "targets", str(PROJECT_ROOT / "seeds" / "004_543d86f9f0ad9464.txt"))
+    logged_in(Role.finance)
+    html = _preview(client, "支付.csv", _shizuishan_csv("100.00"), period="2025-02-01..2025-02-28").get_data(as_text=True)
+    [kept] = (Path(app.extensions["tracker.config"].instance_path) / "uploads" / _token(html)).glob("result-*.bin")
+    if damage == "removed":
+        kept.unlink()
+    else:
+        blob = bytearray(kept.read_bytes())
+        blob[-1] ^= 1
+        kept.write_bytes(bytes(blob))
+    done = client.post("/ledger/confirm", data={
+        "csrf_token": csrf_token(client, "/ledger/import"), **_confirm_fields(html)})
+    page = done.get_data(as_text=True)
+    assert done.status_code == 404 and "请重新上传文件并预览" in page and "Traceback" not in page
+    assert session.scalar(select(func.count(LedgerBatch.id))) == 0

@@ -82,3 +82,25 @@ def test_confirming_a_plan_for_a_project_that_had_the_default_plan(client, logge
     assert done.status_code == 200 and "导入完成" in done.get_data(as_text=True)
     session.expire_all()
     assert [p.cumulative_pct for p in project.plan_points] == [25, 50, 75, 100]
+
+
+def test_confirm_plans_the_documents_the_preview_read_without_reading_again(  # type: ignore[no-untyped-def]
+        client, logged_in, session, monkeypatch) -> None:
+    """Issue #18: the documents the preview read are kept beside the upload; confirm plans them
+    against the database as it is then, and never calls a target reader."""
+    logged_in(Role.finance)
+    html = _preview(client).get_data(as_text=True)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+
+    def read_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the confirmation read the file again")
+
+    import tracker.importers.targets as package
+    import tracker.services.target_import as service
+    monkeypatch.setattr(package, "read_target_document", read_again)
+    monkeypatch.setattr(service, "read_target_document", read_again)
+    done = client.post("/imports/targets/confirm", data={
+        "csrf_token": csrf_token(client, "/imports/targets"), "token": token, "year": ""},
+        follow_redirects=True)
+    assert "导入完成：新建 3 个" in done.get_data(as_text=True)
+    assert session.scalar(select(func.count(Project.id))) == 3

@@ -102,3 +102,22 @@ def template_labels() -> dict[str, object]:
             "STATUS_LABELS": STATUS_LABELS, "CAUSES": CAUSES, "LIKELIHOODS": LIKELIHOODS,
             "ACHIEVEMENT_LABELS": ACHIEVEMENT_LABELS, "GRADES": GRADES, "ALERT_KINDS": ALERT_KINDS,
             "INDICATOR_KIND_LABELS": INDICATOR_KIND_LABELS, "status_label": status_label}
+
+
+#: Why a ledger row does not count as spending, by the reason code of
+#: ``importers/ledger/counting.py``; ``{status}`` is the row's 支付状态.  This text is what the
+#: import stores beside the row and the ledger pages show.
+LEDGER_REASON_LABELS: dict[str, str] = {
+    "voided": "凭证已作废",
+    "voided_status": "支付状态为“{status}”，不计入支出",
+    "returned_status": "支付状态为“{status}”，不计入支出",
+    "unanswered_status": "支付状态“{status}”是否表示钱已付出尚未确认，暂不计入支出",
+    "not_budget_account": "非预算会计支出科目",
+    "not_expense_account": "非费用类科目",
+    "no_account": "未识别会计科目",
+}
+
+
+def ledger_reason_label(code: str, status: str | None = None) -> str:
+    """The Chinese reason a ledger row with this reason code does not count."""
+    return LEDGER_REASON_LABELS[code].format(status=status or "")

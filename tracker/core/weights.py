@@ -4,7 +4,7 @@ Rules, with the decisions DOMAIN leaves open:
 
 - 一级 categories: 产出 (output), 效益 (effect), 满意度 (satisfaction).  The 2021 framework's
   成本 一级 is weighed inside 产出 (成本 was a 二级 of 产出 before 2021, and the 产出 weight is
-  meant to cover it).
+  meant to cover it).  Which 一级 a name is, and their names, come from ``core.categories``.
 - A category with no indicators hands its weight to the other *indicator* categories in
   proportion to their weights: w'(c) = w(c) × (Σ all three) ÷ (Σ present).  The 预算执行率
   weight never changes.  E.g. no 满意度: 产出 50 × 90/80 = 56.25, 效益 30 × 90/80 = 33.75.
@@ -26,25 +26,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Collection, Literal, Sequence
 
+from tracker.core.categories import LEVEL1_LABELS, level1_named, weighed_in
 from tracker.core.scoring import round_score
 from tracker.core.settings import EvaluationSettings
 
 Category = Literal["output", "effect", "satisfaction"]
 CATEGORIES: tuple[Category, ...] = ("output", "effect", "satisfaction")
 
-CATEGORY_LABELS: dict[str, str] = {
-    "output": "产出指标",
-    "effect": "效益指标",
-    "satisfaction": "满意度指标",
-}
-
-
-_LEVEL1: dict[str, Category] = {
-    "产出": "output",
-    "成本": "output",
-    "效益": "effect",
-    "满意度": "satisfaction",
-}
+CATEGORY_LABELS: dict[str, str] = {category: LEVEL1_LABELS[category] for category in CATEGORIES}
 
 
 @dataclass(frozen=True)
@@ -63,11 +52,11 @@ class CategoryWeights:
 def category_of(level1: str) -> Category:
     """The weighting category of a 一级指标 name: 产出/成本 → output, 效益 → effect,
     满意度 → satisfaction (with or without the 指标 suffix)."""
-    name = level1.strip()
-    name = name.removesuffix("指标")
-    if name not in _LEVEL1:
+    code = level1_named(level1)
+    if code is None:
         raise ValueError(f"未知的一级指标：“{level1}”（应为产出、成本、效益或满意度指标）")
-    return _LEVEL1[name]
+    return weighed_in(code)  # type: ignore[return-value]  # never 'cost'
+
 
 
 def category_weights(

@@ -24,7 +24,16 @@ Decisions (the documents are prose, so these are readings, not facts):
 * A 分项 with no ``绩效指标`` line yields no indicator and one finding.
 * A 部门整体绩效目标表 published as a table (一级 | 二级 | 三级 | 指标值, optional 分值; the 一体化
   layout) is read by ``read_department_table`` into one goal, ``TABLE_GOAL``: blank 一级/二级 cells
-  are merged cells and repeat the row above; the source of each indicator is its row.
+  are merged cells and repeat the row above; the source of each indicator is its row.  Word,
+  Excel, Markdown/TSV and ruled PDF tables arrive as rows of cells; running PDF text arrives as
+  lines, which ``department_table_in_lines`` turns into rows: after a header line naming
+  一级/二级/三级/指标值, each line is one row whose cells are separated by spaces — a leading
+  一级 word (产出/成本/效益/满意度[指标]), then a 二级 word (…指标, or a known 二级 name), the
+  last space-separated part (with the operator or number parts before it: ``≥ 25 家``) is the
+  指标值 (and the one before it the 分值 when the header has one and it is a number), the rest
+  the 三级.  The table ends at a numbered heading or a sentence (ending 。/：); its title line
+  (…目标表, right above the header) is taken out with it.  A 三级 that
+  wrapped onto a second line is read as two rows, the second without a value: flagged, not hidden.
 """
 
 from __future__ import annotations
@@ -34,11 +43,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from tracker.core.categories import LEVEL1_LABELS, level1_of
 from tracker.importers.target_records import TargetValue
 from tracker.importers.target_values import parse_target_value
 
 __all__ = ["DepartmentGoal", "DepartmentIndicatorRecord", "read_department_goals", "infer_levels",
-           "indicator_findings", "read_department_table", "is_department_table_header", "TABLE_GOAL"]
+           "indicator_findings", "read_department_table", "is_department_table_header", "TABLE_GOAL",
+           "department_table_in_lines"]
 
 
 @dataclass(frozen=True)
@@ -274,10 +285,56 @@ def _with_suffix(level: str) -> str:
 
 
 def _level1_of(level: str) -> str:
-    """The printed 一级 as one of the four scored ones (产出/成本/效益/满意度指标), or '' when it is
-    none of them (the inferred 一级 is used then)."""
-    text = _plain(level)
-    for word, name in (("满意", "满意度指标"), ("效益", "效益指标"), ("成本", "成本指标"), ("产出", "产出指标")):
-        if word in text:
-            return name
-    return ""
+    """The printed 一级 as one of the four scored ones (产出/成本/效益/满意度指标, by the one 一级 rule
+    of ``core.categories``), or '' when it is none of them (the inferred 一级 is used then)."""
+    code = level1_of(_plain(level))
+    return LEVEL1_LABELS[code] if code else ""
+
+
+_LEVEL1_WORD = re.compile(r"^(?:产出|成本|效益|满意度)(?:指标)?$")
+_LEVEL2_NAMES = ("数量", "质量", "时效", "经济成本", "社会成本", "生态环境成本", "经济效益", "社会效益",
+                 "生态效益", "可持续影响", "服务对象满意度", "满意度")
+_VALUE_PART = re.compile(r"^(?:[≥≤<>=＞＜]+|\d+(?:\.\d+)?|不低于|不少于|不小于|不超过|不高于|不大于|大于|小于|"
+                         r"高于|低于|达到|至少|约)$")
+_TABLE_END = re.compile(r"^(?:[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|第[一二三四五六七八九十]部分)"
+                        r"|[。：:]$")
+
+
+def _is_level2_word(token: str) -> bool:
+    core = token[:-2] if token.endswith("指标") else token
+    return token.endswith("指标") and len(token) > 2 or core in _LEVEL2_NAMES
+
+
+def department_table_in_lines(lines: list[str] | tuple[str, ...]
+                              ) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+    """A 部门整体绩效目标表 in running text (PDF text): (its rows as cells, header first — the
+    input of ``read_department_table`` —, the other lines).  No header line: ((), lines)."""
+    start = next((index for index, line in enumerate(lines) if is_department_table_header(line.split())), None)
+    if start is None:
+        return (), list(lines)
+    header = [_plain(cell) for cell in lines[start].split()]
+    weighted = any(cell in ("分值", "权重", "指标分值") for cell in header)
+    rows: list[tuple[str, ...]] = [("一级指标", "二级指标", "三级指标", "指标值", "分值")]
+    end = start + 1
+    for line in lines[start + 1:]:
+        text = line.strip()
+        if _TABLE_END.search(text) or is_department_table_header(text.split()):
+            break
+        end += 1
+        if text:
+            rows.append(_line_cells(text.split(), weighted))
+    if start and "目标表" in lines[start - 1] and len(_plain(lines[start - 1])) <= 30:
+        start -= 1  # the table's own title goes with it (a title line would end the prose sections)
+    return tuple(rows), [*lines[:start], *lines[end:]]
+
+
+def _line_cells(tokens: list[str], weighted: bool) -> tuple[str, ...]:
+    level1 = tokens.pop(0) if len(tokens) > 1 and _LEVEL1_WORD.match(tokens[0]) else ""
+    level2 = tokens.pop(0) if len(tokens) > 1 and _is_level2_word(tokens[0]) else ""
+    weight = ""
+    if weighted and len(tokens) > 2 and re.fullmatch(r"\d+(?:\.\d+)?", tokens[-1]):
+        weight = tokens.pop()
+    value_from = len(tokens) - 1 if len(tokens) > 1 else len(tokens)
+    while value_from > 1 and _VALUE_PART.match(tokens[value_from - 1]):
+        value_from -= 1
+    return level1, level2, "".join(tokens[:value_from]), "".join(tokens[value_from:]), weight

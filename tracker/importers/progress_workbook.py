@@ -8,6 +8,11 @@ secret key over the workbook's unit, date and kind and the row's ids; the hidden
 kind with their own MAC.  Rows are found by these identifiers, never by their position, so a
 clerk may sort or filter; an identifier that was edited does not verify and is refused.
 
+A ``monitoring`` workbook of a unit with 部门整体 indicators for the year also has the sheet
+部门整体: one row per department indicator (identifier ``<department year id>:<department
+indicator id>:<mac>``, signed with the kind ``department`` so that a project row pasted there,
+or a department row pasted on 指标填报, does not verify).
+
 A ``self-eval`` workbook has one sheet, 自评填报, whose rows name a project and a row of its
 open 自评 draft (``EvaluationIndicator``); every fillable cell is read, since the sheet shows
 the whole draft.
@@ -38,6 +43,8 @@ from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 INDICATOR_SHEET = "指标填报"
 EXPLANATION_SHEET = "偏差说明"
 SELF_EVAL_SHEET = "自评填报"
+DEPARTMENT_SHEET = "部门整体"
+DEPARTMENT_KIND = "department"  # the kind its row identifiers are signed with
 META_SHEET = "标识"
 HEADER_ROW = 2  # 1-based: the title is row 1
 ID_HEADER = "标识"
@@ -57,6 +64,10 @@ CAUSE_HEADERS = tuple(CAUSES.values())
 SELF_EVAL_HEADERS = ("项目编码", "项目名称", "一级指标", "二级指标", "三级指标", "年度指标值",
                      "指标类型", "计量单位", "分值", "得分", "实际完成值", "完成情况",
                      "偏差原因分析及改进措施", ID_HEADER)
+#: 部门整体 columns (the fillable ones: 本次完成值 — a number, one of the three levels or the
+#: completion date —, 完成日期, 偏差说明); one row per department indicator.
+DEPARTMENT_HEADERS = ("分项", "一级指标", "二级指标", "三级指标", "年度指标值", "指标类型", "计量单位",
+                      "最近填报值", "最近填报日期", "本次完成值", "完成日期", "偏差说明", ID_HEADER)
 TICK = "√"
 _TICKS = {"√", "✓", "✔", "是", "1", "Y", "y", "TRUE", "True", "true"}
 KINDS = ("monitoring", "self-eval")
@@ -139,6 +150,18 @@ class SelfEvalEntry:
     reason: str
 
 
+@dataclass(frozen=True)
+class DepartmentEntry:
+    """A filled 部门整体 row: 本次完成值 as typed, 完成日期, 偏差说明 (the progress note)."""
+
+    row: int
+    department_year_id: int
+    indicator_id: int  # DepartmentIndicator id
+    value: Cell
+    reported_on: date | None
+    note: str
+
+
 @dataclass
 class FilledWorkbook:
     unit_id: int | None = None
@@ -147,6 +170,7 @@ class FilledWorkbook:
     indicators: list[IndicatorEntry] = field(default_factory=list)
     explanations: list[ExplanationEntry] = field(default_factory=list)
     self_eval: list[SelfEvalEntry] = field(default_factory=list)
+    department: list[DepartmentEntry] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
 
 
@@ -235,6 +259,8 @@ def read_filled_workbook(data: bytes, secret: str, *, filename: str = "填报表
     _read_indicators(book[INDICATOR_SHEET], secret, result)
     if EXPLANATION_SHEET in book.sheetnames:
         _read_explanations(book[EXPLANATION_SHEET], secret, result)
+    if DEPARTMENT_SHEET in book.sheetnames:
+        _read_department(book[DEPARTMENT_SHEET], secret, result)
     return result
 
 
@@ -252,7 +278,7 @@ def _columns(sheet: Any, expected: tuple[str, ...], result: FilledWorkbook) -> d
 
 
 def _identify(sheet: Any, row: tuple[Any, ...], columns: dict[str, int], secret: str,
-              result: FilledWorkbook, indicator_row: bool) -> tuple[int, int] | None:
+              result: FilledWorkbook, indicator_row: bool, kind: str | None = None) -> tuple[int, int] | None:
     """The (project id, indicator id) a row's hidden identifier names, verified; None (with a
     refusal) when it was edited; None silently for a row without one (a clerk's note)."""
     number = row[0].row
@@ -264,7 +290,7 @@ def _identify(sheet: Any, row: tuple[Any, ...], columns: dict[str, int], secret:
     try:
         project_id, indicator_id = int(parts[0]), int(parts[1])
         valid = len(parts) == 3 and hmac.compare_digest(
-            str(text).strip(), row_identifier(secret, result.unit_id, result.as_of, result.kind,
+            str(text).strip(), row_identifier(secret, result.unit_id, result.as_of, kind or result.kind,
                                               project_id, indicator_id))
     except (ValueError, IndexError):
         valid = False
@@ -294,7 +320,8 @@ def _blank_row(cells: list[Cell]) -> bool:
 
 
 def _identified_rows(sheet: Any, secret: str, result: FilledWorkbook, headers: Any, fillable: tuple[str, ...],
-                     *, indicator_row: bool) -> Iterator[tuple[int, tuple[int, int], dict[str, Cell]]]:
+                     *, indicator_row: bool, kind: str | None = None
+                     ) -> Iterator[tuple[int, tuple[int, int], dict[str, Cell]]]:
     """The sheet's rows whose hidden identifier checks out, as (row number, ids, the fillable
     cells by header).  A filled row without an identifier, an identifier that does not check out
     and a copied row (the same indicator or project twice) are refused and skipped."""
@@ -310,7 +337,7 @@ def _identified_rows(sheet: Any, secret: str, result: FilledWorkbook, headers: A
         number = row[0].row
         if _unidentified(sheet, row, columns, list(cells.values()), result):
             continue
-        ids = _identify(sheet, row, columns, secret, result, indicator_row=indicator_row)
+        ids = _identify(sheet, row, columns, secret, result, indicator_row=indicator_row, kind=kind)
         if ids is None:
             continue
         key = ids[1] if indicator_row else ids[0]
@@ -361,3 +388,17 @@ def _read_self_eval(sheet: Any, secret: str, result: FilledWorkbook) -> None:
                                                indicator_row=True):
         actual, band, reason = (cells[h] for h in fillable)
         result.self_eval.append(SelfEvalEntry(number, ids[0], ids[1], actual, band.text, reason.text))
+
+
+def _read_department(sheet: Any, secret: str, result: FilledWorkbook) -> None:
+    fillable = ("本次完成值", "完成日期", "偏差说明")
+    for number, ids, cells in _identified_rows(sheet, secret, result, DEPARTMENT_HEADERS, fillable,
+                                               indicator_row=True, kind=DEPARTMENT_KIND):
+        value, day, note = (cells[h] for h in fillable)
+        if _blank_row([value, day, note]):
+            continue
+        if not day.blank and day.day is None:
+            result.refusals.append(Refusal(sheet.title, number, "完成日期",
+                                           f"完成日期应为日期（如 2025-06-30），当前为“{day.text}”"))
+            continue
+        result.department.append(DepartmentEntry(number, ids[0], ids[1], value, day.day, note.text))

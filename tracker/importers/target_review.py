@@ -51,6 +51,7 @@ from datetime import date
 from decimal import Decimal
 from difflib import SequenceMatcher
 
+from tracker.core.categories import level1_of
 from tracker.importers.target_records import (
     Finding,
     IndicatorRecord,
@@ -140,22 +141,6 @@ def _checkpoint_label(checkpoint: date) -> str:
     if date.fromordinal(next_day).month != checkpoint.month:
         return f"{checkpoint.month}月底"
     return f"{checkpoint.month}月{checkpoint.day}日"
-
-
-def _category(indicator: IndicatorRecord) -> str | None:
-    """产出 / 效益 / 满意度 / 成本 (as its own 一级) by 一级, falling back on 二级."""
-    for text in (indicator.level1, indicator.level2):
-        if not text:
-            continue
-        if "满意" in text:
-            return "satisfaction"
-        if "效益" in text or "效果" in text or "影响" in text:
-            return "benefit"
-        if "产出" in text or any(word in text for word in ("数量", "质量", "时效")):
-            return "output"
-        if "成本" in text:
-            return "cost"
-    return None
 
 
 def _is_cost(indicator: IndicatorRecord) -> bool:
@@ -384,7 +369,7 @@ def _review_indicator(indicator: IndicatorRecord, budget: Decimal | None, file: 
 
 _CATEGORY_FINDINGS = (
     ("output", "missing_output_indicators", "没有产出指标（数量、质量、时效、成本）"),
-    ("benefit", "missing_benefit_indicators", "没有效益指标（经济、社会、生态效益或可持续影响）"),
+    ("effect", "missing_benefit_indicators", "没有效益指标（经济、社会、生态效益或可持续影响）"),
     ("satisfaction", "missing_satisfaction_indicators", "没有满意度指标（服务对象满意度）"),
 )
 
@@ -395,7 +380,7 @@ def _review_categories(project: ProjectRecord, location: Location) -> list[Findi
             "error", "no_indicators", location,
             f"项目“{project.name}”没有绩效指标，无法开展绩效监控和自评",
         )]
-    present = {_category(indicator) for indicator in project.indicators}
+    present = {level1_of(indicator.level1, indicator.level2) for indicator in project.indicators}
     return [
         _finding("warning", code, location, f"项目“{project.name}”{text}")
         for category, code, text in _CATEGORY_FINDINGS

@@ -13,6 +13,7 @@ from tracker.models.ledger import (
 )
 from tracker.models.monitoring import (
     Alert,
+    AlertDelivery,
     AlertRead,
     AlertSubscription,
     DeviationExplanation,
@@ -22,6 +23,7 @@ from tracker.models.monitoring import (
     Snapshot,
 )
 from tracker.models.department import DepartmentCorrection, DepartmentIndicator, DepartmentProgress
+from tracker.models.department_evaluation import DepartmentEvaluation, DepartmentEvaluationIndicator
 from tracker.models.projects import DepartmentYear, Indicator, PlanPoint, Project
 from tracker.models.settings import Setting
 from tracker.models.target_imports import ProjectFinding, TargetImport
@@ -31,10 +33,13 @@ from tracker.models.users import LoginFailure, Role, User, user_units
 __all__ = [
     "Adjustment",
     "Alert",
+    "AlertDelivery",
     "AlertRead",
     "AlertSubscription",
     "AuditEntry",
     "DepartmentCorrection",
+    "DepartmentEvaluation",
+    "DepartmentEvaluationIndicator",
     "DepartmentIndicator",
     "DepartmentProgress",
     "DepartmentYear",

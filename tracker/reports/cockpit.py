@@ -38,6 +38,7 @@ from typing import Any, NamedTuple, Protocol
 
 import plotly.graph_objects as go
 
+from tracker.core.categories import level1_position
 from tracker.core.labels import COLOUR_LABELS, MONEY_STATUS_LABELS
 from tracker.core.money import MoneyStatus, money_status, round_money, wan_text
 from tracker.core.plan import time_progress
@@ -53,7 +54,6 @@ FONT = '"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei"
 
 OVERALL_ORDER = ("red", "yellow", "green", "blue", "grey")
 MONEY_ORDER = ("overspent", "red", "yellow", "green", "grey")
-LEVEL1_ORDER = ("产出", "成本", "效益", "效果", "满意度")
 
 MAX_BARS = 300  # the ranking draws at most this many projects (worst first)
 LAGGARDS = 10
@@ -339,12 +339,9 @@ def indicator_summary(results: Sequence[IndicatorResult]) -> IndicatorSummary:
         if len(listed[result.colour]) < INDICATORS_LISTED:
             listed[result.colour].append(result)
 
-    def position(level: str) -> tuple[int, str]:
-        known = [i for i, prefix in enumerate(LEVEL1_ORDER) if level.startswith(prefix)]
-        return (known[0] if known else len(LEVEL1_ORDER), level)
-
     totals = {colour: sum(c[colour] for c in counts.values()) for colour in COLOUR_LABELS}
-    return IndicatorSummary(tuple(sorted(counts, key=position)), dict(counts), totals,
+    levels = tuple(sorted(counts, key=lambda level: (level1_position(level), level)))  # 产出, 成本, 效益, 满意度, others
+    return IndicatorSummary(levels, dict(counts), totals,
                             {c: tuple(items) for c, items in listed.items()},
                             sum(1 for r in results if r.overdue))
 

@@ -2,7 +2,9 @@
 
 Kind ``monitoring`` — sheets: 指标填报 (one row per indicator, fill 本次完成值 / 完成日期 / 备注), 偏差说明 (one row
 per project, yellow and red ones first: tick causes, pick 完成目标可能性, write 全年预计完成情况,
-原因说明, 纠偏措施) and the hidden 标识 (unit, date, kind, signed).  Kind ``self-eval`` — one
+原因说明, 纠偏措施), 部门整体 when the unit has department indicators for the year (one row per
+indicator: fill 本次完成值 — a number, a level or the completion date —, 完成日期, 偏差说明) and
+the hidden 标识 (unit, date, kind, signed).  Kind ``self-eval`` — one
 sheet, 自评填报: each indicator row of each project's open 自评 draft, its fillable cells
 (实际完成值, 完成情况, 偏差原因分析及改进措施) holding what the draft holds now.  The layout (sheet names,
 headers, identifiers) is ``tracker.importers.progress_workbook``'s, which reads the file back.
@@ -29,6 +31,9 @@ import xlsxwriter
 from tracker.core.labels import ACHIEVEMENT_LABELS, COLOUR_LABELS, INDICATOR_KIND_LABELS, LIKELIHOODS
 from tracker.importers.progress_workbook import (
     CAUSE_HEADERS,
+    DEPARTMENT_HEADERS,
+    DEPARTMENT_KIND,
+    DEPARTMENT_SHEET,
     EXPLANATION_HEADERS,
     EXPLANATION_SHEET,
     HEADER_ROW,
@@ -97,6 +102,23 @@ class SelfEvalLine:
 
 
 @dataclass(frozen=True)
+class DepartmentIndicatorLine:
+    """One 部门整体 indicator of the unit's department year, with its latest report."""
+
+    department_year_id: int
+    indicator_id: int
+    goal: str  # 分项
+    level1: str
+    level2: str
+    name: str
+    target: str
+    kind: str
+    unit: str | None
+    latest: str
+    latest_on: date | None
+
+
+@dataclass(frozen=True)
 class FillTemplate:
     unit_id: int
     unit_name: str
@@ -107,6 +129,8 @@ class FillTemplate:
     self_eval: list[SelfEvalLine] = field(default_factory=list)
     #: projects of the unit without an open 自评 draft (not in the 自评 sheet)
     without_draft: list[str] = field(default_factory=list)
+    #: the unit's 部门整体 indicators of the year (the 部门整体 sheet; none: no sheet)
+    department: list[DepartmentIndicatorLine] = field(default_factory=list)
 
 
 _INDICATOR_WIDTHS = (12, 22, 9, 10, 22, 12, 6, 6, 12, 11, 14, 11, 20, 4)
@@ -123,6 +147,8 @@ def progress_workbook(template: FillTemplate, secret: str) -> bytes:
     else:
         _indicator_sheet(book, styles, template, secret)
         _explanation_sheet(book, styles, template, secret)
+        if template.department:
+            _department_sheet(book, styles, template, secret)
     meta = book.add_worksheet(META_SHEET)
     for row, (key, value) in enumerate((
             ("unit", str(template.unit_id)), ("as_of", template.as_of.isoformat()),
@@ -294,6 +320,52 @@ def _self_eval_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], templ
         sheet.write_string(row, column["标识"], row_identifier(
             secret, template.unit_id, template.as_of, template.kind, line.project_id, line.row_id))
     _page(sheet, _SELF_EVAL_WIDTHS, row)
+
+
+_DEPARTMENT_WIDTHS = (18, 10, 12, 24, 12, 6, 6, 12, 11, 14, 11, 24, 4)
+
+
+def _department_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], template: FillTemplate,
+                      secret: str) -> None:
+    sheet = book.add_worksheet(DEPARTMENT_SHEET)
+    _header(sheet, styles, f"{template.unit_name} {template.as_of.year}年 部门整体绩效指标完成值填报表（截至 "
+                           f"{template.as_of.isoformat()}；完成日期留空即为 {template.as_of.isoformat()}）",
+            DEPARTMENT_HEADERS)
+    column = {h: i for i, h in enumerate(DEPARTMENT_HEADERS)}
+    levels = list(ACHIEVEMENT_LABELS.values())
+    row = HEADER_ROW - 1
+    for row, line in enumerate(template.department, start=HEADER_ROW):
+        fixed = (line.goal, line.level1, line.level2, line.name, line.target,
+                 INDICATOR_KIND_LABELS.get(line.kind, line.kind), line.unit or "", line.latest)
+        for index, text in enumerate(fixed):
+            sheet.write_string(row, index, neutralise(text), styles["text"])
+        if line.latest_on is not None:
+            sheet.write_datetime(row, column["最近填报日期"], _datetime(line.latest_on), styles["date"])
+        else:
+            sheet.write_blank(row, column["最近填报日期"], None, styles["text"])
+        value = column["本次完成值"]
+        if line.kind == "deadline":
+            sheet.write_blank(row, value, None, styles["fill_date"])
+            sheet.data_validation(row, value, row, value, _date_rule(
+                template.as_of.year, "本次完成值", "时限指标填完成日期（如 2025-06-30）", late=True))
+        elif line.kind == "qualitative":
+            sheet.write_blank(row, value, None, styles["fill"])
+            sheet.data_validation(row, value, row, value, {
+                "validate": "list", "source": levels, "error_title": "本次完成值",
+                "error_message": "请从下拉列表选择三档之一"})
+        else:
+            sheet.write_blank(row, value, None, styles["fill"])
+            if line.unit:
+                sheet.data_validation(row, value, row, value, {
+                    "validate": "any", "input_title": "本次完成值",
+                    "input_message": f"填数字，单位{line.unit}（可不写单位）"})
+        sheet.write_blank(row, column["完成日期"], None, styles["fill_date"])
+        sheet.data_validation(row, column["完成日期"], row, column["完成日期"],
+                              _date_rule(template.as_of.year, "完成日期", "完成值所截至的日期，留空即为表头日期"))
+        sheet.write_blank(row, column["偏差说明"], None, styles["fill"])
+        sheet.write_string(row, column["标识"], row_identifier(
+            secret, template.unit_id, template.as_of, DEPARTMENT_KIND, line.department_year_id, line.indicator_id))
+    _page(sheet, _DEPARTMENT_WIDTHS, row)
 
 
 def _date_rule(year: int, title: str, message: str, late: bool = False) -> dict[str, object]:

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.core.achievement import ACHIEVEMENT_LABELS, parse_achievement
+from tracker.core.categories import LEVEL1_LABELS, LEVEL1_ORDER
 from tracker.core.evaluation import IndicatorResult, SelfEvaluation, evaluate
 from tracker.core.indicators import IndicatorStatus, is_level, judge_indicator, results_status
 from tracker.core.money import MoneyStatus, judge_money
+from tracker.core.plan import monitoring_cutoff
 from tracker.core.status import Colour, overall_status
 from tracker.errors import TrackerError
 from tracker.importers.department_targets import (
@@ -39,6 +41,7 @@ from tracker.importers.department_targets import (
 )
 from tracker.importers.target_values import parse_reported_number, parse_target_value
 from tracker.models import (
+    Alert,
     DepartmentCorrection,
     DepartmentIndicator,
     DepartmentProgress,
@@ -47,7 +50,11 @@ from tracker.models import (
     Unit,
 )
 from tracker.services import audit
+from tracker.services.monitoring.alerts import add_alerts
 from tracker.services.monitoring.evaluate import evaluate as evaluate_monitoring
+from tracker.services.monitoring.projects import STANDARD_CHECKPOINTS
+from tracker.services.monitoring.reminders import REMINDER_WINDOW
+from tracker.services.monitoring.settings import reminder_settings
 from tracker.services.settings import evaluation_settings, monitoring_settings
 from tracker.services.spending import spent_through
 
@@ -212,7 +219,7 @@ def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: dat
 
 
 _CORRECTED = ("name", "level1", "level2", "target_raw", "weight")
-_LEVEL1 = ("产出指标", "成本指标", "效益指标", "满意度指标")
+_LEVEL1 = tuple(LEVEL1_LABELS[code] for code in LEVEL1_ORDER)
 
 
 def _snapshot(row: DepartmentIndicator) -> dict[str, Any]:
@@ -347,18 +354,37 @@ def monitor(session: Session, record: DepartmentYear, as_of: date, *,
             money_at_ledger_date: bool = False) -> DepartmentMonitoring:
     """The department's 双监控 at ``as_of`` (see the module notes); money is grey 台账未覆盖 when
     the ledger of any of its projects does not reach the date."""
-    settings = monitoring_settings(session)
     ids = list(session.scalars(select(Project.id).where(
         Project.unit_id == record.unit_id, Project.year == record.year)))
     evaluations = list(evaluate_monitoring(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
+    return _monitoring(session, evaluations, indicators_of(session, record), as_of)
+
+
+def reporting_deadline(session: Session, year: int) -> date:
+    """The day after which an unreported department indicator is 逾期未填报: the first checkpoint
+    of the year plus the progress grace days — the project rule (DOMAIN §2).  A department has
+    no spending plan of its own, so its checkpoints are the standard ones."""
+    grace = reminder_settings(session).progress_due_days
+    return _checkpoints(session, year)[0] + timedelta(days=grace)
+
+
+def _checkpoints(session: Session, year: int) -> tuple[date, ...]:
+    cutoff = monitoring_cutoff(year, monitoring_settings(session))
+    return tuple(sorted({date(year, m, d) for m, d in STANDARD_CHECKPOINTS} | {cutoff}))
+
+
+def _monitoring(session: Session, evaluations: list[Any], rows: list[DepartmentIndicator],
+                as_of: date) -> DepartmentMonitoring:
+    settings = monitoring_settings(session)
     budget = sum((e.budget for e in evaluations), Decimal(0))
     spent = sum((e.spent for e in evaluations), Decimal(0))
     planned = (sum((e.money.planned_pct * e.budget for e in evaluations), Decimal(0)) / budget
                if budget else Decimal(0))
     covered = bool(evaluations) and all(e.ledger_covered for e in evaluations)
     money = judge_money(spent, budget, planned, settings, covered)
+    deadline = reporting_deadline(session, as_of.year)
     judged = []
-    for row in indicators_of(session, record):
+    for row in rows:
         if row.name is None:
             continue
         entry = _latest(row, as_of)
@@ -367,7 +393,7 @@ def monitor(session: Session, record: DepartmentYear, as_of: date, *,
             kind, op, target = "qualitative", None, None
         status = judge_indicator(
             kind, op, target, row.deadline, entry.value if entry else None, entry.achievement if entry else None,
-            entry.completed_on if entry else None, as_of, settings,
+            entry.completed_on if entry else None, as_of, settings, deadline,
             level=is_level(op, row.target_unit, row.name))
         judged.append((row, status))
     results = results_status(status for _, status in judged)
@@ -375,15 +401,78 @@ def monitor(session: Session, record: DepartmentYear, as_of: date, *,
                                 overall_status(money.colour, results))
 
 
+@dataclass(frozen=True)
+class DepartmentLine:
+    """One line of the cockpit's 部门整体 table: plain values (kept in the page cache, pickled)."""
+
+    record_id: int
+    unit_name: str
+    money: MoneyStatus
+    results: Colour
+    overall: Colour
+
+
 def department_lines(session: Session, year: int, unit_ids: set[int] | None, as_of: date
-                     ) -> list[tuple[DepartmentYear, DepartmentMonitoring]]:
+                     ) -> list[DepartmentLine]:
     """The cockpit's 部门整体 lines: each department year of ``year`` that has indicators (of
-    ``unit_ids``, None = all), monitored at ``as_of`` (money at the ledger's date)."""
+    ``unit_ids``, None = all), monitored at ``as_of`` (money at the ledger's date).  One
+    evaluation of all their projects and one query for all their indicators, whatever the
+    number of departments."""
     query = select(DepartmentYear).where(DepartmentYear.year == year).options(selectinload(DepartmentYear.unit))
     if unit_ids is not None:
         query = query.where(DepartmentYear.unit_id.in_(unit_ids))
+    records = list(session.scalars(query.order_by(DepartmentYear.unit_id)))
+    if not records:
+        return []
+    indicators: dict[int, list[DepartmentIndicator]] = {record.id: [] for record in records}
+    for row in session.scalars(
+            select(DepartmentIndicator).where(DepartmentIndicator.department_year_id.in_(list(indicators)))
+            .options(selectinload(DepartmentIndicator.reports))
+            .order_by(DepartmentIndicator.department_year_id, DepartmentIndicator.position)):
+        indicators[row.department_year_id].append(row)
+    records = [record for record in records if any(row.name for row in indicators[record.id])]
+    units = {record.unit_id for record in records}
+    if not records:
+        return []
+    ids = list(session.scalars(select(Project.id).where(Project.unit_id.in_(units), Project.year == year)))
+    by_unit: dict[int, list[Any]] = {unit_id: [] for unit_id in units}
+    for evaluation in evaluate_monitoring(session, as_of, ids, money_at_ledger_date=True).values():
+        by_unit[evaluation.unit_id].append(evaluation)
     lines = []
-    for record in session.scalars(query.order_by(DepartmentYear.unit_id)):
-        if any(row.name for row in indicators_of(session, record)):
-            lines.append((record, monitor(session, record, as_of, money_at_ledger_date=True)))
+    for record in records:
+        watch = _monitoring(session, by_unit[record.unit_id], indicators[record.id], as_of)
+        lines.append(DepartmentLine(record.id, record.unit.name, watch.money, watch.results, watch.overall))
     return lines
+
+
+def send_reminders(session: Session, today: date) -> list[Alert]:
+    """进度填报逾期 for department indicators, by the project rule: at the latest checkpoint whose
+    grace period is over (within the reminder window), the department's indicators without a
+    report since the checkpoint before it (a completed 时限 indicator needs none) — one alert
+    per department year and checkpoint, raised once (``key``).  Returns the alerts added."""
+    grace = reminder_settings(session).progress_due_days
+    alerts = []
+    for year in (today.year - 1, today.year):
+        checkpoints = _checkpoints(session, year)
+        passed = [c for c in checkpoints
+                  if c + timedelta(days=grace) < today and today - c <= REMINDER_WINDOW]
+        if not passed:
+            continue
+        checkpoint = passed[-1]
+        index = checkpoints.index(checkpoint)
+        previous = checkpoints[index - 1] if index else date(year - 1, 12, 31)
+        records = session.scalars(select(DepartmentYear).where(DepartmentYear.year == year)
+                                  .options(selectinload(DepartmentYear.unit)).order_by(DepartmentYear.id))
+        for record in records:
+            missing = [row.name for row in indicators_of(session, record) if row.name is not None
+                       and not any(e.completed_on is not None for e in row.reports)
+                       and not any(previous < e.reported_on for e in row.reports)]
+            if not missing:
+                continue
+            alerts.append(Alert(
+                unit_id=record.unit_id, project_id=None, kind="progress_overdue", severity="grey",
+                as_of=checkpoint,
+                message=f"{record.unit.name}{year}年部门整体绩效{checkpoint.isoformat()}检查点的指标完成值填报已逾期："
+                        f"{len(missing)} 项（{'、'.join(missing)}）自{previous.isoformat()}后未填报。",
+                key=f"department-progress:{record.id}:{checkpoint.isoformat()}"))
+    return add_alerts(session, alerts)

@@ -2,7 +2,7 @@
 
 Rules (issue 4, DOMAIN.md §1 and §4):
 - which rows count is decided by the reader's counting rule and kept per row with the reason;
-- matching, in order: project code in any reference column → exact project name → 指标文号
+- matching (``ledger_matching``), in order: project code in any reference column → exact name → 指标文号
   (learned from rows already matched by code or name) → the unit's saved rules → unmatched;
 - the identical file again changes nothing (sha256); a newer export of the same unit and source
   supersedes the older rows inside the period it covers, and undo restores them;
@@ -16,16 +16,15 @@ Rules (issue 4, DOMAIN.md §1 and §4):
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from itertools import compress
 from operator import itemgetter
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ScalarSelect, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,14 +34,13 @@ from tracker.db import utcnow
 from tracker.errors import ChoiceNeeded, ImportRejected, NotFound, ValidationFailed
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.ledger import read_ledger
-from tracker.importers.ledger.records import LedgerColumns, LedgerParse, yuan
+from tracker.importers.ledger.records import (LedgerColumns, LedgerFinding, LedgerParse, LedgerRows,
+                                              StatedTotal, yuan)
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import (
     LedgerBatch,
     LedgerRow,
-    LedgerText,
     MappingProfile,
-    MatchRule,
     Project,
     Unit,
     User,
@@ -50,16 +48,18 @@ from tracker.models import (
 from tracker.services import audit
 from tracker.services.corrections import withdraw_batch
 from tracker.services.ledger_lock import lock_unit
+from tracker.services.ledger_matching import SPACES, match_rows, match_sheets, suggest_projects
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.reconcile import alert_differences
 from tracker.services.gc_pause import collector_paused
 from tracker.services.monitoring.snapshots import ChangeSummary, summarize_changes
 from tracker.services.spending import ledger_closed_through, month_sums, refresh_month_totals
-from tracker.services.uploads import UploadedFile
+from tracker.services.uploads import UploadedFile, record_schema
 
 ZERO = Decimal("0.00")
 DEFAULT_SOURCES = {"payment_list": "国库集中支付", "ledger": "财务明细账"}
-SPACES = re.compile(r"\s+")
+# the shape of a stored parse (``uploads.save_result``): a field added to a record changes it
+PARSE_SCHEMA = record_schema(LedgerParse, ParsedRow, LedgerColumns, LedgerFinding, StatedTotal)
 
 
 LedgerUpload = UploadedFile  # a ledger export as uploaded
@@ -256,7 +256,7 @@ def prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None = 
             sheet_projects: dict[str, int] | None = None,
             limits: FileLimits = DEFAULT_LIMITS) -> LedgerPreview:
     """Read and match a ledger export without writing anything.  (A big export is millions
-    of small objects without cycles: the cyclic collector waits meanwhile, as in 双监控: ``gc_pause``.)
+    of small objects without cycles: the cyclic collector waits meanwhile, as in monitoring.)
     ``statuses`` (支付状态 text → whether the money left) and ``sheet_projects`` (sheet name →
     project id) answer what the preview asked; a ``profile``'s saved answers apply first.
     ``limits``: the hostile-file caps (``Config.file_limits``)."""
@@ -286,6 +286,15 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     parse = read_ledger(upload.name, upload.data, mapping=mapping or None, limits=limits,
                         status_answers=status_answers,
                         **({"count_rule": count_rule} if count_rule else {}))
+    return _match(session, upload, parse, unit=unit, source=source, period=period,
+                  status_answers=status_answers, sheet_answers=sheet_answers, sheet_projects=sheet_projects)
+
+
+def _match(session: Session, upload: LedgerUpload, parse: LedgerParse, *, unit: str | int | None,
+           source: str | None, period: str | None, status_answers: dict[str, bool],
+           sheet_answers: dict[str, int], sheet_projects: dict[str, int] | None) -> LedgerPreview:
+    """Everything a preview decides from the database about a parse: unit, period, projects,
+    matches, the answers for sheets, the counting source, duplicates and rows to replace."""
     if not parse.rows:
         raise ImportRejected("文件中没有交易行（只有表头或合计行），未导入任何数据", location=upload.name)
     target_unit = resolve_unit(session, unit, parse)
@@ -333,7 +342,7 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
         raise ValidationFailed(f"为工作表“{wrong[0]}”选择的项目不是单位“{target_unit.label}”"
                                f"{'、'.join(map(str, years))} 年度的项目，请重新选择")
     sheet_answers.update(sheet_projects or {})
-    _match_sheets(parse, matches, findings, {sheet: by_id[pid] for sheet, pid in sheet_answers.items()
+    match_sheets(parse, matches, findings, {sheet: by_id[pid] for sheet, pid in sheet_answers.items()
                                              if pid in by_id and sheet in parse.sheets_without_project})
     # one tuple per distinct (counts, reason): a million rows hold a million references, not
     # a million tuples (64 MB)
@@ -355,29 +364,12 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
     return preview
 
 
-def _match_sheets(parse: LedgerParse, matches: list[tuple[int | None, str | None]],
-                  findings: list[dict[str, str]], chosen: dict[str, Project]) -> None:
-    """Rows of a sheet without any project take the project the user chose for that sheet
-    (the mapping form's answer to ``question_sheet_project``; method "sheet")."""
-    if not chosen:
-        return
-    found: dict[str, tuple[int | None, str | None]] = {sheet: (p.id, "sheet") for sheet, p in chosen.items()}
-    for index, sheet in enumerate(parse.columns.sheet):
-        if sheet in found:
-            matches[index] = found[sheet]
-    for sheet, project in chosen.items():
-        where = f"文件 {parse.file} 工作表 {sheet}"
-        findings[:] = [f for f in findings if not (f["code"] == "question_sheet_project"
-                                                     and f["location"] == where)]
-        findings.append(_finding("info", "sheet_project_chosen", where,
-                                 f"工作表“{sheet}”的行按您的选择归入项目“{' '.join(filter(None, (project.code, project.name)))}”"))
-
-
-def preview_plan(preview: LedgerPreview, *, profile: str | None, period: str | None) -> dict[str, Any]:
+def preview_plan(preview: LedgerPreview, *, profile: str | None, period: str | None,
+                 parse: str | None = None) -> dict[str, Any]:
     """What a preview decided, to be repeated by its confirmation (issue #21 6b): the unit and
     source it resolved, the mapping it read with, the answers to its questions, the options it
-    was given, and what it showed."""
-    return {"checksum": preview.upload.checksum, "unit_id": preview.unit.id, "source": preview.source,
+    was given, what it showed, and ``parse``: the id its parse is kept under."""
+    return {"checksum": preview.upload.checksum, "parse": parse, "unit_id": preview.unit.id, "source": preview.source,
             "profile": profile, "period": period, "mapping": dict(preview.parse.mapping),
             "statuses": dict(preview.status_answers), "sheet_projects": dict(preview.sheet_projects),
             "shown": _shown(preview)}
@@ -390,18 +382,28 @@ def _shown(preview: LedgerPreview) -> dict[str, Any]:
             "matched_rows": preview.matched_rows, "replaced_rows": preview.replaced_rows}
 
 
-def prepare_as_previewed(session: Session, upload: LedgerUpload, plan: dict[str, Any], *,
-                         limits: FileLimits = DEFAULT_LIMITS) -> tuple[LedgerPreview, bool]:
-    """The preview ``plan`` was made from, made again for its confirmation: same unit, source,
-    period and mapping, whatever the form's defaults were.  Returns it and whether what it
-    shows differs from what was shown (the data changed meanwhile: a rule, another import)."""
+def prepare_as_previewed(session: Session, upload: LedgerUpload, parse: LedgerParse, plan: dict[str, Any]
+                         ) -> tuple[LedgerPreview, bool]:
+    """The preview ``plan`` was made from, made again for its confirmation from the ``parse``
+    it read (kept by ``uploads.save_result``; the file is not read again): same unit, source,
+    period, mapping and answers, whatever the form's defaults were, matched against the
+    database as it is now.  Returns it and whether what it shows differs from what was shown
+    (the data changed meanwhile: a project, a rule, another import, the counting source)."""
     if upload.checksum != plan.get("checksum"):
         raise ValidationFailed("文件与预览时不同，请重新上传并预览")
-    preview = prepare(session, upload, unit=int(plan["unit_id"]), source=plan["source"],
-                      profile=plan.get("profile"), period=plan.get("period"), mapping=plan["mapping"],
-                      statuses=plan.get("statuses"), sheet_projects=_valid_sheets(session, plan),
-                      limits=limits)
+    with collector_paused():
+        preview = _match(session, upload, parse, unit=int(plan["unit_id"]), source=plan["source"],
+                         period=plan.get("period"), status_answers=dict(plan.get("statuses") or {}),
+                         sheet_answers={}, sheet_projects=_valid_sheets(session, plan))
     return preview, _shown(preview) != plan["shown"]
+
+
+def parse_to_keep(parse: LedgerParse) -> LedgerParse:
+    """The parse as a preview keeps it for its confirmation: rows held column by column (money
+    as integer 分), as the columnar reader gives them — a fifth of the size of frozen rows."""
+    if isinstance(parse.rows, LedgerRows):
+        return parse
+    return replace(parse, rows=LedgerRows(parse.columns))
 
 
 def _valid_sheets(session: Session, plan: dict[str, Any]) -> dict[str, int]:
@@ -496,153 +498,6 @@ def _project_totals(preview: LedgerPreview, projects: dict[int, Project]) -> lis
             cents[pid] += cent
     return [ProjectTotal(pid, projects[pid].code, projects[pid].name, rows[pid], yuan(cents[pid]))
             for pid in sorted(rows, key=lambda p: (projects[p].code or "", projects[p].name))]
-
-
-# --- matching ---------------------------------------------------------------------------
-
-
-def _norm(text: str | None) -> str:
-    return SPACES.sub("", text or "")
-
-
-def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
-               rows: Sequence[ParsedRow]) -> list[tuple[int | None, str | None]]:
-    """Project id and method for every row (see the module docstring for the order)."""
-    by_year: dict[int, list[Project]] = defaultdict(list)
-    for project in projects:
-        by_year[project.year].append(project)
-    rules = list(session.scalars(select(MatchRule).where(MatchRule.unit_id == unit.id).order_by(MatchRule.id)))
-    learned = _learned_document_numbers(session, unit.id)
-    matchers = {year: _Matcher(items) for year, items in by_year.items()}
-    # one match per distinct (year, code, name, reference, 指标文号), applied column-wise in
-    # one pass (the cache computes a key the first time it is looked up)
-    columns = LedgerColumns.from_rows(rows)
-    years = {day: day.year for day in set(columns.date)}
-    unmatched: tuple[int | None, str | None] = (None, None)  # one object for every unmatched row
-    cache = _MatchCache(matchers, unmatched)
-    results = list(map(cache.__getitem__, zip(
-        map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
-        columns.project_ref_raw, columns.document_no)))
-    pending_docs = [i for i, found in enumerate(results) if found is unmatched] \
-        if unmatched in cache.values() else []
-    # 指标文号: learn from rows of this file and earlier batches that matched by code or name.
-    for key, (pid, method) in cache.items():
-        doc = _norm(key[4])
-        if pid is not None and doc and method in ("code", "name"):
-            learned[doc].add(pid)
-    for index in pending_docs:
-        row = rows[index]
-        doc = _norm(row.document_no)
-        candidates = learned.get(doc, set()) if doc else set()
-        if len(candidates) == 1:
-            results[index] = (next(iter(candidates)), "document_no")
-            continue
-        for rule in rules:
-            if rule_applies(rule, row):
-                results[index] = (rule.project_id, "rule")
-                break
-    return results
-
-
-class _MatchCache(dict[tuple[Any, ...], tuple[int | None, str | None]]):
-    """(year, code, name, reference, 指标文号) → (project id, method), matched when first asked."""
-
-    def __init__(self, matchers: dict[int, _Matcher], unmatched: tuple[None, None]) -> None:
-        super().__init__()
-        self.matchers = matchers
-        self.unmatched = unmatched
-
-    def __missing__(self, key: tuple[Any, ...]) -> tuple[int | None, str | None]:
-        matcher = self.matchers.get(key[0])
-        found = matcher.match_key(*key[1:]) if matcher else self.unmatched
-        if found[0] is None:
-            found = self.unmatched
-        self[key] = found
-        return found
-
-
-class _Matcher:
-    def __init__(self, projects: Sequence[Project]) -> None:
-        self.by_code = {p.code: p.id for p in projects if p.code}
-        names: dict[str, list[int]] = defaultdict(list)
-        for p in projects:
-            names[_norm(p.name)].append(p.id)
-        self.by_name = {name: ids[0] for name, ids in names.items() if len(ids) == 1}
-        codes = sorted(self.by_code, key=len, reverse=True)
-        self.code_pattern = re.compile("|".join(map(re.escape, codes))) if codes else None
-
-    def match_key(self, project_code: str | None, project_name: str | None,
-                  project_ref_raw: str | None, document_no: str | None) -> tuple[int | None, str | None]:
-        if project_code and project_code in self.by_code:
-            return self.by_code[project_code], "code"
-        if self.code_pattern is not None:
-            for text in (project_code, project_ref_raw, project_name, document_no):
-                if text:
-                    hit = self.code_pattern.search(text)
-                    if hit:
-                        return self.by_code[hit.group(0)], "code"
-        for text in (project_name, project_ref_raw):
-            name = _norm(text)
-            if name in self.by_name:
-                return self.by_name[name], "name"
-        # "code name" or "项目：name" references whose code we do not know
-        raw = _norm(project_ref_raw)
-        if raw:
-            for name, pid in self.by_name.items():
-                if name and raw.endswith(name) and len(name) >= 4:
-                    return pid, "name"
-        return None, None
-
-
-def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[int]]:
-    learned: dict[str, set[int]] = defaultdict(set)
-    for doc, pid in session.execute(
-            select(LedgerText.value, LedgerRow.project_id)
-            .join(LedgerText, LedgerText.id == LedgerRow.document_no_text_id).where(
-                LedgerRow.unit_id == unit_id, LedgerRow.project_id.is_not(None),
-                LedgerRow.match_method.in_(("code", "name"))).distinct()):
-        learned[_norm(doc)].add(pid)
-    return learned
-
-
-def rule_applies(rule: MatchRule, row: ParsedRow | LedgerRow | QueueRowLike) -> bool:
-    if rule.valid_from and row.date < rule.valid_from:
-        return False
-    if rule.valid_to and row.date > rule.valid_to:
-        return False
-    if rule.account_prefix and not (row.account_code or "").startswith(rule.account_prefix):
-        return False
-    if rule.summary_keyword and rule.summary_keyword not in (row.summary or ""):
-        return False
-    if rule.project_text and _norm(rule.project_text) not in {
-            _norm(text) for text in (row.project_ref_raw, row.project_name, row.project_code) if text}:
-        return False
-    return bool(rule.account_prefix or rule.summary_keyword or rule.project_text)
-
-
-class QueueRowLike(Protocol):
-    """What a rule reads of a row (a parsed row, a stored row, or a queue row)."""
-
-    date: date
-    account_code: str | None
-    summary: str | None
-    project_ref_raw: str | None
-    project_name: str | None
-    project_code: str | None
-
-
-def suggest_projects(texts: Iterable[str], projects: Sequence[Project], limit: int = 3
-                     ) -> dict[str, list[tuple[str, int, float]]]:
-    """Fuzzy suggestions (rapidfuzz) for unmatched names: offered, never applied."""
-    from rapidfuzz import fuzz, process
-
-    choices = {p.id: p.name for p in projects}
-    suggestions: dict[str, list[tuple[str, int, float]]] = {}
-    for text in dict.fromkeys(t for t in texts if t):
-        hits = process.extract(text, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
-        if hits:
-            suggestions[text] = [(name, pid, round(score, 1)) for name, score, pid in hits]
-    return suggestions
 
 
 # --- commit -----------------------------------------------------------------------------

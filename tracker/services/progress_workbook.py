@@ -20,6 +20,9 @@ Decisions (the issue is silent):
   有可能 / 完全不可能 need a ticked cause, 全年预计完成情况 and 原因说明.
 - The whole upload is one unit of work: with any refusal nothing is applied, and a preview
   applies inside a savepoint that is rolled back, so it shows exactly what applying would do.
+- The 部门整体 sheet (a unit with department indicators for the year) is built and applied by
+  ``services/department_workbook.py`` through ``department.add_progress``, inside the same
+  savepoint: a refusal there leaves the project sheets unsaved too, and the other way round.
 - Applying takes the unit's lock (``ledger_lock.lock_unit``, the one ledger imports take) as
   its first statement, so two confirms of one file (a double click, two clerks) run one after
   the other and the second finds everything already there; the boundary runs it through
@@ -68,7 +71,7 @@ from tracker.reports.progress_workbook import (
     SelfEvalLine,
     progress_workbook,
 )
-from tracker.services import audit
+from tracker.services import audit, department_workbook
 from tracker.services.evaluation import EvaluationEdit, IndicatorEdit, evaluations_of, update_draft
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.monitoring.evaluate import evaluate
@@ -117,7 +120,9 @@ def template(session: Session, unit: Unit, as_of: date, secret: str, *, kind: st
             evaluation.money.planned_pct))
     order = {e.project_id: _ORDER[evaluations[e.project_id].overall] for e in explanations}
     explanations.sort(key=lambda e: order[e.project_id])
-    return progress_workbook(FillTemplate(unit.id, unit.name, as_of, kind, indicators, explanations), secret)
+    lines = department_workbook.sheet_lines(session, unit, as_of) if project_id is None else []
+    return progress_workbook(FillTemplate(unit.id, unit.name, as_of, kind, indicators, explanations,
+                                          department=lines), secret)
 
 
 def _self_eval_template(session: Session, unit: Unit, as_of: date, projects: list[Project],
@@ -260,6 +265,12 @@ def _apply(session: Session, parsed: FilledWorkbook, result: WorkbookImport, act
         if not _own(project, result, EXPLANATION_SHEET, explanation.row) or project is None:
             continue
         _explain(session, project, explanation, parsed.as_of, result, actor)
+    if parsed.department:
+        changes, refusals, unchanged = department_workbook.apply_entries(
+            session, result.unit, parsed.department, parsed.as_of, actor)
+        result.changes += changes
+        result.refusals += refusals
+        result.unchanged += unchanged
 
 
 def _own(project: Project | None, result: WorkbookImport, sheet: str, row: int) -> bool:

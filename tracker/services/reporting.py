@@ -65,7 +65,7 @@ from tracker.reports.forms import (
     SelfEvalIndicatorLine,
     SelfEvalSheet,
 )
-from tracker.services import department
+from tracker.services import department, department_evaluation
 from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
 from tracker.services.spending import ledger_closed_through
 from tracker.services.projects import scope_projects, visible_years
@@ -429,15 +429,14 @@ def _with_department(session: Session, form: SelfEvalForm, unit_id: int, year: i
         DepartmentYear.unit_id == unit_id, DepartmentYear.year == year))
     if record is None or not department.indicators_of(session, record):
         return form
-    result = department.self_evaluation(session, record)
+    result = department_evaluation.printable(session, record)  # the frozen 自评 when submitted
     lines = tuple(SelfEvalIndicatorLine(
-        level1=row.level1, level2=row.level2, name=row.name or "", target_raw=row.target_raw or "（未给出）",
-        actual_raw=actual, weight=scored.weight, score=scored.score,
-        deviation_reason=scored.indicator.deviation_reason, kind=scored.indicator.kind)
-        for row, scored, actual in zip(result.rows, result.evaluation.indicators, result.actuals))
-    return replace(form, department_lines=lines, department_total=result.evaluation.total,
-                   department_grade=result.evaluation.grade,
-                   department_execution_rate=result.evaluation.execution_rate,
+        level1=line.level1, level2=line.level2, name=line.name, target_raw=line.target_raw or "（未给出）",
+        actual_raw=line.actual_raw, weight=line.weight, score=line.score,
+        deviation_reason=line.deviation_reason, kind=line.kind)
+        for line in result.lines)
+    return replace(form, department_lines=lines, department_total=result.total,
+                   department_grade=result.grade, department_execution_rate=result.execution_rate,
                    department_unscored=result.unscored_findings)
 
 

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 from tracker.core.plan import default_plan_for
 from tracker.core.settings import MonitoringSettings
 from tracker.errors import ImportRejected
-from tracker.importers.target_records import Finding, Location, ProjectRecord, TargetDocument
+from tracker.importers.target_records import (DepartmentTexts, Finding, IndicatorRecord, Location,
+                                              ProjectRecord, TargetDocument, TargetValue, UnitRecord)
+from tracker.importers.target_records import PlanPoint as TargetPlanPoint
 from tracker.importers.target_review import quality_score, review_document
 from tracker.importers.target_values import display_text
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
@@ -36,9 +38,12 @@ from tracker.models import (
 )
 from tracker.services import audit, department
 from tracker.services.settings import monitoring_settings
-from tracker.services.uploads import UploadedFile
+from tracker.services.uploads import UploadedFile, record_schema
 
 WAN = Decimal(10000)
+# the shape of stored documents (``uploads.save_result``): a field added to a record changes it
+DOCUMENTS_SCHEMA = record_schema(TargetDocument, ProjectRecord, IndicatorRecord, TargetValue, TargetPlanPoint,
+                                 Finding, Location, UnitRecord, DepartmentTexts)
 FOUR_PLACES = Decimal("0.0001")
 
 
@@ -99,7 +104,16 @@ def plan_import(session: Session, files: Sequence[UploadedFile], year: int | Non
                 limits: FileLimits = DEFAULT_LIMITS) -> ImportPlan:
     """Work out, without writing anything, what importing ``files`` would change.
     ``limits``: the hostile-file caps (``Config.file_limits``)."""
-    documents = read_documents(files, year, limits)
+    return plan_documents(session, files, read_documents(files, year, limits), year)
+
+
+def plan_documents(session: Session, files: Sequence[UploadedFile], documents: Sequence[TargetDocument],
+                   year: int | None = None) -> ImportPlan:
+    """``plan_import`` of documents already read (``read_documents`` of ``files`` with this
+    ``year``): a confirmation plans again, against the database as it is now, what its
+    preview read, without reading the files again."""
+    if len(documents) != len(files):
+        raise ValueError("one document per file")
     plans = []
     for upload, document in zip(files, documents, strict=True):
         doc_year = year or document.year

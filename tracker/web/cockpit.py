@@ -57,8 +57,10 @@ def index():  # type: ignore[no-untyped-def]
     if wants_xlsx():
         return _workbook(session, selection)
     units = {selection.unit_id} if selection.unit_id else scope
-    departments = [] if selection.year is None else department.department_lines(
-        session, selection.year, None if units is None else set(units), selection.as_of)
+    departments = [] if selection.year is None else kept(
+        session, ("cockpit-departments", selection.year, selection.unit_id, selection.as_of, scope),
+        lambda: department.department_lines(session, selection.year, None if units is None else set(units),
+                                            selection.as_of))
     return render_template("cockpit/index.html", selection=selection, departments=departments,
                            sections=_sections(session, selection, scope),
                            alerts=cockpit.unread_alerts(session, current_user, selection),

@@ -1,5 +1,7 @@
 """部门整体绩效 pages: the department's own indicators with their findings, progress entry
-(unit staff), finance's corrections, and the 部门整体支出绩效自评表 download."""
+(unit staff), finance's corrections, the department 自评 (a draft unit staff edit, frozen when
+submitted, as for projects) and the 部门整体支出绩效自评表 download (the frozen 自评 once there
+is one)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.core.achievement import ACHIEVEMENT_LABELS
-from tracker.models import DepartmentYear, Role
+from tracker.errors import ValidationFailed
+from tracker.models import DepartmentEvaluation, DepartmentYear, Role
 from tracker.reports import department_self_eval_workbook
-from tracker.services import department
+from tracker.services import department, department_evaluation
+from tracker.services.evaluation import EvaluationEdit, IndicatorEdit
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import XLSX_MIMETYPE, attachment
 
 blueprint = Blueprint("departments", __name__)
 
-REPORTERS = (Role.unit_staff,)  # and admin, as for project indicators
+REPORTERS = (Role.unit_staff,)  # and admin, as for project indicators (and the 自评 drafts)
 CORRECTORS = (Role.finance,)  # and admin
 
 
@@ -100,6 +104,68 @@ def correct(record_id: int, position: int):  # type: ignore[no-untyped-def]
 @roles_required(*READERS)
 def self_eval(record_id: int):  # type: ignore[no-untyped-def]
     record = _visible(record_id)
-    data = department_self_eval_workbook.build(department.self_evaluation(db_session(), record))
+    data = department_self_eval_workbook.build(department_evaluation.printable(db_session(), record))
     name = f"{record.unit.name}{record.year}年度部门整体支出绩效自评表"
     return attachment(data, f"{name}.xlsx", f"department-self-eval-{record.year}.xlsx", XLSX_MIMETYPE)
+
+
+def _today() -> date:
+    return datetime.now(config().tz).date()
+
+
+@blueprint.route("/departments/<int:record_id>/evaluation")
+@roles_required(*READERS)
+def evaluation(record_id: int):  # type: ignore[no-untyped-def]
+    record = _visible(record_id)
+    page = department_evaluation.evaluation_page(db_session(), record, _today(), request.args.get("number", type=int))
+    return render_template("departments/evaluation.html", page=page, may_edit=current_user.role in (Role.admin, *REPORTERS),
+                           form={}, errors={}, error=None, freezing=False, saved=request.args.get("saved"))
+
+
+@blueprint.route("/departments/<int:record_id>/evaluation/new", methods=["POST"])
+@roles_required(*REPORTERS)
+def create_evaluation(record_id: int):  # type: ignore[no-untyped-def]
+    record, session = _visible(record_id), db_session()
+    try:
+        made = department_evaluation.create_draft(session, record, current_user, _today())
+        session.commit()
+        flash(f"已创建第{made.number}次部门整体自评草稿，实际完成值取自截至12月31日的最新填报。", "info")
+    except ValidationFailed as failure:
+        session.rollback()
+        flash(str(failure), "error")
+    return redirect(url_for("departments.evaluation", record_id=record.id))
+
+
+@blueprint.route("/departments/<int:record_id>/evaluation/<int:number>", methods=["POST"])
+@roles_required(*REPORTERS)
+def save_evaluation(record_id: int, number: int):  # type: ignore[no-untyped-def]
+    """Save the draft; with ``action=freeze`` then submit it (the edits stay saved when the
+    submission is refused)."""
+    record, session = _visible(record_id), db_session()
+    draft = department_evaluation.evaluation_by_number(session, record, number)
+    freezing = request.form.get("action") == "freeze"
+    try:
+        department_evaluation.update_draft(session, draft, _edit(draft), current_user)
+        session.commit()
+        if freezing:
+            department_evaluation.freeze(session, draft, current_user, request.form.get("warnings_reason", ""))
+            session.commit()
+    except ValidationFailed as failure:
+        session.rollback()
+        page = department_evaluation.evaluation_page(session, record, _today(), number)
+        errors = getattr(failure, "fields", None) or {"": str(failure)}
+        return render_template("departments/evaluation.html", page=page, may_edit=True, form=request.form,
+                               errors=errors, error=errors.get(""), freezing=freezing, saved=None), 400
+    return redirect(url_for("departments.evaluation", record_id=record.id, number=number,
+                            saved="frozen" if freezing else "saved", _anchor="evaluation-submit"))
+
+
+def _edit(draft: DepartmentEvaluation) -> EvaluationEdit:
+    """The posted form as an edit; a field that is not posted stays unchanged."""
+    form = request.form
+    rows = {row.id: IndicatorEdit(
+        actual=form.get(f"actual_{row.id}"), achievement=form.get(f"achievement_{row.id}"),
+        score=form.get(f"score_{row.id}"), completed_on=form.get(f"completed_on_{row.id}"),
+        deviation_reason=form.get(f"reason_{row.id}"))
+        for row in draft.indicators}
+    return EvaluationEdit(goal_actual=form.get("goal_actual"), indicators=rows)

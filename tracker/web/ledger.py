@@ -23,7 +23,7 @@ from tracker.reports import page_tables
 from tracker.services import counting_source, ledger_import, ledger_lock, ledger_queue, reconcile, uploads
 from tracker.services.settings import ledger_settings, update_reconcile_threshold
 from tracker.web.access import roles_required
-from tracker.web.context import config, db_session
+from tracker.web.context import config, db_session, reads_only
 from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -74,6 +74,7 @@ def import_form():  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/upload", methods=["POST"])
+@reads_only
 @roles_required(*FINANCE)
 def upload():  # type: ignore[no-untyped-def]
     """The file alone, sent by the import page's script so that it can show the bytes sent;
@@ -90,6 +91,7 @@ def upload():  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/preview", methods=["POST"])
+@reads_only
 @roles_required(*FINANCE)
 def preview():  # type: ignore[no-untyped-def]
     token = request.form.get("token", "")
@@ -118,10 +120,15 @@ def preview():  # type: ignore[no-untyped-def]
 
 
 def _preview_page(preview: ledger_import.LedgerPreview, token: str, profile: str | None,
-                  period: str | None, status: int = 200):  # type: ignore[no-untyped-def]
-    """The preview, with the plan its confirm form carries (what this preview decided)."""
+                  period: str | None, status: int = 200, parse: str | None = None):  # type: ignore[no-untyped-def]
+    """The preview, with the plan its confirm form carries (what this preview decided) and
+    its parse kept beside the upload (``parse``: the id it is kept under already)."""
+    if parse is None:
+        parse = uploads.save_result(config().instance_path, token, preview.upload.checksum,
+                                    ledger_import.parse_to_keep(preview.parse), secret=config().secret_key,
+                                    schema=ledger_import.PARSE_SCHEMA)
     plan = uploads.save_plan(config().instance_path, token,
-                             ledger_import.preview_plan(preview, profile=profile, period=period))
+                             ledger_import.preview_plan(preview, profile=profile, period=period, parse=parse))
     options = {"unit": str(preview.unit.id), "source": preview.source, "profile": profile, "period": period}
     return render_template("ledger/preview.html", preview=preview, token=token, plan=plan,
                            options=options, fields=FIELDS), status
@@ -130,18 +137,22 @@ def _preview_page(preview: ledger_import.LedgerPreview, token: str, profile: str
 @blueprint.route("/confirm", methods=["POST"])
 @roles_required(*FINANCE)
 def confirm():  # type: ignore[no-untyped-def]
-    """Import exactly what the preview showed: its plan (unit, source, period, mapping) is
-    made again from the stored upload; the write waits for any other import of the unit."""
+    """Import exactly what the preview showed: its plan (unit, source, period, answers) is
+    matched again, against the database as it is now, on the parse the preview kept (the file
+    is not read again); the write waits for any other import of the unit."""
     token = request.form.get("token", "")
     name, data = uploads.load(config().instance_path, token)[0]
     plan = uploads.load_plan(config().instance_path, token, request.form.get("plan", ""))
+    kept = str(plan.get("parse") or "")
+    parse = uploads.load_result(config().instance_path, token, kept, str(plan.get("checksum")),
+                                secret=config().secret_key, schema=ledger_import.PARSE_SCHEMA)
     session = db_session()
-    preview, changed = ledger_import.prepare_as_previewed(session, ledger_import.LedgerUpload(name, data), plan,
-                                                          limits=config().file_limits)
+    preview, changed = ledger_import.prepare_as_previewed(session, ledger_import.LedgerUpload(name, data),
+                                                          parse, plan)
     if changed and preview.duplicate_of is None:  # (a duplicate is answered by commit: 已导入过)
-        flash("预览之后数据已有变化（如另一导入、匹配规则或映射方案），以下为按当前数据重新生成的预览，"
+        flash("预览之后数据已有变化（如另一导入、匹配规则或项目），以下为按当前数据重新生成的预览，"
               "尚未导入，请核对后再确认。", "error")
-        return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 409)
+        return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 409, kept)
 
     def write() -> ledger_import.LedgerResult:
         result = ledger_import.commit(session, preview, current_user, request.form.get("override_reason"),
@@ -160,7 +171,7 @@ def confirm():  # type: ignore[no-untyped-def]
     waited = _waited(result.waited)
     if not result.imported:
         flash(f"未导入：{result.reason}{waited}", "error")
-        return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 422)
+        return _preview_page(preview, token, plan.get("profile"), plan.get("period"), 422, kept)
     uploads.discard(config().instance_path, token)
     if preview.counts_now:
         counted = (f"计入支出 {preview.counted_rows:,} 行 {preview.counted_total:,.2f} 元，"

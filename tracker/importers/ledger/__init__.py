@@ -5,8 +5,10 @@ Public API::
     read_ledger(filename, data, *, mapping=None, source_kind=None, count_rule=None, year=None)
         -> LedgerParse
 
-Pure: no database, no Flask.  See reader.py for the reading rules, accounts.py for which rows
-count as spending, header.py for the header words and the canonical field names (``FIELDS``).
+Pure: no database, no Flask.  See reader.py for the reading rules (row_path.py row by row,
+columnar.py for big files, row_rules.py for the rows that are not transactions), counting.py
+for which rows count as spending and why not (accounts.py: the two books), header.py for the
+header words and the canonical field names (``FIELDS``).
 """
 
 from tracker.importers.ledger.accounts import COUNT_RULES, EXCLUDED_STATUSES

@@ -7,10 +7,10 @@ one book only.  Default rule (``count_rule="auto"``):
 
 * payment lists (国库集中支付): every 支付金额 counts except rows whose 支付状态 is one of
   ``EXCLUDED_STATUSES`` (已退回 / 已退票 / 退款 / 已作废 / 支付失败 / 待支付 / 审核中 …); a status in
-  neither list counts only once the user answers that the money left (``reader._decide_statuses``);
+  neither list counts only once the user answers that the money left (``counting.py``);
 * ledgers that hold any 预算会计 expenditure row (71xx / 72xx) count only those rows; every other
-  row is kept but not counted (“非预算会计支出科目”);
-* otherwise ledgers count expense rows (5xxx), debit net of credit (“非费用类科目” for others);
+  row is kept but not counted (reason code ``not_budget_account``, see counting.py);
+* otherwise ledgers count expense rows (5xxx), debit net of credit (``not_expense_account`` for others);
 * a ledger with no account information at all (a single-account 明细账 without a code) counts
   every row, with a warning asking the user to confirm;
 * voided (作废) rows never count.
@@ -47,11 +47,6 @@ STANDARD_ACCOUNTS: dict[str, str] = {
 
 AccountClass = Literal["budget", "expense", "other", "unknown"]
 
-REASON_NOT_BUDGET = "非预算会计支出科目"
-REASON_NOT_EXPENSE = "非费用类科目"
-REASON_NO_ACCOUNT = "未识别会计科目"
-
-
 def account_class(code: str | None, name: str | None) -> AccountClass:
     """budget (71xx/72xx), expense (5xxx), other, or unknown (no code and no standard name)."""
     if code is None and name is not None:
@@ -84,18 +79,3 @@ def ledger_mode(rule: str, classes: set[str]) -> Literal["budget", "financial", 
     if classes <= {"unknown"}:
         return "all"
     return "none"
-
-
-def ledger_reason(mode: str, cls: str) -> str | None:
-    """None when a row of this account class counts under ``mode``, else the reason."""
-    if mode == "all":
-        return None
-    if mode == "budget":
-        if cls == "budget":
-            return None
-        return REASON_NO_ACCOUNT if cls == "unknown" else REASON_NOT_BUDGET
-    if mode == "financial":
-        if cls == "expense":
-            return None
-        return REASON_NO_ACCOUNT if cls == "unknown" else REASON_NOT_EXPENSE
-    return REASON_NOT_EXPENSE if cls != "unknown" else REASON_NO_ACCOUNT

@@ -14,6 +14,8 @@ from functools import cached_property
 from itertools import compress, groupby
 from typing import Literal, overload
 
+from tracker.importers.ledger.counting import EXCLUDED_CODES
+
 Severity = Literal["error", "warning", "info"]
 SourceKind = Literal["payment_list", "ledger"]
 PeriodSource = Literal["stated", "transactions"]
@@ -28,7 +30,8 @@ class LedgerRow:
 
     ``amount`` is the signed spending: debit − credit for ledgers, 支付金额 for payment lists
     (where ``debit`` = 支付金额 and ``credit`` = 0).  ``counts`` says whether the row is project
-    spending under the counting rule; when it is not, ``not_counted_reason`` says why in Chinese.
+    spending under the counting rule; when it is not, ``not_counted_code`` says why as a code
+    (counting.py) and ``not_counted_reason`` in Chinese, the text of that code (core/labels.py).
     """
 
     sheet: str
@@ -52,6 +55,7 @@ class LedgerRow:
     amount: Decimal
     counts: bool
     not_counted_reason: str | None  # None when counted
+    not_counted_code: str | None = None  # counting.py's reason code; None when counted
 
 
 class LedgerRowDraft:
@@ -72,7 +76,8 @@ class LedgerRowDraft:
                  project_name: str | None, project_ref_raw: str | None, document_no: str | None,
                  unit_name: str | None, functional_class: str | None, economic_class: str | None,
                  fund_nature: str | None, status: str | None, debit: Decimal, credit: Decimal,
-                 amount: Decimal, counts: bool, not_counted_reason: str | None) -> None:
+                 amount: Decimal, counts: bool, not_counted_reason: str | None,
+                 not_counted_code: str | None = None) -> None:
         self.sheet = sheet
         self.row = row
         self.date = date
@@ -94,6 +99,7 @@ class LedgerRowDraft:
         self.amount = amount
         self.counts = counts
         self.not_counted_reason = not_counted_reason
+        self.not_counted_code = not_counted_code
 
     def freeze(self) -> LedgerRow:
         self.__class__ = LedgerRow  # type: ignore[assignment]
@@ -111,7 +117,7 @@ class LedgerColumns:
 
     One list per ``LedgerRow`` field, all of the same length; ``debit_fen`` / ``credit_fen`` /
     ``amount_fen`` are the amounts × 100 as ``int`` (exact, never float).  The columnar reader
-    (columnar.py) builds these directly; for rows read one by one ``from_rows`` transposes them.
+    (columnar_sheet.py) builds these directly; for rows read one by one ``from_rows`` transposes them.
     """
 
     sheet: list[str]
@@ -135,6 +141,7 @@ class LedgerColumns:
     amount_fen: list[int]
     counts: list[bool]
     not_counted_reason: list[str | None]
+    not_counted_code: list[str | None]
 
     def __len__(self) -> int:
         return len(self.row)
@@ -149,7 +156,7 @@ class LedgerColumns:
             (r.sheet, r.row, r.date, r.voucher, r.summary, r.account_code, r.account_name,
              r.project_code, r.project_name, r.project_ref_raw, r.document_no, r.unit_name,
              r.functional_class, r.economic_class, r.fund_nature, r.status, fen(r.debit),
-             fen(r.credit), fen(r.amount), r.counts, r.not_counted_reason) for r in rows))]
+             fen(r.credit), fen(r.amount), r.counts, r.not_counted_reason, r.not_counted_code) for r in rows))]
         return cls(*transposed)
 
     def materialise(self, index: int) -> LedgerRow:
@@ -161,7 +168,7 @@ class LedgerColumns:
             self.document_no[index], self.unit_name[index], self.functional_class[index],
             self.economic_class[index], self.fund_nature[index], self.status[index],
             yuan(self.debit_fen[index]), yuan(self.credit_fen[index]), yuan(self.amount_fen[index]),
-            self.counts[index], self.not_counted_reason[index]).freeze()
+            self.counts[index], self.not_counted_reason[index], self.not_counted_code[index]).freeze()
 
 
 class LedgerRows(Sequence[LedgerRow]):
@@ -476,33 +483,13 @@ class _Printed:
         return f"贷方 {_yuan(rows.credit)} 元（净额 {_yuan(rows.net)} 元）"
 
 
-VOIDED_REASON = "凭证已作废"
-
-
-def status_reason(status: str) -> str:
-    """Why a payment with this 支付状态 (已退回 / 已作废 …) is not counted."""
-    return f"支付状态为“{status}”，不计入支出"
-
-
-def unanswered_status_reason(status: str) -> str:
-    """Why a payment whose 支付状态 nobody has said means paid is not counted (yet)."""
-    return f"支付状态“{status}”是否表示钱已付出尚未确认，暂不计入支出"
-
-
-def _is_excluded(reason: str | None, status: str | None) -> bool:
-    """Voided or returned: listed in the file but never spending, whatever the account rule."""
-    return reason is not None and (reason == VOIDED_REASON or (
-        status is not None and reason == status_reason(status)))
-
-
 def _excluded_flags(columns: LedgerColumns) -> list[bool] | None:
-    """Per row whether it is voided or returned; None when no row is (the usual case)."""
-    if not any(columns.not_counted_reason):
+    """Per row whether it is voided or returned (``counting.EXCLUDED_CODES``); None when no row
+    is (the usual case)."""
+    codes = columns.not_counted_code
+    if not any(codes) or EXCLUDED_CODES.isdisjoint(codes):
         return None
-    pairs = {pair: _is_excluded(*pair) for pair in set(zip(columns.not_counted_reason, columns.status))}
-    if not any(pairs.values()):
-        return None
-    return list(map(pairs.__getitem__, zip(columns.not_counted_reason, columns.status)))
+    return [code in EXCLUDED_CODES for code in codes]
 
 
 class _SheetSums:

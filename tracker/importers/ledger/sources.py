@@ -134,10 +134,10 @@ def _html_sheets(filename: str, text: str) -> Iterator[SheetData]:
 def _csv_sheet(filename: str, text: str) -> SheetData:
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")  # classic Mac line ends
-    delimiter = _delimiter(text)
+    delimiter = delimiter_of(text)
     tail_fields: int | None = None
     if text and text[-1] not in "\r\n":
-        tail_fields = _tail_fields(text[text.rfind("\n") + 1:], delimiter)
+        tail_fields = last_line_fields(text[text.rfind("\n") + 1:], delimiter)
     tail_row = text.count("\n") + 1 if tail_fields is not None else None
     return SheetData(CSV_SHEET, _csv_rows(filename, text, delimiter), 1, False, tail_fields, tail_row)
 
@@ -145,7 +145,7 @@ def _csv_sheet(filename: str, text: str) -> SheetData:
 def _csv_rows(filename: str, text: str, delimiter: str) -> Iterator[list[str]]:
     """The records of a CSV; what the csv module cannot split (a carriage return alone in an
     unquoted cell) is refused with its line, not raised as a bare ``csv.Error``."""
-    reader = csv.reader(_lines(text), delimiter=delimiter)
+    reader = csv.reader(split_lines(text), delimiter=delimiter)
     while True:
         try:
             row = next(reader)
@@ -159,7 +159,7 @@ def _csv_rows(filename: str, text: str, delimiter: str) -> Iterator[list[str]]:
         yield row
 
 
-def _tail_fields(tail: str, delimiter: str) -> int:
+def last_line_fields(tail: str, delimiter: str) -> int:
     """Fields in the last line of a CSV without a final newline (0 for an unterminated quote)."""
     try:
         return len(next(csv.reader([tail], delimiter=delimiter, strict=True)))
@@ -167,7 +167,7 @@ def _tail_fields(tail: str, delimiter: str) -> int:
         return 0  # an unterminated quote: certainly cut off
 
 
-def _lines(text: str) -> Iterator[str]:
+def split_lines(text: str) -> Iterator[str]:
     """Lines of ``text`` split on ``\\n`` only, each with its ``\\n``, chunk by chunk, so that
     a 200 MB file never exists twice as a list of lines.  The csv module keeps a line feed
     inside a quoted cell only when it is given one, and drops ``\\r\\n`` at a record's end."""
@@ -184,7 +184,7 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
-def _delimiter(text: str) -> str:
+def delimiter_of(text: str) -> str:
     commas = tabs = 0
     for line in text[:65536].splitlines()[:50]:
         commas = max(commas, line.count(","))

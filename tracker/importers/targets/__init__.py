@@ -28,7 +28,7 @@ from tracker.importers.target_records import (
     TargetDocument,
     UnitRecord,
 )
-from tracker.importers.department_targets import is_department_table_header
+from tracker.importers.department_targets import department_table_in_lines, is_department_table_header
 from tracker.importers.targets.blocks import Block, Paragraph, Row, Table
 from tracker.importers.targets.document import (
     find_unit,
@@ -134,7 +134,8 @@ def _from_flow(filename: str, text: str, year: int | None) -> TargetDocument:
         raise UnrecognisedLayout(LOOKED_FOR, location=filename)
     before = [line.text for line in lines[: starts[0]]]
     headings = [line.text for line in lines if is_heading(line.text)]
-    department = read_department_texts(before, join=join_paragraph_lines)
+    table_rows, prose = department_table_in_lines(before)
+    department = replace(read_department_texts(prose, join=join_paragraph_lines), indicator_rows=table_rows)
     return _document(filename, "pdf-text", drafts, year, headings, text, department, before)
 
 

@@ -29,7 +29,7 @@ def add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
     return added
 
 
-def _visible(user: User) -> ColumnElement[bool]:
+def visible_to(user: User) -> ColumnElement[bool]:
     if user.sees_everything:
         return true()
     return Alert.unit_id.in_([unit.id for unit in user.units])
@@ -45,7 +45,7 @@ def alerts_for(session: Session, user: User, *, unread_only: bool = False,
                limit: int = 200) -> list[AlertItem]:
     """The alerts ``user`` may see (everything, or their units'), newest first."""
     read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
-    query = select(Alert, Alert.id.in_(read)).where(_visible(user))
+    query = select(Alert, Alert.id.in_(read)).where(visible_to(user))
     if unread_only:
         query = query.where(Alert.id.not_in(read))
     rows = session.execute(query.order_by(Alert.id.desc()).limit(limit)).all()
@@ -56,13 +56,13 @@ def unread_count(session: Session, user: User) -> int:
     """Unread alerts ``user`` may see, withdrawn ones (已撤销) not counted."""
     read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
     return session.scalar(select(func.count(Alert.id)).where(
-        _visible(user), Alert.id.not_in(read), Alert.withdrawn_at.is_(None))) or 0
+        visible_to(user), Alert.id.not_in(read), Alert.withdrawn_at.is_(None))) or 0
 
 
 def mark_read(session: Session, user: User, alert_ids: Iterable[int] | None) -> int:
     """Mark ``alert_ids`` (None = all visible) read for ``user``; returns how many changed."""
     read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
-    query = select(Alert.id).where(_visible(user), Alert.id.not_in(read))
+    query = select(Alert.id).where(visible_to(user), Alert.id.not_in(read))
     if alert_ids is not None:
         query = query.where(Alert.id.in_(sorted(set(alert_ids))))
     ids = list(session.scalars(query))
@@ -73,5 +73,5 @@ def mark_read(session: Session, user: User, alert_ids: Iterable[int] | None) -> 
 
 def visible_alerts_after(session: Session, user: User, after_id: int) -> list[Alert]:
     """Alerts ``user`` may see with an id above ``after_id``, oldest first (for mail)."""
-    return list(session.scalars(select(Alert).where(_visible(user), Alert.id > after_id)
+    return list(session.scalars(select(Alert).where(visible_to(user), Alert.id > after_id)
                                 .order_by(Alert.id)))
