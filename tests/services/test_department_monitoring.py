@@ -57,7 +57,7 @@ def test_cockpit_lines_evaluate_all_departments_once(session: Session, monkeypat
         calls.append(args[2])
         return evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(monitoring, "evaluate", counted)
+    monkeypatch.setattr(department, "evaluate_monitoring", counted)  # what department calls
     as_of = date(2023, 11, 15)
     lines = department.department_lines(session, 2023, None, as_of)
     assert len(calls) == 1 and len(lines) == 2
