@@ -13,7 +13,9 @@ from datetime import date, datetime
 from tracker.config import Config
 from tracker.db import Database, utcnow
 from tracker.errors import MailFailed
-from tracker.services import department, monitoring, notifications, rounds
+from tracker.services import department, notifications, rounds
+from tracker.services.monitoring.reminders import send_reminders
+from tracker.services.monitoring.snapshots import freeze_checkpoints, record_checkpoints, refresh_daily
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ def checkpoint_evaluation(database: Database, config: Config, today: date | None
     whose checkpoint it is (frozen at once when the ledger covers the day, else provisional)."""
     day = _today(config, today)
     with database.session(write=True) as session:
-        stored = monitoring.record_checkpoints(session, day)
+        stored = record_checkpoints(session, day)
         session.commit()
     log.info("检查点评价 %s：保存快照 %d 个", day, len(stored))
 
@@ -51,10 +53,10 @@ def catch_up(database: Database, config: Config, today: date | None = None) -> N
     (late), and the current status is refreshed."""
     day = _today(config, today)
     with database.session(write=True) as session:
-        stored = monitoring.freeze_checkpoints(session, day)
+        stored = freeze_checkpoints(session, day)
         due = rounds.due_round(session, day)
         opened = rounds.open_round(session, *due, today=day, actor="scheduler") if due else None
-        transitions = monitoring.refresh_daily(session, day)
+        transitions = refresh_daily(session, day)
         session.commit()
     log.info("启动补跑 %s：检查点快照 %d 个（其中补评 %d 个），监控轮次：%s，状态变化 %d 个",
              day, len(stored), sum(1 for s in stored if s.late),
@@ -66,8 +68,8 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
     and raise alerts for the projects whose colour changed."""
     day = _today(config, today)
     with database.session(write=True) as session:
-        frozen = monitoring.freeze_checkpoints(session, day)
-        transitions = monitoring.refresh_daily(session, day)
+        frozen = freeze_checkpoints(session, day)
+        transitions = refresh_daily(session, day)
         session.commit()
     log.info("每日评价 %s：冻结检查点快照 %d 个，状态变化 %d 个", day, len(frozen), len(transitions))
 
@@ -76,7 +78,7 @@ def reminders(database: Database, config: Config, today: date | None = None) -> 
     """Raise the reminders that have fallen due (ledger, progress, explanations; department progress)."""
     day = _today(config, today)
     with database.session(write=True) as session:
-        raised = monitoring.send_reminders(session, day)
+        raised = send_reminders(session, day)
         raised += department.send_reminders(session, day)  # 部门整体 indicators, the same rule
         session.commit()
     log.info("提醒 %s：生成 %d 条", day, len(raised))

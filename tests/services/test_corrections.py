@@ -24,7 +24,8 @@ from tracker.errors import ValidationFailed
 from tracker.models import Alert, AuditEntry, Role, Snapshot
 from tracker.services import corrections
 from tracker.services.ledger_import import LedgerUpload, commit, prepare, undo
-from tracker.services.monitoring import send_reminders, unread_count
+from tracker.services.monitoring.alerts import unread_count
+from tracker.services.monitoring.reminders import send_reminders
 from tracker.services.notifications import subscribe
 from tracker.services.users import create_user
 
@@ -279,7 +280,7 @@ def test_two_refreezes_at_once_make_one_new_version(fresh_database_url, monkeypa
     from tests.services.test_ledger_concurrency import in_threads, run_cli
     from tracker import migration
     from tracker.db import Database
-    from tracker.services.monitoring import freeze_checkpoints
+    from tracker.services.monitoring.snapshots import freeze_checkpoints
 
     db = Database(fresh_database_url)
     migration.upgrade(fresh_database_url, db.engine)

@@ -20,7 +20,8 @@ from tests.monitoring_builders import (
     year_end_project,
 )
 from tracker.models import AuditEntry, Evaluation, LedgerRow, Role, TargetImport
-from tracker.services import audit, evaluation, monitoring
+from tracker.services import audit, evaluation
+from tracker.services.monitoring.snapshots import record_checkpoints
 from tracker.services.adjustments import AdjustmentForm, adjust
 from tracker.web.downloads import XLSX_MIMETYPE
 
@@ -329,7 +330,7 @@ def test_adjustments_export(client, logged_in, session) -> None:  # type: ignore
 def test_project_monitoring_export_has_money_indicators_checkpoints_and_explanations(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
     science, finance, lagging, other = _cockpit_department(session)
     report(session, lagging.indicators[0], "2025-06-20", value="2")
-    monitoring.record_checkpoints(session, date(2025, 6, 30), [lagging.id], today=date(2025, 6, 30))
+    record_checkpoints(session, date(2025, 6, 30), [lagging.id], today=date(2025, 6, 30))
     session.commit()
     logged_in(Role.unit_staff, units=[science])
     page = client.get(f"/projects/{lagging.id}/monitoring?as_of=2025-06-30").get_data(as_text=True)

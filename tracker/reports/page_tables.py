@@ -124,7 +124,7 @@ def reconciliation_rows(line: Any, rows: Iterable[tuple[LedgerRow, LedgerBatch]]
 
 
 def monitoring_overview(rows: Iterable[tuple[Project, Any]], as_of: date) -> Table:
-    """``rows``: (project, ``tracker.services.monitoring.ProjectEvaluation``)."""
+    """``rows``: (project, ``tracker.services.monitoring.evaluate.ProjectEvaluation``)."""
     body = ([p.unit.label, p.code or "", p.name, e.budget, e.spent, e.money.execution_rate,
              e.money.planned_pct, e.money.gap_points, MONEY_STATUS_LABELS[e.money.status],
              COLOUR_LABELS[e.results], COLOUR_LABELS[e.overall], e.ledger_closed_through]
@@ -277,7 +277,7 @@ def evaluation_state(e: Evaluation | None) -> str:
 
 
 def evaluations(rows: Iterable[Any], year: int | None) -> Table:
-    """``rows``: ``tracker.services.evaluation.YearRow`` (project, latest, frozen)."""
+    """``rows``: ``tracker.services.evaluation_views.YearRow`` (project, latest, frozen)."""
     def row(r: Any) -> list[object]:
         e, frozen = r.latest, r.frozen
         return [r.project.unit.label, r.project.code or "", r.project.name, evaluation_state(e),
@@ -425,7 +425,7 @@ def project_detail(project: Project, findings: Sequence[ProjectFinding], history
 
 
 def project_monitoring(m: Any, tz: tzinfo) -> Book:
-    """A project's monitoring page at ``m.as_of`` (``monitoring.ProjectMonitoring``): money
+    """A project's monitoring page at ``m.as_of`` (``monitoring.pages.ProjectMonitoring``): money
     now and frozen, indicators with their reports, checkpoints frozen vs recomputed, and the
     deviation explanations."""
     e, f = m.evaluation, m.frozen

@@ -4,7 +4,7 @@ evaluations rested on it, and the re-freeze that finance confirms afterwards.
 Decisions (the issue leaves them open):
 
 - An evaluation rests on the unit's active ledger batches that reach into the project's year
-  (``monitoring.basis_ids``), recorded on every snapshot and status alert as it is made.
+  (``monitoring.snapshots.basis_ids``), recorded on every snapshot and status alert as it is made.
 - Undo (``withdraw_batch``, in the undo's transaction): every frozen checkpoint snapshot and
   daily snapshot resting on the batch — the batch in its basis, and the undo changing the
   project's spending or the coverage of the snapshot's date — is marked (``withdrawn_batch_id``: 基于已撤销的台账批次);
@@ -42,14 +42,10 @@ from tracker.errors import ValidationFailed
 from tracker.models import Alert, LedgerBatch, Project, Snapshot, User
 from tracker.services import audit
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.monitoring import (
-    FLAGGED,
-    add_alerts,
-    basis_ids,
-    evaluate,
-    ledger_basis,
-    reminder_settings,
-)
+from tracker.services.monitoring.alerts import add_alerts
+from tracker.services.monitoring.evaluate import evaluate
+from tracker.services.monitoring.settings import reminder_settings
+from tracker.services.monitoring.snapshots import FLAGGED, basis_ids, ledger_basis
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,12 @@ from tracker.models import (
     Project,
     Unit,
 )
-from tracker.services import audit, monitoring
+from tracker.services import audit
+from tracker.services.monitoring.alerts import add_alerts
+from tracker.services.monitoring.evaluate import evaluate as evaluate_monitoring
+from tracker.services.monitoring.projects import STANDARD_CHECKPOINTS
+from tracker.services.monitoring.reminders import REMINDER_WINDOW
+from tracker.services.monitoring.settings import reminder_settings
 from tracker.services.settings import evaluation_settings, monitoring_settings
 from tracker.services.spending import spent_through
 
@@ -382,7 +387,7 @@ def monitor(session: Session, record: DepartmentYear, as_of: date, *,
     the ledger of any of its projects does not reach the date."""
     ids = list(session.scalars(select(Project.id).where(
         Project.unit_id == record.unit_id, Project.year == record.year)))
-    evaluations = list(monitoring.evaluate(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
+    evaluations = list(evaluate_monitoring(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
     return _monitoring(session, evaluations, indicators_of(session, record), as_of)
 
 
@@ -390,13 +395,13 @@ def reporting_deadline(session: Session, year: int) -> date:
     """The day after which an unreported department indicator is 逾期未填报: the first checkpoint
     of the year plus the progress grace days — the project rule (DOMAIN §2).  A department has
     no spending plan of its own, so its checkpoints are the standard ones."""
-    grace = monitoring.reminder_settings(session).progress_due_days
+    grace = reminder_settings(session).progress_due_days
     return _checkpoints(session, year)[0] + timedelta(days=grace)
 
 
 def _checkpoints(session: Session, year: int) -> tuple[date, ...]:
     cutoff = monitoring_cutoff(year, monitoring_settings(session))
-    return tuple(sorted({date(year, m, d) for m, d in monitoring.STANDARD_CHECKPOINTS} | {cutoff}))
+    return tuple(sorted({date(year, m, d) for m, d in STANDARD_CHECKPOINTS} | {cutoff}))
 
 
 def _monitoring(session: Session, evaluations: list[Any], rows: list[DepartmentIndicator],
@@ -462,7 +467,7 @@ def department_lines(session: Session, year: int, unit_ids: set[int] | None, as_
         return []
     ids = list(session.scalars(select(Project.id).where(Project.unit_id.in_(units), Project.year == year)))
     by_unit: dict[int, list[Any]] = {unit_id: [] for unit_id in units}
-    for evaluation in monitoring.evaluate(session, as_of, ids, money_at_ledger_date=True).values():
+    for evaluation in evaluate_monitoring(session, as_of, ids, money_at_ledger_date=True).values():
         by_unit[evaluation.unit_id].append(evaluation)
     lines = []
     for record in records:
@@ -476,12 +481,12 @@ def send_reminders(session: Session, today: date) -> list[Alert]:
     grace period is over (within the reminder window), the department's indicators without a
     report since the checkpoint before it (a completed 时限 indicator needs none) — one alert
     per department year and checkpoint, raised once (``key``).  Returns the alerts added."""
-    grace = monitoring.reminder_settings(session).progress_due_days
+    grace = reminder_settings(session).progress_due_days
     alerts = []
     for year in (today.year - 1, today.year):
         checkpoints = _checkpoints(session, year)
         passed = [c for c in checkpoints
-                  if c + timedelta(days=grace) < today and today - c <= monitoring.REMINDER_WINDOW]
+                  if c + timedelta(days=grace) < today and today - c <= REMINDER_WINDOW]
         if not passed:
             continue
         checkpoint = passed[-1]
@@ -501,4 +506,4 @@ def send_reminders(session: Session, today: date) -> list[Alert]:
                 message=f"{record.unit.name}{year}年部门整体绩效{checkpoint.isoformat()}检查点的指标完成值填报已逾期："
                         f"{len(missing)} 项（{'、'.join(missing)}）自{previous.isoformat()}后未填报。",
                 key=f"department-progress:{record.id}:{checkpoint.isoformat()}"))
-    return monitoring.add_alerts(session, alerts)
+    return add_alerts(session, alerts)

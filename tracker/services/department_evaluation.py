@@ -44,7 +44,7 @@ from tracker.core.scoring import qualitative_band
 from tracker.services.evaluation import (  # the project 自评's rules, applied to department rows
     MAX_TEXT,
     EvaluationEdit,
-    _band_text,
+    band_text,
     _parsed_row,
     _prefill,
     _recompute,
@@ -250,7 +250,7 @@ def evaluation_page(session: Session, record: DepartmentYear, today: date,
     bands: dict[int, dict[str, str]] = {}
     if shown is not None and not shown.frozen:
         settings = evaluation_settings(session)
-        bands = {row.id: {code: _band_text(qualitative_band(code, row.weight, settings)) for code in ACHIEVEMENT_LABELS}
+        bands = {row.id: {code: band_text(qualitative_band(code, row.weight, settings)) for code in ACHIEVEMENT_LABELS}
                  for row in shown.indicators if row.kind == "qualitative"}
     may_create = today >= year_end(record.year) and (not history or history[-1].frozen)
     return DepartmentEvaluationPage(record, shown, history, bands, may_create)

@@ -48,7 +48,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import Alert, AlertDelivery, AlertSubscription, User
 from tracker.models.monitoring import ALERTS_IN_FLIGHT_LOCK
 from tracker.services import audit
-from tracker.services.monitoring import _visible as visible_to
+from tracker.services.monitoring.alerts import visible_to
 
 log = logging.getLogger(__name__)
 

@@ -74,7 +74,7 @@ from tracker.reports.progress_workbook import (
 from tracker.services import audit, department_workbook
 from tracker.services.evaluation import EvaluationEdit, IndicatorEdit, evaluations_of, update_draft
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.monitoring import evaluate
+from tracker.services.monitoring.evaluate import evaluate
 from tracker.services.progress import (
     ExplanationForm,
     ProgressForm,

@@ -31,7 +31,7 @@ from typing import Any
 
 from tracker.errors import NotFound
 from tracker.private_files import create_file, make_folder
-from tracker.services.monitoring import collector_paused
+from tracker.services.gc_pause import collector_paused
 
 @dataclass(frozen=True)
 class UploadedFile:

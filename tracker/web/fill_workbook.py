@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tracker.errors import TrackerError
 from tracker.models import Role, Unit
 from tracker.services import ledger_lock, progress_workbook, uploads
-from tracker.services.monitoring import default_as_of
+from tracker.services.monitoring.pages import default_as_of
 from tracker.web.access import READERS, roles_required, visible_project
 from tracker.web.context import config, db_session, reads_only
 from tracker.web.downloads import XLSX_MIMETYPE, attachment
