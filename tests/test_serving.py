@@ -67,8 +67,10 @@ def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> No
         port = probe.getsockname()[1]
     env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path),
            "TRACKER_SCHEDULER_LOCK_SECONDS": "1"}
+    server_log = tmp_path / "server.log"
     server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port),
-                               "--with-scheduler"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               "--with-scheduler"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=server_log.open("wb"))
     second = None
     try:
         deadline, answered = time.monotonic() + 60, False
@@ -81,6 +83,9 @@ def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> No
         assert answered
         children = _children_of(server.pid)
         assert len(children) == 1  # the scheduler
+        # the server's scheduler holds the lock before the second one is started (on a loaded
+        # machine its process can answer later than the pages do)
+        _wait_for(lambda: "本进程成为运行中的调度进程" in server_log.read_text(encoding="utf-8"))
         second_log = tmp_path / "second-scheduler.log"
         second = subprocess.Popen([sys.executable, "-m", "tracker.cli", "scheduler"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=second_log.open("wb"))
@@ -88,7 +93,8 @@ def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> No
         assert second.poll() is None  # standby, not refused
     finally:
         server.send_signal(signal.SIGTERM)
-        _out, err = server.communicate(timeout=60)
+        server.wait(timeout=60)
+        err = server_log.read_bytes()
         if second is not None:  # the standby takes over once the server's scheduler has stopped
             _wait_for(lambda: "本进程成为运行中的调度进程" in second_log.read_text(encoding="utf-8"))
             second.send_signal(signal.SIGTERM)
