@@ -67,6 +67,25 @@ def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
     return results
 
 
+class ChunkMatcher:
+    """Code and name matches for the chunks of a file as they are read (``ledger_pipeline``):
+    the first steps of ``match_rows``, with one cache for the whole file.  A row they do not
+    match gets (None, None) for now: 指标文号 and the saved rules need the whole file, and
+    ``match_rows`` on the finished parse says what the rows are finally matched to."""
+
+    def __init__(self, projects: Sequence[Project]) -> None:
+        by_year: dict[int, list[Project]] = defaultdict(list)
+        for project in projects:
+            by_year[project.year].append(project)
+        self.cache = _MatchCache({year: _Matcher(items) for year, items in by_year.items()}, (None, None))
+
+    def match(self, columns: LedgerColumns) -> list[tuple[int | None, str | None]]:
+        years = {day: day.year for day in set(columns.date)}
+        return list(map(self.cache.__getitem__, zip(
+            map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
+            columns.project_ref_raw, columns.document_no)))
+
+
 class _MatchCache(dict[tuple[Any, ...], tuple[int | None, str | None]]):
     """(year, code, name, reference, 指标文号) → (project id, method), matched when first asked."""
 

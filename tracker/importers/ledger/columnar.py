@@ -34,6 +34,7 @@ import io
 import logging
 import re
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ from tracker.errors import ImportRejected
 from tracker.importers.ledger.arrow_arrays import DISTINCT_SHARE, Declined, buffer_of, text_array
 from tracker.importers.ledger.columnar_sheet import SheetColumns
 from tracker.importers.ledger.header import HEADER_SEARCH_ROWS
-from tracker.importers.ledger.reading import FileReading
+from tracker.importers.ledger.reading import FileReading, SheetResult
 from tracker.importers.ledger.sniff import Sniffed, csv_encoding
 from tracker.importers.ledger.sources import CSV_SHEET, SheetData, delimiter_of, last_line_fields, split_lines
 
@@ -70,6 +71,50 @@ def read(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed]
     (``sniff(..., decode_csv=False)``) unless it is UTF-16; ``handed`` holds the only reference
     to the sniffed file: it is taken, so that a UTF-16 file's decoded text is freed as soon as
     it has been turned into UTF-8 bytes."""
+    loaded = load(reading, filename, data, handed)
+    try:
+        loaded.sheet_columns(0, loaded.rows).read()
+    except (Declined, ImportRejected):
+        raise
+    except Exception as problem:  # noqa: BLE001 - whatever it is, the row reader decides
+        raise Declined(f"{type(problem).__name__}: {problem}") from None
+    loaded.sheet_notes()
+    return loaded.encoding
+
+
+@dataclass
+class Loaded:
+    """A sheet loaded into Arrow columns, its header found, its rows not read yet: read whole
+    (``read``) or a slice of rows at a time (``streaming.read_ledger_chunks``)."""
+
+    reading: FileReading
+    sheet: SheetData
+    result: SheetResult
+    columns: list[pa.Array]
+    first_row: int  # file row number of the first data row
+    spreadsheet: bool
+    encoding: str | None
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def sheet_columns(self, start: int, stop: int) -> SheetColumns:
+        columns = self.columns
+        if (start, stop) != (0, self.rows):
+            columns = [column.slice(start, stop - start) for column in columns]
+        return SheetColumns(self.reading, self.sheet, self.result, columns, self.first_row + start,
+                            spreadsheet=self.spreadsheet)
+
+    def sheet_notes(self) -> None:
+        """What is said once about the sheet, after its rows (``SheetColumns.notes``)."""
+        SheetColumns(self.reading, self.sheet, self.result, [], self.first_row,
+                     spreadsheet=self.spreadsheet).notes()
+
+
+def load(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed]) -> Loaded:
+    """The first half of ``read``: the sheet's header and preamble read into ``reading``, its
+    data area loaded into Arrow columns.  Raises ``Declined`` as ``read`` does."""
     sniffed = handed.pop()
     try:
         if sniffed.format == "csv":
@@ -77,8 +122,7 @@ def read(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed]
             encoding = sniffed.encoding
             del sniffed
             return _read_csv(reading, data, texts, encoding)
-        _read_xlsx(reading, filename, data)
-        return None
+        return _read_xlsx(reading, filename, data)
     except (Declined, ImportRejected):
         raise
     except Exception as problem:  # noqa: BLE001 - whatever it is, the row reader decides
@@ -87,8 +131,8 @@ def read(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed]
 
 # -- loading -------------------------------------------------------------------------------------
 
-def _read_csv(reading: FileReading, data: bytes, handed: list[str], encoding: str | None) -> str:
-    """A CSV into Arrow columns straight from its bytes; returns its encoding.
+def _read_csv(reading: FileReading, data: bytes, handed: list[str], encoding: str | None) -> Loaded:
+    """A CSV into Arrow columns straight from its bytes (its encoding as ``decode_text`` names it).
 
     The text is never decoded whole.  The encoding is the one ``decode_text`` would choose
     (``csv_encoding``), and every byte is checked in it: the first lines (preamble and header,
@@ -175,8 +219,7 @@ def _read_csv(reading: FileReading, data: bytes, handed: list[str], encoding: st
         table = table.remove_column(0)
         columns.append(_decoded(chunks, codec))
     del table
-    SheetColumns(reading, sheet, result, columns, first_data + 1, spreadsheet=False).read()
-    return encoding
+    return Loaded(reading, sheet, result, columns, first_data + 1, False, encoding)
 
 
 def _valid_utf8(data: bytes) -> bool:
@@ -255,7 +298,7 @@ def _quiet_fastexcel() -> None:
         logger.propagate = False
 
 
-def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> None:
+def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> Loaded:
     import fastexcel
 
     _quiet_fastexcel()
@@ -283,7 +326,7 @@ def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> None:
         raise Declined("sheet wider than its first rows")
     columns = list(batch.columns)
     del batch
-    SheetColumns(reading, sheet, result, columns, first_data + 1, spreadsheet=True).read()
+    return Loaded(reading, sheet, result, columns, first_data + 1, True, None)
 
 
 _SHEET_REL = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]+)"')
@@ -368,4 +411,4 @@ def _cut(stream: Any, start: re.Pattern[bytes], count: int, closing: bytes) -> b
             raise Declined("first rows too large")
 
 
-__all__ = ["Declined", "FAST_PATH_MIN_BYTES", "read", "worth_trying"]
+__all__ = ["Declined", "FAST_PATH_MIN_BYTES", "Loaded", "load", "read", "worth_trying"]
