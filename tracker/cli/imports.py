@@ -64,6 +64,7 @@ CHOICE_OPTIONS = {"unit": "可用 --unit 指定单位 ID、编码或名称"}
 def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source: str | None,
                   profile: str | None, period: str | None, override_reason: str | None,
                   as_json: bool) -> None:
+    from tracker.core.labels import second_source_kept
     from tracker.errors import ChoiceNeeded
     from tracker.services.ledger_import import LedgerUpload
     from tracker.services.ledger_lock import retrying
@@ -107,9 +108,8 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
             second = next((f for f in summary["findings"] if f.get("code") == "second_source"), None)
             if result.imported and not result.preview.counts_now:
                 kept, matched = result.preview.kept_for_reconciliation
-                counted = (f"不计入支出（本单位以“{summary['counting_source']}”计入支出，此来源仅作核对："
-                           f"按自身规则计入的 {kept:,} 行已保存，匹配到项目 {matched:,} 行；"
-                           "可用 tracker ledger reconcile 对账）")
+                counted = second_source_kept(summary["counting_source"], kept, matched,
+                                             "；可用 tracker ledger reconcile 对账")
             elif second is not None:
                 counted = f"不计入支出（{second['message']}）"
             else:  # matched / unmatched count the rows that count

@@ -28,10 +28,12 @@ from sqlalchemy import ScalarSelect, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from tracker.core.labels import ledger_reason_label
 from tracker.db import utcnow
 from tracker.errors import ChoiceNeeded, ImportRejected, NotFound, ValidationFailed
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.ledger import read_ledger
+from tracker.importers.ledger.counting import SECOND_SOURCE
 from tracker.importers.ledger.records import (LedgerColumns, LedgerFinding, LedgerParse, LedgerRows,
                                               StatedTotal, yuan)
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
@@ -303,8 +305,8 @@ def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True)
         counting = preview.read_counting
         findings = [f for f in preview.findings if f["code"] != "second_source"]
         if counting_source is not None and counting_source != source:
-            counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
-                        if counts else (counts, reason) for counts, reason in counting]
+            second = (False, ledger_reason_label(SECOND_SOURCE, source=counting_source))
+            counting = [second if counts else (counts, reason) for counts, reason in counting]
             findings.append(_finding(
                 "warning", "second_source", preview.upload.name,
                 f"本单位以“{counting_source}”为支出口径，“{source}”的行导入后保存并参与对账，暂不计入支出；"
