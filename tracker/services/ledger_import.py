@@ -48,7 +48,8 @@ from tracker.models import (
 from tracker.services import audit
 from tracker.services.corrections import withdraw_batch
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.ledger_matching import SPACES, match_rows, match_sheets, suggest_projects
+from tracker.services.ledger_matching import (SPACES, ChunkMatcher, match_rows, match_sheets,
+                                              suggest_projects)
 from tracker.services.ledger_preview import LedgerPreview, LedgerResult, LedgerUpload, ProjectTotal
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.reconcile import alert_differences
@@ -172,7 +173,8 @@ def profile_answers(session: Session, profile: str | None, mapping: dict[str, st
 
 def _match(session: Session, upload: LedgerUpload, parse: LedgerParse, *, unit: str | int | None,
            source: str | None, period: str | None, status_answers: dict[str, bool],
-           sheet_answers: dict[str, int], sheet_projects: dict[str, int] | None) -> LedgerPreview:
+           sheet_answers: dict[str, int], sheet_projects: dict[str, int] | None,
+           matched: ChunkMatcher | None = None) -> LedgerPreview:
     """Everything a preview decides from the database about a parse: unit, period, projects,
     matches, the answers for sheets, the counting source, duplicates and rows to replace."""
     if not parse.rows:
@@ -215,7 +217,7 @@ def _match(session: Session, upload: LedgerUpload, parse: LedgerParse, *, unit: 
             + (f"（已有年度：{'、'.join(map(str, known))}）" if known else "（尚未导入绩效目标表）")
             + "；文件可能属于其他年度或单位，未导入任何数据", location=upload.name)
     source = source or DEFAULT_SOURCES[parse.source_kind]
-    matches = match_rows(session, target_unit, projects, parse.rows)
+    matches = match_rows(session, target_unit, projects, parse.rows, matched)
     by_id = {p.id: p for p in projects}
     wrong = [sheet for sheet, pid in (sheet_projects or {}).items() if pid not in by_id]
     if wrong:

@@ -135,7 +135,7 @@ class _Written:
     matcher: ChunkMatcher
     waited: float = 0.0  # seconds waited for the unit's lock (PostgreSQL)
     reread: bool = False  # the reader read the file again: the rows written are not the parse's
-    matches: list[tuple[int | None, str | None]] = field(default_factory=list)
+    # per row, the counting written (and the match written: ``matcher.results``)
     counting: list[tuple[bool, str | None]] = field(default_factory=list)
 
 
@@ -270,7 +270,6 @@ def _write(written: _Written, chunk: LedgerChunk) -> None:
     pairs: dict[tuple[bool, str | None], tuple[bool, str | None]] = {}
     counting = [pairs.setdefault(pair, pair) for pair in zip(columns.counts, columns.not_counted_reason)]
     written.writer.write(columns, matches, counting, expected_rows=chunk.expected_rows)
-    written.matches.extend(matches)
     written.counting.extend(counting)
 
 
@@ -284,7 +283,8 @@ def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
     try:
         preview = _match(session, upload, parse, unit=unit, source=source, period=period,
                          status_answers=status_answers, sheet_answers=sheet_answers,
-                         sheet_projects=None)
+                         sheet_projects=None,
+                         matched=written.matcher if isinstance(written, _Written) and not written.reread else None)
     except BaseException:
         if isinstance(written, _Written):
             written.writer.close(restore=False)
@@ -309,7 +309,7 @@ def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
 
     def finish_rows() -> None:  # called by ``land`` once the month totals are read
         final_matches, final_counting = preview.matches, preview.read_counting
-        wrong = [i for i, (a, b, c, d) in enumerate(zip(written.matches, final_matches,
+        wrong = [i for i, (a, b, c, d) in enumerate(zip(written.matcher.results, final_matches,
                                                          written.counting, final_counting))
                  if a != b or c != d]
         written.writer.correct(wrong, final_matches, final_counting)

@@ -181,8 +181,10 @@ def insert_rows(session: Session, batch: LedgerBatch, rows: Sequence[ParsedRow],
         writer = RowWriter(session, batch)
         try:
             writer.write(columns, matches, counting, expected_rows=len(columns))
-        finally:
-            writer.close()
+        except BaseException:
+            writer.close(restore=False)  # the caller's rollback brings the indexes back
+            raise
+        writer.close()
 
 
 class RowWriter:

@@ -135,6 +135,8 @@ def _columnar_chunks(loaded: Loaded, fmt: str, rule: str, chunk_rows: int, filen
             break
         part = reading.columns
         assert part is not None
+        if not len(part):  # only summary or blank rows in this slice
+            continue
         first = len(whole) if whole is not None else 0
         if whole is None:
             whole = part.part(0, len(part))
