@@ -35,7 +35,7 @@ from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.ledger import read_ledger
 from tracker.importers.ledger.counting import SECOND_SOURCE
 from tracker.importers.ledger.records import (LedgerColumns, LedgerFinding, LedgerParse, LedgerRows,
-                                              StatedTotal, yuan)
+                                              StatedTotal, TotalsCheck, yuan)
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import (
     LedgerBatch,
@@ -415,10 +415,11 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
     _read_state(session, preview, first=False)
     if preview.duplicate_of is not None:
         return _duplicate(preview, preview.duplicate_of)
-    refused = totals_refused(preview, override_reason)
+    check = preview.parse.totals_check()
+    refused = totals_refused(preview, override_reason, check)
     if refused is not None:
         return refused
-    batch = LedgerBatch(**batch_fields(preview, actor, override_reason))
+    batch = LedgerBatch(**batch_fields(preview, actor, override_reason, check))
     closed_before = ledger_closed_through(session, [preview.unit_id]).get(preview.unit_id)
     try:
         with session.begin_nested():  # the partial unique index: one active batch per file
@@ -434,18 +435,19 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
                 closed_before=closed_before, today=today)
 
 
-def totals_refused(preview: LedgerPreview, override_reason: str | None) -> LedgerResult | None:
-    """The result of a file whose printed totals differ from its rows, unless overridden."""
-    check = preview.parse.totals_check()
+def totals_refused(preview: LedgerPreview, override_reason: str | None,
+                   check: TotalsCheck) -> LedgerResult | None:
+    """The result of a file whose printed totals differ from its rows (``check``: the parse's
+    ``totals_check()``, a pass over every row), unless overridden."""
     if check.ok is False and not (override_reason and override_reason.strip()):
         return LedgerResult(None, preview, False,
                             "印刷合计与解析出的交易行不一致，未导入；核对无误后可填写理由强制导入。" + check.explanation)
     return None
 
 
-def batch_fields(preview: LedgerPreview, actor: User | str, override_reason: str | None) -> dict[str, Any]:
+def batch_fields(preview: LedgerPreview, actor: User | str, override_reason: str | None,
+                 check: TotalsCheck) -> dict[str, Any]:
     """The ``LedgerBatch`` of a preview, column by column."""
-    check = preview.parse.totals_check()
     return dict(
         unit_id=preview.unit_id, source=preview.source, source_kind=preview.parse.source_kind,
         file_name=preview.upload.name, checksum=preview.upload.checksum,

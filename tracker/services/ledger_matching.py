@@ -35,10 +35,11 @@ def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
     ``matched``: the rows' code and name matches already made chunk by chunk (with projects
     of these years among others: a row is only matched against its own year's)."""
     rules = list(session.scalars(select(MatchRule).where(MatchRule.unit_id == unit.id).order_by(MatchRule.id)))
-    learned = _learned_document_numbers(session, unit.id)
     if matched is not None and len(matched.results) == len(rows):
+        learned = matched.learned if matched.learned is not None else learned_document_numbers(session, unit.id)
         cache, results = matched.cache, list(matched.results)
     else:
+        learned = learned_document_numbers(session, unit.id)
         cache = ChunkMatcher(projects).cache
         results = ChunkMatcher.match_with(cache, LedgerColumns.from_rows(rows))
     unmatched = cache.unmatched  # one object for every unmatched row
@@ -75,6 +76,8 @@ class ChunkMatcher:
             by_year[project.year].append(project)
         self.cache = _MatchCache({year: _Matcher(items) for year, items in by_year.items()}, (None, None))
         self.results: list[tuple[int | None, str | None]] = []  # of every chunk so far
+        # 指标文号 → projects, learned from the rows stored before the file's (set by the caller)
+        self.learned: dict[str, set[int]] | None = None
 
     def match(self, columns: LedgerColumns) -> list[tuple[int | None, str | None]]:
         found = self.match_with(self.cache, columns)
@@ -141,7 +144,8 @@ class _Matcher:
         return None, None
 
 
-def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[int]]:
+def learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[int]]:
+    """指标文号 → the projects stored rows with it were matched to by code or name."""
     learned: dict[str, set[int]] = defaultdict(set)
     for doc, pid in session.execute(
             select(LedgerText.value, LedgerRow.project_id)

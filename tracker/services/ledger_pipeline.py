@@ -64,7 +64,7 @@ from tracker.services.ledger_import import (
     totals_refused,
 )
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.ledger_matching import ChunkMatcher
+from tracker.services.ledger_matching import ChunkMatcher, learned_document_numbers
 from tracker.services.ledger_rows import RowWriter
 from tracker.services.monitoring import collector_paused, ledger_closed_through
 
@@ -133,7 +133,7 @@ class _Written:
     source_moved: bool
     closed_before: date | None
     matcher: ChunkMatcher
-    waited: float = 0.0  # seconds waited for the unit's lock (PostgreSQL)
+    waited: float = 0.0  # seconds waited for the unit's lock
     reread: bool = False  # the reader read the file again: the rows written are not the parse's
     # per row, the counting written (and the match written: ``matcher.results``)
     counting: list[tuple[bool, str | None]] = field(default_factory=list)
@@ -160,9 +160,12 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     rolls back on an exception or a result not imported).  Same arguments and result as
     ``prepare`` followed by ``commit``; ``progress`` is called with the rows written so far
     after each chunk."""
-    # on SQLite the lock is the transaction's first statement (PostgreSQL: once the unit is known)
+    # On SQLite the lock (the database's write lock) is the transaction's first statement: taken
+    # here when a profile must be read first, else once the header is read (``_start``), so that
+    # other writers are not held up while the file is opened.  PostgreSQL: once the unit is known.
     sqlite = session.get_bind().dialect.name == "sqlite"
-    waited = lock_unit(session, 0, waiting=waiting) if sqlite else 0.0
+    locked = sqlite and bool(profile)
+    waited = lock_unit(session, 0, waiting=waiting) if locked else 0.0
     mapping, count_rule, source, status_answers, sheet_answers = profile_answers(
         session, profile, mapping, source, statuses)
     pieces = read_ledger_chunks(upload.name, upload.data, mapping=mapping or None, limits=limits,
@@ -176,7 +179,7 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
             head = reader.next()
             assert isinstance(head, LedgerHead)
             written = _start(session, upload, head, actor, unit=unit, source=source,
-                             waiting=None if sqlite else waiting)
+                             waiting=waiting, locked=locked)
             while True:
                 piece = reader.next()
                 if isinstance(piece, LedgerChunk):
@@ -207,19 +210,20 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
 
 
 def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User | str, *,
-           unit: str | int | None, source: str | None,
-           waiting: Callable[[], None] | None) -> _Written | _NotWritten:
-    """Before the first row: the unit's lock (PostgreSQL; ``waiting`` None: already taken),
-    its counting source, the duplicate check and the batch (``importing``), or
-    ``_NotWritten`` when the rows must wait for the whole file."""
+           unit: str | int | None, source: str | None, waiting: Callable[[], None] | None,
+           locked: bool) -> _Written | _NotWritten:
+    """Before the first row: the unit's lock (unless ``locked`` already), its counting source,
+    the duplicate check and the batch (``importing``), or ``_NotWritten`` when the rows must
+    wait for the whole file."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    waited = lock_unit(session, 0, waiting=waiting) if sqlite and not locked else 0.0
     try:
         unit_id = _unit_before_rows(session, unit, head)
     except TrackerError:  # said at the end, by the two-step path, in the same order as today
         unit_id = 0
     if not unit_id:
-        return _NotWritten()
-    waited = 0.0
-    if session.get_bind().dialect.name == "postgresql":
+        return _NotWritten(waited)
+    if not sqlite:
         waited = lock_unit(session, unit_id, waiting=waiting)
     kind = head.source_kind or "ledger"
     chosen = source or DEFAULT_SOURCES[kind]
@@ -229,6 +233,10 @@ def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User
         return _NotWritten(waited)  # the two-step path says 已导入过, with the file's figures
     closed_before = ledger_closed_through(session, [unit_id]).get(unit_id)
     projects = list(session.scalars(select(Project).where(Project.unit_id == unit_id)))
+    matcher = ChunkMatcher(projects)
+    # read before this batch's rows are written (as ``prepare`` reads them): they would only
+    # repeat what the chunks' own code and name matches teach, at the cost of reading them all
+    matcher.learned = learned_document_numbers(session, unit_id)
     savepoint = session.begin_nested()
     placeholder = head.period or (date.min, date.min)  # the batch's own, set at the end
     batch = LedgerBatch(unit_id=unit_id, source=chosen, source_kind=kind, file_name=upload.name,
@@ -240,7 +248,7 @@ def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User
     session.add(batch)
     session.flush()
     return _Written(batch, RowWriter(session, batch), savepoint, unit_id, chosen, source_moved,
-                    closed_before, ChunkMatcher(projects), waited)
+                    closed_before, matcher, waited)
 
 
 def _unit_before_rows(session: Session, unit: str | int | None, head: LedgerHead) -> int:
@@ -295,7 +303,8 @@ def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
             and preview.source == written.source
             and preview.parse.source_kind == written.batch.source_kind
             and preview.duplicate_of is None and len(parse.rows) == written.writer.rows)
-    refused = totals_refused(preview, override_reason) if same else None
+    check = preview.parse.totals_check() if same else None
+    refused = totals_refused(preview, override_reason, check) if check is not None else None
     if not same or refused is not None:  # nothing written stays: back to the savepoint
         written.writer.close(restore=False)
         written.savepoint.rollback()
@@ -304,7 +313,8 @@ def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
         # written for another unit, source or rows: the two-step way, from the parse
         return commit(session, preview, actor, override_reason, today=today, waiting=waiting)
     batch = written.batch
-    for name, value in batch_fields(preview, actor, override_reason).items():
+    assert check is not None
+    for name, value in batch_fields(preview, actor, override_reason, check).items():
         setattr(batch, name, value)
 
     def finish_rows() -> None:  # called by ``land`` once the month totals are read
