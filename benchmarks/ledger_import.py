@@ -1,26 +1,39 @@
-"""How fast a big ledger export imports end to end, against the naive way (issue 4).
+"""How fast a big ledger export imports end to end, against the naive way (issues 4 and 19).
 
     python benchmarks/ledger_import.py [--rows N] [--naive-rows M] [--only csv|xlsx]
-                                       [--backend sqlite|postgresql]
+                                       [--backend sqlite|postgresql] [--no-naive]
+                                       [--no-two-step] [--cli-rows K]
 
 For each format (GBK CSV and .xlsx payment lists from benchmarks/ledger_read.py, cached in
 benchmarks/.cache/) and each database (a fresh migrated SQLite file; PostgreSQL when
 ``TRACKER_BENCH_PG_URL`` is set or a server answers on 127.0.0.1:5432, in its own schema
 ``bench_ledger_import`` that is dropped and recreated for every run), a child process creates
-the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times
-``prepare`` + ``commit`` + the transaction's COMMIT — reading, matching, totals check, bulk
-insert, monthly totals — and reports rows/s, CPU time and its own peak RSS (``getrusage`` of
-the child, so each figure is that import's alone).  The monitoring summary that
-``tracker import ledger`` prints afterwards costs the same for 10 rows as for a million (it
-depends on the projects touched), so it is timed and printed apart.  For scale it also prints
-ceilings measured on this machine: loading the file into Arrow columns alone (the CSV's raw
-bytes split by pyarrow.csv, the .xlsx read by fastexcel), and sqlite3's
-``executemany`` of the rows alone (with the indexes kept, and with them built afterwards, which
-is what ``ledger_rows.insert_rows`` does for a big batch).
+the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times:
+
+* the one-step import ``tracker import ledger`` runs (``ledger_pipeline.import_ledger``: a
+  reader thread reads the file in chunks while the chunks before are matched and written; the
+  whole-file work after the last chunk) + the transaction's COMMIT, with when the first and
+  the last chunk were written;
+* the two-step import (``prepare`` — read, match — then ``commit`` — write), as the web's
+  preview → confirm does it, reading and writing one after the other;
+
+and reports rows/s, CPU time and the child's own peak RSS (``getrusage``).  The monitoring
+summary that ``tracker import ledger`` prints afterwards costs the same for 10 rows as for a
+million (it depends on the projects touched), so it is timed and printed apart.  Then
+``tracker import ledger`` itself on a K-row .xlsx (default 200,000), as a user runs it: a new
+process, interpreter start, imports and the monitoring summary included.  For scale it also
+prints ceilings measured on this machine: loading the file into Arrow columns alone (the CSV's
+raw bytes split by pyarrow.csv, the .xlsx read by fastexcel; the .xlsx's archive guard, which
+runs before any parser sees the file, is not in it), and sqlite3's ``executemany`` of the rows
+alone (with the indexes kept, and with them built afterwards, which is what ``RowWriter`` does
+for a big batch).
 
 The naive way — pandas.read_excel (openpyxl) / pandas.read_csv, then one ORM ``LedgerRow`` per
 row with ``add_all`` and a flush — runs on an M-row file in the same run, and its rate is
 extrapolated to N rows.
+
+Measured on this 2-CPU machine shared with other jobs (load average 4–8), 1,000,000 rows:
+see README.md ("Ledger import speed") for the latest figures and what bounds them.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -146,6 +146,7 @@ class _NotWritten:
 
     waited: float = 0.0
     reread: bool = False
+    unit_unknown: bool = False  # from the head: the first chunk's 预算单位 may still name it
 
 
 def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
@@ -183,6 +184,11 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
             while True:
                 piece = reader.next()
                 if isinstance(piece, LedgerChunk):
+                    if isinstance(written, _NotWritten) and written.unit_unknown and not piece.first:
+                        # the unit from the first rows' 预算单位 (checked against the whole file)
+                        written = _start(session, upload, head, actor, unit=unit, source=source,
+                                         waiting=waiting, locked=locked or sqlite,
+                                         names=piece.columns.unit_name, waited=written.waited)
                     if isinstance(written, _Written):
                         _write(written, piece)
                         if progress is not None:
@@ -211,20 +217,21 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
 
 def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User | str, *,
            unit: str | int | None, source: str | None, waiting: Callable[[], None] | None,
-           locked: bool) -> _Written | _NotWritten:
+           locked: bool, names: Sequence[str | None] = (), waited: float = 0.0) -> _Written | _NotWritten:
     """Before the first row: the unit's lock (unless ``locked`` already), its counting source,
     the duplicate check and the batch (``importing``), or ``_NotWritten`` when the rows must
     wait for the whole file."""
     sqlite = session.get_bind().dialect.name == "sqlite"
-    waited = lock_unit(session, 0, waiting=waiting) if sqlite and not locked else 0.0
+    if sqlite and not locked:
+        waited += lock_unit(session, 0, waiting=waiting)
     try:
-        unit_id = _unit_before_rows(session, unit, head)
+        unit_id = _unit_before_rows(session, unit, head, names)
     except TrackerError:  # said at the end, by the two-step path, in the same order as today
-        unit_id = 0
-    if not unit_id:
         return _NotWritten(waited)
+    if not unit_id:
+        return _NotWritten(waited, unit_unknown=True)
     if not sqlite:
-        waited = lock_unit(session, unit_id, waiting=waiting)
+        waited += lock_unit(session, unit_id, waiting=waiting)
     kind = head.source_kind or "ledger"
     chosen = source or DEFAULT_SOURCES[kind]
     # as ``commit``: the unit's first import makes its source the counting one
@@ -251,25 +258,29 @@ def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User
                     closed_before, matcher, waited)
 
 
-def _unit_before_rows(session: Session, unit: str | int | None, head: LedgerHead) -> int:
+def _unit_before_rows(session: Session, unit: str | int | None, head: LedgerHead,
+                      names: Sequence[str | None]) -> int:
     """The unit as ``resolve_unit`` finds it from what is known before the rows: the one given,
-    else the 单位 line (``_finish`` checks it against the whole file); 0 when neither."""
-    if unit in (None, "") and not head.unit_name:
+    else the 单位 line, else the 预算单位 of the first chunk's rows (``names``; ``_finish``
+    checks it against the whole file); 0 when none says."""
+    if unit in (None, "") and not head.unit_name and not any(names):
         return 0
-    return resolve_unit(session, unit, _HeadParse(head.unit_name)).id  # type: ignore[arg-type]
+    return resolve_unit(session, unit, _HeadParse(head.unit_name, _Names(names))).id  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Names:
+    unit_name: Sequence[str | None]
 
 
 @dataclass(frozen=True)
 class _HeadParse:
-    """What ``resolve_unit`` reads of a parse, from the head alone: the 单位 line, no rows."""
+    """What ``resolve_unit`` reads of a parse, known before the whole file is: the 单位 line and
+    the 预算单位 of the rows read so far."""
 
     unit_name: str | None
+    columns: _Names
     file: str = ""
-    columns: Any = field(default_factory=lambda: _NoRows())
-
-
-class _NoRows:
-    unit_name: tuple[()] = ()
 
 
 def _write(written: _Written, chunk: LedgerChunk) -> None:
