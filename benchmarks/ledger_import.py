@@ -381,7 +381,7 @@ def main() -> None:
     if args.backend:
         backends = [args.backend]
     naive_rows = min(args.naive_rows, args.rows)
-    print(f"ledger import, end to end (prepare + commit + COMMIT); load average {os.getloadavg()[0]:.1f} "
+    print(f"ledger import, end to end (read, match, write, COMMIT); load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs; databases: {', '.join(backends)}")
     if "sqlite" in backends:
         raw = run_child("ceilings", "sqlite", args.rows)

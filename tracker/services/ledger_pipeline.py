@@ -330,9 +330,12 @@ def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
 
     def finish_rows() -> None:  # called by ``land`` once the month totals are read
         final_matches, final_counting = preview.matches, preview.read_counting
-        wrong = [i for i, (a, b, c, d) in enumerate(zip(written.matcher.results, final_matches,
-                                                         written.counting, final_counting))
-                 if a != b or c != d]
+        wrong: list[int] = []
+        # (two list comparisons in C first: usually nothing changed, or only a few rows)
+        if written.matcher.results != final_matches or written.counting != final_counting:
+            wrong = [i for i, (a, b, c, d) in enumerate(zip(written.matcher.results, final_matches,
+                                                             written.counting, final_counting))
+                     if a != b or c != d]
         written.writer.correct(wrong, final_matches, final_counting)
         written.writer.close()
         batch.status = "active"
