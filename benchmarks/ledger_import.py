@@ -132,7 +132,7 @@ def measure_import(backend: str, path: str) -> dict[str, object]:
     from tracker.db import Database
     from tracker.models import LedgerRow, Unit
     from tracker.services.ledger_import import LedgerUpload, affected_projects, commit, prepare
-    from tracker.services.monitoring import summarize_changes
+    from tracker.services.monitoring.snapshots import summarize_changes
 
     with tempfile.TemporaryDirectory() as workdir:
         url = fresh_database(backend, workdir)

@@ -55,8 +55,9 @@ from tracker.models import (  # noqa: E402
     Project,
     Unit,
 )
-from tracker.services import monitoring  # noqa: E402
-from tracker.services.monitoring import ProjectEvaluation, evaluate, reminder_settings  # noqa: E402
+from tracker.services import spending  # noqa: E402
+from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate  # noqa: E402
+from tracker.services.monitoring.settings import reminder_settings  # noqa: E402
 from tracker.services.settings import monitoring_settings  # noqa: E402
 from tracker.services.spending import closed_through, counted_rows, refresh_month_totals  # noqa: E402
 
@@ -182,14 +183,14 @@ CANDIDATE_INDEX = ("CREATE INDEX ix_ledger_row_date_counted ON ledger_row "
 
 
 def partial_sum_times(database: Database, day: date, runs: int) -> dict[str, list[float]]:
-    """The mid-month partial sum alone (``monitoring._month_so_far``, every project), in the
+    """The mid-month partial sum alone (``spending._month_so_far``, every project), in the
     shape ``evaluate`` uses on SQLite (rows picked by id) and as a plain date range."""
     times: dict[str, list[float]] = {"by id": [], "date range": []}
     for _ in range(runs):
         for shape, by_id in (("by id", True), ("date range", False)):
             with database.session() as session:
                 start = time.perf_counter()
-                session.execute(monitoring._month_so_far(True, by_id),
+                session.execute(spending._month_so_far(True, by_id),
                                 {"start": day.replace(day=1), "day": day}).all()
                 times[shape].append(time.perf_counter() - start)
     return times

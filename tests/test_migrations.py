@@ -208,3 +208,46 @@ def test_rows_set_aside_as_a_second_source_get_their_own_decision_back(fresh_dat
         migration.upgrade(fresh_database_url, engine)
     finally:
         engine.dispose()
+
+
+def test_alert_mail_cursor_carries_over_to_per_alert_deliveries(fresh_database_url: str) -> None:
+    """Alerts up to a user's cursor stay mailed after the move to ``alert_delivery``; those after
+    it are still to be mailed; the downgrade puts back a cursor at the newest alert delivered."""
+    from sqlalchemy import insert, select, text
+    from sqlalchemy.orm import Session
+
+    from tracker.models import Alert, AlertDelivery, AlertSubscription, User
+    from tracker.services.notifications import undelivered
+
+    engine = make_engine(fresh_database_url)
+    try:
+        migration.upgrade(fresh_database_url, engine, "c4e8a1f5b903")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO unit (id, code, name) VALUES (1, '1', '科技局')"))
+            connection.execute(text(
+                "INSERT INTO app_user (id, username, password_hash, role, active, created_at) "
+                "VALUES (1, 'leader', 'x', 'leader', :yes, :now)"), {"yes": True, "now": "2025-07-01 00:00:00"})
+            for number in range(1, 5):
+                connection.execute(text(
+                    "INSERT INTO alert (id, unit_id, kind, severity, as_of, message, created_at) VALUES "
+                    "(:id, 1, 'turned_red', 'red', '2025-06-30', :message, '2025-07-01 00:00:00')"),
+                    {"id": number, "message": f"提醒{number}"})
+            connection.execute(text(
+                "INSERT INTO alert_subscription (user_id, email, last_alert_id, start_alert_id, updated_at) "
+                "VALUES (1, 'leader@example.gov.cn', 2, 0, '2025-07-01 00:00:00')"))
+        migration.upgrade(fresh_database_url, engine)
+        with Session(engine) as session:
+            subscription = session.get(AlertSubscription, 1)
+            assert (subscription.mailed_through, subscription.settled_through) == (2, 2)
+            pending = undelivered(session, session.get(User, 1), subscription)
+            assert [a.id for a in pending] == [3, 4]
+            session.execute(insert(AlertDelivery), [{"user_id": 1, "alert_id": 4,
+                                                     "sent_at": subscription.updated_at}])
+            session.commit()
+            assert [a.id for a in undelivered(session, session.get(User, 1), subscription)] == [3]
+            assert session.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) == 4
+        migration.downgrade(fresh_database_url, engine, "c4e8a1f5b903")
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT last_alert_id FROM alert_subscription")) == 4
+    finally:
+        engine.dispose()

@@ -7,6 +7,7 @@ Boundaries own transactions (a request, a CLI command, a job); services only flu
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -161,11 +162,47 @@ class Database:
             bind=self.engine, expire_on_commit=False
         )
 
-    def session(self) -> Session:
-        return self.session_factory()
+    def session(self, *, write: bool = False) -> Session:
+        """A new session.  ``write``: its transactions will write (a POST request, a scheduler
+        job); on SQLite each of them takes the write lock as it begins (see ``WRITE_INTENT``)."""
+        session = self.session_factory()
+        if write:
+            session.info[WRITE_INTENT] = True
+        return session
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- SQLite: write transactions wait for the write lock -------------------------------------
+#
+# SQLite has one writer at a time.  A transaction begins deferred: it reads, and takes the write
+# lock at its first write.  If another writer (an import) holds the lock then, SQLite answers
+# "database is locked" at once — the busy timeout does not apply to a transaction that already
+# read, whose snapshot would be stale anyway — and the request failed with 数据库正忙.  A session
+# opened with ``write=True`` therefore takes the write lock as each of its transactions begins,
+# before any read (BEGIN IMMEDIATE in effect, by a write that changes nothing), waiting for it
+# up to the busy timeout (``timeout=30`` in ``make_engine``).  Sessions of read-only work (GET
+# pages, previews) stay deferred: they never wait for an import, nor make it wait.  PostgreSQL
+# needs none of this (row locks; ``ledger_lock`` for imports).
+
+#: ``Session.info`` key: the session's transactions write (``Database.session(write=True)``).
+WRITE_INTENT = "tracker.write_intent"
+#: ``Session.info`` key: seconds the current transaction waited for the SQLite write lock as it
+#: began (``ledger_lock.lock_unit`` reports them as its own wait).
+WRITE_LOCK_WAITED = "tracker.write_lock_waited"
+#: A write that changes nothing: takes SQLite's write lock (issued on the driver connection, so
+#: it is not counted as a change of the data version).
+SQLITE_TAKE_WRITE_LOCK = "UPDATE ledger_batch SET id = id WHERE 0"
+
+
+@event.listens_for(Session, "after_begin")
+def _take_write_lock(session: Session, _transaction: Any, connection: Any) -> None:
+    if not session.info.get(WRITE_INTENT) or connection.dialect.name != "sqlite":
+        return
+    started = time.monotonic()
+    connection.connection.driver_connection.execute(SQLITE_TAKE_WRITE_LOCK)
+    session.info[WRITE_LOCK_WAITED] = time.monotonic() - started
 
 
 # --- data version ---------------------------------------------------------------------------
@@ -187,9 +224,9 @@ class Database:
 
 DATA_VERSION_KEY = "data_version"
 #: Tables no cached figure is computed from: the audit trail, users and their logins, alerts
-#: and what each user has read or subscribed to (shown per request, never cached).
+#: and what each user has read, subscribed to or been mailed (shown per request, never cached).
 UNTRACKED_TABLES = frozenset({"audit_entry", "app_user", "user_unit", "login_failure", "alert",
-                              "alert_read", "alert_subscription"})
+                              "alert_read", "alert_subscription", "alert_delivery"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "COPY", "TRUNCATE", "WITH")
 _CHANGED = "tracker.data_changed"  # key in the connection's info: tracked rows written
 _SETTING = table("setting", column("key", String), column("value", JSON),

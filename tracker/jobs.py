@@ -1,4 +1,5 @@
-"""Job bodies: open a session, call a service, commit, log.  Scheduled by ``tracker.scheduler``;
+"""Job bodies: open a session (a write session: on SQLite it waits for an import's write lock),
+call a service, commit, log.  Scheduled by ``tracker.scheduler``;
 each can also be run once with ``tracker scheduler run --once JOB_ID``.
 
 ``today`` is the date in the configured time zone (Asia/Shanghai by default) unless given."""
@@ -12,7 +13,9 @@ from datetime import date, datetime
 from tracker.config import Config
 from tracker.db import Database, utcnow
 from tracker.errors import MailFailed
-from tracker.services import department, monitoring, notifications, rounds
+from tracker.services import department, notifications, rounds
+from tracker.services.monitoring.reminders import send_reminders
+from tracker.services.monitoring.snapshots import freeze_checkpoints, record_checkpoints, refresh_daily
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +28,8 @@ def checkpoint_evaluation(database: Database, config: Config, today: date | None
     """On a checkpoint's own day (23:30): evaluate and store the checkpoint of every project
     whose checkpoint it is (frozen at once when the ledger covers the day, else provisional)."""
     day = _today(config, today)
-    with database.session() as session:
-        stored = monitoring.record_checkpoints(session, day)
+    with database.session(write=True) as session:
+        stored = record_checkpoints(session, day)
         session.commit()
     log.info("检查点评价 %s：保存快照 %d 个", day, len(stored))
 
@@ -34,7 +37,7 @@ def checkpoint_evaluation(database: Database, config: Config, today: date | None
 def monitoring_round(database: Database, config: Config, today: date | None = None) -> None:
     """At the end of month N (setting): open the year's 绩效运行监控 round."""
     day = _today(config, today)
-    with database.session() as session:
+    with database.session(write=True) as session:
         due = rounds.due_round(session, day)
         if due is None:
             return
@@ -49,11 +52,11 @@ def catch_up(database: Database, config: Config, today: date | None = None) -> N
     evaluated as of their dates and marked late, a round whose month-end passed is opened
     (late), and the current status is refreshed."""
     day = _today(config, today)
-    with database.session() as session:
-        stored = monitoring.freeze_checkpoints(session, day)
+    with database.session(write=True) as session:
+        stored = freeze_checkpoints(session, day)
         due = rounds.due_round(session, day)
         opened = rounds.open_round(session, *due, today=day, actor="scheduler") if due else None
-        transitions = monitoring.refresh_daily(session, day)
+        transitions = refresh_daily(session, day)
         session.commit()
     log.info("启动补跑 %s：检查点快照 %d 个（其中补评 %d 个），监控轮次：%s，状态变化 %d 个",
              day, len(stored), sum(1 for s in stored if s.late),
@@ -64,9 +67,9 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
     """Freeze the checkpoints the ledger now covers, refresh every project's current status
     and raise alerts for the projects whose colour changed."""
     day = _today(config, today)
-    with database.session() as session:
-        frozen = monitoring.freeze_checkpoints(session, day)
-        transitions = monitoring.refresh_daily(session, day)
+    with database.session(write=True) as session:
+        frozen = freeze_checkpoints(session, day)
+        transitions = refresh_daily(session, day)
         session.commit()
     log.info("每日评价 %s：冻结检查点快照 %d 个，状态变化 %d 个", day, len(frozen), len(transitions))
 
@@ -74,8 +77,8 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
 def reminders(database: Database, config: Config, today: date | None = None) -> None:
     """Raise the reminders that have fallen due (ledger, progress, explanations; department progress)."""
     day = _today(config, today)
-    with database.session() as session:
-        raised = monitoring.send_reminders(session, day)
+    with database.session(write=True) as session:
+        raised = send_reminders(session, day)
         raised += department.send_reminders(session, day)  # 部门整体 indicators, the same rule
         session.commit()
     log.info("提醒 %s：生成 %d 条", day, len(raised))
@@ -97,7 +100,7 @@ def alert_mail(database: Database, config: Config, today: date | None = None) ->
     outcomes: Counter[str] = Counter()
     with notifications.Mailer(settings) as mailer:
         for user_id in recipients:
-            with database.session() as session:
+            with database.session(write=True) as session:
                 outcomes[notifications.deliver(session, mailer, user_id, now)] += 1
                 session.commit()
     result = notifications.MailResult(outcomes[notifications.SENT], outcomes[notifications.FAILED],

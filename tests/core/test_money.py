@@ -143,3 +143,19 @@ def test_round_money_and_the_wan_conversion_are_written_once() -> None:
               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
               if re.search(r"def (round_money|wan|wan_text)\(|\s/\s*(Decimal\()?10000\b|scaleb\(-4\)", line)]
     assert copies == []
+
+
+def test_decimal_text_never_shows_an_exponent() -> None:
+    from tracker.core.money import decimal_text
+
+    assert [decimal_text(D(t)) for t in ("100", "100.00", "12.50", "0.0400", "20")] == [
+        "100", "100", "12.5", "0.04", "20"]
+
+
+def test_templates_show_numbers_through_the_plain_filter() -> None:
+    """``Decimal.normalize()`` alone prints 100 as 1E+2: templates use ``|plain``."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    offenders = [str(path) for path in templates.rglob("*.html") if ".normalize()" in path.read_text("utf-8")]
+    assert offenders == []

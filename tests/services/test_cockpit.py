@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tests.monitoring_builders import add_ledger, make_project, make_unit, report
 from tracker.models import Alert, AlertRead, DeviationExplanation, PlanPoint, Role
 from tracker.services.cockpit import choose, gather
-from tracker.services.monitoring import evaluate
+from tracker.services.monitoring.evaluate import evaluate
 
 PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}
 TODAY = date(2026, 11, 23)

@@ -24,7 +24,8 @@ from tracker.errors import ValidationFailed
 from tracker.models import Alert, AuditEntry, Role, Snapshot
 from tracker.services import corrections
 from tracker.services.ledger_import import LedgerUpload, commit, prepare, undo
-from tracker.services.monitoring import send_reminders, unread_count
+from tracker.services.monitoring.alerts import unread_count
+from tracker.services.monitoring.reminders import send_reminders
 from tracker.services.notifications import subscribe
 from tracker.services.users import create_user
 
@@ -279,7 +280,7 @@ def test_two_refreezes_at_once_make_one_new_version(fresh_database_url, monkeypa
     from tests.services.test_ledger_concurrency import in_threads, run_cli
     from tracker import migration
     from tracker.db import Database
-    from tracker.services.monitoring import freeze_checkpoints
+    from tracker.services.monitoring.snapshots import freeze_checkpoints
 
     db = Database(fresh_database_url)
     migration.upgrade(fresh_database_url, db.engine)
@@ -391,3 +392,44 @@ def test_undo_leaves_alone_the_projects_it_did_not_change(app, session) -> None:
     assert changes is not None and changes.withdrawn_snapshots == 1
     assert all(a.withdrawn_at is None for a in session.scalars(
         select(Alert).where(Alert.project_id == second.id)))
+
+
+def _bare_snapshot(project_id: int, as_of: date, basis: list[int]) -> Snapshot:
+    zero = Decimal("0.00")
+    return Snapshot(project_id=project_id, kind="checkpoint", as_of=as_of, money_as_of=as_of, frozen=True,
+                    evaluated_on=as_of, budget=zero, spent=zero, planned_pct=zero, money_status="green",
+                    ledger_covered=True, results_status="grey", overall_status="green", forecast=zero,
+                    carry_over=zero, forecast_run_rate=zero, carry_over_run_rate=zero, basis_batch_ids=basis)
+
+
+def test_undo_loads_only_the_snapshots_resting_on_the_batch(session) -> None:  # type: ignore[no-untyped-def]
+    """The unit's other snapshots (another basis, or a project the undo did not change) are
+    left in the database, not loaded to be looked at."""
+    from sqlalchemy import event
+
+    from tracker.models import LedgerBatch
+
+    unit = make_unit(session)
+    projects = [make_project(session, unit) for _ in range(4)]
+    old = add_ledger(session, unit, ("2025-01-01", "2025-01-31"), [])
+    batch = add_ledger(session, unit, ("2025-02-01", "2025-02-28"), [(projects[0], "2025-02-03", "10.00")])
+    days = [date(2025, month, 28) for month in range(1, 4)]
+    for project in projects:
+        for day in days:
+            session.add(_bare_snapshot(project.id, day, [old.id] if day.month == 1 else [old.id, batch.id]))
+    session.flush()
+    session.expunge_all()
+    loaded: list[int] = []
+
+    def note(target: Snapshot, _context: object) -> None:
+        loaded.append(target.id)
+
+    event.listen(Snapshot, "load", note)
+    try:
+        withdrawal = corrections.withdraw_batch(session, session.get(LedgerBatch, batch.id), [projects[0].id],
+                                                date(2025, 2, 28), date(2025, 2, 28))
+    finally:
+        event.remove(Snapshot, "load", note)
+    marked = session.scalars(select(Snapshot.id).where(Snapshot.withdrawn_batch_id == batch.id)).all()
+    assert withdrawal.snapshots == 2 and len(marked) == 2
+    assert sorted(loaded) == sorted(marked)

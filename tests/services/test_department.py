@@ -127,7 +127,8 @@ def test_self_evaluation_scored_by_hand(session: Session) -> None:
     add(session, rows[0], reported_on=date(2023, 6, 30), actor="t", raw="10")
     for row, raw in zip(rows, ("30", "180", "95%", "达成年度指标", "部分达成年度指标并具有一定效果", "85")):
         add(session, row, reported_on=date(2023, 12, 20), actor="t", raw=raw, note="")
-    add(session, rows[5], reported_on=date(2024, 1, 10), actor="t", raw="99")  # after year end: ignored
+    with pytest.raises(department.DepartmentError, match="完成值日期应在2023年内"):  # after year end: never counted
+        add(session, rows[5], reported_on=date(2024, 1, 10), actor="t", raw="99")
     session.expire_all()
     result = department.self_evaluation(session, record)
     assert (result.annual_budget, result.spent) == (Decimal("42530000"), Decimal("34024000"))

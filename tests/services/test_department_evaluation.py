@@ -10,6 +10,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.services.test_department import _spend_80_percent, import_seed, year_of
@@ -106,3 +107,67 @@ def test_without_a_frozen_evaluation_the_current_figures_are_printed(session: Se
     cells = [tuple(r) for r in load_workbook(BytesIO(department_self_eval_workbook.build(form))).active.iter_rows(
         values_only=True)]
     assert cells[-1][0] == "尚未提交部门整体自评：以上按当前数据计算，提交后以提交时的内容为准。"
+
+
+def test_two_creates_or_freezes_at_once_make_one_draft_and_freeze_it_once(fresh_database_url: str,  # type: ignore[no-untyped-def]
+                                                                          monkeypatch) -> None:
+    """A double click on 创建 / 提交并冻结 (two requests at once, real threads, committed SQLite
+    file and PostgreSQL schema): each waits (up to 3 s) for the other after reading what exists;
+    with the department year's row lock the second reads after the first committed, so it is
+    refused in Chinese (已有未提交的草稿 / 已提交冻结) — not a unique-key failure, not a second
+    freeze re-scoring a frozen attempt."""
+    import threading
+
+    from tests.services.test_ledger_concurrency import in_threads
+    from tracker import migration
+    from tracker.db import Database
+    from tracker.errors import TrackerError
+    from tracker.models import DepartmentEvaluation
+
+    db = Database(fresh_database_url)
+    migration.upgrade(fresh_database_url, db.engine)
+    with db.session() as session:
+        record_id = _reported(session).id
+        session.commit()
+    barrier = threading.Barrier(2)
+
+    def waiting(real):  # type: ignore[no-untyped-def]
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            try:
+                barrier.wait(timeout=3)
+            except threading.BrokenBarrierError:
+                pass
+            return real(*args, **kwargs)
+        return wrapped
+
+    refusals: list[str] = []
+
+    def attempt(step) -> int:  # type: ignore[no-untyped-def]
+        with db.session(write=True) as session:
+            try:
+                step(session, session.get(DepartmentYear, record_id))
+                session.commit()
+                return 0
+            except TrackerError as error:
+                session.rollback()
+                refusals.append(str(error))
+                return 1
+
+    from tracker.models import DepartmentYear
+
+    monkeypatch.setattr(dept_eval, "_build", waiting(dept_eval._build))
+    create = lambda session, record: dept_eval.create_draft(session, record, "clerk", TODAY)  # noqa: E731
+    assert sorted(in_threads(lambda: attempt(create), lambda: attempt(create))) == [0, 1]
+    assert refusals == ["已有未提交的第1次部门整体自评草稿，请继续编辑或提交后再新建"]
+
+    refusals.clear()
+    barrier.reset()
+    monkeypatch.setattr(dept_eval, "_refresh_money", waiting(dept_eval._refresh_money))
+    freeze = lambda session, record: dept_eval.freeze(  # noqa: E731
+        session, dept_eval.evaluation_by_number(session, record, 1), "clerk", reason="已说明")
+    assert sorted(in_threads(lambda: attempt(freeze), lambda: attempt(freeze))) == [0, 1]
+    assert len(refusals) == 1 and "已由clerk提交冻结，不能再修改" in refusals[0]
+    with db.session() as session:
+        (only,) = session.scalars(select(DepartmentEvaluation)).all()
+        assert only.frozen and only.number == 1
+    db.dispose()

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.services.test_department import SEEDS, import_seed, year_of
-from tracker.services import department, monitoring
+from tracker.services import department
+from tracker.services.monitoring.evaluate import evaluate as evaluate_monitoring
 from tracker.services.target_import import UploadedFile, apply_import, plan_import
 
 
@@ -50,13 +51,13 @@ def test_cockpit_lines_evaluate_all_departments_once(session: Session, monkeypat
     apply_import(session, plan_import(session, [UploadedFile("other.txt", text.encode("utf-8"))]), "test")
     session.flush()
     calls: list[object] = []
-    evaluate = monitoring.evaluate
+    evaluate = evaluate_monitoring
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(args[2])
         return evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(monitoring, "evaluate", counted)
+    monkeypatch.setattr(department, "evaluate_monitoring", counted)  # what department calls
     as_of = date(2023, 11, 15)
     lines = department.department_lines(session, 2023, None, as_of)
     assert len(calls) == 1 and len(lines) == 2

@@ -119,3 +119,51 @@ def test_an_identifier_moved_between_sheets_does_not_verify(session: Session) ->
     assert not result.applied and _reports(session) == 0
     assert [(r.sheet, r.row, r.column) for r in result.refusals] == [("部门整体", 3, "标识")]
     assert "隐藏的行标识被修改" in result.refusals[0].message
+
+
+def test_a_date_outside_the_year_or_after_today_is_refused_like_on_the_page(session: Session) -> None:
+    """完成日期 is the report's date: in the department's year and not after the upload day
+    (``_run``: 2023-07-05), as the page and the project sheet refuse it."""
+    unit = _unit(session)
+    data = _fill(template(session, unit, AS_OF, SECRET), {
+        "高新技术企业新增": {"本次完成值": 12, "完成日期": "2023-08-01"},
+        "区内企业满意度": {"本次完成值": "95%", "完成日期": "2022-12-31"}})
+    result = _run(session, data)
+    assert not result.applied and _reports(session) == 0
+    assert [(r.row, r.column, r.message) for r in result.refusals] == [
+        (3, "本次完成值", "完成值日期应在2023年内且不晚于今天（2023-01-01 至 2023-07-05），当前为 2023-08-01"),
+        (5, "本次完成值", "完成值日期应在2023年内且不晚于今天（2023-01-01 至 2023-07-05），当前为 2022-12-31")]
+
+
+def test_a_row_of_another_units_workbook_does_not_verify(session: Session) -> None:
+    """The identifier is signed over the workbook's unit and date: a 部门整体 row copied from
+    another unit's 填报表 (seed 003: its 2025 department year and indicator) is refused."""
+    unit = _unit(session)
+    import_seed(session, "003")
+    other = session.scalars(select(Unit).where(Unit.name == "沧州临港经济技术开发区循环经济促进中心")).one()
+    other_book = load_workbook(BytesIO(template(session, other, date(2025, 6, 30), SECRET)))
+    foreign = other_book["部门整体"].cell(row=3, column=13).value
+
+    def paste(book: Any) -> None:
+        book["部门整体"].cell(row=3, column=13, value=foreign)
+
+    result = _run(session, _fill(template(session, unit, AS_OF, SECRET), {"高新技术企业新增": {"本次完成值": 12}},
+                                 edit=paste))
+    assert not result.applied and _reports(session) == 0
+    assert [(r.sheet, r.row, r.column) for r in result.refusals] == [("部门整体", 3, "标识")]
+
+
+def test_a_department_identifier_pasted_on_the_project_sheet_does_not_verify(session: Session) -> None:
+    """The other way round: a 部门整体 row's identifier (signed with its own kind) on a row of
+    指标填报 is refused there; nothing is recorded."""
+    unit = _unit(session)
+
+    def paste_department_id(book: Any) -> None:
+        sheet = book["指标填报"]
+        sheet.cell(row=3, column=14, value=book["部门整体"].cell(row=3, column=13).value)
+        header = {c.value: c.column for c in sheet[2]}
+        sheet.cell(row=3, column=header["本次完成值"], value=5)
+
+    result = _run(session, _fill(template(session, unit, AS_OF, SECRET), {}, edit=paste_department_id))
+    assert not result.applied and _reports(session) == 0
+    assert [(r.sheet, r.row, r.column) for r in result.refusals] == [("指标填报", 3, "标识")]

@@ -43,13 +43,13 @@ from tracker.models import AuditEntry, Evaluation
 from tracker.services.evaluation import (
     EvaluationEdit,
     IndicatorEdit,
-    contract_for_year,
     create_draft,
     create_drafts,
     freeze,
     preview,
     update_draft,
 )
+from tracker.services.evaluation_views import contract_for_year
 
 D = date.fromisoformat
 AFTER_YEAR = date(2026, 1, 15)

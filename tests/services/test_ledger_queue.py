@@ -186,3 +186,24 @@ def test_two_clerks_assigning_one_group_at_once_assign_it_once(fresh_database_ur
         assert owners == [winner] * 3
         assert spent_through(session, date(2025, 4, 30)) == {winner: Decimal("6000.00")}
     db.dispose()
+
+
+def test_assigning_a_group_with_a_rule_reads_the_queue_once(session: Session, queue: Project) -> None:
+    """The group and the rows its new rule takes come from one read of the unit's queue."""
+    from sqlalchemy import event
+
+    reads: list[str] = []
+
+    def note(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "ledger_row.project_id IS NULL" in statement:
+            reads.append(statement)
+
+    engine = session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        count, _rule, elsewhere = assign_group(session, queue.unit_id, SUMMARY_PATTERN, "付#月电费", queue.id,
+                                               "test", save_rule=True, rule_keyword="费")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert (count, elsewhere) == (5, 3)
+    assert len(reads) == 1

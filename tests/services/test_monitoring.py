@@ -11,15 +11,14 @@ from sqlalchemy import select
 from tests.monitoring_builders import add_ledger, make_project, make_unit, report
 from tracker.errors import ValidationFailed
 from tracker.models import Alert, DeviationExplanation, Role, Snapshot
-from tracker.services import monitoring
-from tracker.services.monitoring import (
-    evaluate,
-    freeze_checkpoints,
-    refresh_daily,
-    send_reminders,
-    summarize_changes,
-    transition_kind,
-)
+from tracker.services.monitoring.alerts import alerts_for, mark_read, unread_count
+from tracker.services.monitoring.pages import project_monitoring
+from tracker.services.monitoring.projects import checkpoints_of
+from tracker.services.monitoring.settings import settings_form_values, update_settings
+from tracker.services.monitoring.snapshots import record_checkpoints
+from tracker.services.monitoring.evaluate import evaluate
+from tracker.services.monitoring.reminders import send_reminders
+from tracker.services.monitoring.snapshots import freeze_checkpoints, refresh_daily, summarize_changes, transition_kind
 from tracker.services.spending import spent_through
 from tracker.services.users import create_user
 
@@ -106,8 +105,10 @@ def test_month_end_totals_agree_with_spent_through(session, unit) -> None:  # ty
         (a, "2025-01-31", "10.01"), (a, "2025-06-30", "5"), (b, "2025-04-01", "-2.50"),
         (b, "2025-07-01", "99")])
     day = D("2025-06-30")
-    assert monitoring._spent_at(session, day, None) == spent_through(session, day)
-    assert monitoring._spent_at(session, day, [a.id]) == {a.id: Decimal("15.01")}
+    assert spent_through(session, day) == {a.id: Decimal("15.01"), b.id: Decimal("-2.50")}
+    assert spent_through(session, day, [a.id]) == {a.id: Decimal("15.01")}
+    assert spent_through(session, D("2025-06-29")) == {a.id: Decimal("10.01"), b.id: Decimal("-2.50")}
+    assert evaluate(session, day)[b.id].spent == Decimal("-2.50")
 
 
 def test_plan_default_budget_zero_and_unparsed_indicator(session, unit) -> None:  # type: ignore[no-untyped-def]
@@ -153,9 +154,9 @@ def test_own_plan_dates_are_the_checkpoints(session, unit) -> None:  # type: ign
     quarterly = make_project(session, unit, plan={
         "03-31": "20", "06-30": "40", "09-30": "70", "12-31": "100"})
     defaulted = make_project(session, unit, plan={"12-31": "100"}, default_plan=True)
-    assert monitoring.checkpoints_of(session, quarterly) == (
+    assert checkpoints_of(session, quarterly) == (
         D("2025-03-31"), D("2025-06-30"), D("2025-09-30"), D("2025-12-31"))
-    assert monitoring.checkpoints_of(session, defaulted) == (
+    assert checkpoints_of(session, defaulted) == (
         D("2025-03-31"), D("2025-06-30"), D("2025-10-31"), D("2025-12-31"))
 
 
@@ -179,7 +180,7 @@ def test_frozen_checkpoint_survives_a_ledger_correction(session, unit) -> None: 
     add_ledger(session, unit, ("2025-05-01", "2025-05-31"), [(project, "2025-05-15", "300000")])
     assert freeze_checkpoints(session, D("2025-08-01")) == []
     session.expire_all()
-    view = monitoring.project_monitoring(session, project, D("2025-06-30"))
+    view = project_monitoring(session, project, D("2025-06-30"))
     assert view.frozen.spent == Decimal("300000.00") and view.frozen.overall_status == "yellow"
     assert view.evaluation.spent == Decimal("600000.00") and view.evaluation.money.status == "green"
     assert view.evaluation.overall == "grey"  # no indicator reported: red > yellow > grey > green
@@ -196,7 +197,7 @@ def test_uncovered_checkpoint_is_not_frozen_and_the_unit_is_reminded_once(sessio
     june = stored[1]
     assert june.ledger_covered is False and june.money_status == "grey"
     # the provisional June value is not shown as frozen
-    assert monitoring.project_monitoring(session, project, D("2025-06-30")).frozen is None
+    assert project_monitoring(session, project, D("2025-06-30")).frozen is None
     raised = send_reminders(session, D("2025-07-01"))
     ledger = [a for a in raised if a.kind == "ledger_missing"]
     assert len(ledger) == 1 and ledger[0].project_id is None and ledger[0].unit_id == unit.id
@@ -217,10 +218,10 @@ def test_checkpoint_job_on_the_day_then_frozen_when_the_ledger_arrives(session, 
     project = make_project(session, unit, plan=PLAN)
     add_ledger(session, unit, ("2025-01-01", "2025-05-31"), [(project, "2025-02-10", "100000")])
     # 06-30 23:30: evaluated on time, provisional (the June ledger is not in yet)
-    [june] = monitoring.record_checkpoints(session, D("2025-06-30"))
+    [june] = record_checkpoints(session, D("2025-06-30"))
     assert (june.as_of, june.frozen, june.late, june.evaluated_on) == (
         D("2025-06-30"), False, False, D("2025-06-30"))
-    assert monitoring.record_checkpoints(session, D("2025-07-01")) == []  # not a checkpoint
+    assert record_checkpoints(session, D("2025-07-01")) == []  # not a checkpoint
     # nightly: still not covered → left provisional (not re-created late)
     assert [s for s in freeze_checkpoints(session, D("2025-07-02")) if s.as_of == june.as_of] == []
     assert not june.frozen and not june.late
@@ -359,15 +360,15 @@ def test_each_user_sees_the_alerts_of_what_they_may_see(session) -> None:  # typ
     staff = create_user(session, "staff-m", Role.unit_staff, "password123", units=[mine])
     leader = create_user(session, "leader-m", Role.leader, "password123")
 
-    assert [i.alert.message for i in monitoring.alerts_for(session, staff)] == ["本单位提醒"]
-    assert len(monitoring.alerts_for(session, leader)) == 2
-    assert monitoring.unread_count(session, staff) == 1
-    assert monitoring.mark_read(session, staff, None) == 1
-    assert monitoring.unread_count(session, staff) == 0 and monitoring.unread_count(session, leader) == 2
-    assert monitoring.alerts_for(session, staff)[0].read
-    other = monitoring.alerts_for(session, leader)[0].alert.id
-    assert monitoring.mark_read(session, leader, [other]) == 1
-    assert monitoring.mark_read(session, staff, [other]) == 0  # not theirs to see
+    assert [i.alert.message for i in alerts_for(session, staff)] == ["本单位提醒"]
+    assert len(alerts_for(session, leader)) == 2
+    assert unread_count(session, staff) == 1
+    assert mark_read(session, staff, None) == 1
+    assert unread_count(session, staff) == 0 and unread_count(session, leader) == 2
+    assert alerts_for(session, staff)[0].read
+    other = alerts_for(session, leader)[0].alert.id
+    assert mark_read(session, leader, [other]) == 1
+    assert mark_read(session, staff, [other]) == 0  # not theirs to see
 
 
 # --- settings -----------------------------------------------------------------------------
@@ -386,23 +387,23 @@ def test_settings_change_thresholds_plan_and_cutoff_but_not_frozen_values(sessio
     add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "300000")])
     freeze_checkpoints(session, D("2025-07-10"))
 
-    monitoring.update_settings(session, _form(red_below="70", default_plan="6：40，12:100",
+    update_settings(session, _form(red_below="70", default_plan="6：40，12:100",
                                               monitoring_month="7"), "admin")
     assert evaluate(session, D("2025-06-30"))[project.id].money.status == "red"
     assert evaluate(session, D("2025-06-30"))[no_plan.id].money.planned_pct == 40
-    assert D("2025-07-31") in monitoring.checkpoints_of(session, project)
+    assert D("2025-07-31") in checkpoints_of(session, project)
     frozen = session.scalar(select(Snapshot).where(Snapshot.as_of == D("2025-06-30")))
     assert frozen.money_status == "yellow"
-    assert monitoring.settings_form_values(session)["default_plan"] == "6:40, 12:100"
+    assert settings_form_values(session)["default_plan"] == "6:40, 12:100"
 
     with pytest.raises(ValidationFailed, match="红灯阈值"):
-        monitoring.update_settings(session, _form(red_below="90"), "admin")
+        update_settings(session, _form(red_below="90"), "admin")
     with pytest.raises(ValidationFailed, match="月份:累计百分比"):
-        monitoring.update_settings(session, _form(default_plan="50"), "admin")
+        update_settings(session, _form(default_plan="50"), "admin")
     with pytest.raises(ValidationFailed, match="整数天数"):
-        monitoring.update_settings(session, _form(progress_due_days="-1"), "admin")
+        update_settings(session, _form(progress_due_days="-1"), "admin")
     with pytest.raises(ValidationFailed, match="设置不完整"):
-        monitoring.update_settings(session, {}, "admin")
+        update_settings(session, {}, "admin")
 
 
 def test_blank_checkpoints_are_interpolated_not_zero(session, unit) -> None:  # type: ignore[no-untyped-def]
@@ -417,5 +418,5 @@ def test_blank_checkpoints_are_interpolated_not_zero(session, unit) -> None:  # 
     assert not e.forecast.over_plan_by_plan and e.forecast.carry_over_by_plan > 0
     assert round(e.forecast.by_plan) == 297000 + round(1000000 * (1 - Decimal(181) / 365))
     # the blank cells' dates stay the project's checkpoints
-    assert monitoring.checkpoints_of(session, project) == (
+    assert checkpoints_of(session, project) == (
         D("2025-03-31"), D("2025-06-30"), D("2025-10-31"), D("2025-12-31"))

@@ -23,7 +23,7 @@ from tracker.cli import Context, cli
 from tracker.config import Config
 from tracker.db import Database
 from tracker.errors import MailFailed, ValidationFailed
-from tracker.models import Alert, AlertSubscription, AuditEntry, Role
+from tracker.models import Alert, AlertDelivery, AlertSubscription, AuditEntry, Role
 from tracker.services import notifications
 from tracker.services.notifications import Mailer, SmtpSettings, deliver, due_recipients, subscribe
 from tracker.services.users import create_user
@@ -92,6 +92,12 @@ def _alert(session, unit, message: str, project_id: int | None = None) -> Alert:
     return alert
 
 
+def _delivered(session, user_id: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """Ids of the alerts recorded as mailed to ``user_id``."""
+    return list(session.scalars(select(AlertDelivery.alert_id).where(AlertDelivery.user_id == user_id)
+                                .order_by(AlertDelivery.alert_id)))
+
+
 def _deliver_all(session, port: int, now: datetime = NOW) -> list[str]:  # type: ignore[no-untyped-def]
     with Mailer(_settings(port)) as mailer:
         return [deliver(session, mailer, user_id, now) for user_id in due_recipients(session, now)]
@@ -148,14 +154,14 @@ def test_a_refused_or_unreachable_server_keeps_the_alerts_and_waits(session, smt
     closed = _free_port()
     assert _deliver_all(session, closed) == [notifications.FAILED]
     subscription = session.get(AlertSubscription, user.id)
-    assert subscription.last_alert_id < alert.id and subscription.failures == 1
+    assert _delivered(session, user.id) == [] and subscription.failures == 1
     assert subscription.next_attempt_at == NOW + timedelta(minutes=10)
     assert f"无法连接邮件服务器 127.0.0.1:{closed}" == subscription.last_error
     assert due_recipients(session, NOW + timedelta(minutes=9)) == []  # backing off
 
     later = NOW + timedelta(minutes=10)
     assert _deliver_all(session, port, later) == [notifications.SENT]
-    assert subscription.last_alert_id == alert.id
+    assert _delivered(session, user.id) == [alert.id]
     assert (subscription.failures, subscription.next_attempt_at, subscription.last_error) == (0, None, None)
     assert [m["To"] for m in inbox.messages] == ["audit@example.gov.cn"]
 
@@ -306,3 +312,54 @@ def test_temporary_failures_before_a_refusal_do_not_shorten_its_backoff() -> Non
     assert _record_failure(subscription, SendFailed(True, "550 no such user"), NOW) == notifications.FAILED
     assert not subscription.undeliverable
     assert subscription.next_attempt_at == NOW + timedelta(minutes=10)
+
+
+def test_an_alert_committed_after_a_newer_one_was_mailed_is_mailed_next_time(fresh_database_url, smtp) -> None:  # type: ignore[no-untyped-def]
+    """Two writers on a real database: an import's alert got the smaller id but commits after
+    the scheduler's alert, with the larger id, was mailed.  The import's alert is mailed on the
+    next run, once.  (SQLite has one writer at a time: there the mail waits for the import.)"""
+    inbox, port = smtp
+    database = Database(fresh_database_url)
+    try:
+        migration.upgrade(fresh_database_url, database.engine)
+        with database.session() as session:
+            unit = make_unit(session)
+            user = create_user(session, "leader-late", Role.leader, "password123")
+            subscribe(session, user, "leader@example.gov.cn")
+            session.commit()
+            unit_id, user_id = unit.id, user.id
+
+        def alert(session, message: str) -> int:  # type: ignore[no-untyped-def]
+            row = Alert(unit_id=unit_id, kind="turned_red", severity="red", as_of=date(2025, 6, 30), message=message)
+            session.add(row)
+            session.flush()
+            return row.id
+
+        importing = database.session()  # the import: its alert is numbered first, committed last
+        late_id = alert(importing, "导入的提醒：编号较小，提交较晚")
+        if database.engine.dialect.name == "postgresql":
+            with database.session() as scheduler:
+                early_id = alert(scheduler, "调度的提醒：编号较大，先提交")
+                scheduler.commit()
+            assert early_id > late_id
+            jobs.alert_mail(database, _config(port))
+            assert len(inbox.messages) == 1 and "调度的提醒" in inbox.messages[0].get_content()
+            importing.commit()
+        else:  # the mail run waits for the import's write lock, then sees its alert
+            mail = threading.Thread(target=jobs.alert_mail, args=(database, _config(port)))
+            mail.start()
+            time.sleep(0.5)
+            assert inbox.messages == []
+            importing.commit()
+            mail.join(30)
+        importing.close()
+        jobs.alert_mail(database, _config(port))
+        jobs.alert_mail(database, _config(port))  # nothing new: nothing mailed again
+        bodies = [m.get_content() for m in inbox.messages]
+        assert sum("导入的提醒" in body for body in bodies) == 1
+        assert "导入的提醒" in bodies[-1] and "调度的提醒" not in bodies[-1]
+        with database.session() as session:
+            assert late_id in _delivered(session, user_id)
+            assert session.get(AlertSubscription, user_id).settled_through >= late_id
+    finally:
+        database.dispose()

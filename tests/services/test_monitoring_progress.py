@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.monitoring_builders import make_project, make_unit
 from tracker.errors import FormInvalid, NotFound, ValidationFailed
 from tracker.models import AuditEntry, DeviationExplanation, ProgressReport
-from tracker.services.monitoring import evaluate
+from tracker.services.monitoring.evaluate import evaluate
 from tracker.services.progress import (
     Evidence,
     ExplanationForm,

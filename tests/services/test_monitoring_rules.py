@@ -1,4 +1,4 @@
-"""DOMAIN §2 rules through the bulk evaluation (``monitoring.evaluate``) on SQLite and
+"""DOMAIN §2 rules through the bulk evaluation (``monitoring.evaluate.evaluate``) on SQLite and
 PostgreSQL: each test quotes the sentence it holds the product to."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.monitoring_builders import add_ledger, make_project, make_unit, report
 from tracker.models import DeviationExplanation
-from tracker.services.monitoring import evaluate
+from tracker.services.monitoring.evaluate import evaluate
 
 D = date.fromisoformat
 PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}

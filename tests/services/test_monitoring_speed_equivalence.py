@@ -37,8 +37,10 @@ from tracker.models import (
     ProgressReport,
     Project,
 )
-from tracker.services import monitoring
-from tracker.services.monitoring import evaluate, reminder_settings
+from tracker.services import spending
+from tracker.services.gc_pause import collector_paused
+from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate, evaluate_dates
+from tracker.services.monitoring.settings import reminder_settings
 from tracker.services.settings import monitoring_settings
 from tracker.services.spending import closed_through, refresh_month_totals, spent_through
 
@@ -105,7 +107,7 @@ def straightforward(session: Session, project: Project, as_of: date) -> dict[str
     }
 
 
-def bulk(evaluation: monitoring.ProjectEvaluation) -> dict[str, Any]:
+def bulk(evaluation: ProjectEvaluation) -> dict[str, Any]:
     return {
         "spent": str(evaluation.spent), "budget": str(evaluation.budget), "money": evaluation.money,
         "covered": evaluation.ledger_covered, "closed": evaluation.ledger_closed_through,
@@ -233,13 +235,19 @@ def test_current_status_judges_money_at_each_units_ledger_date(session, projects
 
 
 @pytest.mark.parametrize("day", ["2025-02-28", "2025-06-15", "2025-06-30"])
-def test_spent_at_equals_spent_through(session, projects, day: str) -> None:  # type: ignore[no-untyped-def]
+def test_spent_through_equals_the_rows_summed_one_by_one(session, projects, day: str) -> None:  # type: ignore[no-untyped-def]
+    """The one reading of "spent by a date" (month totals, and the rows of a partial month)
+    equals the straightforward sum of each project's counted rows, for every project and for
+    a list of them, with the same exponent."""
     as_of = D(day)
     ids = [projects[0].id, projects[3].id]
-    assert monitoring._spent_at(session, as_of, None) == spent_through(session, as_of)
-    assert monitoring._spent_at(session, as_of, ids) == spent_through(session, as_of, ids)
-    for pid, amount in monitoring._spent_at(session, as_of, None).items():
-        assert str(amount) == str(spent_through(session, as_of)[pid])  # same exponent too
+    expected = {p.id: straightforward(session, p, as_of)["spent"] for p in projects}
+    everything = spent_through(session, as_of)
+    assert {pid: str(everything.get(pid, Decimal("0.00"))) for pid in expected} == expected
+    listed = spent_through(session, as_of, ids)
+    assert set(listed) <= set(ids)
+    assert {pid: str(listed.get(pid, Decimal("0.00"))) for pid in ids} == {pid: expected[pid] for pid in ids}
+    assert any(amount for amount in everything.values())
 
 
 @pytest.mark.parametrize("day", ["2025-06-14", "2025-06-15", "2025-06-29"])
@@ -248,8 +256,8 @@ def test_month_so_far_by_id_sums_the_same_rows(session, projects, day: str) -> N
     sum the same rows, on every database."""
     as_of = D(day)
     days = {"start": as_of.replace(day=1), "day": as_of}
-    plain = session.execute(monitoring._month_so_far(True), days).all()
-    by_id = session.execute(monitoring._month_so_far(True, by_id=True), days).all()
+    plain = session.execute(spending._month_so_far(True), days).all()
+    by_id = session.execute(spending._month_so_far(True, by_id=True), days).all()
     assert plain and sorted(map(tuple, by_id)) == sorted(map(tuple, plain))
 
 
@@ -269,14 +277,14 @@ def test_collector_pause_resumes_and_leaves_others_alone() -> None:
     """The evaluation pauses the cyclic collector and resumes it with nothing left frozen;
     a collector paused by the caller stays paused, and objects the caller froze stay frozen."""
     assert gc.isenabled() and gc.get_freeze_count() == 0
-    with monitoring.collector_paused():
+    with collector_paused():
         assert not gc.isenabled()
         made = [[index] for index in range(2000)]
     assert gc.isenabled() and gc.get_freeze_count() == 0 and len(made) == 2000
 
     gc.disable()
     try:
-        with monitoring.collector_paused():
+        with collector_paused():
             pass
         assert not gc.isenabled()
     finally:
@@ -286,7 +294,7 @@ def test_collector_pause_resumes_and_leaves_others_alone() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with monitoring.collector_paused():
+        with collector_paused():
             made = [[index] for index in range(2000)]
         assert gc.isenabled() and gc.get_freeze_count() > frozen // 2  # not unfrozen (0)
     finally:
@@ -300,10 +308,10 @@ def test_evaluating_several_dates_at_once_equals_one_date_at_a_time(session, pro
     days = [D(day) for day in DATES] + [D("2024-12-31")]  # a year without projects
     ids = [projects[0].id, projects[4].id]
     for project_ids, at_ledger in ((None, False), (ids, False), (ids, True), (None, True)):
-        together = monitoring.evaluate_dates(session, reversed(days), project_ids, money_at_ledger_date=at_ledger)
+        together = evaluate_dates(session, reversed(days), project_ids, money_at_ledger_date=at_ledger)
         assert sorted(together) == sorted(days)
         for day in days:
             alone = evaluate(session, day, project_ids, money_at_ledger_date=at_ledger)
             assert {pid: bulk(e) for pid, e in together[day].items()} == \
                 {pid: bulk(e) for pid, e in alone.items()}, day
-    assert monitoring.evaluate_dates(session, [D("2025-06-30")], [])[D("2025-06-30")] == {}
+    assert evaluate_dates(session, [D("2025-06-30")], [])[D("2025-06-30")] == {}

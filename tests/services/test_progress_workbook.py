@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from tests.monitoring_builders import QUARTER_PLAN, add_ledger, make_project, make_unit
 from tracker.importers.progress_workbook import row_identifier
 from tracker.models import AuditEntry, DeviationExplanation, ProgressReport, Unit
-from tracker.services.monitoring import evaluate
+from tracker.services.monitoring.evaluate import evaluate
 from tracker.services.progress import ExplanationForm, ProgressForm, record_explanation, record_progress
 from tracker.services.progress_workbook import import_workbook, template
 
@@ -153,7 +153,7 @@ def test_a_round_trip_gives_the_statuses_of_entering_the_values_one_by_one(sessi
             assert (a.overall, a.results, a.money.status) == (b.overall, b.results, b.money.status)
             assert [(i.status.colour, i.status.label, i.status.ratio) for i in a.indicators] == \
                    [(i.status.colour, i.status.label, i.status.ratio) for i in b.indicators]
-    from tracker.services.monitoring import record_checkpoints
+    from tracker.services.monitoring.snapshots import record_checkpoints
 
     stored = {s.project_id: s for s in record_checkpoints(session, AS_OF, today=TODAY)}
     for mine, theirs in ((up_red, ty_red), (up_green, ty_green)):

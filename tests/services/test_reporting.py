@@ -25,7 +25,7 @@ from tracker.models import (
 )
 from tracker.reports import self_eval_workbook
 from tracker.services import reporting
-from tracker.services.monitoring import evaluate
+from tracker.services.monitoring.evaluate import evaluate
 
 D = Decimal
 CUTOFF = date(2025, 6, 30)

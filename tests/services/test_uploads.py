@@ -4,6 +4,7 @@ the seal is unpickled, and a confirmation that cannot use it is asked to upload 
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 from dataclasses import dataclass, make_dataclass
@@ -81,6 +82,33 @@ def test_even_sealed_bytes_build_only_record_classes(tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="请重新上传文件并预览"):
         uploads.load_result(str(tmp_path), token, result_id, "c" * 64, secret=SECRET, schema="s1")
     assert not (tmp_path / "pwned").exists()
+
+
+def _global_call(module: str, name: str, argument: str) -> bytes:
+    """A pickle calling ``module``'s attribute ``name`` (a dotted path, as protocol 4 allows)."""
+    text = lambda value: b"\x8c" + bytes([len(value.encode())]) + value.encode()  # noqa: E731
+    return b"\x80\x04" + text(module) + text(name) + b"\x93" + text(argument) + b"\x85R."
+
+
+@pytest.mark.parametrize("module, name", [
+    ("tracker.importers.archive_guard", "zipfile.os.system"),  # a dotted path out of a record module
+    ("tracker.importers.ledger", "read_ledger"),  # a function of a record module, not a class
+    ("tracker.importers.archive_guard", "BytesIO"),  # a class a record module imports, not its own
+    ("decimal", "getcontext"), ("datetime", "sys"),
+])
+def test_sealed_bytes_reach_nothing_but_the_record_classes_themselves(tmp_path: Path, module: str,
+                                                                       name: str) -> None:
+    """The allow-list names classes, not modules: a module's other attributes (what it imported,
+    its functions, a dotted path through them to ``os.system``) are refused even when sealed."""
+    token, result_id = kept(tmp_path, None)
+    payload = _global_call(module, name, f"touch {tmp_path}/pwned")
+    path = tmp_path / "uploads" / token / f"result-{result_id}.bin"
+    path.write_bytes(uploads._seal(SECRET, token, result_id, "c" * 64, "s1", payload) + payload)
+    with pytest.raises(NotFound, match="请重新上传文件并预览"):
+        uploads.load_result(str(tmp_path), token, result_id, "c" * 64, secret=SECRET, schema="s1")
+    assert not (tmp_path / "pwned").exists()
+    with pytest.raises(pickle.UnpicklingError):  # refused by name, before anything is called
+        uploads._RecordUnpickler(io.BytesIO(b"")).find_class(module, name)
 
 
 class Evil:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import post_form
 from tests.services.test_department import import_seed, year_of
 from tracker.models import DepartmentProgress, Unit
+from tracker.services import department
 
 
 def test_finance_sees_findings_and_corrects_unit_staff_reports(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
@@ -147,3 +149,99 @@ def test_unit_staff_draft_save_and_freeze_the_department_self_evaluation(client,
     assert frozen.frozen and frozen.frozen_by and frozen.goal_actual == "已完成"
     assert frozen.indicators[0].actual == Decimal(30) and frozen.warnings_reason == "年终数据已核实"
     assert department.indicators_of(session, record)[0].reports == []  # the 自评 is not a progress report
+
+
+def test_every_bad_correction_or_report_is_answered_in_chinese_and_nothing_is_saved(  # type: ignore[no-untyped-def]
+        client, logged_in, session: Session) -> None:
+    """What a clerk can type into the two forms: a 分值 with 3 decimals, texts longer than
+    their columns, a number the database cannot hold, a date outside the year or in the
+    future — each refused on the page (400, in Chinese), never a 500 or a silent store."""
+    from tracker.models import DepartmentCorrection
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    logged_in("finance")
+    correct = f"/departments/{record.id}/indicators/5/correct"
+    for form, message in (
+            ({"reason": "r", "weight": "12.345"}, "分值最多保留2位小数，当前为“12.345”"),
+            ({"reason": "r", "name": "名" * 501}, "指标名称最多500字"),
+            ({"reason": "r", "level2": "二" * 101}, "二级指标最多100字"),
+            ({"reason": "r", "target": "≥" + "9" * 500}, "指标值最多500字"),
+            ({"reason": "r", "target": "≥" + "9" * 20 + "项"}, "指标值的数值过大或小数位超过4位"),
+            ({"reason": "r" * 2001}, "更正原因最多2000字")):
+        refused = post_form(client, correct, form, token_from="/departments")
+        assert refused.status_code == 400, form
+        assert message in refused.get_data(as_text=True), form
+    assert session.scalar(select(func.count()).select_from(DepartmentCorrection)) == 0
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in("unit_staff", units=[unit])
+    report = f"/departments/{record.id}/indicators/1/progress"
+    for form, message in (
+            ({"reported_on": "2022-12-31", "value": "5"}, "完成值日期应在2023年内且不晚于今天（2023-01-01 至 2023-12-31），"
+                                                          "当前为 2022-12-31"),
+            ({"reported_on": "2024-01-01", "value": "5"}, "完成值日期应在2023年内"),
+            ({"reported_on": "", "value": "5"}, "请填写完成值日期"),
+            ({"reported_on": "2023-06-30", "value": "1e30"}, "的完成值"),
+            ({"reported_on": "2023-06-30", "value": "5", "note": "说" * 2001}, "偏差说明最多2000字")):
+        refused = post_form(client, report, form, token_from="/departments")
+        assert refused.status_code == 400, form
+        assert message in refused.get_data(as_text=True), form
+    assert session.scalar(select(func.count()).select_from(DepartmentProgress)) == 0
+    with pytest.raises(department.DepartmentError, match="不晚于今天"):  # a date after today
+        department.add_progress(session, department.indicators_of(session, record)[0],
+                                reported_on=date(2023, 7, 1), actor="t", raw="5", today=date(2023, 6, 30))
+
+
+def test_a_number_too_large_in_the_department_self_evaluation_is_refused_on_the_page(  # type: ignore[no-untyped-def]
+        client, logged_in, session: Session) -> None:
+    """1e30 (and NaN) as 实际完成值: a Chinese refusal beside the field, not a 500 — the
+    number is checked for size before its decimals (``parse_reported_number``)."""
+    from tracker.models import DepartmentEvaluation, Role
+
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in(Role.unit_staff, units=[unit])
+    url = f"/departments/{record.id}/evaluation"
+    post_form(client, f"{url}/new", {}, token_from=url)
+    first = session.scalars(select(DepartmentEvaluation)).one().indicators[0]
+    for typed, message in (("1e30", "“高新技术企业新增”的实际完成值数值过大，当前为“1e30”"),
+                           ("NaN", "“高新技术企业新增”的实际完成值应为数字（可带单位），当前为“NaN”")):
+        refused = post_form(client, f"{url}/1", {f"actual_{first.id}": typed}, token_from=url)
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True), typed
+    reported = post_form(client, f"/departments/{record.id}/indicators/1/progress",
+                         {"reported_on": "2023-06-30", "value": "1e30"}, token_from="/departments")
+    assert reported.status_code == 400
+    assert "“高新技术企业新增”的完成值数值过大，当前为“1e30”" in reported.get_data(as_text=True)
+
+
+def test_round_numbers_show_as_typed_not_in_exponent_form(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    """100% reported and a 分值 of 20 read back as 100% and 20 (``Decimal.normalize`` alone
+    gave 1E+2% and 2E+1)."""
+    import_seed(session, "002")
+    record = year_of(session, "高新区科技局", 2023)
+    row = department.indicators_of(session, record)[2]  # 区内企业满意度 >90%
+    department.add_progress(session, row, reported_on=date(2023, 6, 30), actor="t", raw="100%")
+    department.correct(session, row, actor="t", reason="按批复", weight="20")
+    session.commit()
+    logged_in("finance")
+    page = client.get(f"/departments/{record.id}").get_data(as_text=True)
+    assert "2023-06-30：100%" in page and 'name="weight" inputmode="decimal" value="20"' in page
+    assert "E+" not in page
+
+
+def test_the_progress_form_offers_a_date_it_accepts(client, logged_in, session: Session) -> None:  # type: ignore[no-untyped-def]
+    """The form's 完成值日期 starts on a day the year allows: today during the year, else
+    12-31 of a year gone by (2023 here) — today (after 2023) would be refused as given."""
+    import_seed(session, "002")
+    session.commit()
+    record = year_of(session, "高新区科技局", 2023)
+    unit = session.scalars(select(Unit).where(Unit.name == "高新区科技局")).one()
+    logged_in("unit_staff", units=[unit])
+    page = client.get(f"/departments/{record.id}").get_data(as_text=True)
+    assert 'name="reported_on" required value="2023-12-31"' in page
+    accepted = post_form(client, f"/departments/{record.id}/indicators/1/progress",
+                         {"reported_on": "2023-12-31", "value": "5"}, token_from="/departments")
+    assert accepted.status_code == 302

@@ -20,7 +20,8 @@ from tests.monitoring_builders import (
     year_end_project,
 )
 from tracker.models import AuditEntry, Evaluation, LedgerRow, Role, TargetImport
-from tracker.services import audit, evaluation, monitoring
+from tracker.services import audit, evaluation
+from tracker.services.monitoring.snapshots import record_checkpoints
 from tracker.services.adjustments import AdjustmentForm, adjust
 from tracker.web.downloads import XLSX_MIMETYPE
 
@@ -51,6 +52,24 @@ def test_project_list_export_is_the_users_table(client, logged_in, session) -> N
     names = {r[2]: r for r in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\")" in names  # text, never a formula
     assert names["'=HYPERLINK(\"http://evil\")"][4] == 1234567.89
+
+
+def test_project_list_pages_and_its_export_has_every_project(client, logged_in, session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tracker.web import projects as project_pages
+    monkeypatch.setattr(project_pages, "PROJECT_LIST_PAGE_SIZE", 3)
+    first, second = make_unit(session, "甲单位"), make_unit(session, "乙单位")
+    made = [make_project(session, first if n < 4 else second, name=f"项目{n}") for n in range(7)]
+    session.commit()
+    logged_in(Role.leader)
+    page_one = client.get("/projects?year=2025").get_data(as_text=True)
+    assert "共 7 个项目，第 1–3 个" in page_one and "下一页" in page_one and "上一页" not in page_one
+    assert all(f"项目{n}<" in page_one for n in range(3)) and "项目3<" not in page_one
+    last = client.get("/projects?year=2025&page=3").get_data(as_text=True)
+    assert "第 7–7 个" in last and "项目6<" in last and "项目5<" not in last and "下一页" not in last
+    assert f'/projects/{made[6].id}"' in last
+    rows = list(_sheet(client.get("/projects?year=2025&page=2&format=xlsx")).iter_rows(values_only=True))
+    assert [r[2] for r in rows[1:]] == [f"项目{n}" for n in range(7)]  # every project, not one page
+    assert rows[1][0].endswith("甲单位") and rows[7][0].endswith("乙单位")
 
 
 def test_ledger_export_has_every_filtered_row_not_one_page(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
@@ -311,7 +330,7 @@ def test_adjustments_export(client, logged_in, session) -> None:  # type: ignore
 def test_project_monitoring_export_has_money_indicators_checkpoints_and_explanations(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
     science, finance, lagging, other = _cockpit_department(session)
     report(session, lagging.indicators[0], "2025-06-20", value="2")
-    monitoring.record_checkpoints(session, date(2025, 6, 30), [lagging.id], today=date(2025, 6, 30))
+    record_checkpoints(session, date(2025, 6, 30), [lagging.id], today=date(2025, 6, 30))
     session.commit()
     logged_in(Role.unit_staff, units=[science])
     page = client.get(f"/projects/{lagging.id}/monitoring?as_of=2025-06-30").get_data(as_text=True)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_token, post_form
 from tests.monitoring_builders import add_ledger, make_project, make_unit, report
 from tracker.models import Alert, DeviationExplanation, ProgressReport, Role, Setting
-from tracker.services.monitoring import freeze_checkpoints
+from tracker.services.monitoring.snapshots import freeze_checkpoints
 
 PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}
 THIS_YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year

@@ -44,9 +44,13 @@ class Context:
         return datetime.now(self.config.tz).date()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """The command's unit of work: commit on success, roll back on any error."""
-        session = self.database.session()
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """The command's unit of work: commit on success, roll back on any error.  ``write``: the
+        command writes; on SQLite its transaction takes the write lock as it begins and so waits
+        for an import holding it instead of failing at its first write (``Database.session``).
+        The ledger commands leave it off: they wait on the unit's lock (``ledger_lock``) and tell
+        the user so, and an import's reading phase must not hold the write lock."""
+        session = self.database.session(write=write)
         try:
             yield session
             session.commit()

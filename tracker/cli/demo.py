@@ -38,7 +38,7 @@ def demo_load(ctx: Context, as_json: bool) -> None:
 
     seeds = PROJECT_ROOT / "seeds"
     paths = sorted(str(p) for p in seeds.glob("*.txt"))
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         plan = plan_import(session, read_files(tuple(paths)))
         apply_import(session, plan, "demo")
     answer: dict[str, Any] = {"projects_created": plan.count("created"), "projects_updated": plan.count("updated"),
@@ -48,11 +48,11 @@ def demo_load(ctx: Context, as_json: bool) -> None:
         f"未变 {plan.count('unchanged')} 个项目")
     for name, period in DEMO_LEDGERS.items():
         path = seeds / "ledgers" / name
-        with ctx.transaction() as session:
+        with ctx.transaction(write=True) as session:
             preview = prepare(session, LedgerUpload(name, path.read_bytes()), period=period)
 
         def write(preview: Any = preview) -> Any:
-            with ctx.transaction() as session:
+            with ctx.transaction(write=True) as session:
                 return commit(session, preview, "demo", today=ctx.today(), waiting=waiting_notice())
 
         result = retrying(write)
@@ -71,7 +71,7 @@ def _demo_users(ctx: Context, say: Callable[[str], None]) -> list[dict[str, Any]
     from tracker.services.demo_users import demo_users_file, ensure_demo_users
 
     instance = Path(ctx.config.instance_path)
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         logins = ensure_demo_users(session, instance)
     say(f"演示用户（只由 tracker demo load 创建；密码也在 {demo_users_file(instance)}）：")
     for login in logins:

@@ -16,7 +16,7 @@ from tracker.cli.help import TrackerCommand
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON 数组，每个项目一个对象")
 @pass_context
 def evaluate_command(ctx: Context, year: int, unit: str | None, as_json: bool) -> None:
-    from tracker.services.evaluation import contract_for_year
+    from tracker.services.evaluation_views import contract_for_year
     from tracker.services.ledger_import import resolve_unit
 
     with ctx.transaction() as session:

@@ -28,7 +28,7 @@ def import_targets(ctx: Context, files: tuple[str, ...], year: int | None, as_js
                    dry_run: bool) -> None:
     from tracker.services.target_import import apply_import, plan_import
 
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         plan = plan_import(session, read_files(files), year, limits=ctx.config.file_limits)
         if not dry_run:
             apply_import(session, plan, "cli")

@@ -36,7 +36,7 @@ def monitor_refreeze(ctx: Context, project_ids: tuple[int, ...], unit: str | Non
         raise click.UsageError("请指定 --project 或 --unit 之一")
 
     def write() -> Any:
-        with ctx.transaction() as session:
+        with ctx.transaction(write=True) as session:
             ids = list(project_ids) if project_ids else list(session.scalars(
                 select(Project.id).where(Project.unit_id == resolve_unit(session, unit).id)))
             result = refreeze(session, ids, "cli", ctx.today(), as_of.date() if as_of else None)

@@ -43,7 +43,7 @@ def progress_add(ctx: Context, project_ref: str | None, department_ref: str | No
         _department_progress_add(ctx, department_ref, year, indicator_name, value, reported_on, note, as_json)
         return
     assert project_ref is not None
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         project = find_project(session, project_ref, year)
         indicator = find_indicator(project, indicator_name)
         report = record_progress(session, project, scripted_form(indicator, value, reported_on, note),
@@ -60,11 +60,11 @@ def _department_progress_add(ctx: Context, unit: str, year: int, indicator_ref: 
                              reported_on: str, note: str, as_json: bool) -> None:
     from tracker.services import department
 
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         record = department.find_department_year(session, unit, year)
         row = department.find_indicator_by_ref(session, record, indicator_ref)
         entry = department.add_progress(session, row, reported_on=date.fromisoformat(reported_on.strip()),
-                                        actor="cli", raw=value, note=note)
+                                        actor="cli", raw=value, note=note, today=ctx.today())
         if as_json:  # a 部门整体 indicator: the unit instead of a project
             echo_json({"record_id": entry.id, "project_id": None, "unit": record.unit.name, "indicator": row.name,
                        "reported_on": entry.reported_on.isoformat()})
@@ -116,7 +116,7 @@ def progress_import(ctx: Context, file: Path, dry_run: bool, as_json: bool) -> N
     data = file.read_bytes()
 
     def write() -> Any:
-        with ctx.transaction() as session:
+        with ctx.transaction(write=not dry_run) as session:
             return import_workbook(session, data, filename=file.name, actor="cli", today=ctx.today(),
                                    secret=ctx.config.secret_key, apply=not dry_run,
                                    limits=ctx.config.file_limits)

@@ -31,7 +31,7 @@ def user_create(ctx: Context, username: str, role: str, password: str,
     from tracker.services.notifications import subscribe
     from tracker.services.users import create_user
 
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         units = [session.get(Unit, unit_id) for unit_id in unit_ids]
         missing = [str(i) for i, u in zip(unit_ids, units, strict=True) if u is None]
         if missing:
@@ -60,7 +60,7 @@ def user_update(ctx: Context, username: str, email: str, as_json: bool) -> None:
     from tracker.models import User
     from tracker.services.notifications import subscribe
 
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         found = session.scalar(select(User).where(User.username == username.strip()))
         if found is None:
             raise NotFound(f"没有用户“{username}”")
@@ -83,7 +83,7 @@ def admin() -> None:
 def admin_ensure(ctx: Context, as_json: bool) -> None:
     from tracker.services.users import ensure_admin
 
-    with ctx.transaction() as session:
+    with ctx.transaction(write=True) as session:
         result = ensure_admin(session, ctx.config.admin_password or None,
                               Path(ctx.config.instance_path))
     if as_json:  # the generated password, like the text, is shown this once

@@ -39,6 +39,12 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def decimal_text(value: Decimal) -> str:
+    """A number as a person typed it: no exponent, no trailing zeros (100 → "100", never "1E+2";
+    12.50 → "12.5")."""
+    return f"{value.normalize():f}"
+
+
 def yuan_to_wan(yuan: Decimal) -> Decimal:
     """元 → 万元, exactly: the decimal point moves four places, nothing is rounded (a workbook
     cell holds this and formats it)."""

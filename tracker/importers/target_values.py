@@ -401,7 +401,11 @@ def parse_reported_number(text: str, target_unit: str | None, label: str) -> Dec
         if parsed.number is None or parsed.kind not in ("quantitative", "reverse"):
             raise ValueError(f"{label}应为数字（可带单位），当前为“{text.strip()}”") from None
         number, unit = parsed.number, parsed.unit
-    if not number.is_finite() or number != number.quantize(REPORTED_PLACES) or abs(number) >= Decimal(10) ** 14:
+    if not number.is_finite():  # NaN, Infinity
+        raise ValueError(f"{label}应为数字（可带单位），当前为“{text.strip()}”")
+    if abs(number) >= Decimal(10) ** 14:  # before quantize, which cannot hold 1e30 to 4 places
+        raise ValueError(f"{label}数值过大，当前为“{text.strip()}”")
+    if number != number.quantize(REPORTED_PLACES):
         raise ValueError(f"{label}最多保留4位小数")
     if unit and target_unit and unit != target_unit:
         raise ValueError(f"{label}单位“{unit}”与年度指标值单位“{target_unit}”不一致，请换算后填写")

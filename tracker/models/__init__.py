@@ -13,6 +13,7 @@ from tracker.models.ledger import (
 )
 from tracker.models.monitoring import (
     Alert,
+    AlertDelivery,
     AlertRead,
     AlertSubscription,
     DeviationExplanation,
@@ -32,6 +33,7 @@ from tracker.models.users import LoginFailure, Role, User, user_units
 __all__ = [
     "Adjustment",
     "Alert",
+    "AlertDelivery",
     "AlertRead",
     "AlertSubscription",
     "AuditEntry",

@@ -76,9 +76,10 @@ def local(moment: datetime | None, tz: tzinfo) -> datetime | None:
     return None if moment is None else moment.astimezone(tz).replace(tzinfo=None)
 
 
-def projects(items: Sequence[Project], year: int | None) -> Table:
-    rows = ([p.unit.label, p.code or "", p.name, p.initial_budget, p.annual_budget, p.fiscal_funds,
-             p.other_funds, len(p.indicators), p.quality_score] for p in items)
+def projects(items: Iterable[Any], year: int | None) -> Table:
+    """``items``: rows of ``services.projects.project_list`` (read as the sheet is written)."""
+    rows = ([p.Unit.label, p.code or "", p.name, p.initial_budget, p.annual_budget, p.fiscal_funds,
+             p.other_funds, p.indicator_count, p.quality_score] for p in items)
     return Table(f"项目列表 {year or ''}".strip(),
                  ["单位", "项目编码", "项目名称", "年初预算数（元）", "全年预算数（元）",
                   "其中财政资金（元）", "其他资金（元）", "指标数", "质量分"],
@@ -123,7 +124,7 @@ def reconciliation_rows(line: Any, rows: Iterable[tuple[LedgerRow, LedgerBatch]]
 
 
 def monitoring_overview(rows: Iterable[tuple[Project, Any]], as_of: date) -> Table:
-    """``rows``: (project, ``tracker.services.monitoring.ProjectEvaluation``)."""
+    """``rows``: (project, ``tracker.services.monitoring.evaluate.ProjectEvaluation``)."""
     body = ([p.unit.label, p.code or "", p.name, e.budget, e.spent, e.money.execution_rate,
              e.money.planned_pct, e.money.gap_points, MONEY_STATUS_LABELS[e.money.status],
              COLOUR_LABELS[e.results], COLOUR_LABELS[e.overall], e.ledger_closed_through]
@@ -276,7 +277,7 @@ def evaluation_state(e: Evaluation | None) -> str:
 
 
 def evaluations(rows: Iterable[Any], year: int | None) -> Table:
-    """``rows``: ``tracker.services.evaluation.YearRow`` (project, latest, frozen)."""
+    """``rows``: ``tracker.services.evaluation_views.YearRow`` (project, latest, frozen)."""
     def row(r: Any) -> list[object]:
         e, frozen = r.latest, r.frozen
         return [r.project.unit.label, r.project.code or "", r.project.name, evaluation_state(e),
@@ -424,7 +425,7 @@ def project_detail(project: Project, findings: Sequence[ProjectFinding], history
 
 
 def project_monitoring(m: Any, tz: tzinfo) -> Book:
-    """A project's monitoring page at ``m.as_of`` (``monitoring.ProjectMonitoring``): money
+    """A project's monitoring page at ``m.as_of`` (``monitoring.pages.ProjectMonitoring``): money
     now and frozen, indicators with their reports, checkpoints frozen vs recomputed, and the
     deviation explanations."""
     e, f = m.evaluation, m.frozen

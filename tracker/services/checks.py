@@ -26,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.models import Indicator, Project, Snapshot, Unit
-from tracker.services.monitoring import ProjectEvaluation, evaluate, record_checkpoints
+from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
+from tracker.services.monitoring.snapshots import record_checkpoints
 
 
 def _money(value: Decimal) -> str:

@@ -2,16 +2,16 @@
 
 Scope: unit staff see their own units' projects and alerts only; every other role sees all.
 ``choose`` settles the year, unit and date from what was asked (saying what it changed);
-``gather`` reads 双监控 (``monitoring.evaluate``) at the date, the money of every project at
+``gather`` reads 双监控 (``monitoring.evaluate.evaluate``) at the date, the money of every project at
 each month end of the year (the department curve and the unit × checkpoint matrix), the
 indicators' 一级, the newest 偏差说明 of each lagging project dated on or before the date, and
 the user's unread alerts of that year.  Nothing is written.
 
 Month ends: a full evaluation per month end would judge every indicator twelve more times
-for nothing (the curve and the matrix show money only).  Money at a month end is what
-``evaluate`` computes there — spending from the month totals (``project_month_spending``),
-the plan curve (``monitoring.plan_curves``: the very curves ``evaluate`` reads) and ledger
-coverage, read in three grouped queries;
+for nothing (the curve and the matrix show money only).  Money at a month end is read from
+the homes ``evaluate`` reads it from: spending (``spending.spent_at_month_ends``, the month
+totals of ``spending.spent_through``), the plan curve (``monitoring.projects.plan_curves``)
+and ledger coverage (``spending.ledger_closed_through``), in three grouped queries;
 ``tests/services/test_cockpit.py`` checks it equals ``evaluate`` at every month end.
 """
 
@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Result, Select, String, select, type_coerce
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tracker.core.money import ledger_covers
@@ -36,7 +36,6 @@ from tracker.models import (
     DeviationExplanation,
     Indicator,
     Project,
-    ProjectMonthSpending,
     Unit,
     User,
 )
@@ -49,7 +48,9 @@ from tracker.reports.cockpit import (
     MonthEndMoney,
     ProjectRow,
 )
-from tracker.services import monitoring
+from tracker.services.bulk_read import plain_rows
+from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
+from tracker.services.monitoring.projects import STANDARD_CHECKPOINTS, plan_curves
 from tracker.services.opening_date import (
     CheckpointChoice,
     OpeningDate,
@@ -58,9 +59,11 @@ from tracker.services.opening_date import (
     opening_date,
 )
 from tracker.services.settings import monitoring_settings
+from tracker.services.spending import ledger_closed_through, spent_at_month_ends
 
 LAGGING = ("red", "yellow")
 CHUNK = 500
+ZERO = Decimal("0.00")
 ALERTS_READ = 1000  # unread alerts listed at most (the page shows the first ten and the count)
 
 
@@ -178,7 +181,7 @@ def gather(session: Session, user: User, selection: Selection, *,
         return None
     everything = user.sees_everything and selection.unit_id is None
     names = dict(session.execute(select(Project.id, Project.name).where(Project.id.in_(scoped))).all())
-    now = monitoring.evaluate(session, as_of, None if everything else ids)
+    now = evaluate(session, as_of, None if everything else ids)
     rows = [_row(e, names[pid]) for pid, e in now.items()]
     cutoff = monitoring_cutoff(year, settings)
     shown = _shown_units(selection)
@@ -188,7 +191,7 @@ def gather(session: Session, user: User, selection: Selection, *,
             select(Unit.id, Unit.name).where(Unit.id.in_(shown)).order_by(Unit.code, Unit.name))},
         projects=rows,
         month_ends=month_end_money(session, year, scoped, rows, settings),
-        checkpoints=sorted({date(year, m, d) for m, d in monitoring.STANDARD_CHECKPOINTS} | {cutoff}),
+        checkpoints=sorted({date(year, m, d) for m, d in STANDARD_CHECKPOINTS} | {cutoff}),
         cutoff=cutoff,
         indicators=_indicators(session, scoped, now),
         explanations=_explanations(session, [r.project_id for r in rows if r.money_status in LAGGING],
@@ -208,7 +211,7 @@ def _shown_units(selection: Selection) -> set[int]:
     return {uid for uid, _ in selection.units if selection.unit_id is None or uid == selection.unit_id}
 
 
-def _row(evaluation: monitoring.ProjectEvaluation, name: str) -> ProjectRow:
+def _row(evaluation: ProjectEvaluation, name: str) -> ProjectRow:
     money = evaluation.money
     return ProjectRow(
         project_id=evaluation.project_id, unit_id=evaluation.unit_id, name=name,
@@ -221,43 +224,34 @@ def _row(evaluation: monitoring.ProjectEvaluation, name: str) -> ProjectRow:
 
 def month_end_money(session: Session, year: int, scoped: Select[Any], rows: Iterable[ProjectRow],
                     settings: MonitoringSettings) -> dict[date, list[MonthEndMoney]]:
-    """``rows`` (the projects at the date) at every month end of ``year``: cumulative spending,
-    planned % and ledger coverage there, as ``monitoring.evaluate`` reads them."""
+    """``rows`` (the projects at the date) at every month end of ``year``: cumulative spending
+    (``spending.spent_at_month_ends``), planned % (``plan_curves``) and ledger coverage
+    (``spending.ledger_closed_through``), the very readers ``evaluate`` uses."""
     rows = list(rows)
-    cents: dict[int, list[int]] = {}  # project → spending of each month, in 分
-    for pid, month, amount in _plain(session, select(
-            ProjectMonthSpending.project_id, _stored(ProjectMonthSpending.month),
-            _cents(ProjectMonthSpending.amount))
-            .where(ProjectMonthSpending.project_id.in_(scoped),
-                   ProjectMonthSpending.month >= date(year, 1, 1),
-                   ProjectMonthSpending.month <= date(year, 12, 1))):
-        cents.setdefault(pid, [0] * 12)[_day(month).month - 1] += amount
-    plans = monitoring.plan_curves(session, year, [r.project_id for r in rows], settings)
-    closed = monitoring.ledger_closed_through(session, {r.unit_id for r in rows})
+    spent = spent_at_month_ends(session, year, scoped)
+    plans = plan_curves(session, year, [r.project_id for r in rows], settings)
+    closed = ledger_closed_through(session, {r.unit_id for r in rows})
     days = [month_end(year, month) for month in range(1, 13)]
     covered = {uid: [ledger_covers(closed.get(uid), day) for day in days] for uid in {r.unit_id for r in rows}}
     result: dict[date, list[MonthEndMoney]] = {day: [] for day in days}
     columns = [result[day] for day in days]
     planned: dict[int, list[Decimal]] = {}  # id of a (shared) curve → its value at each month end
-    nothing = [0] * 12
+    nothing = [ZERO] * 12
     for row in rows:
         plan = plans[row.project_id]
         if id(plan) not in planned:
             planned[id(plan)] = [plan.at(day) for day in days]
-        total = 0
-        for column, amount, pct, reached in zip(columns, cents.get(row.project_id, nothing),
-                                                planned[id(plan)], covered[row.unit_id]):
-            total += amount
-            column.append(MonthEndMoney(row.project_id, row.unit_id, row.budget,
-                                        Decimal(total).scaleb(-2), pct, reached))
+        for column, total, pct, reached in zip(columns, spent.get(row.project_id, nothing),
+                                               planned[id(plan)], covered[row.unit_id]):
+            column.append(MonthEndMoney(row.project_id, row.unit_id, row.budget, total, pct, reached))
     return result
 
 
 def _indicators(session: Session, scoped: Select[Any],
-                evaluations: dict[int, monitoring.ProjectEvaluation]) -> list[IndicatorResult]:
+                evaluations: dict[int, ProjectEvaluation]) -> list[IndicatorResult]:
     statuses = {i.indicator_id: i.status for e in evaluations.values() for i in e.indicators}
     results = []
-    for iid, pid, level1, name, target in _plain(session, select(
+    for iid, pid, level1, name, target in plain_rows(session, select(
             Indicator.id, Indicator.project_id, Indicator.level1, Indicator.name, Indicator.target_raw)
             .where(Indicator.project_id.in_(scoped))
             .order_by(Indicator.project_id, Indicator.position, Indicator.id)):
@@ -266,29 +260,6 @@ def _indicators(session: Session, scoped: Select[Any],
             results.append(IndicatorResult(pid, level1, name, target, status.colour, status.label,
                                            status.report_overdue))
     return results
-
-
-def _plain(session: Session, query: Select[Any]) -> Result[Any]:
-    """The rows of a select of plain columns as Core rows, without the ORM's per-row work
-    (tens of thousands of rows here).  Pending changes are flushed first, as
-    ``session.execute`` would."""
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(query)
-
-
-def _cents(column: Any) -> Any:
-    """An exact column (Money, Percent) read as its stored integer."""
-    return type_coerce(column, BigInteger)
-
-
-def _stored(column: Any) -> Any:
-    """A date column read as stored (ISO text on SQLite, a date on PostgreSQL); see ``_day``."""
-    return type_coerce(column, String)
-
-
-def _day(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _explanations(session: Session, project_ids: Iterable[int], as_of: date) -> dict[int, ExplanationFacts]:

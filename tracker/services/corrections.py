@@ -4,7 +4,7 @@ evaluations rested on it, and the re-freeze that finance confirms afterwards.
 Decisions (the issue leaves them open):
 
 - An evaluation rests on the unit's active ledger batches that reach into the project's year
-  (``monitoring.basis_ids``), recorded on every snapshot and status alert as it is made.
+  (``monitoring.snapshots.basis_ids``), recorded on every snapshot and status alert as it is made.
 - Undo (``withdraw_batch``, in the undo's transaction): every frozen checkpoint snapshot and
   daily snapshot resting on the batch — the batch in its basis, and the undo changing the
   project's spending or the coverage of the snapshot's date — is marked (``withdrawn_batch_id``: 基于已撤销的台账批次);
@@ -29,8 +29,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, cast, exists, false, func, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
@@ -40,14 +42,10 @@ from tracker.errors import ValidationFailed
 from tracker.models import Alert, LedgerBatch, Project, Snapshot, User
 from tracker.services import audit
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.monitoring import (
-    FLAGGED,
-    add_alerts,
-    basis_ids,
-    evaluate,
-    ledger_basis,
-    reminder_settings,
-)
+from tracker.services.monitoring.alerts import add_alerts
+from tracker.services.monitoring.evaluate import evaluate
+from tracker.services.monitoring.settings import reminder_settings
+from tracker.services.monitoring.snapshots import FLAGGED, basis_ids, ledger_basis
 
 
 @dataclass(frozen=True)
@@ -60,6 +58,26 @@ class Withdrawal:
 
 def _rests_on(basis: list[int] | None, batch_id: int) -> bool:
     return bool(basis) and batch_id in basis  # type: ignore[operator]
+
+
+def _basis_holds(session: Session, basis: Any, batch_id: int) -> ColumnElement[bool]:
+    """SQL: the JSON list of batch ids ``basis`` holds ``batch_id`` (so only the rows resting on
+    a batch are read, not every snapshot of the unit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(basis, JSONB).contains(cast([batch_id], JSONB))
+    element = func.json_each(basis).table_valued("value")
+    return exists(select(1).select_from(element).where(element.c.value == batch_id))
+
+
+def _may_rest(project_id: Any, day: Any, changed: set[int], moved: bool,
+              closed_after: date | None) -> ColumnElement[bool]:
+    """SQL, the ``rests`` test of ``withdraw_batch``: the project's spending changed, or the
+    coverage moved and no longer reaches the date."""
+    ids = sorted(p for p in changed if p is not None)
+    spending = project_id.in_(ids) if ids else false()
+    if not moved:
+        return spending
+    return or_(spending, true() if closed_after is None else day > closed_after)
 
 
 def withdraw_batch(session: Session, batch: LedgerBatch, changed: Iterable[int],
@@ -79,17 +97,22 @@ def withdraw_batch(session: Session, batch: LedgerBatch, changed: Iterable[int],
         return _rests_on(basis, batch.id) and (
             project_id in changed or (moved and not ledger_covers(closed_after, day)))
 
+    if not changed and not moved:
+        return Withdrawal(0, 0)  # nothing it was computed from changed
     marked = 0
     for snapshot in session.scalars(
             select(Snapshot).join(Project, Project.id == Snapshot.project_id).where(
                 Project.unit_id == batch.unit_id, Snapshot.withdrawn_batch_id.is_(None),
-                Snapshot.basis_batch_ids.is_not(None),
+                _basis_holds(session, Snapshot.basis_batch_ids, batch.id),
+                _may_rest(Snapshot.project_id, Snapshot.as_of, changed, moved, closed_after),
                 ((Snapshot.kind == "checkpoint") & Snapshot.frozen.is_(True)) | (Snapshot.kind == "daily"))):
         if rests(snapshot.basis_batch_ids, snapshot.project_id, snapshot.as_of):
             snapshot.withdrawn_batch_id, snapshot.withdrawn_at = batch.id, now
             marked += snapshot.kind == "checkpoint"
     alerts = [a for a in session.scalars(select(Alert).where(
-        Alert.unit_id == batch.unit_id, Alert.withdrawn_at.is_(None), Alert.basis_batch_ids.is_not(None)
+        Alert.unit_id == batch.unit_id, Alert.withdrawn_at.is_(None),
+        _basis_holds(session, Alert.basis_batch_ids, batch.id),
+        _may_rest(Alert.project_id, Alert.as_of, changed, moved, closed_after),
     ).order_by(Alert.id)) if rests(a.basis_batch_ids, a.project_id, a.as_of)]
     names = {pid: name for pid, name in session.execute(select(Project.id, Project.name).where(
         Project.id.in_({a.project_id for a in alerts if a.project_id})))}

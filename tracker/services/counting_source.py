@@ -29,7 +29,7 @@ from tracker.errors import NotFound, ValidationFailed
 from tracker.models import LedgerBatch, Project, Unit, User
 from tracker.services import audit
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.monitoring import ChangeSummary, summarize_changes
+from tracker.services.monitoring.snapshots import ChangeSummary, summarize_changes
 from tracker.services.spending import refresh_month_totals
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tracker.models import Project, Role, Unit, User
 from tracker.private_files import create_file
-from tracker.services.monitoring import ledger_closed_through
+from tracker.services.spending import ledger_closed_through
 from tracker.services.users import create_user
 
 DEMO_USERS = (("demo-finance", Role.finance), ("demo-leader", Role.leader), ("demo-unit", Role.unit_staff))

@@ -49,7 +49,12 @@ from tracker.models import (
     Project,
     Unit,
 )
-from tracker.services import audit, monitoring
+from tracker.services import audit
+from tracker.services.monitoring.alerts import add_alerts
+from tracker.services.monitoring.evaluate import evaluate as evaluate_monitoring
+from tracker.services.monitoring.projects import STANDARD_CHECKPOINTS
+from tracker.services.monitoring.reminders import REMINDER_WINDOW
+from tracker.services.monitoring.settings import reminder_settings
 from tracker.services.settings import evaluation_settings, monitoring_settings
 from tracker.services.spending import spent_through
 
@@ -185,13 +190,25 @@ def find_indicator_by_ref(session: Session, record: DepartmentYear, ref: str) ->
     return matches[0]
 
 
+MAX_NOTE = 2000  # 偏差说明 and 更正原因, as the project forms
+
+
 def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: date, actor: str,
-                 raw: str, note: str = "") -> DepartmentProgress:
+                 raw: str, note: str = "", today: date | None = None) -> DepartmentProgress:
     """Record a 当前完成值 on a department indicator (flush, audited): a number for a 定量/反向
     indicator, one of the three levels for a 定性 one, the completion date for a 时限 one.
-    History is kept; the latest report counts."""
+    History is kept; the latest report counts.  As for a project: dated in the department's
+    year and, given ``today``, not after it."""
     number = level = completed = None
     label = f"“{row.name}”的完成值"
+    year = row.department_year.year
+    errors = []
+    if reported_on.year != year or (today is not None and reported_on > today):
+        latest = min(today, date(year, 12, 31)) if today is not None else date(year, 12, 31)
+        errors.append(f"完成值日期应在{year}年内且不晚于今天（{year}-01-01 至 {latest.isoformat()}），"
+                      f"当前为 {reported_on.isoformat()}")
+    if len(note.strip()) > MAX_NOTE:
+        errors.append(f"偏差说明最多{MAX_NOTE}字")
     try:
         if row.kind in ("quantitative", "reverse") and row.target_number is not None:
             number = parse_reported_number(raw, row.target_unit, label)
@@ -203,7 +220,9 @@ def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: dat
         else:
             level = parse_achievement(raw)
     except ValueError as error:
-        raise DepartmentError(str(error)) from None
+        errors.append(str(error))
+    if errors:
+        raise DepartmentError("；".join(errors))
     entry = DepartmentProgress(indicator=row, reported_on=reported_on, value=number, achievement=level,
                                completed_on=completed, note=note.strip() or None, actor=actor)
     session.add(entry)
@@ -214,6 +233,9 @@ def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: dat
 
 
 _CORRECTED = ("name", "level1", "level2", "target_raw", "weight")
+#: the longest text each corrected field holds (its column)
+_LENGTHS = (("name", "指标名称", 500), ("level2", "二级指标", 100), ("target", "指标值", 500),
+            ("reason", "更正原因", MAX_NOTE))
 _LEVEL1 = tuple(LEVEL1_LABELS[code] for code in LEVEL1_ORDER)
 
 
@@ -236,6 +258,8 @@ def correct(session: Session, row: DepartmentIndicator, *, actor: str, reason: s
         errors.append(f"分项“{row.goal}”没有绩效指标，补充时请填写指标名称")
     if level1.strip() and level1.strip() not in _LEVEL1:
         errors.append(f"一级指标应为{'、'.join(_LEVEL1)}之一，当前为“{level1.strip()}”")
+    given = {"name": name, "level2": level2, "target": target, "reason": reason}
+    errors += [f"{label}最多{limit}字" for key, label, limit in _LENGTHS if len(given[key].strip()) > limit]
     points: Decimal | None = row.weight
     if weight.strip():
         try:
@@ -244,12 +268,16 @@ def correct(session: Session, row: DepartmentIndicator, *, actor: str, reason: s
             points = None
         if points is None or not points.is_finite() or points < 0 or points > 100:
             errors.append(f"分值应为 0–100 之间的数字，当前为“{weight.strip()}”")
+        elif points != points.quantize(Decimal("0.01")):
+            errors.append(f"分值最多保留2位小数，当前为“{weight.strip()}”")
+    raw = target.strip() or row.target_raw
+    value = parse_target_value(raw, level2=level2.strip() or row.level2 or None, year=row.department_year.year)
+    if value.number is not None and not _storable(value.number):
+        errors.append(f"指标值的数值过大或小数位超过4位，当前为“{raw}”")
     if errors:
         raise DepartmentError("；".join(errors))
     before = _snapshot(row)
     row.name = new_name
-    raw = target.strip() or row.target_raw
-    value = parse_target_value(raw, level2=level2.strip() or row.level2 or None, year=row.department_year.year)
     inferred = infer_levels(new_name or "", value)
     row.level1 = level1.strip() or row.level1 or inferred[0]
     row.level2 = level2.strip() or row.level2 or inferred[1]
@@ -265,6 +293,14 @@ def correct(session: Session, row: DepartmentIndicator, *, actor: str, reason: s
     audit.record(session, actor, "correct", "department_indicator", row.id, reason=reason.strip(),
                  before=entry.before, after=entry.after)
     return entry
+
+
+def _storable(number: Decimal) -> bool:
+    """Fits a 4-place scaled BIGINT column (``target_number``)."""
+    try:
+        return number.is_finite() and number == number.quantize(Decimal("0.0001")) and abs(number) < 10 ** 14
+    except ArithmeticError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -351,7 +387,7 @@ def monitor(session: Session, record: DepartmentYear, as_of: date, *,
     the ledger of any of its projects does not reach the date."""
     ids = list(session.scalars(select(Project.id).where(
         Project.unit_id == record.unit_id, Project.year == record.year)))
-    evaluations = list(monitoring.evaluate(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
+    evaluations = list(evaluate_monitoring(session, as_of, ids, money_at_ledger_date=money_at_ledger_date).values())
     return _monitoring(session, evaluations, indicators_of(session, record), as_of)
 
 
@@ -359,13 +395,13 @@ def reporting_deadline(session: Session, year: int) -> date:
     """The day after which an unreported department indicator is 逾期未填报: the first checkpoint
     of the year plus the progress grace days — the project rule (DOMAIN §2).  A department has
     no spending plan of its own, so its checkpoints are the standard ones."""
-    grace = monitoring.reminder_settings(session).progress_due_days
+    grace = reminder_settings(session).progress_due_days
     return _checkpoints(session, year)[0] + timedelta(days=grace)
 
 
 def _checkpoints(session: Session, year: int) -> tuple[date, ...]:
     cutoff = monitoring_cutoff(year, monitoring_settings(session))
-    return tuple(sorted({date(year, m, d) for m, d in monitoring.STANDARD_CHECKPOINTS} | {cutoff}))
+    return tuple(sorted({date(year, m, d) for m, d in STANDARD_CHECKPOINTS} | {cutoff}))
 
 
 def _monitoring(session: Session, evaluations: list[Any], rows: list[DepartmentIndicator],
@@ -431,7 +467,7 @@ def department_lines(session: Session, year: int, unit_ids: set[int] | None, as_
         return []
     ids = list(session.scalars(select(Project.id).where(Project.unit_id.in_(units), Project.year == year)))
     by_unit: dict[int, list[Any]] = {unit_id: [] for unit_id in units}
-    for evaluation in monitoring.evaluate(session, as_of, ids, money_at_ledger_date=True).values():
+    for evaluation in evaluate_monitoring(session, as_of, ids, money_at_ledger_date=True).values():
         by_unit[evaluation.unit_id].append(evaluation)
     lines = []
     for record in records:
@@ -445,12 +481,12 @@ def send_reminders(session: Session, today: date) -> list[Alert]:
     grace period is over (within the reminder window), the department's indicators without a
     report since the checkpoint before it (a completed 时限 indicator needs none) — one alert
     per department year and checkpoint, raised once (``key``).  Returns the alerts added."""
-    grace = monitoring.reminder_settings(session).progress_due_days
+    grace = reminder_settings(session).progress_due_days
     alerts = []
     for year in (today.year - 1, today.year):
         checkpoints = _checkpoints(session, year)
         passed = [c for c in checkpoints
-                  if c + timedelta(days=grace) < today and today - c <= monitoring.REMINDER_WINDOW]
+                  if c + timedelta(days=grace) < today and today - c <= REMINDER_WINDOW]
         if not passed:
             continue
         checkpoint = passed[-1]
@@ -470,4 +506,4 @@ def send_reminders(session: Session, today: date) -> list[Alert]:
                 message=f"{record.unit.name}{year}年部门整体绩效{checkpoint.isoformat()}检查点的指标完成值填报已逾期："
                         f"{len(missing)} 项（{'、'.join(missing)}）自{previous.isoformat()}后未填报。",
                 key=f"department-progress:{record.id}:{checkpoint.isoformat()}"))
-    return monitoring.add_alerts(session, alerts)
+    return add_alerts(session, alerts)

@@ -44,7 +44,7 @@ from tracker.core.scoring import qualitative_band
 from tracker.services.evaluation import (  # the project 自评's rules, applied to department rows
     MAX_TEXT,
     EvaluationEdit,
-    _band_text,
+    band_text,
     _parsed_row,
     _prefill,
     _recompute,
@@ -127,6 +127,7 @@ def create_draft(session: Session, record: DepartmentYear, actor: User | str, to
     year, while a draft is open, and when the department has no indicator to score."""
     if today < year_end(record.year):
         raise ValidationFailed(f"{record.year}年尚未结束，{record.year}年12月31日起才能进行部门整体自评")
+    _lock(session, record)
     existing = evaluations_of(session, record)
     if existing and not existing[-1].frozen:
         raise ValidationFailed(f"已有未提交的第{existing[-1].number}次部门整体自评草稿，请继续编辑或提交后再新建")
@@ -142,6 +143,21 @@ def create_draft(session: Session, record: DepartmentYear, actor: User | str, to
     return evaluation
 
 
+def _lock(session: Session, record: DepartmentYear) -> None:
+    """Hold ``record``'s row until the transaction ends, so that two requests at once (a double
+    click on 创建 or 提交并冻结) act one after the other, the second on what the first committed
+    (PostgreSQL; a SQLite write transaction already holds the one write lock)."""
+    session.execute(select(DepartmentYear.id).where(DepartmentYear.id == record.id).with_for_update())
+
+
+def _current_draft(session: Session, evaluation: DepartmentEvaluation) -> None:
+    """Lock the attempt's department year, read the attempt again as committed, and refuse it
+    when it is frozen."""
+    _lock(session, evaluation.department_year)
+    session.refresh(evaluation, ["frozen_at", "frozen_by"])
+    _require_draft(evaluation)
+
+
 def _require_draft(evaluation: DepartmentEvaluation) -> None:
     if evaluation.frozen:
         raise EvaluationFrozen(f"第{evaluation.number}次部门整体自评已由{evaluation.frozen_by}提交冻结，"
@@ -153,7 +169,7 @@ def update_draft(session: Session, evaluation: DepartmentEvaluation, edit: Evalu
     """Apply ``edit`` (实际完成值, 完成情况 and 得分 inside its band, completion dates, 偏差原因分析及
     改进措施, 年度总体目标 实际完成情况) to a draft: all or nothing (``FormInvalid`` names every
     problem by its form field), then refresh the money and re-score."""
-    _require_draft(evaluation)
+    _current_draft(session, evaluation)
     settings = evaluation_settings(session)
     rows = {row.id: row for row in evaluation.indicators}
     if any(i not in rows for i in edit.indicators):
@@ -188,7 +204,7 @@ def freeze(session: Session, evaluation: DepartmentEvaluation, actor: User | str
            reason: str = "") -> DepartmentEvaluation:
     """Submit a draft: refresh and re-score it, then freeze it; refused (``FormInvalid`` on
     ``warnings_reason``) while warnings remain and no reason is given."""
-    _require_draft(evaluation)
+    _current_draft(session, evaluation)
     _refresh_money(session, evaluation, evaluation.department_year)
     _recompute(evaluation, evaluation_settings(session))  # type: ignore[arg-type]
     reason = reason.strip()
@@ -234,7 +250,7 @@ def evaluation_page(session: Session, record: DepartmentYear, today: date,
     bands: dict[int, dict[str, str]] = {}
     if shown is not None and not shown.frozen:
         settings = evaluation_settings(session)
-        bands = {row.id: {code: _band_text(qualitative_band(code, row.weight, settings)) for code in ACHIEVEMENT_LABELS}
+        bands = {row.id: {code: band_text(qualitative_band(code, row.weight, settings)) for code in ACHIEVEMENT_LABELS}
                  for row in shown.indicators if row.kind == "qualitative"}
     may_create = today >= year_end(record.year) and (not history or history[-1].frozen)
     return DepartmentEvaluationPage(record, shown, history, bands, may_create)

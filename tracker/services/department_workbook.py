@@ -66,8 +66,9 @@ def sheet_lines(session: Session, unit: Unit, as_of: date) -> list[DepartmentInd
 
 
 def apply_entries(session: Session, unit: Unit, entries: list[DepartmentEntry], as_of: date,
-                  actor: User | str) -> tuple[list[dict[str, Any]], list[Refusal], int]:
-    """Record each filled row (flush): (changes as the preview lists them, refusals, unchanged)."""
+                  actor: User | str, today: date) -> tuple[list[dict[str, Any]], list[Refusal], int]:
+    """Record each filled row (flush): (changes as the preview lists them, refusals, unchanged).
+    A 完成日期 outside the year or after ``today`` is refused, as on the page."""
     changes: list[dict[str, Any]] = []
     refusals: list[Refusal] = []
     unchanged = 0
@@ -96,7 +97,8 @@ def apply_entries(session: Session, unit: Unit, entries: list[DepartmentEntry], 
         old = next((e for e in reversed(row.reports) if e.reported_on <= day), None)
         old_text = shown(old, row.target_unit)
         try:
-            report = department.add_progress(session, row, reported_on=day, actor=name, raw=raw, note=entry.note)
+            report = department.add_progress(session, row, reported_on=day, actor=name, raw=raw, note=entry.note,
+                                             today=today)
         except department.DepartmentError as error:
             refusals.append(Refusal(DEPARTMENT_SHEET, entry.row, "本次完成值", str(error)))
             continue

@@ -50,14 +50,13 @@ from tracker.core.labels import ACHIEVEMENT_LABELS
 from tracker.core.achievement import parse_achievement
 from tracker.core.evaluation import IndicatorResult, evaluate
 from tracker.core.indicators import KINDS, REVERSE_OPERATORS
-from tracker.core.scoring import ScoreBand, grade, qualitative_band, round_score
+from tracker.core.scoring import ScoreBand, grade, qualitative_band
 from tracker.core.settings import EvaluationSettings
 from tracker.core.weights import category_of, indicator_weights
 from tracker.db import utcnow
 from tracker.errors import EvaluationFrozen, FormInvalid, NotFound, ValidationFailed
 from tracker.importers.target_values import format_number, parse_reported_number
 from tracker.models import (
-    DeviationExplanation,
     Evaluation,
     EvaluationIndicator,
     Indicator,
@@ -449,7 +448,7 @@ def _score(text: str, row: EvaluationIndicator, achievement: str | None,
     band = qualitative_band(achievement, row.weight, settings)
     if not band.contains(score):
         errors.append(f"“{row.name}”选择“{ACHIEVEMENT_LABELS[achievement]}”时得分应在 "
-                      f"{_band_text(band)} 之间，当前为 {text}")
+                      f"{band_text(band)} 之间，当前为 {text}")
         return None
     return score
 
@@ -461,7 +460,7 @@ def _same(text: str, number: Decimal | None) -> bool:
         return False
 
 
-def _band_text(band: ScoreBand) -> str:
+def band_text(band: ScoreBand) -> str:
     closing = "]" if band.high_inclusive else ")"
     return f"[{format_number(_four(band.low))}, {format_number(_four(band.high))}{closing}"
 
@@ -575,135 +574,7 @@ def freeze(session: Session, evaluation: Evaluation, actor: User | str, reason: 
     return evaluation
 
 
-# --- pages and the CLI contract -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EvaluationPage:
-    """What the evaluation page of one project shows."""
-
-    project: Project
-    evaluation: Evaluation | None  # the one shown (newest unless another was asked)
-    history: list[Evaluation]  # every evaluation, oldest first
-    bands: dict[int, dict[str, str]]  # row id → achievement code → allowed score range
-    explanation: DeviationExplanation | None  # newest 偏差说明 of the year, for reference
-    spent_now: Decimal | None  # a draft: today's 全年执行数 when it differs from the stored one
-    may_create: bool  # the year has ended and no draft is open
-
-    @property
-    def draft(self) -> bool:
-        return self.evaluation is not None and not self.evaluation.frozen
-
-
-def evaluation_page(session: Session, project: Project, today: date,
-                    number: int | None = None) -> EvaluationPage:
-    history = evaluations_of(session, project)
-    shown = history[-1] if history else None
-    if number is not None:
-        shown = next((e for e in history if e.number == number), None)
-        if shown is None:
-            raise NotFound(f"该项目没有第{number}次自评。")
-    settings = evaluation_settings(session)
-    bands: dict[int, dict[str, str]] = {}
-    spent_now = None
-    if shown is not None and not shown.frozen:
-        bands = {row.id: {code: _band_text(qualitative_band(code, row.weight, settings))
-                          for code in ACHIEVEMENT_LABELS}
-                 for row in shown.indicators if row.kind == "qualitative"}
-        current = spent_through(session, shown.as_of, [project.id]).get(project.id, ZERO)
-        spent_now = current if current != shown.spent else None
-    explanation = session.scalar(select(DeviationExplanation).where(
-        DeviationExplanation.project_id == project.id,
-        DeviationExplanation.as_of <= year_end(project.year))
-        .order_by(DeviationExplanation.as_of.desc(), DeviationExplanation.id.desc()).limit(1))
-    may_create = today >= year_end(project.year) and (not history or history[-1].frozen)
-    return EvaluationPage(project, shown, history, bands, explanation, spent_now, may_create)
-
-
-@dataclass(frozen=True)
-class YearRow:
-    project: Project
-    latest: Evaluation | None  # newest evaluation (draft or frozen)
-    frozen: Evaluation | None  # newest frozen one
-
-
-def year_overview(session: Session, year: int, project_ids: Sequence[int] | None) -> list[YearRow]:
-    """Every project of ``year`` (within ``project_ids``; None = all) with its newest and
-    newest frozen evaluation, by unit."""
-    query = select(Project).where(Project.year == year)
-    if project_ids is not None:
-        query = query.where(Project.id.in_(list(project_ids)))
-    projects = list(session.scalars(
-        query.options(selectinload(Project.unit)).order_by(Project.unit_id, Project.id)))
-    latest: dict[int, Evaluation] = {}
-    frozen: dict[int, Evaluation] = {}
-    ids = [p.id for p in projects]
-    for start in range(0, len(ids), 500):
-        for evaluation in session.scalars(select(Evaluation).where(
-                Evaluation.project_id.in_(ids[start:start + 500])).order_by(Evaluation.number)):
-            latest[evaluation.project_id] = evaluation
-            if evaluation.frozen:
-                frozen[evaluation.project_id] = evaluation
-    return [YearRow(p, latest.get(p.id), frozen.get(p.id)) for p in projects]
-
-
-def _two(value: Decimal | None) -> str | None:
-    return None if value is None else f"{round_score(value):.2f}"
-
-
-def contract(evaluation: Evaluation) -> dict[str, Any]:
-    """``tracker evaluate --json``: one project's evaluation (see the README contract)."""
-    project = evaluation.project
-    return {
-        "project_id": project.id,
-        "project_code": project.code,
-        "project_name": project.name,
-        "unit": {"code": project.unit.code or None, "name": project.unit.name},
-        "year": evaluation.year,
-        "frozen": evaluation.frozen,
-        "evaluation_number": evaluation.number if evaluation.frozen else None,
-        "budget_yuan": f"{evaluation.annual_budget:.2f}",
-        "spent_yuan": f"{evaluation.spent:.2f}",
-        "execution_pct": _two(evaluation.execution_rate),
-        "execution_score": _two(evaluation.execution_score),
-        "indicators": [{
-            "name": row.name,
-            "target_raw": row.target_raw,
-            "actual_raw": row.actual_raw,
-            "weight": _two(row.weight),
-            "score": _two(row.score),
-        } for row in evaluation.indicators],
-        "total": _two(evaluation.total),
-        "grade": evaluation.grade,
-        "warnings": [w["code"] for w in evaluation.warnings],
-    }
-
-
-def contract_for_year(session: Session, year: int, unit_id: int | None = None
-                      ) -> tuple[list[dict[str, Any]], list[tuple[Project, str]]]:
-    """Per project of ``year`` (of ``unit_id``): its newest frozen evaluation, else one
-    computed from the current data (not saved).  Projects that cannot be evaluated come
-    back with the reason instead."""
-    query = select(Project).where(Project.year == year).options(
-        selectinload(Project.unit), selectinload(Project.indicators))
-    if unit_id is not None:
-        query = query.where(Project.unit_id == unit_id)
-    projects = list(session.scalars(query.order_by(Project.unit_id, Project.id)))
-    frozen = latest_frozen(session, [p.id for p in projects])
-    lines: list[dict[str, Any]] = []
-    failed: list[tuple[Project, str]] = []
-    for project in projects:
-        try:
-            evaluation = frozen.get(project.id) or preview(session, project)
-        except ValidationFailed as error:
-            failed.append((project, str(error)))
-            continue
-        lines.append(contract(evaluation))
-    return lines, failed
-
-
 __all__ = [
-    "DraftsCreated", "EvaluationEdit", "EvaluationPage", "IndicatorEdit", "YearRow", "contract",
-    "contract_for_year", "create_draft", "create_drafts", "evaluation_by_number", "evaluation_page",
-    "evaluations_of", "freeze", "latest_frozen", "preview", "update_draft", "year_overview",
+    "DraftsCreated", "EvaluationEdit", "IndicatorEdit", "band_text", "create_draft", "create_drafts",
+    "evaluation_by_number", "evaluations_of", "freeze", "latest_frozen", "preview", "update_draft",
 ]

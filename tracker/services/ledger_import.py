@@ -53,13 +53,9 @@ from tracker.services.ledger_matching import (SPACES, ChunkMatcher, match_rows, 
 from tracker.services.ledger_preview import LedgerPreview, LedgerResult, LedgerUpload, ProjectTotal
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.reconcile import alert_differences
-from tracker.services.monitoring import (
-    ChangeSummary,
-    collector_paused,
-    ledger_closed_through,
-    summarize_changes,
-)
-from tracker.services.spending import month_sums, refresh_month_totals
+from tracker.services.gc_pause import collector_paused
+from tracker.services.monitoring.snapshots import ChangeSummary, summarize_changes
+from tracker.services.spending import ledger_closed_through, month_sums, refresh_month_totals
 from tracker.services.uploads import record_schema
 
 ZERO = Decimal("0.00")

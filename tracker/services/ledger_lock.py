@@ -31,6 +31,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from tracker.db import SQLITE_TAKE_WRITE_LOCK, WRITE_LOCK_WAITED
 from tracker.errors import ImportBusy
 
 #: First key of the advisory lock (the second is the unit id): ledger changes of one unit.
@@ -41,7 +42,7 @@ WAITING_MESSAGE = "正在等待另一导入完成…"
 ATTEMPTS = 5
 _POLL_SECONDS = 0.05
 # SQLite: a write that takes the write lock and changes nothing
-_SQLITE_TAKE_WRITE_LOCK = "UPDATE ledger_batch SET id = id WHERE 0"
+_SQLITE_TAKE_WRITE_LOCK = SQLITE_TAKE_WRITE_LOCK
 
 T = TypeVar("T")
 
@@ -63,7 +64,8 @@ def lock_unit(session: Session, unit: int | Callable[[], int], *,
         _pg_lock(connection, unit if isinstance(unit, int) else unit(), waiting)
     else:
         _sqlite_lock(connection, waiting)
-    return time.monotonic() - started
+    # a write session (a POST request) waited for SQLite's write lock as its transaction began
+    return time.monotonic() - started + session.info.pop(WRITE_LOCK_WAITED, 0.0)
 
 
 def _pg_lock(connection: Connection, unit_id: int, waiting: Callable[[], None] | None) -> None:

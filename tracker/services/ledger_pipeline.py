@@ -66,7 +66,8 @@ from tracker.services.ledger_import import (
 from tracker.services.ledger_lock import lock_unit
 from tracker.services.ledger_matching import ChunkMatcher, learned_document_numbers
 from tracker.services.ledger_rows import RowWriter
-from tracker.services.monitoring import collector_paused, ledger_closed_through
+from tracker.services.gc_pause import collector_paused
+from tracker.services.spending import ledger_closed_through
 
 QUEUE_CHUNKS = 3  # chunks read ahead of the writer at most
 _PUT_WAIT = 0.2  # seconds a put waits before it looks at the stop flag again

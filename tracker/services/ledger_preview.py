@@ -15,7 +15,7 @@ from typing import Any
 from tracker.importers.ledger.records import LedgerParse, yuan
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import LedgerBatch, Project, Unit
-from tracker.services.monitoring import ChangeSummary
+from tracker.services.monitoring.snapshots import ChangeSummary
 from tracker.services.uploads import UploadedFile
 
 LedgerUpload = UploadedFile  # a ledger export as uploaded

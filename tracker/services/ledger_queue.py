@@ -180,7 +180,8 @@ def assign_group(session: Session, unit_id: int, kind: str, text: str, project_i
         raise NotFound(f"项目 {project_id} 不存在")
     if project.unit_id != unit_id:
         raise ValidationFailed("只能把行分配给同一单位的项目")
-    rows = [r for r in _queue_rows(session, [unit_id]) if r.key == (unit_id, kind, text)]
+    queue = list(_queue_rows(session, [unit_id]))  # read once: the group and what a rule takes
+    rows = [r for r in queue if r.key == (unit_id, kind, text)]
     if not rows:
         raise ValidationFailed("这一组已没有待匹配的行（可能已被分配、撤销或替换），请刷新后重试")
     rule = None
@@ -191,7 +192,7 @@ def assign_group(session: Session, unit_id: int, kind: str, text: str, project_i
             rule = _new_rule(session, project, actor, summary_keyword=keyword)
         else:
             raise ValidationFailed("这一组的行没有项目名称或摘要，不能保存为规则；可只分配不保存规则")
-    total = _assign_rows(session, project, [r.id for r in rows], actor, rule)
+    total = _assign_rows(session, project, [r.id for r in rows], actor, rule, queue)
     return total, rule, total - len(rows)
 
 
@@ -244,12 +245,15 @@ def _new_rule(session: Session, project: Project, actor: User | str, **condition
 
 
 def _assign_rows(session: Session, project: Project, row_ids: list[int], actor: User | str,
-                 rule: MatchRule | None) -> int:
+                 rule: MatchRule | None, queue: Sequence[QueueRow] | None = None) -> int:
     """Set the project of the chosen rows (manual) and of the queue rows the new rule matches
-    (rule), in bulk; refresh the project's monthly totals; one audit entry."""
+    (rule), in bulk; refresh the project's monthly totals; one audit entry.  ``queue``: the
+    unit's queue as the caller already read it under the unit's lock (read here otherwise)."""
     chosen = set(row_ids)
-    by_rule = [] if rule is None else [r.id for r in _queue_rows(session, [project.unit_id])
-                                       if r.id not in chosen and rule_applies(rule, r)]
+    by_rule: list[int] = []
+    if rule is not None:
+        rows = queue if queue is not None else _queue_rows(session, [project.unit_id])
+        by_rule = [r.id for r in rows if r.id not in chosen and rule_applies(rule, r)]
     session.flush()
     for ids, method in ((row_ids, "manual"), (by_rule, "rule")):
         for start in range(0, len(ids), _CHUNK):

@@ -47,7 +47,7 @@ from tracker.importers.ledger.records import LedgerColumns
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import LedgerBatch
 from tracker.models.ledger import INTERNED_TEXTS, intern_texts
-from tracker.services.monitoring import collector_paused
+from tracker.services.gc_pause import collector_paused
 
 COLUMNS = ("batch_id", "unit_id", "row_number", "date", "voucher", "summary", "debit", "credit",
            "amount", "counts", "project_id", "match_method",

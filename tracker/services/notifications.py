@@ -1,20 +1,27 @@
 """Alert mail: each subscribed user receives, in one message, the alerts they may see that
-were raised since their last mail.  Sent only when ``TRACKER_SMTP_HOST`` is set.
+were not mailed to them yet.  Sent only when ``TRACKER_SMTP_HOST`` is set.
+
+What was mailed is recorded per alert and user (``AlertDelivery``), not as a cursor "last alert
+id mailed": two writers (the scheduler and an import) can commit an alert with a smaller id
+after a larger one was already mailed, and a cursor would skip it for good.  Alerts up to the
+subscription's ``mailed_through`` (the old cursor, carried over) count as mailed.  So that a run
+does not read every alert ever raised, each subscription keeps ``settled_through``: the alerts
+up to it are committed and dealt with; it moves up only to an id below which no alert can
+still commit (``settled_alert_id``).
 
 Exactly once, even with two senders at a time: ``deliver`` claims one user's subscription for
 its transaction (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite a write first,
-which takes the database's one write lock), reads the alerts after the cursor
-(``AlertSubscription.last_alert_id``), sends, and moves the cursor in that same transaction.
-A second sender skips the claimed row (PostgreSQL) or waits and then finds the cursor moved
-(SQLite).  The caller commits right after each ``deliver``; only a crash between the server's
-acceptance and that commit can mail a message twice.
+which takes the database's one write lock), reads the alerts not delivered yet, sends, and
+records their deliveries in that same transaction.  A second sender skips the claimed row
+(PostgreSQL) or waits and then finds the deliveries (SQLite).  The caller commits right after
+each ``deliver``; only a crash between the server's acceptance and that commit can mail a
+message twice.
 
 Corrections (``services/corrections``): a withdrawn alert (它所依据的台账批次已撤销) is not mailed
-any more, and its withdrawal notice is mailed only to a user whose cursor had passed the
-withdrawn alert since their subscription began — who had been mailed it — so those told of an alert are told once of its
-withdrawal, and nobody else is.
+any more, and its withdrawal notice is mailed only to a user who had been mailed the withdrawn
+alert, so those told of an alert are told once of its withdrawal, and nobody else is.
 
-A failed send leaves the cursor where it was and records the failure on the subscription:
+A failed send records nothing delivered and records the failure on the subscription:
 the next try waits (``TEMPORARY_BACKOFF`` for 4xx answers and unreachable servers,
 ``PERMANENT_BACKOFF`` for an address the server refuses with 5xx); after the last permanent
 backoff the address is marked ``undeliverable`` (邮件无法送达) and no more mail goes to it
@@ -32,15 +39,16 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from tracker.core.labels import ALERT_KINDS
 from tracker.config import Config
 from tracker.errors import ValidationFailed
-from tracker.models import Alert, AlertSubscription, User
+from tracker.models import Alert, AlertDelivery, AlertSubscription, User
+from tracker.models.monitoring import ALERTS_IN_FLIGHT_LOCK
 from tracker.services import audit
-from tracker.services.monitoring import visible_alerts_after
+from tracker.services.monitoring.alerts import visible_to
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +88,7 @@ def subscribe(session: Session, user: User, email: str,
               actor: User | str | None = None) -> AlertSubscription | None:
     """Set (or, with an empty address, remove) ``user``'s e-mail address, where they receive
     alert mail; ``actor`` is who did it (default: the user).  A new subscription starts after
-    the newest existing alert: old alerts are not mailed.  A changed address starts afresh
+    the newest existing alert: older alerts are not mailed.  A changed address starts afresh
     (failures and 邮件无法送达 forgotten)."""
     email = email.strip()
     current = session.get(AlertSubscription, user.id)
@@ -95,8 +103,8 @@ def subscribe(session: Session, user: User, email: str,
         raise ValidationFailed(f"邮箱地址无效：“{email}”")
     if current is None:
         newest = session.scalar(select(Alert.id).order_by(Alert.id.desc()).limit(1)) or 0
-        current = AlertSubscription(user_id=user.id, email=email, last_alert_id=newest,
-                                    start_alert_id=newest)
+        current = AlertSubscription(user_id=user.id, email=email, mailed_through=newest,
+                                    settled_through=newest, start_alert_id=newest)
         session.add(current)
     elif current.email == email:
         return current
@@ -262,7 +270,7 @@ def _claim(session: Session, user_id: int, now: datetime) -> AlertSubscription |
     sender holds it."""
     if session.get_bind().dialect.name == "sqlite":
         # A write first: SQLite takes its single write lock now, so a second sender waits here
-        # until this transaction ends, and then reads the cursor this one moved.
+        # until this transaction ends, and then reads the deliveries this one recorded.
         session.execute(update(AlertSubscription).where(AlertSubscription.user_id == user_id)
                         .values(updated_at=AlertSubscription.updated_at))
     return session.scalar(
@@ -270,24 +278,57 @@ def _claim(session: Session, user_id: int, now: datetime) -> AlertSubscription |
         .with_for_update(skip_locked=True).execution_options(populate_existing=True))
 
 
+def settled_alert_id(session: Session) -> int | None:
+    """The highest alert id below which no alert can still commit, or None when an alert may be
+    in flight.  SQLite: called holding the write lock (``deliver``'s claim), so no other writer
+    is in a transaction.  PostgreSQL: every transaction inserting alerts holds
+    ``ALERTS_IN_FLIGHT_LOCK`` shared until it ends; taking it exclusively for a moment proves
+    none is in flight, and ids given out afterwards are larger than the newest one read here."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return session.scalar(select(func.max(Alert.id))) or 0
+    key = {"key": ALERTS_IN_FLIGHT_LOCK}
+    if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), key):
+        return None
+    try:
+        return session.scalar(select(func.max(Alert.id))) or 0
+    finally:
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+
+def undelivered(session: Session, user: User, subscription: AlertSubscription) -> list[Alert]:
+    """The alerts to mail ``user`` now, oldest first: those they may see, not mailed to them yet
+    (above ``settled_through``, without a delivery), not withdrawn; a withdrawal notice only
+    when the alert it withdraws had been mailed to them (a delivery, or carried over from the
+    old cursor: ``start_alert_id`` < id ≤ ``mailed_through``)."""
+    def mailed(alert_id: ColumnElement[int]) -> ColumnElement[bool]:
+        return or_(and_(alert_id > subscription.start_alert_id, alert_id <= subscription.mailed_through),
+                   exists().where(AlertDelivery.user_id == user.id, AlertDelivery.alert_id == alert_id))
+
+    return list(session.scalars(
+        select(Alert).where(visible_to(user), Alert.id > subscription.settled_through,
+                            Alert.withdrawn_at.is_(None),
+                            ~exists().where(AlertDelivery.user_id == user.id, AlertDelivery.alert_id == Alert.id),
+                            Alert.withdraws_alert_id.is_(None) | mailed(Alert.withdraws_alert_id))
+        .order_by(Alert.id)))
+
+
 def deliver(session: Session, mailer: Mailer, user_id: int, now: datetime) -> str:
-    """Claim ``user_id``'s subscription, mail the alerts raised since their last mail and move
-    the cursor, or record why the server did not take it (flush only; the caller commits at
-    once, so the claim ends).  Returns SENT, NOTHING_NEW, BUSY, FAILED or UNDELIVERABLE."""
+    """Claim ``user_id``'s subscription, mail the alerts not mailed to them yet and record
+    their deliveries, or record why the server did not take it (flush only; the caller commits
+    at once, so the claim ends).  Returns SENT, NOTHING_NEW, BUSY, FAILED or UNDELIVERABLE.
+    Once everything found was mailed, ``settled_through`` moves up to the settled id read
+    before looking (``settled_alert_id``), so the next run reads only newer alerts."""
     subscription = _claim(session, user_id, now)
     if subscription is None:
         return BUSY
     user = session.get(User, user_id)
     if user is None or not user.active:
         return NOTHING_NEW
-    new = visible_alerts_after(session, user, subscription.last_alert_id)
-    alerts = [a for a in new if a.withdrawn_at is None and (
-        a.withdraws_alert_id is None
-        or subscription.start_alert_id < a.withdraws_alert_id <= subscription.last_alert_id)]
+    settled = settled_alert_id(session)  # before reading: every alert up to it is read below
+    alerts = undelivered(session, user, subscription)
     if not alerts:
-        if new:  # only withdrawn alerts and notices of alerts never mailed: nothing to tell
-            subscription.last_alert_id = new[-1].id
-            session.flush()
+        _settle(session, subscription, settled)
         return NOTHING_NEW
     try:
         mailer.send(compose(subscription, user, alerts, mailer.settings))
@@ -297,11 +338,18 @@ def deliver(session: Session, mailer: Mailer, user_id: int, now: datetime) -> st
         log.warning("提醒邮件未送达 %s（%s）：%s", subscription.email,
                     "地址被拒收" if failure.permanent else "暂时失败", failure.reason)
         return outcome
-    subscription.last_alert_id = new[-1].id
+    session.execute(insert(AlertDelivery), [{"user_id": user_id, "alert_id": a.id, "sent_at": now}
+                                            for a in alerts])
     subscription.failures, subscription.refusals = 0, 0
     subscription.next_attempt_at, subscription.last_error = None, None
-    session.flush()
+    _settle(session, subscription, settled)
     return SENT
+
+
+def _settle(session: Session, subscription: AlertSubscription, settled: int | None) -> None:
+    if settled is not None and settled > subscription.settled_through:
+        subscription.settled_through = settled
+    session.flush()
 
 
 def _record_failure(subscription: AlertSubscription, failure: SendFailed, now: datetime) -> str:

@@ -20,7 +20,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from tracker.services.monitoring import STANDARD_CHECKPOINTS, default_as_of, ledger_closed_through
+from tracker.services.monitoring.pages import default_as_of
+from tracker.services.monitoring.projects import STANDARD_CHECKPOINTS
+from tracker.services.spending import ledger_closed_through
 
 CHECKPOINT_LABELS = {3: "3月底", 6: "6月底", 10: "10月底", 12: "12月底"}
 

@@ -30,7 +30,7 @@ from tracker.models import (
 )
 from tracker.core.labels import CAUSES, LIKELIHOODS
 from tracker.services import audit
-from tracker.services.monitoring import checkpoints_of
+from tracker.services.monitoring.projects import checkpoints_of
 
 MAX_TEXT = 2000
 

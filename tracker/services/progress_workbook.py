@@ -74,7 +74,7 @@ from tracker.reports.progress_workbook import (
 from tracker.services import audit, department_workbook
 from tracker.services.evaluation import EvaluationEdit, IndicatorEdit, evaluations_of, update_draft
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.monitoring import evaluate
+from tracker.services.monitoring.evaluate import evaluate
 from tracker.services.progress import (
     ExplanationForm,
     ProgressForm,
@@ -267,7 +267,7 @@ def _apply(session: Session, parsed: FilledWorkbook, result: WorkbookImport, act
         _explain(session, project, explanation, parsed.as_of, result, actor)
     if parsed.department:
         changes, refusals, unchanged = department_workbook.apply_entries(
-            session, result.unit, parsed.department, parsed.as_of, actor)
+            session, result.unit, parsed.department, parsed.as_of, actor, today)
         result.changes += changes
         result.refusals += refusals
         result.unchanged += unchanged

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.core.money import yuan_to_wan
-from tracker.models import LedgerBatch, LedgerRow, Project, ProjectFinding, User
+from tracker.models import Indicator, LedgerBatch, LedgerRow, Project, ProjectFinding, Unit, User
 from tracker.services.spending import counted_rows
 
 
@@ -36,6 +37,33 @@ def visible_years(session: Session, user: User) -> list[int]:
     """The years of the projects ``user`` may see, newest first."""
     return list(session.scalars(scope_projects(
         select(Project.year).distinct().order_by(Project.year.desc()), user)))
+
+
+def project_list(query: Select[Any]) -> Select[Any]:
+    """The project list's rows for ``query`` (a ``select(Project)`` already filtered by year
+    and scope): each project's unit (``Unit``, for its label), its columns and its number of
+    indicators, ordered by unit and id.  Plain rows, never the projects with their indicators:
+    a page takes a hundred of them, the download streams them all."""
+    indicators = (select(func.count(Indicator.id)).where(Indicator.project_id == Project.id)
+                  .correlate(Project).scalar_subquery())
+    return (query.with_only_columns(
+        Unit, Project.id, Project.code, Project.name, Project.initial_budget, Project.annual_budget,
+        Project.fiscal_funds, Project.other_funds, indicators.label("indicator_count"), Project.quality_score)
+        .join(Unit, Unit.id == Project.unit_id).order_by(Project.unit_id, Project.id))
+
+
+def project_list_page(session: Session, query: Select[Any], page: int, size: int) -> tuple[list[Any], int]:
+    """Page ``page`` (from 1, ``size`` rows) of ``project_list(query)`` and how many projects
+    there are."""
+    total = session.scalar(query.with_only_columns(func.count(Project.id)).order_by(None)) or 0
+    rows = session.execute(project_list(query).limit(size).offset((page - 1) * size)).all()
+    return rows, total
+
+
+def project_list_rows(session: Session, query: Select[Any]) -> Iterator[Any]:
+    """Every row of ``project_list(query)``, fetched a thousand at a time (a server-side cursor
+    on PostgreSQL): the whole-province download never holds every project in memory."""
+    yield from session.execute(project_list(query).execution_options(yield_per=1000))
 
 
 def projects_for_year(session: Session, year: int | None) -> list[Project]:

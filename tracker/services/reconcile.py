@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import NotFound
 from tracker.models import Alert, LedgerBatch, LedgerRow, Project, Unit
 from tracker.services.counting_source import unit_sources
-from tracker.services.monitoring import add_alerts
+from tracker.services.monitoring.alerts import add_alerts
 from tracker.services.settings import ledger_settings
 from tracker.services.spending import closed_through, ledger_closed_through, own_counted_rows
 

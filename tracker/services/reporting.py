@@ -6,7 +6,7 @@
   round's figures, a ``checkpoint`` snapshot (the cut-off is a checkpoint of every project)
   or a ``round`` one — and the sheet says 已冻结.  Without a frozen one (the ledger did not
   cover the cut-off yet, the round is not open, or N is not the monitoring month) the figures
-  are evaluated now at the cut-off (``monitoring.evaluate``) and the sheet says 未冻结; a
+  are evaluated now at the cut-off (``monitoring.evaluate.evaluate``) and the sheet says 未冻结; a
   provisional (unfrozen) snapshot is not used, as today's evaluation supersedes it.
 - 偏差说明: the project's newest ``DeviationExplanation`` dated in the year and on or before
   the cut-off (by date, then entry); 全年预计完成情况 per indicator from its forecasts.
@@ -65,7 +65,9 @@ from tracker.reports.forms import (
     SelfEvalIndicatorLine,
     SelfEvalSheet,
 )
-from tracker.services import department, department_evaluation, monitoring
+from tracker.services import department, department_evaluation
+from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
+from tracker.services.spending import ledger_closed_through
 from tracker.services.projects import scope_projects, visible_years
 from tracker.services.settings import monitoring_settings
 
@@ -155,7 +157,7 @@ class _RoundFigures:
     colours: dict[int, str]  # indicator id → colour
     frozen_on: date | None  # None: not frozen
     withdrawn_batch_id: int | None = None  # the frozen snapshot rests on this undone batch
-    recomputed: monitoring.ProjectEvaluation | None = None  # then: evaluated now, shown beside
+    recomputed: ProjectEvaluation | None = None  # then: evaluated now, shown beside
 
 
 def _round_figures(session: Session, projects: Sequence[Project], cutoff: date) -> dict[int, _RoundFigures]:
@@ -171,7 +173,7 @@ def _round_figures(session: Session, projects: Sequence[Project], cutoff: date) 
     live = [pid for pid in ids if pid not in figures]
     withdrawn = [pid for pid, s in snapshots.items() if s.withdrawn_batch_id is not None]
     if live or withdrawn:
-        for pid, evaluation in monitoring.evaluate(session, cutoff, live + withdrawn).items():
+        for pid, evaluation in evaluate(session, cutoff, live + withdrawn).items():
             figures[pid] = replace(figures[pid], recomputed=evaluation) if pid in figures \
                 else _from_evaluation(evaluation)
     return figures
@@ -187,7 +189,7 @@ def _from_snapshot(snapshot: Snapshot) -> _RoundFigures:
         frozen_on=snapshot.evaluated_on, withdrawn_batch_id=snapshot.withdrawn_batch_id)
 
 
-def _from_evaluation(evaluation: monitoring.ProjectEvaluation) -> _RoundFigures:
+def _from_evaluation(evaluation: ProjectEvaluation) -> _RoundFigures:
     money = evaluation.money
     return _RoundFigures(
         budget=evaluation.budget, spent=evaluation.spent,
@@ -339,7 +341,7 @@ def _monitoring_sources(session: Session, unit: Unit, year: int, month: int, cut
     missing = [s.project_name for s in sheets if s.explanation_missing]
     lines.append(f"偏差说明：{explained} 个项目取截止日前最新一份；未填写（红灯/黄灯）{len(missing)} 个"
                  + (f"：{'、'.join(missing)}" if missing else ""))
-    closed = monitoring.ledger_closed_through(session, [unit.id]).get(unit.id)
+    closed = ledger_closed_through(session, [unit.id]).get(unit.id)
     lines.append(f"台账截止日：{closed.isoformat() if closed else '尚未导入台账'}")
     batches = session.scalars(select(LedgerBatch).where(
         LedgerBatch.unit_id == unit.id, LedgerBatch.status == "active",

@@ -2,7 +2,7 @@
 
 Opening a round records it (once per year and month), makes sure every project of the year
 has its checkpoint snapshot at the cut-off (the end of month N is a checkpoint of every
-project, see ``tracker.services.monitoring``), and tells each unit that its 绩效监控情况表 are
+project, see ``tracker.services.monitoring.snapshots``), and tells each unit that its 绩效监控情况表 are
 due: which of its projects are yellow or red at the cut-off and so need a 偏差说明.  The
 tables themselves are built from that data by ``tracker.services.reporting``.
 """
@@ -19,7 +19,8 @@ from tracker.core.plan import month_end
 from tracker.core.labels import COLOUR_LABELS
 from tracker.models import Alert, MonitoringRound, Project, Snapshot
 from tracker.services import audit
-from tracker.services.monitoring import FLAGGED, add_alerts, freeze_checkpoints, record_checkpoints
+from tracker.services.monitoring.alerts import add_alerts
+from tracker.services.monitoring.snapshots import FLAGGED, freeze_checkpoints, record_checkpoints
 from tracker.services.settings import monitoring_settings
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from tracker.errors import NotFound
 from tracker.private_files import create_file, make_folder
-from tracker.services.monitoring import collector_paused
+from tracker.services.gc_pause import collector_paused
 
 @dataclass(frozen=True)
 class UploadedFile:
@@ -147,15 +147,23 @@ def _seal(secret: str, token: str, result_id: str, checksum: str, schema: str, p
 
 
 class _RecordUnpickler(pickle.Unpickler):
-    """Only the classes records are made of (behind the seal: a second fence, not the first)."""
+    """Only the classes records are made of (behind the seal: a second fence, not the first):
+    a class by its own plain name in the module that defines it — never a dotted path (protocol
+    4 walks one: ``zipfile.os.system`` out of a module that imports zipfile), a function, or
+    what a module merely imported."""
 
-    MODULES = ("decimal", "datetime")
-    BUILTINS = frozenset({"frozenset", "set", "bytearray"})
+    CLASSES = {"decimal": frozenset({"Decimal"}),
+               "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
+               "builtins": frozenset({"frozenset", "set", "bytearray"})}
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module in self.MODULES or module.startswith("tracker.importers.")
-                or (module == "builtins" and name in self.BUILTINS)):
+        plain = name.isidentifier() and not name.startswith("__")
+        if plain and name in self.CLASSES.get(module, ()):
             return super().find_class(module, name)
+        if plain and module.startswith("tracker.importers."):
+            found = super().find_class(module, name)
+            if isinstance(found, type) and found.__module__ == module and found.__qualname__ == name:
+                return found
         raise pickle.UnpicklingError(f"{module}.{name} is not a record class")
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tracker.reports import page_tables
 from tracker.reports.cockpit import ALERTS_SHOWN, TEXT, Cockpit, build_cockpit
 from tracker.services import cockpit, department
-from tracker.services.monitoring import collector_paused
+from tracker.services.gc_pause import collector_paused
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx

@@ -4,14 +4,17 @@ Asia/Shanghai by default), ``time_zone_label`` names that zone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
 from tracker.core.labels import finding_severity_label, template_labels
+from tracker.core.money import decimal_text
 from tracker.db import Database
 
 
@@ -23,11 +26,30 @@ def config() -> Config:
     return current_app.extensions["tracker.config"]
 
 
+#: Methods that never write: their requests read without waiting for a writer.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "tracker_reads_only"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def reads_only(view: View) -> View:
+    """Mark a POST view that writes nothing (a preview): its session does not take SQLite's
+    write lock, so a long parse never makes an import wait (see ``db.WRITE_INTENT``)."""
+    setattr(view, _READS_ONLY, True)
+    return view
+
+
 def db_session() -> Session:
     """The request's session, opened on first use and closed when the request ends.
-    Views commit; services only flush."""
+    Views commit; services only flush.  A POST request's session writes: on SQLite each of its
+    transactions waits for the write lock as it begins (an import holding it is waited for,
+    not answered with 数据库正忙); GET pages and ``reads_only`` views never wait for it."""
     if "db_session" not in g:
-        g.db_session = database().session()
+        view = current_app.view_functions.get(request.endpoint or "") if has_request_context() else None
+        write = has_request_context() and request.method not in READ_METHODS \
+            and not getattr(view, _READS_ONLY, False)
+        g.db_session = database().session(write=write)
     return g.db_session
 
 
@@ -69,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(finding_severity_label, "severity_label")
     app.add_template_filter(thousands, "thousands")
+    app.add_template_filter(decimal_text, "plain")
     app.teardown_appcontext(_close_session)
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(time_zone_label, "time_zone_label")

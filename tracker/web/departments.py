@@ -45,7 +45,7 @@ def _page(record: DepartmentYear, *, error: str | None = None, form: dict[str, s
         "departments/detail.html", record=record, rows=department.indicators_of(session, record),
         result=department.self_evaluation(session, record), error=error, form=form or {}, failed=failed,
         may_report=role in (Role.admin, *REPORTERS), may_correct=role in (Role.admin, *CORRECTORS),
-        labels=ACHIEVEMENT_LABELS, today=today.isoformat(), monitoring=watch,
+        labels=ACHIEVEMENT_LABELS, today=as_of.isoformat(), monitoring=watch,  # a day the year allows
         statuses={row.position: status for row, status in watch.indicators}), status
 
 
@@ -70,12 +70,14 @@ def report(record_id: int, position: int):  # type: ignore[no-untyped-def]
     try:
         row = department.find_indicator(session, record, position)
         text = request.form.get("reported_on", "").strip()
+        if not text:
+            raise department.DepartmentError("请填写完成值日期（YYYY-MM-DD）")
         try:
             day = date.fromisoformat(text)
         except ValueError:
             raise department.DepartmentError(f"完成值日期应为 YYYY-MM-DD，当前为“{text}”") from None
         department.add_progress(session, row, reported_on=day, actor=current_user.username,
-                                raw=request.form.get("value", ""), note=request.form.get("note", ""))
+                                raw=request.form.get("value", ""), note=request.form.get("note", ""), today=_today())
         session.commit()
     except department.DepartmentError as failure:
         session.rollback()

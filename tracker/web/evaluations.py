@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tracker.errors import ValidationFailed
 from tracker.models import Evaluation, Project, Role
 from tracker.reports import page_tables
-from tracker.services import evaluation
+from tracker.services import evaluation, evaluation_views
 from tracker.services.projects import visible_years
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
@@ -46,7 +46,7 @@ def index():  # type: ignore[no-untyped-def]
     unit_id = request.args.get("unit", type=int)
     ids = None if current_user.sees_everything else list(session.scalars(scope_projects(
         select(Project.id).where(Project.year == year), current_user)))
-    rows = evaluation.year_overview(session, year, ids) if year else []
+    rows = evaluation_views.year_overview(session, year, ids) if year else []
     units = sorted({(r.project.unit_id, r.project.unit.label) for r in rows}, key=lambda u: u[1])
     shown = [r for r in rows if unit_id is None or r.project.unit_id == unit_id]
     if wants_xlsx():
@@ -82,7 +82,7 @@ def create_all():  # type: ignore[no-untyped-def]
 @roles_required(*READERS)
 def project(project_id: int):  # type: ignore[no-untyped-def]
     item = visible_project(project_id)
-    page = evaluation.evaluation_page(db_session(), item, _today(),
+    page = evaluation_views.evaluation_page(db_session(), item, _today(),
                                       request.args.get("number", type=int))
     if wants_xlsx():
         return xlsx(page_tables.evaluation(item, page.evaluation, page.history, config().tz))
@@ -120,7 +120,7 @@ def save(project_id: int, number: int):  # type: ignore[no-untyped-def]
             session.commit()
     except ValidationFailed as failure:
         session.rollback()
-        page = evaluation.evaluation_page(session, item, _today(), number)
+        page = evaluation_views.evaluation_page(session, item, _today(), number)
         errors = getattr(failure, "fields", None) or {"": str(failure)}
         return render_template("evaluations/project.html", page=page, may_edit=True, form=request.form,
                                errors=errors, error=errors.get(""), freezing=freezing), 400

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from tracker.errors import TrackerError
 from tracker.models import Role, Unit
 from tracker.services import ledger_lock, progress_workbook, uploads
-from tracker.services.monitoring import default_as_of
+from tracker.services.monitoring.pages import default_as_of
 from tracker.web.access import READERS, roles_required, visible_project
-from tracker.web.context import config, db_session
+from tracker.web.context import config, db_session, reads_only
 from tracker.web.downloads import XLSX_MIMETYPE, attachment
 
 blueprint = Blueprint("fill", __name__, url_prefix="/monitoring/fill")
@@ -94,6 +94,7 @@ def _run(token: str, apply: bool) -> progress_workbook.WorkbookImport:
 
 
 @blueprint.route("/preview", methods=["POST"])
+@reads_only
 @roles_required(*UPLOADERS)
 def preview():  # type: ignore[no-untyped-def]
     upload = request.files.get("file")

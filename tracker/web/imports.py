@@ -13,7 +13,7 @@ from tracker.services import uploads
 from tracker.services.target_import import (DOCUMENTS_SCHEMA, UploadedFile, apply_import, plan_documents,
                                             plan_import)
 from tracker.web.access import roles_required
-from tracker.web.context import config, db_session
+from tracker.web.context import config, db_session, reads_only
 from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
@@ -37,6 +37,7 @@ def targets():  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/targets/preview", methods=["POST"])
+@reads_only
 @roles_required(*IMPORTERS)
 def targets_preview():  # type: ignore[no-untyped-def]
     """Read and plan the files; the bytes and the documents read are kept for the confirmation."""

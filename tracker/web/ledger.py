@@ -24,7 +24,7 @@ from tracker.reports import page_tables
 from tracker.services import counting_source, ledger_import, ledger_lock, ledger_queue, reconcile, uploads
 from tracker.services.settings import ledger_settings, update_reconcile_threshold
 from tracker.web.access import roles_required
-from tracker.web.context import config, db_session
+from tracker.web.context import config, db_session, reads_only
 from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -75,6 +75,7 @@ def import_form():  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/upload", methods=["POST"])
+@reads_only
 @roles_required(*FINANCE)
 def upload():  # type: ignore[no-untyped-def]
     """The file alone, sent by the import page's script so that it can show the bytes sent;
@@ -91,6 +92,7 @@ def upload():  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/preview", methods=["POST"])
+@reads_only
 @roles_required(*FINANCE)
 def preview():  # type: ignore[no-untyped-def]
     token = request.form.get("token", "")

@@ -14,7 +14,10 @@ from tracker.errors import ValidationFailed
 from tracker.models import AlertSubscription, Project, Role
 from tracker.core.labels import ALERT_KINDS
 from tracker.reports import page_tables
-from tracker.services import cockpit, corrections, ledger_lock, monitoring, notifications, progress
+from tracker.services import cockpit, corrections, ledger_lock, notifications, progress
+from tracker.services.monitoring import alerts as monitoring_alerts
+from tracker.services.monitoring import pages as monitoring_pages
+from tracker.services.monitoring import settings as monitoring_form
 from tracker.services.opening_date import OpeningDate, checkpoint_choices, default_year, opening_date
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
@@ -35,7 +38,7 @@ def _today() -> date:
 def _as_of(year: int | None, fallback_year: int | None = None) -> date:
     """``?as_of=`` if it is a date (inside ``year`` when given); else the default date (in
     ``year``, else ``fallback_year``, else this year)."""
-    default = monitoring.default_as_of(year or fallback_year or _today().year, _today())
+    default = monitoring_pages.default_as_of(year or fallback_year or _today().year, _today())
     text = request.args.get("as_of", "").strip()
     if not text:
         return default
@@ -71,13 +74,13 @@ def overview():  # type: ignore[no-untyped-def]
     as_of, opening, years = _overview_date(session)
     ids = None if current_user.sees_everything else list(session.scalars(
         scope_projects(select(Project.id).where(Project.year == as_of.year), current_user)))
-    rows = monitoring.overview(session, as_of, ids)
+    rows = monitoring_pages.overview(session, as_of, ids)
     status = request.args.get("status", "")
     shown = [r for r in rows if not status or r[1].overall == status]
     if wants_xlsx():
         return xlsx(page_tables.monitoring_overview(shown, as_of))
     return render_template("monitoring/overview.html", rows=shown[:500], total=len(shown),
-                           counts=monitoring.colour_counts(rows), as_of=as_of, status=status,
+                           counts=monitoring_pages.colour_counts(rows), as_of=as_of, status=status,
                            opening=opening, years=years, checkpoints=checkpoint_choices(as_of.year))
 
 
@@ -87,7 +90,7 @@ def project(project_id: int):  # type: ignore[no-untyped-def]
     item, session = visible_project(project_id), db_session()
     asked = bool(request.args.get("as_of", "").strip())
     as_of = _as_of(item.year) if asked else opening_date(session, item.year, [item.unit_id], _today()).as_of
-    view = monitoring.project_monitoring(session, item, as_of)
+    view = monitoring_pages.project_monitoring(session, item, as_of)
     if wants_xlsx():
         return xlsx(page_tables.project_monitoring(view, config().tz))
     return render_template("monitoring/project.html", m=view, today=_today(),
@@ -150,11 +153,11 @@ def _inline() -> bool:
 def _progress_page(item: Project, errors: dict[str, str], saved: int | None):  # type: ignore[no-untyped-def]
     session, today = db_session(), _today()
     opening = opening_date(session, item.year, [item.unit_id], today)
-    view = monitoring.project_monitoring(session, item, opening.as_of)
+    view = monitoring_pages.project_monitoring(session, item, opening.as_of)
     posted = request.form if errors else {}
     values = dict(m=view, form=posted, errors={k: v for k, v in errors.items() if k}, saved=saved,
                   error=errors.get(""), reported_on=opening.as_of, reported_on_basis=opening.reason,
-                  latest=monitoring.default_as_of(item.year, today))
+                  latest=monitoring_pages.default_as_of(item.year, today))
     status = 400 if errors else 200
     if _inline() and request.method == "POST":
         wanted = request.form.get("indicator_id", "")
@@ -185,7 +188,7 @@ def explanation(project_id: int):  # type: ignore[no-untyped-def]
             session.rollback()
             errors = getattr(failure, "fields", None) or {"": str(failure)}
     as_of = progress.explanation_date(session, item, request.values.get("as_of", ""), _today())
-    view = monitoring.project_monitoring(session, item, as_of)
+    view = monitoring_pages.project_monitoring(session, item, as_of)
     return render_template("monitoring/explanation.html", m=view, errors=errors, form=request.form), (400 if errors else 200)
 
 
@@ -212,9 +215,9 @@ def alerts():  # type: ignore[no-untyped-def]
     unread = request.args.get("unread") == "1"
     if wants_xlsx():
         return xlsx(page_tables.alerts(
-            monitoring.alerts_for(session, current_user, unread_only=unread, limit=MAX_ROWS),
+            monitoring_alerts.alerts_for(session, current_user, unread_only=unread, limit=MAX_ROWS),
             ALERT_KINDS, config().tz))
-    items = monitoring.alerts_for(session, current_user, unread_only=unread)
+    items = monitoring_alerts.alerts_for(session, current_user, unread_only=unread)
     subscription = session.get(AlertSubscription, current_user.id)
     return render_template("monitoring/alerts.html", items=items, unread=unread,
                            subscription=subscription,
@@ -227,7 +230,7 @@ def alerts_read():  # type: ignore[no-untyped-def]
     ids = None if request.form.get("all") else [
         int(v) for v in request.form.getlist("alert_id") if v.isdigit()]
     session = db_session()
-    count = monitoring.mark_read(session, current_user, ids)
+    count = monitoring_alerts.mark_read(session, current_user, ids)
     session.commit()
     flash(f"已将 {count} 条提醒标为已读。", "info")
     return redirect(url_for("monitoring.alerts"))
@@ -253,12 +256,12 @@ def settings():  # type: ignore[no-untyped-def]
     session, error = db_session(), None
     if request.method == "POST":
         try:
-            monitoring.update_settings(session, request.form, current_user)
+            monitoring_form.update_settings(session, request.form, current_user)
             session.commit()
             flash("监控设置已保存；已冻结的检查点评价不受影响。", "info")
             return redirect(url_for("monitoring.settings"))
         except ValidationFailed as failure:
             session.rollback()
             error = str(failure)
-    values = request.form if error else monitoring.settings_form_values(session)
+    values = request.form if error else monitoring_form.settings_form_values(session)
     return render_template("monitoring/settings.html", values=values, error=error), (400 if error else 200)

@@ -10,12 +10,20 @@ from sqlalchemy import select
 
 from tracker.models import AuditEntry, Project, Role
 from tracker.reports import page_tables
-from tracker.services.projects import findings_by_project, project_ledger, visible_years
+from tracker.services.projects import (
+    findings_by_project,
+    project_ledger,
+    project_list_page,
+    project_list_rows,
+    visible_years,
+)
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
 
 blueprint = Blueprint("projects", __name__)
+#: Projects per page of the list (a province holds 50,000; the download has them all).
+PROJECT_LIST_PAGE_SIZE = 100
 
 
 @blueprint.route("/")
@@ -33,10 +41,12 @@ def index():  # type: ignore[no-untyped-def]
     years = visible_years(session, current_user)
     year = request.args.get("year", type=int) or (years[0] if years else None)
     query = scope_projects(select(Project).where(Project.year == year), current_user)
-    projects = session.scalars(query.order_by(Project.unit_id, Project.id)).all()
     if wants_xlsx():
-        return xlsx(page_tables.projects(projects, year))
-    return render_template("projects/index.html", projects=projects, years=years, year=year)
+        return xlsx(page_tables.projects(project_list_rows(session, query), year))
+    page = max(request.args.get("page", 1, type=int), 1)
+    projects, total = project_list_page(session, query, page, PROJECT_LIST_PAGE_SIZE)
+    return render_template("projects/index.html", projects=projects, years=years, year=year,
+                           page=page, page_size=PROJECT_LIST_PAGE_SIZE, total=total)
 
 
 @blueprint.route("/projects/<int:project_id>")

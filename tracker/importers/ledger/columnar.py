@@ -48,9 +48,9 @@ from tracker.importers.ledger.header import HEADER_SEARCH_ROWS
 from tracker.importers.ledger.reading import FileReading, SheetResult
 from tracker.importers.ledger.sniff import Sniffed, csv_encoding
 from tracker.importers.ledger.sources import CSV_SHEET, SheetData, delimiter_of, last_line_fields, split_lines
+from tracker.importers.sniffing import UTF8_BOM as _BOM
 
 FAST_PATH_MIN_BYTES = 2_000_000  # below this the row reader takes well under a second
-_BOM = b"\xef\xbb\xbf"
 _HEAD_BYTES = 1 << 20  # a CSV's first lines, decoded for the header and the lines above it
 _SCAN_BYTES = 1 << 18  # bytes of a CSV checked at once by ``_unsplittable`` (in the CPU cache)
 

@@ -189,6 +189,6 @@ def _plain(number: Decimal) -> str:
 
 def _damaged(filename: str, kind: str, error: BaseException) -> ImportRejected:
     return ImportRejected(
-        f"{kind}文件已损坏或不完整，无法读取（{type(error).__name__}）；请重新导出或另存后再上传",
+        f"{kind}文件已损坏或不完整，无法读取；请重新导出或另存后再上传",
         location=filename,
     )

@@ -48,7 +48,7 @@ def read_pdf(filename: str, data: bytes, limits: FileLimits = DEFAULT_LIMITS) ->
             if budget.exceeded:  # … and may wrap ours
                 raise too_big(limits.max_target_decompressed_bytes, filename) from None
             raise ImportRejected(
-                f"PDF文件已损坏或不完整，无法读取（{type(error).__name__}）；请重新导出后再上传",
+                "PDF文件已损坏或不完整，无法读取；请重新导出后再上传",
                 location=filename,
             ) from error
         if budget.exceeded:  # refused inside pdfminer, and swallowed there
