@@ -23,6 +23,7 @@ from tracker import migration
 from tracker.config import PROJECT_ROOT
 from tracker.db import Base, make_engine
 from tracker.errors import ImportRejected, TrackerError
+from tracker.importers.ledger import columnar
 from tracker.models import LedgerBatch, LedgerRow, MatchRule, Project, ProjectMonthSpending, Unit
 from tracker.services import ledger_pipeline
 from tracker.services.ledger_import import LedgerUpload, commit, prepare
@@ -34,17 +35,20 @@ SHIZUISHAN_SEED = "004_543d86f9f0ad9464.txt"
 NAMES = ["创新驱动、科技发展业务经费", "中央引导地方科技发展资金", "专项业务经费", "不存在的项目"]
 
 
-def big_csv(rows: int, *, bad_last: bool = False) -> bytes:
+def big_csv(rows: int, *, bad_last: str | None = None) -> bytes:
     """A GBK export big enough for the columnar reader (over 2 MB), with unmatched rows and a
-    printed 合计; ``bad_last``: the last transaction's amount cannot be read."""
+    printed 合计; ``bad_last``: the last transaction's amount cannot be read ("amount") or it
+    has a cell beyond the header ("extra_cell")."""
     lines = ["业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）"]
     total = 0
     for i in range(rows):
         cents = (i % 900 + 100) * 100 + i % 7
         total += cents
-        amount = "十二元" if bad_last and i == rows - 1 else f"{cents // 100:,}.{cents % 100:02d}"
+        last = i == rows - 1
+        amount = "十二元" if last and bad_last == "amount" else f"{cents // 100:,}.{cents % 100:02d}"
         lines.append(f"2025-{i % 6 + 1:02d}-{i % 28 + 1:02d},{i:07d},205001-石嘴山市科学技术局,"
-                     f"{NAMES[i % 4]},第{i}笔拨付项目经费及相关支出说明文字,\"{amount}\"")
+                     f"{NAMES[i % 4]},第{i}笔拨付项目经费及相关支出说明文字,\"{amount}\""
+                     + (",多出的一格" if last and bad_last == "extra_cell" else ""))
     lines.append(f"合计,,,,,\"{total // 100:,}.{total % 100:02d}\"")
     return ("\n".join(lines) + "\n").encode("gbk")
 
@@ -101,7 +105,8 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "kind", "options"), CASES, ids=[c[1] or c[0] for c in CASES])
 def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: str | None,
-                                           options: dict[str, Any]) -> None:
+                                           options: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)  # a big CSV streams in ~12 blocks
     seed = SHIZUISHAN_SEED if kind else EXPECTED[name]["seed"]
     data = big_csv(30_000) if kind else (FIXTURES / name).read_bytes()
     upload = LedgerUpload(name, data)
@@ -156,9 +161,12 @@ def _fails_in_a_late_chunk(session: Session, upload: LedgerUpload, **options: An
     return raised.value, written[-1] if written else 0
 
 
-def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session) -> None:
+@pytest.mark.parametrize("bad", ["amount", "extra_cell"])
+def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)
     load_seed(session, SHIZUISHAN_SEED)
-    upload = LedgerUpload("bad-last.csv", big_csv(30_000, bad_last=True))
+    upload = LedgerUpload("bad-last.csv", big_csv(30_000, bad_last=bad))
     options = {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局"}
     before = table_counts(session)
     with pytest.raises(ImportRejected) as two_step_error:

@@ -86,7 +86,7 @@ def read_ledger_chunks(filename: str, data: bytes, *, mapping: Mapping[str, str]
         handed = [sniffed]
         del sniffed
         try:
-            loaded = columnar.load(reading, filename, data, handed)
+            loaded = columnar.load(reading, filename, data, handed, stream=True)
         except (columnar.Declined, ImportRejected):
             loaded = None
         if loaded is not None:
@@ -115,23 +115,42 @@ def _columnar_chunks(loaded: Loaded, fmt: str, rule: str, chunk_rows: int, filen
     reading = loaded.reading
     first_sheet = reading.sheets[0]
     yield LedgerHead(first_sheet.preamble.unit_name, reading.first_stated_period(), reading.kind)
-    # a column of mostly distinct texts held as a dictionary would have its whole dictionary
-    # looked at for every slice: decoded once instead
-    loaded.columns = [column.dictionary_decode()
-                      if pa.types.is_dictionary(column.type)
-                      and len(column.dictionary) * DISTINCT_SHARE > chunk_rows else column
-                      for column in loaded.columns]
+
+    def decoded(columns: list[pa.Array]) -> list[pa.Array]:
+        # a column of mostly distinct texts held as a dictionary would have its whole
+        # dictionary looked at for every slice: decoded once instead
+        return [column.dictionary_decode() if pa.types.is_dictionary(column.type)
+                and len(column.dictionary) * DISTINCT_SHARE > chunk_rows else column
+                for column in columns]
+
+    def slices() -> Iterator[columnar.SheetColumns]:
+        if loaded.batches is None:
+            loaded.columns = decoded(loaded.columns)
+            for start in range(0, loaded.rows, chunk_rows):
+                yield loaded.sheet_columns(start, min(start + chunk_rows, loaded.rows))
+            return
+        offset = 0
+        for columns in loaded.batches:  # a streamed CSV: block by block
+            loaded.columns = decoded(columns)
+            for start in range(0, loaded.rows, chunk_rows):
+                part = loaded.sheet_columns(start, min(start + chunk_rows, loaded.rows))
+                part.first_row += offset
+                yield part
+            offset += loaded.rows
+        loaded.columns = []
+
     whole: LedgerColumns | None = None
-    total = loaded.rows
+    total = loaded.expected or loaded.rows
     declined = False
-    for start in range(0, total, chunk_rows):
+    parts = slices()
+    while True:
         try:
-            loaded.sheet_columns(start, min(start + chunk_rows, total)).read()
-        except (columnar.Declined, ImportRejected):
-            declined = True
+            part_reader = next(parts, None)
+            if part_reader is None:
+                break
+            part_reader.read()
         except Exception:  # noqa: BLE001 - as ``columnar.read``: the row reader decides
             declined = True
-        if declined:
             break
         part = reading.columns
         assert part is not None
@@ -147,6 +166,7 @@ def _columnar_chunks(loaded: Loaded, fmt: str, rule: str, chunk_rows: int, filen
         del loaded, reading, whole
         from tracker.importers.ledger.reader import read_ledger
 
+        del parts
         yield LedgerReread()
         yield read_ledger(filename, data, mapping=mapping, count_rule=rule, limits=limits,
                           status_answers=status_answers)
