@@ -1,26 +1,39 @@
-"""How fast a big ledger export imports end to end, against the naive way (issue 4).
+"""How fast a big ledger export imports end to end, against the naive way (issues 4 and 19).
 
     python benchmarks/ledger_import.py [--rows N] [--naive-rows M] [--only csv|xlsx]
-                                       [--backend sqlite|postgresql]
+                                       [--backend sqlite|postgresql] [--no-naive]
+                                       [--no-two-step] [--cli-rows K]
 
 For each format (GBK CSV and .xlsx payment lists from benchmarks/ledger_read.py, cached in
 benchmarks/.cache/) and each database (a fresh migrated SQLite file; PostgreSQL when
 ``TRACKER_BENCH_PG_URL`` is set or a server answers on 127.0.0.1:5432, in its own schema
 ``bench_ledger_import`` that is dropped and recreated for every run), a child process creates
-the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times
-``prepare`` + ``commit`` + the transaction's COMMIT — reading, matching, totals check, bulk
-insert, monthly totals — and reports rows/s, CPU time and its own peak RSS (``getrusage`` of
-the child, so each figure is that import's alone).  The monitoring summary that
-``tracker import ledger`` prints afterwards costs the same for 10 rows as for a million (it
-depends on the projects touched), so it is timed and printed apart.  For scale it also prints
-ceilings measured on this machine: loading the file into Arrow columns alone (the CSV's raw
-bytes split by pyarrow.csv, the .xlsx read by fastexcel), and sqlite3's
-``executemany`` of the rows alone (with the indexes kept, and with them built afterwards, which
-is what ``ledger_rows.insert_rows`` does for a big batch).
+the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times:
+
+* the one-step import ``tracker import ledger`` runs (``ledger_pipeline.import_ledger``: a
+  reader thread reads the file in chunks while the chunks before are matched and written; the
+  whole-file work after the last chunk) + the transaction's COMMIT, with when the first and
+  the last chunk were written;
+* the two-step import (``prepare`` — read, match — then ``commit`` — write), as the web's
+  preview → confirm does it, reading and writing one after the other;
+
+and reports rows/s, CPU time and the child's own peak RSS (``getrusage``).  The monitoring
+summary that ``tracker import ledger`` prints afterwards costs the same for 10 rows as for a
+million (it depends on the projects touched), so it is timed and printed apart.  Then
+``tracker import ledger`` itself on a K-row .xlsx (default 200,000), as a user runs it: a new
+process, interpreter start, imports and the monitoring summary included.  For scale it also
+prints ceilings measured on this machine: loading the file into Arrow columns alone (the CSV's
+raw bytes split by pyarrow.csv, the .xlsx read by fastexcel; the .xlsx's archive guard, which
+runs before any parser sees the file, is not in it), and sqlite3's ``executemany`` of the rows
+alone (with the indexes kept, and with them built afterwards, which is what ``RowWriter`` does
+for a big batch).
 
 The naive way — pandas.read_excel (openpyxl) / pandas.read_csv, then one ORM ``LedgerRow`` per
 row with ``add_all`` and a flush — runs on an M-row file in the same run, and its rate is
 extrapolated to N rows.
+
+Measured on this 2-CPU machine shared with other jobs (load average 4–8), 1,000,000 rows:
+see README.md ("Ledger import speed") for the latest figures and what bounds them.
 """
 
 from __future__ import annotations
@@ -152,6 +165,66 @@ def measure_import(backend: str, path: str) -> dict[str, object]:
             "counted_total": summary["counted_total_yuan"], "totals_ok": summary["totals_check"]["ok"]}
 
 
+def measure_overlapped(backend: str, path: str) -> dict[str, object]:
+    """The one-step import ``tracker import ledger`` runs: read and write overlapped
+    (``ledger_pipeline.import_ledger``) + the transaction's COMMIT."""
+    from sqlalchemy import func, select
+
+    from tracker.db import Database
+    from tracker.models import LedgerRow, Unit
+    from tracker.services.ledger_import import LedgerUpload
+    from tracker.services.ledger_pipeline import import_ledger
+
+    with tempfile.TemporaryDirectory() as workdir:
+        url = fresh_database(backend, workdir)
+        database = Database(url)
+        data = Path(path).read_bytes()
+        with database.session() as session:
+            unit_id = session.scalar(select(Unit.id))
+            chunks: list[float] = []
+            started, cpu = time.perf_counter(), time.process_time()
+            result = import_ledger(session, LedgerUpload(Path(path).name, data), "bench", unit=unit_id,
+                                   progress=lambda rows: chunks.append(time.perf_counter()))
+            written = time.perf_counter()
+            session.commit()
+            finished = time.perf_counter()
+            cpu = time.process_time() - cpu
+            assert result.imported, result.reason
+            stored = session.scalar(select(func.count(LedgerRow.id)))
+            summary = result.as_json()
+        database.dispose()
+    return {"rows": result.preview.transactions, "stored": stored, "seconds": finished - started,
+            "cpu_seconds": cpu, "first_chunk_seconds": chunks[0] - started if chunks else None,
+            "last_chunk_seconds": chunks[-1] - started if chunks else None,
+            "finish_seconds": written - (chunks[-1] if chunks else started),
+            "db_commit_seconds": finished - written, "matched": summary["matched_rows"],
+            "counted": summary["counted_rows"], "counted_total": summary["counted_total_yuan"],
+            "totals_ok": summary["totals_check"]["ok"]}
+
+
+def measure_cli(backend: str, path: str) -> dict[str, object]:
+    """``tracker import ledger FILE --unit …`` as a user runs it: a new process (interpreter
+    start and imports included), its wall time and peak RSS; the monitoring summary it prints
+    is included too."""
+    with tempfile.TemporaryDirectory() as workdir:
+        url = fresh_database(backend, workdir)
+        env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": workdir,
+               "PYTHONPATH": str(ROOT)}
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "tracker.cli", "import", "ledger", path,
+                                    "--unit", UNIT[0], "--json"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, text=True)
+        assert process.stdout is not None
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if status != 0:
+            raise SystemExit(f"tracker import ledger {path} failed: {output[-2000:]}")
+        summary = json.loads(output)["files"][0]
+    return {"rows": summary["transactions"], "seconds": elapsed, "cli_peak_mb": usage.ru_maxrss / 1024,
+            "counted": summary["counted_rows"]}
+
+
 def measure_naive(backend: str, path: str) -> dict[str, object]:
     """What one writes without thinking: pandas to a DataFrame, then one ORM object per row."""
     from datetime import datetime
@@ -270,8 +343,8 @@ def measure_loading(_: str, path: str) -> dict[str, object]:
             "cpu_seconds": time.process_time() - cpu}
 
 
-MEASURES = {"import": measure_import, "naive": measure_naive, "ceilings": measure_ceilings,
-            "loading": measure_loading}
+MEASURES = {"import": measure_import, "overlapped": measure_overlapped, "cli": measure_cli,
+            "naive": measure_naive, "ceilings": measure_ceilings, "loading": measure_loading}
 
 
 def run_child(measure: str, backend: str, path: Path | str) -> dict[str, object]:
@@ -294,6 +367,10 @@ def main() -> None:
     parser.add_argument("--only", choices=("csv", "xlsx"), help="measure one format only")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), help="one database only")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive way")
+    parser.add_argument("--no-two-step", action="store_true",
+                        help="skip the two-step import (prepare, then commit)")
+    parser.add_argument("--cli-rows", type=int, default=200_000,
+                        help="rows of the .xlsx imported through the real CLI (0: skip)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -304,7 +381,7 @@ def main() -> None:
     if args.backend:
         backends = [args.backend]
     naive_rows = min(args.naive_rows, args.rows)
-    print(f"ledger import, end to end (prepare + commit + COMMIT); load average {os.getloadavg()[0]:.1f} "
+    print(f"ledger import, end to end (read, match, write, COMMIT); load average {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs; databases: {', '.join(backends)}")
     if "sqlite" in backends:
         raw = run_child("ceilings", "sqlite", args.rows)
@@ -327,18 +404,25 @@ def main() -> None:
                   + f"; peak {alone['peak_mb']:,.0f} MB")
             for backend in backends:
                 print(f"\n{kind.upper()} payment list, {args.rows:,} rows → {backend}", flush=True)
-                ours = run_child("import", backend, big)
+                ours = run_child("overlapped", backend, big)
                 rate = ours["rows"] / ours["seconds"]
-                print(f"  import: {ours['rows']:,} rows in {ours['seconds']:.1f} s = {rate:,.0f} rows/s "
-                      f"(target {TARGETS[kind]:,}); CPU {ours['cpu_seconds']:.1f} s = "
+                print(f"  import, read and write overlapped: {ours['rows']:,} rows in {ours['seconds']:.1f} s = "
+                      f"{rate:,.0f} rows/s (target {TARGETS[kind]:,}); CPU {ours['cpu_seconds']:.1f} s = "
                       f"{ours['rows'] / ours['cpu_seconds']:,.0f} rows/s; peak {ours['peak_mb']:,.0f} MB "
-                      f"(target < 1,500)")
-                print(f"    prepare {ours['prepare_seconds']:.1f} s, commit {ours['commit_seconds']:.1f} s, "
+                      f"(target < 1,500)", flush=True)
+                print(f"    first chunk written at {ours['first_chunk_seconds']:.1f} s, last at "
+                      f"{ours['last_chunk_seconds']:.1f} s, whole-file work after it {ours['finish_seconds']:.1f} s, "
                       f"COMMIT {ours['db_commit_seconds']:.1f} s; stored {ours['stored']:,}, matched "
                       f"{ours['matched']:,}, counted {ours['counted']:,} = {ours['counted_total']} 元, "
                       f"totals check ok={ours['totals_ok']}")
-                print(f"    (not included: the monitoring summary the CLI prints afterwards, "
-                      f"{ours['monitoring_seconds']:.1f} s for {ours['touched']} projects, whatever the row count)")
+                if not args.no_two_step:
+                    two = run_child("import", backend, big)
+                    print(f"  two-step import (read, then write): {two['rows']:,} rows in {two['seconds']:.1f} s = "
+                          f"{two['rows'] / two['seconds']:,.0f} rows/s; CPU {two['cpu_seconds']:.1f} s; peak "
+                          f"{two['peak_mb']:,.0f} MB; prepare {two['prepare_seconds']:.1f} s, commit "
+                          f"{two['commit_seconds']:.1f} s, COMMIT {two['db_commit_seconds']:.1f} s", flush=True)
+                    print(f"    (not included: the monitoring summary the CLI prints afterwards, "
+                          f"{two['monitoring_seconds']:.1f} s for {two['touched']} projects, whatever the row count)")
                 if args.no_naive:
                     continue
                 naive = run_child("naive", backend, small)
@@ -350,6 +434,14 @@ def main() -> None:
                       f"{args.rows / naive_rate:,.0f} s for {args.rows:,} rows by rate")
                 print(f"  speed-up: {rate / naive_rate:.1f}× wall, "
                       f"{ours['rows'] / ours['cpu_seconds'] / naive_cpu_rate:.1f}× CPU")
+        if args.cli_rows and (not args.only or args.only == "xlsx"):
+            small_xlsx = cached("xlsx", args.cli_rows)
+            for backend in backends:
+                cli = run_child("cli", backend, small_xlsx)
+                print(f"\nCLI: time tracker import ledger <{args.cli_rows:,}-row xlsx> --unit … → {backend}: "
+                      f"{cli['seconds']:.1f} s = {cli['rows'] / cli['seconds']:,.0f} rows/s (target 100,000; "
+                      f"process start and the monitoring summary included); CLI peak {cli['cli_peak_mb']:,.0f} MB",
+                      flush=True)
     finally:
         if "postgresql" in backends:
             drop_postgres_schema()

@@ -64,46 +64,52 @@ CHOICE_OPTIONS = {"unit": "可用 --unit 指定单位 ID、编码或名称"}
 def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source: str | None,
                   profile: str | None, period: str | None, override_reason: str | None,
                   as_json: bool) -> None:
+    from tracker.core.labels import second_source_kept
     from tracker.errors import ChoiceNeeded
-    from tracker.services.ledger_import import LedgerUpload, commit, prepare
+    from tracker.services.ledger_import import LedgerUpload
     from tracker.services.ledger_lock import retrying
+    from tracker.importers.ledger.streaming import CHUNK_ROWS
+    from tracker.services.ledger_pipeline import import_ledger as import_one
+
+    def written(rows: int) -> None:  # a big file: each chunk as it lands (a small one says nothing)
+        if rows >= CHUNK_ROWS:
+            click.echo(f"已读入并写入 {rows:,} 行…", err=True)
 
     results = []
     for path in files:
         file = Path(path)
         if not file.is_file():
             raise click.UsageError(f"文件不存在：{path}")
-        try:
-            with ctx.transaction() as session:  # reading and matching: nothing written
-                preview = prepare(session, LedgerUpload(file.name, file.read_bytes()), unit=unit,
-                                  source=source, profile=profile, period=period,
-                                  limits=ctx.config.file_limits)
-        except ChoiceNeeded as error:  # the command says which option gives the choice
-            if error.choice not in CHOICE_OPTIONS:
-                raise
-            raise ChoiceNeeded(f"{error.message}（{CHOICE_OPTIONS[error.choice]}）", location=error.location,
-                               choice=error.choice) from None
+        upload = LedgerUpload(file.name, file.read_bytes())
 
-        def write(preview: Any = preview) -> tuple[Any, dict[str, Any]]:
-            # the import's own transaction: the unit's lock first, then the writes
+        def write(upload: Any = upload) -> tuple[Any, dict[str, Any]]:
+            # one transaction: the file read in chunks while the chunks before are written
+            # (services/ledger_pipeline.py); lands whole or not at all
             with ctx.transaction() as session:
-                result = commit(session, preview, "cli", override_reason, today=ctx.today(),
-                                waiting=waiting_notice())
+                result = import_one(session, upload, "cli", unit=unit, source=source, profile=profile,
+                                    period=period, override_reason=override_reason, today=ctx.today(),
+                                    limits=ctx.config.file_limits, waiting=waiting_notice(),
+                                    progress=written)
                 summary = result.as_json()
                 if not result.imported:
                     session.rollback()
             return result, summary
 
-        result, summary = retrying(write)
+        try:
+            result, summary = retrying(write)
+        except ChoiceNeeded as error:  # the command says which option gives the choice
+            if error.choice not in CHOICE_OPTIONS:
+                raise
+            raise ChoiceNeeded(f"{error.message}（{CHOICE_OPTIONS[error.choice]}）", location=error.location,
+                               choice=error.choice) from None
         results.append(summary)
         if not as_json:
             state = f"批次 {summary['batch_id']}" if result.imported else "未导入"
             second = next((f for f in summary["findings"] if f.get("code") == "second_source"), None)
             if result.imported and not result.preview.counts_now:
                 kept, matched = result.preview.kept_for_reconciliation
-                counted = (f"不计入支出（本单位以“{summary['counting_source']}”计入支出，此来源仅作核对："
-                           f"按自身规则计入的 {kept:,} 行已保存，匹配到项目 {matched:,} 行；"
-                           "可用 tracker ledger reconcile 对账）")
+                counted = second_source_kept(summary["counting_source"], kept, matched,
+                                             "；可用 tracker ledger reconcile 对账")
             elif second is not None:
                 counted = f"不计入支出（{second['message']}）"
             else:  # matched / unmatched count the rows that count

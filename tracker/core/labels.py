@@ -115,9 +115,18 @@ LEDGER_REASON_LABELS: dict[str, str] = {
     "not_budget_account": "非预算会计支出科目",
     "not_expense_account": "非费用类科目",
     "no_account": "未识别会计科目",
+    # ``{source}``: the unit's counting source (平行记账: one source counts, the others are kept)
+    "second_source": "本单位以“{source}”为支出口径，此来源仅作核对（避免平行记账重复计算）",
 }
 
 
-def ledger_reason_label(code: str, status: str | None = None) -> str:
+def ledger_reason_label(code: str, status: str | None = None, *, source: str | None = None) -> str:
     """The Chinese reason a ledger row with this reason code does not count."""
-    return LEDGER_REASON_LABELS[code].format(status=status or "")
+    return LEDGER_REASON_LABELS[code].format(status=status or "", source=source or "")
+
+
+def second_source_kept(source: str | None, kept: int, matched: int, where: str) -> str:
+    """What an import of a source that does not count now says of its rows (CLI and page);
+    ``where``: how to reconcile them from there."""
+    return (f"不计入支出（本单位以“{source}”计入支出，此来源仅作核对：按自身规则计入的 {kept:,} 行已保存，"
+            f"匹配到项目 {matched:,} 行{where}）")

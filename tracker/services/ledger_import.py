@@ -18,24 +18,24 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
 from itertools import compress
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ScalarSelect, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from tracker.core.labels import ledger_reason_label
 from tracker.db import utcnow
 from tracker.errors import ChoiceNeeded, ImportRejected, NotFound, ValidationFailed
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
 from tracker.importers.ledger import read_ledger
+from tracker.importers.ledger.counting import SECOND_SOURCE
 from tracker.importers.ledger.records import (LedgerColumns, LedgerFinding, LedgerParse, LedgerRows,
-                                              StatedTotal, yuan)
+                                              StatedTotal, TotalsCheck, yuan)
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import (
     LedgerBatch,
@@ -48,153 +48,20 @@ from tracker.models import (
 from tracker.services import audit
 from tracker.services.corrections import withdraw_batch
 from tracker.services.ledger_lock import lock_unit
-from tracker.services.ledger_matching import SPACES, match_rows, match_sheets, suggest_projects
+from tracker.services.ledger_matching import (SPACES, ChunkMatcher, match_rows, match_sheets,
+                                              suggest_projects)
+from tracker.services.ledger_preview import LedgerPreview, LedgerResult, LedgerUpload, ProjectTotal
 from tracker.services.ledger_rows import insert_rows
 from tracker.services.reconcile import alert_differences
 from tracker.services.gc_pause import collector_paused
 from tracker.services.monitoring.snapshots import ChangeSummary, summarize_changes
 from tracker.services.spending import ledger_closed_through, month_sums, refresh_month_totals
-from tracker.services.uploads import UploadedFile, record_schema
+from tracker.services.uploads import record_schema
 
 ZERO = Decimal("0.00")
 DEFAULT_SOURCES = {"payment_list": "国库集中支付", "ledger": "财务明细账"}
 # the shape of a stored parse (``uploads.save_result``): a field added to a record changes it
 PARSE_SCHEMA = record_schema(LedgerParse, ParsedRow, LedgerColumns, LedgerFinding, StatedTotal)
-
-
-LedgerUpload = UploadedFile  # a ledger export as uploaded
-
-
-@dataclass
-class ProjectTotal:
-    project_id: int
-    code: str | None
-    name: str
-    rows: int
-    amount: Decimal
-
-
-@dataclass
-class LedgerPreview:
-    upload: LedgerUpload
-    parse: LedgerParse
-    unit: Unit
-    source: str
-    period: tuple[date, date]
-    period_source: str  # stated / declared / transactions
-    matches: list[tuple[int | None, str | None]]  # per parsed row: (project id, method)
-    counting: list[tuple[bool, str | None]]  # per parsed row after the one-source rule (shown)
-    duplicate_of: int | None  # an active batch with the same checksum
-    replaced_rows: int
-    findings: list[dict[str, str]] = field(default_factory=list)
-    project_totals: list[ProjectTotal] = field(default_factory=list)
-    suggestions: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
-    # the reader's own counting, before the one-source rule (what the rows store), and the
-    # unit's counting source that rule was applied with (``_read_state``)
-    read_counting: list[tuple[bool, str | None]] = field(default_factory=list, repr=False)
-    counting_source: str | None = None
-    # the answers to the preview's questions it was read with (profile and form together):
-    # 支付状态 text → counts, sheet name → project id; and the projects a sheet may be given
-    status_answers: dict[str, bool] = field(default_factory=dict)
-    sheet_projects: dict[str, int] = field(default_factory=dict)
-    choosable_projects: list[Project] = field(default_factory=list, repr=False)
-
-    def __post_init__(self) -> None:
-        # kept as a plain int: ``commit`` needs it before its first statement (the lock),
-        # when the unit object may be expired
-        self.unit_id: int = self.unit.id
-
-    @property
-    def transactions(self) -> int:
-        return len(self.parse.rows)
-
-    # per-row passes over a million rows, each done once (``matches`` and ``counting`` are
-    # never changed once the preview is made)
-    @cached_property
-    def project_ids(self) -> list[int | None]:
-        return list(map(itemgetter(0), self.matches))
-
-    @cached_property
-    def counted_flags(self) -> list[bool]:
-        return list(map(itemgetter(0), self.counting))
-
-    @cached_property
-    def counted_rows(self) -> int:
-        return sum(self.counted_flags)
-
-    @cached_property
-    def counted_total(self) -> Decimal:
-        return yuan(sum(compress(self.parse.columns.amount_fen, self.counted_flags)))
-
-    @cached_property
-    def matched_rows(self) -> int:
-        counted = list(compress(self.project_ids, self.counted_flags))
-        return len(counted) - counted.count(None)
-
-    @property
-    def unmatched_rows(self) -> int:
-        return self.counted_rows - self.matched_rows
-
-    @property
-    def counts_now(self) -> bool:
-        """Whether the rows count now: the source is the unit's counting one (or it has none)."""
-        return self.counting_source in (None, self.source)
-
-    @cached_property
-    def kept_for_reconciliation(self) -> tuple[int, int]:
-        """Of a source that does not count now: the rows that count by their own rule, and of
-        those the matched ones (what reconciliation compares); (0, 0) when it counts."""
-        if self.counts_now:
-            return 0, 0
-        own = list(compress(self.project_ids, map(itemgetter(0), self.read_counting)))
-        return len(own), len(own) - own.count(None)
-
-    def unmatched(self) -> list[ParsedRow]:
-        if self.unmatched_rows == 0:
-            return []
-        rows = self.parse.rows
-        pairs = zip(self.matches, self.counting, strict=True)
-        return [rows[i] for i, ((pid, _), (counts, _)) in enumerate(pairs) if counts and pid is None]
-
-
-@dataclass
-class LedgerResult:
-    batch: LedgerBatch | None
-    preview: LedgerPreview
-    imported: bool
-    reason: str | None = None
-    changes: ChangeSummary | None = None  # status changes the import caused (monitoring)
-    waited: float = 0.0  # seconds spent waiting for another import of the unit
-    differences: int = 0  # new 对账差异 alerts the import raised (``reconcile``)
-
-    def as_json(self) -> dict[str, Any]:
-        check = self.preview.parse.totals_check()
-        return {
-            "batch_id": self.batch.id if self.batch else None,
-            "imported": self.imported,
-            "reason": self.reason,
-            "rows_read": self.preview.parse.rows_read,
-            "transactions": self.preview.transactions,
-            "summary_rows_skipped": self.preview.parse.summary_rows_skipped,
-            "counted_rows": self.preview.counted_rows,
-            "counted_total_yuan": f"{self.preview.counted_total:.2f}",
-            "matched_rows": self.preview.matched_rows,
-            "unmatched_rows": self.preview.unmatched_rows,
-            "replaced_rows": self.batch.replaced_rows if self.batch is not None else 0,
-            "waited_seconds": round(self.waited, 1),
-            "period": [d.isoformat() for d in self.preview.period],
-            "period_source": self.preview.period_source,
-            "totals_check": {"stated": None if check.stated is None else f"{check.stated:.2f}",
-                             "parsed": f"{check.parsed:.2f}", "ok": check.ok,
-                             "explanation": check.explanation},
-            "findings": self.preview.findings,
-            "status_changes": self.changes.text if self.changes else None,
-            "projects_reevaluated": self.changes.evaluated if self.changes else 0,
-            "counting_source": self.preview.counting_source or self.preview.source,
-            "kept_for_reconciliation_rows": self.preview.kept_for_reconciliation[0],
-            "kept_for_reconciliation_matched": self.preview.kept_for_reconciliation[1],
-            "reconcile_alerts": self.differences,
-        }
 
 
 # --- preview ----------------------------------------------------------------------------
@@ -270,6 +137,20 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
              profile: str | None, period: str | None, mapping: dict[str, str] | None,
              statuses: dict[str, bool] | None, sheet_projects: dict[str, int] | None,
              limits: FileLimits) -> LedgerPreview:
+    mapping, count_rule, source, status_answers, sheet_answers = profile_answers(
+        session, profile, mapping, source, statuses)
+    parse = read_ledger(upload.name, upload.data, mapping=mapping or None, limits=limits,
+                        status_answers=status_answers,
+                        **({"count_rule": count_rule} if count_rule else {}))
+    return _match(session, upload, parse, unit=unit, source=source, period=period,
+                  status_answers=status_answers, sheet_answers=sheet_answers, sheet_projects=sheet_projects)
+
+
+def profile_answers(session: Session, profile: str | None, mapping: dict[str, str] | None,
+                    source: str | None, statuses: dict[str, bool] | None
+                    ) -> tuple[dict[str, str] | None, str | None, str | None, dict[str, bool], dict[str, int]]:
+    """A saved ``profile``'s mapping, counting rule, source and answers, under the ones given:
+    (mapping, count rule, source, 支付状态 answers, sheet → project answers)."""
     count_rule = None
     status_answers: dict[str, bool] = {}
     sheet_answers: dict[str, int] = {}
@@ -283,16 +164,13 @@ def _prepare(session: Session, upload: LedgerUpload, *, unit: str | int | None, 
         status_answers.update(saved.status_answers or {})
         sheet_answers.update(saved.sheet_projects or {})
     status_answers.update(statuses or {})
-    parse = read_ledger(upload.name, upload.data, mapping=mapping or None, limits=limits,
-                        status_answers=status_answers,
-                        **({"count_rule": count_rule} if count_rule else {}))
-    return _match(session, upload, parse, unit=unit, source=source, period=period,
-                  status_answers=status_answers, sheet_answers=sheet_answers, sheet_projects=sheet_projects)
+    return mapping, count_rule, source, status_answers, sheet_answers
 
 
 def _match(session: Session, upload: LedgerUpload, parse: LedgerParse, *, unit: str | int | None,
            source: str | None, period: str | None, status_answers: dict[str, bool],
-           sheet_answers: dict[str, int], sheet_projects: dict[str, int] | None) -> LedgerPreview:
+           sheet_answers: dict[str, int], sheet_projects: dict[str, int] | None,
+           matched: ChunkMatcher | None = None) -> LedgerPreview:
     """Everything a preview decides from the database about a parse: unit, period, projects,
     matches, the answers for sheets, the counting source, duplicates and rows to replace."""
     if not parse.rows:
@@ -335,7 +213,7 @@ def _match(session: Session, upload: LedgerUpload, parse: LedgerParse, *, unit: 
             + (f"（已有年度：{'、'.join(map(str, known))}）" if known else "（尚未导入绩效目标表）")
             + "；文件可能属于其他年度或单位，未导入任何数据", location=upload.name)
     source = source or DEFAULT_SOURCES[parse.source_kind]
-    matches = match_rows(session, target_unit, projects, parse.rows)
+    matches = match_rows(session, target_unit, projects, parse.rows, matched)
     by_id = {p.id: p for p in projects}
     wrong = [sheet for sheet, pid in (sheet_projects or {}).items() if pid not in by_id]
     if wrong:
@@ -425,8 +303,8 @@ def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True)
         counting = preview.read_counting
         findings = [f for f in preview.findings if f["code"] != "second_source"]
         if counting_source is not None and counting_source != source:
-            counting = [(False, f"本单位以“{counting_source}”为支出口径，此来源仅作核对（避免平行记账重复计算）")
-                        if counts else (counts, reason) for counts, reason in counting]
+            second = (False, ledger_reason_label(SECOND_SOURCE, source=counting_source))
+            counting = [second if counts else (counts, reason) for counts, reason in counting]
             findings.append(_finding(
                 "warning", "second_source", preview.upload.name,
                 f"本单位以“{counting_source}”为支出口径，“{source}”的行导入后保存并参与对账，暂不计入支出；"
@@ -534,10 +412,39 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
     if preview.duplicate_of is not None:
         return _duplicate(preview, preview.duplicate_of)
     check = preview.parse.totals_check()
+    refused = totals_refused(preview, override_reason, check)
+    if refused is not None:
+        return refused
+    batch = LedgerBatch(**batch_fields(preview, actor, override_reason, check))
+    closed_before = ledger_closed_through(session, [preview.unit_id]).get(preview.unit_id)
+    try:
+        with session.begin_nested():  # the partial unique index: one active batch per file
+            session.add(batch)
+    except IntegrityError:
+        holder = session.scalar(select(LedgerBatch.id).where(
+            LedgerBatch.unit_id == preview.unit_id, LedgerBatch.source == preview.source,
+            LedgerBatch.checksum == preview.upload.checksum, LedgerBatch.status == "active"))
+        if holder is None:  # another constraint
+            raise
+        return _duplicate(preview, holder)
+    return land(session, preview, batch, actor, source_moved=source_moved,
+                closed_before=closed_before, today=today)
+
+
+def totals_refused(preview: LedgerPreview, override_reason: str | None,
+                   check: TotalsCheck) -> LedgerResult | None:
+    """The result of a file whose printed totals differ from its rows (``check``: the parse's
+    ``totals_check()``, a pass over every row), unless overridden."""
     if check.ok is False and not (override_reason and override_reason.strip()):
         return LedgerResult(None, preview, False,
                             "印刷合计与解析出的交易行不一致，未导入；核对无误后可填写理由强制导入。" + check.explanation)
-    batch = LedgerBatch(
+    return None
+
+
+def batch_fields(preview: LedgerPreview, actor: User | str, override_reason: str | None,
+                 check: TotalsCheck) -> dict[str, Any]:
+    """The ``LedgerBatch`` of a preview, column by column."""
+    return dict(
         unit_id=preview.unit_id, source=preview.source, source_kind=preview.parse.source_kind,
         file_name=preview.upload.name, checksum=preview.upload.checksum,
         period_start=preview.period[0], period_end=preview.period[1],
@@ -551,17 +458,14 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
         totals_stated=check.stated, totals_parsed=check.parsed, totals_ok=check.ok,
         totals_override_reason=override_reason.strip() if check.ok is False and override_reason else None,
         mapping=dict(preview.parse.mapping), findings=preview.findings)
-    closed_before = ledger_closed_through(session, [preview.unit_id]).get(preview.unit_id)
-    try:
-        with session.begin_nested():  # the partial unique index: one active batch per file
-            session.add(batch)
-    except IntegrityError:
-        holder = session.scalar(select(LedgerBatch.id).where(
-            LedgerBatch.unit_id == preview.unit_id, LedgerBatch.source == preview.source,
-            LedgerBatch.checksum == preview.upload.checksum, LedgerBatch.status == "active"))
-        if holder is None:  # another constraint
-            raise
-        return _duplicate(preview, holder)
+
+
+def land(session: Session, preview: LedgerPreview, batch: LedgerBatch, actor: User | str, *,
+         source_moved: bool, closed_before: date | None, today: date | None,
+         written: Callable[[], None] | None = None) -> LedgerResult:
+    """A batch added: the rows it replaces, the month totals, its rows (``written``: already
+    written by the caller, which finishes them here, after the month totals were read without
+    them), the audit, reconciliation and the status changes."""
     affected = _supersede(session, batch)
     batch.replaced_rows = sum(affected.values())
     if source_moved:  # every project of the unit now counts other rows
@@ -574,7 +478,10 @@ def _commit(session: Session, preview: LedgerPreview, actor: User | str,
     refresh_month_totals(session, touched, adding=month_sums(
         project_ids, columns.date, columns.amount_fen, preview.counted_flags))
     # the rows keep their own decision: counted the moment their source is chosen
-    insert_rows(session, batch, preview.parse.rows, preview.matches, preview.read_counting)
+    if written is None:
+        insert_rows(session, batch, preview.parse.rows, preview.matches, preview.read_counting)
+    else:
+        written()
     audit.record(session, actor, "import", "ledger_batch", batch.id, file=batch.file_name,
                  checksum=batch.checksum, rows=batch.transactions, counted=batch.counted_rows,
                  replaced=batch.replaced_rows, override=batch.totals_override_reason)

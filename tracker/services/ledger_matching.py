@@ -29,23 +29,20 @@ def _norm(text: str | None) -> str:
 
 
 def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
-               rows: Sequence[ParsedRow]) -> list[tuple[int | None, str | None]]:
-    """Project id and method for every row (see the module docstring for the order)."""
-    by_year: dict[int, list[Project]] = defaultdict(list)
-    for project in projects:
-        by_year[project.year].append(project)
+               rows: Sequence[ParsedRow], matched: ChunkMatcher | None = None
+               ) -> list[tuple[int | None, str | None]]:
+    """Project id and method for every row (see the module docstring for the order).
+    ``matched``: the rows' code and name matches already made chunk by chunk (with projects
+    of these years among others: a row is only matched against its own year's)."""
     rules = list(session.scalars(select(MatchRule).where(MatchRule.unit_id == unit.id).order_by(MatchRule.id)))
-    learned = _learned_document_numbers(session, unit.id)
-    matchers = {year: _Matcher(items) for year, items in by_year.items()}
-    # one match per distinct (year, code, name, reference, 指标文号), applied column-wise in
-    # one pass (the cache computes a key the first time it is looked up)
-    columns = LedgerColumns.from_rows(rows)
-    years = {day: day.year for day in set(columns.date)}
-    unmatched: tuple[int | None, str | None] = (None, None)  # one object for every unmatched row
-    cache = _MatchCache(matchers, unmatched)
-    results = list(map(cache.__getitem__, zip(
-        map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
-        columns.project_ref_raw, columns.document_no)))
+    if matched is not None and len(matched.results) == len(rows):
+        learned = matched.learned if matched.learned is not None else learned_document_numbers(session, unit.id)
+        cache, results = matched.cache, list(matched.results)
+    else:
+        learned = learned_document_numbers(session, unit.id)
+        cache = ChunkMatcher(projects).cache
+        results = ChunkMatcher.match_with(cache, LedgerColumns.from_rows(rows))
+    unmatched = cache.unmatched  # one object for every unmatched row
     pending_docs = [i for i, found in enumerate(results) if found is unmatched] \
         if unmatched in cache.values() else []
     # 指标文号: learn from rows of this file and earlier batches that matched by code or name.
@@ -65,6 +62,36 @@ def match_rows(session: Session, unit: Unit, projects: Sequence[Project],
                 results[index] = (rule.project_id, "rule")
                 break
     return results
+
+
+class ChunkMatcher:
+    """Code and name matches for the chunks of a file as they are read (``ledger_pipeline``):
+    the first steps of ``match_rows``, with one cache for the whole file.  A row they do not
+    match gets (None, None) for now: 指标文号 and the saved rules need the whole file, and
+    ``match_rows`` on the finished parse says what the rows are finally matched to."""
+
+    def __init__(self, projects: Sequence[Project]) -> None:
+        by_year: dict[int, list[Project]] = defaultdict(list)
+        for project in projects:
+            by_year[project.year].append(project)
+        self.cache = _MatchCache({year: _Matcher(items) for year, items in by_year.items()}, (None, None))
+        self.results: list[tuple[int | None, str | None]] = []  # of every chunk so far
+        # 指标文号 → projects, learned from the rows stored before the file's (set by the caller)
+        self.learned: dict[str, set[int]] | None = None
+
+    def match(self, columns: LedgerColumns) -> list[tuple[int | None, str | None]]:
+        found = self.match_with(self.cache, columns)
+        self.results.extend(found)
+        return found
+
+    @staticmethod
+    def match_with(cache: _MatchCache, columns: LedgerColumns) -> list[tuple[int | None, str | None]]:
+        # one match per distinct (year, code, name, reference, 指标文号), applied column-wise in
+        # one pass (the cache computes a key the first time it is looked up)
+        years = {day: day.year for day in set(columns.date)}
+        return list(map(cache.__getitem__, zip(
+            map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
+            columns.project_ref_raw, columns.document_no)))
 
 
 class _MatchCache(dict[tuple[Any, ...], tuple[int | None, str | None]]):
@@ -117,7 +144,8 @@ class _Matcher:
         return None, None
 
 
-def _learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[int]]:
+def learned_document_numbers(session: Session, unit_id: int) -> dict[str, set[int]]:
+    """指标文号 → the projects stored rows with it were matched to by code or name."""
     learned: dict[str, set[int]] = defaultdict(set)
     for doc, pid in session.execute(
             select(LedgerText.value, LedgerRow.project_id)

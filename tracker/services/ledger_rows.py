@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from tracker.importers.ledger.records import LedgerColumns
@@ -81,11 +81,10 @@ class _Chunk:
     values: list[Sequence[object]]  # per varying column, the chunk's values
 
 
-def _columns(connection: Connection, batch: LedgerBatch, rows: Sequence[ParsedRow],
+def _columns(connection: Connection, batch: LedgerBatch, columns: LedgerColumns,
              matches: Sequence[tuple[int | None, str | None]],
              counting: Sequence[tuple[bool, str | None]], iso_dates: bool
              ) -> tuple[int, list[tuple[str, Sequence[object]]]]:
-    columns = LedgerColumns.from_rows(rows)
     count = len(columns)
     if len(matches) != count or len(counting) != count:
         raise ValueError("rows, matches and counting differ in length")
@@ -175,52 +174,105 @@ def _chunks(columns: list[tuple[str, Sequence[object]]], count: int, *, mark: bo
 def insert_rows(session: Session, batch: LedgerBatch, rows: Sequence[ParsedRow],
                 matches: Sequence[tuple[int | None, str | None]],
                 counting: Sequence[tuple[bool, str | None]]) -> None:
-    session.flush()
-    connection = session.connection()
     # millions of values in flat lists: the cyclic collector would rescan the import's
     # millions of live objects again and again (they hold no cycles), so it waits meanwhile
     with collector_paused():
-        _insert(connection, batch, rows, matches, counting)
-
-
-def _insert(connection: Connection, batch: LedgerBatch, rows: Sequence[ParsedRow],
-            matches: Sequence[tuple[int | None, str | None]],
-            counting: Sequence[tuple[bool, str | None]]) -> None:
-    dialect = connection.dialect.name
-    dbapi: Any = connection.connection.driver_connection
-    if dialect == "sqlite":
-        count, columns = _columns(connection, batch, rows, matches, counting, iso_dates=True)
-        if not count:
-            return
-        cursor = dbapi.cursor()
+        columns = LedgerColumns.from_rows(rows)
+        writer = RowWriter(session, batch)
         try:
-            previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
-            if count > 10_000:
+            writer.write(columns, matches, counting, expected_rows=len(columns))
+        except BaseException:
+            writer.close(restore=False)  # the caller's rollback brings the indexes back
+            raise
+        writer.close()
+
+
+class RowWriter:
+    """A batch's rows written a part at a time (``write``), in the caller's transaction: the
+    one-step import writes each chunk while the next is read (``ledger_pipeline``).
+
+    The first ``write`` decides, from ``expected_rows``, whether the indexes (and on
+    PostgreSQL the foreign keys) are set aside; ``close`` puts them back and restores SQLite's
+    page cache — call it in a ``finally``: after a failure the transaction is rolled back
+    anyway, which also restores the indexes.  ``correct`` changes the match and counting of
+    rows already written (decisions that needed the whole file)."""
+
+    def __init__(self, session: Session, batch: LedgerBatch) -> None:
+        session.flush()
+        self.connection = session.connection()
+        self.batch = batch
+        self.dialect = self.connection.dialect.name
+        if self.dialect not in ("sqlite", "postgresql"):  # pragma: no cover - config refuses others
+            raise RuntimeError(f"unsupported database {self.dialect}")
+        self.cursor: Any = None
+        self.restore: list[str] = []  # statements (PostgreSQL) / CREATE INDEX (SQLite) for close
+        self.cache_size: int | None = None
+        self.rows = 0
+
+    def _begin(self, expected_rows: int) -> None:
+        dbapi: Any = self.connection.connection.driver_connection
+        self.cursor = cursor = dbapi.cursor()
+        outgrows = _outgrows_table(cursor, expected_rows)
+        if self.dialect == "sqlite":
+            self.cache_size = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+            if expected_rows > 10_000:
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            rebuild = _sqlite_indexes(cursor) if _outgrows_table(cursor, count) else []
-            try:
-                for name, _ in rebuild:  # inside the transaction: a failed import restores them
-                    cursor.execute(f'DROP INDEX "{name}"')
-                for chunk in _chunks(columns, count, mark=True):
-                    _sqlite_chunk(cursor, chunk)
-                for _, create in rebuild:
-                    cursor.execute(create)
-            finally:
-                cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-        finally:
-            cursor.close()
-    elif dialect == "postgresql":
-        count, columns = _columns(connection, batch, rows, matches, counting, iso_dates=False)
-        with dbapi.cursor() as cursor:
-            restore = _pg_set_aside(connection, cursor) if _outgrows_table(cursor, count) else []
-            for chunk in _chunks(columns, count, mark=False):
-                names = [name for name, _ in chunk.constants] + [name for name, _ in chunk.varying]
-                with cursor.copy(f"COPY ledger_row ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
-                    copy.write(_csv_block(chunk, names))
-            for statement in restore:  # the indexes, then the foreign keys (checked in one join)
+            rebuild = _sqlite_indexes(cursor) if outgrows else []
+            for name, _ in rebuild:  # inside the transaction: a failed import restores them
+                cursor.execute(f'DROP INDEX "{name}"')
+            self.restore = [create for _, create in rebuild]
+        else:
+            self.restore = _pg_set_aside(self.connection, cursor) if outgrows else []
+
+    def write(self, columns: LedgerColumns, matches: Sequence[tuple[int | None, str | None]],
+              counting: Sequence[tuple[bool, str | None]], *, expected_rows: int) -> None:
+        if not len(columns):
+            return
+        if self.cursor is None:
+            self._begin(expected_rows)
+        sqlite = self.dialect == "sqlite"
+        count, values = _columns(self.connection, self.batch, columns, matches, counting,
+                                 iso_dates=sqlite)
+        cursor = self.cursor
+        for chunk in _chunks(values, count, mark=sqlite):
+            if sqlite:
+                _sqlite_chunk(cursor, chunk)
+                continue
+            names = [name for name, _ in chunk.constants] + [name for name, _ in chunk.varying]
+            with cursor.copy(f"COPY ledger_row ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(_csv_block(chunk, names))
+        self.rows += count
+
+    def correct(self, indices: Sequence[int], matches: Sequence[tuple[int | None, str | None]],
+                counting: Sequence[tuple[bool, str | None]]) -> None:
+        """Rows ``indices`` (in the order written) get ``matches[i]`` and ``counting[i]``."""
+        if not indices:
+            return
+        ids = list(self.connection.execute(text(
+            "SELECT id FROM ledger_row WHERE batch_id = :batch ORDER BY id"), {"batch": self.batch.id}).scalars())
+        if len(ids) != self.rows:
+            raise RuntimeError("rows written and rows found differ")
+        reasons = intern_texts(self.connection, {counting[i][1] for i in indices} - {None})
+        self.connection.execute(text(
+            "UPDATE ledger_row SET project_id = :project, match_method = :method, counts = :counts, "
+            "not_counted_reason_text_id = :reason WHERE id = :id"),
+            [{"project": matches[i][0], "method": matches[i][1], "counts": counting[i][0],
+              "reason": reasons.get(counting[i][1]) if counting[i][1] else None, "id": ids[i]}
+             for i in indices])
+
+    def close(self, *, restore: bool = True) -> None:
+        """The indexes and foreign keys set aside are added back (``restore=False``: the
+        caller rolls back, which brings them back by itself); SQLite's page cache restored."""
+        cursor, self.cursor = self.cursor, None
+        if cursor is None:
+            return
+        try:
+            for statement in self.restore if restore else ():  # indexes, then foreign keys
                 cursor.execute(statement)
-    else:  # pragma: no cover - config refuses other backends
-        raise RuntimeError(f"unsupported database {dialect}")
+        finally:
+            if self.cache_size is not None:
+                cursor.execute(f"PRAGMA cache_size = {self.cache_size}")
+            cursor.close()
 
 
 def _outgrows_table(cursor: Any, count: int) -> bool:

@@ -16,6 +16,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
+from tracker.core.labels import second_source_kept
 from tracker.errors import ChoiceNeeded, ImportRejected, UnrecognisedLayout, ValidationFailed
 from tracker.importers.ledger.header import FIELDS
 from tracker.models import LedgerBatch, MappingProfile, Project, Role, Unit
@@ -178,8 +179,7 @@ def confirm():  # type: ignore[no-untyped-def]
                    f"待匹配 {preview.unmatched_rows:,} 行")
     else:
         kept, matched = preview.kept_for_reconciliation
-        counted = (f"不计入支出（本单位以“{preview.counting_source}”计入支出，此来源仅作核对：按自身规则计入的 "
-                   f"{kept:,} 行已保存，匹配到项目 {matched:,} 行，可在“台账对账”页核对）")
+        counted = second_source_kept(preview.counting_source, kept, matched, "，可在“台账对账”页核对")
     differences = f"对账差异 {result.differences:,} 项，已发预警。" if result.differences else ""
     flash(f"已导入批次 {result.batch.id}：{counted}，替换旧行 {result.batch.replaced_rows:,} 行。{differences}"
           f"{result.changes.text if result.changes else ''}{waited}", "info")

@@ -34,6 +34,8 @@ import io
 import logging
 import re
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +46,7 @@ from tracker.errors import ImportRejected
 from tracker.importers.ledger.arrow_arrays import DISTINCT_SHARE, Declined, buffer_of, text_array
 from tracker.importers.ledger.columnar_sheet import SheetColumns
 from tracker.importers.ledger.header import HEADER_SEARCH_ROWS
-from tracker.importers.ledger.reading import FileReading
+from tracker.importers.ledger.reading import FileReading, SheetResult
 from tracker.importers.ledger.sniff import Sniffed, csv_encoding
 from tracker.importers.ledger.sources import CSV_SHEET, SheetData, delimiter_of, last_line_fields, split_lines
 from tracker.importers.sniffing import UTF8_BOM as _BOM
@@ -52,6 +54,7 @@ from tracker.importers.sniffing import UTF8_BOM as _BOM
 FAST_PATH_MIN_BYTES = 2_000_000  # below this the row reader takes well under a second
 _HEAD_BYTES = 1 << 20  # a CSV's first lines, decoded for the header and the lines above it
 _SCAN_BYTES = 1 << 18  # bytes of a CSV checked at once by ``_unsplittable`` (in the CPU cache)
+STREAM_BLOCK_BYTES = 8 << 20  # a streamed CSV's block (about 40,000 rows of a payment list)
 
 
 def big_enough(data: bytes) -> bool:
@@ -70,15 +73,64 @@ def read(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed]
     (``sniff(..., decode_csv=False)``) unless it is UTF-16; ``handed`` holds the only reference
     to the sniffed file: it is taken, so that a UTF-16 file's decoded text is freed as soon as
     it has been turned into UTF-8 bytes."""
+    loaded = load(reading, filename, data, handed)
+    try:
+        loaded.sheet_columns(0, loaded.rows).read()
+    except (Declined, ImportRejected):
+        raise
+    except Exception as problem:  # noqa: BLE001 - whatever it is, the row reader decides
+        raise Declined(f"{type(problem).__name__}: {problem}") from None
+    loaded.sheet_notes()
+    return loaded.encoding
+
+
+@dataclass
+class Loaded:
+    """A sheet loaded into Arrow columns, its header found, its rows not read yet: read whole
+    (``read``) or a slice of rows at a time (``streaming.read_ledger_chunks``)."""
+
+    reading: FileReading
+    sheet: SheetData
+    result: SheetResult
+    columns: list[pa.Array]
+    first_row: int  # file row number of the first data row
+    spreadsheet: bool
+    encoding: str | None
+    # a streamed CSV (``load(stream=True)``): its data area block by block, ``columns`` empty,
+    # and how many rows it has at most
+    batches: Iterator[list[pa.Array]] | None = None
+    expected: int = 0
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def sheet_columns(self, start: int, stop: int) -> SheetColumns:
+        columns = self.columns
+        if (start, stop) != (0, self.rows):
+            columns = [column.slice(start, stop - start) for column in columns]
+        return SheetColumns(self.reading, self.sheet, self.result, columns, self.first_row + start,
+                            spreadsheet=self.spreadsheet)
+
+    def sheet_notes(self) -> None:
+        """What is said once about the sheet, after its rows (``SheetColumns.notes``)."""
+        SheetColumns(self.reading, self.sheet, self.result, [], self.first_row,
+                     spreadsheet=self.spreadsheet).notes()
+
+
+def load(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed], *,
+         stream: bool = False) -> Loaded:
+    """The first half of ``read``: the sheet's header and preamble read into ``reading``, its
+    data area loaded into Arrow columns.  Raises ``Declined`` as ``read`` does.  ``stream``: a
+    CSV's data area is not loaded yet but given block by block (``Loaded.batches``)."""
     sniffed = handed.pop()
     try:
         if sniffed.format == "csv":
             texts = [] if sniffed.text is None else [sniffed.text]
             encoding = sniffed.encoding
             del sniffed
-            return _read_csv(reading, data, texts, encoding)
-        _read_xlsx(reading, filename, data)
-        return None
+            return _read_csv(reading, data, texts, encoding, stream)
+        return _read_xlsx(reading, filename, data)
     except (Declined, ImportRejected):
         raise
     except Exception as problem:  # noqa: BLE001 - whatever it is, the row reader decides
@@ -87,8 +139,9 @@ def read(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed]
 
 # -- loading -------------------------------------------------------------------------------------
 
-def _read_csv(reading: FileReading, data: bytes, handed: list[str], encoding: str | None) -> str:
-    """A CSV into Arrow columns straight from its bytes; returns its encoding.
+def _read_csv(reading: FileReading, data: bytes, handed: list[str], encoding: str | None,
+              stream: bool = False) -> Loaded:
+    """A CSV into Arrow columns straight from its bytes (its encoding as ``decode_text`` names it).
 
     The text is never decoded whole.  The encoding is the one ``decode_text`` would choose
     (``csv_encoding``), and every byte is checked in it: the first lines (preamble and header,
@@ -154,16 +207,23 @@ def _read_csv(reading: FileReading, data: bytes, handed: list[str], encoding: st
         raise Declined(problem)
     width = len(buffer[first_data - 1]) if first_data else 0
     names = [f"c{i}" for i in range(max(width, result.header.width))]
+    options = dict(
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
+                                         double_quote=True, escape_char=False,
+                                         newlines_in_values=True, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names},
+                                             strings_can_be_null=False,
+                                             quoted_strings_can_be_null=False))
+    if stream:  # block by block: the first rows are read while pyarrow splits the next ones
+        loaded = Loaded(reading, sheet, result, [], first_data + 1, False, encoding)
+        loaded.expected = raw.count(b"\n", start) + 1  # lines below the header: at least the rows
+        loaded.batches = _csv_batches(pa.BufferReader(pa.py_buffer(raw)[start:]), codec, options,
+                                      pacsv.ReadOptions(column_names=names, block_size=STREAM_BLOCK_BYTES))
+        return loaded
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(raw)[start:]),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
-                                             double_quote=True, escape_char=False,
-                                             newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names},
-                                                 strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False))
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24), **options)
     except pa.ArrowInvalid:
         # pyarrow stops at a row with more or fewer fields than the first (the row reader
         # pads short rows and rejects long ones)
@@ -175,8 +235,25 @@ def _read_csv(reading: FileReading, data: bytes, handed: list[str], encoding: st
         table = table.remove_column(0)
         columns.append(_decoded(chunks, codec))
     del table
-    SheetColumns(reading, sheet, result, columns, first_data + 1, spreadsheet=False).read()
-    return encoding
+    return Loaded(reading, sheet, result, columns, first_data + 1, False, encoding)
+
+
+def _csv_batches(source: pa.NativeFile, codec: str, options: dict[str, Any],
+                 read_options: Any) -> Iterator[list[pa.Array]]:
+    """The CSV's data area a block at a time (``STREAM_BLOCK_BYTES``), each column decoded as
+    ``_decoded`` decodes a whole one; ``Declined`` where ``read_csv`` would decline."""
+    import pyarrow.csv as pacsv
+
+    try:
+        reader = pacsv.open_csv(source, read_options=read_options, **options)
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+            yield [_decoded(pa.chunked_array([column], pa.binary()), codec) for column in batch.columns]
+    except pa.ArrowInvalid:
+        raise Declined("rows with more or fewer fields than the header") from None
 
 
 def _valid_utf8(data: bytes) -> bool:
@@ -255,7 +332,7 @@ def _quiet_fastexcel() -> None:
         logger.propagate = False
 
 
-def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> None:
+def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> Loaded:
     import fastexcel
 
     _quiet_fastexcel()
@@ -283,7 +360,7 @@ def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> None:
         raise Declined("sheet wider than its first rows")
     columns = list(batch.columns)
     del batch
-    SheetColumns(reading, sheet, result, columns, first_data + 1, spreadsheet=True).read()
+    return Loaded(reading, sheet, result, columns, first_data + 1, True, None)
 
 
 _SHEET_REL = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]+)"')
@@ -368,4 +445,4 @@ def _cut(stream: Any, start: re.Pattern[bytes], count: int, closing: bytes) -> b
             raise Declined("first rows too large")
 
 
-__all__ = ["Declined", "FAST_PATH_MIN_BYTES", "read", "worth_trying"]
+__all__ = ["Declined", "FAST_PATH_MIN_BYTES", "Loaded", "load", "read", "worth_trying"]

@@ -91,7 +91,6 @@ class SheetColumns:
                 raise Declined("cells beyond the header")  # the row reader rejects the row
         n = self.count
         name = sheet.name
-        is_payment = result.kind == "payment_list"
         blank_col = header.width
         stated_period = preamble.period
         period_for_dates = stated_period or reading.first_stated_period()
@@ -309,10 +308,14 @@ class SheetColumns:
             fund_nature=fund_nature, status=status, debit_fen=debit_fen.tolist(),
             credit_fen=credit_fen.tolist(), amount_fen=amount_fen.tolist(), counts=counts,
             not_counted_reason=reasons, not_counted_code=codes)
-        if is_payment and "status" not in cols:
-            reading.findings.add("info", "no_status_column",
-                                 "没有支付状态列：全部支付按已支付计入（无法排除退回或作废的支付）",
-                                 reading.where(name))
+
+    def notes(self) -> None:
+        """What is said once about the sheet, after all its rows were read (``read`` may be
+        called for one slice of the rows at a time)."""
+        if self.result.kind == "payment_list" and "status" not in self.header.columns:
+            self.reading.findings.add("info", "no_status_column",
+                                      "没有支付状态列：全部支付按已支付计入（无法排除退回或作废的支付）",
+                                      self.reading.where(self.sheet.name))
 
     # -- helpers -------------------------------------------------------------------------------
     @staticmethod

@@ -33,6 +33,9 @@ UNANSWERED_STATUS = "unanswered_status"
 NOT_BUDGET_ACCOUNT = "not_budget_account"
 NOT_EXPENSE_ACCOUNT = "not_expense_account"
 NO_ACCOUNT = "no_account"
+#: not the reader's decision: a source other than the unit's counting one (平行记账), decided
+#: by the import (``services/ledger_import.py``) for what the preview shows; the rows keep their own
+SECOND_SOURCE = "second_source"
 
 #: listed in the file but never spending (voided or returned), whatever the counting rule
 EXCLUDED_CODES = frozenset({VOIDED, VOIDED_STATUS, RETURNED_STATUS})

@@ -57,23 +57,9 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
     than ``max_ledger_rows`` is refused before its rows are read.
     Raises ``ImportRejected`` (``UnrecognisedLayout`` when no header is found).
     """
-    if source_kind is not None and source_kind not in SOURCE_KINDS:
-        raise ValueError(f"source_kind must be one of {SOURCE_KINDS}")
-    rule = count_rule or "auto"
-    if rule not in COUNT_RULES:
-        raise ValueError(f"count_rule must be one of {COUNT_RULES}")
-    if mapping is not None:
-        unknown = sorted(set(mapping) - set(FIELDS))
-        if unknown:
-            raise ImportRejected(f"列映射中有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS.values())}）",
-                                 location=f"文件 {filename}")
     from tracker.importers.ledger import columnar  # pyarrow: loaded on first use, not with the app
 
-    if is_zip(data):  # before anything opens the archive, sniff included
-        check_archive(filename, data, limits, "ledger", location=f"文件 {filename}")
-    # a CSV for the fast path is not decoded here: it decodes only the distinct cells
-    sniffed = sniff(filename, data, decode_csv=not columnar.big_enough(data))
-    _check_rows(filename, data, sniffed, limits)
+    rule, sniffed = guarded(filename, data, mapping, source_kind, count_rule, limits)
     # A million rows are a few million objects without reference cycles; CPython's cyclic
     # collector would rescan them over and over (about a third of the run time), so it is
     # paused while reading and restored afterwards.
@@ -92,17 +78,48 @@ def read_ledger(filename: str, data: bytes, *, mapping: Mapping[str, str] | None
                 pass  # read row by row below, which also gives the exact rejection
             del reading, handed
             sniffed = sniff(filename, data)
-        reading = FileReading(filename, mapping, source_kind, year, status_answers)
-        rows = 0
-        for sheet in open_sheets(filename, data, sniffed):
-            rows += sheet.height or 0  # a workbook's sheets, known once each is opened
-            if rows > limits.max_ledger_rows:
-                raise too_many_rows(rows, "ledger", limits, f"文件 {filename}", at_least=True)
-            read_sheet(reading, sheet)
-        return reading.finish(sniffed.format, sniffed.encoding, rule)
+        return read_by_rows(FileReading(filename, mapping, source_kind, year, status_answers),
+                            filename, data, sniffed, rule, limits)
     finally:
         if collecting:
             gc.enable()
+
+
+def guarded(filename: str, data: bytes, mapping: Mapping[str, str] | None, source_kind: str | None,
+            count_rule: str | None, limits: FileLimits) -> tuple[str, Sniffed]:
+    """The arguments checked, the file past the archive guard, sniffed and its rows counted
+    against the caps: the counting rule and the sniffed file (a big CSV not decoded, for the
+    columnar path)."""
+    if source_kind is not None and source_kind not in SOURCE_KINDS:
+        raise ValueError(f"source_kind must be one of {SOURCE_KINDS}")
+    rule = count_rule or "auto"
+    if rule not in COUNT_RULES:
+        raise ValueError(f"count_rule must be one of {COUNT_RULES}")
+    if mapping is not None:
+        unknown = sorted(set(mapping) - set(FIELDS))
+        if unknown:
+            raise ImportRejected(f"列映射中有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS.values())}）",
+                                 location=f"文件 {filename}")
+    from tracker.importers.ledger import columnar
+
+    if is_zip(data):  # before anything opens the archive, sniff included
+        check_archive(filename, data, limits, "ledger", location=f"文件 {filename}")
+    # a CSV for the fast path is not decoded here: it decodes only the distinct cells
+    sniffed = sniff(filename, data, decode_csv=not columnar.big_enough(data))
+    _check_rows(filename, data, sniffed, limits)
+    return rule, sniffed
+
+
+def read_by_rows(reading: FileReading, filename: str, data: bytes, sniffed: Sniffed, rule: str,
+                 limits: FileLimits) -> LedgerParse:
+    """The whole file read row by row (every sheet), finished."""
+    rows = 0
+    for sheet in open_sheets(filename, data, sniffed):
+        rows += sheet.height or 0  # a workbook's sheets, known once each is opened
+        if rows > limits.max_ledger_rows:
+            raise too_many_rows(rows, "ledger", limits, f"文件 {filename}", at_least=True)
+        read_sheet(reading, sheet)
+    return reading.finish(sniffed.format, sniffed.encoding, rule)
 
 
 _TABLE_ROW = re.compile(r"<tr[\s>/]", re.IGNORECASE)

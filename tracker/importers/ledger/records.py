@@ -159,6 +159,15 @@ class LedgerColumns:
              fen(r.credit), fen(r.amount), r.counts, r.not_counted_reason, r.not_counted_code) for r in rows))]
         return cls(*transposed)
 
+    def part(self, start: int, stop: int) -> LedgerColumns:
+        """Rows ``start`` to ``stop`` (new lists: the part outlives changes to the whole)."""
+        return LedgerColumns(*(getattr(self, name)[start:stop] for name in _COLUMN_FIELDS))
+
+    def extend(self, other: LedgerColumns) -> None:
+        """Append ``other``'s rows (its lists are copied, not kept)."""
+        for name in _COLUMN_FIELDS:
+            getattr(self, name).extend(getattr(other, name))
+
     def materialise(self, index: int) -> LedgerRow:
         """Row ``index`` as a ``LedgerRow`` (amounts back to ``Decimal`` 元 with two places)."""
         return LedgerRowDraft(
@@ -169,6 +178,9 @@ class LedgerColumns:
             self.economic_class[index], self.fund_nature[index], self.status[index],
             yuan(self.debit_fen[index]), yuan(self.credit_fen[index]), yuan(self.amount_fen[index]),
             self.counts[index], self.not_counted_reason[index], self.not_counted_code[index]).freeze()
+
+
+_COLUMN_FIELDS = tuple(f.name for f in fields(LedgerColumns))
 
 
 class LedgerRows(Sequence[LedgerRow]):

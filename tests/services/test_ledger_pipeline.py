@@ -1,0 +1,265 @@
+"""The one-step import with reading and writing overlapped (``services/ledger_pipeline.py``):
+the same batch as ``prepare`` + ``commit``, and atomic — a failure in a late chunk or a killed
+process leaves the database exactly as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from tracker import migration
+from tracker.config import PROJECT_ROOT
+from tracker.db import Base, make_engine
+from tracker.errors import ImportRejected, TrackerError
+from tracker.importers.ledger import columnar
+from tracker.models import LedgerBatch, LedgerRow, MatchRule, Project, ProjectMonthSpending, Unit
+from tracker.services import ledger_pipeline
+from tracker.services.ledger_import import LedgerUpload, commit, prepare
+from tracker.services.ledger_rows import RowWriter
+
+from .test_ledger_import import EXPECTED, FIXTURES, load_seed
+
+SHIZUISHAN_SEED = "004_543d86f9f0ad9464.txt"
+NAMES = ["创新驱动、科技发展业务经费", "中央引导地方科技发展资金", "专项业务经费", "不存在的项目"]
+
+
+def big_csv(rows: int, *, bad_last: str | None = None) -> bytes:
+    """A GBK export big enough for the columnar reader (over 2 MB), with unmatched rows and a
+    printed 合计; ``bad_last``: the last transaction's amount cannot be read ("amount") or it
+    has a cell beyond the header ("extra_cell")."""
+    lines = ["业务日期,凭证编号,实施单位,项目名称,摘要,金额（元）"]
+    total = 0
+    for i in range(rows):
+        cents = (i % 900 + 100) * 100 + i % 7
+        total += cents
+        last = i == rows - 1
+        amount = "十二元" if last and bad_last == "amount" else f"{cents // 100:,}.{cents % 100:02d}"
+        lines.append(f"2025-{i % 6 + 1:02d}-{i % 28 + 1:02d},{i:07d},205001-石嘴山市科学技术局,"
+                     f"{NAMES[i % 4]},第{i}笔拨付项目经费及相关支出说明文字,\"{amount}\""
+                     + (",多出的一格" if last and bad_last == "extra_cell" else ""))
+    lines.append(f"合计,,,,,\"{total // 100:,}.{total % 100:02d}\"")
+    return ("\n".join(lines) + "\n").encode("gbk")
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    session.flush()
+    return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables}
+
+
+def landed(session: Session, batch_id: int) -> dict[str, Any]:
+    """A batch as stored, without ids that differ from one import to the next."""
+    session.flush()
+    session.expire_all()
+    batch = session.get(LedgerBatch, batch_id)
+    assert batch is not None
+    names = {p.id: (p.code, p.name) for p in session.scalars(select(Project))}
+    fields = {column.key: getattr(batch, column.key) for column in LedgerBatch.__table__.columns
+              if column.key not in ("id", "imported_at", "unit_id")}
+    rows = [(names.get(r.project_id), r.sheet, r.row_number, r.date, r.voucher, r.summary, r.debit,
+             r.credit, r.amount, r.counts, r.not_counted_reason, r.match_method, r.project_code,
+             r.project_name, r.document_no, r.status, r.unit_name)
+            for r in session.scalars(select(LedgerRow).where(LedgerRow.batch_id == batch_id)
+                                     .order_by(LedgerRow.id))]
+    months = sorted((names[m.project_id], m.month, m.amount, m.row_count)
+                    for m in session.scalars(select(ProjectMonthSpending)))
+    return {"batch": fields, "rows": rows, "months": months}
+
+
+def summary_of(result: Any) -> dict[str, Any]:
+    summary = result.as_json()
+    summary.pop("batch_id")
+    summary.pop("waited_seconds")
+    return summary
+
+
+def two_step(session: Session, upload: LedgerUpload, **options: Any) -> Any:
+    return commit(session, prepare(session, upload, **{k: v for k, v in options.items()
+                                                       if k not in ("override_reason", "today")}),
+                  "test", options.get("override_reason"), today=options.get("today"))
+
+
+CASES = [
+    ("yitihua_payments_tangshan_2021H1.xlsx", None, {}),
+    ("grp_mingxizhang_gaoxinqu_2023.xlsx", None, {}),
+    ("payments_shizuishan_2025H1_utf8bom.csv", None, {"period": "2025-01-01..2025-06-30"}),
+    ("big.csv", "big", {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局"}),
+    # the unit's saved rule matches the rows the chunks left unmatched: corrected at the end
+    ("big.csv", "big+rule", {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局"}),
+    # no unit given, no 单位 line: the first chunk's 实施单位 names it
+    ("big.csv", "big, unit from the rows", {"period": "2025-01-01..2025-06-30"}),
+]
+
+
+@pytest.mark.parametrize(("name", "kind", "options"), CASES, ids=[c[1] or c[0] for c in CASES])
+def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: str | None,
+                                           options: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)  # a big CSV streams in ~12 blocks
+    seed = SHIZUISHAN_SEED if kind else EXPECTED[name]["seed"]
+    data = big_csv(30_000) if kind else (FIXTURES / name).read_bytes()
+    upload = LedgerUpload(name, data)
+    outcomes = []
+    for way in ("two_step", "overlapped"):
+        with session.begin_nested() as nested:
+            load_seed(session, seed)
+            unit = session.scalar(select(Unit.id).order_by(Unit.id.desc()))
+            given = {"unit": unit, **options, "today": date(2025, 12, 31)}
+            if kind == "big, unit from the rows":
+                del given["unit"]
+            if kind == "big+rule":
+                project = session.scalars(select(Project).where(Project.unit_id == unit)).first()
+                assert project is not None
+                session.add(MatchRule(unit_id=unit, summary_keyword="拨付", project_id=project.id,
+                                      created_by="test"))
+            if way == "two_step":
+                result = two_step(session, upload, **given)
+            else:
+                chunks: list[int] = []
+                result = ledger_pipeline.import_ledger(session, upload, "test", chunk_rows=4_000 if kind else 2,
+                                                       progress=chunks.append, **given)
+                assert len(chunks) > 1  # written a chunk at a time
+            assert result.imported, result.reason
+            outcomes.append((summary_of(result), landed(session, result.batch.id),
+                             result.changes.text if result.changes else None))
+            if kind == "big+rule":
+                assert result.preview.matches.count((project.id, "rule")) == 7_500
+            nested.rollback()
+    assert outcomes[0] == outcomes[1]
+
+
+def test_identical_file_again_is_refused_as_before(session: Session) -> None:
+    load_seed(session, EXPECTED["grp_mingxizhang_gaoxinqu_2023.xlsx"]["seed"])
+    upload = LedgerUpload("grp.xlsx", (FIXTURES / "grp_mingxizhang_gaoxinqu_2023.xlsx").read_bytes())
+    unit = session.scalar(select(Unit.id))
+    first = ledger_pipeline.import_ledger(session, upload, "test", chunk_rows=2, unit=unit)
+    before = table_counts(session)
+    again = ledger_pipeline.import_ledger(session, upload, "test", chunk_rows=2, unit=unit)
+    assert first.imported and not again.imported and "已导入过" in (again.reason or "")
+    assert table_counts(session) == before
+
+
+def _fails_in_a_late_chunk(session: Session, upload: LedgerUpload, **options: Any) -> tuple[BaseException, int]:
+    """Run the overlapped import in a savepoint the caller would roll back; returns the error
+    and how many rows had been written when it came."""
+    written: list[int] = []
+    with pytest.raises((TrackerError, OperationalError)) as raised:
+        with session.begin_nested():
+            ledger_pipeline.import_ledger(session, upload, "test", progress=written.append, **options)
+    assert not [t for t in threading.enumerate() if t.name == "ledger-reader"]  # joined
+    return raised.value, written[-1] if written else 0
+
+
+@pytest.mark.parametrize("bad", ["amount", "extra_cell"])
+def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)
+    load_seed(session, SHIZUISHAN_SEED)
+    upload = LedgerUpload("bad-last.csv", big_csv(30_000, bad_last=bad))
+    options = {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局"}
+    before = table_counts(session)
+    with pytest.raises(ImportRejected) as two_step_error:
+        prepare(session, upload, **options)
+    error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=4_000, **options)
+    assert rows_written >= 24_000  # the chunks before the bad one were written
+    assert isinstance(error, ImportRejected)
+    assert (error.message, error.location) == (two_step_error.value.message, two_step_error.value.location)
+    assert table_counts(session) == before
+
+
+def test_database_error_in_a_late_chunk_rolls_everything_back(session: Session,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    load_seed(session, EXPECTED["yitihua_payments_tangshan_2021H1.xlsx"]["seed"])
+    upload = LedgerUpload("yitihua.xlsx", (FIXTURES / "yitihua_payments_tangshan_2021H1.xlsx").read_bytes())
+    before = table_counts(session)
+    write = RowWriter.write
+    calls: list[int] = []
+
+    def failing(self: RowWriter, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:  # the last of three chunks
+            raise OperationalError("INSERT INTO ledger_row", {}, Exception("disk I/O error"))
+        write(self, *args, **kwargs)
+
+    monkeypatch.setattr(RowWriter, "write", failing)
+    unit = session.scalar(select(Unit.id))
+    error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=2, unit=unit)
+    assert isinstance(error, OperationalError) and rows_written == 4
+    assert table_counts(session) == before
+
+
+def test_reader_thread_error_in_a_late_chunk_rolls_everything_back(session: Session,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    load_seed(session, EXPECTED["yitihua_payments_tangshan_2021H1.xlsx"]["seed"])
+    upload = LedgerUpload("yitihua.xlsx", (FIXTURES / "yitihua_payments_tangshan_2021H1.xlsx").read_bytes())
+    before = table_counts(session)
+    chunks = ledger_pipeline.read_ledger_chunks
+
+    def breaking(*args: Any, **kwargs: Any) -> Any:
+        for number, piece in enumerate(chunks(*args, **kwargs)):
+            if number == 3:  # head, two chunks, then the reader fails
+                raise ImportRejected("文件读取中断", location="文件 yitihua.xlsx")
+            yield piece
+
+    monkeypatch.setattr(ledger_pipeline, "read_ledger_chunks", breaking)
+    unit = session.scalar(select(Unit.id))
+    error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=2, unit=unit)
+    assert isinstance(error, ImportRejected) and error.message == "文件读取中断" and rows_written == 4
+    assert table_counts(session) == before
+
+
+ROWS = 150_000
+
+
+def test_killed_after_the_first_chunk_leaves_nothing(fresh_database_url: str, tmp_path: Path) -> None:
+    """A real process, killed (SIGKILL) once it said its first chunk was written."""
+    url = fresh_database_url
+    engine = make_engine(url)
+    migration.upgrade(url, engine)
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    seed = PROJECT_ROOT / "seeds" / SHIZUISHAN_SEED
+    subprocess.run([sys.executable, "-m", "tracker.cli", "import", "targets", str(seed)],
+                   env=env, check=True, capture_output=True, timeout=120)
+    with Session(engine) as session:
+        before = table_counts(session)
+    data = tmp_path / "big.csv"
+    data.write_bytes(big_csv(ROWS))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker.cli", "import", "ledger", str(data),
+         "--period", "2025-01-01..2025-06-30", "--unit", "石嘴山市科学技术局"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    killed = False
+    said: list[str] = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()  # "已读入并写入 50,000 行…" once the first chunk is in
+        if not line:
+            break
+        said.append(line)
+        if "已读入并写入" in line:
+            process.send_signal(signal.SIGKILL)
+            killed = True
+            break
+    process.wait(timeout=60)
+    assert killed, f"the import finished before it said a chunk was written: {''.join(said)[-2000:]}"
+    engine.dispose()
+    engine = make_engine(url)  # a new process's view, after recovery
+    try:
+        with Session(engine) as session:
+            assert table_counts(session) == before
+            assert session.scalar(select(func.count(LedgerBatch.id))) == 0
+            assert session.scalar(select(func.count(LedgerRow.id))) == 0
+    finally:
+        engine.dispose()
