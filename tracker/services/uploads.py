@@ -26,6 +26,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,9 @@ class UploadedFile:
     name: str
     data: bytes
 
-    @property
+    @cached_property
     def checksum(self) -> str:
+        """sha256 of the bytes, computed once (a million-row export takes about 0.15 s)."""
         return hashlib.sha256(self.data).hexdigest()
 
 
