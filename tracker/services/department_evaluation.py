@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.db import utcnow
-from tracker.errors import EvaluationFrozen, FormInvalid, NotFound, ValidationFailed
+from tracker.errors import EvaluationFrozen, NotFound, ValidationFailed
 from tracker.models import (
     DepartmentEvaluation,
     DepartmentEvaluationIndicator,
@@ -42,14 +42,13 @@ from tracker.services import audit, department
 from tracker.core.labels import ACHIEVEMENT_LABELS
 from tracker.core.scoring import qualitative_band
 from tracker.services.evaluation import (  # the project 自评's rules, applied to department rows
-    MAX_TEXT,
     EvaluationEdit,
+    apply_edit,
     band_text,
-    _parsed_row,
-    _prefill,
-    _recompute,
-    _scoring_kind,
-    _text,
+    mark_frozen,
+    prefill,
+    recompute,
+    scoring_kind,
     year_end,
 )
 from tracker.services.settings import evaluation_settings
@@ -103,12 +102,12 @@ def _build(session: Session, record: DepartmentYear, number: int, actor: User | 
     for position, indicator in enumerate(named):
         row = DepartmentEvaluationIndicator(
             indicator_id=indicator.id, position=position, goal=indicator.goal, level1=indicator.level1,
-            level2=indicator.level2, name=indicator.name, kind=_scoring_kind(indicator),  # type: ignore[arg-type]
+            level2=indicator.level2, name=indicator.name, kind=scoring_kind(indicator),  # type: ignore[arg-type]
             op=indicator.op, target_raw=indicator.target_raw or "", target_number=indicator.target_number,
             target_unit=indicator.target_unit, deadline=indicator.deadline, given_weight=indicator.weight)
         reports = sorted((e for e in indicator.reports if e.reported_on <= as_of),
                          key=lambda e: (e.reported_on, e.id), reverse=True)
-        report: DepartmentProgress | None = _prefill(row, reports)  # type: ignore[arg-type]
+        report: DepartmentProgress | None = prefill(row, reports)  # type: ignore[arg-type]
         if report is not None:
             used.append(report.id)
             row.source = f"部门整体进度填报 #{report.id}（{report.reported_on.isoformat()}，{report.actor}）"[:200]
@@ -118,7 +117,7 @@ def _build(session: Session, record: DepartmentYear, number: int, actor: User | 
                           "unscored": [f for r in department.indicators_of(session, record) if r.name is None
                                        for f in r.finding_list]}
     _refresh_money(session, evaluation, record)
-    _recompute(evaluation, evaluation_settings(session))  # type: ignore[arg-type]
+    recompute(evaluation, evaluation_settings(session))  # type: ignore[arg-type]
     return evaluation
 
 
@@ -167,36 +166,17 @@ def _require_draft(evaluation: DepartmentEvaluation) -> None:
 def update_draft(session: Session, evaluation: DepartmentEvaluation, edit: EvaluationEdit,
                  actor: User | str) -> DepartmentEvaluation:
     """Apply ``edit`` (实际完成值, 完成情况 and 得分 inside its band, completion dates, 偏差原因分析及
-    改进措施, 年度总体目标 实际完成情况) to a draft: all or nothing (``FormInvalid`` names every
-    problem by its form field), then refresh the money and re-score."""
+    改进措施, 年度总体目标 实际完成情况) to a draft by the project 自评's edit rule: all or nothing
+    (``FormInvalid`` names every problem by its form field), then refresh the money and re-score."""
     _current_draft(session, evaluation)
     settings = evaluation_settings(session)
-    rows = {row.id: row for row in evaluation.indicators}
-    if any(i not in rows for i in edit.indicators):
-        raise NotFound("该部门整体自评没有这个绩效指标。")
-    errors: dict[str, str] = {}
-    name = _actor(actor)
-    changes = {row_id: _parsed_row(rows[row_id], row_edit, settings, name, errors)  # type: ignore[arg-type]
-               for row_id, row_edit in edit.indicators.items()}
-    goal_actual = evaluation.goal_actual
-    if edit.goal_actual is not None:
-        found: list[str] = []
-        goal_actual = _text(edit.goal_actual, "年度总体目标实际完成情况", MAX_TEXT, found)
-        if found:
-            errors["goal_actual"] = "；".join(found)
-    if errors:
-        raise FormInvalid(errors)
-    evaluation.goal_actual = goal_actual
-    for row_id, values in changes.items():
-        for key, value in values.items():
-            setattr(rows[row_id], key, value)
+    changed = apply_edit(evaluation, edit, settings, actor, "该部门整体自评没有这个绩效指标。")
     _refresh_money(session, evaluation, evaluation.department_year)
-    _recompute(evaluation, settings)  # type: ignore[arg-type]
+    recompute(evaluation, settings)  # type: ignore[arg-type]
     session.flush()
     audit.record(session, actor, "edit_evaluation", "department_evaluation", evaluation.id,
                  department_year_id=evaluation.department_year_id, number=evaluation.number,
-                 changed=sorted(rows[i].name for i, v in changes.items() if v),
-                 total=str(evaluation.total), grade=evaluation.grade)
+                 changed=changed, total=str(evaluation.total), grade=evaluation.grade)
     return evaluation
 
 
@@ -206,16 +186,8 @@ def freeze(session: Session, evaluation: DepartmentEvaluation, actor: User | str
     ``warnings_reason``) while warnings remain and no reason is given."""
     _current_draft(session, evaluation)
     _refresh_money(session, evaluation, evaluation.department_year)
-    _recompute(evaluation, evaluation_settings(session))  # type: ignore[arg-type]
-    reason = reason.strip()
-    if evaluation.warnings and not reason:
-        raise FormInvalid({"warnings_reason": "存在以下提示，请修改后再提交，或填写仍要提交的理由："
-                                              + "；".join(w["message"] for w in evaluation.warnings)})
-    if len(reason) > MAX_TEXT:
-        raise FormInvalid({"warnings_reason": f"提交理由最多{MAX_TEXT}字"})
-    evaluation.warnings_reason = reason if evaluation.warnings else None
-    evaluation.frozen_at = utcnow()
-    evaluation.frozen_by = _actor(actor)
+    recompute(evaluation, evaluation_settings(session))  # type: ignore[arg-type]
+    mark_frozen(evaluation, actor, reason)
     session.flush()
     audit.record(session, actor, "freeze_evaluation", "department_evaluation", evaluation.id,
                  department_year_id=evaluation.department_year_id, number=evaluation.number,

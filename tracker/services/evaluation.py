@@ -128,7 +128,7 @@ def latest_frozen(session: Session, project_ids: Sequence[int]) -> dict[int, Eva
 # --- building -------------------------------------------------------------------------------
 
 
-def _scoring_kind(indicator: Indicator) -> str:
+def scoring_kind(indicator: Indicator) -> str:
     """The kind the indicator is scored as (see the module docstring)."""
     if indicator.kind in ("quantitative", "reverse") and indicator.target_number is not None:
         return indicator.kind
@@ -151,7 +151,7 @@ def _report_source(entry: ProgressReport) -> str:
     return f"进度填报 #{entry.id}（{entry.reported_on.isoformat()}，{entry.actor}）"[:200]
 
 
-def _prefill(row: EvaluationIndicator, reports: list[ProgressReport]) -> ProgressReport | None:
+def prefill(row: EvaluationIndicator, reports: list[ProgressReport]) -> ProgressReport | None:
     """Fill 实际完成值 from the report that counts; returns it (None: nothing reported)."""
     if not reports:
         return None
@@ -192,17 +192,17 @@ def _build(session: Session, project: Project, number: int, actor: User | str,
     for position, indicator in enumerate(project.indicators):
         row = EvaluationIndicator(
             indicator_id=indicator.id, position=position, level1=indicator.level1,
-            level2=indicator.level2, name=indicator.name, kind=_scoring_kind(indicator),
+            level2=indicator.level2, name=indicator.name, kind=scoring_kind(indicator),
             op=indicator.op, target_raw=indicator.target_raw,
             target_number=indicator.target_number, target_unit=indicator.target_unit,
             deadline=indicator.deadline, given_weight=indicator.weight,
             deviation_reason=reasons.get(indicator.id))
-        report = _prefill(row, reports.get(indicator.id, []))
+        report = prefill(row, reports.get(indicator.id, []))
         if report is not None:
             used.append(report.id)
         evaluation.indicators.append(row)
     _refresh_money(session, evaluation, project, progress_reports=sorted(used))
-    _recompute(evaluation, settings)
+    recompute(evaluation, settings)
     return evaluation
 
 
@@ -278,7 +278,7 @@ def _result(row: EvaluationIndicator, level1: str, weight: Decimal) -> Indicator
         weight=weight, deviation_reason=row.deviation_reason or "")
 
 
-def _recompute(evaluation: Evaluation, settings: EvaluationSettings) -> None:
+def recompute(evaluation: Evaluation, settings: EvaluationSettings) -> None:
     """分值, 得分, 执行率得分, 总分, 等级 and warnings of a draft, from its rows and money."""
     rows = list(evaluation.indicators)
     inputs = [_result(row, level1, weight)
@@ -514,16 +514,14 @@ def _parsed_row(row: EvaluationIndicator, edit: IndicatorEdit, settings: Evaluat
     return changed
 
 
-def update_draft(session: Session, evaluation: Evaluation, edit: EvaluationEdit,
-                 actor: User | str) -> Evaluation:
-    """Apply ``edit`` to a draft (all or nothing: ``FormInvalid`` gives every problem by its
-    form field and changes nothing), refresh its money figures and recompute it."""
-    _require_draft(evaluation)
-    settings = evaluation_settings(session)
+def apply_edit(evaluation: Any, edit: EvaluationEdit, settings: EvaluationSettings, actor: User | str,
+               not_found: str) -> list[str]:
+    """Check ``edit`` against a draft's rows and apply it, all or nothing (``FormInvalid`` gives
+    every problem by its form field and changes nothing): the edit rule of every 自评, the
+    project's and the 部门整体's.  Returns the names of the indicators it changed."""
     rows = {row.id: row for row in evaluation.indicators}
-    unknown = [str(i) for i in edit.indicators if i not in rows]
-    if unknown:
-        raise NotFound("该自评没有这个绩效指标。")
+    if any(i not in rows for i in edit.indicators):
+        raise NotFound(not_found)
     errors: dict[str, str] = {}
     name = _actor(actor)
     changes = {row_id: _parsed_row(rows[row_id], row_edit, settings, name, errors)
@@ -540,22 +538,12 @@ def update_draft(session: Session, evaluation: Evaluation, edit: EvaluationEdit,
     for row_id, values in changes.items():
         for key, value in values.items():
             setattr(rows[row_id], key, value)
-    _refresh_money(session, evaluation, evaluation.project)
-    _recompute(evaluation, settings)
-    session.flush()
-    audit.record(session, actor, "edit_evaluation", "evaluation", evaluation.id,
-                 project_id=evaluation.project_id, number=evaluation.number,
-                 changed=sorted(rows[i].name for i, v in changes.items() if v),
-                 total=str(evaluation.total), grade=evaluation.grade)
-    return evaluation
+    return sorted(rows[i].name for i, v in changes.items() if v)
 
 
-def freeze(session: Session, evaluation: Evaluation, actor: User | str, reason: str = "") -> Evaluation:
-    """Submit a draft: refresh and recompute it, then freeze it.  Refused (ValidationFailed,
-    nothing changes when the caller rolls back) while warnings remain and no reason is given."""
-    _require_draft(evaluation)
-    _refresh_money(session, evaluation, evaluation.project)
-    _recompute(evaluation, evaluation_settings(session))
+def mark_frozen(evaluation: Any, actor: User | str, reason: str) -> None:
+    """The submit rule of every 自评 (called once it is refreshed and re-scored): refused while
+    warnings remain and no reason is given; the reason kept only when there are warnings."""
     reason = reason.strip()
     if evaluation.warnings and not reason:
         raise FormInvalid({"warnings_reason": "存在以下提示，请修改后再提交，或填写仍要提交的理由："
@@ -565,6 +553,31 @@ def freeze(session: Session, evaluation: Evaluation, actor: User | str, reason: 
     evaluation.warnings_reason = reason if evaluation.warnings else None
     evaluation.frozen_at = utcnow()
     evaluation.frozen_by = _actor(actor)
+
+
+def update_draft(session: Session, evaluation: Evaluation, edit: EvaluationEdit,
+                 actor: User | str) -> Evaluation:
+    """Apply ``edit`` to a draft (all or nothing: ``FormInvalid`` gives every problem by its
+    form field and changes nothing), refresh its money figures and recompute it."""
+    _require_draft(evaluation)
+    settings = evaluation_settings(session)
+    changed = apply_edit(evaluation, edit, settings, actor, "该自评没有这个绩效指标。")
+    _refresh_money(session, evaluation, evaluation.project)
+    recompute(evaluation, settings)
+    session.flush()
+    audit.record(session, actor, "edit_evaluation", "evaluation", evaluation.id,
+                 project_id=evaluation.project_id, number=evaluation.number,
+                 changed=changed, total=str(evaluation.total), grade=evaluation.grade)
+    return evaluation
+
+
+def freeze(session: Session, evaluation: Evaluation, actor: User | str, reason: str = "") -> Evaluation:
+    """Submit a draft: refresh and recompute it, then freeze it.  Refused (ValidationFailed,
+    nothing changes when the caller rolls back) while warnings remain and no reason is given."""
+    _require_draft(evaluation)
+    _refresh_money(session, evaluation, evaluation.project)
+    recompute(evaluation, evaluation_settings(session))
+    mark_frozen(evaluation, actor, reason)
     session.flush()
     audit.record(session, actor, "freeze_evaluation", "evaluation", evaluation.id,
                  project_id=evaluation.project_id, number=evaluation.number,
@@ -575,6 +588,7 @@ def freeze(session: Session, evaluation: Evaluation, actor: User | str, reason: 
 
 
 __all__ = [
-    "DraftsCreated", "EvaluationEdit", "IndicatorEdit", "band_text", "create_draft", "create_drafts",
-    "evaluation_by_number", "evaluations_of", "freeze", "latest_frozen", "preview", "update_draft",
+    "DraftsCreated", "EvaluationEdit", "IndicatorEdit", "apply_edit", "band_text", "create_draft", "create_drafts",
+    "evaluation_by_number", "evaluations_of", "freeze", "latest_frozen", "mark_frozen", "prefill", "preview",
+    "recompute", "scoring_kind", "update_draft",
 ]
