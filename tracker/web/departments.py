@@ -16,7 +16,7 @@ from tracker.errors import ValidationFailed
 from tracker.models import DepartmentEvaluation, DepartmentYear, Role
 from tracker.reports import department_self_eval_workbook
 from tracker.services import department, department_evaluation
-from tracker.services.evaluation import EvaluationEdit, IndicatorEdit
+from tracker.web.evaluations import posted_edit
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import XLSX_MIMETYPE, attachment
@@ -147,7 +147,7 @@ def save_evaluation(record_id: int, number: int):  # type: ignore[no-untyped-def
     draft = department_evaluation.evaluation_by_number(session, record, number)
     freezing = request.form.get("action") == "freeze"
     try:
-        department_evaluation.update_draft(session, draft, _edit(draft), current_user)
+        department_evaluation.update_draft(session, draft, posted_edit(draft), current_user)
         session.commit()
         if freezing:
             department_evaluation.freeze(session, draft, current_user, request.form.get("warnings_reason", ""))
@@ -162,12 +162,3 @@ def save_evaluation(record_id: int, number: int):  # type: ignore[no-untyped-def
                             saved="frozen" if freezing else "saved", _anchor="evaluation-submit"))
 
 
-def _edit(draft: DepartmentEvaluation) -> EvaluationEdit:
-    """The posted form as an edit; a field that is not posted stays unchanged."""
-    form = request.form
-    rows = {row.id: IndicatorEdit(
-        actual=form.get(f"actual_{row.id}"), achievement=form.get(f"achievement_{row.id}"),
-        score=form.get(f"score_{row.id}"), completed_on=form.get(f"completed_on_{row.id}"),
-        deviation_reason=form.get(f"reason_{row.id}"))
-        for row in draft.indicators}
-    return EvaluationEdit(goal_actual=form.get("goal_actual"), indicators=rows)

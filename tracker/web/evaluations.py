@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.errors import ValidationFailed
-from tracker.models import Evaluation, Project, Role
+from tracker.models import DepartmentEvaluation, Evaluation, Project, Role
 from tracker.reports import page_tables
 from tracker.services import evaluation, evaluation_views
 from tracker.services.projects import visible_years
@@ -113,7 +113,7 @@ def save(project_id: int, number: int):  # type: ignore[no-untyped-def]
     draft = evaluation.evaluation_by_number(session, item, number)
     freezing = request.form.get("action") == "freeze"
     try:
-        evaluation.update_draft(session, draft, _edit(draft), current_user)
+        evaluation.update_draft(session, draft, posted_edit(draft), current_user)
         session.commit()
         if freezing:
             evaluation.freeze(session, draft, current_user, request.form.get("warnings_reason", ""))
@@ -129,8 +129,9 @@ def save(project_id: int, number: int):  # type: ignore[no-untyped-def]
                             saved="frozen" if freezing else "saved", _anchor="evaluation-submit"))
 
 
-def _edit(draft: Evaluation) -> evaluation.EvaluationEdit:
-    """The posted form as an edit; a field that is not posted stays unchanged."""
+def posted_edit(draft: Evaluation | DepartmentEvaluation) -> evaluation.EvaluationEdit:
+    """The posted form as an edit of a 自评 draft (the project's or the 部门整体's: the same
+    fields); a field that is not posted stays unchanged."""
     form = request.form
     rows = {row.id: evaluation.IndicatorEdit(
         actual=form.get(f"actual_{row.id}"), achievement=form.get(f"achievement_{row.id}"),
