@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tracker.core.achievement import ACHIEVEMENT_LABELS
 from tracker.errors import ValidationFailed
-from tracker.models import DepartmentEvaluation, DepartmentYear, Role
+from tracker.models import DepartmentYear, Role
 from tracker.reports import department_self_eval_workbook
 from tracker.services import department, department_evaluation
 from tracker.web.evaluations import posted_edit
