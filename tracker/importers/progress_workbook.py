@@ -350,9 +350,17 @@ def _identified_rows(sheet: Any, secret: str, result: FilledWorkbook, headers: A
 
 
 def _read_indicators(sheet: Any, secret: str, result: FilledWorkbook) -> None:
-    fillable = ("本次完成值", "完成日期", "备注")
-    for number, ids, cells in _identified_rows(sheet, secret, result, INDICATOR_HEADERS, fillable,
-                                               indicator_row=True):
+    result.indicators.extend(IndicatorEntry(*entry) for entry in _progress_rows(
+        sheet, secret, result, INDICATOR_HEADERS, "备注", None))
+
+
+def _progress_rows(sheet: Any, secret: str, result: FilledWorkbook, headers: Any, note_header: str,
+                   kind: str | None) -> Iterator[tuple[int, int, int, Cell, date | None, str]]:
+    """The filled rows of a progress sheet (指标填报 or 部门整体): row number, the two ids, 本次完成值
+    as typed, 完成日期 and the note; a 完成日期 that is not a date is refused, blank rows skipped."""
+    fillable = ("本次完成值", "完成日期", note_header)
+    for number, ids, cells in _identified_rows(sheet, secret, result, headers, fillable,
+                                               indicator_row=True, kind=kind):
         value, day, note = (cells[h] for h in fillable)
         if _blank_row([value, day, note]):
             continue
@@ -360,7 +368,7 @@ def _read_indicators(sheet: Any, secret: str, result: FilledWorkbook) -> None:
             result.refusals.append(Refusal(sheet.title, number, "完成日期",
                                            f"完成日期应为日期（如 2025-06-30），当前为“{day.text}”"))
             continue
-        result.indicators.append(IndicatorEntry(number, ids[0], ids[1], value, day.day, note.text))
+        yield number, ids[0], ids[1], value, day.day, note.text
 
 
 def _read_explanations(sheet: Any, secret: str, result: FilledWorkbook) -> None:
@@ -391,14 +399,5 @@ def _read_self_eval(sheet: Any, secret: str, result: FilledWorkbook) -> None:
 
 
 def _read_department(sheet: Any, secret: str, result: FilledWorkbook) -> None:
-    fillable = ("本次完成值", "完成日期", "偏差说明")
-    for number, ids, cells in _identified_rows(sheet, secret, result, DEPARTMENT_HEADERS, fillable,
-                                               indicator_row=True, kind=DEPARTMENT_KIND):
-        value, day, note = (cells[h] for h in fillable)
-        if _blank_row([value, day, note]):
-            continue
-        if not day.blank and day.day is None:
-            result.refusals.append(Refusal(sheet.title, number, "完成日期",
-                                           f"完成日期应为日期（如 2025-06-30），当前为“{day.text}”"))
-            continue
-        result.department.append(DepartmentEntry(number, ids[0], ids[1], value, day.day, note.text))
+    result.department.extend(DepartmentEntry(*entry) for entry in _progress_rows(
+        sheet, secret, result, DEPARTMENT_HEADERS, "偏差说明", DEPARTMENT_KIND))
