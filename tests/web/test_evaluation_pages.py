@@ -94,6 +94,7 @@ def test_unit_staff_create_edit_and_freeze(client, logged_in, session) -> None: 
     assert post_form(client, f"{url}/new").status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "第2次自评" in page and "这是历史记录" not in page
+    assert f'<a href="{url}?number=1">第1次</a>' in page  # 自评记录 links every attempt
     old = client.get(f"{url}?number=1").get_data(as_text=True)
     assert "这是历史记录" in old and "81.00" in old
 
