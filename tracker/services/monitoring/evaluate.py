@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Select, and_, bindparam, case, select
+from sqlalchemy import Date, Select, and_, bindparam, case, select, true
 from sqlalchemy.orm import Session, aliased
 
 from tracker.core.forecast import Forecast, forecast_year_end
@@ -270,18 +270,38 @@ def _indicator_query(session: Session, every: bool) -> Select[Any]:
     its report's value, achievement and completion date (null without a report).  The texts
     are the memo keys and are read once each; only the ids, the report date and the name (a
     level's words, ``is_level``) are columns of their own."""
-    other = aliased(ProgressReport)
-    latest = (select(other.id).where(other.indicator_id == Indicator.id,
-                                     other.reported_on <= bindparam("as_of", type_=Date()))
-              .order_by(other.reported_on.desc(), other.id.desc()).limit(1)
-              .correlate(Indicator).scalar_subquery())
     array = json_array(session)
-    return (select(Indicator.project_id, Indicator.id, ProgressReport.id, stored_text(ProgressReport.reported_on),
-                   array(Indicator.kind, Indicator.op, stored_int(Indicator.target_number),
+    as_of = bindparam("as_of", type_=Date())
+    if session.get_bind().dialect.name == "postgresql":
+        # LATERAL: one backward probe of ix_progress_report_latest (indicator_id, reported_on,
+        # id) per indicator, rows already by project for the final order (an incremental sort
+        # in memory).  The correlated subquery below made PostgreSQL hash every report and
+        # run the probe again per join candidate, then sort 500,000 wide rows on disk:
+        # 9.7 s against 3 s at 500,000 indicators.
+        report = (select(ProgressReport.id, ProgressReport.reported_on, ProgressReport.value,
+                         ProgressReport.achievement, ProgressReport.completed_on)
+                  .where(ProgressReport.indicator_id == Indicator.id, ProgressReport.reported_on <= as_of)
+                  .order_by(ProgressReport.reported_on.desc(), ProgressReport.id.desc()).limit(1)
+                  .lateral("latest_report"))
+        source = select(Indicator.project_id, Indicator.id, report.c.id, stored_text(report.c.reported_on),
+                        array(Indicator.kind, Indicator.op, stored_int(Indicator.target_number),
                               Indicator.deadline, Indicator.target_unit), Indicator.name,
-                   case((ProgressReport.id.is_not(None), array(
-                       stored_int(ProgressReport.value), ProgressReport.achievement, ProgressReport.completed_on))))
-            .outerjoin(ProgressReport, ProgressReport.id == latest)
+                        case((report.c.id.is_not(None), array(
+                            stored_int(report.c.value), report.c.achievement, report.c.completed_on)))
+                        ).outerjoin(report, true())
+    else:  # SQLite: the correlated subquery is one index probe per indicator already
+        other = aliased(ProgressReport)
+        latest = (select(other.id).where(other.indicator_id == Indicator.id, other.reported_on <= as_of)
+                  .order_by(other.reported_on.desc(), other.id.desc()).limit(1)
+                  .correlate(Indicator).scalar_subquery())
+        source = (select(Indicator.project_id, Indicator.id, ProgressReport.id, stored_text(ProgressReport.reported_on),
+                         array(Indicator.kind, Indicator.op, stored_int(Indicator.target_number),
+                               Indicator.deadline, Indicator.target_unit), Indicator.name,
+                         case((ProgressReport.id.is_not(None), array(
+                             stored_int(ProgressReport.value), ProgressReport.achievement,
+                             ProgressReport.completed_on))))
+                  .outerjoin(ProgressReport, ProgressReport.id == latest))
+    return (source
             .where(Indicator.project_id.in_(select(Project.id).where(Project.year.in_(bindparam("years", expanding=True))))
                    if every else and_(Indicator.project_id.in_(bindparam("ids", expanding=True)),
                                       Indicator.project_id.in_(select(Project.id).where(
