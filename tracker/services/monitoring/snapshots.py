@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
 from tracker.core.money import ledger_covers
@@ -79,7 +79,8 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
     projects = load_projects(session, years, ids, settings)
     closed = ledger_closed_through(session, {p.unit_id for p in projects} if ids else None)
     existing = {(s.project_id, s.as_of): s for s in session.scalars(select(Snapshot).where(
-        Snapshot.kind == "checkpoint", project_filter(Snapshot.project_id, years, ids)))}
+        Snapshot.kind == "checkpoint", project_filter(Snapshot.project_id, years, ids))
+        .options(defer(Snapshot.indicators)))}  # read when used: most are frozen, never changed
     due: dict[date, list[int]] = defaultdict(list)
     for project in projects:
         for checkpoint in project.checkpoints:
@@ -92,16 +93,17 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
                 due[checkpoint].append(project.id)
     names = {p.id: p.name for p in projects}
     basis = ledger_basis(session, {p.unit_id for p in projects} if ids else None) if due else {}
-    stored: list[Snapshot | int] = []  # an int: the place of a new one in ``new_rows``
-    new_rows: list[dict[str, Any]] = []
+    stored: list[Snapshot] = []
     alerts: list[Alert] = []  # added once at the end: one query for the keys, not one per project
     for checkpoint, pids in sorted(due.items()):
+        kept: list[Snapshot | int] = []  # an int: the place of a new one in ``new_rows``
+        new_rows: list[dict[str, Any]] = []  # inserted per date: one date's rows in memory at a time
         for evaluation in evaluate(session, checkpoint, pids).values():
             values = evaluation.snapshot_values()
             values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, checkpoint.year)
             snapshot = existing.get((evaluation.project_id, checkpoint))
             if snapshot is None:
-                stored.append(len(new_rows))
+                kept.append(len(new_rows))
                 new_rows.append({"kind": "checkpoint", "late": evaluated_on > checkpoint,
                                  "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values})
             else:
@@ -109,7 +111,7 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
                     setattr(snapshot, key, value)
                 snapshot.frozen = evaluation.ledger_covered
                 snapshot.evaluated_on = evaluated_on
-                stored.append(snapshot)
+                kept.append(snapshot)
             if evaluation.ledger_covered and evaluation.overall in FLAGGED:
                 deadline = evaluated_on + timedelta(days=reminders.explanation_due_days)
                 alerts.append(_alert(
@@ -119,10 +121,11 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
                     f"请于{deadline.isoformat()}前填写偏差说明。",
                     key=f"checkpoint:{evaluation.project_id}:{checkpoint.isoformat()}",
                     basis=values["basis_batch_ids"]))
-    inserted = _insert_snapshots(session, new_rows, returning=True)
+        inserted = _insert_snapshots(session, new_rows, returning=True)
+        stored.extend(inserted[s] if isinstance(s, int) else s for s in kept)
     add_alerts(session, alerts)
     session.flush()
-    return [inserted[s] if isinstance(s, int) else s for s in stored]
+    return stored
 
 
 def _insert_snapshots(session: Session, rows: list[dict[str, Any]], *, returning: bool = False
@@ -135,7 +138,10 @@ def _insert_snapshots(session: Session, rows: list[dict[str, Any]], *, returning
     if not returning:
         session.execute(insert(Snapshot), rows)
         return []
-    return list(session.scalars(insert(Snapshot).returning(Snapshot, sort_by_parameter_order=True), rows))
+    inserted = list(session.scalars(insert(Snapshot).returning(Snapshot, sort_by_parameter_order=True), rows))
+    for snapshot in inserted:  # read again if asked: 200,000 of them held by a job would be gigabytes
+        session.expire(snapshot, ["indicators"])
+    return inserted
 
 
 @dataclass(frozen=True)
