@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, defer
 
 from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
 from tracker.core.money import ledger_covers
-from tracker.models import Alert, LedgerBatch, Project, Snapshot
-from tracker.services.monitoring.alerts import add_alerts
+from tracker.models import LedgerBatch, Project, Snapshot
+from tracker.services.monitoring.alerts import insert_alerts
 from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
 from tracker.services.monitoring.projects import load_projects, project_filter
 from tracker.services.monitoring.settings import reminder_settings
@@ -94,7 +94,7 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
     names = {p.id: p.name for p in projects}
     basis = ledger_basis(session, {p.unit_id for p in projects} if ids else None) if due else {}
     stored: list[Snapshot] = []
-    alerts: list[Alert] = []  # added once at the end: one query for the keys, not one per project
+    alerts: list[dict[str, Any]] = []  # added once at the end: one query per 500 keys, not one per project
     for checkpoint, pids in sorted(due.items()):
         kept: list[Snapshot | int] = []  # an int: the place of a new one in ``new_rows``
         new_rows: list[dict[str, Any]] = []  # inserted per date: one date's rows in memory at a time
@@ -123,25 +123,35 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
                     basis=values["basis_batch_ids"]))
         inserted = _insert_snapshots(session, new_rows, returning=True)
         stored.extend(inserted[s] if isinstance(s, int) else s for s in kept)
-    add_alerts(session, alerts)
+    insert_alerts(session, alerts)
     session.flush()
     return stored
 
 
 def _insert_snapshots(session: Session, rows: list[dict[str, Any]], *, returning: bool = False
                       ) -> list[Snapshot]:
-    """Insert new snapshots in bulk (one multi-row INSERT per thousand, not an ORM object
-    flushed each: 50,000 of them at province scale); ``returning``: the stored snapshots."""
+    """Insert new snapshots (all of one kind and date when ``returning``) in bulk: one
+    executemany, not an ORM object flushed each (50,000 of them at province scale), and
+    without RETURNING: psycopg's executemany sends one statement text many times, where
+    RETURNING makes SQLAlchemy build multi-row VALUES statements whose 25,000 parameters the
+    driver parses one by one (43 of a checkpoint job's 100 s).  ``returning``: the stored
+    snapshots, read back without their indicator lists (200,000 of them held by a job would
+    be gigabytes; read again if asked)."""
     if not rows:
         return []
     session.flush()  # what was pending goes first, as one flush would have ordered it
+    session.execute(insert(Snapshot), rows)
     if not returning:
-        session.execute(insert(Snapshot), rows)
         return []
-    inserted = list(session.scalars(insert(Snapshot).returning(Snapshot, sort_by_parameter_order=True), rows))
-    for snapshot in inserted:  # read again if asked: 200,000 of them held by a job would be gigabytes
-        session.expire(snapshot, ["indicators"])
-    return inserted
+    kind, as_of = rows[0]["kind"], rows[0]["as_of"]
+    pids = [row["project_id"] for row in rows]
+    found: dict[int, Snapshot] = {}
+    for start in range(0, len(pids), 1000):
+        found.update((s.project_id, s) for s in session.scalars(
+            select(Snapshot).where(Snapshot.kind == kind, Snapshot.as_of == as_of,
+                                   Snapshot.project_id.in_(pids[start:start + 1000]))
+            .options(defer(Snapshot.indicators))))
+    return [found[pid] for pid in pids]
 
 
 @dataclass(frozen=True)
@@ -183,7 +193,7 @@ def refresh_daily(session: Session, today: date,
             .where(Snapshot.kind == "daily", project_filter(Snapshot.project_id, [as_of.year], pids)))}
         names = {pid: name for pid, name in session.execute(select(Project.id, Project.name).where(
             project_filter(Project.id, [as_of.year], pids)))}
-        alerts = []
+        alerts: list[dict[str, Any]] = []
         new_rows: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
         for pid, evaluation in evaluations.items():
@@ -203,7 +213,7 @@ def refresh_daily(session: Session, today: date,
                     names[pid], kind, old_colour, evaluation), basis=values["basis_batch_ids"]))
         _update_snapshots(session, changed)
         _insert_snapshots(session, new_rows)
-        add_alerts(session, alerts)
+        insert_alerts(session, alerts)
     session.flush()
     return transitions
 
@@ -288,9 +298,9 @@ def summarize_changes(session: Session, project_ids: Iterable[int], as_of: date,
 
 
 def _alert(evaluation: ProjectEvaluation, kind: str, message: str,
-           key: str | None = None, basis: list[int] | None = None) -> Alert:
+           key: str | None = None, basis: list[int] | None = None) -> dict[str, Any]:
     # as_of: the date the evaluation speaks of (mail and page links open the project there):
     # the checkpoint, or the day of the refresh (12-31 for last year's projects)
-    return Alert(unit_id=evaluation.unit_id, project_id=evaluation.project_id, kind=kind,
-                 severity=evaluation.overall, as_of=evaluation.as_of, message=message, key=key,
-                 basis_batch_ids=basis)
+    return {"unit_id": evaluation.unit_id, "project_id": evaluation.project_id, "kind": kind,
+            "severity": evaluation.overall, "as_of": evaluation.as_of, "message": message, "key": key,
+            "basis_batch_ids": basis}
