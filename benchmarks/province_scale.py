@@ -281,7 +281,7 @@ def prepare(url: str, scale: float, rebuild: bool) -> Database:
 
 
 def measure_evaluation(database: Database, runs: int, naive_sample: int) -> float:
-    from tracker.services.monitoring import evaluate
+    from tracker.services.monitoring.evaluate import evaluate
     bench = sibling("monitoring")
     timings: dict[date, list[float]] = {MONTH_END: [], MID_MONTH: []}
     results = {}

@@ -54,9 +54,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Built(Generic[T]):
-    """The last build of a part: its value, when it was built (UTC) and how long it took."""
+    """The last build of a part: its value, the data version it shows, when it was built
+    (UTC) and how long it took."""
 
     value: T
+    version: Hashable
     at: datetime
     seconds: float
 
@@ -86,6 +88,8 @@ class PageCache:
         if found is not MISSING:
             return found, None  # type: ignore[return-value]
         last = self._latest_of(key)
+        if last is not None and last.version == version:  # built by another process
+            return last.value, None
         if last is not None and last.seconds >= self.slow_build:
             return last.value, last
         return self.timed(key, version, build), None
@@ -95,12 +99,18 @@ class PageCache:
         def measured() -> T:
             start = perf_counter()
             value = build()
-            self._remember(key, Built(value, datetime.now(UTC), perf_counter() - start))
+            self._remember(key, Built(value, version, datetime.now(UTC), perf_counter() - start))
             return value
 
         value = self.get((*key, version), measured)
-        if self._latest_of(key) is None:  # built by another process: kept by the folder
-            self._remember(key, Built(value, datetime.now(UTC), 0.0))
+        last = self._latest_of(key)
+        if self.folder is not None and (last is None or last.value is not value):
+            # built by another process: its build time is in the folder's latest (what the
+            # next commit's "was it slow?" reads), not 0 for this process's load of it
+            with self._lock:
+                self._latest.pop(key, None)
+            if self._latest_of(key) is None:
+                self._remember(key, Built(value, version, datetime.now(UTC), 0.0))
         return value
 
     def refresh_in_background(self, key: Hashable, refresh: Callable[[], None]) -> None:
