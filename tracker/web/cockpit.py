@@ -34,7 +34,7 @@ from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
 from tracker.models import User
-from tracker.web.page_cache import kept, kept_or_latest
+from tracker.web.page_cache import Shown, kept, kept_or_latest
 
 T = TypeVar("T")
 blueprint = Blueprint("cockpit", __name__)
@@ -67,39 +67,29 @@ def index():  # type: ignore[no-untyped-def]
         return _workbook(session, selection)
     units = {selection.unit_id} if selection.unit_id else scope
     whole = scope is None and selection.unit_id is None  # may be shown as last built
-    departments, departments_at = ([], None) if selection.year is None else _kept(
+    departments = Shown([]) if selection.year is None else _kept(
         session, whole, ("cockpit-departments", selection.year, selection.unit_id, selection.as_of, scope),
         lambda s: department.department_lines(s, selection.year, None if units is None else set(units),
                                               selection.as_of))
-    sections, sections_at = _sections(session, selection, scope, whole)
-    built_at = min((at for at in (departments_at, sections_at) if at is not None), default=None)
-    return render_template("cockpit/index.html", selection=selection, departments=departments,
-                           sections=sections, built_at=None if built_at is None else
-                           built_at.astimezone(config().tz).strftime("%H:%M"),
+    sections = _sections(session, selection, scope, whole)
+    built_at = min((p.built_at for p in (departments, sections) if p.built_at is not None), default=None)
+    return render_template("cockpit/index.html", selection=selection, departments=departments.value or [],
+                           sections=sections.value, pending=sections.pending or departments.pending,
+                           built_at=None if built_at is None else built_at.astimezone(config().tz).strftime("%H:%M"),
                            alerts=cockpit.unread_alerts(session, current_user, selection),
                            alerts_shown=ALERTS_SHOWN, links=WebLinks())
 
 
-def _kept(session: Session, whole: bool, key: tuple[Any, ...], build: Callable[[Session], T]
-          ) -> tuple[T, datetime | None]:
-    """A part kept per data version; the whole-province one may be its last build
-    (``kept_or_latest``: the second item is then its build time)."""
+def _kept(session: Session, whole: bool, key: tuple[Any, ...], build: Callable[[Session], T]) -> Shown[T]:
+    """A part kept per data version; the whole-province one may be its last build, or
+    pending (``kept_or_latest``)."""
     if whole:
         return kept_or_latest(session, key, build)
-    return kept(session, key, lambda: build(session)), None
-
-
-def _workbook(session: Session, selection: cockpit.Selection):  # type: ignore[no-untyped-def]
-    """The page's tables at ``selection`` as one workbook; 404 when there is nothing to show."""
-    with collector_paused():
-        data = cockpit.gather(session, current_user, selection)
-        if data is None:
-            abort(404)
-        return xlsx(page_tables.cockpit(data))
+    return Shown(kept(session, key, lambda: build(session)))
 
 
 def _sections(session: Session, selection: cockpit.Selection, scope: frozenset[int] | None,
-              whole: bool) -> tuple[dict[str, Markup] | None, datetime | None]:
+              whole: bool) -> Shown[dict[str, Markup] | None]:
     """The page's parts at ``selection`` for a user of ``scope`` (kept per data version;
     ``whole``: may be the last build, see ``_kept``)."""
     user_id = current_user.id

@@ -22,7 +22,7 @@ from tracker.services.opening_date import OpeningDate, checkpoint_choices, defau
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
-from tracker.web.page_cache import kept, kept_or_latest
+from tracker.web.page_cache import Shown, kept, kept_or_latest
 
 blueprint = Blueprint("monitoring", __name__)
 
@@ -85,9 +85,10 @@ def overview():  # type: ignore[no-untyped-def]
     # evaluates its own 100 projects, so its figures are always current.
     key = ("monitoring-order", as_of, cockpit.scope(current_user))
     if ids is None:
-        order, built_at = kept_or_latest(session, key, lambda s: monitoring_pages.overview_order(s, as_of, None))
+        shown_order = kept_or_latest(session, key, lambda s: monitoring_pages.overview_order(s, as_of, None))
     else:
-        order, built_at = kept(session, key, lambda: monitoring_pages.overview_order(session, as_of, ids)), None
+        shown_order = Shown(kept(session, key, lambda: monitoring_pages.overview_order(session, as_of, ids)))
+    order, built_at = shown_order.value or [], shown_order.built_at
     shown = [pid for pid, colour in order if not status or colour == status]
     last = max(1, -(-len(shown) // OVERVIEW_PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), last)  # past the end: the last page
@@ -97,7 +98,7 @@ def overview():  # type: ignore[no-untyped-def]
                            page_size=OVERVIEW_PAGE_SIZE,
                            counts=monitoring_pages.colour_counts(colour for _pid, colour in order),
                            built_at=None if built_at is None else built_at.astimezone(config().tz).strftime("%H:%M"),
-                           as_of=as_of, status=status, opening=opening, years=years,
+                           pending=shown_order.pending, as_of=as_of, status=status, opening=opening, years=years,
                            checkpoints=checkpoint_choices(as_of.year))
 
 

@@ -49,6 +49,7 @@ from tracker.db import Database, data_version, has_uncommitted_changes
 
 T = TypeVar("T")
 MISSING = object()
+PENDING: Any = object()  # ``latest``: never built, and its kind builds slowly
 log = logging.getLogger(__name__)
 
 
@@ -74,16 +75,20 @@ class PageCache:
         self._lock = threading.Lock()
         self._latest: dict[Hashable, Built[Any]] = {}  # per key without the data version
         self._refreshing: dict[Hashable, threading.Event] = {}
+        self._kind_seconds: dict[Hashable, float] = {}  # per key[0]: how long its last build took
         #: How a rebuild is started: a daemon thread (a test whose requests share one
         #: connection runs it after its request instead).
         self.start: Callable[[Callable[[], None]], None] = _start_thread
         self.slow_build = 1.0  # seconds: a part that took this long may be served as last built
 
-    def latest(self, key: Hashable, version: Hashable, build: Callable[[], T]) -> tuple[T, Built[T] | None]:
+    def latest(self, key: tuple[Hashable, ...], version: Hashable, build: Callable[[], T]
+               ) -> tuple[T, Built[T] | None]:
         """The entry of ``(*key, version)`` when kept, or, when the last build of ``key`` (at
-        an older version) was slow, that build (second item: what is shown is as of its time)
-        while one thread of this process calls ``refresh`` (set by ``kept_or_latest``); else
-        built now.  ``build`` is timed and remembered as the latest of ``key``."""
+        an older version) was slow, that build (second item: what is shown is as of its time);
+        ``(PENDING, None)`` when ``key`` was never built and the last build of its kind
+        (``key[0]``, say another date) was slow; the caller then rebuilds in the background
+        (``kept_or_latest``).  Else built now.  ``build`` is timed and remembered as the
+        latest of ``key``."""
         found = self._lookup((*key, version))
         if found is not MISSING:
             return found, None  # type: ignore[return-value]
@@ -92,6 +97,8 @@ class PageCache:
             return last.value, None
         if last is not None and last.seconds >= self.slow_build:
             return last.value, last
+        if last is None and self._kind_seconds.get(key[0], 0.0) >= self.slow_build:
+            return PENDING, None  # type: ignore[return-value]
         return self.timed(key, version, build), None
 
     def timed(self, key: Hashable, version: Hashable, build: Callable[[], T]) -> T:
@@ -141,6 +148,8 @@ class PageCache:
 
     def _remember(self, key: Hashable, built: Built[Any]) -> None:
         with self._lock:
+            if built.seconds and isinstance(key, tuple) and key:
+                self._kind_seconds[key[0]] = built.seconds
             self._latest.pop(key, None)
             self._latest[key] = built  # newest last
             while len(self._latest) > self.size:
@@ -167,6 +176,8 @@ class PageCache:
             return None
         with self._lock:
             self._latest.setdefault(key, loaded)
+            if loaded.seconds and isinstance(key, tuple) and key:
+                self._kind_seconds[key[0]] = loaded.seconds
         return loaded
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -232,6 +243,7 @@ class PageCache:
         with self._lock:
             self._entries.clear()
             self._latest.clear()
+            self._kind_seconds.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -300,19 +312,29 @@ def kept(session: Session, key: tuple[Hashable, ...], build: Callable[[], T]) ->
     return page_cache().get((*key, data_version(session)), build)
 
 
-def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[[Session], T],
-                   ) -> tuple[T, datetime | None]:
+@dataclass(frozen=True)
+class Shown(Generic[T]):
+    """What ``kept_or_latest`` gives a page: the part (None while ``pending``) and, when it
+    is its last build rather than up to date, when that was built (UTC)."""
+
+    value: T | None
+    built_at: datetime | None = None
+    pending: bool = False  # never built for this key, and its kind builds slowly: being built
+
+
+def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[[Session], T]) -> Shown[T]:
     """Like ``kept``, for a part that may be shown as last built: when the data changed since
     and that build was slow (``PageCache.slow_build``), it is returned with its build time
-    (UTC; None when up to date) while one thread of this process rebuilds it in a session of
-    its own (``build(session)``, in a request context of its own so that it can make links),
-    and the next request after that finds it up to date."""
+    while one thread of this process rebuilds it in a session of its own (``build(session)``,
+    in a request context of its own so that it can make links), and the next request after
+    that finds it up to date.  A key never built whose kind builds slowly (the whole province
+    at a new date) is ``pending`` while that thread builds it: no request waits for it."""
     if has_uncommitted_changes(session):
-        return build(session), None
+        return Shown(build(session))
     cache = page_cache()
     value, last = cache.latest(key, data_version(session), lambda: build(session))
-    if last is None:
-        return value, None
+    if value is not PENDING and last is None:
+        return Shown(value)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     database: Database = app.extensions["tracker.db"]
     base_url = request.host_url if has_request_context() else "http://localhost/"
@@ -326,4 +348,4 @@ def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[
                 fresh.close()
 
     cache.refresh_in_background(key, refresh)
-    return value, last.at
+    return Shown(value, last.at) if last is not None else Shown(None, pending=True)
