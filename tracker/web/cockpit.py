@@ -88,6 +88,15 @@ def _kept(session: Session, whole: bool, key: tuple[Any, ...], build: Callable[[
     return Shown(kept(session, key, lambda: build(session)))
 
 
+def _workbook(session: Session, selection: cockpit.Selection):  # type: ignore[no-untyped-def]
+    """The page's tables at ``selection`` as one workbook; 404 when there is nothing to show."""
+    with collector_paused():
+        data = cockpit.gather(session, current_user, selection)
+        if data is None:
+            abort(404)
+        return xlsx(page_tables.cockpit(data))
+
+
 def _sections(session: Session, selection: cockpit.Selection, scope: frozenset[int] | None,
               whole: bool) -> Shown[dict[str, Markup] | None]:
     """The page's parts at ``selection`` for a user of ``scope`` (kept per data version;
