@@ -315,3 +315,27 @@ def test_evaluating_several_dates_at_once_equals_one_date_at_a_time(session, pro
             assert {pid: bulk(e) for pid, e in together[day].items()} == \
                 {pid: bulk(e) for pid, e in alone.items()}, day
     assert evaluate_dates(session, [D("2025-06-30")], [])[D("2025-06-30")] == {}
+
+
+def test_the_report_that_counts_is_the_newest_by_date_then_the_last_entered(session) -> None:  # type: ignore[no-untyped-def]
+    """The latest-report read (a LATERAL probe of ix_progress_report_latest on PostgreSQL, a
+    correlated subquery on SQLite) picks, among the reports on or before the date, the newest
+    date and, of several on that date, the highest id, whether every project or some are
+    evaluated; a later report, entered before an earlier-dated one, never counts early."""
+    unit = make_unit(session)
+    project = make_project(session, unit, indicators=[
+        {"name": "企业数", "target_number": Decimal(10)}, {"name": "未填报", "target_number": Decimal(5)}])
+    other = make_project(session, unit, indicators=[{"name": "企业数", "target_number": Decimal(10)}])
+    first, _ = project.indicators
+    late = report(session, first, "2025-07-01", value="9")  # entered first, dated last
+    report(session, first, "2025-06-01", value="1")
+    last_entered = report(session, first, "2025-06-01", value="7")
+    report(session, other.indicators[0], "2025-06-01", value="3")
+    expected = {"2025-05-31": None, "2025-06-01": (last_entered.id, Decimal(7)),
+                "2025-06-30": (last_entered.id, Decimal(7)), "2025-07-01": (late.id, Decimal(9))}
+    for day, counted in expected.items():
+        for evaluations in (evaluate(session, D(day)), evaluate(session, D(day), [project.id])):
+            indicators = evaluations[project.id].indicators
+            got = indicators[0].report
+            assert (None if got is None else (got.report_id, got.value)) == counted, day
+            assert indicators[1].report is None

@@ -135,3 +135,65 @@ def test_scopes_and_unread_alerts_are_never_shared(client, logged_in, session) -
         flask_session["_user_id"] = reader.get_id()
     page = client.get(COCKPIT).get_data(as_text=True)
     assert "科技项目转为红灯" not in page and "本年度没有未读提醒" in page and "财政项目" in page
+
+
+def test_a_slow_whole_province_page_shows_its_last_build_while_one_thread_rebuilds_it(
+        app, client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    """After a commit, the whole-province page whose last build was slow (every build counts
+    as slow here) is shown as last built, with its time, while one thread rebuilds it; the
+    next page after that is up to date.  A page of one unit is always exact."""
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, plan=PLAN)
+    session.commit()
+    logged_in(Role.leader)
+    first = client.get(COCKPIT).get_data(as_text=True)
+    assert _spent(first) == "0.00" and "正在更新" not in first
+    cache = app.extensions["tracker.page_cache"]
+    cache.slow_build = 0.0
+    rebuilds: list = []  # type: ignore[type-arg]
+    cache.start = rebuilds.append  # run after the request: the test's requests share one connection
+
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "50000")])
+    session.commit()
+    stale = client.get(COCKPIT).get_data(as_text=True)
+    assert _spent(stale) == "0.00"
+    assert re.search(r"页面数据截至 \d\d:\d\d（北京时间），正在更新", stale)
+    assert "正在更新" in client.get(COCKPIT).get_data(as_text=True)
+    assert len(rebuilds) == 2  # one rebuild per part (figures, departments), however many ask meanwhile
+    for rebuild in rebuilds:
+        rebuild()
+    cache.wait_for_refreshes(timeout=30)
+    fresh = client.get(COCKPIT).get_data(as_text=True)
+    assert _spent(fresh) == "5.00" and "正在更新" not in fresh
+
+    one_unit = f"{COCKPIT}&unit={unit.id}"
+    assert _spent(client.get(one_unit).get_data(as_text=True)) == "5.00"
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-04-01", "30000")])
+    session.commit()
+    page = client.get(one_unit).get_data(as_text=True)
+    assert _spent(page) == "8.00" and "正在更新" not in page  # one unit: never shown as last built
+
+
+def test_a_whole_province_page_never_built_at_a_date_is_built_in_the_background(
+        app, client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    """When whole-province pages build slowly (every build counts as slow here), one asked at
+    a date never built shows that it is being built and refreshes itself; no request waits."""
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, plan=PLAN)
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "50000")])
+    session.commit()
+    logged_in(Role.leader)
+    assert _spent(client.get(COCKPIT).get_data(as_text=True)) == "5.00"
+    cache = app.extensions["tracker.page_cache"]
+    cache.slow_build = 0.0
+    rebuilds: list = []  # type: ignore[type-arg]
+    cache.start = rebuilds.append  # run after the request: the test's requests share one connection
+
+    other_date = "/cockpit?year=2025&as_of=2025-05-31"
+    pending = client.get(other_date).get_data(as_text=True)
+    assert "全省汇总正在后台计算" in pending and '<meta http-equiv="refresh" content="5">' in pending
+    assert "累计支出" not in pending and rebuilds
+    for rebuild in rebuilds:
+        rebuild()
+    built = client.get(other_date).get_data(as_text=True)
+    assert _spent(built) == "5.00" and "正在后台计算" not in built and "正在更新" not in built

@@ -355,3 +355,19 @@ def test_a_kept_parse_gone_or_altered_asks_to_upload_again(  # type: ignore[no-u
     page = done.get_data(as_text=True)
     assert done.status_code == 404 and "请重新上传文件并预览" in page and "Traceback" not in page
     assert session.scalar(select(func.count(LedgerBatch.id))) == 0
+
+
+def test_batches_are_listed_100_a_page_newest_first(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    from tests.monitoring_builders import add_ledger, make_unit
+    unit = make_unit(session, "科技局")
+    made = [add_ledger(session, unit, ("2025-01-01", "2025-01-31"), []) for _ in range(103)]
+    session.commit()
+    logged_in(Role.finance)
+    first = client.get("/ledger/batches").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r"<td>#(\d+)</td>", first)]
+    assert ids == sorted((b.id for b in made), reverse=True)[:100]
+    assert "共 103 个批次（最新的在前），第 1–100 个。" in first and 'href="/ledger/batches?page=2">下一页' in first
+    second = client.get("/ledger/batches?page=2").get_data(as_text=True)
+    assert [int(i) for i in re.findall(r"<td>#(\d+)</td>", second)] == sorted(b.id for b in made)[:3][::-1]
+    assert "上一页" in second and "下一页" not in second
+    assert "第 101–103 个" in client.get("/ledger/batches?page=7").get_data(as_text=True)

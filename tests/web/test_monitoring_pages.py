@@ -252,6 +252,28 @@ def test_overview_lists_worst_first_with_counts(client, logged_in, session) -> N
     assert "执行滞后" in red_only and "执行良好" not in red_only
 
 
+def test_overview_shows_100_projects_a_page_worst_first_and_counts_them_all(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    """At a province's size the overview evaluates only the page's projects: 100 a page, the
+    worst first across pages, the counts and the status filter over every project."""
+    unit, lagging = _project(session, name="执行滞后")
+    others = [make_project(session, unit, plan=PLAN, name=f"按计划项目{i:03d}") for i in range(104)]
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"),
+               [(p, "2025-03-01", "500000") for p in others] + [(lagging, "2025-03-01", "1000")])
+    session.commit()
+    logged_in(Role.leader)
+    first = client.get("/monitoring?as_of=2025-06-30").get_data(as_text=True)
+    assert "执行滞后" in first and "共 105 个项目（最需要关注的在前），第 1–100 个。" in first
+    assert first.count("按计划项目") == 99 and "上一页" not in first
+    assert re.search(r'href="/monitoring\?as_of=2025-06-30&amp;page=2">下一页</a>', first)
+    second = client.get("/monitoring?as_of=2025-06-30&page=2").get_data(as_text=True)
+    assert "第 101–105 个" in second and second.count("按计划项目") == 5 and "执行滞后" not in second
+    shown = set(re.findall(r"按计划项目\d{3}", first)) | set(re.findall(r"按计划项目\d{3}", second))
+    assert len(shown) == 104  # every project once
+    assert "第 101–105 个" in client.get("/monitoring?as_of=2025-06-30&page=9").get_data(as_text=True)
+    red = client.get("/monitoring?as_of=2025-06-30&status=red").get_data(as_text=True)
+    assert "执行滞后" in red and "按计划项目" not in red and "共 1" not in red  # one page: no pager
+
+
 def test_admin_changes_settings(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
     logged_in(Role.admin)
     url = "/admin/monitoring-settings"

@@ -4,6 +4,7 @@ a failed build kept for nobody, and one build per key across processes sharing a
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -57,3 +58,23 @@ def test_processes_sharing_a_folder_build_each_key_once(tmp_path: Path) -> None:
     same_key = ("cockpit", 2025, None, date(2025, 6, 30), frozenset({2, 3, 1}), "token")
     assert second.get(same_key, lambda: pytest.fail("built twice")) == {"overview": "<p>页</p>"}
     assert second.get(("cockpit", "other token"), lambda: "new") == "new"
+
+
+def test_a_part_built_slowly_by_another_process_is_served_as_last_built_after_a_commit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """How long the last build took travels through the folder: the process that only loaded
+    a slow part another built still shows it as last built after the next commit."""
+    builder, loader = PageCache(folder=tmp_path), PageCache(folder=tmp_path)  # two server processes
+    builder.slow_build = loader.slow_build = 0.05
+
+    def slow() -> str:
+        time.sleep(0.06)
+        return "v1"
+
+    assert builder.latest(("cockpit",), "version-1", slow) == ("v1", None)
+    assert loader.latest(("cockpit",), "version-1", lambda: "built again") == ("v1", None)
+    value, last = loader.latest(("cockpit",), "version-2", lambda: "v2")  # after a commit
+    assert value == "v1" and last is not None and last.seconds >= 0.05
+    quick = PageCache(folder=tmp_path / "other")
+    quick.slow_build = 0.05
+    assert quick.latest(("cockpit",), "version-1", lambda: "q1") == ("q1", None)
+    assert quick.latest(("cockpit",), "version-2", lambda: "q2") == ("q2", None)  # quick: rebuilt at once

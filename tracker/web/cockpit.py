@@ -4,7 +4,12 @@ Building the page for 10,000 projects takes seconds (a full 双监控 evaluation
 end, 100,000 indicators), so its parts are rendered once per (year, unit filter, date, the
 user's scope, data version) and kept (``page_cache``); only the selection form and the
 user's unread alerts are made per request.  The data version changes with every committed
-write that can change a figure (``tracker.db``), so a kept part is never out of date.
+write that can change a figure (``tracker.db``), so a kept part is never out of date, with
+one exception: the whole-province page (every unit, for a user who sees everything) whose
+last build was slow (50,000 projects: seconds) is shown as last built after a commit, with
+its time (页面数据截至 HH:MM，正在更新), while one thread rebuilds it
+(``page_cache.kept_or_latest``): during an import nobody waits for that rebuild.  A page of
+one unit, or of a user's own units, is always rebuilt at once and exact.
 
 ``?format=xlsx`` (导出 Excel) gives the page's tables for the same selection, read by the
 same ``cockpit.gather`` for the same user (so unit staff get their own units only).
@@ -12,7 +17,9 @@ same ``cockpit.gather`` for the same user (so unit staff get their own units onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -26,8 +33,10 @@ from tracker.services.gc_pause import collector_paused
 from tracker.web.access import READERS, roles_required
 from tracker.web.context import config, db_session
 from tracker.web.downloads import wants_xlsx, xlsx
-from tracker.web.page_cache import kept
+from tracker.models import User
+from tracker.web.page_cache import Shown, kept, kept_or_latest
 
+T = TypeVar("T")
 blueprint = Blueprint("cockpit", __name__)
 SECTIONS = ("overview", "curve", "heatmap", "ranking", "indicators", "laggards")
 
@@ -57,14 +66,26 @@ def index():  # type: ignore[no-untyped-def]
     if wants_xlsx():
         return _workbook(session, selection)
     units = {selection.unit_id} if selection.unit_id else scope
-    departments = [] if selection.year is None else kept(
-        session, ("cockpit-departments", selection.year, selection.unit_id, selection.as_of, scope),
-        lambda: department.department_lines(session, selection.year, None if units is None else set(units),
-                                            selection.as_of))
-    return render_template("cockpit/index.html", selection=selection, departments=departments,
-                           sections=_sections(session, selection, scope),
+    whole = scope is None and selection.unit_id is None  # may be shown as last built
+    departments = Shown([]) if selection.year is None else _kept(
+        session, whole, ("cockpit-departments", selection.year, selection.unit_id, selection.as_of, scope),
+        lambda s: department.department_lines(s, selection.year, None if units is None else set(units),
+                                              selection.as_of))
+    sections = _sections(session, selection, scope, whole)
+    built_at = min((p.built_at for p in (departments, sections) if p.built_at is not None), default=None)
+    return render_template("cockpit/index.html", selection=selection, departments=departments.value or [],
+                           sections=sections.value, pending=sections.pending or departments.pending,
+                           built_at=None if built_at is None else built_at.astimezone(config().tz).strftime("%H:%M"),
                            alerts=cockpit.unread_alerts(session, current_user, selection),
                            alerts_shown=ALERTS_SHOWN, links=WebLinks())
+
+
+def _kept(session: Session, whole: bool, key: tuple[Any, ...], build: Callable[[Session], T]) -> Shown[T]:
+    """A part kept per data version; the whole-province one may be its last build, or
+    pending (``kept_or_latest``)."""
+    if whole:
+        return kept_or_latest(session, key, build)
+    return Shown(kept(session, key, lambda: build(session)))
 
 
 def _workbook(session: Session, selection: cockpit.Selection):  # type: ignore[no-untyped-def]
@@ -76,15 +97,19 @@ def _workbook(session: Session, selection: cockpit.Selection):  # type: ignore[n
         return xlsx(page_tables.cockpit(data))
 
 
-def _sections(session: Session, selection: cockpit.Selection,
-              scope: frozenset[int] | None) -> dict[str, Markup] | None:
-    """The page's parts at ``selection`` for a user of ``scope`` (kept per data version)."""
-    def build() -> dict[str, Markup] | None:
+def _sections(session: Session, selection: cockpit.Selection, scope: frozenset[int] | None,
+              whole: bool) -> Shown[dict[str, Markup] | None]:
+    """The page's parts at ``selection`` for a user of ``scope`` (kept per data version;
+    ``whole``: may be the last build, see ``_kept``)."""
+    user_id = current_user.id
+
+    def build(reading: Session) -> dict[str, Markup] | None:
+        user = reading.get(User, user_id)  # the request's user, or read again by a rebuild thread
         with collector_paused():
-            data = cockpit.gather(session, current_user, selection, alerts=False)
+            data = cockpit.gather(reading, user, selection, alerts=False)
             return None if data is None else render_sections(build_cockpit(data, WebLinks()))
 
-    return kept(session, ("cockpit", selection.year, selection.unit_id, selection.as_of, scope), build)
+    return _kept(session, whole, ("cockpit", selection.year, selection.unit_id, selection.as_of, scope), build)
 
 
 def render_sections(page: Cockpit) -> dict[str, Markup]:

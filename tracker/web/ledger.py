@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from tracker.core.labels import second_source_kept
 from tracker.errors import ChoiceNeeded, ImportRejected, UnrecognisedLayout, ValidationFailed
@@ -31,6 +32,7 @@ blueprint = Blueprint("ledger", __name__, url_prefix="/ledger")
 
 FINANCE = (Role.admin, Role.finance)
 READERS = (Role.admin, Role.finance, Role.leader, Role.auditor)
+BATCHES_PAGE_SIZE = 100  # batches a page of /ledger/batches shows
 STATUS_ANSWERS = {"counts": True, "not_counted": False}  # the form's values → counts
 
 
@@ -196,10 +198,19 @@ def _waited(seconds: float) -> str:
 @blueprint.route("/batches")
 @roles_required(*READERS)
 def batches():  # type: ignore[no-untyped-def]
-    rows = db_session().scalars(select(LedgerBatch).order_by(LedgerBatch.id.desc())).all()
+    """Newest first, ``BATCHES_PAGE_SIZE`` a page (a province imports 200 units × 12 months a
+    year); the export holds every batch."""
+    session = db_session()
+    newest = select(LedgerBatch).order_by(LedgerBatch.id.desc())
     if wants_xlsx():
-        return xlsx(page_tables.batches(rows, config().tz))
-    return render_template("ledger/batches.html", batches=rows)
+        return xlsx(page_tables.batches(session.scalars(newest).all(), config().tz))
+    total = session.scalar(select(func.count(LedgerBatch.id))) or 0
+    last = max(1, -(-total // BATCHES_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), last)  # past the end: the last page
+    rows = session.scalars(newest.options(selectinload(LedgerBatch.unit))
+                           .offset((page - 1) * BATCHES_PAGE_SIZE).limit(BATCHES_PAGE_SIZE)).all()
+    return render_template("ledger/batches.html", batches=rows, page=page, page_size=BATCHES_PAGE_SIZE,
+                           total=total)
 
 
 @blueprint.route("/batches/<int:batch_id>/undo", methods=["POST"])

@@ -22,12 +22,13 @@ from tracker.services.opening_date import OpeningDate, checkpoint_choices, defau
 from tracker.web.access import READERS, roles_required, scope_projects, visible_project
 from tracker.web.context import config, db_session
 from tracker.web.downloads import MAX_ROWS, wants_xlsx, xlsx
-from tracker.web.page_cache import kept
+from tracker.web.page_cache import Shown, kept, kept_or_latest
 
 blueprint = Blueprint("monitoring", __name__)
 
 REPORTERS = (Role.unit_staff,)  # and admin
 REFREEZERS = (Role.finance,)  # and admin: confirm a re-freeze after a correction
+OVERVIEW_PAGE_SIZE = 100  # projects a page of the overview evaluates and shows
 PROGRESS_FIELDS = ("indicator_id", "reported_on", "value", "achievement", "completed_on", "note")
 
 
@@ -74,14 +75,31 @@ def overview():  # type: ignore[no-untyped-def]
     as_of, opening, years = _overview_date(session)
     ids = None if current_user.sees_everything else list(session.scalars(
         scope_projects(select(Project.id).where(Project.year == as_of.year), current_user)))
-    rows = monitoring_pages.overview(session, as_of, ids)
     status = request.args.get("status", "")
-    shown = [r for r in rows if not status or r[1].overall == status]
     if wants_xlsx():
-        return xlsx(page_tables.monitoring_overview(shown, as_of))
-    return render_template("monitoring/overview.html", rows=shown[:500], total=len(shown),
-                           counts=monitoring_pages.colour_counts(rows), as_of=as_of, status=status,
-                           opening=opening, years=years, checkpoints=checkpoint_choices(as_of.year))
+        rows = monitoring_pages.overview(session, as_of, ids)
+        return xlsx(page_tables.monitoring_overview(
+            [r for r in rows if not status or r[1].overall == status], as_of))
+    # The order and counts of every visible project are kept (per data version; for the
+    # whole province shown as last built while rebuilt, see ``kept_or_latest``); a page
+    # evaluates its own 100 projects, so its figures are always current.
+    key = ("monitoring-order", as_of, cockpit.scope(current_user))
+    if ids is None:
+        shown_order = kept_or_latest(session, key, lambda s: monitoring_pages.overview_order(s, as_of, None))
+    else:
+        shown_order = Shown(kept(session, key, lambda: monitoring_pages.overview_order(session, as_of, ids)))
+    order, built_at = shown_order.value or [], shown_order.built_at
+    shown = [pid for pid, colour in order if not status or colour == status]
+    last = max(1, -(-len(shown) // OVERVIEW_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int), 1), last)  # past the end: the last page
+    start = (page - 1) * OVERVIEW_PAGE_SIZE
+    rows = monitoring_pages.overview_page(session, as_of, shown[start:start + OVERVIEW_PAGE_SIZE])
+    return render_template("monitoring/overview.html", rows=rows, total=len(shown), page=page,
+                           page_size=OVERVIEW_PAGE_SIZE,
+                           counts=monitoring_pages.colour_counts(colour for _pid, colour in order),
+                           built_at=None if built_at is None else built_at.astimezone(config().tz).strftime("%H:%M"),
+                           pending=shown_order.pending, as_of=as_of, status=status, opening=opening, years=years,
+                           checkpoints=checkpoint_choices(as_of.year))
 
 
 @blueprint.route("/projects/<int:project_id>/monitoring")

@@ -7,6 +7,12 @@ part is built again.  Nothing expires by time.  The least recently used entries 
 others wait for it (a cockpit of 10,000 projects takes seconds to build; twenty requests
 building it side by side would take twenty times as long).
 
+A part that is slow to build (the whole-province cockpit: 50,000 projects, seconds) may
+instead be served as last built while one thread rebuilds it (``kept_or_latest``): after
+each commit nobody waits for the rebuild; the page says when its figures were built and that
+they are being updated.  Only parts whose last build took ``slow_build`` seconds or more are
+served so: a quick part is always rebuilt on the spot, so it is never out of date.
+
 One cache per application (``page_cache()``); tests clear it between tests.  When several
 server processes share a port (``tracker serve --workers``), each also finds what another has
 built in ``folder`` (a pickle per key, written whole or not at all), and a lock file per key
@@ -17,6 +23,7 @@ folder belongs to one database (``share_between_processes`` names it after the d
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 import tempfile
@@ -24,22 +31,37 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from time import perf_counter
+from typing import IO, Any, Generic, TypeVar
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows runs one process: no folder
     fcntl = None  # type: ignore[assignment]
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy.orm import Session
 
-from tracker.db import data_version, has_uncommitted_changes
+from tracker.db import Database, data_version, has_uncommitted_changes
 
 T = TypeVar("T")
 MISSING = object()
+PENDING: Any = object()  # ``latest``: never built, and its kind builds slowly
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Built(Generic[T]):
+    """The last build of a part: its value, the data version it shows, when it was built
+    (UTC) and how long it took."""
+
+    value: T
+    version: Hashable
+    at: datetime
+    seconds: float
 
 
 class PageCache:
@@ -51,6 +73,112 @@ class PageCache:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._latest: dict[Hashable, Built[Any]] = {}  # per key without the data version
+        self._refreshing: dict[Hashable, threading.Event] = {}
+        self._kind_seconds: dict[Hashable, float] = {}  # per key[0]: how long its last build took
+        #: How a rebuild is started: a daemon thread (a test whose requests share one
+        #: connection runs it after its request instead).
+        self.start: Callable[[Callable[[], None]], None] = _start_thread
+        self.slow_build = 1.0  # seconds: a part that took this long may be served as last built
+
+    def latest(self, key: tuple[Hashable, ...], version: Hashable, build: Callable[[], T]
+               ) -> tuple[T, Built[T] | None]:
+        """The entry of ``(*key, version)`` when kept, or, when the last build of ``key`` (at
+        an older version) was slow, that build (second item: what is shown is as of its time);
+        ``(PENDING, None)`` when ``key`` was never built and the last build of its kind
+        (``key[0]``, say another date) was slow; the caller then rebuilds in the background
+        (``kept_or_latest``).  Else built now.  ``build`` is timed and remembered as the
+        latest of ``key``."""
+        found = self._lookup((*key, version))
+        if found is not MISSING:
+            return found, None  # type: ignore[return-value]
+        last = self._latest_of(key)
+        if last is not None and last.version == version:  # built by another process
+            return last.value, None
+        if last is not None and last.seconds >= self.slow_build:
+            return last.value, last
+        if last is None and self._kind_seconds.get(key[0], 0.0) >= self.slow_build:
+            return PENDING, None  # type: ignore[return-value]
+        return self.timed(key, version, build), None
+
+    def timed(self, key: Hashable, version: Hashable, build: Callable[[], T]) -> T:
+        """``get((*key, version), build)``, remembering the build as the latest of ``key``."""
+        def measured() -> T:
+            start = perf_counter()
+            value = build()
+            self._remember(key, Built(value, version, datetime.now(UTC), perf_counter() - start))
+            return value
+
+        value = self.get((*key, version), measured)
+        last = self._latest_of(key)
+        if self.folder is not None and (last is None or last.value is not value):
+            # built by another process: its build time is in the folder's latest (what the
+            # next commit's "was it slow?" reads), not 0 for this process's load of it
+            with self._lock:
+                self._latest.pop(key, None)
+            if self._latest_of(key) is None:
+                self._remember(key, Built(value, version, datetime.now(UTC), 0.0))
+        return value
+
+    def refresh_in_background(self, key: Hashable, refresh: Callable[[], None]) -> None:
+        """Run ``refresh()`` in a thread (``self.start``) unless one is already refreshing ``key``."""
+        with self._lock:
+            if key in self._refreshing:
+                return
+            done = self._refreshing[key] = threading.Event()
+
+        def run() -> None:
+            try:
+                refresh()
+            except Exception:  # the next request tries again; the page keeps its last build
+                log.exception("后台更新页面数据失败：%r", key)
+            finally:
+                with self._lock:
+                    self._refreshing.pop(key, None)
+                done.set()
+
+        self.start(run)
+
+    def wait_for_refreshes(self, timeout: float | None = None) -> None:
+        """Wait until the rebuilds running in the background have finished."""
+        with self._lock:
+            running = list(self._refreshing.values())
+        for done in running:
+            done.wait(timeout)
+
+    def _remember(self, key: Hashable, built: Built[Any]) -> None:
+        with self._lock:
+            if built.seconds and isinstance(key, tuple) and key:
+                self._kind_seconds[key[0]] = built.seconds
+            self._latest.pop(key, None)
+            self._latest[key] = built  # newest last
+            while len(self._latest) > self.size:
+                self._latest.pop(next(iter(self._latest)))
+        if self.folder is not None:  # the other processes serve it too after a commit
+            path = self.folder / f"latest-{_name(key)}.pickle"
+            with tempfile.NamedTemporaryFile("wb", dir=self.folder, suffix=".tmp", delete=False) as file:
+                try:
+                    pickle.dump(built, file, protocol=pickle.HIGHEST_PROTOCOL)
+                except BaseException:
+                    os.unlink(file.name)
+                    raise
+            os.replace(file.name, path)
+
+    def _latest_of(self, key: Hashable) -> Built[Any] | None:
+        with self._lock:
+            found = self._latest.get(key)
+        if found is not None or self.folder is None:
+            return found
+        try:
+            with open(self.folder / f"latest-{_name(key)}.pickle", "rb") as file:
+                loaded: Built[Any] = pickle.load(file)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return None
+        with self._lock:
+            self._latest.setdefault(key, loaded)
+            if loaded.seconds and isinstance(key, tuple) and key:
+                self._kind_seconds[key[0]] = loaded.seconds
+        return loaded
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         """The entry of ``key``, built by ``build()`` when missing (once, however many ask)."""
@@ -77,7 +205,7 @@ class PageCache:
     def _shared(self, key: Hashable, build: Callable[[], T]) -> T:
         """From the folder, or built (by this process, the others waiting) and stored there."""
         assert self.folder is not None
-        name = hashlib.sha256(repr(_canonical(key)).encode()).hexdigest()
+        name = _name(key)
         stored = self.folder / f"{name}.pickle"
         with open(self.folder / f"{name}.lock", "a") as lock, _locked(lock):
             try:
@@ -114,9 +242,19 @@ class PageCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._latest.clear()
+            self._kind_seconds.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _start_thread(run: Callable[[], None]) -> None:
+    threading.Thread(target=run, name="page-refresh", daemon=True).start()
+
+
+def _name(key: Hashable) -> str:
+    return hashlib.sha256(repr(_canonical(key)).encode()).hexdigest()
 
 
 def _canonical(key: Any) -> Any:
@@ -172,3 +310,42 @@ def kept(session: Session, key: tuple[Hashable, ...], build: Callable[[], T]) ->
     if has_uncommitted_changes(session):
         return build()
     return page_cache().get((*key, data_version(session)), build)
+
+
+@dataclass(frozen=True)
+class Shown(Generic[T]):
+    """What ``kept_or_latest`` gives a page: the part (None while ``pending``) and, when it
+    is its last build rather than up to date, when that was built (UTC)."""
+
+    value: T | None
+    built_at: datetime | None = None
+    pending: bool = False  # never built for this key, and its kind builds slowly: being built
+
+
+def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[[Session], T]) -> Shown[T]:
+    """Like ``kept``, for a part that may be shown as last built: when the data changed since
+    and that build was slow (``PageCache.slow_build``), it is returned with its build time
+    while one thread of this process rebuilds it in a session of its own (``build(session)``,
+    in a request context of its own so that it can make links), and the next request after
+    that finds it up to date.  A key never built whose kind builds slowly (the whole province
+    at a new date) is ``pending`` while that thread builds it: no request waits for it."""
+    if has_uncommitted_changes(session):
+        return Shown(build(session))
+    cache = page_cache()
+    value, last = cache.latest(key, data_version(session), lambda: build(session))
+    if value is not PENDING and last is None:
+        return Shown(value)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    database: Database = app.extensions["tracker.db"]
+    base_url = request.host_url if has_request_context() else "http://localhost/"
+
+    def refresh() -> None:
+        with app.test_request_context("/", base_url=base_url):
+            fresh = database.session()
+            try:
+                cache.timed(key, data_version(fresh), lambda: build(fresh))
+            finally:
+                fresh.close()
+
+    cache.refresh_in_background(key, refresh)
+    return Shown(value, last.at) if last is not None else Shown(None, pending=True)

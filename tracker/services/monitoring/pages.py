@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tracker.core.plan import monitoring_cutoff
 from tracker.models import DeviationExplanation, Indicator, ProgressReport, Project, Snapshot
@@ -78,20 +78,42 @@ def project_monitoring(session: Session, project: Project, as_of: date) -> Proje
         cutoff=monitoring_cutoff(project.year, settings))
 
 
+OVERALL_ORDER = {"red": 0, "yellow": 1, "green": 2, "blue": 3, "grey": 4}
+
+
 def overview(session: Session, as_of: date, project_ids: Iterable[int] | None) -> list[tuple[Project, ProjectEvaluation]]:
-    """Every (visible) project of ``as_of``'s year with its evaluation, worst first."""
+    """Every (visible) project of ``as_of``'s year with its evaluation, worst first (the
+    export; the page shows ``overview_page``)."""
     evaluations = evaluate(session, as_of, project_ids)
-    order = {"red": 0, "yellow": 1, "green": 2, "blue": 3, "grey": 4}
     projects = {p.id: p for start in range(0, len(evaluations), 1000) for p in session.scalars(
         select(Project).where(Project.id.in_(list(evaluations)[start:start + 1000])))}
     rows = [(projects[pid], e) for pid, e in evaluations.items()]
-    return sorted(rows, key=lambda r: (order[r[1].overall], r[0].unit_id, r[0].id))
+    return sorted(rows, key=lambda r: (OVERALL_ORDER[r[1].overall], r[0].unit_id, r[0].id))
 
 
-def colour_counts(rows: Iterable[tuple[Project, ProjectEvaluation]]) -> dict[str, int]:
-    counts = {colour: 0 for colour in ("red", "yellow", "green", "blue", "grey")}
-    for _project, evaluation in rows:
-        counts[evaluation.overall] += 1
+def overview_order(session: Session, as_of: date, project_ids: Iterable[int] | None) -> list[tuple[int, str]]:
+    """(project id, overall colour) of every (visible) project of ``as_of``'s year, worst
+    first, then by unit and id: the overview's order and counts, small enough to keep
+    (50,000 pairs) so that a page evaluates only its own projects."""
+    evaluations = evaluate(session, as_of, project_ids)
+    ordered = sorted(evaluations.values(), key=lambda e: (OVERALL_ORDER[e.overall], e.unit_id, e.project_id))
+    return [(e.project_id, e.overall) for e in ordered]
+
+
+def overview_page(session: Session, as_of: date, project_ids: list[int]) -> list[tuple[Project, ProjectEvaluation]]:
+    """The projects ``project_ids`` (one page, in that order) with their evaluation at ``as_of``."""
+    if not project_ids:
+        return []
+    evaluations = evaluate(session, as_of, project_ids)
+    projects = {p.id: p for p in session.scalars(
+        select(Project).where(Project.id.in_(project_ids)).options(selectinload(Project.unit)))}
+    return [(projects[pid], evaluations[pid]) for pid in project_ids if pid in evaluations]
+
+
+def colour_counts(colours: Iterable[str]) -> dict[str, int]:
+    counts = {colour: 0 for colour in OVERALL_ORDER}
+    for colour in colours:
+        counts[colour] += 1
     return counts
 
 

@@ -8,14 +8,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, defer
 
 from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
 from tracker.core.money import ledger_covers
-from tracker.models import Alert, LedgerBatch, Project, Snapshot
-from tracker.services.monitoring.alerts import add_alerts
+from tracker.models import LedgerBatch, Project, Snapshot
+from tracker.services.monitoring.alerts import insert_alerts
 from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
 from tracker.services.monitoring.projects import load_projects, project_filter
 from tracker.services.monitoring.settings import reminder_settings
@@ -78,7 +79,8 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
     projects = load_projects(session, years, ids, settings)
     closed = ledger_closed_through(session, {p.unit_id for p in projects} if ids else None)
     existing = {(s.project_id, s.as_of): s for s in session.scalars(select(Snapshot).where(
-        Snapshot.kind == "checkpoint", project_filter(Snapshot.project_id, years, ids)))}
+        Snapshot.kind == "checkpoint", project_filter(Snapshot.project_id, years, ids))
+        .options(defer(Snapshot.indicators)))}  # read when used: most are frozen, never changed
     due: dict[date, list[int]] = defaultdict(list)
     for project in projects:
         for checkpoint in project.checkpoints:
@@ -92,31 +94,64 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
     names = {p.id: p.name for p in projects}
     basis = ledger_basis(session, {p.unit_id for p in projects} if ids else None) if due else {}
     stored: list[Snapshot] = []
+    alerts: list[dict[str, Any]] = []  # added once at the end: one query per 500 keys, not one per project
     for checkpoint, pids in sorted(due.items()):
+        kept: list[Snapshot | int] = []  # an int: the place of a new one in ``new_rows``
+        new_rows: list[dict[str, Any]] = []  # inserted per date: one date's rows in memory at a time
         for evaluation in evaluate(session, checkpoint, pids).values():
             values = evaluation.snapshot_values()
             values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, checkpoint.year)
             snapshot = existing.get((evaluation.project_id, checkpoint))
             if snapshot is None:
-                snapshot = Snapshot(kind="checkpoint", late=evaluated_on > checkpoint, **values)
-                session.add(snapshot)
+                kept.append(len(new_rows))
+                new_rows.append({"kind": "checkpoint", "late": evaluated_on > checkpoint,
+                                 "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values})
             else:
                 for key, value in values.items():
                     setattr(snapshot, key, value)
-            snapshot.frozen = evaluation.ledger_covered
-            snapshot.evaluated_on = evaluated_on
-            stored.append(snapshot)
-            if snapshot.frozen and evaluation.overall in FLAGGED:
+                snapshot.frozen = evaluation.ledger_covered
+                snapshot.evaluated_on = evaluated_on
+                kept.append(snapshot)
+            if evaluation.ledger_covered and evaluation.overall in FLAGGED:
                 deadline = evaluated_on + timedelta(days=reminders.explanation_due_days)
-                add_alerts(session, [_alert(
+                alerts.append(_alert(
                     evaluation, "checkpoint_flagged",
                     f"项目“{names[evaluation.project_id]}”在{checkpoint.isoformat()}检查点为"
                     f"{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}），"
                     f"请于{deadline.isoformat()}前填写偏差说明。",
                     key=f"checkpoint:{evaluation.project_id}:{checkpoint.isoformat()}",
-                    basis=values["basis_batch_ids"])])
+                    basis=values["basis_batch_ids"]))
+        inserted = _insert_snapshots(session, new_rows, returning=True)
+        stored.extend(inserted[s] if isinstance(s, int) else s for s in kept)
+    insert_alerts(session, alerts)
     session.flush()
     return stored
+
+
+def _insert_snapshots(session: Session, rows: list[dict[str, Any]], *, returning: bool = False
+                      ) -> list[Snapshot]:
+    """Insert new snapshots (all of one kind and date when ``returning``) in bulk: one
+    executemany, not an ORM object flushed each (50,000 of them at province scale), and
+    without RETURNING: psycopg's executemany sends one statement text many times, where
+    RETURNING makes SQLAlchemy build multi-row VALUES statements whose 25,000 parameters the
+    driver parses one by one (43 of a checkpoint job's 100 s).  ``returning``: the stored
+    snapshots, read back without their indicator lists (200,000 of them held by a job would
+    be gigabytes; read again if asked)."""
+    if not rows:
+        return []
+    session.flush()  # what was pending goes first, as one flush would have ordered it
+    session.execute(insert(Snapshot), rows)
+    if not returning:
+        return []
+    kind, as_of = rows[0]["kind"], rows[0]["as_of"]
+    pids = [row["project_id"] for row in rows]
+    found: dict[int, Snapshot] = {}
+    for start in range(0, len(pids), 1000):
+        found.update((s.project_id, s) for s in session.scalars(
+            select(Snapshot).where(Snapshot.kind == kind, Snapshot.as_of == as_of,
+                                   Snapshot.project_id.in_(pids[start:start + 1000]))
+            .options(defer(Snapshot.indicators))))
+    return [found[pid] for pid in pids]
 
 
 @dataclass(frozen=True)
@@ -153,31 +188,47 @@ def refresh_daily(session: Session, today: date,
         if not evaluations:
             continue
         pids = list(evaluations) if ids is not None else None
-        old = {s.project_id: s for s in session.scalars(select(Snapshot).where(
-            Snapshot.kind == "daily", project_filter(Snapshot.project_id, [as_of.year], pids)))}
+        old = {pid: (sid, colour, withdrawn) for pid, sid, colour, withdrawn in session.execute(
+            select(Snapshot.project_id, Snapshot.id, Snapshot.overall_status, Snapshot.withdrawn_batch_id)
+            .where(Snapshot.kind == "daily", project_filter(Snapshot.project_id, [as_of.year], pids)))}
         names = {pid: name for pid, name in session.execute(select(Project.id, Project.name).where(
             project_filter(Project.id, [as_of.year], pids)))}
-        alerts = []
+        alerts: list[dict[str, Any]] = []
+        new_rows: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for pid, evaluation in evaluations.items():
             previous = old.get(pid)
-            old_colour = previous.overall_status if previous and not previous.withdrawn_basis else None
+            old_colour = previous[1] if previous and previous[2] is None else None
             values = evaluation.snapshot_values()
             values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, as_of.year)
             if previous is None:
-                session.add(Snapshot(kind="daily", frozen=False, evaluated_on=today, **values))
+                new_rows.append({"kind": "daily", "frozen": False, "evaluated_on": today, **values})
             else:
-                for key, value in values.items():
-                    setattr(previous, key, value)
-                previous.evaluated_on = today
-                previous.withdrawn_batch_id = previous.withdrawn_at = None
+                changed.append({"id": previous[0], "evaluated_on": today, "withdrawn_batch_id": None,
+                                "withdrawn_at": None, **values})
             kind = transition_kind(old_colour, evaluation.overall)
             if kind is not None:
                 transitions.append(Transition(pid, names[pid], kind, old_colour, evaluation.overall))
                 alerts.append(_alert(evaluation, kind, _transition_message(
                     names[pid], kind, old_colour, evaluation), basis=values["basis_batch_ids"]))
-        add_alerts(session, alerts)
+        _update_snapshots(session, changed)
+        _insert_snapshots(session, new_rows)
+        insert_alerts(session, alerts)
     session.flush()
     return transitions
+
+
+def _update_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Replace the values of existing snapshots in bulk (UPDATE by primary key, executemany),
+    then expire the ones this session holds so they read what was written."""
+    if not rows:
+        return
+    session.flush()
+    session.execute(update(Snapshot), rows)
+    ids = {row["id"] for row in rows}
+    for held in list(session.identity_map.values()):
+        if isinstance(held, Snapshot) and held.id in ids:
+            session.expire(held)
 
 
 def _money_text(evaluation: ProjectEvaluation) -> str:
@@ -247,9 +298,9 @@ def summarize_changes(session: Session, project_ids: Iterable[int], as_of: date,
 
 
 def _alert(evaluation: ProjectEvaluation, kind: str, message: str,
-           key: str | None = None, basis: list[int] | None = None) -> Alert:
+           key: str | None = None, basis: list[int] | None = None) -> dict[str, Any]:
     # as_of: the date the evaluation speaks of (mail and page links open the project there):
     # the checkpoint, or the day of the refresh (12-31 for last year's projects)
-    return Alert(unit_id=evaluation.unit_id, project_id=evaluation.project_id, kind=kind,
-                 severity=evaluation.overall, as_of=evaluation.as_of, message=message, key=key,
-                 basis_batch_ids=basis)
+    return {"unit_id": evaluation.unit_id, "project_id": evaluation.project_id, "kind": kind,
+            "severity": evaluation.overall, "as_of": evaluation.as_of, "message": message, "key": key,
+            "basis_batch_ids": basis}
