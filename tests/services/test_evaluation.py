@@ -316,3 +316,66 @@ def test_weights_column_adds_up_to_100_after_rounding(session) -> None:  # type:
                        Decimal("10.0000")]
     assert sum(weights) + evaluation.execution_weight == 100
     assert "weights_not_100" not in [w["code"] for w in evaluation.warnings]
+
+
+def test_two_creates_or_freezes_at_once_make_one_draft_and_freeze_it_once(fresh_database_url: str,  # type: ignore[no-untyped-def]
+                                                                          monkeypatch) -> None:
+    """A double click on 创建 / 提交并冻结 (two requests at once, real threads, a committed
+    database): with the project's row lock the second reads after the first committed and is
+    refused in Chinese — not a unique-key failure, not a second freeze re-scoring a frozen one."""
+    import threading
+
+    from tests.services.test_ledger_concurrency import in_threads
+    from tracker import migration
+    from tracker.db import Database
+    from tracker.errors import TrackerError
+    from tracker.models import Project
+    from tracker.services import evaluation as service
+
+    db = Database(fresh_database_url)
+    migration.upgrade(fresh_database_url, db.engine)
+    try:
+        with db.session() as session:
+            project_id = _project_a(session).id
+            session.commit()
+        barrier = threading.Barrier(2)
+
+        def waiting(real):  # type: ignore[no-untyped-def]
+            def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+                try:
+                    barrier.wait(timeout=3)
+                except threading.BrokenBarrierError:
+                    pass
+                return real(*args, **kwargs)
+            return wrapped
+
+        refusals: list[str] = []
+
+        def attempt(step) -> int:  # type: ignore[no-untyped-def]
+            with db.session(write=True) as session:
+                try:
+                    step(session, session.get(Project, project_id))
+                    session.commit()
+                    return 0
+                except TrackerError as error:
+                    session.rollback()
+                    refusals.append(str(error))
+                    return 1
+
+        monkeypatch.setattr(service, "_build", waiting(service._build))
+        create = lambda session, project: service.create_draft(session, project, "clerk", AFTER_YEAR)  # noqa: E731
+        assert sorted(in_threads(lambda: attempt(create), lambda: attempt(create))) == [0, 1]
+        assert refusals == ["已有未提交的第1次自评草稿，请继续编辑或提交后再新建"]
+
+        refusals.clear()
+        barrier.reset()
+        monkeypatch.setattr(service, "_refresh_money", waiting(service._refresh_money))
+        freeze_once = lambda session, project: service.freeze(  # noqa: E731
+            session, service.evaluation_by_number(session, project, 1), "clerk", reason="已说明")
+        assert sorted(in_threads(lambda: attempt(freeze_once), lambda: attempt(freeze_once))) == [0, 1]
+        assert len(refusals) == 1 and "已由clerk提交冻结，不能再修改" in refusals[0]
+        with db.session() as session:
+            (only,) = session.scalars(select(Evaluation)).all()
+            assert only.frozen and only.number == 1
+    finally:
+        db.dispose()

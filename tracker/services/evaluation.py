@@ -319,6 +319,7 @@ def create_draft(session: Session, project: Project, actor: User | str, today: d
     """A new draft (number = last + 1) from the current data; refused while a draft exists
     or before 12-31 of the project's year."""
     _require_year_ended(project, today)
+    _lock(session, project)
     existing = evaluations_of(session, project)
     if existing and not existing[-1].frozen:
         raise ValidationFailed(f"已有未提交的第{existing[-1].number}次自评草稿，请继续编辑或提交后再新建")
@@ -405,6 +406,20 @@ class EvaluationEdit:
 
     goal_actual: str | None = None
     indicators: Mapping[int, IndicatorEdit] = field(default_factory=dict)
+
+
+def _lock(session: Session, project: Project) -> None:
+    """Hold ``project``'s row until the transaction ends, so that two requests at once (a double
+    click on 创建 or 提交并冻结) act one after the other, the second on what the first committed
+    (PostgreSQL; a SQLite write transaction already holds the one write lock)."""
+    session.execute(select(Project.id).where(Project.id == project.id).with_for_update())
+
+
+def _current_draft(session: Session, evaluation: Evaluation) -> None:
+    """Lock the attempt's project, read the attempt again as committed, refuse it when frozen."""
+    _lock(session, evaluation.project)
+    session.refresh(evaluation, ["frozen_at", "frozen_by"])
+    _require_draft(evaluation)
 
 
 def _require_draft(evaluation: Evaluation) -> None:
@@ -559,7 +574,7 @@ def update_draft(session: Session, evaluation: Evaluation, edit: EvaluationEdit,
                  actor: User | str) -> Evaluation:
     """Apply ``edit`` to a draft (all or nothing: ``FormInvalid`` gives every problem by its
     form field and changes nothing), refresh its money figures and recompute it."""
-    _require_draft(evaluation)
+    _current_draft(session, evaluation)
     settings = evaluation_settings(session)
     changed = apply_edit(evaluation, edit, settings, actor, "该自评没有这个绩效指标。")
     _refresh_money(session, evaluation, evaluation.project)
@@ -574,7 +589,7 @@ def update_draft(session: Session, evaluation: Evaluation, edit: EvaluationEdit,
 def freeze(session: Session, evaluation: Evaluation, actor: User | str, reason: str = "") -> Evaluation:
     """Submit a draft: refresh and recompute it, then freeze it.  Refused (ValidationFailed,
     nothing changes when the caller rolls back) while warnings remain and no reason is given."""
-    _require_draft(evaluation)
+    _current_draft(session, evaluation)
     _refresh_money(session, evaluation, evaluation.project)
     recompute(evaluation, evaluation_settings(session))
     mark_frozen(evaluation, actor, reason)
