@@ -4,6 +4,8 @@ a zero-budget project that is red, not frozen, not covered by the ledger and une
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import replace
 from decimal import Decimal
 
@@ -75,6 +77,8 @@ def test_indicator_block_and_ticks(book: openpyxl.Workbook) -> None:
     assert ws["P13"].value == "上半年资金拨付较晚，申报集中在下半年。"
     assert ws["Q13"].value == FORMULA_TEXT and ws["Q13"].data_type == "s" and ws["Q13"].quotePrefix
     assert ws["A18"].value.startswith("注：金额单位万元")
+    # 万元 in words: two decimals, as every page and report shows them (it read 10.0000)
+    assert re.search(r"全年预算数 [\d,]+\.\d{2} 万元", ws["A18"].value), ws["A18"].value
 
 
 def test_unexplained_zero_budget_unfrozen_project_is_marked(book: openpyxl.Workbook) -> None:

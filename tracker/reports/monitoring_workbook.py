@@ -36,7 +36,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tracker.core.labels import CAUSES, COLOUR_LABELS, LIKELIHOODS, MONEY_STATUS_LABELS
-from tracker.core.money import yuan_to_wan
+from tracker.core.money import wan_text, yuan_to_wan
 from tracker.reports.forms import MonitoringRoundForm, MonitoringSheet
 from tracker.reports.official_workbook import (
     DASH,
@@ -294,7 +294,7 @@ def _explanation(out: Sheet, first: int, end: int, sheet: MonitoringSheet) -> No
 def _notes(out: Sheet, row: int, sheet: MonitoringSheet) -> None:
     last = out.last_col
     notes = ["注：金额单位万元；执行率 = 执行数 ÷ 全年预算数"
-             f"（全年预算数 {yuan_to_wan(sheet.annual_budget):,.4f} 万元）；偏差原因分析、完成目标可能性、原因说明、"
+             f"（全年预算数 {wan_text(sheet.annual_budget, grouped=True)} 万元）；偏差原因分析、完成目标可能性、原因说明、"
              "纠偏措施按项目填写" + (f"（{sheet.explanation_as_of.isoformat()} 的偏差说明）"
                                     if sheet.explanation_as_of else "") + "。"]
     if sheet.explanation_missing:
