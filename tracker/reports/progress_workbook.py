@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
+from typing import Any
 
 import xlsxwriter
 
@@ -208,36 +209,13 @@ def _indicator_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], templ
     _header(sheet, styles, f"{template.unit_name} 绩效指标完成值填报表（截至 {template.as_of.isoformat()}；"
                            f"完成日期留空即为 {template.as_of.isoformat()}）", INDICATOR_HEADERS)
     column = {h: i for i, h in enumerate(INDICATOR_HEADERS)}
-    levels = list(ACHIEVEMENT_LABELS.values())
     row = HEADER_ROW - 1
     for row, line in enumerate(template.indicators, start=HEADER_ROW):
         fixed = (line.project_code or "", line.project_name, line.level1, line.level2, line.name,
                  line.target, INDICATOR_KIND_LABELS.get(line.kind, line.kind), line.unit or "", line.latest)
         for index, text in enumerate(fixed):
             sheet.write_string(row, index, neutralise(text), styles["text"])
-        if line.latest_on is not None:
-            sheet.write_datetime(row, column["最近填报日期"], _datetime(line.latest_on), styles["date"])
-        else:
-            sheet.write_blank(row, column["最近填报日期"], None, styles["text"])
-        value = column["本次完成值"]
-        if line.kind == "deadline":
-            sheet.write_blank(row, value, None, styles["fill_date"])
-            sheet.data_validation(row, value, row, value, _date_rule(template.as_of.year, "本次完成值",
-                                                                      "时限指标填完成日期（如 2025-06-30）"))
-        else:
-            sheet.write_blank(row, value, None, styles["fill"])
-            if line.kind == "qualitative":
-                sheet.data_validation(row, value, row, value, {
-                    "validate": "list", "source": levels, "error_title": "本次完成值",
-                    "error_message": "请从下拉列表选择三档之一"})
-            elif line.unit:
-                sheet.data_validation(row, value, row, value, {
-                    "validate": "any", "input_title": "本次完成值",
-                    "input_message": f"填数字，单位{line.unit}（可不写单位）"})
-        sheet.write_blank(row, column["完成日期"], None, styles["fill_date"])
-        sheet.data_validation(row, column["完成日期"], row, column["完成日期"],
-                              _date_rule(template.as_of.year, "完成日期", "完成值所截至的日期，留空即为表头日期"))
-        sheet.write_blank(row, column["备注"], None, styles["fill"])
+        _progress_cells(sheet, styles, row, column, line, template.as_of.year, "备注", late=False)
         sheet.write_string(row, column["标识"], row_identifier(
             secret, template.unit_id, template.as_of, template.kind, line.project_id, line.indicator_id))
     _page(sheet, _INDICATOR_WIDTHS, row)
@@ -332,40 +310,46 @@ def _department_sheet(book: xlsxwriter.Workbook, styles: dict[str, object], temp
                            f"{template.as_of.isoformat()}；完成日期留空即为 {template.as_of.isoformat()}）",
             DEPARTMENT_HEADERS)
     column = {h: i for i, h in enumerate(DEPARTMENT_HEADERS)}
-    levels = list(ACHIEVEMENT_LABELS.values())
     row = HEADER_ROW - 1
     for row, line in enumerate(template.department, start=HEADER_ROW):
         fixed = (line.goal, line.level1, line.level2, line.name, line.target,
                  INDICATOR_KIND_LABELS.get(line.kind, line.kind), line.unit or "", line.latest)
         for index, text in enumerate(fixed):
             sheet.write_string(row, index, neutralise(text), styles["text"])
-        if line.latest_on is not None:
-            sheet.write_datetime(row, column["最近填报日期"], _datetime(line.latest_on), styles["date"])
-        else:
-            sheet.write_blank(row, column["最近填报日期"], None, styles["text"])
-        value = column["本次完成值"]
-        if line.kind == "deadline":
-            sheet.write_blank(row, value, None, styles["fill_date"])
-            sheet.data_validation(row, value, row, value, _date_rule(
-                template.as_of.year, "本次完成值", "时限指标填完成日期（如 2025-06-30）", late=True))
-        elif line.kind == "qualitative":
-            sheet.write_blank(row, value, None, styles["fill"])
-            sheet.data_validation(row, value, row, value, {
-                "validate": "list", "source": levels, "error_title": "本次完成值",
-                "error_message": "请从下拉列表选择三档之一"})
-        else:
-            sheet.write_blank(row, value, None, styles["fill"])
-            if line.unit:
-                sheet.data_validation(row, value, row, value, {
-                    "validate": "any", "input_title": "本次完成值",
-                    "input_message": f"填数字，单位{line.unit}（可不写单位）"})
-        sheet.write_blank(row, column["完成日期"], None, styles["fill_date"])
-        sheet.data_validation(row, column["完成日期"], row, column["完成日期"],
-                              _date_rule(template.as_of.year, "完成日期", "完成值所截至的日期，留空即为表头日期"))
-        sheet.write_blank(row, column["偏差说明"], None, styles["fill"])
+        _progress_cells(sheet, styles, row, column, line, template.as_of.year, "偏差说明", late=True)
         sheet.write_string(row, column["标识"], row_identifier(
             secret, template.unit_id, template.as_of, DEPARTMENT_KIND, line.department_year_id, line.indicator_id))
     _page(sheet, _DEPARTMENT_WIDTHS, row)
+
+
+def _progress_cells(sheet: Any, styles: dict[str, object], row: int, column: dict[str, int], line: Any,
+                    year: int, note: str, *, late: bool) -> None:
+    """The cells a progress row shares on the 指标填报 and 部门整体 sheets: 最近填报日期, 本次完成值
+    (a date for a 时限 indicator — ``late``: also after the year —, one of the three levels for a
+    定性 one, else a number in the indicator's unit), 完成日期 and the ``note`` column."""
+    if line.latest_on is not None:
+        sheet.write_datetime(row, column["最近填报日期"], _datetime(line.latest_on), styles["date"])
+    else:
+        sheet.write_blank(row, column["最近填报日期"], None, styles["text"])
+    value = column["本次完成值"]
+    if line.kind == "deadline":
+        sheet.write_blank(row, value, None, styles["fill_date"])
+        sheet.data_validation(row, value, row, value, _date_rule(
+            year, "本次完成值", "时限指标填完成日期（如 2025-06-30）", late=late))
+    else:
+        sheet.write_blank(row, value, None, styles["fill"])
+        if line.kind == "qualitative":
+            sheet.data_validation(row, value, row, value, {
+                "validate": "list", "source": list(ACHIEVEMENT_LABELS.values()), "error_title": "本次完成值",
+                "error_message": "请从下拉列表选择三档之一"})
+        elif line.unit:
+            sheet.data_validation(row, value, row, value, {
+                "validate": "any", "input_title": "本次完成值",
+                "input_message": f"填数字，单位{line.unit}（可不写单位）"})
+    sheet.write_blank(row, column["完成日期"], None, styles["fill_date"])
+    sheet.data_validation(row, column["完成日期"], row, column["完成日期"],
+                          _date_rule(year, "完成日期", "完成值所截至的日期，留空即为表头日期"))
+    sheet.write_blank(row, column[note], None, styles["fill"])
 
 
 def _date_rule(year: int, title: str, message: str, late: bool = False) -> dict[str, object]:
