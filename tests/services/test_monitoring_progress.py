@@ -64,6 +64,9 @@ def test_history_is_kept_and_the_newest_by_date_counts(session, project, tmp_pat
     (0, {"value": ""}, "请填写“培训人数”的当前完成值"),
     (0, {"value": "很多"}, "应为数字"),
     (0, {"value": "1.00001"}, "最多保留4位小数"),
+    (0, {"value": "-5"}, "当前完成值不能为负数（指标单位为“人”），当前为“-5”"),
+    (0, {"value": "-5人"}, "不能为负数"),
+    (0, {"value": "−5 人"}, "不能为负数"),
     (0, {"value": "5", "reported_on": "2024-12-31"}, "应在2025年内"),
     (0, {"value": "5", "reported_on": "2025-07-11"}, "不晚于今天"),
     (0, {"value": "5", "reported_on": "6月底"}, "应为日期"),
@@ -95,6 +98,20 @@ def test_a_percentage_is_accepted_with_its_sign(session, typed: str) -> None:  #
         {"name": "验收合格率", "target_number": Decimal(90), "target_unit": "%", "target_raw": "≥90%"}])
     saved = record_progress(session, project, _form(project.indicators[0], value=typed), TODAY, "staff")
     assert saved.value == Decimal(95)
+
+
+def test_a_negative_value_is_kept_for_a_rate_that_can_fall_or_a_negative_target(session) -> None:  # type: ignore[no-untyped-def]
+    """−5 人 is a typing error; a growth rate of −3 % or −3 个百分点 is a fact, and so is a value
+    below zero when the target itself is below zero (a 指标值 of ≤ −2)."""
+    project = make_project(session, make_unit(session), indicators=[
+        {"name": "营业收入增长率", "target_number": Decimal(10), "target_unit": "%", "target_raw": "≥10%"},
+        {"name": "合格率变化", "target_number": Decimal(1), "target_unit": "百分点", "target_raw": "≥1百分点"},
+        {"name": "温差", "target_number": Decimal(-2), "target_unit": None, "target_raw": "≤-2"}])
+    rate, points, below = project.indicators
+    assert record_progress(session, project, _form(rate, value="-3%"), TODAY, "staff").value == Decimal(-3)
+    assert record_progress(session, project, _form(rate, value="－2.5 ％"), TODAY, "staff").value == Decimal("-2.5")
+    assert record_progress(session, project, _form(points, value="-0.5"), TODAY, "staff").value == Decimal("-0.5")
+    assert record_progress(session, project, _form(below, value="-4"), TODAY, "staff").value == Decimal(-4)
 
 
 def test_a_unit_that_contradicts_the_indicator_is_refused_by_name(session, project) -> None:  # type: ignore[no-untyped-def]

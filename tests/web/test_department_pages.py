@@ -183,6 +183,7 @@ def test_every_bad_correction_or_report_is_answered_in_chinese_and_nothing_is_sa
             ({"reported_on": "2024-01-01", "value": "5"}, "完成值日期应在2023年内"),
             ({"reported_on": "", "value": "5"}, "请填写完成值日期"),
             ({"reported_on": "2023-06-30", "value": "1e30"}, "的完成值"),
+            ({"reported_on": "2023-06-30", "value": "-5"}, "“高新技术企业新增”的完成值不能为负数（指标单位为“家”），当前为“-5”"),
             ({"reported_on": "2023-06-30", "value": "5", "note": "说" * 2001}, "偏差说明最多2000字")):
         refused = post_form(client, report, form, token_from="/departments")
         assert refused.status_code == 400, form
@@ -208,7 +209,8 @@ def test_a_number_too_large_in_the_department_self_evaluation_is_refused_on_the_
     post_form(client, f"{url}/new", {}, token_from=url)
     first = session.scalars(select(DepartmentEvaluation)).one().indicators[0]
     for typed, message in (("1e30", "“高新技术企业新增”的实际完成值数值过大，当前为“1e30”"),
-                           ("NaN", "“高新技术企业新增”的实际完成值应为数字（可带单位），当前为“NaN”")):
+                           ("NaN", "“高新技术企业新增”的实际完成值应为数字（可带单位），当前为“NaN”"),
+                           ("-25", "“高新技术企业新增”的实际完成值不能为负数（指标单位为“家”），当前为“-25”")):
         refused = post_form(client, f"{url}/1", {f"actual_{first.id}": typed}, token_from=url)
         assert refused.status_code == 400 and message in refused.get_data(as_text=True), typed
     reported = post_form(client, f"/departments/{record.id}/indicators/1/progress",

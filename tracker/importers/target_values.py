@@ -386,21 +386,26 @@ def format_number(number: Decimal) -> str:
 REPORTED_PLACES = Decimal("0.0001")
 
 
-def parse_reported_number(text: str, target_unit: str | None, label: str) -> Decimal:
+def parse_reported_number(text: str, target_unit: str | None, label: str,
+                          target_number: Decimal | None = None) -> Decimal:
     """A value reported against a quantitative or reverse indicator (自评 实际完成值, 监控
     当前完成值): a number, optionally with a unit read as ``parse_target_value`` reads one
     (``95%``, ``95 %``, ``95％``, ``95百分比``, ``12 个``), which must be the target's unit.
-    At most 4 decimals.  ``ValueError`` with the message the user reads, naming ``label``
+    At most 4 decimals.  Negative only where a rate can fall (a ``%`` / 百分点 target, e.g. an
+    增长率) or the target itself is negative: −5 家 or −3 万元 is a typing error.  ``ValueError`` with the message the user reads, naming ``label``
     (e.g. ``“支持企业数”的实际完成值``) and both units when they disagree."""
     cleaned = text.strip().replace(",", "").replace("，", "")
+    negative = cleaned[:1] in ("-", "−", "－")  # ASCII, the minus sign, the full-width hyphen
     unit = None
     try:
-        number = Decimal(cleaned)
+        number = Decimal(("-" + cleaned[1:]) if negative else cleaned)
     except InvalidOperation:
-        parsed = parse_target_value(text)
-        if parsed.number is None or parsed.kind not in ("quantitative", "reverse"):
+        # a unit after the number (``-3%``): the target reader takes no sign, so read the rest
+        parsed = parse_target_value(cleaned[1:] if negative else text)
+        if parsed.number is None or parsed.kind not in ("quantitative", "reverse") \
+                or (negative and parsed.op is not None):
             raise ValueError(f"{label}应为数字（可带单位），当前为“{text.strip()}”") from None
-        number, unit = parsed.number, parsed.unit
+        number, unit = (-parsed.number if negative else parsed.number), parsed.unit
     if not number.is_finite():  # NaN, Infinity
         raise ValueError(f"{label}应为数字（可带单位），当前为“{text.strip()}”")
     if abs(number) >= Decimal(10) ** 14:  # before quantize, which cannot hold 1e30 to 4 places
@@ -409,4 +414,8 @@ def parse_reported_number(text: str, target_unit: str | None, label: str) -> Dec
         raise ValueError(f"{label}最多保留4位小数")
     if unit and target_unit and unit != target_unit:
         raise ValueError(f"{label}单位“{unit}”与年度指标值单位“{target_unit}”不一致，请换算后填写")
+    if number < 0 and (target_unit or unit) not in _RATE_UNITS and not (target_number is not None
+                                                                       and target_number < 0):
+        shown = f"（指标单位为“{target_unit}”）" if target_unit else ""
+        raise ValueError(f"{label}不能为负数{shown}，当前为“{text.strip()}”")
     return number

@@ -211,7 +211,7 @@ def add_progress(session: Session, row: DepartmentIndicator, *, reported_on: dat
         errors.append(f"偏差说明最多{MAX_NOTE}字")
     try:
         if row.kind in ("quantitative", "reverse") and row.target_number is not None:
-            number = parse_reported_number(raw, row.target_unit, label)
+            number = parse_reported_number(raw, row.target_unit, label, row.target_number)
         elif row.kind == "deadline" and row.deadline is not None:
             try:
                 completed = date.fromisoformat(raw.strip())

@@ -438,7 +438,7 @@ def _text(value: str, label: str, limit: int, errors: list[str]) -> str | None:
 def _number(text: str, row: EvaluationIndicator, errors: list[str]) -> Decimal | None:
     """实际完成值 of a quantitative / reverse row: a number, optionally with the target's unit."""
     try:
-        return parse_reported_number(text, row.target_unit, f"“{row.name}”的实际完成值")
+        return parse_reported_number(text, row.target_unit, f"“{row.name}”的实际完成值", row.target_number)
     except ValueError as error:
         errors.append(str(error))
         return None

@@ -145,7 +145,8 @@ def _reading(indicator: Indicator, form: ProgressForm, reported_on: date | None,
             errors["value"] = f"请填写“{indicator.name}”的当前完成值（数字）"
             return None, None, None
         try:
-            return parse_reported_number(form.value, indicator.target_unit, "当前完成值"), None, None
+            return parse_reported_number(form.value, indicator.target_unit, "当前完成值",
+                                         indicator.target_number), None, None
         except ValueError as error:
             errors["value"] = str(error)
             return None, None, None
