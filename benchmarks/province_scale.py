@@ -389,7 +389,8 @@ def tracker_command(*arguments: str) -> list[str]:
     return [sys.executable, "-c", "from tracker.cli import main; main()", *arguments]
 
 
-def measure_web(url: str, database: Database, clients: int, seconds: float, import_rows: int) -> None:
+def measure_web(url: str, database: Database, clients: int, seconds: float, import_rows: int,
+                think: float) -> None:
     web = sibling("web_load")
     staff, projects = ensure_users(database, max(1, clients - clients // 5))
     all_ids = [pid for ids in projects.values() for pid in ids]
@@ -427,33 +428,51 @@ def measure_web(url: str, database: Database, clients: int, seconds: float, impo
                 again, _, _ = web.timed(warm, kind, pid)
                 print(f"   single {kind:<10} cold {cold * 1000:6.0f} ms, warm {again * 1000:6.0f} ms, "
                       f"{size / 1024:.0f} KiB {problem}")
-            print(f"c. tracker serve --workers 2, {clients} clients ({clients // 5 + (clients % 5 > 0)} leaders on "
-                  f"/cockpit, the others unit staff on their projects) for {seconds:g} s {load_line()}")
+            leaders = clients // 5 + (clients % 5 > 0)
+            print(f"c. tracker serve --workers 2, {clients} clients ({leaders} leaders on /cockpit, the others "
+                  f"unit staff on their projects) for {seconds:g} s")
+            print(f"c0. saturation: no think time (each client asks again as soon as answered) {load_line()}")
+            cpu_before = web.cpu_seconds(server.pid)
             stop_at = time.perf_counter() + seconds
-            results, elapsed = run_load(web, users, lambda: time.perf_counter() >= stop_at)
+            results, elapsed = run_load(web, users, lambda: time.perf_counter() >= stop_at, 0.0)
+            web.report(results, elapsed, web.KINDS)
+            everything = [v for values in results.latencies.values() for v in values]
+            served = len(everything)
+            cpu_after = web.cpu_seconds(server.pid)
+            server_cpu = "" if cpu_before is None or cpu_after is None else (
+                f", server CPU {(cpu_after - cpu_before) / max(served, 1) * 1000:.1f} ms a request")
+            print(f"   saturation: {served / elapsed:.1f} req/s, p95 {web.percentile(everything, .95) * 1000:.0f} ms, "
+                  f"errors {sum(results.errors.values())}, 202 {sum(results.pending.values())}{server_cpu} "
+                  f"{load_line()}", flush=True)
+            print(f"c1. {clients} clients thinking {think:g} s (0.5–1.5×, random) between pages {load_line()}")
+            stop_at = time.perf_counter() + seconds
+            results, elapsed = run_load(web, users, lambda: time.perf_counter() >= stop_at, think)
             web.report(results, elapsed, web.KINDS)
             everything = [v for values in results.latencies.values() for v in values]
             p95 = web.percentile(everything, .95)
-            print(f"   p95 {p95 * 1000:.0f} ms, errors {sum(results.errors.values())}  target p95 < 300 ms, "
-                  f"no errors: {'OK' if p95 < .3 and not results.errors else 'MISSED'}", flush=True)
+            print(f"   think {think:g} s: p95 {p95 * 1000:.0f} ms, max {max(everything) * 1000:.0f} ms, "
+                  f"errors {sum(results.errors.values())}, 202 {sum(results.pending.values())}  target p95 < 300 ms, "
+                  f"no errors: {'OK' if p95 < .3 and not sum(results.errors.values()) else 'MISSED'} {load_line()}", flush=True)
 
             csv_path = instance / "december.csv"
             unit_code = december_csv(csv_path, database, import_rows)
-            print(f"c2. the same load while `tracker import ledger` imports {import_rows:,} rows {load_line()}")
+            print(f"c2. the same load (think {think:g} s) while `tracker import ledger` imports {import_rows:,} rows "
+                  f"{load_line()}")
             importer = subprocess.Popen(
                 tracker_command("import", "ledger", str(csv_path), "--unit", unit_code, "--source", SOURCE,
                                 "--period", f"{YEAR}-12-01..{YEAR}-12-31", "--json"),
                 env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             started = time.perf_counter()
-            results, elapsed = run_load(web, users, lambda: importer.poll() is not None)
+            results, elapsed = run_load(web, users, lambda: importer.poll() is not None, think)
             import_seconds = time.perf_counter() - started
             out, err = importer.communicate()
             web.report(results, elapsed, web.KINDS)
             worst = max((v for values in results.latencies.values() for v in values), default=0)
             print(f"   import {'finished' if importer.returncode == 0 else 'FAILED'} in {import_seconds:.1f} s "
                   f"({import_rows / import_seconds:,.0f} rows/s, CLI start included); slowest request "
-                  f"{worst * 1000:.0f} ms  target every request < 2 s: "
-                  f"{'OK' if worst < 2 and not results.errors else 'MISSED'}", flush=True)
+                  f"{worst * 1000:.0f} ms, errors {sum(results.errors.values())}, 202 {sum(results.pending.values())}"
+                  f"  target every request < 2 s: {'OK' if worst < 2 and not sum(results.errors.values()) else 'MISSED'} "
+                  f"{load_line()}", flush=True)
             if importer.returncode != 0:
                 print(f"   {err[-1500:]}")
             else:
@@ -481,8 +500,9 @@ def login(client, username: str) -> None:  # type: ignore[no-untyped-def]
         raise SystemExit(f"login of {username} failed ({status})")
 
 
-def run_load(web, users, done):  # type: ignore[no-untyped-def]
-    """Every client loops over its pages until ``done()``; returns web_load's Results."""
+def run_load(web, users, done, think: float = 0.0):  # type: ignore[no-untyped-def]
+    """Every client loops over its pages until ``done()``, waiting a random 0.5–1.5 × ``think``
+    seconds after each page (0: none — saturation); returns web_load's Results."""
     results = web.Results()
     barrier = threading.Barrier(len(users) + 1)
 
@@ -493,6 +513,8 @@ def run_load(web, users, done):  # type: ignore[no-untyped-def]
             for kind in kinds:
                 elapsed, problem, _ = web.timed(client, kind, rng.choice(ids))
                 results.add(kind, elapsed, problem)
+                if think > 0 and not done():
+                    time.sleep(think * rng.uniform(0.5, 1.5))
 
     threads = [threading.Thread(target=run, args=(*user, n), daemon=True) for n, user in enumerate(users)]
     for thread in threads:
@@ -515,6 +537,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds each client waits between pages (random 0.5–1.5×) in the second web run "
+                             "and during the import; the first runs without (saturation)")
     parser.add_argument("--child-job", help=argparse.SUPPRESS)
     parser.add_argument("--day", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -530,7 +555,7 @@ def main() -> None:
     if "jobs" in only:
         measure_jobs(args.url, naive_all)
     if "web" in only:
-        measure_web(args.url, database, args.clients, args.seconds, args.import_rows)
+        measure_web(args.url, database, args.clients, args.seconds, args.import_rows, args.think)
     database.dispose()
 
 
