@@ -12,7 +12,9 @@ process per CPU unless ``--workers`` says otherwise) in a child process with
 clients logs in with its own session cookie (and the CSRF token of the login page), then for
 ``--seconds`` loops over GET /cockpit (the default year and date), GET /projects/<id> and
 GET /projects/<id>/monitoring of random projects, over one keep-alive connection (stdlib
-``http.client``).  Printed: each page's single-request latency cold (its first request after
+``http.client``), at once (saturation) or waiting a random 0.5–1.5 × ``--think`` seconds
+between pages.  A 202 "正在后台计算" cockpit (a date never built) is counted apart from the
+errors.  Printed: each page's single-request latency cold (its first request after
 the server started) and warm (again), and per page kind and overall the count, p50, p95,
 max, requests/s and errors (anything but 200 with the page's own content), the CPU time the
 server used per request, and the machine's load average (other programs slow it down).
@@ -208,7 +210,9 @@ class Results:
 
 
 def load(clients: list[Client], ids: list[int], seconds: float,
-         kinds: tuple[str, ...] = KINDS) -> tuple[Results, float]:
+         kinds: tuple[str, ...] = KINDS, think: float = 0.0) -> tuple[Results, float]:
+    """Every client loops over ``kinds`` of random projects for ``seconds``, waiting a random
+    0.5–1.5 × ``think`` seconds after each page (0: none — saturation)."""
     results = Results()
     start = threading.Barrier(len(clients) + 1)
     stop_at: list[float] = []
@@ -222,6 +226,8 @@ def load(clients: list[Client], ids: list[int], seconds: float,
                 results.add(kind, elapsed, problem)
                 if time.perf_counter() >= stop_at[0]:
                     break
+                if think > 0:
+                    time.sleep(think * rng.uniform(0.5, 1.5))
 
     threads = [threading.Thread(target=run, args=(c, n), daemon=True) for n, c in enumerate(clients)]
     for thread in threads:
@@ -288,6 +294,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="waitress threads (default: tracker serve's)")
     parser.add_argument("--pages", default=",".join(KINDS),
                         help="page kinds each client loops over (default: %(default)s)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each client waits between pages, random 0.5–1.5× (default 0: saturation)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="server processes (tracker serve --workers; default: one per CPU)")
     args = parser.parse_args()
@@ -316,7 +324,7 @@ def main() -> None:
                 print(f"  {kind:<11} {path_of(kind, project_id):<28} cold {cold * 1000:7.0f}   "
                       f"warm {warm * 1000:7.0f}   {size / 1024:6.0f} KiB{state}")
             server_before, client_before = cpu_seconds(server.pid), time.process_time()
-            results, elapsed = load(clients, ids, args.seconds, kinds)
+            results, elapsed = load(clients, ids, args.seconds, kinds, args.think)
             server_after, client_cpu = cpu_seconds(server.pid), time.process_time() - client_before
             report(results, elapsed, kinds)
             requests = sum(len(v) for v in results.latencies.values()) or 1
