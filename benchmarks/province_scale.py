@@ -2,6 +2,7 @@
 
     python benchmarks/province_scale.py [--url URL] [--scale 1.0] [--rebuild]
                                         [--only eval,jobs,web] [--clients 50] [--seconds 30]
+                                        [--think 1.0]
 
 URL defaults to ``$TRACKER_BENCH_PROVINCE_URL`` or
 postgresql+psycopg://postgres@127.0.0.1:5432/province.  At ``--scale 1`` the data is 200
@@ -31,9 +32,13 @@ Measured, each in the same run as its naive counterpart:
   c. ``tracker serve --workers 2`` in a child process with ``--clients`` logged-in clients
      (one in five a leader on the whole-province cockpit, the others unit staff on their own
      unit's project and monitoring pages, each logged in through the login form with its CSRF
-     token), for ``--seconds``; then the same while ``tracker import ledger`` imports a
+     token), for ``--seconds`` twice: first without think time (c0: saturation — each client
+     asks again as soon as answered; req/s and p95), then each client waiting a random 0.5–1.5 ×
+     ``--think`` seconds (default 1, far busier than a person) between pages (c1: p95, max,
+     errors); then (c2) the same thinking clients while ``tracker import ledger`` imports a
      100,000-row December CSV for one unit (the batch is undone afterwards, so the next run can
-     import it again).  No naive counterpart: there is no other server to compare with.
+     import it again).  A 202 "正在后台计算" cockpit (a date never built) is counted apart from
+     the errors, and printed.  No naive counterpart: there is no other server to compare with.
 
 Timings are noisy on a shared machine: the load average is printed with each figure.
 
@@ -48,6 +53,16 @@ before the changes beside them):
   c. 50 clients: 45.6 req/s, p95 1,745 ms, 0 errors (throughput-bound on 2 CPUs); during the
      import: slowest request 3.0 s (was 114 s), 22 cockpit answers the "正在后台计算" page (the
      import moved the opening date to a date never built), counted as errors here.
+
+Figures of two runs of ``--only web`` after the cockpit was trimmed (704 → 141 KiB), a moved
+opening date shows the date built last, the server warms the cockpit and the import runs at
+nice +10, 2026-12-07 03:01 / 03:08 UTC (load 6.8 / 3.7 at the start, 13–14 during: other work
+on the machine; the `alert` table held about a million dead rows, see ARCHITECTURE.md):
+  c0. saturation 60.6 / 31.1 req/s, p95 1,755 / 3,573 ms, 0 errors;
+  c1. thinking 1 s: p95 611 / 1,141 ms, max 1.2 / 1.7 s, 0 errors, 0 × 202;
+  c2. during the import: slowest request 1.1 / 2.5 s, 0 errors, 0 × 202 (was 22).
+At ``--scale 0.1`` (5,000 projects, load 7–9): c1 p95 242 ms; c2 slowest 2.1 s with the import at
+nice 0, 0.64–1.1 s at nice +10, 0 × "正在后台计算" (was 13–29).
 """
 
 from __future__ import annotations
