@@ -11,7 +11,9 @@ A part that is slow to build (the whole-province cockpit: 50,000 projects, secon
 instead be served as last built while one thread rebuilds it (``kept_or_latest``): after
 each commit nobody waits for the rebuild; the page says when its figures were built and that
 they are being updated.  Only parts whose last build took ``slow_build`` seconds or more are
-served so: a quick part is always rebuilt on the spot, so it is never out of date.
+served so: a quick part is always rebuilt on the spot, so it is never out of date.  A key of a
+*family* (keys that differ only in what the page chose by itself: the cockpit's opening date)
+never built is shown as the member of its family built last, saying which, while it is built.
 
 One cache per application (``page_cache()``); tests clear it between tests.  When several
 server processes share a port (``tracker serve --workers``), each also finds what another has
