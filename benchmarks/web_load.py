@@ -12,7 +12,9 @@ process per CPU unless ``--workers`` says otherwise) in a child process with
 clients logs in with its own session cookie (and the CSRF token of the login page), then for
 ``--seconds`` loops over GET /cockpit (the default year and date), GET /projects/<id> and
 GET /projects/<id>/monitoring of random projects, over one keep-alive connection (stdlib
-``http.client``).  Printed: each page's single-request latency cold (its first request after
+``http.client``), at once (saturation) or waiting a random 0.5–1.5 × ``--think`` seconds
+between pages.  A 202 "正在后台计算" cockpit (a date never built) is counted apart from the
+errors.  Printed: each page's single-request latency cold (its first request after
 the server started) and warm (again), and per page kind and overall the count, p50, p95,
 max, requests/s and errors (anything but 200 with the page's own content), the CPU time the
 server used per request, and the machine's load average (other programs slow it down).
@@ -54,6 +56,9 @@ HOST = "127.0.0.1"
 KINDS = ("cockpit", "project", "monitoring")
 # Text each page shows when it answered properly (not an error page or the login form).
 EXPECTED = {"cockpit": "执行滞后项目".encode(), "project": "资金支出计划".encode(), "monitoring": "判断日期".encode()}
+#: ``timed``'s problem for the cockpit's 202 "正在后台计算" page (a date never built): counted
+#: apart from the errors, and printed.
+PENDING = "202 正在后台计算"
 
 
 def monitoring_benchmark():  # type: ignore[no-untyped-def]
@@ -180,6 +185,8 @@ def timed(client: Client, kind: str, project_id: int) -> tuple[float, str, int]:
     except (OSError, http.client.HTTPException) as error:
         return time.perf_counter() - start, type(error).__name__, 0
     elapsed = time.perf_counter() - start
+    if status == 202 and "正在后台计算".encode() in content:
+        return elapsed, PENDING, len(content)
     problem = "" if status == 200 and EXPECTED[kind] in content else f"HTTP {status}"
     return elapsed, problem, len(content)
 
@@ -188,19 +195,24 @@ def timed(client: Client, kind: str, project_id: int) -> tuple[float, str, int]:
 class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    pending: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # 202 answers
     problems: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, kind: str, seconds: float, problem: str) -> None:
         with self.lock:
             self.latencies[kind].append(seconds)
-            if problem:
+            if problem == PENDING:
+                self.pending[kind] += 1
+            elif problem:
                 self.errors[kind] += 1
                 self.problems[f"{kind}: {problem}"] += 1
 
 
 def load(clients: list[Client], ids: list[int], seconds: float,
-         kinds: tuple[str, ...] = KINDS) -> tuple[Results, float]:
+         kinds: tuple[str, ...] = KINDS, think: float = 0.0) -> tuple[Results, float]:
+    """Every client loops over ``kinds`` of random projects for ``seconds``, waiting a random
+    0.5–1.5 × ``think`` seconds after each page (0: none — saturation)."""
     results = Results()
     start = threading.Barrier(len(clients) + 1)
     stop_at: list[float] = []
@@ -214,6 +226,8 @@ def load(clients: list[Client], ids: list[int], seconds: float,
                 results.add(kind, elapsed, problem)
                 if time.perf_counter() >= stop_at[0]:
                     break
+                if think > 0:
+                    time.sleep(think * rng.uniform(0.5, 1.5))
 
     threads = [threading.Thread(target=run, args=(c, n), daemon=True) for n, c in enumerate(clients)]
     for thread in threads:
@@ -248,20 +262,23 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def report(results: Results, elapsed: float, kinds: tuple[str, ...] = KINDS) -> None:
-    print(f"{'page':<11}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}{'errors':>8}")
+    print(f"{'page':<11}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>8}{'errors':>8}"
+          f"{'202':>6}")
     everything = [v for kind in kinds for v in results.latencies[kind]]
 
-    def line(name: str, values: list[float], errors: int) -> None:
+    def line(name: str, values: list[float], errors: int, pending: int) -> None:
         if not values:
             print(f"{name:<11}{0:>7}")
             return
         print(f"{name:<11}{len(values):>7}{percentile(values, .5) * 1000:>9.0f}"
               f"{percentile(values, .95) * 1000:>9.0f}{max(values) * 1000:>9.0f}"
-              f"{len(values) / elapsed:>8.1f}{errors:>8}")
+              f"{len(values) / elapsed:>8.1f}{errors:>8}{pending:>6}")
 
     for kind in kinds:
-        line(kind, results.latencies[kind], results.errors[kind])
-    line("overall", everything, sum(results.errors.values()))
+        line(kind, results.latencies[kind], results.errors[kind], results.pending[kind])
+    line("overall", everything, sum(results.errors.values()), sum(results.pending.values()))
+    if sum(results.pending.values()):
+        print(f"  202 “正在后台计算” (the cockpit at a date never built) × {sum(results.pending.values())}")
     for problem, count in sorted(results.problems.items()):
         print(f"  error {problem} × {count}")
 
@@ -277,6 +294,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="waitress threads (default: tracker serve's)")
     parser.add_argument("--pages", default=",".join(KINDS),
                         help="page kinds each client loops over (default: %(default)s)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each client waits between pages, random 0.5–1.5× (default 0: saturation)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="server processes (tracker serve --workers; default: one per CPU)")
     args = parser.parse_args()
@@ -305,7 +324,7 @@ def main() -> None:
                 print(f"  {kind:<11} {path_of(kind, project_id):<28} cold {cold * 1000:7.0f}   "
                       f"warm {warm * 1000:7.0f}   {size / 1024:6.0f} KiB{state}")
             server_before, client_before = cpu_seconds(server.pid), time.process_time()
-            results, elapsed = load(clients, ids, args.seconds, kinds)
+            results, elapsed = load(clients, ids, args.seconds, kinds, args.think)
             server_after, client_cpu = cpu_seconds(server.pid), time.process_time() - client_before
             report(results, elapsed, kinds)
             requests = sum(len(v) for v in results.latencies.values()) or 1

@@ -57,7 +57,7 @@ def instance_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(database_url: str, instance_path: str) -> Iterator[Flask]:
     application = create_app(
         {"database_url": database_url, "instance_path": instance_path, "testing": True,
-         "secret_key": "test-secret"}
+         "secret_key": "test-secret", "import_niceness": 0}  # in-process imports keep pytest's priority
     )
     database: Database = application.extensions["tracker.db"]
     migration.upgrade(database_url, database.engine)

@@ -85,6 +85,9 @@ class Config:
     #: scheduler's checks that it still holds it (keep it at most 30: a standby then takes
     #: over within a minute after the active one died).
     scheduler_lock_seconds: float = 15.0
+    #: How much ``tracker import ledger`` lowers its own CPU priority (``os.nice``) so that the
+    #: pages of a server on the same machine go first while a big import runs; 0: not at all.
+    import_niceness: int = 10
     #: Testing mode (set by the test suite only).
     testing: bool = False
     #: Extra Flask settings (tests use this, e.g. to disable CSRF in one test).

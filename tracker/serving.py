@@ -24,6 +24,7 @@ from typing import Any
 import waitress
 
 from tracker.errors import ConfigError
+from tracker.web.cockpit import warm
 from tracker.web.page_cache import share_between_processes
 
 
@@ -63,13 +64,15 @@ def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, wo
 
 
 def _ready(make_app: Callable[[], Any], cache_folder: Path | None = None) -> Any:
-    """The application of one process.  (Nothing is ``gc.freeze()``-d here: the evaluation
+    """The application of one process, its thread keeping the whole-province cockpit built
+    started (``tracker.web.cockpit.warm``).  (Nothing is ``gc.freeze()``-d here: the evaluation
     moves its own objects out of the collector's way with ``gc.freeze()`` / ``gc.unfreeze()``
     when nothing else is frozen, and ``gc.get_freeze_count()`` walks every frozen object, on
     each evaluation.)"""
     app = make_app()
     if cache_folder is not None:
         share_between_processes(app, cache_folder)
+    warm(app)  # the whole-province cockpit at its opening date, built before a leader asks
     return app
 
 

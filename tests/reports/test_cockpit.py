@@ -10,6 +10,7 @@ from decimal import Decimal
 from tracker.core.plan import month_end
 from tracker.core.settings import MonitoringSettings
 from tracker.reports.cockpit import (
+    HEAT_UNITS,
     MAX_BARS,
     AlertLine,
     CockpitInput,
@@ -211,3 +212,32 @@ def test_the_ranking_draws_at_most_max_bars() -> None:
     assert len(page.ranking) == MAX_BARS + 10 and page.ranking_shown == MAX_BARS
     assert len(page.figures["ranking"]["data"][0]["x"]) == MAX_BARS
     assert page.figures["ranking"]["layout"]["height"] == 60 + 26 * MAX_BARS
+
+
+def test_the_heatmap_of_many_units_draws_the_ones_most_in_need_of_attention() -> None:
+    """Beyond ``HEAT_UNITS`` units the figure draws 合计 and the worst units at the latest
+    checkpoint reached (red, yellow, grey, then green, lowest share of the plan first); the
+    data under it still lists every unit."""
+    units = HEAT_UNITS + 5
+    # unit u spends u % of a 50 % plan: units 1–29 red (v < 60), 30–39 yellow, none green;
+    # unit 3 has no ledger at the date (grey)
+    rows = [row(u, unit=u, spent=str(u * 10_000), covered=u != 3) for u in range(1, units + 1)]
+    names = {u: f"单位{u}" for u in range(1, units + 1)}
+    heat = unit_heatmap(data(rows, {date(2025, 3, 31): rows, date(2025, 6, 30): rows}, units=names))
+    assert heat.units == units and heat.trimmed and len(heat.lines) == units + 1
+    drawn = [heat.rows[index][0] for index in heat.drawn]
+    assert drawn[0] is None and len(drawn) == HEAT_UNITS + 1  # 合计 first
+    reds = [u for u in range(1, 30) if u != 3]
+    assert drawn[1:] == (reds + list(range(30, 40)) + [3])[:HEAT_UNITS]
+    figure = build_cockpit(data(rows, {date(2025, 3, 31): rows, date(2025, 6, 30): rows}, units=names),
+                           FakeLinks()).figures["heatmap"]
+    assert figure["data"][0]["y"] == ["合计"] + [names[u] for u in drawn[1:]]
+
+    few = unit_heatmap(data(rows[:3], units=names))
+    assert not few.trimmed and [uid for uid, _name in few.rows] == [None, 1, 2, 3]
+
+
+def test_the_plan_ticks_of_the_ranking_carry_no_second_copy_of_the_hover_data() -> None:
+    figure = build_cockpit(data([row(i, spent=str(i * 1000)) for i in range(1, 6)]), FakeLinks()).figures["ranking"]
+    bars, ticks = figure["data"]
+    assert len(bars["customdata"]) == 5 and "customdata" not in ticks and ticks["hoverinfo"] == "skip"

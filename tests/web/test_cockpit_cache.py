@@ -5,7 +5,7 @@ unread alerts stay each user's own."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -190,10 +190,89 @@ def test_a_whole_province_page_never_built_at_a_date_is_built_in_the_background(
     cache.start = rebuilds.append  # run after the request: the test's requests share one connection
 
     other_date = "/cockpit?year=2025&as_of=2025-05-31"
-    pending = client.get(other_date).get_data(as_text=True)
+    answer = client.get(other_date)
+    pending = answer.get_data(as_text=True)
+    assert answer.status_code == 202  # accepted, not ready: a load test can tell it from a page
     assert "全省汇总正在后台计算" in pending and '<meta http-equiv="refresh" content="5">' in pending
     assert "累计支出" not in pending and rebuilds
     for rebuild in rebuilds:
         rebuild()
     built = client.get(other_date).get_data(as_text=True)
     assert _spent(built) == "5.00" and "正在后台计算" not in built and "正在更新" not in built
+
+
+def test_when_the_opening_date_moves_the_last_built_date_is_shown_labelled_while_the_new_one_builds(
+        app, client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    """An import that extends the ledgers moves the page's own date (the opening date) to one
+    never built: the whole-province page of the date built last is shown, saying which date it
+    is and that it is being updated, while one thread builds the new one — never the
+    "正在后台计算" page.  A date asked for is never replaced by another."""
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, plan=PLAN)
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "50000")])
+    session.commit()
+    logged_in(Role.leader)
+    opening = "/cockpit?year=2025"
+    first = client.get(opening).get_data(as_text=True)
+    assert "截至 2025-06-30</h1>" in first and _spent(first) == "5.00"
+    cache = app.extensions["tracker.page_cache"]
+    cache.slow_build = 0.0
+    rebuilds: list = []  # type: ignore[type-arg]
+    cache.start = rebuilds.append  # run after the request: the test's requests share one connection
+
+    add_ledger(session, unit, ("2025-07-01", "2025-07-31"), [(project, "2025-07-10", "30000")])
+    session.commit()  # the opening date is now 2025-07-31, never built
+    answer = client.get(opening)
+    moved = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'id="pending"' not in moved
+    assert "截至 2025-06-30</h1>" in moved and _spent(moved) == "5.00"
+    assert re.search(r"下面是截至 2025-06-30 的全省汇总（\d\d:\d\d 算好，北京时间），正在更新：默认日期已变为 "
+                     r"2025-07-31", moved)
+    assert len(rebuilds) == 2  # figures and departments, at the new date
+    for rebuild in rebuilds:
+        rebuild()
+    fresh = client.get(opening).get_data(as_text=True)
+    assert "截至 2025-07-31</h1>" in fresh and _spent(fresh) == "8.00" and "正在更新" not in fresh
+
+    asked = client.get("/cockpit?year=2025&as_of=2025-05-31")  # asked for, never built: not replaced
+    assert asked.status_code == 202 and "全省汇总正在后台计算" in asked.get_data(as_text=True)
+
+
+def test_the_server_builds_the_opening_page_before_the_first_leader_asks(
+        app, client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    """``cockpit.warm_once`` (the server's warming thread) builds the whole-province page at
+    the opening date; the first leader's request builds nothing.  It builds again when the
+    opening date moves, and after other changes only once its last build is old."""
+    from tracker.web import cockpit as cockpit_view
+
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, plan=PLAN)
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "50000")])
+    session.commit()
+    leader = logged_in(Role.leader)
+    with app.app_context():
+        assert cockpit_view.warm_once() is True
+        assert cockpit_view.warm_once() is False  # up to date
+    built: list[str] = []
+    original = cockpit_view._build_sections
+    cockpit_view._build_sections = lambda *a: built.append("built") or original(*a)  # type: ignore[assignment]
+    try:
+        page = client.get("/cockpit?year=2025").get_data(as_text=True)
+        assert _spent(page) == "5.00" and built == []
+
+        add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-04-01", "10000")])
+        session.commit()  # same opening date, newer data: rebuilt unasked only once the build is old
+        with app.app_context():
+            assert cockpit_view.warm_once() is False
+            later = datetime.now(ZoneInfo("UTC")) + timedelta(seconds=cockpit_view.REWARM_SECONDS + 1)
+            assert cockpit_view.warm_once(later) is True
+        add_ledger(session, unit, ("2025-07-01", "2025-07-31"), [(project, "2025-07-10", "30000")])
+        session.commit()  # the opening date moves: built at once
+        with app.app_context():
+            assert cockpit_view.warm_once() is True
+        assert len(built) == 2
+        page = client.get("/cockpit?year=2025").get_data(as_text=True)
+        assert "截至 2025-07-31</h1>" in page and _spent(page) == "9.00" and len(built) == 2
+    finally:
+        cockpit_view._build_sections = original  # type: ignore[assignment]
+    assert leader is not None

@@ -52,6 +52,11 @@ def test_the_page_shows_totals_figures_and_laggards_escaped(client, logged_in, s
 
     figures = _figures(page)
     assert set(figures) == {"curve", "heatmap", "ranking", "indicators"}
+    # the figures' JSON writes Chinese as itself (half the bytes of \uXXXX escapes) and can
+    # never end its <script> element: < > & ' escaped
+    bodies = dict(re.findall(r'<script type="application/json" data-plotly="chart-(\w+)">(.*?)</script>', page, re.S))
+    assert "科技\\u0026lt;专项" in bodies["ranking"] and "\\u79d1" not in bodies["ranking"]
+    assert not any(mark in body for body in bodies.values() for mark in "<>'")
     bars = figures["ranking"]["data"][0]
     assert [c[0] for c in bars["customdata"]] == [
         f"/projects/{lagging.id}/monitoring?as_of=2025-06-30",

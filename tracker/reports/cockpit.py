@@ -55,10 +55,13 @@ FONT = '"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei"
 OVERALL_ORDER = ("red", "yellow", "green", "blue", "grey")
 MONEY_ORDER = ("overspent", "red", "yellow", "green", "grey")
 
-MAX_BARS = 300  # the ranking draws at most this many projects (worst first)
+# What one screen holds (the whole province has 50,000 projects and 200 units): the rest is
+# one click away, in the paged list of 运行监控 or the cockpit of one unit.
+MAX_BARS = 30  # the ranking draws at most this many projects (worst first)
+HEAT_UNITS = 30  # the heat map draws at most this many units (most in need of attention first)
 LAGGARDS = 10
 ALERTS_SHOWN = 10
-INDICATORS_LISTED = 50  # per colour, in the list under the indicator chart
+INDICATORS_LISTED = 10  # per colour, in the list under the indicator chart
 LABEL_CHARS = 12  # axis labels are cut to this many characters (full text on hover)
 
 
@@ -263,15 +266,42 @@ class Heatmap:
     checkpoints: tuple[date, ...]
     rows: tuple[tuple[int | None, str], ...]  # (unit id or None for 合计, name)
     cells: tuple[tuple[HeatCell, ...], ...]  # [row][checkpoint]
+    drawn: tuple[int, ...] = ()  # the rows the figure draws (indexes into ``rows``)
 
     @property
     def lines(self) -> list[tuple[int | None, str, tuple[HeatCell, ...]]]:
         """(unit id, name, cells) per row."""
         return [(uid, name, cells) for (uid, name), cells in zip(self.rows, self.cells)]
 
+    @property
+    def units(self) -> int:
+        """Units in the map (the 合计 row not counted)."""
+        return sum(1 for uid, _name in self.rows if uid is not None)
 
-def unit_heatmap(data: CockpitInput) -> Heatmap:
-    """Each unit's 执行率 against its plan at each checkpoint (with a 合计 row above several)."""
+    @property
+    def trimmed(self) -> bool:
+        """The figure draws only some of the units."""
+        return len(self.drawn) < len(self.rows)
+
+
+HEAT_ORDER = {"red": 0, "yellow": 1, "grey": 2, "green": 3, "future": 4}
+
+
+def _attention(cells: Sequence[HeatCell]) -> tuple[Any, ...]:
+    """How much a unit's row needs attention, by its latest checkpoint reached: red, yellow,
+    grey (未覆盖 / 无预算), green, then the lowest share of the plan completed."""
+    reached = [cell for cell in cells if cell.state != "future"]
+    if not reached:
+        return (HEAT_ORDER["future"], 0, ZERO)
+    cell = reached[-1]
+    ratio = cell.group.vs_plan.ratio if cell.group is not None and cell.group.vs_plan is not None else None
+    return (HEAT_ORDER[cell.colour], ratio is None, ratio if ratio is not None else ZERO)
+
+
+def unit_heatmap(data: CockpitInput, limit: int = HEAT_UNITS) -> Heatmap:
+    """Each unit's 执行率 against its plan at each checkpoint (with a 合计 row above several).
+    More than ``limit`` units: the figure draws 合计 and the ``limit`` units most in need of
+    attention (``_attention``), worst first; the data below it lists them all."""
     checkpoints = tuple(sorted(set(data.checkpoints)))
     units_with_projects = {r.unit_id for r in data.projects}
     rows: list[tuple[int | None, str]] = [
@@ -285,7 +315,12 @@ def unit_heatmap(data: CockpitInput) -> Heatmap:
             by_unit[checkpoint, None].append(money)
     cells = [tuple(_heat_cell(unit_id, checkpoint, by_unit[checkpoint, unit_id], data)
                    for checkpoint in checkpoints) for unit_id, _name in rows]
-    return Heatmap(checkpoints, tuple(rows), tuple(cells))
+    drawn = list(range(len(rows)))
+    units = [index for index, (uid, _name) in enumerate(rows) if uid is not None]
+    if len(units) > limit:
+        worst = sorted(units, key=lambda index: (_attention(cells[index]), index))[:limit]
+        drawn = [index for index in drawn if rows[index][0] is None] + worst
+    return Heatmap(checkpoints, tuple(rows), tuple(cells), tuple(drawn))
 
 
 def _heat_cell(unit_id: int | None, checkpoint: date, rows: Sequence[Money],
@@ -485,10 +520,10 @@ def ranking_figure(rows: Sequence[ProjectRow], data: CockpitInput, progress: Dec
         name="执行率", orientation="h", x=rates, y=labels, customdata=customdata,
         marker={"color": [STATUS_COLOURS[r.money_status] for r in shown]},
         hovertemplate=template))
-    traces.append(go.Scatter(
+    traces.append(go.Scatter(  # the bar under it says everything on hover and leads on
         name="计划进度", x=[float(r.planned_pct) for r in shown], y=labels, mode="markers",
         marker={"symbol": "line-ns-open", "size": 16, "color": INK, "line": {"width": 3, "color": INK}},
-        customdata=customdata, hovertemplate=template))
+        hoverinfo="skip"))
     top = max([105.0] + [rate + 5 for rate in rates] + [float(r.planned_pct) + 5 for r in shown])
     layout = _layout(
         60 + 26 * max(len(shown), 1), showlegend=False, barmode="overlay", bargap=0.25,
@@ -514,12 +549,14 @@ HEAT_SCALE = [[0.0, STATUS_COLOURS["red"]], [0.2, STATUS_COLOURS["red"]],
 
 
 def heatmap_figure(heatmap: Heatmap, data: CockpitInput, links: Links) -> dict[str, Any]:
-    """Units × checkpoints coloured by the unit's money status there; a cell leads to the
-    cockpit of that unit at that checkpoint."""
+    """Units × checkpoints coloured by the unit's money status there (the rows ``drawn``); a
+    cell leads to the cockpit of that unit at that checkpoint."""
     columns = [checkpoint_label(day) for day in heatmap.checkpoints]
-    names = [plain(short(name, 8)) for _uid, name in heatmap.rows]
+    drawn = heatmap.drawn or tuple(range(len(heatmap.rows)))
+    names = [plain(short(heatmap.rows[index][1], 8)) for index in drawn]
     z, text, customdata = [], [], []
-    for (unit_id, name), line in zip(heatmap.rows, heatmap.cells):
+    for index in drawn:
+        (unit_id, name), line = heatmap.rows[index], heatmap.cells[index]
         z.append([HEAT_CODES[cell.colour] for cell in line])
         text.append([cell.text for cell in line])
         customdata.append([[links.cockpit(cell.checkpoint, unit_id) if cell.state != "future" else "",

@@ -4,12 +4,14 @@ Asia/Shanghai by default), ``time_zone_label`` names that zone."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
@@ -87,8 +89,21 @@ def thousands(count: int | None) -> str:
     return "" if count is None else f"{count:,}"
 
 
+#: What ``script_json`` writes as escapes: what could end or confuse a <script> element.
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
+
+
+def script_json(value: Any) -> Markup:
+    """``value`` as compact JSON for a ``<script type="application/json">`` element: Chinese
+    text as itself (UTF-8, 3 bytes a character, where ``tojson`` writes 6-byte ``\\uXXXX``
+    escapes), no spaces, and ``< > & '`` escaped as ``tojson`` does, so the text can never end
+    the element."""
+    return Markup(json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(script_json, "script_json")
     app.add_template_filter(finding_severity_label, "severity_label")
     app.add_template_filter(thousands, "thousands")
     app.add_template_filter(decimal_text, "plain")

@@ -11,7 +11,9 @@ A part that is slow to build (the whole-province cockpit: 50,000 projects, secon
 instead be served as last built while one thread rebuilds it (``kept_or_latest``): after
 each commit nobody waits for the rebuild; the page says when its figures were built and that
 they are being updated.  Only parts whose last build took ``slow_build`` seconds or more are
-served so: a quick part is always rebuilt on the spot, so it is never out of date.
+served so: a quick part is always rebuilt on the spot, so it is never out of date.  A key of a
+*family* (keys that differ only in what the page chose by itself: the cockpit's opening date)
+never built is shown as the member of its family built last, saying which, while it is built.
 
 One cache per application (``page_cache()``); tests clear it between tests.  When several
 server processes share a port (``tracker serve --workers``), each also finds what another has
@@ -74,6 +76,7 @@ class PageCache:
         self._building: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
         self._latest: dict[Hashable, Built[Any]] = {}  # per key without the data version
+        self._families: dict[Hashable, Hashable] = {}  # per family: the key built last
         self._refreshing: dict[Hashable, threading.Event] = {}
         self._kind_seconds: dict[Hashable, float] = {}  # per key[0]: how long its last build took
         #: How a rebuild is started: a daemon thread (a test whose requests share one
@@ -81,14 +84,14 @@ class PageCache:
         self.start: Callable[[Callable[[], None]], None] = _start_thread
         self.slow_build = 1.0  # seconds: a part that took this long may be served as last built
 
-    def latest(self, key: tuple[Hashable, ...], version: Hashable, build: Callable[[], T]
-               ) -> tuple[T, Built[T] | None]:
+    def latest(self, key: tuple[Hashable, ...], version: Hashable, build: Callable[[], T],
+               family: Hashable | None = None) -> tuple[T, Built[T] | None]:
         """The entry of ``(*key, version)`` when kept, or, when the last build of ``key`` (at
         an older version) was slow, that build (second item: what is shown is as of its time);
         ``(PENDING, None)`` when ``key`` was never built and the last build of its kind
         (``key[0]``, say another date) was slow; the caller then rebuilds in the background
         (``kept_or_latest``).  Else built now.  ``build`` is timed and remembered as the
-        latest of ``key``."""
+        latest of ``key`` (and of ``family``)."""
         found = self._lookup((*key, version))
         if found is not MISSING:
             return found, None  # type: ignore[return-value]
@@ -99,14 +102,18 @@ class PageCache:
             return last.value, last
         if last is None and self._kind_seconds.get(key[0], 0.0) >= self.slow_build:
             return PENDING, None  # type: ignore[return-value]
-        return self.timed(key, version, build), None
+        return self.timed(key, version, build, family), None
 
-    def timed(self, key: Hashable, version: Hashable, build: Callable[[], T]) -> T:
-        """``get((*key, version), build)``, remembering the build as the latest of ``key``."""
+    def timed(self, key: Hashable, version: Hashable, build: Callable[[], T],
+              family: Hashable | None = None) -> T:
+        """``get((*key, version), build)``, remembering the build as the latest of ``key`` (and
+        of ``family``: see ``latest_of_family``)."""
         def measured() -> T:
             start = perf_counter()
             value = build()
             self._remember(key, Built(value, version, datetime.now(UTC), perf_counter() - start))
+            if family is not None:
+                self._remember_family(family, key)
             return value
 
         value = self.get((*key, version), measured)
@@ -119,6 +126,32 @@ class PageCache:
             if self._latest_of(key) is None:
                 self._remember(key, Built(value, version, datetime.now(UTC), 0.0))
         return value
+
+    def last_build(self, key: Hashable) -> Built[Any] | None:
+        """The last build of ``key`` (at whatever data version), when still known."""
+        return self._latest_of(key)
+
+    def latest_of_family(self, family: Hashable) -> tuple[Hashable, Built[Any]] | None:
+        """The key of ``family`` built last (a family: the keys of one part that differ only in
+        its date, say) and its last build, when still known."""
+        with self._lock:
+            key = self._families.get(family)
+        if key is None and self.folder is not None:
+            try:
+                with open(self.folder / f"family-{_name(family)}.pickle", "rb") as file:
+                    key = pickle.load(file)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                key = None
+        if key is None:
+            return None
+        last = self._latest_of(key)
+        return None if last is None else (key, last)
+
+    def _remember_family(self, family: Hashable, key: Hashable) -> None:
+        with self._lock:
+            self._families[family] = key
+        if self.folder is not None:
+            _write_whole(self.folder / f"family-{_name(family)}.pickle", key)
 
     def refresh_in_background(self, key: Hashable, refresh: Callable[[], None]) -> None:
         """Run ``refresh()`` in a thread (``self.start``) unless one is already refreshing ``key``."""
@@ -155,14 +188,7 @@ class PageCache:
             while len(self._latest) > self.size:
                 self._latest.pop(next(iter(self._latest)))
         if self.folder is not None:  # the other processes serve it too after a commit
-            path = self.folder / f"latest-{_name(key)}.pickle"
-            with tempfile.NamedTemporaryFile("wb", dir=self.folder, suffix=".tmp", delete=False) as file:
-                try:
-                    pickle.dump(built, file, protocol=pickle.HIGHEST_PROTOCOL)
-                except BaseException:
-                    os.unlink(file.name)
-                    raise
-            os.replace(file.name, path)
+            _write_whole(self.folder / f"latest-{_name(key)}.pickle", built)
 
     def _latest_of(self, key: Hashable) -> Built[Any] | None:
         with self._lock:
@@ -214,13 +240,7 @@ class PageCache:
             except (OSError, EOFError, pickle.UnpicklingError):
                 pass
             value = build()
-            with tempfile.NamedTemporaryFile("wb", dir=self.folder, suffix=".tmp", delete=False) as file:
-                try:
-                    pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-                except BaseException:
-                    os.unlink(file.name)
-                    raise
-            os.replace(file.name, stored)
+            _write_whole(stored, value)
         self._prune()
         return value
 
@@ -243,10 +263,22 @@ class PageCache:
         with self._lock:
             self._entries.clear()
             self._latest.clear()
+            self._families.clear()
             self._kind_seconds.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _write_whole(path: Path, value: Any) -> None:
+    """Pickle ``value`` into ``path``, whole or not at all (a temporary file, then renamed)."""
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as file:
+        try:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            os.unlink(file.name)
+            raise
+    os.replace(file.name, path)
 
 
 def _start_thread(run: Callable[[], None]) -> None:
@@ -315,24 +347,30 @@ def kept(session: Session, key: tuple[Hashable, ...], build: Callable[[], T]) ->
 @dataclass(frozen=True)
 class Shown(Generic[T]):
     """What ``kept_or_latest`` gives a page: the part (None while ``pending``) and, when it
-    is its last build rather than up to date, when that was built (UTC)."""
+    is its last build rather than up to date, when that was built (UTC); ``key``: the key of
+    what is shown when it is another member of the family asked for (another date)."""
 
     value: T | None
     built_at: datetime | None = None
     pending: bool = False  # never built for this key, and its kind builds slowly: being built
+    key: Hashable | None = None
 
 
-def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[[Session], T]) -> Shown[T]:
+def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[[Session], T],
+                   family: Hashable | None = None) -> Shown[T]:
     """Like ``kept``, for a part that may be shown as last built: when the data changed since
     and that build was slow (``PageCache.slow_build``), it is returned with its build time
     while one thread of this process rebuilds it in a session of its own (``build(session)``,
     in a request context of its own so that it can make links), and the next request after
     that finds it up to date.  A key never built whose kind builds slowly (the whole province
-    at a new date) is ``pending`` while that thread builds it: no request waits for it."""
+    at a new date) is ``pending`` while that thread builds it: no request waits for it.  With
+    a ``family`` (the keys of this part that differ only in what the page chose by itself, its
+    opening date), such a key is instead shown as the member of the family built last (its
+    ``key`` and time say which) while the thread builds the one asked for."""
     if has_uncommitted_changes(session):
         return Shown(build(session))
     cache = page_cache()
-    value, last = cache.latest(key, data_version(session), lambda: build(session))
+    value, last = cache.latest(key, data_version(session), lambda: build(session), family)
     if value is not PENDING and last is None:
         return Shown(value)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -343,9 +381,15 @@ def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[
         with app.test_request_context("/", base_url=base_url):
             fresh = database.session()
             try:
-                cache.timed(key, data_version(fresh), lambda: build(fresh))
+                cache.timed(key, data_version(fresh), lambda: build(fresh), family)
             finally:
                 fresh.close()
 
     cache.refresh_in_background(key, refresh)
-    return Shown(value, last.at) if last is not None else Shown(None, pending=True)
+    if last is not None:
+        return Shown(value, last.at)
+    other = None if family is None else cache.latest_of_family(family)
+    if other is not None and other[0] != key:
+        return Shown(other[1].value, other[1].at, key=other[0])
+    return Shown(None, pending=True)
+
