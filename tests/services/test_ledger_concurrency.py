@@ -89,15 +89,22 @@ def in_threads(*calls: Callable[[], int]) -> list[int]:
 
 
 @pytest.fixture()
-def both_read_before_either_writes(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+def both_read_before_either_writes(monkeypatch: pytest.MonkeyPatch, database: Database) -> Callable[[], None]:
     """Once armed, the next two imports have both read and matched (and so checked for
     duplicates, in the preview) before either begins to write: the interleaving that
-    counted money twice."""
-    barrier = threading.Barrier(2, timeout=60)
+    counted money twice.
+
+    Where that interleaving cannot happen any more the first import goes on after a few
+    seconds: on SQLite a writing CLI command takes the database's write lock as its
+    transaction begins, so the second import waits for the first one's commit before it reads."""
+    barrier = threading.Barrier(2, timeout=60 if database.engine.dialect.name == "postgresql" else 5)
     real_commit = ledger_import.commit
 
     def commit_after_barrier(*args: Any, **kwargs: Any) -> Any:
-        barrier.wait()
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:  # the other import waits for our lock (SQLite)
+            pass
         return real_commit(*args, **kwargs)
 
     return lambda: monkeypatch.setattr(ledger_import, "commit", commit_after_barrier)
