@@ -53,6 +53,24 @@ def big_csv(rows: int, *, bad_last: str | None = None) -> bytes:
     return ("\n".join(lines) + "\n").encode("gbk")
 
 
+def reader_processes(parent: int | None = None) -> list[int]:
+    """The reader processes (``importers/ledger/reader_process.py``) that ``parent`` (this
+    process) started and that still run (zombies not waited for count too)."""
+    parent = os.getpid() if parent is None else parent
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"reader_process" in command:
+            found.append(int(entry.name))
+    return found
+
+
 def table_counts(session: Session) -> dict[str, int]:
     session.flush()
     return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
@@ -111,7 +129,7 @@ def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: st
     data = big_csv(30_000) if kind else (FIXTURES / name).read_bytes()
     upload = LedgerUpload(name, data)
     outcomes = []
-    for way in ("two_step", "overlapped"):
+    for way in ("two_step", "thread", "process"):
         with session.begin_nested() as nested:
             load_seed(session, seed)
             unit = session.scalar(select(Unit.id).order_by(Unit.id.desc()))
@@ -129,7 +147,7 @@ def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: st
             else:
                 chunks: list[int] = []
                 result = ledger_pipeline.import_ledger(session, upload, "test", chunk_rows=4_000 if kind else 2,
-                                                       progress=chunks.append, **given)
+                                                       progress=chunks.append, reader=way, **given)
                 assert len(chunks) > 1  # written a chunk at a time
             assert result.imported, result.reason
             outcomes.append((summary_of(result), landed(session, result.batch.id),
@@ -137,7 +155,9 @@ def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: st
             if kind == "big+rule":
                 assert result.preview.matches.count((project.id, "rule")) == 7_500
             nested.rollback()
-    assert outcomes[0] == outcomes[1]
+            session.expunge_all()  # the next way's batch may get the same id
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    assert not reader_processes()
 
 
 def test_identical_file_again_is_refused_as_before(session: Session) -> None:
@@ -159,6 +179,7 @@ def _fails_in_a_late_chunk(session: Session, upload: LedgerUpload, **options: An
         with session.begin_nested():
             ledger_pipeline.import_ledger(session, upload, "test", progress=written.append, **options)
     assert not [t for t in threading.enumerate() if t.name == "ledger-reader"]  # joined
+    assert not reader_processes()  # stopped and waited for
     return raised.value, written[-1] if written else 0
 
 
@@ -250,11 +271,18 @@ def test_killed_after_the_first_chunk_leaves_nothing(fresh_database_url: str, tm
             break
         said.append(line)
         if "已读入并写入" in line:
+            readers = reader_processes(process.pid)  # the file is big: read by a process of its own
             process.send_signal(signal.SIGKILL)
             killed = True
             break
     process.wait(timeout=60)
     assert killed, f"the import finished before it said a chunk was written: {''.join(said)[-2000:]}"
+    assert len(readers) == 1
+    gone = time.monotonic() + 10  # the orphaned reader stops by itself (its pipes closed)
+    while time.monotonic() < gone and Path(f"/proc/{readers[0]}/cmdline").exists() \
+            and Path(f"/proc/{readers[0]}/cmdline").read_bytes():
+        time.sleep(0.05)
+    assert not Path(f"/proc/{readers[0]}/cmdline").exists() or not Path(f"/proc/{readers[0]}/cmdline").read_bytes()
     engine.dispose()
     engine = make_engine(url)  # a new process's view, after recovery
     try:
@@ -264,3 +292,80 @@ def test_killed_after_the_first_chunk_leaves_nothing(fresh_database_url: str, tm
             assert session.scalar(select(func.count(LedgerRow.id))) == 0
     finally:
         engine.dispose()
+
+
+# -- the reader process (a big file's reader: ``importers/ledger/reader_process.py``) ---------------
+
+def _big_upload(session: Session, monkeypatch: pytest.MonkeyPatch, **big: Any) -> tuple[LedgerUpload, dict[str, Any]]:
+    monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)  # passed on to the process
+    load_seed(session, SHIZUISHAN_SEED)
+    return (LedgerUpload("big.csv", big_csv(30_000, **big)),
+            {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局", "chunk_rows": 4_000})
+
+
+def test_a_big_file_is_read_by_a_process(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    upload, options = _big_upload(session, monkeypatch)
+    seen: list[list[int]] = []
+    result = ledger_pipeline.import_ledger(session, upload, "test",
+                                           progress=lambda rows: seen.append(reader_processes()), **options)
+    assert result.imported and len(seen) > 1
+    assert all(len(running) == 1 for running in seen)  # one reader process while writing
+    assert not reader_processes()  # and gone once the import is done
+
+
+def test_reader_process_dying_in_a_late_chunk_rolls_everything_back(session: Session,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader process killed (as the OOM killer would) after the third chunk was written:
+    a Chinese error, nothing stays."""
+    upload, options = _big_upload(session, monkeypatch)
+    before = table_counts(session)
+
+    def kill_reader(rows: int) -> None:
+        if rows >= 12_000:
+            for pid in reader_processes():
+                os.kill(pid, signal.SIGKILL)
+
+    written: list[int] = []
+    with pytest.raises(ImportRejected) as raised:
+        with session.begin_nested():
+            ledger_pipeline.import_ledger(session, upload, "test", reader="process",
+                                          progress=lambda rows: (written.append(rows), kill_reader(rows)),
+                                          **options)
+    assert "读取文件的后台进程意外结束" in raised.value.message and "没有导入任何数据" in raised.value.message
+    assert written[-1] >= 12_000 and not reader_processes()
+    assert table_counts(session) == before
+
+
+def test_database_error_stops_the_reader_process(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    upload, options = _big_upload(session, monkeypatch)
+    before = table_counts(session)
+    write = RowWriter.write
+    calls: list[int] = []
+
+    def failing(self: RowWriter, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("INSERT INTO ledger_row", {}, Exception("disk I/O error"))
+        write(self, *args, **kwargs)
+
+    monkeypatch.setattr(RowWriter, "write", failing)
+    error, rows_written = _fails_in_a_late_chunk(session, upload, reader="process", **options)
+    assert isinstance(error, OperationalError) and 0 < rows_written < 30_000
+    assert table_counts(session) == before
+
+
+def test_interrupted_import_stops_the_reader_process(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+C in the middle (the reader process ignores SIGINT: the parent stops it)."""
+    upload, options = _big_upload(session, monkeypatch)
+    before = table_counts(session)
+
+    def interrupt(rows: int) -> None:
+        if rows >= 8_000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        with session.begin_nested():
+            ledger_pipeline.import_ledger(session, upload, "test", reader="process", progress=interrupt,
+                                          **options)
+    assert not reader_processes()
+    assert table_counts(session) == before

@@ -1,10 +1,14 @@
 """The one-step ledger import (``tracker import ledger``) with reading and writing overlapped.
 
 Reading a big export and writing its rows used to run one after the other, so an import could
-never beat read time + write time.  Here a reader thread reads the file in chunks
+never beat read time + write time.  Here a reader reads the file in chunks
 (``importers/ledger/streaming.py``: 50,000 rows at a time) into a bounded queue
 (``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and writes
-it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction:
+it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction.  The reader
+of a file big enough for the columnar reader is a process of its own
+(``importers/ledger/reader_process.py``: a thread would share the interpreter lock with the
+writer, both being mostly Python); a small file's is a thread (a process's start, ~0.3 s, would
+cost more than it saves):
 
 1. the header first: the unit (``--unit`` or the export's 单位 line), its import lock, the
    counting source, the duplicate check, then the batch, added as ``importing`` (no page or
@@ -19,13 +23,14 @@ it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transacti
    what was written for them are corrected, and the batch becomes ``active``.
 
 So the batch lands exactly as ``prepare`` + ``commit`` would land it, or not at all: any
-failure (a bad row in the last chunk, an exception in the reader thread, a database error)
+failure (a bad row in the last chunk, an exception in the reader, a database error)
 propagates with the same Chinese error and the caller rolls the transaction back; a killed
 process leaves an uncommitted transaction.  When the rows cannot be written before the whole
 file is read (no unit given and no 单位 line, a duplicate, the columnar reader declining
 late, another unit or source found at the end) the written rows are rolled back to a savepoint
-and the parse is committed the two-step way.  The reader thread is always stopped and joined
-(a stop flag; its puts wait at most ``_PUT_WAIT`` seconds at a time).
+and the parse is committed the two-step way.  The reader is always stopped: a thread is
+joined (a stop flag; its puts wait at most ``_PUT_WAIT`` seconds at a time), a process waited
+for or killed (and it stops by itself when this process dies: its stdin closes).
 
 The web's preview → confirm path is not this one: the preview keeps its parse and the
 confirmation commits that (``ledger_import.prepare_as_previewed``).
@@ -38,13 +43,14 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.errors import TrackerError
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
+from tracker.importers.ledger.reader_process import ReaderProcess
 from tracker.importers.ledger.records import LedgerParse
 from tracker.importers.ledger.streaming import (CHUNK_ROWS, LedgerChunk, LedgerHead, LedgerReread,
                                                 read_ledger_chunks)
@@ -83,6 +89,9 @@ class _Reader:
         self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="ledger-reader", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
 
     def _run(self) -> None:
         try:
@@ -157,11 +166,13 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                   override_reason: str | None = None, today: date | None = None,
                   limits: FileLimits = DEFAULT_LIMITS, waiting: Callable[[], None] | None = None,
                   chunk_rows: int = CHUNK_ROWS,
-                  progress: Callable[[int], None] | None = None) -> LedgerResult:
+                  progress: Callable[[int], None] | None = None,
+                  reader: Literal["auto", "thread", "process"] = "auto") -> LedgerResult:
     """Read, match and write one export in one step (flush only; the caller commits, and
     rolls back on an exception or a result not imported).  Same arguments and result as
     ``prepare`` followed by ``commit``; ``progress`` is called with the rows written so far
-    after each chunk."""
+    after each chunk; ``reader``: where the file is read (``auto``: a process for a file big
+    enough for the columnar reader, else a thread)."""
     # On SQLite the lock (the database's write lock) is the transaction's first statement: taken
     # here when a profile must be read first, else once the header is read (``_start``), so that
     # other writers are not held up while the file is opened.  PostgreSQL: once the unit is known.
@@ -170,20 +181,19 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     waited = lock_unit(session, 0, waiting=waiting) if locked else 0.0
     mapping, count_rule, source, status_answers, sheet_answers = profile_answers(
         session, profile, mapping, source, statuses)
-    pieces = read_ledger_chunks(upload.name, upload.data, mapping=mapping or None, limits=limits,
-                                status_answers=status_answers, chunk_rows=chunk_rows,
-                                **({"count_rule": count_rule} if count_rule else {}))
-    reader = _Reader(pieces)
+    options = {"mapping": mapping or None, "limits": limits, "status_answers": status_answers,
+               "chunk_rows": chunk_rows, **({"count_rule": count_rule} if count_rule else {})}
+    pieces = _reader(upload, options, reader)
     written: _Written | _NotWritten = _NotWritten()
     with collector_paused():  # paused before the reader starts: it makes millions of objects too
-        reader.thread.start()
+        pieces.start()
         try:
-            head = reader.next()
+            head = pieces.next()
             assert isinstance(head, LedgerHead)
             written = _start(session, upload, head, actor, unit=unit, source=source,
                              waiting=waiting, locked=locked)
             while True:
-                piece = reader.next()
+                piece = pieces.next()
                 if isinstance(piece, LedgerChunk):
                     if isinstance(written, _NotWritten) and written.unit_unknown and not piece.first:
                         # the unit from the first rows' 预算单位 (checked against the whole file)
@@ -200,7 +210,7 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                     continue
                 assert isinstance(piece, LedgerParse)
                 parse = piece
-                if reader.next() is not _END:  # pragma: no cover - the stream's contract
+                if pieces.next() is not _END:  # pragma: no cover - the stream's contract
                     raise RuntimeError("ledger stream continued after its parse")
                 break
         except BaseException:
@@ -208,12 +218,29 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                 written.writer.close(restore=False)  # the caller's rollback restores the indexes
             raise
         finally:
-            reader.close()
+            pieces.close()
         result = _finish(session, upload, parse, written, actor, unit=unit, source=source,
                          period=period, status_answers=status_answers, sheet_answers=sheet_answers,
                          override_reason=override_reason, today=today, waiting=waiting)
     result.waited = max(result.waited, waited + written.waited)
     return result
+
+
+def _reader(upload: LedgerUpload, options: dict[str, Any], reader: str) -> _Reader | _Process:
+    """The file read by a thread, or by a process (``importers/ledger/reader_process.py``:
+    real overlap on two cores, worth its start — an interpreter and the readers' imports, about
+    0.3 s — for a file the columnar reader takes)."""
+    from tracker.importers.ledger import columnar
+
+    if reader == "thread" or (reader == "auto" and not columnar.big_enough(upload.data)):
+        return _Reader(read_ledger_chunks(upload.name, upload.data, **options))
+    # the columnar reader's module settings as they are here (tests make its CSV blocks smaller)
+    return _Process(upload.name, upload.data, options,
+                    {"STREAM_BLOCK_BYTES": columnar.STREAM_BLOCK_BYTES})
+
+
+class _Process(ReaderProcess):
+    END = _END
 
 
 def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User | str, *,
