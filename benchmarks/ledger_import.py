@@ -11,9 +11,10 @@ benchmarks/.cache/) and each database (a fresh migrated SQLite file; PostgreSQL 
 the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times:
 
 * the one-step import ``tracker import ledger`` runs (``ledger_pipeline.import_ledger``: a
-  reader thread reads the file in chunks while the chunks before are matched and written; the
+  reader process reads the file in chunks while the chunks before are matched and written; the
   whole-file work after the last chunk) + the transaction's COMMIT, with when the first and
-  the last chunk were written;
+  the last chunk were written, the CPU of the writing process and of the reader process;
+* the same with the reader in a thread (as before the reader process), for the ratio;
 * the two-step import (``prepare`` — read, match — then ``commit`` — write), as the web's
   preview → confirm does it, reading and writing one after the other;
 
@@ -165,9 +166,13 @@ def measure_import(backend: str, path: str) -> dict[str, object]:
             "counted_total": summary["counted_total_yuan"], "totals_ok": summary["totals_check"]["ok"]}
 
 
-def measure_overlapped(backend: str, path: str) -> dict[str, object]:
+def measure_overlapped(backend: str, path: str, reader: str = "process") -> dict[str, object]:
     """The one-step import ``tracker import ledger`` runs: read and write overlapped
-    (``ledger_pipeline.import_ledger``) + the transaction's COMMIT."""
+    (``ledger_pipeline.import_ledger``) + the transaction's COMMIT; ``reader``: the file read
+    by a process of its own (what ``tracker import ledger`` does for a big file) or by a thread
+    (what it did before, kept for comparison)."""
+    import resource
+
     from sqlalchemy import func, select
 
     from tracker.db import Database
@@ -183,18 +188,23 @@ def measure_overlapped(backend: str, path: str) -> dict[str, object]:
             unit_id = session.scalar(select(Unit.id))
             chunks: list[float] = []
             started, cpu = time.perf_counter(), time.process_time()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             result = import_ledger(session, LedgerUpload(Path(path).name, data), "bench", unit=unit_id,
-                                   progress=lambda rows: chunks.append(time.perf_counter()))
+                                   progress=lambda rows: chunks.append(time.perf_counter()), reader=reader)
             written = time.perf_counter()
             session.commit()
             finished = time.perf_counter()
             cpu = time.process_time() - cpu
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            reader_cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
             assert result.imported, result.reason
             stored = session.scalar(select(func.count(LedgerRow.id)))
             summary = result.as_json()
         database.dispose()
     return {"rows": result.preview.transactions, "stored": stored, "seconds": finished - started,
-            "cpu_seconds": cpu, "first_chunk_seconds": chunks[0] - started if chunks else None,
+            "cpu_seconds": cpu, "reader_cpu_seconds": reader_cpu, "reader_peak_mb": after.ru_maxrss / 1024,
+            "writer_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "first_chunk_seconds": chunks[0] - started if chunks else None,
             "last_chunk_seconds": chunks[-1] - started if chunks else None,
             "finish_seconds": written - (chunks[-1] if chunks else started),
             "db_commit_seconds": finished - written, "matched": summary["matched_rows"],
@@ -343,7 +353,12 @@ def measure_loading(_: str, path: str) -> dict[str, object]:
             "cpu_seconds": time.process_time() - cpu}
 
 
-MEASURES = {"import": measure_import, "overlapped": measure_overlapped, "cli": measure_cli,
+def measure_overlapped_thread(backend: str, path: str) -> dict[str, object]:
+    return measure_overlapped(backend, path, reader="thread")
+
+
+MEASURES = {"import": measure_import, "overlapped": measure_overlapped,
+            "overlapped_thread": measure_overlapped_thread, "cli": measure_cli,
             "naive": measure_naive, "ceilings": measure_ceilings, "loading": measure_loading}
 
 
@@ -406,15 +421,23 @@ def main() -> None:
                 print(f"\n{kind.upper()} payment list, {args.rows:,} rows → {backend}", flush=True)
                 ours = run_child("overlapped", backend, big)
                 rate = ours["rows"] / ours["seconds"]
-                print(f"  import, read and write overlapped: {ours['rows']:,} rows in {ours['seconds']:.1f} s = "
-                      f"{rate:,.0f} rows/s (target {TARGETS[kind]:,}); CPU {ours['cpu_seconds']:.1f} s = "
-                      f"{ours['rows'] / ours['cpu_seconds']:,.0f} rows/s; peak {ours['peak_mb']:,.0f} MB "
-                      f"(target < 1,500)", flush=True)
+                print(f"  import, read (reader process) and write overlapped: {ours['rows']:,} rows in "
+                      f"{ours['seconds']:.1f} s = {rate:,.0f} rows/s (target {TARGETS[kind]:,}); CPU "
+                      f"{ours['cpu_seconds']:.1f} s writing + {ours['reader_cpu_seconds']:.1f} s in the reader "
+                      f"process; peak {ours['writer_peak_mb']:,.0f} MB writing, {ours['reader_peak_mb']:,.0f} MB the "
+                      f"reader (target < 1,500 each)", flush=True)
                 print(f"    first chunk written at {ours['first_chunk_seconds']:.1f} s, last at "
                       f"{ours['last_chunk_seconds']:.1f} s, whole-file work after it {ours['finish_seconds']:.1f} s, "
                       f"COMMIT {ours['db_commit_seconds']:.1f} s; stored {ours['stored']:,}, matched "
                       f"{ours['matched']:,}, counted {ours['counted']:,} = {ours['counted_total']} 元, "
                       f"totals check ok={ours['totals_ok']}")
+                threaded = run_child("overlapped_thread", backend, big)
+                print(f"  the same with the reader in a thread (as before): {threaded['seconds']:.1f} s = "
+                      f"{threaded['rows'] / threaded['seconds']:,.0f} rows/s; CPU {threaded['cpu_seconds']:.1f} s; "
+                      f"peak {threaded['peak_mb']:,.0f} MB; first chunk at {threaded['first_chunk_seconds']:.1f} s, "
+                      f"last at {threaded['last_chunk_seconds']:.1f} s, after it {threaded['finish_seconds']:.1f} s "
+                      f"→ the process is {threaded['seconds'] / ours['seconds']:.2f}× as fast (load average "
+                      f"{os.getloadavg()[0]:.1f})", flush=True)
                 if not args.no_two_step:
                     two = run_child("import", backend, big)
                     print(f"  two-step import (read, then write): {two['rows']:,} rows in {two['seconds']:.1f} s = "

@@ -185,11 +185,17 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                "chunk_rows": chunk_rows, **({"count_rule": count_rule} if count_rule else {})}
     pieces = _reader(upload, options, reader)
     written: _Written | _NotWritten = _NotWritten()
+    # the file's checksum (the duplicate check's, before the first row) while the head is read:
+    # hashlib lets go of the interpreter lock
+    hashing = threading.Thread(target=getattr, args=(upload, "checksum"), name="ledger-checksum",
+                               daemon=True)
     with collector_paused():  # paused before the reader starts: it makes millions of objects too
         pieces.start()
+        hashing.start()
         try:
             head = pieces.next()
             assert isinstance(head, LedgerHead)
+            hashing.join()
             written = _start(session, upload, head, actor, unit=unit, source=source,
                              waiting=waiting, locked=locked)
             while True:
@@ -219,6 +225,7 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
             raise
         finally:
             pieces.close()
+            hashing.join()
         result = _finish(session, upload, parse, written, actor, unit=unit, source=source,
                          period=period, status_answers=status_answers, sheet_answers=sheet_answers,
                          override_reason=override_reason, today=today, waiting=waiting)
