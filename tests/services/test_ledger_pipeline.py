@@ -271,18 +271,11 @@ def test_killed_after_the_first_chunk_leaves_nothing(fresh_database_url: str, tm
             break
         said.append(line)
         if "已读入并写入" in line:
-            readers = reader_processes(process.pid)  # the file is big: read by a process of its own
             process.send_signal(signal.SIGKILL)
             killed = True
             break
     process.wait(timeout=60)
     assert killed, f"the import finished before it said a chunk was written: {''.join(said)[-2000:]}"
-    assert len(readers) == 1
-    gone = time.monotonic() + 10  # the orphaned reader stops by itself (its pipes closed)
-    while time.monotonic() < gone and Path(f"/proc/{readers[0]}/cmdline").exists() \
-            and Path(f"/proc/{readers[0]}/cmdline").read_bytes():
-        time.sleep(0.05)
-    assert not Path(f"/proc/{readers[0]}/cmdline").exists() or not Path(f"/proc/{readers[0]}/cmdline").read_bytes()
     engine.dispose()
     engine = make_engine(url)  # a new process's view, after recovery
     try:
@@ -303,10 +296,10 @@ def _big_upload(session: Session, monkeypatch: pytest.MonkeyPatch, **big: Any) -
             {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局", "chunk_rows": 4_000})
 
 
-def test_a_big_file_is_read_by_a_process(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_reader_process_runs_while_writing_only(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     upload, options = _big_upload(session, monkeypatch)
     seen: list[list[int]] = []
-    result = ledger_pipeline.import_ledger(session, upload, "test",
+    result = ledger_pipeline.import_ledger(session, upload, "test", reader="process",
                                            progress=lambda rows: seen.append(reader_processes()), **options)
     assert result.imported and len(seen) > 1
     assert all(len(running) == 1 for running in seen)  # one reader process while writing
@@ -369,3 +362,80 @@ def test_interrupted_import_stops_the_reader_process(session: Session, monkeypat
                                           **options)
     assert not reader_processes()
     assert table_counts(session) == before
+
+
+_KILLED_SCRIPT = """
+import sys
+from sqlalchemy import select
+from tracker.db import Database
+from tracker.models import Unit
+from tracker.services import ledger_pipeline
+from tracker.services.ledger_import import LedgerUpload
+from tracker.importers.ledger import columnar
+
+columnar.STREAM_BLOCK_BYTES = 1 << 18
+database = Database(sys.argv[1])
+with database.session() as session:
+    unit = session.scalar(select(Unit.id).order_by(Unit.id.desc()))
+    ledger_pipeline.import_ledger(
+        session, LedgerUpload("big.csv", open(sys.argv[2], "rb").read()), "test", unit=unit,
+        period="2025-01-01..2025-06-30", chunk_rows=4_000, reader="process",
+        progress=lambda rows: print("written", rows, flush=True))
+    print("done", flush=True)
+    session.commit()
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killed_with_a_reader_process_leaves_nothing_running(fresh_database_url: str, tmp_path: Path) -> None:
+    """An import reading by a process, killed (SIGKILL) after its first chunk: nothing stays in
+    the database, and the orphaned reader process stops by itself (its stdin closed)."""
+    url = fresh_database_url
+    engine = make_engine(url)
+    migration.upgrade(url, engine)
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "tracker.cli", "import", "targets",
+                    str(PROJECT_ROOT / "seeds" / SHIZUISHAN_SEED)], env=env, check=True,
+                   capture_output=True, timeout=120)
+    with Session(engine) as session:
+        before = table_counts(session)
+    data = tmp_path / "big.csv"
+    data.write_bytes(big_csv(30_000))
+    process = subprocess.Popen([sys.executable, "-c", _KILLED_SCRIPT, url, str(data)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    readers: list[int] = []
+    line = process.stdout.readline()
+    if line.startswith("written"):
+        readers = reader_processes(process.pid)
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert line.startswith("written") and len(readers) == 1, line
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _running(readers[0]):
+        time.sleep(0.05)
+    assert not _running(readers[0])
+    engine.dispose()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            assert table_counts(session) == before
+            assert session.scalar(select(func.count(LedgerRow.id))) == 0
+    finally:
+        engine.dispose()
+
+
+def test_the_reader_is_a_process_for_a_big_workbook_only() -> None:
+    big_csv_upload = LedgerUpload("big.csv", b"a,b\n" * 1_000_000)
+    big_zip = LedgerUpload("big.xlsx", b"PK\x03\x04" + b"\0" * 3_000_000)
+    small_zip = LedgerUpload("small.xlsx", b"PK\x03\x04" + b"\0" * 1000)
+    kinds = [type(ledger_pipeline._reader(upload, {}, "auto")).__name__
+             for upload in (big_csv_upload, big_zip, small_zip)]
+    assert kinds == ["_Reader", "_Process", "_Reader"]
+    assert type(ledger_pipeline._reader(big_csv_upload, {}, "process")).__name__ == "_Process"

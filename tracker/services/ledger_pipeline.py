@@ -5,10 +5,9 @@ never beat read time + write time.  Here a reader reads the file in chunks
 (``importers/ledger/streaming.py``: 50,000 rows at a time) into a bounded queue
 (``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and writes
 it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction.  The reader
-of a file big enough for the columnar reader is a process of its own
-(``importers/ledger/reader_process.py``: a thread would share the interpreter lock with the
-writer, both being mostly Python); a small file's is a thread (a process's start, ~0.3 s, would
-cost more than it saves):
+of a big .xlsx is a process of its own (``importers/ledger/reader_process.py``: as a thread its
+mostly-Python reading would hold the interpreter lock the writer needs); a CSV's (mostly
+pyarrow, which lets go of the lock) and a small file's is a thread (``_reader``):
 
 1. the header first: the unit (``--unit`` or the export's 单位 line), its import lock, the
    counting source, the duplicate check, then the batch, added as ``importing`` (no page or
@@ -234,12 +233,19 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
 
 
 def _reader(upload: LedgerUpload, options: dict[str, Any], reader: str) -> _Reader | _Process:
-    """The file read by a thread, or by a process (``importers/ledger/reader_process.py``:
-    real overlap on two cores, worth its start — an interpreter and the readers' imports, about
-    0.3 s — for a file the columnar reader takes)."""
+    """The file read by a thread, or by a process (``importers/ledger/reader_process.py``).
+
+    ``auto``: a process for a workbook (a zip) big enough for the columnar reader — its archive
+    guard, calamine and the slicing of its columns hold the interpreter lock for most of their
+    time, which a thread takes from the writer.  A CSV's reading is mostly pyarrow, which lets go
+    of the lock, so a thread overlaps it already, and the process's start (an interpreter and
+    the readers' imports, ≈ 0.4 s before the first chunk) was measured to cost more than it
+    saves; a small file takes well under a second either way."""
+    from tracker.importers.archive_guard import is_zip
     from tracker.importers.ledger import columnar
 
-    if reader == "thread" or (reader == "auto" and not columnar.big_enough(upload.data)):
+    if reader == "thread" or (reader == "auto" and not (columnar.big_enough(upload.data)
+                                                        and is_zip(upload.data))):
         return _Reader(read_ledger_chunks(upload.name, upload.data, **options))
     # the columnar reader's module settings as they are here (tests make its CSV blocks smaller)
     return _Process(upload.name, upload.data, options,
