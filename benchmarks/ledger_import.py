@@ -11,10 +11,11 @@ benchmarks/.cache/) and each database (a fresh migrated SQLite file; PostgreSQL 
 the unit and the file's 300 projects (604002B24DX0001…0300, year 2024), then times:
 
 * the one-step import ``tracker import ledger`` runs (``ledger_pipeline.import_ledger``: a
-  reader process reads the file in chunks while the chunks before are matched and written; the
-  whole-file work after the last chunk) + the transaction's COMMIT, with when the first and
-  the last chunk were written, the CPU of the writing process and of the reader process;
-* the same with the reader in a thread (as before the reader process), for the ratio;
+  reader — a process of its own for an .xlsx, a thread for a CSV — reads the file in chunks
+  while the chunks before are matched and written; the whole-file work after the last chunk) +
+  the transaction's COMMIT, with when the first and the last chunk were written, the CPU of the
+  importing process and of the reader process;
+* the same with the other reader (a thread for the .xlsx, a process for the CSV), for the ratio;
 * the two-step import (``prepare`` — read, match — then ``commit`` — write), as the web's
   preview → confirm does it, reading and writing one after the other;
 
@@ -166,11 +167,11 @@ def measure_import(backend: str, path: str) -> dict[str, object]:
             "counted_total": summary["counted_total_yuan"], "totals_ok": summary["totals_check"]["ok"]}
 
 
-def measure_overlapped(backend: str, path: str, reader: str = "process") -> dict[str, object]:
+def measure_overlapped(backend: str, path: str, reader: str = "auto") -> dict[str, object]:
     """The one-step import ``tracker import ledger`` runs: read and write overlapped
-    (``ledger_pipeline.import_ledger``) + the transaction's COMMIT; ``reader``: the file read
-    by a process of its own (what ``tracker import ledger`` does for a big file) or by a thread
-    (what it did before, kept for comparison)."""
+    (``ledger_pipeline.import_ledger``) + the transaction's COMMIT; ``reader``: as the command
+    chooses (``auto``: a process of its own for a big .xlsx, a thread for a CSV), or the other
+    way, for comparison."""
     import resource
 
     from sqlalchemy import func, select
@@ -353,12 +354,13 @@ def measure_loading(_: str, path: str) -> dict[str, object]:
             "cpu_seconds": time.process_time() - cpu}
 
 
-def measure_overlapped_thread(backend: str, path: str) -> dict[str, object]:
-    return measure_overlapped(backend, path, reader="thread")
+def measure_overlapped_other(backend: str, path: str) -> dict[str, object]:
+    """The reader ``auto`` does not choose: a thread for an .xlsx, a process for a CSV."""
+    return measure_overlapped(backend, path, reader="thread" if path.endswith(".xlsx") else "process")
 
 
 MEASURES = {"import": measure_import, "overlapped": measure_overlapped,
-            "overlapped_thread": measure_overlapped_thread, "cli": measure_cli,
+            "overlapped_other": measure_overlapped_other, "cli": measure_cli,
             "naive": measure_naive, "ceilings": measure_ceilings, "loading": measure_loading}
 
 
@@ -421,22 +423,24 @@ def main() -> None:
                 print(f"\n{kind.upper()} payment list, {args.rows:,} rows → {backend}", flush=True)
                 ours = run_child("overlapped", backend, big)
                 rate = ours["rows"] / ours["seconds"]
-                print(f"  import, read (reader process) and write overlapped: {ours['rows']:,} rows in "
+                ours_way, other_way = (("a reader process", "a reader thread") if kind == "xlsx"
+                                       else ("a reader thread", "a reader process"))
+                print(f"  import, read ({ours_way}) and write overlapped: {ours['rows']:,} rows in "
                       f"{ours['seconds']:.1f} s = {rate:,.0f} rows/s (target {TARGETS[kind]:,}); CPU "
-                      f"{ours['cpu_seconds']:.1f} s writing + {ours['reader_cpu_seconds']:.1f} s in the reader "
-                      f"process; peak {ours['writer_peak_mb']:,.0f} MB writing, {ours['reader_peak_mb']:,.0f} MB the "
-                      f"reader (target < 1,500 each)", flush=True)
+                      f"{ours['cpu_seconds']:.1f} s in the importing process + {ours['reader_cpu_seconds']:.1f} s "
+                      f"in a reader process; peak {ours['writer_peak_mb']:,.0f} MB, the reader process's "
+                      f"{ours['reader_peak_mb']:,.0f} MB (target < 1,500 each)", flush=True)
                 print(f"    first chunk written at {ours['first_chunk_seconds']:.1f} s, last at "
                       f"{ours['last_chunk_seconds']:.1f} s, whole-file work after it {ours['finish_seconds']:.1f} s, "
                       f"COMMIT {ours['db_commit_seconds']:.1f} s; stored {ours['stored']:,}, matched "
                       f"{ours['matched']:,}, counted {ours['counted']:,} = {ours['counted_total']} 元, "
                       f"totals check ok={ours['totals_ok']}")
-                threaded = run_child("overlapped_thread", backend, big)
-                print(f"  the same with the reader in a thread (as before): {threaded['seconds']:.1f} s = "
-                      f"{threaded['rows'] / threaded['seconds']:,.0f} rows/s; CPU {threaded['cpu_seconds']:.1f} s; "
-                      f"peak {threaded['peak_mb']:,.0f} MB; first chunk at {threaded['first_chunk_seconds']:.1f} s, "
-                      f"last at {threaded['last_chunk_seconds']:.1f} s, after it {threaded['finish_seconds']:.1f} s "
-                      f"→ the process is {threaded['seconds'] / ours['seconds']:.2f}× as fast (load average "
+                other = run_child("overlapped_other", backend, big)
+                print(f"  the same with {other_way}: {other['seconds']:.1f} s = "
+                      f"{other['rows'] / other['seconds']:,.0f} rows/s; CPU {other['cpu_seconds']:.1f} s + "
+                      f"{other['reader_cpu_seconds']:.1f} s; first chunk at {other['first_chunk_seconds']:.1f} s, "
+                      f"last at {other['last_chunk_seconds']:.1f} s, after it {other['finish_seconds']:.1f} s "
+                      f"→ {ours_way} is {other['seconds'] / ours['seconds']:.2f}× as fast (load average "
                       f"{os.getloadavg()[0]:.1f})", flush=True)
                 if not args.no_two_step:
                     two = run_child("import", backend, big)

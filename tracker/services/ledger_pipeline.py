@@ -249,7 +249,8 @@ def _reader(upload: LedgerUpload, options: dict[str, Any], reader: str) -> _Read
         return _Reader(read_ledger_chunks(upload.name, upload.data, **options))
     # the columnar reader's module settings as they are here (tests make its CSV blocks smaller)
     return _Process(upload.name, upload.data, options,
-                    {"STREAM_BLOCK_BYTES": columnar.STREAM_BLOCK_BYTES})
+                    {"STREAM_BLOCK_BYTES": columnar.STREAM_BLOCK_BYTES,
+                     "FAST_PATH_MIN_BYTES": columnar.FAST_PATH_MIN_BYTES})
 
 
 class _Process(ReaderProcess):
