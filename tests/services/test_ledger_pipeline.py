@@ -189,9 +189,12 @@ def _fails_in_a_late_chunk(session: Session, upload: LedgerUpload, **options: An
     return raised.value, written[-1] if written else 0
 
 
+@pytest.mark.parametrize("reader", ["thread", "process"])
 @pytest.mark.parametrize("bad", ["amount", "extra_cell"])
-def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: str,
+def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: str, reader: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader (a thread, or a process: its error pickled back) meets a bad row in the last
+    chunk: the same Chinese error as the two-step import, nothing stays."""
     monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)
     load_seed(session, SHIZUISHAN_SEED)
     upload = LedgerUpload("bad-last.csv", big_csv(30_000, bad_last=bad))
@@ -199,7 +202,7 @@ def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: 
     before = table_counts(session)
     with pytest.raises(ImportRejected) as two_step_error:
         prepare(session, upload, **options)
-    error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=4_000, **options)
+    error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=4_000, reader=reader, **options)
     assert rows_written >= 24_000  # the chunks before the bad one were written
     assert isinstance(error, ImportRejected)
     assert (error.message, error.location) == (two_step_error.value.message, two_step_error.value.location)

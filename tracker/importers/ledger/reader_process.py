@@ -138,6 +138,8 @@ class ReaderProcess:
         self.whole = None
         if process is None:
             return
+        if self._feeder is not None and self._feeder.is_alive():
+            process.kill()  # still being fed the file: closing its stdin would wait for the write
         for stream in (process.stdin, process.stdout):
             try:
                 if stream is not None:
