@@ -440,11 +440,15 @@ def test_killed_with_a_reader_process_leaves_nothing_running(fresh_database_url:
         engine.dispose()
 
 
-def test_the_reader_is_a_process_for_a_big_workbook_only() -> None:
+@pytest.mark.parametrize("for_workbooks", [False, True])
+def test_which_reader_auto_chooses(for_workbooks: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread, unless a process is asked for, or allowed for a big workbook (never a CSV)."""
+    monkeypatch.setattr(ledger_pipeline, "PROCESS_FOR_BIG_WORKBOOKS", for_workbooks)
     big_csv_upload = LedgerUpload("big.csv", b"a,b\n" * 1_000_000)
     big_zip = LedgerUpload("big.xlsx", b"PK\x03\x04" + b"\0" * 3_000_000)
     small_zip = LedgerUpload("small.xlsx", b"PK\x03\x04" + b"\0" * 1000)
     kinds = [type(ledger_pipeline._reader(upload, {}, "auto")).__name__
              for upload in (big_csv_upload, big_zip, small_zip)]
-    assert kinds == ["_Reader", "_Process", "_Reader"]
+    assert kinds == ["_Reader", "_Process" if for_workbooks else "_Reader", "_Reader"]
     assert type(ledger_pipeline._reader(big_csv_upload, {}, "process")).__name__ == "_Process"
+    assert type(ledger_pipeline._reader(big_zip, {}, "thread")).__name__ == "_Reader"

@@ -5,9 +5,9 @@ never beat read time + write time.  Here a reader reads the file in chunks
 (``importers/ledger/streaming.py``: 50,000 rows at a time) into a bounded queue
 (``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and writes
 it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction.  The reader
-of a big .xlsx is a process of its own (``importers/ledger/reader_process.py``: as a thread its
-mostly-Python reading would hold the interpreter lock the writer needs); a CSV's (mostly
-pyarrow, which lets go of the lock) and a small file's is a thread (``_reader``):
+is a thread (the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL while they
+work) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a process of its own
+(``importers/ledger/reader_process.py``), which takes the reader's Python off the writer's core:
 
 1. the header first: the unit (``--unit`` or the export's 单位 line), its import lock, the
    counting source, the duplicate check, then the batch, added as ``importing`` (no page or
@@ -75,6 +75,13 @@ from tracker.services.gc_pause import collector_paused
 from tracker.services.spending import ledger_closed_through
 
 QUEUE_CHUNKS = 3  # chunks read ahead of the writer at most
+# Whether ``reader="auto"`` reads a big .xlsx in a process of its own rather than a thread.  Off:
+# on the 2-CPU reference machine the process was not faster (README, "Ledger import speed") —
+# the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL, so a thread overlaps
+# most of the reading already, and the process adds its start (≈ 0.4 s) and the chunks'
+# pickling, and takes a second core from the web workers while an import runs.  Worth trying
+# on a machine with cores to spare (``benchmarks/ledger_import.py`` measures both).
+PROCESS_FOR_BIG_WORKBOOKS = False
 _PUT_WAIT = 0.2  # seconds a put waits before it looks at the stop flag again
 _END = object()
 
@@ -170,8 +177,8 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     """Read, match and write one export in one step (flush only; the caller commits, and
     rolls back on an exception or a result not imported).  Same arguments and result as
     ``prepare`` followed by ``commit``; ``progress`` is called with the rows written so far
-    after each chunk; ``reader``: where the file is read (``auto``: a process for a file big
-    enough for the columnar reader, else a thread)."""
+    after each chunk; ``reader``: where the file is read (a thread, a process of its own, or
+    ``auto``: see ``_reader``)."""
     # On SQLite the lock (the database's write lock) is the transaction's first statement: taken
     # here when a profile must be read first, else once the header is read (``_start``), so that
     # other writers are not held up while the file is opened.  PostgreSQL: once the unit is known.
@@ -235,17 +242,16 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
 def _reader(upload: LedgerUpload, options: dict[str, Any], reader: str) -> _Reader | _Process:
     """The file read by a thread, or by a process (``importers/ledger/reader_process.py``).
 
-    ``auto``: a process for a workbook (a zip) big enough for the columnar reader — its archive
-    guard, calamine and the slicing of its columns hold the interpreter lock for most of their
-    time, which a thread takes from the writer.  A CSV's reading is mostly pyarrow, which lets go
-    of the lock, so a thread overlaps it already, and the process's start (an interpreter and
-    the readers' imports, ≈ 0.4 s before the first chunk) was measured to cost more than it
-    saves; a small file takes well under a second either way."""
+    ``auto``: a thread, or with ``PROCESS_FOR_BIG_WORKBOOKS`` a process for a workbook (a zip)
+    big enough for the columnar reader.  Never a process for a CSV: its reading is mostly
+    pyarrow, which lets go of the GIL, and the process's start (an interpreter and the readers'
+    imports, ≈ 0.4 s before the first chunk) was measured to cost more than it saves; nor for a
+    small file, read in well under a second either way."""
     from tracker.importers.archive_guard import is_zip
     from tracker.importers.ledger import columnar
 
-    if reader == "thread" or (reader == "auto" and not (columnar.big_enough(upload.data)
-                                                        and is_zip(upload.data))):
+    if reader == "thread" or (reader == "auto" and not (
+            PROCESS_FOR_BIG_WORKBOOKS and columnar.big_enough(upload.data) and is_zip(upload.data))):
         return _Reader(read_ledger_chunks(upload.name, upload.data, **options))
     # the columnar reader's module settings as they are here (tests make its CSV blocks smaller)
     return _Process(upload.name, upload.data, options,
