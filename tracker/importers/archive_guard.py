@@ -23,14 +23,11 @@ Every refusal is an ``ImportRejected`` naming the limit.  Pure: no database, no 
 from __future__ import annotations
 
 import posixpath
-import queue
 import re
 import struct
-import threading
 import zipfile
 import zlib
-from collections.abc import Generator, Iterator
-from contextlib import closing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Literal
@@ -67,11 +64,6 @@ _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _REL_TYPE = re.compile(rb"""\bType\s*=\s*["']([^"']*)["']""")
 _REL_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
 _LONGEST_TAG = 4 * MB  # no worksheet tag is this long (a cell holds at most 32,767 characters)
-# An entry this big (compressed) is decompressed by a thread a few chunks ahead of the scan:
-# zlib and NumPy let go of the interpreter lock, so the two run on two cores.
-_AHEAD_FROM = 1 * MB
-_AHEAD_CHUNKS = 4  # decompressed chunks (``_OUT_CHUNK`` each) made ahead of the scan at most
-_AHEAD_WAIT = 0.2  # seconds a put waits before it looks whether the scan stopped
 
 
 @dataclass(frozen=True)
@@ -114,25 +106,21 @@ def check_archive(filename: str, data: bytes, limits: FileLimits, purpose: Purpo
         word_rows = _RowCounter(b"<w:tr>", b"<w:tr ") if purpose == "target" else _NO_ROWS
         produced = 0
         edge = b""  # the end of the previous chunk, for a "sheetData" cut in two
-        inflated = _inflate(data, info, location)
-        if info.compress_size >= _AHEAD_FROM:
-            inflated = _ahead(inflated)
-        with closing(inflated):  # a refusal stops the thread decompressing ahead at once
-            for chunk in inflated:
-                produced += len(chunk)
-                if total + produced > max_bytes:
-                    raise too_big(max_bytes, location)
-                word_rows.feed(chunk)
-                if extent is None and (b"sheetData" in chunk or b"sheetData" in edge + chunk[:16]):
-                    # cells in a part no relationship names as a worksheet (a reader may still
-                    # find it): measured from here on, the same way
-                    extent = _SheetExtent(location)
-                edge = chunk[-16:]
-                if extent is not None:
-                    extent.feed(chunk)
-                counted = rows + word_rows.count + (extent.rows if extent is not None else 0)
-                if counted > max_rows:
-                    raise too_many_rows(counted, purpose, limits, location, at_least=True)
+        for chunk in _inflate(data, info, location):
+            produced += len(chunk)
+            if total + produced > max_bytes:
+                raise too_big(max_bytes, location)
+            word_rows.feed(chunk)
+            if extent is None and (b"sheetData" in chunk or b"sheetData" in edge + chunk[:16]):
+                # cells in a part no relationship names as a worksheet (a reader may still
+                # find it): measured from here on, the same way
+                extent = _SheetExtent(location)
+            edge = chunk[-16:]
+            if extent is not None:
+                extent.feed(chunk)
+            counted = rows + word_rows.count + (extent.rows if extent is not None else 0)
+            if counted > max_rows:
+                raise too_many_rows(counted, purpose, limits, location, at_least=True)
         _check_ratio(info.filename, produced, info.compress_size, limits, location)
         total += produced
         rows += word_rows.count
@@ -243,7 +231,7 @@ def _damaged(location: str) -> ImportRejected:
     return ImportRejected("文件不完整或已损坏（压缩结构无法读取），请重新导出", location=location)
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, location: str) -> Generator[bytes, None, None]:
+def _inflate(data: bytes, info: zipfile.ZipInfo, location: str) -> Iterator[bytes]:
     """The entry's bytes as they really decompress (not as declared), ``_OUT_CHUNK`` at a time."""
     offset = info.header_offset
     header = data[offset:offset + 30]
@@ -275,45 +263,6 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, location: str) -> Generator[byt
             yield rest
     except zlib.error:
         raise _damaged(location) from None
-
-
-def _ahead(chunks: Iterator[bytes]) -> Generator[bytes, None, None]:
-    """``chunks`` made by a thread at most ``_AHEAD_CHUNKS`` ahead (its errors raised here, in
-    order); when the consumer stops early (a refusal), the thread stops at its next chunk."""
-    ready: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=_AHEAD_CHUNKS)
-    stop = threading.Event()
-
-    def put(entry: tuple[str, object]) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(entry, timeout=_AHEAD_WAIT)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for chunk in chunks:
-                if not put(("chunk", chunk)):
-                    return
-            put(("end", None))
-        except BaseException as error:  # noqa: BLE001 - raised in the consumer
-            put(("error", error))
-
-    thread = threading.Thread(target=run, name="archive-guard-inflate", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = ready.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value  # type: ignore[misc]
-            yield value  # type: ignore[misc]
-    finally:
-        stop.set()
-        thread.join()
 
 
 class _NoRows:
