@@ -468,25 +468,24 @@ def main() -> None:
                 print(f"\n{kind.upper()} payment list, {args.rows:,} rows → {backend}", flush=True)
                 ours = run_child("overlapped", backend, big)
                 rate = ours["rows"] / ours["seconds"]
-                ours_way, other_way = "a reader thread", "a reader process"
-                print(f"  import, read ({ours_way}) and write overlapped: {ours['rows']:,} rows in "
+                print(f"  import, read (a reader thread) and write overlapped: {ours['rows']:,} rows in "
                       f"{ours['seconds']:.1f} s = {rate:,.0f} rows/s (target {TARGETS[kind]:,}); CPU "
-                      f"{ours['cpu_seconds']:.1f} s in the importing process + {ours['reader_cpu_seconds']:.1f} s "
-                      f"in a reader process; peak {ours['together_peak_mb']:,.0f} MB for both processes at "
-                      f"once (target < 1,500; their own peaks {ours['writer_peak_mb']:,.0f} MB and "
-                      f"{ours['reader_peak_mb']:,.0f} MB)", flush=True)
+                      f"{ours['cpu_seconds']:.1f} s = {ours['rows'] / ours['cpu_seconds']:,.0f} rows/s; peak "
+                      f"{ours['writer_peak_mb']:,.0f} MB (target < 1,500)", flush=True)
                 print(f"    first chunk written at {ours['first_chunk_seconds']:.1f} s, last at "
                       f"{ours['last_chunk_seconds']:.1f} s, whole-file work after it {ours['finish_seconds']:.1f} s, "
                       f"COMMIT {ours['db_commit_seconds']:.1f} s; stored {ours['stored']:,}, matched "
                       f"{ours['matched']:,}, counted {ours['counted']:,} = {ours['counted_total']} 元, "
                       f"totals check ok={ours['totals_ok']}")
                 other = run_child("overlapped_other", backend, big)
-                print(f"  the same with {other_way}: {other['seconds']:.1f} s = "
-                      f"{other['rows'] / other['seconds']:,.0f} rows/s; CPU {other['cpu_seconds']:.1f} s + "
-                      f"{other['reader_cpu_seconds']:.1f} s; peak {other['together_peak_mb']:,.0f} MB; first chunk at {other['first_chunk_seconds']:.1f} s, "
-                      f"last at {other['last_chunk_seconds']:.1f} s, after it {other['finish_seconds']:.1f} s "
-                      f"→ {ours_way} is {other['seconds'] / ours['seconds']:.2f}× as fast (load average "
-                      f"{os.getloadavg()[0]:.1f})", flush=True)
+                print(f"  the same with a reader process (reader=\"process\"): {other['seconds']:.1f} s = "
+                      f"{other['rows'] / other['seconds']:,.0f} rows/s; CPU {other['cpu_seconds']:.1f} s importing "
+                      f"+ {other['reader_cpu_seconds']:.1f} s reading; peak {other['together_peak_mb']:,.0f} MB for "
+                      f"both processes at once ({other['writer_peak_mb']:,.0f} MB and {other['reader_peak_mb']:,.0f} MB "
+                      f"apart); first chunk at {other['first_chunk_seconds']:.1f} s, last at "
+                      f"{other['last_chunk_seconds']:.1f} s, after it {other['finish_seconds']:.1f} s → the thread is "
+                      f"{other['seconds'] / ours['seconds']:.2f}× as fast (load average {os.getloadavg()[0]:.1f})",
+                      flush=True)
                 if not args.no_two_step:
                     two = run_child("import", backend, big)
                     print(f"  two-step import (read, then write): {two['rows']:,} rows in {two['seconds']:.1f} s = "
