@@ -289,3 +289,16 @@ def test_cells_in_a_part_no_relationship_names_are_measured_too() -> None:
         archive.writestr("xl/other/part.bin", " " * 5000 + FAR_CELL)  # "sheetData" after 5 KB
     with pytest.raises(ImportRejected, match="16,384 列"):
         check_archive("a.xlsx", buffer.getvalue(), DEFAULT_LIMITS, "ledger", location="a.xlsx")
+
+
+def test_cells_under_a_namespace_prefix_are_counted_without_references(tmp_path: Path) -> None:
+    """``<x:c>`` cells without references (the prefixed tags are looked for only in text that has
+    a colon): one row as wide as the sheet allows, then a row far below.  In a child: calamine
+    would abort on it."""
+    sheet = (hf.SHEET_START + "<x:row>" + "<x:c><x:v>1</x:v></x:c>" * 16_384 + "</x:row>"
+             + '<x:row r="300000"><x:c><x:v>1</x:v></x:c></x:row>' + hf.SHEET_END)
+    path = tmp_path / "prefixed.xlsx"
+    path.write_bytes(hf.workbook(sheet))
+    outcome = hf.measure_in_child("result = read_ledger('远.xlsx', data)", path)
+    # (prefixed end tags count too: an overestimate, on the safe side)
+    assert "300,003 行 × 32,768 列" in outcome["result"].get("refused", ""), outcome

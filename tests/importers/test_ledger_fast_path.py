@@ -397,3 +397,50 @@ def test_blocks_with_a_repeated_header_fall_back(monkeypatch: pytest.MonkeyPatch
     fast, exact = both("项目明细账.xlsx", data, monkeypatch)
     assert not isinstance(fast.rows, LedgerRows)
     assert_identical(fast, exact)
+
+
+def _streamed(name: str, data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[object]]:
+    """The pieces of ``read_ledger_chunks`` and, in order with them, when fastexcel opened the file."""
+    import fastexcel
+
+    from tracker.importers.ledger.streaming import read_ledger_chunks
+
+    events: list[str] = []
+    real = fastexcel.read_excel
+
+    def opened(*args: object, **kwargs: object) -> object:
+        events.append("fastexcel")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fastexcel, "read_excel", opened)
+    pieces = []
+    for piece in read_ledger_chunks(name, data, chunk_rows=5):
+        events.append(type(piece).__name__)
+        pieces.append(piece)
+    return events, pieces
+
+
+def test_a_streamed_workbook_gives_its_head_before_fastexcel_loads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-step import prepares its batch while fastexcel loads the sheet."""
+    data = fx.payment_xlsx(fx.payment_transactions(), amount_text=False)
+    events, pieces = _streamed("p.xlsx", data, monkeypatch)
+    assert events[:3] == ["LedgerHead", "fastexcel", "LedgerChunk"] and events[-1] == "LedgerParse"
+    parse = pieces[-1]
+    assert isinstance(parse, LedgerParse) and isinstance(parse.rows, LedgerRows)
+    chunks = [piece for piece in pieces if type(piece).__name__ == "LedgerChunk"]
+    assert sum(len(chunk.columns) for chunk in chunks) == len(parse.rows)  # type: ignore[attr-defined]
+    assert {chunk.expected_rows for chunk in chunks} == {len(parse.rows) + 1}  # type: ignore[attr-defined]
+    with monkeypatch.context() as patch:
+        patch.setattr(columnar, "FAST_PATH_MIN_BYTES", 1 << 62)
+        assert_identical(parse, read_ledger("p.xlsx", data))
+
+
+def test_a_streamed_workbook_fastexcel_declines_is_read_again_by_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = fx.payment_rows(fx.payment_transactions(), amount_text=False)
+    rows[3][11] = "-"
+    data = fx.xlsx_bytes({"支付明细": rows})
+    events, pieces = _streamed("p.xlsx", data, monkeypatch)
+    assert events[:3] == ["LedgerHead", "fastexcel", "LedgerReread"] and events[-1] == "LedgerParse"
+    with monkeypatch.context() as patch:
+        patch.setattr(columnar, "FAST_PATH_MIN_BYTES", 1 << 62)
+        assert_identical(pieces[-1], read_ledger("p.xlsx", data))  # type: ignore[arg-type]

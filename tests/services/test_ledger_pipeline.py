@@ -53,6 +53,24 @@ def big_csv(rows: int, *, bad_last: str | None = None) -> bytes:
     return ("\n".join(lines) + "\n").encode("gbk")
 
 
+def reader_processes(parent: int | None = None) -> list[int]:
+    """The reader processes (``importers/ledger/reader_process.py``) that ``parent`` (this
+    process) started and that still run (zombies not waited for count too)."""
+    parent = os.getpid() if parent is None else parent
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"reader_process" in command:
+            found.append(int(entry.name))
+    return found
+
+
 def table_counts(session: Session) -> dict[str, int]:
     session.flush()
     return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
@@ -94,6 +112,9 @@ def two_step(session: Session, upload: LedgerUpload, **options: Any) -> Any:
 CASES = [
     ("yitihua_payments_tangshan_2021H1.xlsx", None, {}),
     ("grp_mingxizhang_gaoxinqu_2023.xlsx", None, {}),
+    # read as a big workbook is (fastexcel, its head given before the sheet is loaded)
+    ("yitihua_payments_tangshan_2021H1.xlsx", "columnar", {}),
+    ("grp_mingxizhang_gaoxinqu_2023.xlsx", "columnar", {}),
     ("payments_shizuishan_2025H1_utf8bom.csv", None, {"period": "2025-01-01..2025-06-30"}),
     ("big.csv", "big", {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局"}),
     # the unit's saved rule matches the rows the chunks left unmatched: corrected at the end
@@ -107,11 +128,14 @@ CASES = [
 def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: str | None,
                                            options: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)  # a big CSV streams in ~12 blocks
+    if kind == "columnar":
+        monkeypatch.setattr(columnar, "FAST_PATH_MIN_BYTES", 0)
+        kind = None
     seed = SHIZUISHAN_SEED if kind else EXPECTED[name]["seed"]
     data = big_csv(30_000) if kind else (FIXTURES / name).read_bytes()
     upload = LedgerUpload(name, data)
     outcomes = []
-    for way in ("two_step", "overlapped"):
+    for way in ("two_step", "thread", "process"):
         with session.begin_nested() as nested:
             load_seed(session, seed)
             unit = session.scalar(select(Unit.id).order_by(Unit.id.desc()))
@@ -129,7 +153,7 @@ def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: st
             else:
                 chunks: list[int] = []
                 result = ledger_pipeline.import_ledger(session, upload, "test", chunk_rows=4_000 if kind else 2,
-                                                       progress=chunks.append, **given)
+                                                       progress=chunks.append, reader=way, **given)
                 assert len(chunks) > 1  # written a chunk at a time
             assert result.imported, result.reason
             outcomes.append((summary_of(result), landed(session, result.batch.id),
@@ -137,7 +161,9 @@ def test_same_batch_as_the_two_step_import(session: Session, name: str, kind: st
             if kind == "big+rule":
                 assert result.preview.matches.count((project.id, "rule")) == 7_500
             nested.rollback()
-    assert outcomes[0] == outcomes[1]
+            session.expunge_all()  # the next way's batch may get the same id
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    assert not reader_processes()
 
 
 def test_identical_file_again_is_refused_as_before(session: Session) -> None:
@@ -159,12 +185,16 @@ def _fails_in_a_late_chunk(session: Session, upload: LedgerUpload, **options: An
         with session.begin_nested():
             ledger_pipeline.import_ledger(session, upload, "test", progress=written.append, **options)
     assert not [t for t in threading.enumerate() if t.name == "ledger-reader"]  # joined
+    assert not reader_processes()  # stopped and waited for
     return raised.value, written[-1] if written else 0
 
 
+@pytest.mark.parametrize("reader", ["thread", "process"])
 @pytest.mark.parametrize("bad", ["amount", "extra_cell"])
-def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: str,
+def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: str, reader: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader (a thread, or a process: its error pickled back) meets a bad row in the last
+    chunk: the same Chinese error as the two-step import, nothing stays."""
     monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)
     load_seed(session, SHIZUISHAN_SEED)
     upload = LedgerUpload("bad-last.csv", big_csv(30_000, bad_last=bad))
@@ -172,7 +202,7 @@ def test_bad_row_in_the_last_chunk_rolls_everything_back(session: Session, bad: 
     before = table_counts(session)
     with pytest.raises(ImportRejected) as two_step_error:
         prepare(session, upload, **options)
-    error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=4_000, **options)
+    error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=4_000, reader=reader, **options)
     assert rows_written >= 24_000  # the chunks before the bad one were written
     assert isinstance(error, ImportRejected)
     assert (error.message, error.location) == (two_step_error.value.message, two_step_error.value.location)
@@ -264,3 +294,161 @@ def test_killed_after_the_first_chunk_leaves_nothing(fresh_database_url: str, tm
             assert session.scalar(select(func.count(LedgerRow.id))) == 0
     finally:
         engine.dispose()
+
+
+# -- the reader process (a big file's reader: ``importers/ledger/reader_process.py``) ---------------
+
+def _big_upload(session: Session, monkeypatch: pytest.MonkeyPatch, **big: Any) -> tuple[LedgerUpload, dict[str, Any]]:
+    monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)  # passed on to the process
+    load_seed(session, SHIZUISHAN_SEED)
+    return (LedgerUpload("big.csv", big_csv(30_000, **big)),
+            {"period": "2025-01-01..2025-06-30", "unit": "石嘴山市科学技术局", "chunk_rows": 4_000})
+
+
+def test_a_reader_process_runs_while_writing_only(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    upload, options = _big_upload(session, monkeypatch)
+    seen: list[list[int]] = []
+    result = ledger_pipeline.import_ledger(session, upload, "test", reader="process",
+                                           progress=lambda rows: seen.append(reader_processes()), **options)
+    assert result.imported and len(seen) > 1
+    assert all(len(running) == 1 for running in seen)  # one reader process while writing
+    assert not reader_processes()  # and gone once the import is done
+
+
+def test_reader_process_dying_in_a_late_chunk_rolls_everything_back(session: Session,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader process killed (as the OOM killer would) after the third chunk was written:
+    a Chinese error, nothing stays."""
+    upload, options = _big_upload(session, monkeypatch)
+    before = table_counts(session)
+
+    def kill_reader(rows: int) -> None:
+        if rows >= 12_000:
+            for pid in reader_processes():
+                os.kill(pid, signal.SIGKILL)
+
+    written: list[int] = []
+    with pytest.raises(ImportRejected) as raised:
+        with session.begin_nested():
+            ledger_pipeline.import_ledger(session, upload, "test", reader="process",
+                                          progress=lambda rows: (written.append(rows), kill_reader(rows)),
+                                          **options)
+    assert "读取文件的后台进程意外结束" in raised.value.message and "没有导入任何数据" in raised.value.message
+    assert written[-1] >= 12_000 and not reader_processes()
+    assert table_counts(session) == before
+
+
+def test_database_error_stops_the_reader_process(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    upload, options = _big_upload(session, monkeypatch)
+    before = table_counts(session)
+    write = RowWriter.write
+    calls: list[int] = []
+
+    def failing(self: RowWriter, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("INSERT INTO ledger_row", {}, Exception("disk I/O error"))
+        write(self, *args, **kwargs)
+
+    monkeypatch.setattr(RowWriter, "write", failing)
+    error, rows_written = _fails_in_a_late_chunk(session, upload, reader="process", **options)
+    assert isinstance(error, OperationalError) and 0 < rows_written < 30_000
+    assert table_counts(session) == before
+
+
+def test_interrupted_import_stops_the_reader_process(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+C in the middle (the reader process ignores SIGINT: the parent stops it)."""
+    upload, options = _big_upload(session, monkeypatch)
+    before = table_counts(session)
+
+    def interrupt(rows: int) -> None:
+        if rows >= 8_000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        with session.begin_nested():
+            ledger_pipeline.import_ledger(session, upload, "test", reader="process", progress=interrupt,
+                                          **options)
+    assert not reader_processes()
+    assert table_counts(session) == before
+
+
+_KILLED_SCRIPT = """
+import sys
+from sqlalchemy import select
+from tracker.db import Database
+from tracker.models import Unit
+from tracker.services import ledger_pipeline
+from tracker.services.ledger_import import LedgerUpload
+from tracker.importers.ledger import columnar
+
+columnar.STREAM_BLOCK_BYTES = 1 << 18
+database = Database(sys.argv[1])
+with database.session() as session:
+    unit = session.scalar(select(Unit.id).order_by(Unit.id.desc()))
+    ledger_pipeline.import_ledger(
+        session, LedgerUpload("big.csv", open(sys.argv[2], "rb").read()), "test", unit=unit,
+        period="2025-01-01..2025-06-30", chunk_rows=4_000, reader="process",
+        progress=lambda rows: print("written", rows, flush=True))
+    print("done", flush=True)
+    session.commit()
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killed_with_a_reader_process_leaves_nothing_running(fresh_database_url: str, tmp_path: Path) -> None:
+    """An import reading by a process, killed (SIGKILL) after its first chunk: nothing stays in
+    the database, and the orphaned reader process stops by itself (its stdin closed)."""
+    url = fresh_database_url
+    engine = make_engine(url)
+    migration.upgrade(url, engine)
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "tracker.cli", "import", "targets",
+                    str(PROJECT_ROOT / "seeds" / SHIZUISHAN_SEED)], env=env, check=True,
+                   capture_output=True, timeout=120)
+    with Session(engine) as session:
+        before = table_counts(session)
+    data = tmp_path / "big.csv"
+    data.write_bytes(big_csv(30_000))
+    process = subprocess.Popen([sys.executable, "-c", _KILLED_SCRIPT, url, str(data)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    readers: list[int] = []
+    line = process.stdout.readline()
+    if line.startswith("written"):
+        readers = reader_processes(process.pid)
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert line.startswith("written") and len(readers) == 1, line
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _running(readers[0]):
+        time.sleep(0.05)
+    assert not _running(readers[0])
+    engine.dispose()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            assert table_counts(session) == before
+            assert session.scalar(select(func.count(LedgerRow.id))) == 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("for_workbooks", [False, True])
+def test_which_reader_auto_chooses(for_workbooks: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread, unless a process is asked for, or allowed for a big workbook (never a CSV)."""
+    monkeypatch.setattr(ledger_pipeline, "PROCESS_FOR_BIG_WORKBOOKS", for_workbooks)
+    big_csv_upload = LedgerUpload("big.csv", b"a,b\n" * 1_000_000)
+    big_zip = LedgerUpload("big.xlsx", b"PK\x03\x04" + b"\0" * 3_000_000)
+    small_zip = LedgerUpload("small.xlsx", b"PK\x03\x04" + b"\0" * 1000)
+    kinds = [type(ledger_pipeline._reader(upload, {}, "auto")).__name__
+             for upload in (big_csv_upload, big_zip, small_zip)]
+    assert kinds == ["_Reader", "_Process" if for_workbooks else "_Reader", "_Reader"]
+    assert type(ledger_pipeline._reader(big_csv_upload, {}, "process")).__name__ == "_Process"
+    assert type(ledger_pipeline._reader(big_zip, {}, "thread")).__name__ == "_Reader"

@@ -1,10 +1,13 @@
 """The one-step ledger import (``tracker import ledger``) with reading and writing overlapped.
 
 Reading a big export and writing its rows used to run one after the other, so an import could
-never beat read time + write time.  Here a reader thread reads the file in chunks
+never beat read time + write time.  Here a reader reads the file in chunks
 (``importers/ledger/streaming.py``: 50,000 rows at a time) into a bounded queue
 (``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and writes
-it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction:
+it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction.  The reader
+is a thread (the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL while they
+work) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a process of its own
+(``importers/ledger/reader_process.py``), which takes the reader's Python off the writer's core:
 
 1. the header first: the unit (``--unit`` or the export's 单位 line), its import lock, the
    counting source, the duplicate check, then the batch, added as ``importing`` (no page or
@@ -19,13 +22,14 @@ it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transacti
    what was written for them are corrected, and the batch becomes ``active``.
 
 So the batch lands exactly as ``prepare`` + ``commit`` would land it, or not at all: any
-failure (a bad row in the last chunk, an exception in the reader thread, a database error)
+failure (a bad row in the last chunk, an exception in the reader, a database error)
 propagates with the same Chinese error and the caller rolls the transaction back; a killed
 process leaves an uncommitted transaction.  When the rows cannot be written before the whole
 file is read (no unit given and no 单位 line, a duplicate, the columnar reader declining
 late, another unit or source found at the end) the written rows are rolled back to a savepoint
-and the parse is committed the two-step way.  The reader thread is always stopped and joined
-(a stop flag; its puts wait at most ``_PUT_WAIT`` seconds at a time).
+and the parse is committed the two-step way.  The reader is always stopped: a thread is
+joined (a stop flag; its puts wait at most ``_PUT_WAIT`` seconds at a time), a process waited
+for or killed (and it stops by itself when this process dies: its stdin closes).
 
 The web's preview → confirm path is not this one: the preview keeps its parse and the
 confirmation commits that (``ledger_import.prepare_as_previewed``).
@@ -38,13 +42,14 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.errors import TrackerError
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
+from tracker.importers.ledger.reader_process import ReaderProcess
 from tracker.importers.ledger.records import LedgerParse
 from tracker.importers.ledger.streaming import (CHUNK_ROWS, LedgerChunk, LedgerHead, LedgerReread,
                                                 read_ledger_chunks)
@@ -70,6 +75,13 @@ from tracker.services.gc_pause import collector_paused
 from tracker.services.spending import ledger_closed_through
 
 QUEUE_CHUNKS = 3  # chunks read ahead of the writer at most
+# Whether ``reader="auto"`` reads a big .xlsx in a process of its own rather than a thread.  Off:
+# on the 2-CPU reference machine the process was not faster (README, "Ledger import speed") —
+# the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL, so a thread overlaps
+# most of the reading already, and the process adds its start (≈ 0.4 s) and the chunks'
+# pickling, and takes a second core from the web workers while an import runs.  Worth trying
+# on a machine with cores to spare (``benchmarks/ledger_import.py`` measures both).
+PROCESS_FOR_BIG_WORKBOOKS = False
 _PUT_WAIT = 0.2  # seconds a put waits before it looks at the stop flag again
 _END = object()
 
@@ -83,6 +95,9 @@ class _Reader:
         self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="ledger-reader", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
 
     def _run(self) -> None:
         try:
@@ -157,11 +172,13 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                   override_reason: str | None = None, today: date | None = None,
                   limits: FileLimits = DEFAULT_LIMITS, waiting: Callable[[], None] | None = None,
                   chunk_rows: int = CHUNK_ROWS,
-                  progress: Callable[[int], None] | None = None) -> LedgerResult:
+                  progress: Callable[[int], None] | None = None,
+                  reader: Literal["auto", "thread", "process"] = "auto") -> LedgerResult:
     """Read, match and write one export in one step (flush only; the caller commits, and
     rolls back on an exception or a result not imported).  Same arguments and result as
     ``prepare`` followed by ``commit``; ``progress`` is called with the rows written so far
-    after each chunk."""
+    after each chunk; ``reader``: where the file is read (a thread, a process of its own, or
+    ``auto``: see ``_reader``)."""
     # On SQLite the lock (the database's write lock) is the transaction's first statement: taken
     # here when a profile must be read first, else once the header is read (``_start``), so that
     # other writers are not held up while the file is opened.  PostgreSQL: once the unit is known.
@@ -170,20 +187,25 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     waited = lock_unit(session, 0, waiting=waiting) if locked else 0.0
     mapping, count_rule, source, status_answers, sheet_answers = profile_answers(
         session, profile, mapping, source, statuses)
-    pieces = read_ledger_chunks(upload.name, upload.data, mapping=mapping or None, limits=limits,
-                                status_answers=status_answers, chunk_rows=chunk_rows,
-                                **({"count_rule": count_rule} if count_rule else {}))
-    reader = _Reader(pieces)
+    options = {"mapping": mapping or None, "limits": limits, "status_answers": status_answers,
+               "chunk_rows": chunk_rows, **({"count_rule": count_rule} if count_rule else {})}
+    pieces = _reader(upload, options, reader)
     written: _Written | _NotWritten = _NotWritten()
+    # the file's checksum (the duplicate check's, before the first row) while the head is read:
+    # hashlib lets go of the interpreter lock
+    hashing = threading.Thread(target=getattr, args=(upload, "checksum"), name="ledger-checksum",
+                               daemon=True)
     with collector_paused():  # paused before the reader starts: it makes millions of objects too
-        reader.thread.start()
+        pieces.start()
+        hashing.start()
         try:
-            head = reader.next()
+            head = pieces.next()
             assert isinstance(head, LedgerHead)
+            hashing.join()
             written = _start(session, upload, head, actor, unit=unit, source=source,
                              waiting=waiting, locked=locked)
             while True:
-                piece = reader.next()
+                piece = pieces.next()
                 if isinstance(piece, LedgerChunk):
                     if isinstance(written, _NotWritten) and written.unit_unknown and not piece.first:
                         # the unit from the first rows' 预算单位 (checked against the whole file)
@@ -200,7 +222,7 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                     continue
                 assert isinstance(piece, LedgerParse)
                 parse = piece
-                if reader.next() is not _END:  # pragma: no cover - the stream's contract
+                if pieces.next() is not _END:  # pragma: no cover - the stream's contract
                     raise RuntimeError("ledger stream continued after its parse")
                 break
         except BaseException:
@@ -208,12 +230,37 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                 written.writer.close(restore=False)  # the caller's rollback restores the indexes
             raise
         finally:
-            reader.close()
+            pieces.close()
+            hashing.join()
         result = _finish(session, upload, parse, written, actor, unit=unit, source=source,
                          period=period, status_answers=status_answers, sheet_answers=sheet_answers,
                          override_reason=override_reason, today=today, waiting=waiting)
     result.waited = max(result.waited, waited + written.waited)
     return result
+
+
+def _reader(upload: LedgerUpload, options: dict[str, Any], reader: str) -> _Reader | _Process:
+    """The file read by a thread, or by a process (``importers/ledger/reader_process.py``).
+
+    ``auto``: a thread, or with ``PROCESS_FOR_BIG_WORKBOOKS`` a process for a workbook (a zip)
+    big enough for the columnar reader.  Never a process for a CSV: its reading is mostly
+    pyarrow, which lets go of the GIL, and the process's start (an interpreter and the readers'
+    imports, ≈ 0.4 s before the first chunk) was measured to cost more than it saves; nor for a
+    small file, read in well under a second either way."""
+    from tracker.importers.archive_guard import is_zip
+    from tracker.importers.ledger import columnar
+
+    if reader == "thread" or (reader == "auto" and not (
+            PROCESS_FOR_BIG_WORKBOOKS and columnar.big_enough(upload.data) and is_zip(upload.data))):
+        return _Reader(read_ledger_chunks(upload.name, upload.data, **options))
+    # the columnar reader's module settings as they are here (tests make its CSV blocks smaller)
+    return _Process(upload.name, upload.data, options,
+                    {"STREAM_BLOCK_BYTES": columnar.STREAM_BLOCK_BYTES,
+                     "FAST_PATH_MIN_BYTES": columnar.FAST_PATH_MIN_BYTES})
+
+
+class _Process(ReaderProcess):
+    END = _END
 
 
 def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User | str, *,

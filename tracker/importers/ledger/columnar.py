@@ -130,7 +130,7 @@ def load(reading: FileReading, filename: str, data: bytes, handed: list[Sniffed]
             encoding = sniffed.encoding
             del sniffed
             return _read_csv(reading, data, texts, encoding, stream)
-        return _read_xlsx(reading, filename, data)
+        return _read_xlsx(reading, filename, data, stream)
     except (Declined, ImportRejected):
         raise
     except Exception as problem:  # noqa: BLE001 - whatever it is, the row reader decides
@@ -332,7 +332,10 @@ def _quiet_fastexcel() -> None:
         logger.propagate = False
 
 
-def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> Loaded:
+def _read_xlsx(reading: FileReading, filename: str, data: bytes, stream: bool = False) -> Loaded:
+    """The header from the first rows, then the sheet by fastexcel; ``stream``: the sheet is
+    loaded only when its rows are first asked for (``Loaded.batches``, one batch), so that the
+    header is known — and an import prepares its batch — while fastexcel works."""
     import fastexcel
 
     _quiet_fastexcel()
@@ -343,24 +346,33 @@ def _read_xlsx(reading: FileReading, filename: str, data: bytes) -> Loaded:
     if result is None:
         raise Declined("no header")
     first_data = result.header.rows[-1] + 1
-    try:
-        workbook = fastexcel.read_excel(data)
-        if workbook.sheet_names != [name]:
-            raise Declined("sheets differ")
-        batch = workbook.load_sheet(0, header_row=None, skip_rows=first_data, eager=True,
-                                    schema_sample_rows=None, dtype_coercion="strict")
-    except Declined:
-        raise
-    except Exception as problem:  # noqa: BLE001 - fastexcel's errors: mixed types, broken file
-        raise Declined(f"fastexcel: {problem}") from None
-    del workbook
-    # Same width as the first rows read by python-calamine ⇒ the same first column (a cell to
-    # the left of the header further down would widen the sheet).
-    if head and batch.num_columns != len(head[0]):
-        raise Declined("sheet wider than its first rows")
-    columns = list(batch.columns)
-    del batch
-    return Loaded(reading, sheet, result, columns, first_data + 1, True, None)
+
+    def sheet_columns() -> list[pa.Array]:
+        try:
+            workbook = fastexcel.read_excel(data)
+            if workbook.sheet_names != [name]:
+                raise Declined("sheets differ")
+            batch = workbook.load_sheet(0, header_row=None, skip_rows=first_data, eager=True,
+                                        schema_sample_rows=None, dtype_coercion="strict")
+        except Declined:
+            raise
+        except Exception as problem:  # noqa: BLE001 - fastexcel's errors: mixed types, broken file
+            raise Declined(f"fastexcel: {problem}") from None
+        del workbook
+        # Same width as the first rows read by python-calamine ⇒ the same first column (a cell
+        # to the left of the header further down would widen the sheet).
+        if head and batch.num_columns != len(head[0]):
+            raise Declined("sheet wider than its first rows")
+        return list(batch.columns)
+
+    if stream:
+        def whole_sheet() -> Iterator[list[pa.Array]]:
+            yield sheet_columns()
+
+        loaded = Loaded(reading, sheet, result, [], first_data + 1, True, None)
+        loaded.batches = whole_sheet()
+        return loaded
+    return Loaded(reading, sheet, result, sheet_columns(), first_data + 1, True, None)
 
 
 _SHEET_REL = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]+)"')

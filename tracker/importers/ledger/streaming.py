@@ -14,7 +14,9 @@ It yields, in order:
 
 A big single-sheet CSV or .xlsx is loaded into Arrow columns (columnar.py) and read a slice of
 rows at a time by the same ``SheetColumns`` as ``read_ledger``, so the first chunk leaves long
-before the last row is read.  Any other file is read whole by the row reader first and then
+before the last row is read.  An .xlsx's head leaves before fastexcel loads the sheet (the
+writer prepares its batch meanwhile); when fastexcel then declines, the file is read again row
+by row as below.  Any other file is read whole by the row reader first and then
 cut into chunks (those files take well under a second).  When the columnar path declines in a
 later slice, the file is read again row by row and only the final parse differs from the
 chunks already given: the writer sees it (``LedgerParse.rows`` differ in number or content)
@@ -140,7 +142,7 @@ def _columnar_chunks(loaded: Loaded, fmt: str, rule: str, chunk_rows: int, filen
         loaded.columns = []
 
     whole: LedgerColumns | None = None
-    total = loaded.expected or loaded.rows
+    total: int | None = None  # rows below the header (known once the first slice is loaded)
     declined = False
     parts = slices()
     while True:
@@ -156,6 +158,8 @@ def _columnar_chunks(loaded: Loaded, fmt: str, rule: str, chunk_rows: int, filen
         assert part is not None
         if not len(part):  # only summary or blank rows in this slice
             continue
+        if total is None:
+            total = loaded.expected or loaded.rows
         first = len(whole) if whole is not None else 0
         if whole is None:
             whole = part.part(0, len(part))
