@@ -137,3 +137,36 @@ def test_without_the_build_process_the_worker_builds_in_a_thread(
     for rebuild in threads:
         rebuild()
     assert _spent(client.get(COCKPIT).get_data(as_text=True)) == "5.00"
+
+
+def test_a_worker_that_only_showed_the_build_processs_pages_knows_they_are_slow(
+        app, client, logged_in, session, worker) -> None:  # type: ignore[no-untyped-def]
+    """The opening page built by the build process alone (its warming); when the opening date
+    moves the worker shows the date built last, labelled, and asks — it does not build the
+    new date itself (it would wait there for the build process's lock on that page)."""
+    from tracker.web import cockpit as cockpit_view
+
+    cache, read_end, threads = worker
+    unit = make_unit(session, "科技局")
+    project = make_project(session, unit, plan=PLAN)
+    add_ledger(session, unit, ("2025-01-01", "2025-06-30"), [(project, "2025-03-01", "50000")])
+    session.commit()
+    logged_in(Role.leader)
+    app.extensions["tracker.page_cache"] = PageCache(folder=cache.folder)  # the build process's
+    with app.app_context():
+        assert cockpit_view.warm_once() is True
+    app.extensions["tracker.page_cache"] = cache
+    cache.slow_build = 1e-6  # what the build process took counts as slow; an unknown kind does not
+    built: list[str] = []
+    original = cockpit_view._build_sections
+    cockpit_view._build_sections = lambda *a: built.append("built") or original(*a)  # type: ignore[assignment]
+    try:
+        page = client.get("/cockpit?year=2025").get_data(as_text=True)
+        assert "截至 2025-06-30</h1>" in page and _spent(page) == "5.00" and built == []
+        add_ledger(session, unit, ("2025-07-01", "2025-07-31"), [(project, "2025-07-10", "30000")])
+        session.commit()  # the opening date moves to 2025-07-31
+        moved = client.get("/cockpit?year=2025").get_data(as_text=True)
+        assert "截至 2025-06-30</h1>" in moved and "默认日期已变为 2025-07-31" in moved
+        assert built == [] and threads == [] and os.read(read_end, 100)
+    finally:
+        cockpit_view._build_sections = original  # type: ignore[assignment]

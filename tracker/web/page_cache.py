@@ -150,7 +150,8 @@ class PageCache:
             self._entries[(*key, version)] = value
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-            self._latest.pop(key, None)  # its build time: the folder's (``_latest_of``)
+            self._latest.pop(key, None)
+        self._latest_of(key)  # how long it took (from the folder): a slow kind is never built here
         return value
 
     def ask_builder(self, key: Hashable, version: Hashable, task: tuple[str, tuple[Any, ...]],
