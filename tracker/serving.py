@@ -31,6 +31,11 @@ from tracker.web.cockpit import warm
 from tracker.web.page_cache import share_between_processes
 
 
+#: ``TRACKER_BUILD_PROCESS=0``: no build process; each worker rebuilds the slow parts in a thread
+#: of its own, as before (``benchmarks/page_rebuilds.py`` compares the two).
+BUILD_PROCESS_ENV = "TRACKER_BUILD_PROCESS"
+
+
 def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, workers: int = 1,
           cache_folder: Path | None = None, listening: Callable[[], None] = lambda: None) -> None:
     """Serve ``make_app()`` until stopped; ``listening()`` once the port is about to open.
@@ -39,12 +44,14 @@ def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, wo
     forked first, before any thread, where fork is available), which builds the slow parts."""
     if workers > 1 and not hasattr(os, "fork"):
         raise ConfigError("多进程（--workers）需要 Linux 或 macOS")
-    builder: tuple[int, int] | None = None
-    if cache_folder is not None and hasattr(os, "fork"):
+    wanted = hasattr(os, "fork") and os.environ.get(BUILD_PROCESS_ENV, "1") != "0"
+    if workers <= 1 and not wanted:
+        cache_folder = None  # one process, building in its threads: no folder to share
+    if cache_folder is not None:
         shutil.rmtree(cache_folder, ignore_errors=True)
+    builder: tuple[int, int] | None = None
+    if cache_folder is not None and wanted:
         builder = build_process.start(make_app, cache_folder)
-    else:
-        cache_folder = None
     if workers <= 1:
         try:
             app = _ready(make_app, cache_folder, None if builder is None else builder[1])

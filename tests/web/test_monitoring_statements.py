@@ -58,3 +58,4 @@ def test_a_units_monitoring_page_reads_its_inputs_once(app, client, logged_in, s
     # three times, the project's plan twice); now each input once: 16 with the test's savepoint.
     assert len(seen) <= 16, f"{len(seen)} statements:\n" + "\n".join(s[:100] for s in seen)
     assert sum(s.lstrip().upper().startswith("SELECT SETTING") for s in seen) <= 1
+
