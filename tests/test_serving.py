@@ -38,13 +38,43 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.2)
         assert answers == [200] * 10
-        workers = [pid for pid in (p.name for p in Path("/proc").iterdir() if p.name.isdigit())
-                   if _parent(pid) == server.pid] if Path("/proc").exists() else ["?", "?"]
-        assert len(workers) == 2
+        children = _children_of(server.pid)
+        workers = [pid for pid in children if not _is_builder(pid)]
+        builders = [pid for pid in children if _is_builder(pid)]
+        assert len(workers) == 2 and len(builders) == 1
+        assert _niceness(builders[0]) == _niceness(workers[0]) + 10  # the build process yields the CPU
     finally:
         server.send_signal(signal.SIGTERM)
         _out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err.decode()
+    assert all(not Path(f"/proc/{pid}").exists() for pid in children)
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_build_process_dies_with_a_server_killed_outright(tmp_path: Path, workers: str) -> None:
+    """No orphan: a server killed with SIGKILL (no chance to stop its children) takes its build
+    process with it (and its workers)."""
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    engine = make_engine(url)
+    migration.upgrade(url, engine)
+    engine.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port),
+                               "--workers", workers], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        expected = 1 + (int(workers) if workers != "1" else 0)  # the build process, the workers
+        _wait_for(lambda: len(_children_of(server.pid)) == expected)
+        children = _children_of(server.pid)
+        assert sum(map(_is_builder, children)) == 1
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    _wait_for(lambda: all(not _alive(pid) for pid in children))
+    assert all(not _alive(pid) for pid in children)
 
 
 def _parent(pid: str) -> int | None:
@@ -82,7 +112,7 @@ def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> No
                 time.sleep(0.2)
         assert answered
         children = _children_of(server.pid)
-        assert len(children) == 1  # the scheduler
+        assert len(children) == 2 and sum(map(_is_builder, children)) == 1  # the scheduler, the build process
         # the server's scheduler holds the lock before the second one is started (on a loaded
         # machine its process can answer later than the pages do)
         _wait_for(lambda: "本进程成为运行中的调度进程" in server_log.read_text(encoding="utf-8"))
@@ -104,6 +134,25 @@ def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> No
     standby = second_log.read_text(encoding="utf-8")
     assert "本进程成为运行中的调度进程" in err.decode()
     assert standby.index("待命") < standby.index("本进程成为运行中的调度进程")
+
+
+def _is_builder(pid: str) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "tracker-build"
+    except OSError:
+        return False
+
+
+def _niceness(pid: str) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def _alive(pid: str) -> bool:
+    """Running (a zombie waiting for its parent to read its status is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def _children_of(pid: int) -> list[str]:

@@ -5,7 +5,9 @@ threads it has; ``workers`` > 1 forks that many processes (Linux, macOS) that ac
 connections on the same listening socket, so a machine's CPUs all serve pages.  Each process
 builds the application after the fork (its own database connections); their page caches
 share a folder, so a page part is built once for all of them.  The first process to end (a
-crash, a signal) ends the others.
+crash, a signal) ends the others.  Beside them a build process at a lower CPU priority builds
+the whole-province pages into that folder (``tracker.web.builder``), so no request waits on
+the interpreter lock of a build; it ends with the server.
 """
 
 from __future__ import annotations
@@ -24,35 +26,52 @@ from typing import Any
 import waitress
 
 from tracker.errors import ConfigError
+from tracker.web import builder as build_process
 from tracker.web.cockpit import warm
 from tracker.web.page_cache import share_between_processes
+
+
+#: ``TRACKER_BUILD_PROCESS=0``: no build process; each worker rebuilds the slow parts in a thread
+#: of its own, as before (``benchmarks/page_rebuilds.py`` compares the two).
+BUILD_PROCESS_ENV = "TRACKER_BUILD_PROCESS"
 
 
 def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, workers: int = 1,
           cache_folder: Path | None = None, listening: Callable[[], None] = lambda: None) -> None:
     """Serve ``make_app()`` until stopped; ``listening()`` once the port is about to open.
-    With several workers, their page caches share ``cache_folder`` (emptied first: what an
-    earlier server left there may come from other code)."""
-    if workers <= 1:
-        app = _ready(make_app)
-        listening()
-        waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
-        return
-    if not hasattr(os, "fork"):
+    The page caches share ``cache_folder`` (emptied first: what an earlier server left there
+    may come from other code) with each other and with the build process (``tracker.web.builder``:
+    forked first, before any thread, where fork is available), which builds the slow parts."""
+    if workers > 1 and not hasattr(os, "fork"):
         raise ConfigError("多进程（--workers）需要 Linux 或 macOS")
+    wanted = hasattr(os, "fork") and os.environ.get(BUILD_PROCESS_ENV, "1") != "0"
+    if workers <= 1 and not wanted:
+        cache_folder = None  # one process, building in its threads: no folder to share
     if cache_folder is not None:
         shutil.rmtree(cache_folder, ignore_errors=True)
+    builder: tuple[int, int] | None = None
+    if cache_folder is not None and wanted:
+        builder = build_process.start(make_app, cache_folder)
+    if workers <= 1:
+        try:
+            app = _ready(make_app, cache_folder, None if builder is None else builder[1])
+            listening()
+            waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
+        finally:
+            _stop([] if builder is None else [builder[0]])
+        return
     listener = socket.create_server((host, port), backlog=1024)
     listening()
-    children = []
+    children, supervisor = [], os.getpid()
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # a worker
             status = 1
             try:
                 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-                waitress.serve(_ready(make_app, cache_folder), sockets=[listener], threads=threads,
-                               ident="tracker")
+                build_process.die_with_parent(supervisor)  # a server killed outright leaves no worker
+                waitress.serve(_ready(make_app, cache_folder, None if builder is None else builder[1]),
+                               sockets=[listener], threads=threads, ident="tracker")
                 status = 0
             except (KeyboardInterrupt, SystemExit):
                 status = 0
@@ -60,47 +79,65 @@ def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, wo
                 os._exit(status)
         children.append(pid)
     listener.close()
-    _supervise(children)
+    if builder is not None:
+        os.close(builder[1])  # the workers hold it: the build process ends when they all have
+    _supervise(children, None if builder is None else builder[0])
 
 
-def _ready(make_app: Callable[[], Any], cache_folder: Path | None = None) -> Any:
-    """The application of one process, its thread keeping the whole-province cockpit built
-    started (``tracker.web.cockpit.warm``).  (Nothing is ``gc.freeze()``-d here: the evaluation
-    moves its own objects out of the collector's way with ``gc.freeze()`` / ``gc.unfreeze()``
-    when nothing else is frozen, and ``gc.get_freeze_count()`` walks every frozen object, on
-    each evaluation.)"""
+def _ready(make_app: Callable[[], Any], cache_folder: Path | None = None, wake: int | None = None) -> Any:
+    """The application of one process.  With a build process (``wake``: its pipe) the slow
+    parts are built there; without one, a thread of this process keeps the whole-province
+    cockpit built (``tracker.web.cockpit.warm``) and rebuilds run in threads.  (Nothing is
+    ``gc.freeze()``-d here: the evaluation moves its own objects out of the collector's way with
+    ``gc.freeze()`` / ``gc.unfreeze()`` when nothing else is frozen, and
+    ``gc.get_freeze_count()`` walks every frozen object, on each evaluation.)"""
     app = make_app()
     if cache_folder is not None:
         share_between_processes(app, cache_folder)
-    warm(app)  # the whole-province cockpit at its opening date, built before a leader asks
+    if wake is not None:
+        app.extensions["tracker.page_cache"].wake = wake
+    else:
+        warm(app)  # the whole-province cockpit at its opening date, built before a leader asks
     return app
 
 
-def _supervise(children: list[int]) -> None:
-    """Wait for the workers; on SIGTERM / Ctrl+C or when one ends, end them all."""
+def _supervise(children: list[int], builder: int | None = None) -> None:
+    """Wait for the workers; on SIGTERM / Ctrl+C or when one ends, end them all (and the build
+    process).  The build process ending alone is said and the workers go on without it."""
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     stopped = False
     try:
-        pid, _status = os.wait()
-        print(f"tracker: 工作进程 {pid} 已退出，停止服务", file=sys.stderr)
+        while True:
+            pid, _status = os.wait()
+            if pid == builder:
+                print("tracker: 后台计算进程已退出，全省页面改由各工作进程自行计算", file=sys.stderr)
+                builder = None
+                continue
+            print(f"tracker: 工作进程 {pid} 已退出，停止服务", file=sys.stderr)
+            break
     except KeyboardInterrupt:
         stopped = True
     finally:
-        for pid in children:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for pid in children:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+        _stop(children + ([] if builder is None else [builder]))
     if not stopped:
         raise SystemExit(1)
+
+
+def _stop(pids: list[int]) -> None:
+    """SIGTERM to each of ``pids``, then wait for them."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
 
 
 @contextmanager

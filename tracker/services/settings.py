@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.core.settings import EvaluationSettings, LedgerSettings, MonitoringSettings
@@ -16,8 +17,48 @@ from tracker.models import Setting, User
 from tracker.services import audit
 
 
+_READ = "tracker.settings_read"  # session.info: None, or (transaction, {key: row}) read in it
+
+
+def read_settings_once(session: Session) -> None:
+    """Let ``stored_setting`` read the ``setting`` table once per transaction of ``session``
+    (a web request's: a page reads several settings, and ``session.get`` asked the database
+    again each time for a key never stored).  Other sessions read a key each time they ask."""
+    session.info.setdefault(_READ, None)
+
+
+def stored_setting(session: Session, key: str) -> Setting | None:
+    """The ``setting`` row of ``key`` (None: not stored).  In a session of
+    ``read_settings_once`` the first read of a transaction reads every row (the table holds
+    a few) and the later ones of the same transaction use them; a write goes through
+    ``store_setting``, which keeps them true."""
+    if _READ not in session.info:
+        return session.get(Setting, key)
+    read = session.info[_READ]
+    transaction = session.get_transaction()
+    if read is not None and transaction is not None and read[0] is transaction:
+        return read[1].get(key)
+    rows = {row.key: row for row in session.scalars(select(Setting))}
+    session.info[_READ] = (session.get_transaction(), rows)
+    return rows.get(key)
+
+
+def store_setting(session: Session, key: str, value: dict[str, Any], actor: str) -> None:
+    """Store ``value`` under ``key`` (flushed)."""
+    row = stored_setting(session, key)
+    if row is None:
+        row = Setting(key=key, value=value, updated_by=actor)
+        session.add(row)
+    else:
+        row.value = value
+        row.updated_by = actor
+    session.flush()
+    if (read := session.info.get(_READ)) is not None:
+        read[1][key] = row
+
+
 def _stored(session: Session, key: str) -> dict[str, Any]:
-    row = session.get(Setting, key)
+    row = stored_setting(session, key)
     return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
 
 
@@ -105,10 +146,4 @@ EVALUATION_LABELS = {
 
 
 def _store(session: Session, key: str, value: dict[str, Any], actor: str) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value, updated_by=actor))
-    else:
-        row.value = value
-        row.updated_by = actor
-    session.flush()
+    store_setting(session, key, value, actor)

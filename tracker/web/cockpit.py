@@ -105,11 +105,12 @@ def _family(kind: str, selection: cockpit.Selection, scope: frozenset[int] | Non
 
 
 def _kept(session: Session, whole: bool, key: tuple[Any, ...], build: Callable[[Session], T],
-          family: tuple[Any, ...] | None = None) -> Shown[T]:
+          family: tuple[Any, ...] | None = None, task: tuple[str, tuple[Any, ...]] | None = None) -> Shown[T]:
     """A part kept per data version; the whole-province one may be its last build, the last
-    build of another opening date, or pending (``kept_or_latest``)."""
+    build of another opening date, or pending (``kept_or_latest``; ``task``: the same build
+    by name, for the server's build process, ``tracker.web.builder.TASKS``)."""
     if whole:
-        return kept_or_latest(session, key, build, family)
+        return kept_or_latest(session, key, build, family, task)
     return Shown(kept(session, key, lambda: build(session)))
 
 
@@ -120,7 +121,7 @@ def _departments(session: Session, selection: cockpit.Selection, scope: frozense
         return Shown([])
     return _kept(session, whole, _key("cockpit-departments", selection, scope),
                  lambda reading: _build_departments(reading, selection, scope),
-                 _family("cockpit-departments", selection, scope))
+                 _family("cockpit-departments", selection, scope), ("cockpit-departments", (selection, scope)))
 
 
 def _build_departments(reading: Session, selection: cockpit.Selection, scope: frozenset[int] | None) -> list[Any]:
@@ -146,7 +147,7 @@ def _sections(session: Session, user_id: int, selection: cockpit.Selection, scop
     read depends on them only through ``scope``)."""
     return _kept(session, whole, _key("cockpit", selection, scope),
                  lambda reading: _build_sections(reading, user_id, selection),
-                 _family("cockpit", selection, scope))
+                 _family("cockpit", selection, scope), ("cockpit", (user_id, selection)))
 
 
 def _build_sections(reading: Session, user_id: int, selection: cockpit.Selection) -> dict[str, Markup] | None:

@@ -18,6 +18,7 @@ from tracker.config import Config
 from tracker.core.labels import finding_severity_label, template_labels
 from tracker.core.money import decimal_text
 from tracker.db import Database
+from tracker.services.settings import read_settings_once
 
 
 def database() -> Database:
@@ -52,6 +53,7 @@ def db_session() -> Session:
         write = has_request_context() and request.method not in READ_METHODS \
             and not getattr(view, _READS_ONLY, False)
         g.db_session = database().session(write=write)
+        read_settings_once(g.db_session)
     return g.db_session
 
 

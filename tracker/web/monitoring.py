@@ -85,7 +85,8 @@ def overview():  # type: ignore[no-untyped-def]
     # evaluates its own 100 projects, so its figures are always current.
     key = ("monitoring-order", as_of, cockpit.scope(current_user))
     if ids is None:
-        shown_order = kept_or_latest(session, key, lambda s: monitoring_pages.overview_order(s, as_of, None))
+        shown_order = kept_or_latest(session, key, lambda s: monitoring_pages.overview_order(s, as_of, None),
+                                     task=("monitoring-order", (as_of,)))
     else:
         shown_order = Shown(kept(session, key, lambda: monitoring_pages.overview_order(session, as_of, ids)))
     order, built_at = shown_order.value or [], shown_order.built_at

@@ -20,6 +20,8 @@ server processes share a port (``tracker serve --workers``), each also finds wha
 built in ``folder`` (a pickle per key, written whole or not at all), and a lock file per key
 lets one process build while the others wait: one build per key for the whole server.  The
 folder belongs to one database (``share_between_processes`` names it after the database URL).
+``tracker serve`` also starts a build process (``tracker.web.builder``) that rebuilds the slow
+parts into the folder (``kept_or_latest``'s ``task``, ``PageCache.ask_builder``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import IO, Any, Generic, TypeVar
 
 try:
@@ -52,6 +54,7 @@ from tracker.db import Database, data_version, has_uncommitted_changes
 T = TypeVar("T")
 MISSING = object()
 PENDING: Any = object()  # ``latest``: never built, and its kind builds slowly
+ASK_AGAIN = 30.0  # seconds: a key and version asked of the build process is asked again after this
 log = logging.getLogger(__name__)
 
 
@@ -83,6 +86,10 @@ class PageCache:
         #: connection runs it after its request instead).
         self.start: Callable[[Callable[[], None]], None] = _start_thread
         self.slow_build = 1.0  # seconds: a part that took this long may be served as last built
+        #: The write end of the pipe that wakes the server's build process (``tracker.web.builder``),
+        #: when it has one: a slow part is then rebuilt there, never in a thread of this process.
+        self.wake: int | None = None
+        self._asked: dict[Hashable, float] = {}  # (key, version) → when the build process was asked
 
     def latest(self, key: tuple[Hashable, ...], version: Hashable, build: Callable[[], T],
                family: Hashable | None = None) -> tuple[T, Built[T] | None]:
@@ -93,6 +100,8 @@ class PageCache:
         (``kept_or_latest``).  Else built now.  ``build`` is timed and remembered as the
         latest of ``key`` (and of ``family``)."""
         found = self._lookup((*key, version))
+        if found is MISSING:
+            found = self._built_elsewhere(key, version)
         if found is not MISSING:
             return found, None  # type: ignore[return-value]
         last = self._latest_of(key)
@@ -126,6 +135,50 @@ class PageCache:
             if self._latest_of(key) is None:
                 self._remember(key, Built(value, version, datetime.now(UTC), 0.0))
         return value
+
+    def _built_elsewhere(self, key: tuple[Hashable, ...], version: Hashable) -> Any:
+        """The entry of ``(*key, version)`` another process (the build process, another
+        worker) left in the folder, now kept here too; else ``MISSING``."""
+        if self.folder is None:
+            return MISSING
+        try:
+            with open(self.folder / f"{_name((*key, version))}.pickle", "rb") as file:
+                value = pickle.load(file)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return MISSING
+        with self._lock:
+            self._entries[(*key, version)] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+            self._latest.pop(key, None)
+        self._latest_of(key)  # how long it took (from the folder): a slow kind is never built here
+        return value
+
+    def ask_builder(self, key: Hashable, version: Hashable, task: tuple[str, tuple[Any, ...]],
+                    family: Hashable | None, base_url: str) -> bool:
+        """Ask the server's build process to build ``key`` (``task``: the name of its build in
+        ``tracker.web.builder.TASKS`` and its arguments): a file in the folder, and a byte
+        down the pipe to wake it.  False when there is no build process (any more): the caller
+        builds in a thread.  Asked once per key and data version every ``ASK_AGAIN`` seconds."""
+        if self.wake is None or self.folder is None:
+            return False
+        now = monotonic()
+        with self._lock:
+            if now - self._asked.get((key, version), -ASK_AGAIN) < ASK_AGAIN:
+                return True
+            self._asked[(key, version)] = now
+            while len(self._asked) > 4 * self.size:
+                self._asked.pop(next(iter(self._asked)))
+        try:
+            _write_whole(self.folder / f"ask-{_name((key, version))}.task", (key, task, family, base_url))
+            os.write(self.wake, b"!")
+        except BlockingIOError:
+            pass  # the pipe is full of wake-ups: the build process looks at every ask anyway
+        except OSError:
+            log.error("后台计算进程已停止：全省页面改由本进程的线程计算")
+            self.wake = None
+            return False
+        return True
 
     def last_build(self, key: Hashable) -> Built[Any] | None:
         """The last build of ``key`` (at whatever data version), when still known."""
@@ -357,20 +410,25 @@ class Shown(Generic[T]):
 
 
 def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[[Session], T],
-                   family: Hashable | None = None) -> Shown[T]:
+                   family: Hashable | None = None,
+                   task: tuple[str, tuple[Any, ...]] | None = None) -> Shown[T]:
     """Like ``kept``, for a part that may be shown as last built: when the data changed since
     and that build was slow (``PageCache.slow_build``), it is returned with its build time
-    while one thread of this process rebuilds it in a session of its own (``build(session)``,
-    in a request context of its own so that it can make links), and the next request after
-    that finds it up to date.  A key never built whose kind builds slowly (the whole province
-    at a new date) is ``pending`` while that thread builds it: no request waits for it.  With
-    a ``family`` (the keys of this part that differ only in what the page chose by itself, its
-    opening date), such a key is instead shown as the member of the family built last (its
-    ``key`` and time say which) while the thread builds the one asked for."""
+    while it is rebuilt — by the server's build process when there is one and ``task`` names
+    the build there (``tracker.web.builder``: a process of its own at a lower CPU priority, so
+    no request waits for the interpreter lock of a build), else by one thread of this process
+    in a session of its own (``build(session)``, in a request context of its own so that it
+    can make links) — and the next request after that finds it up to date.  A key never built
+    whose kind builds slowly (the whole province at a new date) is ``pending`` while it is
+    built: no request waits for it.  With a ``family`` (the keys of this part that differ only
+    in what the page chose by itself, its opening date), such a key is instead shown as the
+    member of the family built last (its ``key`` and time say which) while the one asked for
+    is built."""
     if has_uncommitted_changes(session):
         return Shown(build(session))
     cache = page_cache()
-    value, last = cache.latest(key, data_version(session), lambda: build(session), family)
+    version = data_version(session)
+    value, last = cache.latest(key, version, lambda: build(session), family)
     if value is not PENDING and last is None:
         return Shown(value)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -385,11 +443,11 @@ def kept_or_latest(session: Session, key: tuple[Hashable, ...], build: Callable[
             finally:
                 fresh.close()
 
-    cache.refresh_in_background(key, refresh)
+    if task is None or not cache.ask_builder(key, version, task, family, base_url):
+        cache.refresh_in_background(key, refresh)
     if last is not None:
         return Shown(value, last.at)
     other = None if family is None else cache.latest_of_family(family)
     if other is not None and other[0] != key:
         return Shown(other[1].value, other[1].at, key=other[0])
     return Shown(None, pending=True)
-

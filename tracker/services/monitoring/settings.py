@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from tracker.core.settings import TIME_PROGRESS_PLAN
 from tracker.errors import ValidationFailed
-from tracker.models import Setting, User
+from tracker.models import User
 from tracker.services import audit
-from tracker.services.settings import monitoring_settings, save_monitoring_settings
+from tracker.services.settings import monitoring_settings, save_monitoring_settings, store_setting, stored_setting
 
 REMINDER_SETTINGS_KEY = "monitoring_reminders"
 
@@ -59,7 +59,7 @@ class ReminderSettings:
 
 
 def reminder_settings(session: Session) -> ReminderSettings:
-    row = session.get(Setting, REMINDER_SETTINGS_KEY)
+    row = stored_setting(session, REMINDER_SETTINGS_KEY)
     stored = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
     return ReminderSettings.from_dict({**ReminderSettings().to_dict(), **stored})
 
@@ -67,12 +67,7 @@ def reminder_settings(session: Session) -> ReminderSettings:
 def save_reminder_settings(session: Session, values: dict[str, Any], actor: str) -> ReminderSettings:
     """Validate (ValueError in Chinese) and store."""
     settings = ReminderSettings.from_dict({**reminder_settings(session).to_dict(), **values})
-    row = session.get(Setting, REMINDER_SETTINGS_KEY)
-    if row is None:
-        session.add(Setting(key=REMINDER_SETTINGS_KEY, value=settings.to_dict(), updated_by=actor))
-    else:
-        row.value, row.updated_by = settings.to_dict(), actor
-    session.flush()
+    store_setting(session, REMINDER_SETTINGS_KEY, settings.to_dict(), actor)
     return settings
 
 
