@@ -159,3 +159,17 @@ def test_a_year_of_many_projects_is_read_in_ranges(
         assert {pid: bulk(e) for pid, e in every.items()} == \
             {p.id: straightforward(session, p, D("2025-06-30"))
              for p in session.query(evaluate_module.Project).filter_by(year=2025)}
+
+
+def test_the_first_evaluation_of_a_new_engine_reads_on_the_side_too(
+        committed: tuple[Database, list[int]], side_reads: list[bulk_read.SideReads]) -> None:
+    """The server's version is known once connected: a process's first evaluation (nothing
+    read before it) still reads on the second connection."""
+    database, ids = committed
+    fresh = Database(str(database.engine.url.render_as_string(hide_password=False)))
+    try:
+        with fresh.session() as session:
+            assert sorted(evaluate(session, D("2025-06-30"))) == sorted(ids)
+    finally:
+        fresh.dispose()
+    assert len(side_reads) == (1 if database.engine.dialect.name == "postgresql" else 0)

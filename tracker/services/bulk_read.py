@@ -141,11 +141,14 @@ class SideReads:
     def open(cls, session: Session, produce: Callable[[Connection], Iterator[Any]],
              ahead: int = 3) -> SideReads | None:
         bind = session.get_bind()
-        if bind.dialect.name != "postgresql" or (bind.dialect.server_version_info or (0,)) < (13,):
+        if bind.dialect.name != "postgresql":
             return None
         if session.autoflush:
             session.flush()
-        alone = session.connection().exec_driver_sql(
+        connection = session.connection()  # connected: the server's version is known
+        if (connection.dialect.server_version_info or (0,)) < (13,):
+            return None
+        alone = connection.exec_driver_sql(
             "SELECT pg_current_xact_id_if_assigned() IS NULL"
             " AND current_setting('transaction_isolation') = 'read committed'").scalar()
         if not alone:
