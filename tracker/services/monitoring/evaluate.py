@@ -138,7 +138,7 @@ class _IndicatorJudge:
     report's (value, achievement, completed_on), each packed as the text of a JSON array, and
     its reporting deadline.  Each distinct text is read once and each distinct input judged
     once per evaluation (the core function is pure, so this changes nothing but the time
-    taken).  ``statuses`` is the memo of judgements, ``reports`` the report values read."""
+    taken).  ``reports`` is the memo of the report values read."""
 
     def __init__(self, as_of: date, settings: MonitoringSettings) -> None:
         self.as_of, self.settings = as_of, settings
@@ -146,9 +146,9 @@ class _IndicatorJudge:
         days = self.days = Converted(as_date)
         numbers = Converted(lambda value: scaled(value, 4))
 
-        def indicator(text: str) -> tuple[Any, ...]:
+        def indicator(text: str) -> tuple[Any, ...]:  # (kind, op, target, deadline, a level by its op or unit)
             kind, op, target, deadline, unit = json.loads(text)
-            return kind, op, numbers[target], days[deadline], unit
+            return kind, op, numbers[target], days[deadline], is_level(op, unit, None)
 
         def report(text: str | None) -> tuple[Any, ...]:  # None: nothing reported yet
             value, achievement, completed_on = json.loads(text) if text else (None, None, None)
@@ -157,7 +157,6 @@ class _IndicatorJudge:
         # Conversions are functions over the other memos, never bound methods of the judge
         # (that would be a reference cycle, left for the paused garbage collector to find).
         self.indicators, self.reports = Converted(indicator), Converted(report)
-        self.statuses: dict[tuple[bool, str, str | None, bool, str | None], IndicatorStatus] = {}
         self.names = Converted(lambda name: is_level(None, None, name))  # name → a level's words
 
     def judge(self, overdue: bool, indicator: str, report: str | None, named_level: bool,
@@ -166,11 +165,12 @@ class _IndicatorJudge:
         read of it (``judge_indicator`` compares the two and nothing else), so projects of
         different deadlines share their judgements; it is passed on as a deadline the day
         before ``as_of`` (overdue) or none."""
-        kind, op, target, deadline, unit = self.indicators[indicator]
-        try:  # (kind, operator, target, deadline) and (value, achievement, completed_on)
-            return judge_indicator(kind, op, target, deadline, *self.reports[report],
+        kind, op, target, deadline, level = self.indicators[indicator]
+        value, achievement, completed_on = self.reports[report]
+        try:
+            return judge_indicator(kind, op, target, deadline, value, achievement, completed_on,
                                    self.as_of, self.settings, self.day_before if overdue else None,
-                                   level=named_level or is_level(op, unit, None), likelihood=likelihood)
+                                   level=named_level or level, likelihood=likelihood)
         except ValueError as error:  # an indicator the importer could not parse fully
             return IndicatorStatus("grey", COLOUR_LABELS["grey"], note=str(error))
 
@@ -399,11 +399,14 @@ def _indicator_evaluations(chunks: Iterable[Sequence[Any]], as_of: date,
                            ) -> dict[int, list[IndicatorEvaluation]]:
     """Per project, its indicators in order (the rows of ``_indicator_query`` at ``as_of``, in
     one or several consecutive chunks), each with the report that counts at ``as_of`` and its
-    status.  The named tuples are made with ``tuple.__new__`` (what their generated
-    ``__new__`` does, without a Python call each)."""
+    status, judged once per distinct (overdue, likelihood, level, indicator text, report
+    text): the memo is nested in that order, so a row builds no key of its own.  The named
+    tuples are made with ``tuple.__new__`` (what their generated ``__new__`` does, without a
+    Python call each)."""
     judge = _IndicatorJudge(as_of, settings)
-    days, reports, statuses, names = judge.days, judge.reports, judge.statuses, judge.names
+    days, reports, names = judge.days, judge.reports, judge.names
     likelihoods = likelihoods or {}
+    memos: dict[tuple[bool, str | None], tuple[dict[str, dict[str | None, IndicatorStatus]], ...]] = {}
     new = tuple.__new__
     evaluations: dict[int, list[IndicatorEvaluation]] = {}
     current: int | None = None
@@ -411,15 +414,24 @@ def _indicator_evaluations(chunks: Iterable[Sequence[Any]], as_of: date,
         for pid, iid, rid, reported_on, indicator, name, reported in rows:
             if pid != current:  # rows come project by project
                 current, overdue, likely = pid, as_of > reporting_deadlines[pid], likelihoods.get(pid)
+                memo = memos.get((overdue, likely))
+                if memo is None:
+                    memo = memos[overdue, likely] = ({}, {})  # by a level's words in the name or not
                 add = evaluations.setdefault(pid, []).append
             if targets and iid in targets:  # 调整: the target valid at ``as_of``
                 indicator = targets[iid]
-            key = (overdue, indicator, reported, names[name], likely)
-            status = statuses.get(key)
+            level = names[name]
+            by_report = memo[level].get(indicator)
+            if by_report is None:
+                by_report = memo[level][indicator] = {}
+            status = by_report.get(reported)
             if status is None:
-                status = statuses[key] = judge.judge(*key)
-            report = None if rid is None else new(LatestReport, (rid, days[reported_on]) + reports[reported])
-            add(new(IndicatorEvaluation, (iid, report, status)))
+                status = by_report[reported] = judge.judge(overdue, indicator, reported, level, likely)
+            if rid is None:
+                add(new(IndicatorEvaluation, (iid, None, status)))
+            else:
+                add(new(IndicatorEvaluation, (iid, new(LatestReport, (rid, days[reported_on], *reports[reported])),
+                                              status)))
     return evaluations
 
 
