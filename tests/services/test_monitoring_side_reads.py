@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tests.monitoring_builders import make_project, make_unit
 from tests.services.test_monitoring_speed_equivalence import DATES, D, bulk, mixed_projects, straightforward
 from tracker import migration
-from tracker.db import Database
+from tracker.db import Database, make_engine
 from tracker.services import bulk_read
 from tracker.services.monitoring import evaluate as evaluate_module
 from tracker.services.monitoring.evaluate import evaluate, evaluate_dates
@@ -173,3 +173,22 @@ def test_the_first_evaluation_of_a_new_engine_reads_on_the_side_too(
     finally:
         fresh.dispose()
     assert len(side_reads) == (1 if database.engine.dialect.name == "postgresql" else 0)
+
+
+def test_a_pool_without_a_spare_connection_keeps_the_reads_on_the_session(
+        committed: tuple[Database, list[int]], side_reads: list[bulk_read.SideReads]) -> None:
+    """One connection in the pool, held by the session: the evaluation does not wait for a
+    second one, it reads everything itself."""
+    database, ids = committed
+    engine = make_engine(str(database.engine.url.render_as_string(hide_password=False)),
+                         pool_size=1, max_overflow=0, pool_timeout=1)
+    try:
+        with Session(engine) as session:
+            result = evaluate(session, D("2025-06-30"))
+            assert sorted(result) == sorted(ids)
+            assert {pid: bulk(e) for pid, e in result.items()} == \
+                {pid: straightforward(session, session.get(evaluate_module.Project, pid), D("2025-06-30"))
+                 for pid in ids}
+    finally:
+        engine.dispose()
+    assert side_reads == []

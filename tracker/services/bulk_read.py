@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, Result, Select, String, Text, cast, func, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool, QueuePool
 
 
 def stored_int(column: Any) -> Any:
@@ -151,7 +152,7 @@ class SideReads:
         alone = connection.exec_driver_sql(
             "SELECT pg_current_xact_id_if_assigned() IS NULL"
             " AND current_setting('transaction_isolation') = 'read committed'").scalar()
-        if not alone:
+        if not alone or not _spare_connection(bind.engine.pool):
             return None
         return cls(bind.engine.connect(), produce, ahead)
 
@@ -192,3 +193,12 @@ class SideReads:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _spare_connection(pool: Pool) -> bool:
+    """A connection can be taken from ``pool`` without waiting for another to come back (a
+    busy pool keeps the reads on the session's connection rather than waiting)."""
+    if not isinstance(pool, QueuePool):
+        return True
+    limit = getattr(pool, "_max_overflow", -1)
+    return pool.checkedin() > 0 or limit < 0 or pool.overflow() < limit
