@@ -205,6 +205,10 @@ def evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterabl
 SIDE_READS_FROM = 2000
 #: Projects per range of the indicator query read on the second connection.
 SIDE_RANGE_PROJECTS = 5000
+#: Ranges the second connection may read before this thread takes them: a whole date's (ten
+#: at 50,000 projects), so the server never waits while money is judged; rows of about one
+#: date are held, as reading them at once would.
+SIDE_RANGES_AHEAD = 12
 
 
 def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterable[int] | None,
@@ -215,7 +219,8 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
     if ids is None or len(ids) >= SIDE_READS_FROM:
         ranged = cached_statement(session, ("indicators", "range" if ids is None else "ids"),
                                   lambda: _indicator_query(session, "range" if ids is None else "ids"))
-        side = SideReads.open(session, lambda connection: _indicator_ranges(connection, ranged, days, ids))
+        side = SideReads.open(session, lambda connection: _indicator_ranges(connection, ranged, days, ids),
+                              ahead=SIDE_RANGES_AHEAD)
     if side is None:
         return _evaluate_all(session, days, ids, money_at_ledger_date, None)
     with side:
