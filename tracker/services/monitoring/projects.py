@@ -23,8 +23,8 @@ from tracker.services.bulk_read import (
     as_date,
     cached_statement,
     json_arrays,
-    plain_rows,
     scaled,
+    session_tuples,
     stored_int,
 )
 from tracker.services.settings import monitoring_settings
@@ -80,7 +80,7 @@ def project_rows(session: Session, years: Sequence[int], ids: Sequence[int] | No
     percent, is_default, blank) arrays, in no particular order (``PlanCurve`` sorts them): one column
     instead of a row of four columns per point, and the text is the memo key."""
     query = cached_statement(session, ("projects", ids is None), lambda: _project_query(session, ids is None))
-    return list(plain_rows(session, query, statement_scope(years, ids)).all())
+    return session_tuples(session, query, statement_scope(years, ids))
 
 
 def _project_query(session: Session, every: bool) -> Select[Any]:
