@@ -192,3 +192,24 @@ def test_a_pool_without_a_spare_connection_keeps_the_reads_on_the_session(
     finally:
         engine.dispose()
     assert side_reads == []
+
+
+def test_jit_is_off_for_the_evaluations_reads_and_put_back_after(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: the evaluation's queries run without JIT (compiling them cost more than
+    running them) and the transaction's setting is what it was afterwards."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    mixed_projects(session)
+    seen: list[str] = []
+    original = evaluate_module.project_rows
+
+    def watching(*args: Any) -> Any:
+        seen.append(session.connection().exec_driver_sql("SHOW jit").scalar_one())
+        return original(*args)
+
+    monkeypatch.setattr(evaluate_module, "project_rows", watching)
+    session.connection().exec_driver_sql("SET LOCAL jit = on")
+    evaluate(session, D("2025-06-30"))
+    assert seen == ["off"]
+    assert session.connection().exec_driver_sql("SHOW jit").scalar_one() == "on"

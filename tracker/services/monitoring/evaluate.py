@@ -28,6 +28,7 @@ from tracker.services.bulk_read import (
     as_date,
     cached_statement,
     fetch_tuples,
+    jit_off,
     json_array,
     scaled,
     session_tuples,
@@ -221,10 +222,11 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
                                   lambda: _indicator_query(session, "range" if ids is None else "ids"))
         side = SideReads.open(session, lambda connection: _indicator_ranges(connection, ranged, days, ids),
                               ahead=SIDE_RANGES_AHEAD)
-    if side is None:
-        return _evaluate_all(session, days, ids, money_at_ledger_date, None)
-    with side:
-        return _evaluate_all(session, days, ids, money_at_ledger_date, side)
+    with jit_off(session):
+        if side is None:
+            return _evaluate_all(session, days, ids, money_at_ledger_date, None)
+        with side:
+            return _evaluate_all(session, days, ids, money_at_ledger_date, side)
 
 
 def _indicator_ranges(connection: Connection, query: Select[Any], days: Sequence[date],
