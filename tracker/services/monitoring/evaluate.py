@@ -220,8 +220,8 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
     if ids is None or len(ids) >= SIDE_READS_FROM:
         ranged = cached_statement(session, ("indicators", "range" if ids is None else "ids"),
                                   lambda: _indicator_query(session, "range" if ids is None else "ids"))
-        side = SideReads.open(session, lambda connection: _indicator_ranges(connection, ranged, days, ids),
-                              ahead=SIDE_RANGES_AHEAD)
+        side = SideReads.open(session, lambda connection: _indicator_ranges(
+            connection, ranged, days, ids, not money_at_ledger_date), ahead=SIDE_RANGES_AHEAD)
     with jit_off(session):
         if side is None:
             return _evaluate_all(session, days, ids, money_at_ledger_date, None)
@@ -230,13 +230,18 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
 
 
 def _indicator_ranges(connection: Connection, query: Select[Any], days: Sequence[date],
-                      ids: Sequence[int] | None) -> Iterator[tuple[date, list[Any] | None]]:
-    """On the second connection (``SideReads``): per date, the rows of ``_indicator_query``
-    a range of projects at a time in project order, then (date, None).  Without JIT: each
-    range is index probes, and compiling it took PostgreSQL 12–20 ms a range (its EXPLAIN
-    ANALYZE at 50,000 indicators), 4–5 % of the range's time."""
+                      ids: Sequence[int] | None, spent: bool) -> Iterator[tuple[date, str, Any]]:
+    """On the second connection (``SideReads``): per date, with ``spent`` first the spending
+    at the date (date, "spent", ``spent_through`` of ``ids``: money judged at the date itself,
+    the partial month's rows summed while the session reads the projects), then the rows of
+    ``_indicator_query`` a range of projects at a time in project order (date, "rows", rows),
+    then (date, "end", None).  Without JIT: each range is index probes, and compiling it took
+    PostgreSQL 12–20 ms a range (its EXPLAIN ANALYZE at 50,000 indicators), 4–5 % of the
+    range's time."""
     connection.exec_driver_sql("SET LOCAL jit = off")
     for as_of in days:
+        if spent:
+            yield as_of, "spent", spent_through(Session(bind=connection), as_of, ids)
         scope = statement_scope([as_of.year], ids)
         if ids is None:
             low, high, count = connection.execute(
@@ -246,13 +251,13 @@ def _indicator_ranges(connection: Connection, query: Select[Any], days: Sequence
                 parts = max(1, min(32, round(count / SIDE_RANGE_PROJECTS)))
                 step = (high - low) // parts + 1
                 for start in range(low, high + 1, step):
-                    yield as_of, fetch_tuples(connection, query, {
+                    yield as_of, "rows", fetch_tuples(connection, query, {
                         "as_of": as_of, **scope, "low": start, "high": start + step - 1})
         else:
             for start in range(0, len(ids), SIDE_RANGE_PROJECTS):
                 part = ids[start:start + SIDE_RANGE_PROJECTS]
-                yield as_of, fetch_tuples(connection, query, {"as_of": as_of, **scope, "ids": part})
-        yield as_of, None
+                yield as_of, "rows", fetch_tuples(connection, query, {"as_of": as_of, **scope, "ids": part})
+        yield as_of, "end", None
 
 
 def _evaluate_all(session: Session, days: Sequence[date], ids: Sequence[int] | None,
@@ -274,7 +279,7 @@ def _evaluate_all(session: Session, days: Sequence[date], ids: Sequence[int] | N
         projects = project_inputs(rows, plans, versions[as_of])
         if not projects:
             if side is not None:
-                for _ in _side_rows(side, as_of):  # read and dropped: nothing to judge
+                for _ in _side_items(side, as_of, ("spent", "rows")):  # read and dropped: nothing to judge
                     pass
             results[as_of] = {}
             continue
@@ -288,6 +293,9 @@ def _evaluate_all(session: Session, days: Sequence[date], ids: Sequence[int] | N
                        for p in projects}
         spent: dict[date, dict[int, Decimal]] = {}
         distinct = set(money_dates.values())
+        if side is not None and not money_at_ledger_date:  # read on the side (``_indicator_ranges``)
+            spent[as_of] = next(_side_items(side, as_of, ("spent",)))
+            distinct = set()
         for day in distinct:
             day_ids = None if ids is None and len(distinct) == 1 else \
                 tuple(pid for pid, d in money_dates.items() if d == day)
@@ -303,7 +311,7 @@ def _evaluate_all(session: Session, days: Sequence[date], ids: Sequence[int] | N
             chunks: Iterable[list[Any]] = (
                 session_tuples(session, query, {"as_of": as_of, **statement_scope([year], ids)}),)
         else:
-            chunks = _side_rows(side, as_of)
+            chunks = _side_items(side, as_of, ("rows",))
         indicators = _indicator_evaluations(
             chunks, as_of, {p.id: p.checkpoints[0] + grace for p in projects}, settings,
             {iid: _target_text(t) for v in versions[as_of].values() for iid, t in v.targets.items()},
@@ -321,15 +329,18 @@ def _evaluate_all(session: Session, days: Sequence[date], ids: Sequence[int] | N
     return results
 
 
-def _side_rows(side: SideReads, as_of: date) -> Iterator[list[Any]]:
-    """The row ranges ``_indicator_ranges`` reads for ``as_of``, as they come."""
+def _side_items(side: SideReads, as_of: date, kinds: tuple[str, ...]) -> Iterator[Any]:
+    """What ``_indicator_ranges`` reads for ``as_of``, of ``kinds``, as it comes: up to the
+    date's end (rows), or the one item (spent)."""
     while True:
-        day, rows = side.next_item()
-        if day != as_of:
-            raise RuntimeError(f"indicator rows of {day} while evaluating {as_of}")
-        if rows is None:
+        day, kind, item = side.next_item()
+        if day != as_of or (kind != "end" and kind not in kinds):
+            raise RuntimeError(f"{kind} of {day} read on the side while evaluating {as_of}")
+        if kind == "end":
             return
-        yield rows
+        yield item
+        if kind == "spent" and kinds == ("spent",):
+            return
 
 
 def _likelihoods(session: Session, as_of: date, year: int, ids: Sequence[int] | None) -> dict[int, str]:
