@@ -42,12 +42,12 @@ start of each part, 6.7 during the import; ARCHITECTURE.md "Beyond one machine" 
 before the changes beside them):
   a. evaluation of 50,000 projects: 5.95 s month end, 6.10 s mid-month (best 4.93 s; naive 682 s:
      115× / 112×); about 2 s of it the indicator query (LATERAL), 1.6 s its Python pass, 1.9 s
-     the rest.  Since (``--only eval``, 2026-12-07 03:51 UTC, load 2.2–2.4 — another process
-     held a CPU): 2.99 s month end, 3.46 s mid-month (best 2.83 / 2.93 s; Python CPU 2.30 s;
-     naive 455 s: 152× / 131×); 03:53 UTC, load 2.4–2.8: 3.30 s / 3.95 s (CPU 2.25 / 2.34 s).
-     At load 1 (03:48 UTC, the evaluation alone, three runs) 2.43–2.66 s.  The indicators are
-     read on a second connection while Python works (monitoring/evaluate.py), so the bound is
-     Python's CPU, ≈ 2.2–2.5 s; the wall time is that divided by the share of a CPU it gets;
+     the rest.  Since (``--only eval``, 2026-12-07 03:59 UTC, load 0.8–1.2): 2.67 s month end,
+     2.76 s mid-month (best 2.46 / 2.74 s; Python CPU 2.29 / 2.33 s; naive 442 s: 166× /
+     161×).  With another process holding a CPU (03:51–03:53 UTC, load 2.2–2.8): 2.99–3.30 s /
+     3.46–3.95 s.  The indicators are read on a second connection while Python works
+     (monitoring/evaluate.py), so the bound is Python's CPU, ≈ 2.2–2.5 s; the wall time is that
+     divided by the share of a CPU it gets;
   b. daily job (catch-up: 4 checkpoints + daily status, 200,000 snapshots) 91.1 s, 1,617 MB;
      checkpoint job (50,000 snapshots) 26.1 s, 1,086 MB;
   c. 50 clients: 45.6 req/s, p95 1,745 ms, 0 errors (throughput-bound on 2 CPUs); during the
