@@ -120,6 +120,12 @@ def bulk(evaluation: ProjectEvaluation) -> dict[str, Any]:
 
 @pytest.fixture()
 def projects(session: Session) -> list[Project]:
+    return mixed_projects(session)
+
+
+def mixed_projects(session: Session) -> list[Project]:
+    """Projects, plans, indicators, reports, explanations and ledger batches covering every
+    branch of the bulk evaluation (flushed, not committed)."""
     unit, other_unit = make_unit(session), make_unit(session, "教育局")
     quarters = make_project(session, unit, budget="1000000", plan={
         "03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}, indicators=[

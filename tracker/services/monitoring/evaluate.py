@@ -5,13 +5,13 @@ progress report that counts, and the overall colour.  Nothing is written."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Select, and_, bindparam, case, select, true
+from sqlalchemy import Connection, Date, Select, and_, bindparam, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from tracker.core.forecast import Forecast, forecast_year_end
@@ -24,11 +24,14 @@ from tracker.models import DeviationExplanation, Indicator, Project, ProgressRep
 from tracker.services.adjustments import versions_at_dates
 from tracker.services.bulk_read import (
     Converted,
+    SideReads,
     as_date,
     cached_statement,
+    fetch_tuples,
+    jit_off,
     json_array,
-    plain_rows,
     scaled,
+    session_tuples,
     stored_int,
     stored_text,
 )
@@ -136,7 +139,7 @@ class _IndicatorJudge:
     report's (value, achievement, completed_on), each packed as the text of a JSON array, and
     its reporting deadline.  Each distinct text is read once and each distinct input judged
     once per evaluation (the core function is pure, so this changes nothing but the time
-    taken).  ``statuses`` is the memo of judgements, ``reports`` the report values read."""
+    taken).  ``reports`` is the memo of the report values read."""
 
     def __init__(self, as_of: date, settings: MonitoringSettings) -> None:
         self.as_of, self.settings = as_of, settings
@@ -144,9 +147,9 @@ class _IndicatorJudge:
         days = self.days = Converted(as_date)
         numbers = Converted(lambda value: scaled(value, 4))
 
-        def indicator(text: str) -> tuple[Any, ...]:
+        def indicator(text: str) -> tuple[Any, ...]:  # (kind, op, target, deadline, a level by its op or unit)
             kind, op, target, deadline, unit = json.loads(text)
-            return kind, op, numbers[target], days[deadline], unit
+            return kind, op, numbers[target], days[deadline], is_level(op, unit, None)
 
         def report(text: str | None) -> tuple[Any, ...]:  # None: nothing reported yet
             value, achievement, completed_on = json.loads(text) if text else (None, None, None)
@@ -155,7 +158,6 @@ class _IndicatorJudge:
         # Conversions are functions over the other memos, never bound methods of the judge
         # (that would be a reference cycle, left for the paused garbage collector to find).
         self.indicators, self.reports = Converted(indicator), Converted(report)
-        self.statuses: dict[tuple[bool, str, str | None, bool, str | None], IndicatorStatus] = {}
         self.names = Converted(lambda name: is_level(None, None, name))  # name → a level's words
 
     def judge(self, overdue: bool, indicator: str, report: str | None, named_level: bool,
@@ -164,11 +166,12 @@ class _IndicatorJudge:
         read of it (``judge_indicator`` compares the two and nothing else), so projects of
         different deadlines share their judgements; it is passed on as a deadline the day
         before ``as_of`` (overdue) or none."""
-        kind, op, target, deadline, unit = self.indicators[indicator]
-        try:  # (kind, operator, target, deadline) and (value, achievement, completed_on)
-            return judge_indicator(kind, op, target, deadline, *self.reports[report],
+        kind, op, target, deadline, level = self.indicators[indicator]
+        value, achievement, completed_on = self.reports[report]
+        try:
+            return judge_indicator(kind, op, target, deadline, value, achievement, completed_on,
                                    self.as_of, self.settings, self.day_before if overdue else None,
-                                   level=named_level or is_level(op, unit, None), likelihood=likelihood)
+                                   level=named_level or level, likelihood=likelihood)
         except ValueError as error:  # an indicator the importer could not parse fully
             return IndicatorStatus("grey", COLOUR_LABELS["grey"], note=str(error))
 
@@ -196,16 +199,74 @@ def evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterabl
 
 
 
+#: Evaluations of at least this many projects read their indicators on a second connection
+#: (``SideReads``: PostgreSQL, a transaction that has written nothing), a range of projects at
+#: a time, while this thread reads projects and spending, judges money and then takes the
+#: indicators of one range as the server reads the next.
+SIDE_READS_FROM = 2000
+#: Projects per range of the indicator query read on the second connection.
+SIDE_RANGE_PROJECTS = 5000
+#: Ranges the second connection may read before this thread takes them: a whole date's (ten
+#: at 50,000 projects), so the server never waits while money is judged; rows of about one
+#: date are held, as reading them at once would.
+SIDE_RANGES_AHEAD = 12
+
+
 def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterable[int] | None,
                     money_at_ledger_date: bool) -> dict[date, dict[int, ProjectEvaluation]]:
+    ids = None if project_ids is None else sorted(set(project_ids))
+    days = sorted(set(dates))
+    side = None
+    if ids is None or len(ids) >= SIDE_READS_FROM:
+        ranged = cached_statement(session, ("indicators", "range" if ids is None else "ids"),
+                                  lambda: _indicator_query(session, "range" if ids is None else "ids"))
+        side = SideReads.open(session, lambda connection: _indicator_ranges(
+            connection, ranged, days, ids, not money_at_ledger_date), ahead=SIDE_RANGES_AHEAD)
+    with jit_off(session):
+        if side is None:
+            return _evaluate_all(session, days, ids, money_at_ledger_date, None)
+        with side:
+            return _evaluate_all(session, days, ids, money_at_ledger_date, side)
+
+
+def _indicator_ranges(connection: Connection, query: Select[Any], days: Sequence[date],
+                      ids: Sequence[int] | None, spent: bool) -> Iterator[tuple[date, str, Any]]:
+    """On the second connection (``SideReads``): per date, with ``spent`` first the spending
+    at the date (date, "spent", ``spent_through`` of ``ids``: money judged at the date itself,
+    the partial month's rows summed while the session reads the projects), then the rows of
+    ``_indicator_query`` a range of projects at a time in project order (date, "rows", rows),
+    then (date, "end", None).  Without JIT: each range is index probes, and compiling it took
+    PostgreSQL 12–20 ms a range (its EXPLAIN ANALYZE at 50,000 indicators), 4–5 % of the
+    range's time."""
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    for as_of in days:
+        if spent:
+            yield as_of, "spent", spent_through(Session(bind=connection), as_of, ids)
+        scope = statement_scope([as_of.year], ids)
+        if ids is None:
+            low, high, count = connection.execute(
+                select(func.min(Project.id), func.max(Project.id), func.count())
+                .where(Project.year == as_of.year)).one()
+            if count:
+                parts = max(1, min(32, round(count / SIDE_RANGE_PROJECTS)))
+                step = (high - low) // parts + 1
+                for start in range(low, high + 1, step):
+                    yield as_of, "rows", fetch_tuples(connection, query, {
+                        "as_of": as_of, **scope, "low": start, "high": start + step - 1})
+        else:
+            for start in range(0, len(ids), SIDE_RANGE_PROJECTS):
+                part = ids[start:start + SIDE_RANGE_PROJECTS]
+                yield as_of, "rows", fetch_tuples(connection, query, {"as_of": as_of, **scope, "ids": part})
+        yield as_of, "end", None
+
+
+def _evaluate_all(session: Session, days: Sequence[date], ids: Sequence[int] | None,
+                  money_at_ledger_date: bool, side: SideReads | None) -> dict[date, dict[int, ProjectEvaluation]]:
     settings = monitoring_settings(session)
     reminders = reminder_settings(session)
     grace = timedelta(days=reminders.progress_due_days)
-    ids = None if project_ids is None else sorted(set(project_ids))
-    days = sorted(set(dates))
     versions = versions_at_dates(session, days, ids)
     stored: dict[int, tuple[list[Any], PlanReader]] = {}  # per year
-    indicator_query = cached_statement(session, ("indicators", ids is None), lambda: _indicator_query(session, ids is None))
     closed: dict[int, date] = {}
     closed_units: set[int] | None = set()  # units whose coverage was read (None: all)
     spent_memo: dict[tuple[date, tuple[int, ...] | None], dict[int, Decimal]] = {}
@@ -217,6 +278,9 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
         rows, plans = stored[year]
         projects = project_inputs(rows, plans, versions[as_of])
         if not projects:
+            if side is not None:
+                for _ in _side_items(side, as_of, ("spent", "rows")):  # read and dropped: nothing to judge
+                    pass
             results[as_of] = {}
             continue
         if closed_units is not None:
@@ -229,24 +293,54 @@ def _evaluate_dates(session: Session, dates: Iterable[date], project_ids: Iterab
                        for p in projects}
         spent: dict[date, dict[int, Decimal]] = {}
         distinct = set(money_dates.values())
+        if side is not None and not money_at_ledger_date:  # read on the side (``_indicator_ranges``)
+            spent[as_of] = next(_side_items(side, as_of, ("spent",)))
+            distinct = set()
         for day in distinct:
             day_ids = None if ids is None and len(distinct) == 1 else \
                 tuple(pid for pid, d in money_dates.items() if d == day)
             if (day, day_ids) not in spent_memo:
                 spent_memo[day, day_ids] = spent_through(session, day, day_ids)
             spent[day] = spent_memo[day, day_ids]
+        money = [_money_of(project, money_dates[project.id], spent[money_dates[project.id]].get(project.id, ZERO),
+                           closed.get(project.unit_id), settings) for project in projects]
+        likelihoods = _likelihoods(session, as_of, year, ids)
+        if side is None:
+            query = cached_statement(session, ("indicators", "every" if ids is None else "ids"),
+                                     lambda: _indicator_query(session, "every" if ids is None else "ids"))
+            chunks: Iterable[list[Any]] = (
+                session_tuples(session, query, {"as_of": as_of, **statement_scope([year], ids)}),)
+        else:
+            chunks = _side_items(side, as_of, ("rows",))
         indicators = _indicator_evaluations(
-            session, indicator_query, {"as_of": as_of, **statement_scope([year], ids)}, {p.id: p.checkpoints[0] + grace for p in projects}, settings,
+            chunks, as_of, {p.id: p.checkpoints[0] + grace for p in projects}, settings,
             {iid: _target_text(t) for v in versions[as_of].values() for iid, t in v.targets.items()},
-            _likelihoods(session, as_of, year, ids))
+            likelihoods)
         colours = _ColourMemo()
         evaluations = results[as_of] = {}
-        for project in projects:
-            day = money_dates[project.id]
-            evaluations[project.id] = _evaluate_project(
-                project, as_of, day, spent[day].get(project.id, ZERO), closed.get(project.unit_id),
-                tuple(indicators.get(project.id, ())), settings, colours)
+        new, none = tuple.__new__, ()
+        for project, (money_as_of, amount, ledger_closed, covered, judged, forecast) in zip(projects, money):
+            found = indicators.get(project.id)
+            own = none if found is None else tuple(found)
+            result = colours.results_of(own)
+            evaluations[project.id] = new(ProjectEvaluation, (
+                project.id, project.unit_id, as_of, money_as_of, project.budget, amount, judged,
+                ledger_closed, covered, forecast, own, result, colours.overall_of(judged.colour, result)))
     return results
+
+
+def _side_items(side: SideReads, as_of: date, kinds: tuple[str, ...]) -> Iterator[Any]:
+    """What ``_indicator_ranges`` reads for ``as_of``, of ``kinds``, as it comes: up to the
+    date's end (rows), or the one item (spent)."""
+    while True:
+        day, kind, item = side.next_item()
+        if day != as_of or (kind != "end" and kind not in kinds):
+            raise RuntimeError(f"{kind} of {day} read on the side while evaluating {as_of}")
+        if kind == "end":
+            return
+        yield item
+        if kind == "spent" and kinds == ("spent",):
+            return
 
 
 def _likelihoods(session: Session, as_of: date, year: int, ids: Sequence[int] | None) -> dict[int, str]:
@@ -262,7 +356,7 @@ def _likelihoods(session: Session, as_of: date, year: int, ids: Sequence[int] | 
     return {pid: likelihood for pid, likelihood in session.execute(query)}
 
 
-def _indicator_query(session: Session, every: bool) -> Select[Any]:
+def _indicator_query(session: Session, shape: str) -> Select[Any]:
     """The query of ``_indicator_evaluations``, with the date as the parameter ``as_of`` and
     the projects as ``statement_scope``'s: per indicator of the projects in order, its own values and the
     report that counts at ``as_of`` (reported_on ≤ as_of, the newest date, and of several on
@@ -306,42 +400,59 @@ def _indicator_query(session: Session, every: bool) -> Select[Any]:
                              stored_int(ProgressReport.value), ProgressReport.achievement,
                              ProgressReport.completed_on))))
                   .outerjoin(ProgressReport, ProgressReport.id == latest))
-    return (source
-            .where(Indicator.project_id.in_(select(Project.id).where(Project.year.in_(bindparam("years", expanding=True))))
-                   if every else and_(Indicator.project_id.in_(bindparam("ids", expanding=True)),
-                                      Indicator.project_id.in_(select(Project.id).where(
-                                          Project.year.in_(bindparam("years", expanding=True)),
-                                          Project.id.in_(bindparam("ids", expanding=True))))))
+    years = Project.year.in_(bindparam("years", expanding=True))
+    if shape == "ids":
+        ids = bindparam("ids", expanding=True)
+        scope = and_(Indicator.project_id.in_(ids),
+                     Indicator.project_id.in_(select(Project.id).where(years, Project.id.in_(ids))))
+    else:
+        scope = Indicator.project_id.in_(select(Project.id).where(years))
+        if shape == "range":  # the projects from ``low`` to ``high`` (``_indicator_ranges``)
+            scope = and_(Indicator.project_id.between(bindparam("low"), bindparam("high")), scope)
+    return (source.where(scope)
             .order_by(Indicator.project_id, Indicator.position, Indicator.id))
 
 
-def _indicator_evaluations(session: Session, query: Select[Any], parameters: dict[str, Any],
+def _indicator_evaluations(chunks: Iterable[Sequence[Any]], as_of: date,
                            reporting_deadlines: Mapping[int, date], settings: MonitoringSettings,
                            targets: Mapping[int, str] | None = None,
                            likelihoods: Mapping[int, str] | None = None
                            ) -> dict[int, list[IndicatorEvaluation]]:
-    """Per project, its indicators in order (``_indicator_query``'s rows with ``parameters``),
-    each with the report that counts at the date ``as_of`` of the parameters and its status.  The named tuples are made with
-    ``tuple.__new__`` (what their generated ``__new__`` does, without a Python call each)."""
-    as_of = parameters["as_of"]
+    """Per project, its indicators in order (the rows of ``_indicator_query`` at ``as_of``, in
+    one or several consecutive chunks), each with the report that counts at ``as_of`` and its
+    status, judged once per distinct (overdue, likelihood, level, indicator text, report
+    text): the memo is nested in that order, so a row builds no key of its own.  The named
+    tuples are made with ``tuple.__new__`` (what their generated ``__new__`` does, without a
+    Python call each)."""
     judge = _IndicatorJudge(as_of, settings)
-    days, reports, statuses, names = judge.days, judge.reports, judge.statuses, judge.names
+    days, reports, names = judge.days, judge.reports, judge.names
     likelihoods = likelihoods or {}
+    memos: dict[tuple[bool, str | None], tuple[dict[str, dict[str | None, IndicatorStatus]], ...]] = {}
     new = tuple.__new__
     evaluations: dict[int, list[IndicatorEvaluation]] = {}
     current: int | None = None
-    for pid, iid, rid, reported_on, indicator, name, reported in plain_rows(session, query, parameters).all():
-        if pid != current:  # rows come project by project
-            current, overdue, likely = pid, as_of > reporting_deadlines[pid], likelihoods.get(pid)
-            add = evaluations.setdefault(pid, []).append
-        if targets and iid in targets:  # 调整: the target valid at ``as_of``
-            indicator = targets[iid]
-        key = (overdue, indicator, reported, names[name], likely)
-        status = statuses.get(key)
-        if status is None:
-            status = statuses[key] = judge.judge(*key)
-        report = None if rid is None else new(LatestReport, (rid, days[reported_on]) + reports[reported])
-        add(new(IndicatorEvaluation, (iid, report, status)))
+    for rows in chunks:
+        for pid, iid, rid, reported_on, indicator, name, reported in rows:
+            if pid != current:  # rows come project by project
+                current, overdue, likely = pid, as_of > reporting_deadlines[pid], likelihoods.get(pid)
+                memo = memos.get((overdue, likely))
+                if memo is None:
+                    memo = memos[overdue, likely] = ({}, {})  # by a level's words in the name or not
+                add = evaluations.setdefault(pid, []).append
+            if targets and iid in targets:  # 调整: the target valid at ``as_of``
+                indicator = targets[iid]
+            level = names[name]
+            by_report = memo[level].get(indicator)
+            if by_report is None:
+                by_report = memo[level][indicator] = {}
+            status = by_report.get(reported)
+            if status is None:
+                status = by_report[reported] = judge.judge(overdue, indicator, reported, level, likely)
+            if rid is None:
+                add(new(IndicatorEvaluation, (iid, None, status)))
+            else:
+                add(new(IndicatorEvaluation, (iid, new(LatestReport, (rid, days[reported_on], *reports[reported])),
+                                              status)))
     return evaluations
 
 
@@ -376,16 +487,11 @@ class _ColourMemo:
         return colour
 
 
-def _evaluate_project(project: ProjectInput, as_of: date, money_as_of: date, spent: Decimal,
-                      closed: date | None, indicators: tuple[IndicatorEvaluation, ...],
-                      settings: MonitoringSettings, colours: _ColourMemo) -> ProjectEvaluation:
+def _money_of(project: ProjectInput, money_as_of: date, spent: Decimal, closed: date | None,
+              settings: MonitoringSettings) -> tuple[date, Decimal, date | None, bool, MoneyStatus, Forecast]:
+    """The money side of a project's evaluation (judged before its indicators are read, while
+    the second connection reads them): (money_as_of, spent, closed, covered, status, forecast)."""
     covered = ledger_covers(closed, money_as_of)
-    money = judge_money(spent, project.budget, project.plan.at(money_as_of), settings, covered)
-    results = colours.results_of(indicators)
-    return ProjectEvaluation(
-        project_id=project.id, unit_id=project.unit_id, as_of=as_of, money_as_of=money_as_of,
-        budget=project.budget, spent=spent, money=money, ledger_closed_through=closed,
-        ledger_covered=covered,
-        forecast=forecast_year_end(spent, project.budget, project.plan, money_as_of,
-                                   settings.time_progress_method),
-        indicators=indicators, results=results, overall=colours.overall_of(money.colour, results))
+    return (money_as_of, spent, closed, covered,
+            judge_money(spent, project.budget, project.plan.at(money_as_of), settings, covered),
+            forecast_year_end(spent, project.budget, project.plan, money_as_of, settings.time_progress_method))

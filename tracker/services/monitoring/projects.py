@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from tracker.core.plan import PlanCheckpoint, PlanCurve, default_plan_for, monitoring_cutoff, project_plan
+from tracker.core.plan import PlanCurve, default_plan_for, monitoring_cutoff, project_plan
 from tracker.core.settings import MonitoringSettings
 from tracker.models import PlanPoint, Project
 from tracker.services.adjustments import Version
@@ -23,8 +23,8 @@ from tracker.services.bulk_read import (
     as_date,
     cached_statement,
     json_arrays,
-    plain_rows,
     scaled,
+    session_tuples,
     stored_int,
 )
 from tracker.services.settings import monitoring_settings
@@ -80,7 +80,7 @@ def project_rows(session: Session, years: Sequence[int], ids: Sequence[int] | No
     percent, is_default, blank) arrays, in no particular order (``PlanCurve`` sorts them): one column
     instead of a row of four columns per point, and the text is the memo key."""
     query = cached_statement(session, ("projects", ids is None), lambda: _project_query(session, ids is None))
-    return list(plain_rows(session, query, statement_scope(years, ids)).all())
+    return session_tuples(session, query, statement_scope(years, ids))
 
 
 def _project_query(session: Session, every: bool) -> Select[Any]:
@@ -107,7 +107,8 @@ def project_inputs(rows: Sequence[Any], plans: PlanReader,
     (调整: the values valid at the date evaluated) where a project has one."""
     if versions:
         rows = [_version_of(row, versions[row[0]]) if row[0] in versions else row for row in rows]
-    return [ProjectInput(pid, unit_id, year, name, scaled(budget, 2), *plans[year, stored])
+    new = tuple.__new__  # what the named tuple's ``__new__`` does, without a Python call each
+    return [new(ProjectInput, (pid, unit_id, year, name, scaled(budget, 2), *plans[year, stored]))
             for pid, unit_id, year, name, budget, stored in rows]
 
 
@@ -129,8 +130,8 @@ class PlanReader(dict[Any, tuple[PlanCurve, tuple[date, ...]]]):
 
     def __init__(self, years: Sequence[int], settings: MonitoringSettings) -> None:
         super().__init__()
-        days = Converted(as_date)
-        self.points = Converted(lambda stored: PlanCheckpoint(days[stored[0]], scaled(stored[1], 4)))
+        self.days = Converted(as_date)
+        self.percents = Converted(lambda stored: scaled(stored, 4))
         self.cutoff = {year: monitoring_cutoff(year, settings) for year in years}
         self.default = {year: (PlanCurve(default_plan_for(year, settings)),
                                _standard_checkpoints(year, settings)) for year in years}
@@ -141,14 +142,15 @@ class PlanReader(dict[Any, tuple[PlanCurve, tuple[date, ...]]]):
 
     def _read(self, key: tuple[int, str | None]) -> tuple[PlanCurve, tuple[date, ...]]:
         year, stored = key
+        days, percents = self.days, self.percents
         own: list[tuple[date, Decimal, bool]] = []
         given: set[date] = set()  # dates the target table named (not the default plan's)
-        for day, pct, is_default, *blank in json.loads(stored) if stored else ():
-            point = self.points[day, pct]
-            if point.checkpoint.year == year:
-                own.append((point.checkpoint, point.cumulative_pct, bool(blank and blank[0])))
-                if not is_default:
-                    given.add(point.checkpoint)
+        for point in json.loads(stored) if stored else ():  # [day, percent, is_default(, blank)]
+            day = days[point[0]]
+            if day.year == year:
+                own.append((day, percents[point[1]], len(point) > 3 and bool(point[3])))
+                if not point[2]:
+                    given.add(day)
         default, standard = self.default[year]
         plan = project_plan(own, year, default)
         return plan, (tuple(sorted({*given, self.cutoff[year]})) if given else standard)
