@@ -125,7 +125,7 @@ def _indicator_json(evaluation: IndicatorEvaluation) -> dict[str, Any]:
     }
 
 
-def _target_text(target: Mapping[str, Any]) -> str:
+def target_text(target: Mapping[str, Any]) -> str:
     """An indicator's target of an earlier version, as ``_indicator_evaluations`` reads it."""
     number = target.get("target_number")
     return json.dumps([target.get("kind"), target.get("op"),
@@ -133,7 +133,7 @@ def _target_text(target: Mapping[str, Any]) -> str:
                        target.get("target_unit")])
 
 
-class _IndicatorJudge:
+class IndicatorJudge:
     """``judge_indicator`` at one date, from an indicator's stored values as
     ``_indicator_evaluations`` reads them: its own (kind, operator, target, deadline) and its
     report's (value, achievement, completed_on), each packed as the text of a JSON array, and
@@ -314,19 +314,37 @@ def _evaluate_all(session: Session, days: Sequence[date], ids: Sequence[int] | N
             chunks = _side_items(side, as_of, ("rows",))
         indicators = _indicator_evaluations(
             chunks, as_of, {p.id: p.checkpoints[0] + grace for p in projects}, settings,
-            {iid: _target_text(t) for v in versions[as_of].values() for iid, t in v.targets.items()},
+            {iid: target_text(t) for v in versions[as_of].values() for iid, t in v.targets.items()},
             likelihoods)
-        colours = _ColourMemo()
+        colours = ColourMemo()
         evaluations = results[as_of] = {}
-        new, none = tuple.__new__, ()
-        for project, (money_as_of, amount, ledger_closed, covered, judged, forecast) in zip(projects, money):
+        none = ()
+        for project, money_side in zip(projects, money):
             found = indicators.get(project.id)
-            own = none if found is None else tuple(found)
-            result = colours.results_of(own)
-            evaluations[project.id] = new(ProjectEvaluation, (
-                project.id, project.unit_id, as_of, money_as_of, project.budget, amount, judged,
-                ledger_closed, covered, forecast, own, result, colours.overall_of(judged.colour, result)))
+            evaluations[project.id] = _assembled(project, as_of, money_side,
+                                                 none if found is None else tuple(found), colours)
     return results
+
+
+def evaluate_project(project: ProjectInput, as_of: date, money_as_of: date, spent: Decimal,
+                     closed: date | None, indicators: tuple[IndicatorEvaluation, ...],
+                     settings: MonitoringSettings, colours: ColourMemo) -> ProjectEvaluation:
+    """One project's evaluation from its inputs and its judged indicators: what ``evaluate``
+    gives for it (for a page that read the project's own inputs, ``pages.project_at_dates``)."""
+    return _assembled(project, as_of, _money_of(project, money_as_of, spent, closed, settings), indicators,
+                      colours)
+
+
+def _assembled(project: ProjectInput, as_of: date,
+               money: tuple[date, Decimal, date | None, bool, MoneyStatus, Forecast],
+               indicators: tuple[IndicatorEvaluation, ...], colours: ColourMemo) -> ProjectEvaluation:
+    """The evaluation of ``project`` from its money side (``_money_of``) and its indicators,
+    made with ``tuple.__new__`` (what the named tuple's ``__new__`` does, without its call)."""
+    money_as_of, amount, ledger_closed, covered, judged, forecast = money
+    result = colours.results_of(indicators)
+    return tuple.__new__(ProjectEvaluation, (
+        project.id, project.unit_id, as_of, money_as_of, project.budget, amount, judged,
+        ledger_closed, covered, forecast, indicators, result, colours.overall_of(judged.colour, result)))
 
 
 def _side_items(side: SideReads, as_of: date, kinds: tuple[str, ...]) -> Iterator[Any]:
@@ -424,7 +442,7 @@ def _indicator_evaluations(chunks: Iterable[Sequence[Any]], as_of: date,
     text): the memo is nested in that order, so a row builds no key of its own.  The named
     tuples are made with ``tuple.__new__`` (what their generated ``__new__`` does, without a
     Python call each)."""
-    judge = _IndicatorJudge(as_of, settings)
+    judge = IndicatorJudge(as_of, settings)
     days, reports, names = judge.days, judge.reports, judge.names
     likelihoods = likelihoods or {}
     memos: dict[tuple[bool, str | None], tuple[dict[str, dict[str | None, IndicatorStatus]], ...]] = {}
@@ -465,7 +483,7 @@ def _money_date(as_of: date, closed: date | None, at_ledger_date: bool) -> date:
 _status_colour = attrgetter("status.colour")
 
 
-class _ColourMemo:
+class ColourMemo:
     """``results_status`` by the set of indicator colours and ``overall_status`` by the pair
     of colours, once per distinct input per evaluation: both depend on nothing else."""
 

@@ -28,14 +28,14 @@ from tracker.services.adjustments import versions_at_dates
 from tracker.services.bulk_read import as_date, stored_int
 from tracker.services.monitoring.evaluate import (
     ZERO,
+    ColourMemo,
     IndicatorEvaluation,
+    IndicatorJudge,
     LatestReport,
     ProjectEvaluation,
-    _ColourMemo,
-    _evaluate_project,
-    _IndicatorJudge,
-    _target_text,
     evaluate,
+    evaluate_project,
+    target_text,
 )
 from tracker.services.monitoring.projects import PlanReader, project_inputs, project_rows
 from tracker.services.monitoring.settings import reminder_settings
@@ -108,7 +108,7 @@ def project_at_dates(session: Session, project: Project, as_of: date, settings: 
     compares them), from one read of each input instead of a spending, likelihood and
     indicator query per date.  ``reports`` are the project's progress reports newest first
     (by date, then by entry) and ``explanations`` its 偏差说明, as the page reads them anyway;
-    the rules are ``evaluate``'s own (``_IndicatorJudge``, ``_evaluate_project``)."""
+    the rules are ``evaluate``'s own (``IndicatorJudge``, ``evaluate_project``)."""
     grace = timedelta(days=reminder_settings(session).progress_due_days)
     rows, plans = project_rows(session, [project.year], [project.id]), PlanReader([project.year], settings)
     checkpoints = project_inputs(rows, plans, None)[0].checkpoints
@@ -123,11 +123,11 @@ def project_at_dates(session: Session, project: Project, as_of: date, settings: 
     results: dict[date, ProjectEvaluation] = {}
     for day in days:
         (inputs,) = project_inputs(rows, plans, versions[day])
-        targets = {iid: _target_text(t) for v in versions[day].values() for iid, t in v.targets.items()}
+        targets = {iid: target_text(t) for v in versions[day].values() for iid, t in v.targets.items()}
         likely = next((e.likelihood for e in latest_first
                        if date(day.year, 1, 1) <= e.as_of <= day), None)
         overdue = day > inputs.checkpoints[0] + grace
-        judge = _IndicatorJudge(day, settings)
+        judge = IndicatorJudge(day, settings)
         evaluated = []
         for indicator in indicators:
             counts = next((r for r in reports if r.indicator_id == indicator.id and r.reported_on <= day), None)
@@ -136,8 +136,8 @@ def project_at_dates(session: Session, project: Project, as_of: date, settings: 
                                  judge.names[indicator.name], likely)
             report = None if counts is None else LatestReport(counts.id, counts.reported_on, *judge.reports[reported])
             evaluated.append(IndicatorEvaluation(indicator.id, report, status))
-        results[day] = _evaluate_project(inputs, day, day, spent.get(day, ZERO), closed, tuple(evaluated),
-                                         settings, _ColourMemo())
+        results[day] = evaluate_project(inputs, day, day, spent.get(day, ZERO), closed, tuple(evaluated),
+                                         settings, ColourMemo())
     return checkpoints, results
 
 
