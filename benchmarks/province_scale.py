@@ -329,9 +329,11 @@ def measure_evaluation(database: Database, runs: int, naive_sample: int) -> floa
 # --- b. the jobs ----------------------------------------------------------------------------
 
 
-def run_job_child(url: str, job: str, day: date) -> None:
+def run_job_child(url: str, job: str, day: date, prepare: date | None) -> None:
     """In a child process: one job at ``day`` inside an outer transaction rolled back at the
-    end; prints one JSON line (seconds, peak RSS)."""
+    end (``prepare``: the daily job of that day run first, untimed, in the same transaction:
+    what an ordinary night finds); prints one JSON line (seconds, this process's CPU seconds,
+    the PostgreSQL backend's CPU seconds, peak RSS)."""
     from tracker import jobs
     from tracker.config import Config
     database = Database(url)
@@ -340,28 +342,57 @@ def run_job_child(url: str, job: str, day: date) -> None:
     outer = connection.begin()
     database.session_factory = sessionmaker(bind=connection, expire_on_commit=False,
                                             join_transaction_mode="create_savepoint")
+    if prepare is not None:
+        jobs.daily_evaluation(database, config, prepare)
+    backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    backend_cpu = _process_cpu(backend)
+    cpu = time.process_time()
     start = time.perf_counter()
     getattr(jobs, job)(database, config, day)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    backend_cpu = _process_cpu(backend) - backend_cpu
     written = connection.execute(text("SELECT count(*) FROM snapshot")).scalar_one()
     outer.rollback()
     connection.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"seconds": elapsed, "rss_mb": rss, "snapshots": written}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "backend_cpu": backend_cpu, "rss_mb": rss,
+                      "snapshots": written}))
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (the database backend: same machine), or
+    NaN when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+#: (label, job, day, the daily job run first at this day or None)
+JOBS = (("daily job, catch-up (3 passed checkpoints of every project + daily status)", "daily_evaluation", MID_MONTH, None),
+        ("daily job, ordinary night (checkpoints frozen the night before)", "daily_evaluation", MID_MONTH,
+         MID_MONTH - timedelta(days=1)),
+        ("checkpoint job on the checkpoint day", "checkpoint_evaluation", MONTH_END, None))
 
 
 def measure_jobs(url: str, naive_all: float | None) -> None:
     print(f"b. scheduler jobs, each in its own process, rolled back after {load_line()}")
-    for job, day in (("daily_evaluation", MID_MONTH), ("checkpoint_evaluation", MONTH_END)):
-        child = subprocess.run([sys.executable, __file__, "--url", url, "--child-job", job, "--day", day.isoformat()],
-                               capture_output=True, text=True, cwd=ROOT)
+    for label, job, day, prepare in JOBS:
+        command = [sys.executable, __file__, "--url", url, "--child-job", job, "--day", day.isoformat()]
+        if prepare is not None:
+            command += ["--prepare-day", prepare.isoformat()]
+        started = load_line()
+        child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
         if child.returncode != 0:
-            print(f"   {job}: FAILED\n{child.stderr[-3000:]}")
+            print(f"   {label}: FAILED\n{child.stderr[-3000:]}")
             continue
         result = json.loads(child.stdout.strip().splitlines()[-1])
         ratio = f"  naive/tracker {naive_all / result['seconds']:.0f}x (naive = the evaluation loop alone, " \
                 "extrapolated)" if naive_all else ""
-        print(f"   {job} at {day}: {result['seconds']:.1f} s, peak RSS {result['rss_mb']:.0f} MB, "
+        print(f"   {label}, {job} at {day} {started}: {result['seconds']:.1f} s (CPU {result['cpu']:.1f} s here, "
+              f"{result['backend_cpu']:.1f} s in PostgreSQL), peak RSS {result['rss_mb']:.0f} MB, "
               f"snapshots in the database after it {result['snapshots']:,}  target < 60 s and < 2048 MB: "
               f"{'OK' if result['seconds'] < 60 and result['rss_mb'] < 2048 else 'MISSED'}{ratio}", flush=True)
 
@@ -517,9 +548,10 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--child-job", help=argparse.SUPPRESS)
     parser.add_argument("--day", type=date.fromisoformat, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-day", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_job:
-        run_job_child(args.url, args.child_job, args.day)
+        run_job_child(args.url, args.child_job, args.day, args.prepare_day)
         return
     only = set(args.only.split(","))
     print(f"machine: {os.cpu_count()} CPUs {load_line()}; database {args.url.rsplit('@', 1)[-1]}", flush=True)

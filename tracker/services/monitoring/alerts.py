@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tracker.models import Alert, AlertRead, User
 from tracker.models.monitoring import ALERTS_IN_FLIGHT_LOCK
-from tracker.services.monitoring.bulk_write import BulkWriter, is_postgresql
+from tracker.services.monitoring.bulk_write import insert_rows, is_postgresql
 
 
 def add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
@@ -52,10 +52,7 @@ def insert_alerts(session: Session, rows: list[dict[str, Any]]) -> int:
         return 0
     if is_postgresql(session):
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": ALERTS_IN_FLIGHT_LOCK})
-    with BulkWriter(session, Alert, staged=False) as writer:  # alerts are not in the data version
-        for row in added:
-            writer.add(row)
-    return len(added)
+    return insert_rows(session, Alert, added)
 
 
 def _raised(session: Session, keys: list[str]) -> set[str]:
