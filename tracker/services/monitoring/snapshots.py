@@ -18,7 +18,7 @@ from tracker.core.money import ledger_covers
 from tracker.models import LedgerBatch, Project, Snapshot
 from tracker.services.monitoring.alerts import insert_alerts
 from tracker.services.monitoring.bulk_write import insert_rows, update_rows
-from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
+from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate, evaluate_dates
 from tracker.services.monitoring.projects import load_projects, project_filter
 from tracker.services.monitoring.settings import reminder_settings
 from tracker.services.settings import monitoring_settings
@@ -99,6 +99,10 @@ def freeze_every_checkpoint(session: Session, today: date) -> StoredCheckpoints:
 #: when more than this share of the year's projects is due: the query of every project is the
 #: cheaper one (no list of 50,000 ids to send, convert and plan).
 WHOLE_YEAR_SHARE = 0.5
+#: Such dates evaluated together (``evaluate_dates``): the catch-up's passed checkpoints read
+#: projects, plans and ledger coverage once.  Province scale, 3 dates of 50,000 projects: about
+#: 1 s less CPU here and 0.5 s less in PostgreSQL (of 27 s and 17 s), for 300 MB more held.
+DATES_AT_ONCE = 4
 
 
 def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int] | None,
@@ -157,13 +161,20 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
                 changed_ids.append(held[0])
                 yield {"id": held[0], "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values}
 
+    # dates where most projects are due: every project evaluated, up to DATES_AT_ONCE dates
+    # by one evaluate_dates (projects, plans and coverage read once for them)
+    whole = [day for day, pids in sorted(due.items())
+             if ids is None and len(pids) > WHOLE_YEAR_SHARE * per_year[day.year]]
+    batches = [whole[start:start + DATES_AT_ONCE] for start in range(0, len(whole), DATES_AT_ONCE)]
+    evaluated: dict[date, dict[int, ProjectEvaluation]] = {}
     for checkpoint, pids in sorted(due.items()):
-        # one date's evaluations in memory at a time
-        whole = ids is None and len(pids) > WHOLE_YEAR_SHARE * per_year[checkpoint.year]
-        evaluations = list(evaluate(session, checkpoint, None if whole else pids).values())
-        if whole:
+        if checkpoint not in whole:
+            evaluations = list(evaluate(session, checkpoint, pids).values())
+        else:
+            if checkpoint not in evaluated:
+                evaluated = evaluate_dates(session, next(b for b in batches if checkpoint in b))
             wanted = set(pids)
-            evaluations = [e for e in evaluations if e.project_id in wanted]
+            evaluations = [e for e in evaluated.pop(checkpoint).values() if e.project_id in wanted]
         first = len(alerts)
         added = insert_rows(session, Snapshot, rows(evaluations, checkpoint, True))
         count += added + update_rows(session, Snapshot, rows(evaluations, checkpoint, False))
