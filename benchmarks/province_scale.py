@@ -344,6 +344,7 @@ def run_job_child(url: str, job: str, day: date, prepare: date | None) -> None:
                                             join_transaction_mode="create_savepoint")
     if prepare is not None:
         jobs.daily_evaluation(database, config, prepare)
+        _reset_peak_rss()  # the night measured, not the one before it
     backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
     backend_cpu = _process_cpu(backend)
     cpu = time.process_time()
@@ -355,9 +356,27 @@ def run_job_child(url: str, job: str, day: date, prepare: date | None) -> None:
     written = connection.execute(text("SELECT count(*) FROM snapshot")).scalar_one()
     outer.rollback()
     connection.close()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"seconds": elapsed, "cpu": cpu, "backend_cpu": backend_cpu, "rss_mb": rss,
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "backend_cpu": backend_cpu, "rss_mb": _peak_rss_mb(),
                       "snapshots": written}))
+
+
+def _reset_peak_rss() -> None:
+    """Start this process's peak RSS (VmHWM) again from its current RSS (Linux: clear_refs 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float:
+    """Peak RSS since the start or ``_reset_peak_rss`` (VmHWM; else getrusage's, since the start)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _process_cpu(pid: int) -> float:

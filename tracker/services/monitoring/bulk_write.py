@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert, text, update
+from sqlalchemy import JSON, Boolean, Table, insert, text, update
 from sqlalchemy.orm import Session
 
 from tracker.db import UNTRACKED_TABLES, note_write
@@ -54,9 +54,12 @@ def insert_rows(session: Session, entity: type[Any], rows: Iterable[dict[str, An
         return 0
     given = list(first)
     defaults = _defaults(table, given)
-    columns = given + list(defaults)
-    extra = list(defaults.values())
-    count = _copy(session, table.name, columns, _converters(session, table, columns),
+    converters = _converters(session, table, [*given, *defaults])
+    extra = list(defaults.values())  # the same for every row: converted once, here
+    for index, convert in converters:
+        if index >= len(given):
+            extra[index - len(given)] = convert(extra[index - len(given)])
+    count = _copy(session, table.name, [*given, *defaults], [c for c in converters if c[0] < len(given)],
                   ([*(row[name] for name in given), *extra] for row in chain([first], rows)))
     if table.name not in UNTRACKED_TABLES:
         note_write(session.connection())
@@ -112,6 +115,8 @@ def _converters(session: Session, table: Table, columns: Sequence[str]) -> list[
         if isinstance(column_type, JSON):
             convert = json.dumps if not column_type.none_as_null else \
                 (lambda value: None if value is None else json.dumps(value))
+        elif isinstance(column_type, Boolean):
+            convert = None  # psycopg writes True/False as t/f (and 1/0 as 1/0, which PostgreSQL reads)
         else:
             convert = column_type.bind_processor(dialect)
         if convert is not None:
