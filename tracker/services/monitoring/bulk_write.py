@@ -22,7 +22,7 @@ here only compute (no query, no lazy load, no flush).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
 from typing import Any
 
@@ -66,10 +66,12 @@ def insert_rows(session: Session, entity: type[Any], rows: Iterable[dict[str, An
     return count
 
 
-def update_rows(session: Session, entity: type[Any], rows: Iterable[dict[str, Any]]) -> int:
+def update_rows(session: Session, entity: type[Any], rows: Iterable[dict[str, Any]],
+                within: Mapping[str, Any] | None = None) -> int:
     """Give existing rows of ``entity`` (each dict has its ``id`` and the same keys) the
-    values of ``rows``.  Objects of them the session holds are not refreshed: expire them.
-    Returns how many."""
+    values of ``rows``.  ``within``: column values every row updated has now (kind 'daily'),
+    so that PostgreSQL finds them by an index rather than by reading the whole table.  Objects
+    of them the session holds are not refreshed: expire them.  Returns how many."""
     table: Table = entity.__table__
     session.flush()
     if not is_postgresql(session):
@@ -90,8 +92,11 @@ def update_rows(session: Session, entity: type[Any], rows: Iterable[dict[str, An
                                f"SELECT {listed} FROM {table.name} WITH NO DATA")
     count = _copy(session, staging, columns, _converters(session, table, columns),
                   ([row[name] for name in columns] for row in chain([first], rows)))
+    connection.exec_driver_sql(f"ANALYZE {staging}")  # its size, for the plan of the join
     changed = ", ".join(f"{name} = s.{name}" for name in columns if name != "id")
-    connection.execute(text(f"UPDATE {table.name} SET {changed} FROM {staging} s WHERE {table.name}.id = s.id"))
+    narrow = "".join(f" AND {table.name}.{name} = :{name}" for name in within or {})
+    connection.execute(text(f"UPDATE {table.name} SET {changed} FROM {staging} s "
+                            f"WHERE {table.name}.id = s.id{narrow}"), dict(within or {}))
     connection.exec_driver_sql(f"DROP TABLE {staging}")
     return count
 

@@ -159,6 +159,7 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
                        "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values}
             else:
                 changed_ids.append(held[0])
+                del values["project_id"]  # unchanged: not set again (a foreign key check each)
                 yield {"id": held[0], "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values}
 
     # dates where most projects are due: every project evaluated, up to DATES_AT_ONCE dates
@@ -177,7 +178,8 @@ def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int]
             evaluations = [e for e in evaluated.pop(checkpoint).values() if e.project_id in wanted]
         first = len(alerts)
         added = insert_rows(session, Snapshot, rows(evaluations, checkpoint, True))
-        count += added + update_rows(session, Snapshot, rows(evaluations, checkpoint, False))
+        count += added + update_rows(session, Snapshot, rows(evaluations, checkpoint, False),
+                                     {"kind": "checkpoint", "as_of": checkpoint})
         alerts[first:] = _in_order(alerts[first:], evaluations)
         late += added if evaluated_on > checkpoint else 0
         del evaluations
@@ -271,11 +273,12 @@ def refresh_daily(session: Session, today: date,
                     yield {"kind": "daily", "frozen": False, "evaluated_on": today, **values}
                 else:
                     changed_ids.append(previous[0])
+                    del values["project_id"]  # unchanged: not set again (a foreign key check each)
                     yield {"id": previous[0], "evaluated_on": today, "withdrawn_batch_id": None,
                            "withdrawn_at": None, **values}
 
         insert_rows(session, Snapshot, rows(evaluations, as_of, True))
-        update_rows(session, Snapshot, rows(evaluations, as_of, False))
+        update_rows(session, Snapshot, rows(evaluations, as_of, False), {"kind": "daily"})
         # in the order of the projects, as one pass would have raised them
         order = {pid: place for place, pid in enumerate(evaluations)}
         alerts.sort(key=lambda alert: order[alert["project_id"]])
