@@ -22,12 +22,18 @@ Measured, each in the same run as its naive counterpart:
      (2025-11-15: the partial month summed from rows) against the naive project-by-project
      loop of benchmarks/monitoring.py (its spending summed from raw rows) run on a sample of
      projects and extrapolated to all of them (printed as such);
-  b. the daily job (``jobs.daily_evaluation`` at 2025-11-15) and the checkpoint job
-     (``jobs.checkpoint_evaluation`` on the checkpoint day 2025-10-31), each in its own child
-     process whose peak RSS (``getrusage``) is reported; the child runs the job inside an outer
-     transaction that is rolled back afterwards (the job's own commits become savepoints), so
-     every run measures the same work;  naive = the sampled naive evaluation extrapolated
-     (a job is an evaluation plus its writes);
+  b. the daily job (``jobs.daily_evaluation`` at 2025-11-15) twice — as a catch-up (no
+     checkpoint of the year frozen yet: 3 passed checkpoints of every project + the daily
+     status, 200,000 snapshots) and as an ordinary night (the daily job of 11-14 run first,
+     untimed, in the same transaction: checkpoints frozen, the daily status only updated) —
+     and the checkpoint job (``jobs.checkpoint_evaluation`` on the checkpoint day 2025-10-31),
+     each in its own child process whose peak RSS (VmHWM, reset after the untimed night) and
+     CPU seconds (its own, and its PostgreSQL backend's from /proc) are reported; the child
+     runs the job inside an outer transaction that is rolled back afterwards (the job's own
+     commits become savepoints), so every run measures the same work; ``snapshot`` and
+     ``alert`` are vacuumed before each (autovacuum is off here: the rolled-back rows would
+     pile up);  naive = the sampled naive evaluation extrapolated (a job is an evaluation plus
+     its writes);
   c. ``tracker serve --workers 2`` in a child process with ``--clients`` logged-in clients
      (one in five a leader on the whole-province cockpit, the others unit staff on their own
      unit's project and monitoring pages, each logged in through the login form with its CSRF
@@ -43,8 +49,13 @@ before the changes beside them):
   a. evaluation of 50,000 projects: 5.95 s month end, 6.10 s mid-month (best 4.93 s; naive 682 s:
      115× / 112×); about 2 s of it the indicator query (LATERAL), 1.6 s its Python pass, 1.9 s
      the rest;
-  b. daily job (catch-up: 4 checkpoints + daily status, 200,000 snapshots) 91.1 s, 1,617 MB;
-     checkpoint job (50,000 snapshots) 26.1 s, 1,086 MB;
+  b. (``--only jobs``, 2026-12-07 03:59–04:01 UTC, load 1.0–1.6) daily job as a catch-up 36.0 s
+     (CPU 24.7 s + PostgreSQL 15.2 s), 1,060 MB; an ordinary night 10.5 s (6.8 s + 4.4 s), 680 MB;
+     checkpoint job (50,000 snapshots) 10.1 s (7.3 s + 4.1 s), 674 MB.  The code before, same
+     benchmark, 03:53–03:58 (load 1.4–2.6): 107.4 s (56.6 s + 43.4 s), 1,630 MB / 18.5 s
+     (15.6 s + 4.6 s), 1,126 MB / 37.9 s (16.4 s + 24.0 s), 903 MB (the 01:28 run without the
+     VACUUM: 91.1 s, 1,617 MB / — / 26.1 s, 1,086 MB); naive 682 s (part a of the 01:28 run):
+     19× / 65× / 68×;
   c. 50 clients: 45.6 req/s, p95 1,745 ms, 0 errors (throughput-bound on 2 CPUs); during the
      import: slowest request 3.0 s (was 114 s), 22 cockpit answers the "正在后台计算" page (the
      import moved the opening date to a date never built), counted as errors here.
