@@ -23,12 +23,18 @@ Measured, each in the same run as its naive counterpart:
      (2025-11-15: the partial month summed from rows) against the naive project-by-project
      loop of benchmarks/monitoring.py (its spending summed from raw rows) run on a sample of
      projects and extrapolated to all of them (printed as such);
-  b. the daily job (``jobs.daily_evaluation`` at 2025-11-15) and the checkpoint job
-     (``jobs.checkpoint_evaluation`` on the checkpoint day 2025-10-31), each in its own child
-     process whose peak RSS (``getrusage``) is reported; the child runs the job inside an outer
-     transaction that is rolled back afterwards (the job's own commits become savepoints), so
-     every run measures the same work;  naive = the sampled naive evaluation extrapolated
-     (a job is an evaluation plus its writes);
+  b. the daily job (``jobs.daily_evaluation`` at 2025-11-15) twice — as a catch-up (no
+     checkpoint of the year frozen yet: 3 passed checkpoints of every project + the daily
+     status, 200,000 snapshots) and as an ordinary night (the daily job of 11-14 run first,
+     untimed, in the same transaction: checkpoints frozen, the daily status only updated) —
+     and the checkpoint job (``jobs.checkpoint_evaluation`` on the checkpoint day 2025-10-31),
+     each in its own child process whose peak RSS (VmHWM, reset after the untimed night) and
+     CPU seconds (its own, and its PostgreSQL backend's from /proc) are reported; the child
+     runs the job inside an outer transaction that is rolled back afterwards (the job's own
+     commits become savepoints), so every run measures the same work; ``snapshot`` and
+     ``alert`` are vacuumed before each (autovacuum is off here: the rolled-back rows would
+     pile up);  naive = the sampled naive evaluation extrapolated (a job is an evaluation plus
+     its writes);
   c. ``tracker serve --workers 2`` in a child process with ``--clients`` logged-in clients
      (one in five a leader on the whole-province cockpit, the others unit staff on their own
      unit's project and monitoring pages, each logged in through the login form with its CSRF
@@ -54,8 +60,13 @@ before the changes beside them):
      3.46–3.95 s.  The indicators are read on a second connection while Python works
      (monitoring/evaluate.py), so the bound is Python's CPU, ≈ 2.2–2.5 s; the wall time is that
      divided by the share of a CPU it gets;
-  b. daily job (catch-up: 4 checkpoints + daily status, 200,000 snapshots) 91.1 s, 1,617 MB;
-     checkpoint job (50,000 snapshots) 26.1 s, 1,086 MB;
+  b. (``--only jobs``, 2026-12-07 03:59–04:01 UTC, load 1.0–1.6) daily job as a catch-up 36.0 s
+     (CPU 24.7 s + PostgreSQL 15.2 s), 1,060 MB; an ordinary night 10.5 s (6.8 s + 4.4 s), 680 MB;
+     checkpoint job (50,000 snapshots) 10.1 s (7.3 s + 4.1 s), 674 MB.  The code before, same
+     benchmark, 03:53–03:58 (load 1.4–2.6): 107.4 s (56.6 s + 43.4 s), 1,630 MB / 18.5 s
+     (15.6 s + 4.6 s), 1,126 MB / 37.9 s (16.4 s + 24.0 s), 903 MB (the 01:28 run without the
+     VACUUM: 91.1 s, 1,617 MB / — / 26.1 s, 1,086 MB); naive 682 s (part a of the 01:28 run):
+     19× / 65× / 68×;
   c. 50 clients: 45.6 req/s, p95 1,745 ms, 0 errors (throughput-bound on 2 CPUs); during the
      import: slowest request 3.0 s (was 114 s), 22 cockpit answers the "正在后台计算" page (the
      import moved the opening date to a date never built), counted as errors here.
@@ -354,9 +365,11 @@ def measure_evaluation(database: Database, runs: int, naive_sample: int) -> floa
 # --- b. the jobs ----------------------------------------------------------------------------
 
 
-def run_job_child(url: str, job: str, day: date) -> None:
+def run_job_child(url: str, job: str, day: date, prepare: date | None) -> None:
     """In a child process: one job at ``day`` inside an outer transaction rolled back at the
-    end; prints one JSON line (seconds, peak RSS)."""
+    end (``prepare``: the daily job of that day run first, untimed, in the same transaction:
+    what an ordinary night finds); prints one JSON line (seconds, this process's CPU seconds,
+    the PostgreSQL backend's CPU seconds, peak RSS)."""
     from tracker import jobs
     from tracker.config import Config
     database = Database(url)
@@ -365,30 +378,93 @@ def run_job_child(url: str, job: str, day: date) -> None:
     outer = connection.begin()
     database.session_factory = sessionmaker(bind=connection, expire_on_commit=False,
                                             join_transaction_mode="create_savepoint")
+    if prepare is not None:
+        jobs.daily_evaluation(database, config, prepare)
+        _reset_peak_rss()  # the night measured, not the one before it
+    backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    backend_cpu = _process_cpu(backend)
+    cpu = time.process_time()
     start = time.perf_counter()
     getattr(jobs, job)(database, config, day)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    backend_cpu = _process_cpu(backend) - backend_cpu
     written = connection.execute(text("SELECT count(*) FROM snapshot")).scalar_one()
     outer.rollback()
     connection.close()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"seconds": elapsed, "rss_mb": rss, "snapshots": written}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "backend_cpu": backend_cpu, "rss_mb": _peak_rss_mb(),
+                      "snapshots": written}))
+
+
+def _reset_peak_rss() -> None:
+    """Start this process's peak RSS (VmHWM) again from its current RSS (Linux: clear_refs 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float:
+    """Peak RSS since the start or ``_reset_peak_rss`` (VmHWM; else getrusage's, since the start)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (the database backend: same machine), or
+    NaN when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+#: (label, job, day, the daily job run first at this day or None)
+JOBS = (("daily job, catch-up (3 passed checkpoints of every project + daily status)", "daily_evaluation", MID_MONTH, None),
+        ("daily job, ordinary night (checkpoints frozen the night before)", "daily_evaluation", MID_MONTH,
+         MID_MONTH - timedelta(days=1)),
+        ("checkpoint job on the checkpoint day", "checkpoint_evaluation", MONTH_END, None))
+
+
+def vacuum_job_tables(url: str) -> float:
+    """VACUUM (ANALYZE) the tables the jobs write: each rolled-back run leaves its 200,000
+    snapshots and their alerts behind as dead rows, and with autovacuum off (this machine's
+    server) every later run — and every page — would read through them (the snapshot table
+    had grown to 6.9 GB for 1,000 live rows).  Nothing of the data changes.  Returns seconds."""
+    started = time.perf_counter()
+    engine = Database(url).engine.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("VACUUM (ANALYZE) snapshot, alert")
+    engine.dispose()
+    return time.perf_counter() - started
 
 
 def measure_jobs(url: str, naive_all: float | None) -> None:
     print(f"b. scheduler jobs, each in its own process, rolled back after {load_line()}")
-    for job, day in (("daily_evaluation", MID_MONTH), ("checkpoint_evaluation", MONTH_END)):
-        child = subprocess.run([sys.executable, __file__, "--url", url, "--child-job", job, "--day", day.isoformat()],
-                               capture_output=True, text=True, cwd=ROOT)
+    for label, job, day, prepare in JOBS:
+        print(f"   (VACUUM of snapshot and alert first: {vacuum_job_tables(url):.1f} s)", flush=True)
+        command = [sys.executable, __file__, "--url", url, "--child-job", job, "--day", day.isoformat()]
+        if prepare is not None:
+            command += ["--prepare-day", prepare.isoformat()]
+        started = load_line()
+        child = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
         if child.returncode != 0:
-            print(f"   {job}: FAILED\n{child.stderr[-3000:]}")
+            print(f"   {label}: FAILED\n{child.stderr[-3000:]}")
             continue
         result = json.loads(child.stdout.strip().splitlines()[-1])
         ratio = f"  naive/tracker {naive_all / result['seconds']:.0f}x (naive = the evaluation loop alone, " \
                 "extrapolated)" if naive_all else ""
-        print(f"   {job} at {day}: {result['seconds']:.1f} s, peak RSS {result['rss_mb']:.0f} MB, "
+        print(f"   {label}, {job} at {day} {started}: {result['seconds']:.1f} s (CPU {result['cpu']:.1f} s here, "
+              f"{result['backend_cpu']:.1f} s in PostgreSQL), peak RSS {result['rss_mb']:.0f} MB, "
               f"snapshots in the database after it {result['snapshots']:,}  target < 60 s and < 2048 MB: "
               f"{'OK' if result['seconds'] < 60 and result['rss_mb'] < 2048 else 'MISSED'}{ratio}", flush=True)
+    print(f"   (VACUUM of snapshot and alert after: {vacuum_job_tables(url):.1f} s)", flush=True)
 
 
 # --- c. the web server under load -----------------------------------------------------------
@@ -599,9 +675,10 @@ def main() -> None:
                              "and during the import; the first runs without (saturation)")
     parser.add_argument("--child-job", help=argparse.SUPPRESS)
     parser.add_argument("--day", type=date.fromisoformat, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-day", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_job:
-        run_job_child(args.url, args.child_job, args.day)
+        run_job_child(args.url, args.child_job, args.day, args.prepare_day)
         return
     only = set(args.only.split(","))
     print(f"machine: {os.cpu_count()} CPUs {load_line()}; database {args.url.rsplit('@', 1)[-1]}", flush=True)

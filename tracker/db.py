@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, DateTime, Engine, MetaData, String, column, create_engine, event,
-                        make_url, select, table)
+from sqlalchemy import (JSON, BigInteger, Connection, DateTime, Engine, MetaData, String, column, create_engine,
+                        event, make_url, select, table)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -219,7 +219,7 @@ def _take_write_lock(session: Session, _transaction: Any, connection: Any) -> No
 # before the data in the same transaction (``data_version``), so what they read is at least
 # as new as the token.  Rows that bypass SQLAlchemy (``ledger_rows`` writes through the
 # driver) always come with a tracked write in the same transaction (their batch, the month
-# totals).  Writes committed on a bare connection (migrations) or by hand in an SQL console
+# totals), or are reported by ``note_write`` (the jobs' snapshots, copied by ``bulk_write``).  Writes committed on a bare connection (migrations) or by hand in an SQL console
 # do not change the token: restart the web server after them.
 
 DATA_VERSION_KEY = "data_version"
@@ -259,6 +259,12 @@ def _note_write(conn: Any, _cursor: Any, statement: str, _parameters: Any, conte
     elif not statement.lstrip()[:8].upper().startswith(_WRITES):  # SQL text; DDL does not count
         return
     conn.info[_CHANGED] = True
+
+
+def note_write(connection: Connection) -> None:
+    """Tell the data version that ``connection``'s transaction wrote tracked rows in a way
+    SQLAlchemy does not see (a COPY through the driver: ``services/monitoring/bulk_write.py``)."""
+    connection.info[_CHANGED] = True
 
 
 def _forget_writes(conn: Any) -> None:

@@ -15,7 +15,7 @@ from tracker.db import Database, utcnow
 from tracker.errors import MailFailed
 from tracker.services import department, notifications, rounds
 from tracker.services.monitoring.reminders import send_reminders
-from tracker.services.monitoring.snapshots import freeze_checkpoints, record_checkpoints, refresh_daily
+from tracker.services.monitoring.snapshots import freeze_every_checkpoint, record_every_checkpoint, refresh_daily
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,9 @@ def checkpoint_evaluation(database: Database, config: Config, today: date | None
     whose checkpoint it is (frozen at once when the ledger covers the day, else provisional)."""
     day = _today(config, today)
     with database.session(write=True) as session:
-        stored = record_checkpoints(session, day)
+        stored = record_every_checkpoint(session, day)
         session.commit()
-    log.info("检查点评价 %s：保存快照 %d 个", day, len(stored))
+    log.info("检查点评价 %s：保存快照 %d 个", day, stored.count)
 
 
 def monitoring_round(database: Database, config: Config, today: date | None = None) -> None:
@@ -53,13 +53,13 @@ def catch_up(database: Database, config: Config, today: date | None = None) -> N
     (late), and the current status is refreshed."""
     day = _today(config, today)
     with database.session(write=True) as session:
-        stored = freeze_checkpoints(session, day)
+        stored = freeze_every_checkpoint(session, day)
         due = rounds.due_round(session, day)
         opened = rounds.open_round(session, *due, today=day, actor="scheduler") if due else None
         transitions = refresh_daily(session, day)
         session.commit()
     log.info("启动补跑 %s：检查点快照 %d 个（其中补评 %d 个），监控轮次：%s，状态变化 %d 个",
-             day, len(stored), sum(1 for s in stored if s.late),
+             day, stored.count, stored.late,
              f"已开启 {opened.year} 年 1-{opened.month} 月" if opened else "无到期", len(transitions))
 
 
@@ -68,10 +68,10 @@ def daily_evaluation(database: Database, config: Config, today: date | None = No
     and raise alerts for the projects whose colour changed."""
     day = _today(config, today)
     with database.session(write=True) as session:
-        frozen = freeze_checkpoints(session, day)
+        frozen = freeze_every_checkpoint(session, day)
         transitions = refresh_daily(session, day)
         session.commit()
-    log.info("每日评价 %s：冻结检查点快照 %d 个，状态变化 %d 个", day, len(frozen), len(transitions))
+    log.info("每日评价 %s：冻结检查点快照 %d 个，状态变化 %d 个", day, frozen.count, len(transitions))
 
 
 def reminders(database: Database, config: Config, today: date | None = None) -> None:

@@ -25,6 +25,7 @@ from tracker.db import Database
 from tracker.errors import MailFailed, ValidationFailed
 from tracker.models import Alert, AlertDelivery, AlertSubscription, AuditEntry, Role
 from tracker.services import notifications
+from tracker.services.monitoring.alerts import insert_alerts
 from tracker.services.notifications import Mailer, SmtpSettings, deliver, due_recipients, subscribe
 from tracker.services.users import create_user
 
@@ -314,10 +315,12 @@ def test_temporary_failures_before_a_refusal_do_not_shorten_its_backoff() -> Non
     assert subscription.next_attempt_at == NOW + timedelta(minutes=10)
 
 
-def test_an_alert_committed_after_a_newer_one_was_mailed_is_mailed_next_time(fresh_database_url, smtp) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("bulk", [False, True], ids=["orm", "insert_alerts"])
+def test_an_alert_committed_after_a_newer_one_was_mailed_is_mailed_next_time(fresh_database_url, smtp, bulk) -> None:  # type: ignore[no-untyped-def]
     """Two writers on a real database: an import's alert got the smaller id but commits after
     the scheduler's alert, with the larger id, was mailed.  The import's alert is mailed on the
-    next run, once.  (SQLite has one writer at a time: there the mail waits for the import.)"""
+    next run, once.  (SQLite has one writer at a time: there the mail waits for the import.)
+    ``bulk``: the late alert written as the jobs write theirs (``insert_alerts``, no ORM flush)."""
     inbox, port = smtp
     database = Database(fresh_database_url)
     try:
@@ -329,14 +332,19 @@ def test_an_alert_committed_after_a_newer_one_was_mailed_is_mailed_next_time(fre
             session.commit()
             unit_id, user_id = unit.id, user.id
 
-        def alert(session, message: str) -> int:  # type: ignore[no-untyped-def]
-            row = Alert(unit_id=unit_id, kind="turned_red", severity="red", as_of=date(2025, 6, 30), message=message)
+        def alert(session, message: str, bulk: bool = False) -> int:  # type: ignore[no-untyped-def]
+            values = {"unit_id": unit_id, "kind": "turned_red", "severity": "red", "as_of": date(2025, 6, 30),
+                      "message": message}
+            if bulk:
+                assert insert_alerts(session, [values]) == 1
+                return session.scalar(select(Alert.id).where(Alert.message == message))
+            row = Alert(**values)
             session.add(row)
             session.flush()
             return row.id
 
         importing = database.session()  # the import: its alert is numbered first, committed last
-        late_id = alert(importing, "导入的提醒：编号较小，提交较晚")
+        late_id = alert(importing, "导入的提醒：编号较小，提交较晚", bulk)
         if database.engine.dialect.name == "postgresql":
             with database.session() as scheduler:
                 early_id = alert(scheduler, "调度的提醒：编号较大，先提交")

@@ -20,7 +20,7 @@ from tracker.core.labels import COLOUR_LABELS
 from tracker.models import Alert, MonitoringRound, Project, Snapshot
 from tracker.services import audit
 from tracker.services.monitoring.alerts import add_alerts
-from tracker.services.monitoring.snapshots import FLAGGED, freeze_checkpoints, record_checkpoints
+from tracker.services.monitoring.snapshots import FLAGGED, freeze_every_checkpoint, record_every_checkpoint
 from tracker.services.settings import monitoring_settings
 
 
@@ -56,9 +56,9 @@ def open_round(session: Session, year: int, month: int, today: date, actor: str)
     session.add(round_)
     # the cut-off's checkpoint snapshots: on the day itself, or caught up (late) afterwards
     if today == cutoff:
-        record_checkpoints(session, today)
+        record_every_checkpoint(session, today)
     elif today > cutoff:
-        freeze_checkpoints(session, today)
+        freeze_every_checkpoint(session, today)
     _round_alerts(session, round_, today)
     session.flush()
     audit.record(session, actor, "monitoring_round.open", "monitoring_round", round_.id,

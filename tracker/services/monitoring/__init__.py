@@ -9,6 +9,8 @@
   and the summary of what an import changed;
 - ``reminders``: overdue ledger, progress and 偏差说明 reminders;
 - ``alerts``: storing alerts once per key and reading them per user;
+- ``bulk_write``: the jobs' many rows (snapshots, alerts) written at once: COPY on
+  PostgreSQL, executemany on SQLite;
 - ``pages``: the view models of the monitoring pages (one project, the overview).
 
 Every rule comes from ``tracker.core``; these modules only gather inputs in bulk and store

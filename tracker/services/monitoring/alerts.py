@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, true
+from sqlalchemy import ColumnElement, func, select, text, true
 from sqlalchemy.orm import Session
 
 from tracker.models import Alert, AlertRead, User
+from tracker.models.monitoring import ALERTS_IN_FLIGHT_LOCK
+from tracker.services.monitoring.bulk_write import insert_rows, is_postgresql
 
 
 def add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
@@ -31,14 +33,13 @@ def add_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
 
 
 def insert_alerts(session: Session, rows: list[dict[str, Any]]) -> int:
-    """``add_alerts`` for many (a job's 50,000): column values in, one multi-row executemany
-    without RETURNING out (an ORM flush reads every id back through multi-row VALUES
-    statements whose parameters the driver parses one by one: most of a job's time).
-    Returns how many were added."""
+    """``add_alerts`` for many (a job's 50,000): column values in, nothing read back (an ORM
+    flush would read every id back), written by COPY on PostgreSQL (``bulk_write``).  Like an
+    ORM flush of alerts (``models.monitoring._alerts_in_flight``) it holds the alerts-in-flight
+    lock shared until the transaction ends, so the alert mail never settles past an alert
+    that is not committed yet.  Returns how many were added."""
     keys = [row["key"] for row in rows if row.get("key")]
-    seen: set[str] = set()
-    for start in range(0, len(keys), 500):
-        seen |= set(session.scalars(select(Alert.key).where(Alert.key.in_(keys[start:start + 500]))))
+    seen = _raised(session, keys)
     added = []
     for row in rows:
         key = row.get("key")
@@ -47,9 +48,24 @@ def insert_alerts(session: Session, rows: list[dict[str, Any]]) -> int:
                 continue
             seen.add(key)
         added.append({"key": None, **row})
-    if added:
-        session.execute(insert(Alert), added)
-    return len(added)
+    if not added:
+        return 0
+    if is_postgresql(session):
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": ALERTS_IN_FLIGHT_LOCK})
+    return insert_rows(session, Alert, added)
+
+
+def _raised(session: Session, keys: list[str]) -> set[str]:
+    """Which of ``keys`` an alert has already: one query on PostgreSQL (the keys as one array
+    parameter), 500 keys a query on SQLite."""
+    if not keys:
+        return set()
+    if is_postgresql(session):
+        return set(session.scalars(text("SELECT key FROM alert WHERE key = ANY(:keys)"), {"keys": keys}))
+    seen: set[str] = set()
+    for start in range(0, len(keys), 500):
+        seen |= set(session.scalars(select(Alert.key).where(Alert.key.in_(keys[start:start + 500]))))
+    return seen
 
 
 def visible_to(user: User) -> ColumnElement[bool]:

@@ -5,19 +5,20 @@ what an import or undo changed.  Each records the ledger batches it rests on (``
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from tracker.core.labels import ALERT_KINDS, COLOUR_LABELS
 from tracker.core.money import ledger_covers
 from tracker.models import LedgerBatch, Project, Snapshot
 from tracker.services.monitoring.alerts import insert_alerts
-from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate
+from tracker.services.monitoring.bulk_write import insert_rows, update_rows
+from tracker.services.monitoring.evaluate import ProjectEvaluation, evaluate, evaluate_dates
 from tracker.services.monitoring.projects import load_projects, project_filter
 from tracker.services.monitoring.settings import reminder_settings
 from tracker.services.settings import monitoring_settings
@@ -56,7 +57,8 @@ def record_checkpoints(session: Session, day: date, project_ids: Iterable[int] |
     its checkpoint snapshot, frozen at once when the ledger already covers the day, else
     provisional until ``freeze_checkpoints`` freezes it; a frozen one is never touched.
     Returns the snapshots created or refreshed."""
-    return _store_checkpoints(session, day, project_ids, on_day=True, evaluated_on=today or day)
+    return _store_checkpoints(session, day, project_ids, on_day=True, evaluated_on=today or day,
+                              read_back=True).snapshots
 
 
 def freeze_checkpoints(session: Session, today: date,
@@ -67,91 +69,146 @@ def freeze_checkpoints(session: Session, today: date,
     was imported later) is evaluated as of its date now and marked ``late``.  Frozen
     snapshots are never touched.  A project frozen yellow or red gets an alert asking for its
     偏差说明.  Returns the snapshots created or changed."""
-    return _store_checkpoints(session, today, project_ids, on_day=False, evaluated_on=today)
+    return _store_checkpoints(session, today, project_ids, on_day=False, evaluated_on=today,
+                              read_back=True).snapshots
+
+
+@dataclass(frozen=True)
+class StoredCheckpoints:
+    """What a checkpoint run stored: snapshots created or changed, how many of them late, and
+    (when read back) the snapshots themselves, without their indicator lists."""
+
+    count: int
+    late: int
+    snapshots: list[Snapshot]
+
+
+def record_every_checkpoint(session: Session, day: date) -> StoredCheckpoints:
+    """``record_checkpoints`` of every project, as the scheduler's jobs run it: nothing is read
+    back (50,000 snapshots at province scale)."""
+    return _store_checkpoints(session, day, None, on_day=True, evaluated_on=day, read_back=False)
+
+
+def freeze_every_checkpoint(session: Session, today: date) -> StoredCheckpoints:
+    """``freeze_checkpoints`` of every project, nothing read back (the nightly job and the
+    catch-up: up to 200,000 snapshots)."""
+    return _store_checkpoints(session, today, None, on_day=False, evaluated_on=today, read_back=False)
+
+
+#: Evaluate every project of the year (and skip those not due) rather than name the due ones
+#: when more than this share of the year's projects is due: the query of every project is the
+#: cheaper one (no list of 50,000 ids to send, convert and plan).
+WHOLE_YEAR_SHARE = 0.5
+#: Such dates evaluated together (``evaluate_dates``): the catch-up's passed checkpoints read
+#: projects, plans and ledger coverage once.  Province scale, 3 dates of 50,000 projects: about
+#: 1 s less CPU here and 0.5 s less in PostgreSQL (of 27 s and 17 s), for 300 MB more held.
+DATES_AT_ONCE = 4
 
 
 def _store_checkpoints(session: Session, today: date, project_ids: Iterable[int] | None,
-                       *, on_day: bool, evaluated_on: date) -> list[Snapshot]:
+                       *, on_day: bool, evaluated_on: date, read_back: bool) -> StoredCheckpoints:
     settings = monitoring_settings(session)
     reminders = reminder_settings(session)
     ids = None if project_ids is None else sorted(set(project_ids))
     years = [today.year] if on_day else [today.year - 1, today.year]
     projects = load_projects(session, years, ids, settings)
     closed = ledger_closed_through(session, {p.unit_id for p in projects} if ids else None)
-    existing = {(s.project_id, s.as_of): s for s in session.scalars(select(Snapshot).where(
-        Snapshot.kind == "checkpoint", project_filter(Snapshot.project_id, years, ids))
-        .options(defer(Snapshot.indicators)))}  # read when used: most are frozen, never changed
+    # (project, date) → (id, frozen): the keys only, not 200,000 snapshots as ORM objects
+    existing = {(pid, as_of): (sid, frozen) for pid, as_of, sid, frozen in session.execute(
+        select(Snapshot.project_id, Snapshot.as_of, Snapshot.id, Snapshot.frozen).where(
+            Snapshot.kind == "checkpoint", project_filter(Snapshot.project_id, years, ids)))}
     due: dict[date, list[int]] = defaultdict(list)
+    per_year: dict[int, int] = defaultdict(int)
     for project in projects:
+        per_year[project.year] += 1
         for checkpoint in project.checkpoints:
             passed = checkpoint == today if on_day else checkpoint < today
             snapshot = existing.get((project.id, checkpoint))
-            if not passed or (snapshot is not None and snapshot.frozen):
+            if not passed or (snapshot is not None and snapshot[1]):
                 continue
             covered = ledger_covers(closed.get(project.unit_id), checkpoint)
             if snapshot is None or covered or on_day:
                 due[checkpoint].append(project.id)
     names = {p.id: p.name for p in projects}
     basis = ledger_basis(session, {p.unit_id for p in projects} if ids else None) if due else {}
-    stored: list[Snapshot] = []
-    alerts: list[dict[str, Any]] = []  # added once at the end: one query per 500 keys, not one per project
-    for checkpoint, pids in sorted(due.items()):
-        kept: list[Snapshot | int] = []  # an int: the place of a new one in ``new_rows``
-        new_rows: list[dict[str, Any]] = []  # inserted per date: one date's rows in memory at a time
-        for evaluation in evaluate(session, checkpoint, pids).values():
+    del projects
+    count = late = 0
+    changed_ids: list[int] = []
+    alerts: list[dict[str, Any]] = []  # added once at the end: one query for all the keys
+    explain_by = evaluated_on + timedelta(days=reminders.explanation_due_days)
+
+    def rows(evaluations: list[ProjectEvaluation], checkpoint: date, new: bool) -> Iterator[dict[str, Any]]:
+        """The snapshot rows of ``evaluations`` that are new (or that replace a provisional
+        one), their alerts noted on the way: made while the rows before them are stored."""
+        for evaluation in evaluations:
+            held = existing.get((evaluation.project_id, checkpoint))
+            if (held is None) != new:
+                continue
             values = evaluation.snapshot_values()
             values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, checkpoint.year)
-            snapshot = existing.get((evaluation.project_id, checkpoint))
-            if snapshot is None:
-                kept.append(len(new_rows))
-                new_rows.append({"kind": "checkpoint", "late": evaluated_on > checkpoint,
-                                 "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values})
-            else:
-                for key, value in values.items():
-                    setattr(snapshot, key, value)
-                snapshot.frozen = evaluation.ledger_covered
-                snapshot.evaluated_on = evaluated_on
-                kept.append(snapshot)
             if evaluation.ledger_covered and evaluation.overall in FLAGGED:
-                deadline = evaluated_on + timedelta(days=reminders.explanation_due_days)
                 alerts.append(_alert(
                     evaluation, "checkpoint_flagged",
                     f"项目“{names[evaluation.project_id]}”在{checkpoint.isoformat()}检查点为"
                     f"{COLOUR_LABELS[evaluation.overall]}（{_money_text(evaluation)}），"
-                    f"请于{deadline.isoformat()}前填写偏差说明。",
+                    f"请于{explain_by.isoformat()}前填写偏差说明。",
                     key=f"checkpoint:{evaluation.project_id}:{checkpoint.isoformat()}",
                     basis=values["basis_batch_ids"]))
-        inserted = _insert_snapshots(session, new_rows, returning=True)
-        stored.extend(inserted[s] if isinstance(s, int) else s for s in kept)
+            if held is None:
+                yield {"kind": "checkpoint", "late": evaluated_on > checkpoint,
+                       "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values}
+            else:
+                changed_ids.append(held[0])
+                del values["project_id"]  # unchanged: not set again (a foreign key check each)
+                yield {"id": held[0], "frozen": evaluation.ledger_covered, "evaluated_on": evaluated_on, **values}
+
+    # dates where most projects are due: every project evaluated, up to DATES_AT_ONCE dates
+    # by one evaluate_dates (projects, plans and coverage read once for them)
+    whole = [day for day, pids in sorted(due.items())
+             if ids is None and len(pids) > WHOLE_YEAR_SHARE * per_year[day.year]]
+    batches = [whole[start:start + DATES_AT_ONCE] for start in range(0, len(whole), DATES_AT_ONCE)]
+    evaluated: dict[date, dict[int, ProjectEvaluation]] = {}
+    for checkpoint, pids in sorted(due.items()):
+        if checkpoint not in whole:
+            evaluations = list(evaluate(session, checkpoint, pids).values())
+        else:
+            if checkpoint not in evaluated:
+                evaluated = evaluate_dates(session, next(b for b in batches if checkpoint in b))
+            wanted = set(pids)
+            evaluations = [e for e in evaluated.pop(checkpoint).values() if e.project_id in wanted]
+        first = len(alerts)
+        added = insert_rows(session, Snapshot, rows(evaluations, checkpoint, True))
+        count += added + update_rows(session, Snapshot, rows(evaluations, checkpoint, False),
+                                     {"kind": "checkpoint", "as_of": checkpoint})
+        alerts[first:] = _in_order(alerts[first:], evaluations)
+        late += added if evaluated_on > checkpoint else 0
+        del evaluations
+    _expire_held(session, changed_ids)
     insert_alerts(session, alerts)
     session.flush()
+    stored = _read_back(session, due) if read_back and count else []
+    return StoredCheckpoints(count, late, stored)
+
+
+def _in_order(alerts: list[dict[str, Any]], evaluations: list[ProjectEvaluation]) -> list[dict[str, Any]]:
+    """``alerts`` in the order of the projects evaluated (one pass would have raised them so)."""
+    order = {evaluation.project_id: place for place, evaluation in enumerate(evaluations)}
+    return sorted(alerts, key=lambda alert: order[alert["project_id"]])
+
+
+def _read_back(session: Session, due: Mapping[date, list[int]]) -> list[Snapshot]:
+    """The checkpoint snapshots of ``due`` (per date, in its order), without their indicator
+    lists (read again if asked)."""
+    stored: list[Snapshot] = []
+    for checkpoint, pids in sorted(due.items()):
+        found: dict[int, Snapshot] = {}
+        for start in range(0, len(pids), 1000):
+            found.update((s.project_id, s) for s in session.scalars(
+                select(Snapshot).where(Snapshot.kind == "checkpoint", Snapshot.as_of == checkpoint,
+                                       Snapshot.project_id.in_(pids[start:start + 1000]))
+                .options(defer(Snapshot.indicators))))
+        stored.extend(found[pid] for pid in pids if pid in found)
     return stored
-
-
-def _insert_snapshots(session: Session, rows: list[dict[str, Any]], *, returning: bool = False
-                      ) -> list[Snapshot]:
-    """Insert new snapshots (all of one kind and date when ``returning``) in bulk: one
-    executemany, not an ORM object flushed each (50,000 of them at province scale), and
-    without RETURNING: psycopg's executemany sends one statement text many times, where
-    RETURNING makes SQLAlchemy build multi-row VALUES statements whose 25,000 parameters the
-    driver parses one by one (43 of a checkpoint job's 100 s).  ``returning``: the stored
-    snapshots, read back without their indicator lists (200,000 of them held by a job would
-    be gigabytes; read again if asked)."""
-    if not rows:
-        return []
-    session.flush()  # what was pending goes first, as one flush would have ordered it
-    session.execute(insert(Snapshot), rows)
-    if not returning:
-        return []
-    kind, as_of = rows[0]["kind"], rows[0]["as_of"]
-    pids = [row["project_id"] for row in rows]
-    found: dict[int, Snapshot] = {}
-    for start in range(0, len(pids), 1000):
-        found.update((s.project_id, s) for s in session.scalars(
-            select(Snapshot).where(Snapshot.kind == kind, Snapshot.as_of == as_of,
-                                   Snapshot.project_id.in_(pids[start:start + 1000]))
-            .options(defer(Snapshot.indicators))))
-    return [found[pid] for pid in pids]
 
 
 @dataclass(frozen=True)
@@ -194,40 +251,53 @@ def refresh_daily(session: Session, today: date,
         names = {pid: name for pid, name in session.execute(select(Project.id, Project.name).where(
             project_filter(Project.id, [as_of.year], pids)))}
         alerts: list[dict[str, Any]] = []
-        new_rows: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for pid, evaluation in evaluations.items():
-            previous = old.get(pid)
-            old_colour = previous[1] if previous and previous[2] is None else None
-            values = evaluation.snapshot_values()
-            values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, as_of.year)
-            if previous is None:
-                new_rows.append({"kind": "daily", "frozen": False, "evaluated_on": today, **values})
-            else:
-                changed.append({"id": previous[0], "evaluated_on": today, "withdrawn_batch_id": None,
-                                "withdrawn_at": None, **values})
-            kind = transition_kind(old_colour, evaluation.overall)
-            if kind is not None:
-                transitions.append(Transition(pid, names[pid], kind, old_colour, evaluation.overall))
-                alerts.append(_alert(evaluation, kind, _transition_message(
-                    names[pid], kind, old_colour, evaluation), basis=values["basis_batch_ids"]))
-        _update_snapshots(session, changed)
-        _insert_snapshots(session, new_rows)
+        changed_ids: list[int] = []
+        first = len(transitions)
+
+        def rows(evaluations: dict[int, ProjectEvaluation], as_of: date, new: bool) -> Iterator[dict[str, Any]]:
+            """The daily rows that are new (or that replace the project's last one), with
+            the transitions and alerts noted on the way."""
+            for pid, evaluation in evaluations.items():
+                previous = old.get(pid)
+                if (previous is None) != new:
+                    continue
+                old_colour = previous[1] if previous and previous[2] is None else None
+                values = evaluation.snapshot_values()
+                values["basis_batch_ids"] = basis_ids(basis, evaluation.unit_id, as_of.year)
+                kind = transition_kind(old_colour, evaluation.overall)
+                if kind is not None:
+                    transitions.append(Transition(pid, names[pid], kind, old_colour, evaluation.overall))
+                    alerts.append(_alert(evaluation, kind, _transition_message(
+                        names[pid], kind, old_colour, evaluation), basis=values["basis_batch_ids"]))
+                if previous is None:
+                    yield {"kind": "daily", "frozen": False, "evaluated_on": today, **values}
+                else:
+                    changed_ids.append(previous[0])
+                    del values["project_id"]  # unchanged: not set again (a foreign key check each)
+                    yield {"id": previous[0], "evaluated_on": today, "withdrawn_batch_id": None,
+                           "withdrawn_at": None, **values}
+
+        insert_rows(session, Snapshot, rows(evaluations, as_of, True))
+        update_rows(session, Snapshot, rows(evaluations, as_of, False), {"kind": "daily"})
+        # in the order of the projects, as one pass would have raised them
+        order = {pid: place for place, pid in enumerate(evaluations)}
+        alerts.sort(key=lambda alert: order[alert["project_id"]])
+        transitions[first:] = sorted(transitions[first:], key=lambda t: order[t.project_id])
+        del evaluations
+        _expire_held(session, changed_ids)
         insert_alerts(session, alerts)
     session.flush()
     return transitions
 
 
-def _update_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Replace the values of existing snapshots in bulk (UPDATE by primary key, executemany),
-    then expire the ones this session holds so they read what was written."""
-    if not rows:
+def _expire_held(session: Session, ids: Iterable[int]) -> None:
+    """Expire the snapshots of ``ids`` this session holds, so they read what a bulk UPDATE
+    wrote."""
+    wanted = set(ids)
+    if not wanted:
         return
-    session.flush()
-    session.execute(update(Snapshot), rows)
-    ids = {row["id"] for row in rows}
     for held in list(session.identity_map.values()):
-        if isinstance(held, Snapshot) and held.id in ids:
+        if isinstance(held, Snapshot) and held.id in wanted:
             session.expire(held)
 
 
