@@ -27,6 +27,10 @@ from tracker.models import Role, Unit, User
 from tracker.services.users import create_user
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
+# ``tracker import ledger`` run in this process (``cli.main`` reads its configuration from the
+# environment) would lower pytest's own priority for every test after it, and the servers and
+# commands the tests start inherit it; tests/test_import_priority.py asks for it explicitly.
+os.environ.setdefault("TRACKER_IMPORT_NICENESS", "0")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 TEST_PASSWORD = "correct-horse-battery"
 

@@ -42,7 +42,8 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
         workers = [pid for pid in children if not _is_builder(pid)]
         builders = [pid for pid in children if _is_builder(pid)]
         assert len(workers) == 2 and len(builders) == 1
-        assert _niceness(builders[0]) == _niceness(workers[0]) + 10  # the build process yields the CPU
+        # the build process yields the CPU (10 lower, within the system's range: at most 19)
+        assert _niceness(builders[0]) == min(19, _niceness(workers[0]) + 10)
     finally:
         server.send_signal(signal.SIGTERM)
         _out, err = server.communicate(timeout=30)

@@ -347,7 +347,13 @@ def test_two_tracker_processes_wait_for_each_other(database: Database, tmp_path:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not all(any("正在等待另一导入完成" in line for line in lines)
                                                   for lines in said):
-        assert all(process.poll() is None for process in processes), "an import did not wait"
+        if any(process.poll() is not None for process in processes):
+            for process in processes:  # none left running into the schema's teardown
+                process.kill()
+                process.wait(timeout=30)
+            for reader in readers:
+                reader.join(timeout=10)
+            pytest.fail(f"an import did not wait: exit codes {[p.returncode for p in processes]}, said {said}")
         time.sleep(0.1)
     unit_lock_held()
     for process, reader in zip(processes, readers, strict=True):
