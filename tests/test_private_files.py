@@ -63,3 +63,19 @@ def test_the_generated_admin_password_file_is_private(session, tmp_path: Path, o
     written = tmp_path / "instance" / "initial-admin.txt"
     assert ensured.password and ensured.password in written.read_text(encoding="utf-8")
     assert mode(written) == 0o600 and mode(tmp_path / "instance") == 0o700
+
+
+def test_two_commands_creating_the_secret_key_at_once_share_the_one_kept(tmp_path: Path, open_umask: None,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ``tracker`` commands started at once on a new instance both find no key; the one
+    that creates it second used to fail (FileExistsError: 内部错误, exit 70) — now it reads the
+    key the first one kept, so both sign with it.  The race is forced: the second command's
+    look finds nothing although the first has just written it."""
+    from tracker.config import _instance_secret
+
+    first = _instance_secret(tmp_path)
+    monkeypatch.setattr(Path, "exists", lambda self: False if self.name == "secret_key" else os.path.exists(self))
+    assert _instance_secret(tmp_path) == first
+    assert (tmp_path / "secret_key").read_text(encoding="ascii").strip() == first
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]  # no file of its own left behind

@@ -163,10 +163,20 @@ def _coerce(name: str, raw: str, annotation: Any) -> Any:
 
 
 def _instance_secret(instance: Path) -> str:
-    """Read the generated secret key, creating it (mode 600) on first use."""
+    """Read the generated secret key, creating it (mode 600) on first use.  Two commands
+    started at once on a new instance (two clerks' imports) may both find none: each writes
+    its key to a file of its own and links it in place, which only one can do; the other
+    reads the key that won, so both sign with the same one."""
     path = instance / "secret_key"
     if path.exists():
         return path.read_text(encoding="ascii").strip()
     key = secrets.token_urlsafe(48)
-    create_file(path, (key + "\n").encode("ascii"))
+    own = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    create_file(own, (key + "\n").encode("ascii"))
+    try:
+        os.link(own, path)  # atomic, and the key is whole before anyone can read it
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+    finally:
+        own.unlink(missing_ok=True)
     return key
