@@ -49,38 +49,26 @@ Measured, each in the same run as its naive counterpart:
 
 Timings are noisy on a shared machine: the load average is printed with each figure.
 
-Figures of one run of ``--only eval,jobs,web``, 2026-12-07 01:28–01:33 UTC (load 1.3–1.6 at the
-start of each part, 6.7 during the import; ARCHITECTURE.md "Beyond one machine" has the figures
-before the changes beside them):
-  a. evaluation of 50,000 projects: 5.95 s month end, 6.10 s mid-month (best 4.93 s; naive 682 s:
-     115× / 112×); about 2 s of it the indicator query (LATERAL), 1.6 s its Python pass, 1.9 s
-     the rest.  Since (``--only eval``, 2026-12-07 03:59 UTC, load 0.8–1.2): 2.67 s month end,
-     2.76 s mid-month (best 2.46 / 2.74 s; Python CPU 2.29 / 2.33 s; naive 442 s: 166× /
-     161×).  With another process holding a CPU (03:51–03:53 UTC, load 2.2–2.8): 2.99–3.30 s /
-     3.46–3.95 s.  The indicators are read on a second connection while Python works
-     (monitoring/evaluate.py), so the bound is Python's CPU, ≈ 2.2–2.5 s; the wall time is that
-     divided by the share of a CPU it gets;
-  b. (``--only jobs``, 2026-12-07 03:59–04:01 UTC, load 1.0–1.6) daily job as a catch-up 36.0 s
-     (CPU 24.7 s + PostgreSQL 15.2 s), 1,060 MB; an ordinary night 10.5 s (6.8 s + 4.4 s), 680 MB;
-     checkpoint job (50,000 snapshots) 10.1 s (7.3 s + 4.1 s), 674 MB.  The code before, same
-     benchmark, 03:53–03:58 (load 1.4–2.6): 107.4 s (56.6 s + 43.4 s), 1,630 MB / 18.5 s
-     (15.6 s + 4.6 s), 1,126 MB / 37.9 s (16.4 s + 24.0 s), 903 MB (the 01:28 run without the
-     VACUUM: 91.1 s, 1,617 MB / — / 26.1 s, 1,086 MB); naive 682 s (part a of the 01:28 run):
-     19× / 65× / 68×;
-  c. 50 clients: 45.6 req/s, p95 1,745 ms, 0 errors (throughput-bound on 2 CPUs); during the
-     import: slowest request 3.0 s (was 114 s), 22 cockpit answers the "正在后台计算" page (the
-     import moved the opening date to a date never built), counted as errors here.
-
-Figures of two runs of ``--only web`` after the cockpit was trimmed (704 → 141 KiB), a moved
-opening date shows the date built last, the server warms the cockpit and the import runs at
-nice +10, 2026-12-07 03:01 / 03:08 UTC (load 6.8 / 3.7 at the start, 13–14 during: other work
-on the machine; the `alert` table held about a million dead rows, see ARCHITECTURE.md):
-  c0. saturation 60.6 / 31.1 req/s, p95 1,755 / 3,573 ms, 0 errors;
-  c1. thinking 1 s: p95 611 / 1,141 ms, max 1.2 / 1.7 s, 0 errors, 0 × 202;
-  c2. during the import: slowest request 1.1 / 2.5 s, 0 errors, 0 × 202 (was 22).
-At ``--scale 0.1`` (5,000 projects, load 7–9): c1 p95 242–727 ms; c2 slowest 2.1 s with the
-import at nice 0, 0.64–1.1 s at nice +10, 0 × "正在后台计算" (was 13–29); c3 (added after the
-full-size runs) cockpit up to date 2.4 s after the commit, slowest request 485 ms.
+Figures of one run of ``--only eval,jobs,web`` on a machine doing nothing else, 2026-12-07
+04:30–04:33 UTC (load 1.6–3.0 at the start of each part; ARCHITECTURE.md "Beyond one machine"
+has the figures before the session-7 changes beside them):
+  a. evaluation of 50,000 projects: 2.78 s month end, 2.73 s mid-month (best 2.67 / 2.58 s;
+     Python CPU 2.27 / 2.36 s; naive 448 s: 161× / 164×; 300/300 sampled projects identical).
+     The indicators are read on a second connection while Python works (monitoring/evaluate.py),
+     so the bound is Python's CPU; under load the wall time is that divided by the share of a CPU
+     the process gets (2.99–3.95 s at load 2.2–2.8);
+  b. daily job as a catch-up 31.5 s (CPU 24.4 s + PostgreSQL 11.2 s), 817 MB; an ordinary night
+     9.6 s (6.3 s + 4.2 s), 708 MB; checkpoint job (50,000 snapshots) 9.7 s (8.1 s + 2.9 s),
+     438 MB; naive/tracker 14× / 46× / 46× (was 91.1 s, 1,617 MB / not measured / 26.1 s, 1,086 MB);
+  c. cockpit alone cold 1.7 s, warm 16 ms, 146 KiB (was 704 KiB);
+     c0. saturation 128 req/s, p95 566 ms, 0 errors, 11.2 ms server CPU a request (was 46 req/s,
+         p95 1,745 ms);
+     c1. thinking 0.5–1.5 s: p95 62 ms, max 267 ms, 0 errors, 0 × 202;
+     c2. during the 100,000-row import (8.2 s at nice +10): slowest request 635 ms, p95 352 ms,
+         0 errors, 0 × 202 (was 3.0 s and 22 × "正在后台计算");
+     c3. cockpit up to date 16.9 s after the import's commit; slowest request 314 ms.
+Under the load of other work (helpers' test runs, load 13–14) the same code gave c1 p95
+611–1,141 ms: the figures are of the machine's two CPUs, shared with the 50-client generator.
 """
 
 from __future__ import annotations
