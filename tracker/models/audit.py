@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base, UTCDateTime, utcnow
@@ -13,6 +13,8 @@ from tracker.db import Base, UTCDateTime, utcnow
 
 class AuditEntry(Base):
     __tablename__ = "audit_entry"
+    # a record's history (the project page's 修改记录) by its entity, not by reading the whole log
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
