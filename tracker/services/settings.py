@@ -77,7 +77,7 @@ def ledger_settings(session: Session) -> LedgerSettings:
 def save_ledger_settings(session: Session, values: dict[str, Any], actor: str) -> LedgerSettings:
     """Validate (ValueError in Chinese on bad input) and store."""
     settings = LedgerSettings.from_dict({**ledger_settings(session).to_dict(), **values})
-    _store(session, "ledger", settings.to_dict(), actor)
+    store_setting(session, "ledger", settings.to_dict(), actor)
     return settings
 
 
@@ -97,14 +97,14 @@ def update_reconcile_threshold(session: Session, text: str, actor: User) -> Ledg
 def save_monitoring_settings(session: Session, values: dict[str, Any], actor: str) -> MonitoringSettings:
     """Validate (ValueError in Chinese on bad input) and store."""
     settings = MonitoringSettings.from_dict({**monitoring_settings(session).to_dict(), **values})
-    _store(session, "monitoring", settings.to_dict(), actor)
+    store_setting(session, "monitoring", settings.to_dict(), actor)
     return settings
 
 
 def save_evaluation_settings(session: Session, values: dict[str, Any], actor: str) -> EvaluationSettings:
     """Validate (ValueError in Chinese on bad input) and store."""
     settings = EvaluationSettings.from_dict({**evaluation_settings(session).to_dict(), **values})
-    _store(session, "evaluation", settings.to_dict(), actor)
+    store_setting(session, "evaluation", settings.to_dict(), actor)
     return settings
 
 
@@ -144,6 +144,3 @@ EVALUATION_LABELS = {
     "surplus_rate_above": "结余率提示线（结余率高于 %）",
 }
 
-
-def _store(session: Session, key: str, value: dict[str, Any], actor: str) -> None:
-    store_setting(session, key, value, actor)
