@@ -241,7 +241,9 @@ def _indicator_ranges(connection: Connection, query: Select[Any], days: Sequence
     connection.exec_driver_sql("SET LOCAL jit = off")
     for as_of in days:
         if spent:
-            yield as_of, "spent", spent_through(Session(bind=connection), as_of, ids)
+            with Session(bind=connection) as reading:  # closed before the yield; the connection stays
+                amounts = spent_through(reading, as_of, ids)
+            yield as_of, "spent", amounts
         scope = statement_scope([as_of.year], ids)
         if ids is None:
             low, high, count = connection.execute(
