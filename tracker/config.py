@@ -88,6 +88,9 @@ class Config:
     #: How much ``tracker import ledger`` lowers its own CPU priority (``os.nice``) so that the
     #: pages of a server on the same machine go first while a big import runs; 0: not at all.
     import_niceness: int = 10
+    #: ``tracker serve`` builds the slow whole-province pages in a process of its own at a lower
+    #: CPU priority (``web/builder.py``); False: each worker builds them in a thread.
+    build_process: bool = True
     #: Testing mode (set by the test suite only).
     testing: bool = False
     #: Extra Flask settings (tests use this, e.g. to disable CSRF in one test).

@@ -31,20 +31,18 @@ from tracker.web.cockpit import warm
 from tracker.web.page_cache import share_between_processes
 
 
-#: ``TRACKER_BUILD_PROCESS=0``: no build process; each worker rebuilds the slow parts in a thread
-#: of its own, as before (``benchmarks/page_rebuilds.py`` compares the two).
-BUILD_PROCESS_ENV = "TRACKER_BUILD_PROCESS"
-
-
 def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, workers: int = 1,
-          cache_folder: Path | None = None, listening: Callable[[], None] = lambda: None) -> None:
+          cache_folder: Path | None = None, listening: Callable[[], None] = lambda: None,
+          build_process_wanted: bool = True) -> None:
     """Serve ``make_app()`` until stopped; ``listening()`` once the port is about to open.
     The page caches share ``cache_folder`` (emptied first: what an earlier server left there
     may come from other code) with each other and with the build process (``tracker.web.builder``:
-    forked first, before any thread, where fork is available), which builds the slow parts."""
+    forked first, before any thread, where fork is available), which builds the slow parts;
+    ``build_process_wanted`` False (``TRACKER_BUILD_PROCESS=0``): each worker rebuilds them in a
+    thread of its own instead (``benchmarks/page_rebuilds.py`` compares the two)."""
     if workers > 1 and not hasattr(os, "fork"):
         raise ConfigError("多进程（--workers）需要 Linux 或 macOS")
-    wanted = hasattr(os, "fork") and os.environ.get(BUILD_PROCESS_ENV, "1") != "0"
+    wanted = hasattr(os, "fork") and build_process_wanted
     if workers <= 1 and not wanted:
         cache_folder = None  # one process, building in its threads: no folder to share
     if cache_folder is not None:

@@ -82,5 +82,6 @@ def serve(ctx: Context, host: str, port: int, threads: int, workers: int, with_s
     with scheduler_beside(with_scheduler):
         serve_app(create_app, host=host, port=port, threads=threads, workers=workers,
                   cache_folder=Path(ctx.config.instance_path) / "page-cache",
+                  build_process_wanted=ctx.config.build_process,
                   listening=lambda: click.echo(f"tracker 正在 http://{host}:{port} 提供服务（Ctrl+C 停止）"
                                                + ("，调度进程同时运行" if with_scheduler else "")))
