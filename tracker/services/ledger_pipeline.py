@@ -265,8 +265,9 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     """Read, match and write one export in one step (flush only; the caller commits, and
     rolls back on an exception or a result not imported).  Same arguments and result as
     ``prepare`` followed by ``commit``; ``progress`` is called with the rows written so far
-    after each chunk (from this thread, once it sees the writer thread has written it); ``reader``: where the file is read (a thread, a process of its own, or
-    ``auto``: see ``_reader``)."""
+    after each chunk (from this thread, once it sees the writer thread has written it);
+    ``reader``: where the file is read (a thread, a process of its own, or ``auto``: see
+    ``_reader``)."""
     # On SQLite the lock (the database's write lock) is the transaction's first statement: taken
     # here when a profile must be read first, else once the header is read (``_start``), so that
     # other writers are not held up while the file is opened.  PostgreSQL: once the unit is known.
