@@ -296,3 +296,28 @@ def test_killed_while_the_writer_thread_builds_the_indexes_leaves_nothing(
             assert session.scalar(select(func.count(LedgerRow.id))) == 0
     finally:
         engine.dispose()
+
+
+def test_each_text_interned_once_per_import(session: Session, big: LedgerUpload,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunks share the texts' ids (``RowWriter.text_ids``): a text the chunks before
+    stored or found is not looked up again, and each row still gets its text."""
+    asked: list[str] = []
+    intern = ledger_rows.intern_texts
+
+    def interning(connection: Any, values: Any) -> dict[str, int]:
+        values = list(values)
+        asked.extend(values)
+        return intern(connection, values)
+
+    monkeypatch.setattr(ledger_rows, "intern_texts", interning)
+    result = ledger_pipeline.import_ledger(session, big, "test", **OPTIONS)
+    assert result.imported and result.batch is not None
+    assert asked and len(asked) == len(set(asked))
+    rows = session.scalars(select(LedgerRow).where(LedgerRow.batch_id == result.batch.id)
+                           .order_by(LedgerRow.id)).all()
+    assert len(rows) == 30_000
+    assert {row.unit_name for row in rows} == {"205001-石嘴山市科学技术局"}
+    assert [row.project_name for row in rows[:4]] == ["创新驱动、科技发展业务经费", "中央引导地方科技发展资金",
+                                                      "专项业务经费", "不存在的项目"]
+    assert rows[-1].project_name == "不存在的项目" and rows[-1].sheet == rows[0].sheet

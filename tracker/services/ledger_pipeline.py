@@ -149,10 +149,9 @@ class _Reader:
 class _Writer:
     """The writer thread: owns the batch's connection (``RowWriter``'s cursor) from its start
     until ``join``.  It writes each chunk (``RowWriter.write``: the text ids, the flat parameter
-    list or COPY text, the statements) while the caller's thread matches the next, and later
-    builds the indexes again (``RowWriter.rebuild``) while the caller's thread does the
-    whole-file work that needs no database; SQLite's statements and PostgreSQL's round trips
-    let go of the GIL.  At most ``WRITER_CHUNKS`` tasks wait for it.  Its first exception stops
+    list or COPY text, the statements) while the caller's thread matches the next; another
+    builds the indexes again (``RowWriter.rebuild``) while the caller's thread finds the rows
+    to correct.  SQLite's statements and PostgreSQL's round trips let go of the GIL.  At most ``WRITER_CHUNKS`` tasks wait for it.  Its first exception stops
     it and is raised in the caller's thread by the next ``put`` or by ``join``; ``stop`` drops
     the tasks not yet begun and waits for the one running (a statement is never interrupted:
     on SQLite that would end the caller's whole transaction, savepoints and all)."""
