@@ -78,6 +78,43 @@ def test_the_build_process_dies_with_a_server_killed_outright(tmp_path: Path, wo
     assert all(not _alive(pid) for pid in children)
 
 
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
+def test_one_process_reaps_a_build_process_that_died(tmp_path: Path) -> None:
+    """Serving alone (no supervisor), a build process that ends by itself is waited for — no
+    zombie left beside the server — and said; the pages still answer, and the server stops
+    cleanly (no signal sent to a pid that is no longer its child)."""
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    engine = make_engine(url)
+    migration.upgrade(url, engine)
+    engine.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    server_log = tmp_path / "server.log"
+    server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=server_log.open("wb"))
+    try:
+        _wait_for(lambda: sum(map(_is_builder, _children_of(server.pid))) == 1)
+        builder = next(pid for pid in _children_of(server.pid) if _is_builder(pid))
+        os.kill(int(builder), signal.SIGKILL)
+        _wait_for(lambda: not Path(f"/proc/{builder}").exists())
+        assert not Path(f"/proc/{builder}").exists()  # reaped, not a zombie
+        deadline, answered = time.monotonic() + 60, False
+        while not answered and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as response:
+                    answered = response.status == 200
+            except OSError:
+                time.sleep(0.2)
+        assert answered
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert server.returncode == 0, server_log.read_text(encoding="utf-8")
+    assert "后台计算进程已退出" in server_log.read_text(encoding="utf-8")
+
+
 def _parent(pid: str) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
