@@ -360,7 +360,7 @@ class LedgerParse:
         by_sheet: dict[str, list[tuple[int, int]]] = {}  # sheet → [start, end) runs of rows
         position = 0
         for name, run in groupby(columns.sheet):
-            length = sum(1 for _ in run)
+            length = len(list(run))  # (a list in C, not a generator step per row)
             by_sheet.setdefault(name, []).append((position, position + length))
             position += length
         for sheet in self.sheets:
@@ -501,7 +501,7 @@ def _excluded_flags(columns: LedgerColumns) -> list[bool] | None:
     codes = columns.not_counted_code
     if not any(codes) or EXCLUDED_CODES.isdisjoint(codes):
         return None
-    return [code in EXCLUDED_CODES for code in codes]
+    return list(map(EXCLUDED_CODES.__contains__, codes))
 
 
 class _SheetSums:
