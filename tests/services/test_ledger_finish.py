@@ -2,7 +2,7 @@
 (``spending.month_sums``) agree with a row-by-row sum on the edge cases; a preview's project
 totals, matched rows and month totals all come from that one grouping, and follow its counting
 when the counting source changes before the commit; the rows are not read when there is
-nothing to read (no batch to replace, no counting batch yet)."""
+nothing to read (no batch to replace, no counting batch yet); the chunk matcher's year per row."""
 
 from __future__ import annotations
 
@@ -11,15 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from tracker.importers.ledger.records import yuan
+from tracker.importers.ledger.records import LedgerColumns, yuan
+from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import Project
 from tracker.services import spending
 from tracker.services.ledger_import import LedgerUpload, commit, prepare
+from tracker.services.ledger_matching import ChunkMatcher
 from tracker.services.ledger_preview import LedgerPreview
 from tracker.services.spending import month_sums
 
@@ -188,3 +191,24 @@ def test_month_totals_read_no_rows_while_no_batch_counts(session: Session) -> No
     assert not reads_rows_of_other_batches(seen)
     assert [(pid, month, amount) for pid, month, amount, _ in month_table(session)] == [
         (first, date(2025, 1, 1), Decimal("0.05"))]
+
+
+def parsed_row(day: date, code: str | None, name: str | None = None) -> ParsedRow:
+    return ParsedRow("s", 2, day, None, None, None, None, code, name, None, None, None, None, None, None,
+                     None, Decimal("1.00"), Decimal("0.00"), Decimal("1.00"), True, None)
+
+
+def test_chunk_matches_take_each_rows_own_year() -> None:
+    """One year in a chunk (repeated, not looked up per row) or several: a row matches only the
+    projects of its own year; a year without projects matches nothing."""
+    projects = [SimpleNamespace(id=1, year=2024, code="P1", name="甲项目"),
+                SimpleNamespace(id=2, year=2025, code="P1", name="甲项目"),
+                SimpleNamespace(id=3, year=2025, code="P2", name="乙项目名称")]
+    matcher = ChunkMatcher(projects)  # type: ignore[arg-type]
+    one_year = LedgerColumns.from_rows([parsed_row(date(2025, 1, 2), "P1"), parsed_row(date(2025, 12, 31), None, "乙项目名称")])
+    assert matcher.match(one_year) == [(2, "code"), (3, "name")]
+    mixed = LedgerColumns.from_rows([parsed_row(date(2024, 12, 31), "P1"), parsed_row(date(2025, 1, 1), "P1"),
+                                     parsed_row(date(2026, 1, 1), "P1"), parsed_row(date(2024, 6, 1), "P2")])
+    assert matcher.match(mixed) == [(1, "code"), (2, "code"), (None, None), (None, None)]
+    assert matcher.match(LedgerColumns.from_rows([])) == []
+    assert matcher.results == [(2, "code"), (3, "name"), (1, "code"), (2, "code"), (None, None), (None, None)]
