@@ -19,14 +19,7 @@ from tracker.db import make_engine
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="--workers needs fork")
 def test_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'serve.db'}"
-    engine = make_engine(url)
-    migration.upgrade(url, engine)
-    engine.dispose()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    port, env = _serving_setup(tmp_path)
     server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port),
                                "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -56,14 +49,7 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
 def test_the_build_process_dies_with_a_server_killed_outright(tmp_path: Path, workers: str) -> None:
     """No orphan: a server killed with SIGKILL (no chance to stop its children) takes its build
     process with it (and its workers)."""
-    url = f"sqlite:///{tmp_path / 'serve.db'}"
-    engine = make_engine(url)
-    migration.upgrade(url, engine)
-    engine.dispose()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    port, env = _serving_setup(tmp_path)
     server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port),
                                "--workers", workers], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -78,6 +64,29 @@ def test_the_build_process_dies_with_a_server_killed_outright(tmp_path: Path, wo
     assert all(not _alive(pid) for pid in children)
 
 
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
+def test_one_process_reaps_a_build_process_that_died(tmp_path: Path) -> None:
+    """Serving alone (no supervisor), a build process that ends by itself is waited for — no
+    zombie left beside the server — and said; the pages still answer, and the server stops
+    cleanly (no signal sent to a pid that is no longer its child)."""
+    port, env = _serving_setup(tmp_path)
+    server_log = tmp_path / "server.log"
+    server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=server_log.open("wb"))
+    try:
+        _wait_for(lambda: sum(map(_is_builder, _children_of(server.pid))) == 1)
+        builder = next(pid for pid in _children_of(server.pid) if _is_builder(pid))
+        os.kill(int(builder), signal.SIGKILL)
+        _wait_for(lambda: not Path(f"/proc/{builder}").exists())
+        assert not Path(f"/proc/{builder}").exists()  # reaped, not a zombie
+        assert _answers(port)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert server.returncode == 0, server_log.read_text(encoding="utf-8")
+    assert "后台计算进程已退出" in server_log.read_text(encoding="utf-8")
+
+
 def _parent(pid: str) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
@@ -89,29 +98,15 @@ def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> No
     """``tracker serve --with-scheduler`` (what ``make run`` starts): the pages answer, the one
     scheduler is active beside them, a second scheduler started by mistake waits as standby,
     and stopping the server stops its scheduler (the standby then takes over)."""
-    url = f"sqlite:///{tmp_path / 'serve.db'}"
-    engine = make_engine(url)
-    migration.upgrade(url, engine)
-    engine.dispose()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path),
-           "TRACKER_SCHEDULER_LOCK_SECONDS": "1"}
+    port, env = _serving_setup(tmp_path)
+    env["TRACKER_SCHEDULER_LOCK_SECONDS"] = "1"
     server_log = tmp_path / "server.log"
     server = subprocess.Popen([sys.executable, "-m", "tracker.cli", "serve", "--port", str(port),
                                "--with-scheduler"], env=env, stdout=subprocess.DEVNULL,
                               stderr=server_log.open("wb"))
     second = None
     try:
-        deadline, answered = time.monotonic() + 60, False
-        while not answered and time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as response:
-                    answered = response.status == 200
-            except OSError:
-                time.sleep(0.2)
-        assert answered
+        assert _answers(port)
         children = _children_of(server.pid)
         assert len(children) == 2 and sum(map(_is_builder, children)) == 1  # the scheduler, the build process
         # the server's scheduler holds the lock before the second one is started (on a loaded
@@ -135,6 +130,30 @@ def test_serve_with_the_scheduler_runs_both_and_stops_both(tmp_path: Path) -> No
     standby = second_log.read_text(encoding="utf-8")
     assert "本进程成为运行中的调度进程" in err.decode()
     assert standby.index("待命") < standby.index("本进程成为运行中的调度进程")
+
+
+def _serving_setup(tmp_path: Path) -> tuple[int, dict[str, str]]:
+    """A migrated SQLite database in ``tmp_path``, a free port, and the server's environment."""
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    engine = make_engine(url)
+    migration.upgrade(url, engine)
+    engine.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return port, {**os.environ, "TRACKER_DATABASE_URL": url, "TRACKER_INSTANCE_PATH": str(tmp_path)}
+
+
+def _answers(port: int) -> bool:
+    """Whether the login page answers 200 within a minute (the server may still be starting)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10) as response:
+                return response.status == 200
+        except OSError:
+            time.sleep(0.2)
+    return False
 
 
 def _is_builder(pid: str) -> bool:

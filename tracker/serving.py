@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,12 +52,17 @@ def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, wo
     if cache_folder is not None and wanted:
         builder = build_process.start(make_app, cache_folder)
     if workers <= 1:
+        reaper = None if builder is None else _Reaper(builder[0])
+        if threading.current_thread() is threading.main_thread():
+            # a service manager's SIGTERM stops the server the way Ctrl+C does: the build
+            # process is stopped and waited for below (the default would end this process only)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             app = _ready(make_app, cache_folder, None if builder is None else builder[1])
             listening()
             waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
         finally:
-            _stop([] if builder is None else [builder[0]])
+            _stop([] if reaper is None or reaper.gone.is_set() else [reaper.pid])
         return
     listener = socket.create_server((host, port), backlog=1024)
     listening()
@@ -122,6 +128,26 @@ def _supervise(children: list[int], builder: int | None = None) -> None:
         _stop(children + ([] if builder is None else [builder]))
     if not stopped:
         raise SystemExit(1)
+
+
+class _Reaper:
+    """One process serving alone (no supervisor waits for its children): a thread waits for
+    the build process, so that a build process that ends by itself (a crash) is reaped — no
+    zombie — and said; the pages go on without it (``PageCache.ask_builder`` finds its pipe
+    closed and builds in a thread)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.gone = threading.Event()
+        threading.Thread(target=self._wait, name="tracker-build-reaper", daemon=True).start()
+
+    def _wait(self) -> None:
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:  # already waited for (``_stop``)
+            return
+        self.gone.set()
+        print("tracker: 后台计算进程已退出，页面改由本进程自行计算", file=sys.stderr)
 
 
 def _stop(pids: list[int]) -> None:

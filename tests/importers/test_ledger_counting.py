@@ -214,3 +214,17 @@ def test_the_totals_check_knows_excluded_rows_by_code_not_by_words() -> None:
     # a row whose words happen to read 凭证已作废 but whose code is an account rule is not voided
     rows = [_row("s", "10"), _row("s", "4", counts=False, code="not_budget_account")]
     assert _parse(rows, [_total("合计", "10")]).totals_check().ok is False
+
+
+def test_the_totals_check_finds_the_excluded_rows_of_each_sheet_wherever_they_lie() -> None:
+    """Voided and returned rows in several sheets, a sheet's rows in two runs (the excluded rows
+    are found once for the file and each run takes its own): each sheet's printed net total
+    leaves them out, the others (an account rule, unanswered) stay in."""
+    rows = [_row("a", "4", counts=False, code="voided"), _row("a", "10"),
+            _row("b", "7"), _row("b", "-2", counts=False, code="returned_status"),
+            _row("a", "1", counts=False, code="not_budget_account"), _row("a", "3", counts=False, code="voided_status"),
+            _row("c", "5", counts=False, code="voided")]
+    totals = [StatedTotal(sheet, 9, "合计", None, None, Decimal(net)) for sheet, net in (("a", "11"), ("b", "7"))]
+    check = _parse(rows, totals, ("a", "b", "c")).totals_check()
+    assert (check.stated, check.parsed, check.counted, check.ok) == (Decimal("18"), Decimal("23"), Decimal("17"), True)
+    assert "其中已退回/已作废 3 行共 5.00 元" in check.explanation  # sheet c prints no total

@@ -25,7 +25,7 @@ from tracker.db import Base, make_engine
 from tracker.errors import ImportRejected, TrackerError
 from tracker.importers.ledger import columnar
 from tracker.models import LedgerBatch, LedgerRow, MatchRule, Project, ProjectMonthSpending, Unit
-from tracker.services import ledger_pipeline
+from tracker.services import ledger_pipeline, ledger_read_ahead
 from tracker.services.ledger_import import LedgerUpload, commit, prepare
 from tracker.services.ledger_rows import RowWriter
 
@@ -237,7 +237,7 @@ def test_reader_thread_error_in_a_late_chunk_rolls_everything_back(session: Sess
     load_seed(session, EXPECTED["yitihua_payments_tangshan_2021H1.xlsx"]["seed"])
     upload = LedgerUpload("yitihua.xlsx", (FIXTURES / "yitihua_payments_tangshan_2021H1.xlsx").read_bytes())
     before = table_counts(session)
-    chunks = ledger_pipeline.read_ledger_chunks
+    chunks = ledger_read_ahead.read_ledger_chunks
     write = RowWriter.write
     done: list[int] = []
     two_written = threading.Event()
@@ -256,7 +256,7 @@ def test_reader_thread_error_in_a_late_chunk_rolls_everything_back(session: Sess
             yield piece
 
     monkeypatch.setattr(RowWriter, "write", writing)
-    monkeypatch.setattr(ledger_pipeline, "read_ledger_chunks", breaking)
+    monkeypatch.setattr(ledger_read_ahead, "read_ledger_chunks", breaking)
     unit = session.scalar(select(Unit.id))
     error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=2, unit=unit)
     assert isinstance(error, ImportRejected) and error.message == "文件读取中断"
@@ -459,12 +459,13 @@ def test_killed_with_a_reader_process_leaves_nothing_running(fresh_database_url:
 @pytest.mark.parametrize("for_workbooks", [False, True])
 def test_which_reader_auto_chooses(for_workbooks: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """A thread, unless a process is asked for, or allowed for a big workbook (never a CSV)."""
-    monkeypatch.setattr(ledger_pipeline, "PROCESS_FOR_BIG_WORKBOOKS", for_workbooks)
+    monkeypatch.setattr(ledger_read_ahead, "PROCESS_FOR_BIG_WORKBOOKS", for_workbooks)
     big_csv_upload = LedgerUpload("big.csv", b"a,b\n" * 1_000_000)
     big_zip = LedgerUpload("big.xlsx", b"PK\x03\x04" + b"\0" * 3_000_000)
     small_zip = LedgerUpload("small.xlsx", b"PK\x03\x04" + b"\0" * 1000)
-    kinds = [type(ledger_pipeline._reader(upload, {}, "auto")).__name__
+    kinds = [type(ledger_read_ahead.reader_for(upload.name, upload.data, {}, "auto")).__name__
              for upload in (big_csv_upload, big_zip, small_zip)]
-    assert kinds == ["_Reader", "_Process" if for_workbooks else "_Reader", "_Reader"]
-    assert type(ledger_pipeline._reader(big_csv_upload, {}, "process")).__name__ == "_Process"
-    assert type(ledger_pipeline._reader(big_zip, {}, "thread")).__name__ == "_Reader"
+    assert kinds == ["ReaderThread", "ReaderInProcess" if for_workbooks else "ReaderThread", "ReaderThread"]
+    assert type(ledger_read_ahead.reader_for(big_csv_upload.name, big_csv_upload.data, {}, "process")
+                ).__name__ == "ReaderInProcess"
+    assert type(ledger_read_ahead.reader_for(big_zip.name, big_zip.data, {}, "thread")).__name__ == "ReaderThread"

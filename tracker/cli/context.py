@@ -8,15 +8,18 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import json
 
 import click
-from sqlalchemy.orm import Session
 
 from tracker.config import Config
-from tracker.db import Database
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a command opens the database, not by `tracker`
+    from sqlalchemy.orm import Session
+
+    from tracker.db import Database
 
 
 #: the --json option of a command that does one thing: it prints one JSON object
@@ -37,6 +40,8 @@ class Context:
 
     @cached_property
     def database(self) -> Database:
+        from tracker.db import Database
+
         return Database(self.config.database_url)
 
     def today(self) -> date:

@@ -86,14 +86,35 @@ def yield_cpu(niceness: int) -> None:
 def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source: str | None,
                   profile: str | None, period: str | None, override_reason: str | None,
                   as_json: bool) -> None:
+    from tracker.services import ledger_read_ahead
+
+    yield_cpu(ctx.config.import_niceness)
+    # The first file's reading starts before the database side is imported (SQLAlchemy, the
+    # models, the services: half a second of the interpreter's) — the reader's C code guards
+    # and parses meanwhile.  With a profile the reader's options come from the database, so
+    # the pipeline starts its own reader then, as for the other files.
+    first = Path(files[0])
+    read_ahead = None
+    if not profile and first.is_file():
+        read_ahead = ledger_read_ahead.start(first.name, first.read_bytes(),
+                                             ledger_read_ahead.reader_options(limits=ctx.config.file_limits))
+    try:
+        _import_ledger_files(ctx, files, unit, source, profile, period, override_reason, as_json,
+                             read_ahead)
+    finally:
+        if read_ahead is not None:
+            read_ahead.close()
+
+
+def _import_ledger_files(ctx: Context, files: tuple[str, ...], unit: str | None, source: str | None,
+                         profile: str | None, period: str | None, override_reason: str | None,
+                         as_json: bool, read_ahead: Any) -> None:
     from tracker.core.labels import second_source_kept
     from tracker.errors import ChoiceNeeded
     from tracker.services.ledger_import import LedgerUpload
     from tracker.services.ledger_lock import retrying
     from tracker.importers.ledger.streaming import CHUNK_ROWS
     from tracker.services.ledger_pipeline import import_ledger as import_one
-
-    yield_cpu(ctx.config.import_niceness)
 
     def written(rows: int) -> None:  # a big file: each chunk as it lands (a small one says nothing)
         if rows >= CHUNK_ROWS:
@@ -104,16 +125,19 @@ def import_ledger(ctx: Context, files: tuple[str, ...], unit: str | None, source
         file = Path(path)
         if not file.is_file():
             raise click.UsageError(f"文件不存在：{path}")
-        upload = LedgerUpload(file.name, file.read_bytes())
+        ahead, read_ahead = read_ahead, None  # the first file's, for its first attempt only
+        upload = LedgerUpload(file.name, ahead.data if ahead is not None else file.read_bytes())
 
         def write(upload: Any = upload) -> tuple[Any, dict[str, Any]]:
             # one transaction: the file read in chunks while the chunks before are written
             # (services/ledger_pipeline.py); lands whole or not at all
+            nonlocal ahead
+            given, ahead = ahead, None  # a retry (the unit's lock) reads the file again
             with ctx.transaction() as session:
                 result = import_one(session, upload, "cli", unit=unit, source=source, profile=profile,
                                     period=period, override_reason=override_reason, today=ctx.today(),
                                     limits=ctx.config.file_limits, waiting=waiting_notice(),
-                                    progress=written)
+                                    progress=written, read_ahead=given)
                 summary = result.as_json()
                 if not result.imported:
                     session.rollback()

@@ -8,14 +8,16 @@ object, ``{"files": [one object per file written]}``; warnings stay on stderr.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
 
 from tracker.cli.context import Context, echo_json, json_object_option, pass_context
 from tracker.cli.help import TrackerGroup
 from tracker.core.labels import COLOUR_LABELS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group("report", cls=TrackerGroup, help="生成报表")

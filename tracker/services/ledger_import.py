@@ -16,15 +16,14 @@ Rules (issue 4, DOMAIN.md §1 and §4):
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from itertools import compress
 from typing import Any
 
-from sqlalchemy import ScalarSelect, and_, func, select, update
+from sqlalchemy import ScalarSelect, Select, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -55,7 +54,7 @@ from tracker.services.ledger_rows import insert_rows
 from tracker.services.reconcile import alert_differences
 from tracker.services.gc_pause import collector_paused
 from tracker.services.monitoring.snapshots import ChangeSummary, summarize_changes
-from tracker.services.spending import ledger_closed_through, month_sums, refresh_month_totals
+from tracker.services.spending import ledger_closed_through, refresh_month_totals
 from tracker.services.uploads import record_schema
 
 ZERO = Decimal("0.00")
@@ -310,17 +309,29 @@ def _read_state(session: Session, preview: LedgerPreview, *, first: bool = True)
                 f"本单位以“{counting_source}”为支出口径，“{source}”的行导入后保存并参与对账，暂不计入支出；"
                 "可在“台账对账”页改选计数来源"))
         preview.counting, preview.findings, preview.counting_source = counting, findings, counting_source
-        for name in ("counted_flags", "counted_rows", "counted_total", "matched_rows"):
+        for name in ("counted_flags", "counted_rows", "counted_total", "month_sums", "matched_rows"):
             preview.__dict__.pop(name, None)  # cached from the counting before
     preview.duplicate_of = _active_duplicate(session, unit_id, preview.upload.checksum)
     if not first:
         return
-    preview.replaced_rows = session.scalar(select(func.count(LedgerRow.id)).where(
-        LedgerRow.unit_id == unit_id, LedgerRow.superseded_by_batch_id.is_(None),
-        LedgerRow.date >= preview.period[0], LedgerRow.date <= preview.period[1],
-        LedgerRow.batch_id.in_(select(LedgerBatch.id).where(
-            LedgerBatch.unit_id == unit_id, LedgerBatch.source == source,
-            LedgerBatch.status == "active")))) or 0
+    older = _replaceable_batches(unit_id, source)
+    preview.replaced_rows = 0
+    # the rows are counted only when there is a batch to replace: without one (a unit's first
+    # import of the source) the count would read every row for nothing — the one-step import
+    # has set the ledger_row indexes aside by now
+    if session.scalar(older.limit(1)) is not None:
+        preview.replaced_rows = session.scalar(select(func.count(LedgerRow.id)).where(
+            LedgerRow.unit_id == unit_id, LedgerRow.superseded_by_batch_id.is_(None),
+            LedgerRow.date >= preview.period[0], LedgerRow.date <= preview.period[1],
+            LedgerRow.batch_id.in_(older))) or 0
+
+
+def _replaceable_batches(unit_id: int, source: str, batch_id: int | None = None) -> Select[tuple[int]]:
+    """The active batches of ``unit_id`` and ``source`` (but ``batch_id``): those whose rows an
+    import of that unit and source replaces inside its period."""
+    query = select(LedgerBatch.id).where(LedgerBatch.unit_id == unit_id, LedgerBatch.source == source,
+                                         LedgerBatch.status == "active")
+    return query if batch_id is None else query.where(LedgerBatch.id != batch_id)
 
 
 def _active_duplicate(session: Session, unit_id: int, checksum: str) -> int | None:
@@ -366,14 +377,11 @@ def _settle_counting_source(session: Session, unit_id: int, importing: str | Non
 
 
 def _project_totals(preview: LedgerPreview, projects: dict[int, Project]) -> list[ProjectTotal]:
-    counted = preview.counted_flags
-    pids = list(compress(preview.project_ids, counted))
-    rows: Counter[int] = Counter(pids)
-    rows.pop(None, None)  # type: ignore[call-overload]
-    cents: dict[int, int] = defaultdict(int)
-    for pid, cent in zip(pids, compress(preview.parse.columns.amount_fen, counted)):
-        if pid is not None:
-            cents[pid] += cent
+    rows: Counter[int] = Counter()
+    cents: Counter[int] = Counter()
+    for (pid, _), (total, count) in preview.month_sums.items():
+        rows[pid] += count
+        cents[pid] += total
     return [ProjectTotal(pid, projects[pid].code, projects[pid].name, rows[pid], yuan(cents[pid]))
             for pid in sorted(rows, key=lambda p: (projects[p].code or "", projects[p].name))]
 
@@ -472,11 +480,8 @@ def land(session: Session, preview: LedgerPreview, batch: LedgerBatch, actor: Us
         affected.update(dict.fromkeys(_unit_projects(session, preview.unit_id), 0))
     # the monthly totals before the rows are written: the query then reads only older rows,
     # and this batch's own (counted, matched) rows are summed from the columns in memory
-    project_ids = preview.project_ids
-    touched = (set(project_ids) - {None}) | set(affected)
-    columns = preview.parse.columns
-    refresh_month_totals(session, touched, adding=month_sums(
-        project_ids, columns.date, columns.amount_fen, preview.counted_flags))
+    touched = (set(preview.project_ids) - {None}) | set(affected)
+    refresh_month_totals(session, touched, adding=preview.month_sums)
     # the rows keep their own decision: counted the moment their source is chosen
     if written is None:
         insert_rows(session, batch, preview.parse.rows, preview.matches, preview.read_counting)
@@ -508,15 +513,16 @@ def _coverage_changed(session: Session, unit_id: int, closed_before: date | None
 def _supersede(session: Session, batch: LedgerBatch) -> dict[int, int]:
     """Mark older active rows of the same unit and source inside the period as replaced.
     Returns replaced-row counts per project (None-project rows are counted under 0)."""
-    older = select(LedgerBatch.id).where(
-        LedgerBatch.unit_id == batch.unit_id, LedgerBatch.source == batch.source,
-        LedgerBatch.status == "active", LedgerBatch.id != batch.id)
+    older = _replaceable_batches(batch.unit_id, batch.source, batch.id)
+    if session.scalar(older.limit(1)) is None:  # nothing to replace: the rows are not read
+        return {}
     condition = (LedgerRow.batch_id.in_(older), LedgerRow.superseded_by_batch_id.is_(None),
                  LedgerRow.date >= batch.period_start, LedgerRow.date <= batch.period_end)
     counts = {pid or 0: n for pid, n in session.execute(
         select(LedgerRow.project_id, func.count(LedgerRow.id)).where(*condition).group_by(LedgerRow.project_id))}
-    session.execute(update(LedgerRow).where(*condition).values(superseded_by_batch_id=batch.id)
-                    .execution_options(synchronize_session=False))
+    if counts:  # (none counted: the same condition under the unit's lock updates none)
+        session.execute(update(LedgerRow).where(*condition).values(superseded_by_batch_id=batch.id)
+                        .execution_options(synchronize_session=False))
     return counts
 
 

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import repeat
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -89,9 +90,11 @@ class ChunkMatcher:
         # one match per distinct (year, code, name, reference, 指标文号), applied column-wise in
         # one pass (the cache computes a key the first time it is looked up)
         years = {day: day.year for day in set(columns.date)}
+        distinct = set(years.values())
+        # (one year, as usual: repeated rather than looked up for every row)
+        year = repeat(distinct.pop()) if len(distinct) == 1 else map(years.__getitem__, columns.date)
         return list(map(cache.__getitem__, zip(
-            map(years.__getitem__, columns.date), columns.project_code, columns.project_name,
-            columns.project_ref_raw, columns.document_no)))
+            year, columns.project_code, columns.project_name, columns.project_ref_raw, columns.document_no)))
 
 
 class _MatchCache(dict[tuple[Any, ...], tuple[int | None, str | None]]):

@@ -9,8 +9,10 @@ it to the writer thread (``_Writer``, at most ``WRITER_CHUNKS`` waiting), which 
 transaction, on its one connection, which the writer thread alone uses from the first chunk
 until it is joined after the last (SQLite's statements and PostgreSQL's COPY let go of the
 GIL).  The reader is a thread (the guard's zlib and NumPy, fastexcel and pyarrow let go of the
-GIL while they work) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a process of its own
-(``importers/ledger/reader_process.py``), which takes the reader's Python off the writer's core:
+GIL while they work) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a
+process of its own (``importers/ledger/reader_process.py``), which takes the reader's Python off
+the writer's core (both in ``ledger_read_ahead``, which imports no database code, so that ``tracker import
+ledger`` can start reading before it loads SQLAlchemy and the models):
 
 1. the header first: the unit (``--unit`` or the export's 单位 line), its import lock, the
    counting source, the duplicate check, then the batch, added as ``importing`` (no page or
@@ -51,17 +53,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.errors import TrackerError
 from tracker.importers.file_limits import DEFAULT_LIMITS, FileLimits
-from tracker.importers.ledger.reader_process import ReaderProcess
 from tracker.importers.ledger.records import LedgerParse
-from tracker.importers.ledger.streaming import (CHUNK_ROWS, LedgerChunk, LedgerHead, LedgerReread,
-                                                read_ledger_chunks)
+from tracker.importers.ledger.streaming import CHUNK_ROWS, LedgerChunk, LedgerHead, LedgerReread
 from tracker.models import LedgerBatch, Project, User
 from tracker.services.ledger_import import (
     DEFAULT_SOURCES,
@@ -78,72 +78,14 @@ from tracker.services.ledger_import import (
     totals_refused,
 )
 from tracker.services.ledger_lock import lock_unit
+from tracker.services.ledger_read_ahead import END, ReadAhead, ReaderKind, reader_for, reader_options
 from tracker.services.ledger_matching import ChunkMatcher, learned_document_numbers
 from tracker.services.ledger_rows import RowWriter
 from tracker.services.gc_pause import collector_paused
 from tracker.services.spending import ledger_closed_through
 
-QUEUE_CHUNKS = 3  # chunks read ahead of the writer at most
-# Whether ``reader="auto"`` reads a big .xlsx in a process of its own rather than a thread.  Off:
-# on the 2-CPU reference machine the process was not faster (README, "Ledger import speed") —
-# the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL, so a thread overlaps
-# most of the reading already, and the process adds its start (≈ 0.4 s) and the chunks'
-# pickling, and takes a second core from the web workers while an import runs.  Worth trying
-# on a machine with cores to spare (``benchmarks/ledger_import.py`` measures both).
-PROCESS_FOR_BIG_WORKBOOKS = False
 WRITER_CHUNKS = 1  # chunks matched and waiting for the writer thread at most
-_PUT_WAIT = 0.2  # seconds a put waits before it looks at the stop flag again
-_END = object()
-
-
-class _Reader:
-    """The reader thread: the pieces of ``read_ledger_chunks`` into a bounded queue; an
-    exception it meets is handed over and raised in the writer's thread."""
-
-    def __init__(self, pieces: Iterator[Any]) -> None:
-        self.pieces = pieces
-        self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="ledger-reader", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            for piece in self.pieces:
-                if not self._put(("piece", piece)):
-                    return
-            self._put(("end", None))
-        except BaseException as error:  # noqa: BLE001 - handed to the writer, raised there
-            self._put(("error", error))
-        finally:
-            self.pieces.close()  # type: ignore[attr-defined]
-
-    def _put(self, entry: tuple[str, Any]) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(entry, timeout=_PUT_WAIT)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def next(self) -> Any:
-        kind, value = self.queue.get()
-        if kind == "error":
-            raise value
-        return _END if kind == "end" else value
-
-    def close(self) -> None:
-        self.stop.set()
-        while self.thread.is_alive():
-            try:
-                while True:
-                    self.queue.get_nowait()
-            except queue.Empty:
-                pass
-            self.thread.join(timeout=_PUT_WAIT)
+_PUT_WAIT = 0.2  # seconds a put waits before it looks at the writer thread again
 
 
 class _Writer:
@@ -151,10 +93,11 @@ class _Writer:
     until ``join``.  It writes each chunk (``RowWriter.write``: the text ids, the flat parameter
     list or COPY text, the statements) while the caller's thread matches the next; another
     builds the indexes again (``RowWriter.rebuild``) while the caller's thread finds the rows
-    to correct.  SQLite's statements and PostgreSQL's round trips let go of the GIL.  At most ``WRITER_CHUNKS`` tasks wait for it.  Its first exception stops
-    it and is raised in the caller's thread by the next ``put`` or by ``join``; ``stop`` drops
-    the tasks not yet begun and waits for the one running (a statement is never interrupted:
-    on SQLite that would end the caller's whole transaction, savepoints and all)."""
+    to correct.  SQLite's statements and PostgreSQL's round trips let go of the GIL.  At most
+    ``WRITER_CHUNKS`` tasks wait for it.  Its first exception stops it and is raised in the
+    caller's thread by the next ``put`` or by ``join``; ``stop`` drops the tasks not yet begun
+    and waits for the one running (a statement is never interrupted: on SQLite that would end
+    the caller's whole transaction, savepoints and all)."""
 
     def __init__(self) -> None:
         self.queue: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=WRITER_CHUNKS)
@@ -260,13 +203,15 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                   limits: FileLimits = DEFAULT_LIMITS, waiting: Callable[[], None] | None = None,
                   chunk_rows: int = CHUNK_ROWS,
                   progress: Callable[[int], None] | None = None,
-                  reader: Literal["auto", "thread", "process"] = "auto") -> LedgerResult:
+                  reader: ReaderKind = "auto", read_ahead: ReadAhead | None = None) -> LedgerResult:
     """Read, match and write one export in one step (flush only; the caller commits, and
     rolls back on an exception or a result not imported).  Same arguments and result as
     ``prepare`` followed by ``commit``; ``progress`` is called with the rows written so far
     after each chunk (from this thread, once it sees the writer thread has written it);
-    ``reader``: where the file is read (a thread, a process of its own, or ``auto``: see
-    ``_reader``)."""
+    ``reader``: where the file is read (a thread, a process of its own, or
+    ``auto``: see ``ledger_read_ahead.reader_for``); ``read_ahead``: the file's reading, already
+    started by the caller (``ledger_read_ahead.start``), taken over if it reads as this import
+    would, else stopped (the caller still closes it: closing twice is harmless)."""
     # On SQLite the lock (the database's write lock) is the transaction's first statement: taken
     # here when a profile must be read first, else once the header is read (``_start``), so that
     # other writers are not held up while the file is opened.  PostgreSQL: once the unit is known.
@@ -275,9 +220,14 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     waited = lock_unit(session, 0, waiting=waiting) if locked else 0.0
     mapping, count_rule, source, status_answers, sheet_answers = profile_answers(
         session, profile, mapping, source, statuses)
-    options = {"mapping": mapping or None, "limits": limits, "status_answers": status_answers,
-               "chunk_rows": chunk_rows, **({"count_rule": count_rule} if count_rule else {})}
-    pieces = _reader(upload, options, reader)
+    options = reader_options(mapping=mapping, limits=limits, status_answers=status_answers,
+                             chunk_rows=chunk_rows, count_rule=count_rule)
+    if read_ahead is not None and read_ahead.serves(upload.name, upload.data, options, reader):
+        pieces, started = read_ahead.pieces, True
+    else:
+        if read_ahead is not None:
+            read_ahead.close()
+        pieces, started = reader_for(upload.name, upload.data, options, reader), False
     written: _Written | _NotWritten = _NotWritten()
     said = 0  # chunks ``progress`` was told of
     # the file's checksum (the duplicate check's, before the first row) while the head is read:
@@ -285,7 +235,8 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     hashing = threading.Thread(target=getattr, args=(upload, "checksum"), name="ledger-checksum",
                                daemon=True)
     with collector_paused():  # paused before the reader starts: it makes millions of objects too
-        pieces.start()
+        if not started:
+            pieces.start()
         hashing.start()
         try:
             head = pieces.next()
@@ -310,7 +261,7 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                     continue
                 assert isinstance(piece, LedgerParse)
                 parse = piece
-                if pieces.next() is not _END:  # pragma: no cover - the stream's contract
+                if pieces.next() is not END:  # pragma: no cover - the stream's contract
                     raise RuntimeError("ledger stream continued after its parse")
                 break
             if isinstance(written, _Written) and written.thread is not None:
@@ -332,30 +283,6 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                          override_reason=override_reason, today=today, waiting=waiting)
     result.waited = max(result.waited, waited + written.waited)
     return result
-
-
-def _reader(upload: LedgerUpload, options: dict[str, Any], reader: str) -> _Reader | _Process:
-    """The file read by a thread, or by a process (``importers/ledger/reader_process.py``).
-
-    ``auto``: a thread, or with ``PROCESS_FOR_BIG_WORKBOOKS`` a process for a workbook (a zip)
-    big enough for the columnar reader.  Never a process for a CSV: its reading is mostly
-    pyarrow, which lets go of the GIL, and the process's start (an interpreter and the readers'
-    imports, ≈ 0.4 s before the first chunk) was measured to cost more than it saves; nor for a
-    small file, read in well under a second either way."""
-    from tracker.importers.archive_guard import is_zip
-    from tracker.importers.ledger import columnar
-
-    if reader == "thread" or (reader == "auto" and not (
-            PROCESS_FOR_BIG_WORKBOOKS and columnar.big_enough(upload.data) and is_zip(upload.data))):
-        return _Reader(read_ledger_chunks(upload.name, upload.data, **options))
-    # the columnar reader's module settings as they are here (tests make its CSV blocks smaller)
-    return _Process(upload.name, upload.data, options,
-                    {"STREAM_BLOCK_BYTES": columnar.STREAM_BLOCK_BYTES,
-                     "FAST_PATH_MIN_BYTES": columnar.FAST_PATH_MIN_BYTES})
-
-
-class _Process(ReaderProcess):
-    END = _END
 
 
 def _start(session: Session, upload: LedgerUpload, head: LedgerHead, actor: User | str, *,
@@ -528,4 +455,4 @@ def _corrected(written: _Written, final_matches: Sequence[tuple[int | None, str 
             if a != b or c != d]
 
 
-__all__ = ["QUEUE_CHUNKS", "import_ledger"]
+__all__ = ["import_ledger"]

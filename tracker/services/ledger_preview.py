@@ -16,6 +16,7 @@ from tracker.importers.ledger.records import LedgerParse, yuan
 from tracker.importers.ledger.records import LedgerRow as ParsedRow
 from tracker.models import LedgerBatch, Project, Unit
 from tracker.services.monitoring.snapshots import ChangeSummary
+from tracker.services.spending import month_sums
 from tracker.services.uploads import UploadedFile
 
 LedgerUpload = UploadedFile  # a ledger export as uploaded
@@ -83,9 +84,16 @@ class LedgerPreview:
         return yuan(sum(compress(self.parse.columns.amount_fen, self.counted_flags)))
 
     @cached_property
+    def month_sums(self) -> dict[tuple[int, date], tuple[int, int]]:
+        """Integer-分 total and row count per (project, first of month) of the counted, matched
+        rows (``spending.month_sums``): the import's month totals, project totals and matched
+        rows, grouped once."""
+        columns = self.parse.columns
+        return month_sums(self.project_ids, columns.date, columns.amount_fen, self.counted_flags)
+
+    @cached_property
     def matched_rows(self) -> int:
-        counted = list(compress(self.project_ids, self.counted_flags))
-        return len(counted) - counted.count(None)
+        return sum(rows for _, rows in self.month_sums.values())
 
     @property
     def unmatched_rows(self) -> int:

@@ -55,19 +55,64 @@ def own_counted_rows(query: Select[Any]) -> Select[Any]:
 def month_sums(project_ids: Sequence[int | None], dates: Sequence[date], amount_fen: Sequence[int],
                counts: Sequence[bool]) -> dict[tuple[int, date], tuple[int, int]]:
     """Integer-分 total and row count per (project, first of month) of counted, matched rows
-    given column by column (an import's rows before they are written)."""
-    months = {day: day.replace(day=1) for day in set(dates)}
-    sums: dict[tuple[int, date], list[int]] = {}
-    for pid, day, cents, flag in zip(project_ids, dates, amount_fen, counts):
-        if flag and pid is not None:
-            key = (pid, months[day])
-            found = sums.get(key)
-            if found is None:
-                sums[key] = [cents, 1]
-            else:
-                found[0] += cents
-                found[1] += 1
-    return {key: (total, rows) for key, (total, rows) in sums.items()}
+    given column by column (an import's rows before they are written; its preview keeps the
+    result, ``LedgerPreview.month_sums``).
+
+    Column-wise, with NumPy: each row's project and month become small integers (one dict
+    lookup each, in C), and the rows of each (project, month) are counted and summed as
+    arrays — in int64 when no total can leave its range, else in Python integers (exact either
+    way, never float).  (Not Arrow: ``pyarrow.array`` of a list imports pandas, 0.4 s.)"""
+    import numpy as np
+
+    count = len(project_ids)
+    projects = sorted(set(project_ids) - {None})
+    if not count or not projects:
+        return {}
+    place: dict[int | None, int] = {pid: index for index, pid in enumerate(projects)}
+    place[None] = -1
+    project = np.fromiter(map(place.__getitem__, project_ids), np.int64, count)
+    keep = np.array(counts, dtype=bool)
+    keep &= project >= 0
+    days = set(dates)
+    months = sorted({(day.year, day.month) for day in days})
+    month_place = {month: index for index, month in enumerate(months)}
+    month_of = {day: month_place[day.year, day.month] for day in days}
+    month = np.fromiter(map(month_of.__getitem__, dates), np.int64, count)
+    key = project[keep] * len(months) + month[keep]
+    bins = len(projects) * len(months)
+    present: Any = None
+    if bins > _MONTH_SUM_BINS:  # many projects × months: only the pairs present (a sort)
+        present, key = np.unique(key, return_inverse=True)
+        bins = len(present)
+    rows = np.bincount(key, minlength=bins)
+    cents = _exact_ints(amount_fen, keep)
+    sums = np.zeros(bins, dtype=cents.dtype)
+    np.add.at(sums, key, cents)
+    found: dict[tuple[int, date], tuple[int, int]] = {}
+    for index in np.flatnonzero(rows).tolist():
+        pair = index if present is None else int(present[index])
+        year, number = months[pair % len(months)]
+        found[projects[pair // len(months)], date(year, number, 1)] = (int(sums[index]), int(rows[index]))
+    return found
+
+
+# (project, month) pairs from which ``month_sums`` groups only the pairs present (a sort) rather
+# than a table of every pair (4M pairs: 64 MB of int64)
+_MONTH_SUM_BINS = 1 << 22
+
+
+def _exact_ints(values: Sequence[int], keep: Any) -> Any:
+    """The integers of ``values`` where ``keep``, as NumPy int64 when no sum of them can
+    overflow it, else as Python integers (an object array)."""
+    import numpy as np
+
+    try:
+        kept = np.array(values, dtype=np.int64)[keep]
+    except OverflowError:
+        return np.array(values, dtype=object)[keep]
+    if len(kept) and max(-int(kept.min()), int(kept.max())) * len(kept) >= 1 << 63:
+        return kept.astype(object)
+    return kept
 
 
 def refresh_month_totals(session: Session, project_ids: Iterable[int],
@@ -87,6 +132,13 @@ def refresh_month_totals(session: Session, project_ids: Iterable[int],
     if set(pending) - set(ids):
         raise ValueError("rows added for projects that are not refreshed")
     session.flush()
+    # rows count only in an active batch of their unit's counting source: while there is none
+    # (an import into an empty database) no row is read — a big import has set the ledger_row
+    # indexes aside by now, and the query would read every row it is writing
+    unit = aliased(Unit)
+    stored = session.scalar(select(LedgerBatch.id).join(unit, and_(
+        unit.id == LedgerBatch.unit_id, unit.counting_source == LedgerBatch.source)).where(
+        LedgerBatch.status == "active").limit(1)) is not None
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         session.execute(delete(ProjectMonthSpending).where(ProjectMonthSpending.project_id.in_(chunk)))
@@ -97,7 +149,7 @@ def refresh_month_totals(session: Session, project_ids: Iterable[int],
                    func.count(LedgerRow.id)))
             .where(LedgerRow.project_id.in_(chunk))
             .group_by(LedgerRow.project_id, month)
-        ).all()
+        ).all() if stored else []
         totals = {(pid, date.fromisoformat(m)): (fen(total), count) for pid, m, total, count in rows}
         for pid in chunk:
             for first_day, cents, count in pending.get(pid, ()):

@@ -6,6 +6,7 @@ Money is in 元 as ``Decimal`` with two places (分).  Every row keeps the place
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -356,11 +357,11 @@ class LedgerParse:
         from_january = (self.period is not None and self.period_source == "stated"
                         and (self.period[0].month, self.period[0].day) == (1, 1))
         columns = self.columns
-        excluded_flags = _excluded_flags(columns)
+        excluded = _excluded_rows(columns)
         by_sheet: dict[str, list[tuple[int, int]]] = {}  # sheet → [start, end) runs of rows
         position = 0
         for name, run in groupby(columns.sheet):
-            length = sum(1 for _ in run)
+            length = len(list(run))  # (a list in C, not a generator step per row)
             by_sheet.setdefault(name, []).append((position, position + length))
             position += length
         for sheet in self.sheets:
@@ -369,7 +370,7 @@ class LedgerParse:
                 continue
             sums = _SheetSums()
             for begin, end in by_sheet.get(sheet, []):
-                sums.add(columns, excluded_flags, begin, end)
+                sums.add(columns, excluded, begin, end)
             listed = _Sides(yuan(sums.debit), yuan(sums.credit), yuan(sums.amount))
             kept = _Sides(yuan(sums.debit - sums.excluded_debit), yuan(sums.credit - sums.excluded_credit),
                           yuan(sums.amount - sums.excluded_amount))
@@ -495,13 +496,11 @@ class _Printed:
         return f"贷方 {_yuan(rows.credit)} 元（净额 {_yuan(rows.net)} 元）"
 
 
-def _excluded_flags(columns: LedgerColumns) -> list[bool] | None:
-    """Per row whether it is voided or returned (``counting.EXCLUDED_CODES``); None when no row
-    is (the usual case)."""
+def _excluded_rows(columns: LedgerColumns) -> list[int]:
+    """The voided or returned rows (``counting.EXCLUDED_CODES``), ascending: looked for among
+    the rows with a not-counted code only (found in C; usually a few)."""
     codes = columns.not_counted_code
-    if not any(codes) or EXCLUDED_CODES.isdisjoint(codes):
-        return None
-    return [code in EXCLUDED_CODES for code in codes]
+    return [index for index in compress(range(len(codes)), codes) if codes[index] in EXCLUDED_CODES]
 
 
 class _SheetSums:
@@ -511,23 +510,24 @@ class _SheetSums:
         self.debit = self.credit = self.amount = self.counted = 0
         self.excluded_count = self.excluded_debit = self.excluded_credit = self.excluded_amount = 0
 
-    def add(self, columns: LedgerColumns, excluded: list[bool] | None, begin: int, end: int) -> None:
+    def add(self, columns: LedgerColumns, excluded: list[int], begin: int, end: int) -> None:
+        """Rows ``begin`` to ``end``; ``excluded``: ``_excluded_rows``."""
         whole = begin == 0 and end == len(columns)
 
         def part(values: list[int]) -> list[int]:
             return values if whole else values[begin:end]
 
-        debit, credit, amount = part(columns.debit_fen), part(columns.credit_fen), part(columns.amount_fen)
-        self.debit += sum(debit)
-        self.credit += sum(credit)
-        self.amount += sum(amount)
-        self.counted += sum(compress(amount, columns.counts if whole else columns.counts[begin:end]))
-        if excluded is not None:
-            flags = excluded if whole else excluded[begin:end]
-            self.excluded_count += sum(flags)
-            self.excluded_debit += sum(compress(debit, flags))
-            self.excluded_credit += sum(compress(credit, flags))
-            self.excluded_amount += sum(compress(amount, flags))
+        debit, credit, amount = columns.debit_fen, columns.credit_fen, columns.amount_fen
+        self.debit += sum(part(debit))
+        self.credit += sum(part(credit))
+        self.amount += sum(part(amount))
+        self.counted += sum(compress(part(amount), part(columns.counts)))
+        rows = excluded[bisect_left(excluded, begin):bisect_left(excluded, end)]
+        if rows:
+            self.excluded_count += len(rows)
+            self.excluded_debit += sum(map(debit.__getitem__, rows))
+            self.excluded_credit += sum(map(credit.__getitem__, rows))
+            self.excluded_amount += sum(map(amount.__getitem__, rows))
 
 
 def _printed(total: StatedTotal) -> _Printed:
