@@ -3,15 +3,12 @@
 Reading a big export and writing its rows used to run one after the other, so an import could
 never beat read time + write time.  Here a reader reads the file in chunks
 (``importers/ledger/streaming.py``: 50,000 rows at a time) into a bounded queue
-(``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and hands
-it to the writer thread (``_Writer``, at most ``WRITER_CHUNKS`` waiting), which writes it
-(``ledger_rows.RowWriter``) into the batch while the next is matched — all in the caller's one
-transaction, on its one connection, which the writer thread alone uses from the first chunk
-until it is joined after the last (SQLite's statements and PostgreSQL's COPY let go of the
-GIL).  The reader is a thread (the guard's zlib and NumPy, fastexcel and pyarrow let go of the
-GIL while they work) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a
-process of its own (``importers/ledger/reader_process.py``), which takes the reader's Python off
-the writer's core (both in ``ledger_read_ahead``, which imports no database code, so that ``tracker import
+(``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and writes
+it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction.  The reader
+is a thread (the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL while they
+work) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a process of its own
+(``importers/ledger/reader_process.py``), which takes the reader's Python off the writer's core
+(both in ``ledger_read_ahead``, which imports no database code, so that ``tracker import
 ledger`` can start reading before it loads SQLAlchemy and the models):
 
 1. the header first: the unit (``--unit`` or the export's 单位 line), its import lock, the
@@ -24,16 +21,11 @@ ledger`` can start reading before it loads SQLAlchemy and the models):
    period, dates outside it, projects of the years, 指标文号, rules, sheets, the one-source
    rule, duplicates, totals check; ``ledger_import.land``: replaced rows, month totals,
    audit, reconciliation, status changes); the rows whose final match or counting differs from
-   what was written for them are corrected, and the batch becomes ``active``.  The indexes set
-   aside for a big batch are built again by a writer thread once ``land`` has read the month
-   totals (before, they would make that query read the older rows through the project index,
-   ten times slower), while this thread compares the rows written with the final decisions.
+   what was written for them are corrected, and the batch becomes ``active``.
 
 So the batch lands exactly as ``prepare`` + ``commit`` would land it, or not at all: any
-failure (a bad row in the last chunk, an exception in the reader, a database error in the
-writer thread — raised here by the next hand-over or the join) propagates with the same Chinese
-error and the caller rolls the transaction back, after the writer thread has been stopped (the
-chunk it is writing finished, the others dropped) and before the connection is used here; a killed
+failure (a bad row in the last chunk, an exception in the reader, a database error)
+propagates with the same Chinese error and the caller rolls the transaction back; a killed
 process leaves an uncommitted transaction.  When the rows cannot be written before the whole
 file is read (no unit given and no 单位 line, a duplicate, the columnar reader declining
 late, another unit or source found at the end) the written rows are rolled back to a savepoint
@@ -47,13 +39,10 @@ confirmation commits that (``ledger_import.prepare_as_previewed``).
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, SessionTransaction
@@ -84,86 +73,6 @@ from tracker.services.ledger_rows import RowWriter
 from tracker.services.gc_pause import collector_paused
 from tracker.services.spending import ledger_closed_through
 
-WRITER_CHUNKS = 1  # chunks matched and waiting for the writer thread at most
-_PUT_WAIT = 0.2  # seconds a put waits before it looks at the writer thread again
-
-
-class _Writer:
-    """The writer thread: owns the batch's connection (``RowWriter``'s cursor) from its start
-    until ``join``.  It writes each chunk (``RowWriter.write``: the text ids, the flat parameter
-    list or COPY text, the statements) while the caller's thread matches the next; another
-    builds the indexes again (``RowWriter.rebuild``) while the caller's thread finds the rows
-    to correct.  SQLite's statements and PostgreSQL's round trips let go of the GIL.  At most
-    ``WRITER_CHUNKS`` tasks wait for it.  Its first exception stops it and is raised in the
-    caller's thread by the next ``put`` or by ``join``; ``stop`` drops the tasks not yet begun
-    and waits for the one running (a statement is never interrupted: on SQLite that would end
-    the caller's whole transaction, savepoints and all)."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=WRITER_CHUNKS)
-        self.error: BaseException | None = None
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            task = self.queue.get()
-            if task is None or self.stopping.is_set():
-                return
-            try:
-                task()
-            except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
-                self.error = error
-                return
-
-    def put(self, task: Callable[[], object]) -> None:
-        """``task`` run in the writer thread once those before it have run."""
-        while True:
-            self.raise_error()
-            if not self.thread.is_alive():  # pragma: no cover - joined or stopped before
-                raise RuntimeError("the ledger writer thread has ended")
-            try:
-                self.queue.put(task, timeout=_PUT_WAIT)
-                return
-            except queue.Full:
-                continue
-
-    def raise_error(self) -> None:
-        """The exception the thread stopped on, raised here (once)."""
-        if self.error is not None:
-            error, self.error = self.error, None
-            raise error
-
-    def join(self, *, raising: bool = True) -> None:
-        """Every task handed over has run (or one failed: raised here unless not ``raising``);
-        the connection is the caller's thread's again."""
-        while self.thread.is_alive():  # ended already when a task failed
-            try:
-                self.queue.put(None, timeout=_PUT_WAIT)
-                break
-            except queue.Full:
-                continue
-        self.thread.join()
-        if raising:
-            self.raise_error()
-
-    def stop(self) -> None:
-        """After a failure elsewhere: nothing more run; returns once the thread has ended."""
-        self.stopping.set()
-        while self.thread.is_alive():
-            try:
-                while True:
-                    self.queue.get_nowait()
-            except queue.Empty:
-                pass
-            try:
-                self.queue.put_nowait(None)
-            except queue.Full:
-                pass
-            self.thread.join(timeout=_PUT_WAIT)
-
-
 @dataclass
 class _Written:
     """The batch being written while the file is read, and per row (in the file's order) the
@@ -179,8 +88,6 @@ class _Written:
     matcher: ChunkMatcher
     waited: float = 0.0  # seconds waited for the unit's lock
     reread: bool = False  # the reader read the file again: the rows written are not the parse's
-    thread: _Writer | None = None  # the writer thread, while it owns the connection
-    done: list[int] = field(default_factory=list)  # rows written after each chunk (by the thread)
     # per row, the counting written (and the match written: ``matcher.results``)
     counting: list[tuple[bool, str | None]] = field(default_factory=list)
 
@@ -207,8 +114,7 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
     """Read, match and write one export in one step (flush only; the caller commits, and
     rolls back on an exception or a result not imported).  Same arguments and result as
     ``prepare`` followed by ``commit``; ``progress`` is called with the rows written so far
-    after each chunk (from this thread, once it sees the writer thread has written it);
-    ``reader``: where the file is read (a thread, a process of its own, or
+    after each chunk; ``reader``: where the file is read (a thread, a process of its own, or
     ``auto``: see ``ledger_read_ahead.reader_for``); ``read_ahead``: the file's reading, already
     started by the caller (``ledger_read_ahead.start``), taken over if it reads as this import
     would, else stopped (the caller still closes it: closing twice is harmless)."""
@@ -229,7 +135,6 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
             read_ahead.close()
         pieces, started = reader_for(upload.name, upload.data, options, reader), False
     written: _Written | _NotWritten = _NotWritten()
-    said = 0  # chunks ``progress`` was told of
     # the file's checksum (the duplicate check's, before the first row) while the head is read:
     # hashlib lets go of the interpreter lock
     hashing = threading.Thread(target=getattr, args=(upload, "checksum"), name="ledger-checksum",
@@ -254,7 +159,8 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                                          names=piece.columns.unit_name, waited=written.waited)
                     if isinstance(written, _Written):
                         _write(written, piece)
-                        said = _progress(written, progress, said)
+                        if progress is not None:
+                            progress(written.writer.rows)
                     continue
                 if isinstance(piece, LedgerReread):
                     written.reread = True
@@ -264,15 +170,8 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                 if pieces.next() is not END:  # pragma: no cover - the stream's contract
                     raise RuntimeError("ledger stream continued after its parse")
                 break
-            if isinstance(written, _Written) and written.thread is not None:
-                written.thread.join(raising=False)  # the connection is this thread's again
-                said = _progress(written, progress, said)  # the chunks written, failed or not
-                written.thread, thread = None, written.thread
-                thread.raise_error()
         except BaseException:
             if isinstance(written, _Written):
-                if written.thread is not None:
-                    written.thread.stop()  # before the connection is used here again
                 written.writer.close(restore=False)  # the caller's rollback restores the indexes
             raise
         finally:
@@ -354,31 +253,12 @@ class _HeadParse:
 
 
 def _write(written: _Written, chunk: LedgerChunk) -> None:
-    """A chunk matched here and handed to the writer thread (started with the first)."""
     columns = chunk.columns
     matches = written.matcher.match(columns)
     pairs: dict[tuple[bool, str | None], tuple[bool, str | None]] = {}
     counting = [pairs.setdefault(pair, pair) for pair in zip(columns.counts, columns.not_counted_reason)]
-    if written.thread is None:
-        written.thread = _Writer()
-    written.thread.put(partial(_write_chunk, written, columns, matches, counting, chunk.expected_rows))
+    written.writer.write(columns, matches, counting, expected_rows=chunk.expected_rows)
     written.counting.extend(counting)
-
-
-def _write_chunk(written: _Written, columns: Any, matches: list[tuple[int | None, str | None]],
-                 counting: list[tuple[bool, str | None]], expected_rows: int) -> None:
-    """In the writer thread: one chunk written."""
-    written.writer.write(columns, matches, counting, expected_rows=expected_rows)
-    written.done.append(written.writer.rows)
-
-
-def _progress(written: _Written, progress: Callable[[int], None] | None, said: int) -> int:
-    """``progress`` told of each chunk the writer thread has written since it was last told
-    (``said``: how many chunks it was told of); returns how many it has been told of now."""
-    done = written.done[said:]
-    for rows in done if progress is not None else ():
-        progress(rows)
-    return said + len(done)
 
 
 def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
@@ -403,35 +283,29 @@ def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
             and preview.source == written.source
             and preview.parse.source_kind == written.batch.source_kind
             and preview.duplicate_of is None and len(parse.rows) == written.writer.rows)
-    if not same:  # written for another unit, source or rows: nothing written stays
+    check = preview.parse.totals_check() if same else None
+    refused = totals_refused(preview, override_reason, check) if check is not None else None
+    if not same or refused is not None:  # nothing written stays: back to the savepoint
         written.writer.close(restore=False)
         written.savepoint.rollback()
+        if refused is not None:
+            return refused
+        # written for another unit, source or rows: the two-step way, from the parse
         return commit(session, preview, actor, override_reason, today=today, waiting=waiting)
-    check = preview.parse.totals_check()
-    refused = totals_refused(preview, override_reason, check)
-    if refused is not None:  # nothing written stays: back to the savepoint
-        written.writer.close(restore=False)
-        written.savepoint.rollback()
-        return refused
     batch = written.batch
+    assert check is not None
     for name, value in batch_fields(preview, actor, override_reason, check).items():
         setattr(batch, name, value)
 
     def finish_rows() -> None:  # called by ``land`` once the month totals are read
-        # The indexes (PostgreSQL: and foreign keys) set aside are built again in the writer
-        # thread while this one finds the rows to correct, which needs no database (nothing
-        # here touches the session meanwhile).  Not earlier: ``refresh_month_totals``, just
-        # before, reads the older rows ten times slower through the project index than by
-        # scanning the table (measured: 0.4 → 4.2 s CPU for a million rows written).
-        rebuilding = _Writer()
-        try:
-            rebuilding.put(written.writer.rebuild)
-            wrong = _corrected(written, preview.matches, preview.read_counting)
-            rebuilding.join()
-        except BaseException:
-            rebuilding.stop()
-            raise
-        written.writer.correct(wrong, preview.matches, preview.read_counting)
+        final_matches, final_counting = preview.matches, preview.read_counting
+        wrong: list[int] = []
+        # (two list comparisons in C first: usually nothing changed, or only a few rows)
+        if written.matcher.results != final_matches or written.counting != final_counting:
+            wrong = [i for i, (a, b, c, d) in enumerate(zip(written.matcher.results, final_matches,
+                                                             written.counting, final_counting))
+                     if a != b or c != d]
+        written.writer.correct(wrong, final_matches, final_counting)
         written.writer.close()
         batch.status = "active"
         session.flush()
@@ -442,17 +316,6 @@ def _finish(session: Session, upload: LedgerUpload, parse: LedgerParse,
     except BaseException:
         written.writer.close(restore=False)
         raise
-
-
-def _corrected(written: _Written, final_matches: Sequence[tuple[int | None, str | None]],
-               final_counting: Sequence[tuple[bool, str | None]]) -> list[int]:
-    """The rows (in the order written) whose final match or counting differs from what was
-    written for them (two list comparisons in C first: usually nothing changed, or a few rows)."""
-    if written.matcher.results == final_matches and written.counting == final_counting:
-        return []
-    return [i for i, (a, b, c, d) in enumerate(zip(written.matcher.results, final_matches,
-                                                   written.counting, final_counting))
-            if a != b or c != d]
 
 
 __all__ = ["import_ledger"]

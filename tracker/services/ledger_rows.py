@@ -203,9 +203,7 @@ class RowWriter:
     PostgreSQL the foreign keys) are set aside; ``close`` puts them back and restores SQLite's
     page cache — call it in a ``finally``: after a failure the transaction is rolled back
     anyway, which also restores the indexes.  ``correct`` changes the match and counting of
-    rows already written (decisions that needed the whole file); ``rebuild`` puts the indexes
-    back before ``close``.  One thread at a time: ``ledger_pipeline`` calls ``write`` and
-    ``rebuild`` from its writer thread, and nothing else meanwhile."""
+    rows already written (decisions that needed the whole file)."""
 
     def __init__(self, session: Session, batch: LedgerBatch) -> None:
         session.flush()
@@ -273,24 +271,16 @@ class RowWriter:
               "reason": reasons.get(counting[i][1]) if counting[i][1] else None, "id": ids[i]}
              for i in indices])
 
-    def rebuild(self) -> None:
-        """The indexes and foreign keys set aside added back now (else by ``close``): the
-        one-step import runs this in its writer thread while its own thread does the
-        whole-file work that needs no database (``ledger_pipeline._finish``)."""
-        restore, self.restore = self.restore, []
-        for statement in restore if self.cursor is not None else ():  # indexes, then foreign keys
-            self.cursor.execute(statement)
-
     def close(self, *, restore: bool = True) -> None:
         """The indexes and foreign keys set aside are added back (``restore=False``: the
         caller rolls back, which brings them back by itself); SQLite's page cache restored."""
-        if self.cursor is None:
+        cursor, self.cursor = self.cursor, None
+        if cursor is None:
             return
         try:
-            if restore:
-                self.rebuild()
+            for statement in self.restore if restore else ():  # indexes, then foreign keys
+                cursor.execute(statement)
         finally:
-            cursor, self.cursor = self.cursor, None
             if self.cache_size is not None:
                 cursor.execute(f"PRAGMA cache_size = {self.cache_size}")
             cursor.close()
