@@ -25,7 +25,7 @@ from tracker.db import Base, make_engine
 from tracker.errors import ImportRejected, TrackerError
 from tracker.importers.ledger import columnar
 from tracker.models import LedgerBatch, LedgerRow, MatchRule, Project, ProjectMonthSpending, Unit
-from tracker.services import ledger_pipeline, ledger_read_ahead
+from tracker.services import ledger_pipeline, ledger_read_ahead, ledger_rows
 from tracker.services.ledger_import import LedgerUpload, commit, prepare
 from tracker.services.ledger_rows import RowWriter
 
@@ -248,6 +248,34 @@ def test_reader_thread_error_in_a_late_chunk_rolls_everything_back(session: Sess
     error, rows_written = _fails_in_a_late_chunk(session, upload, chunk_rows=2, unit=unit)
     assert isinstance(error, ImportRejected) and error.message == "文件读取中断" and rows_written == 4
     assert table_counts(session) == before
+
+
+def test_each_text_interned_once_per_import(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunks share the texts' ids (``RowWriter.text_ids``): a text the chunks before
+    stored or found is not looked up again, and each row still gets its text."""
+    monkeypatch.setattr(columnar, "STREAM_BLOCK_BYTES", 1 << 18)
+    load_seed(session, SHIZUISHAN_SEED)
+    asked: list[str] = []
+    intern = ledger_rows.intern_texts
+
+    def interning(connection: Any, values: Any) -> dict[str, int]:
+        values = list(values)
+        asked.extend(values)
+        return intern(connection, values)
+
+    monkeypatch.setattr(ledger_rows, "intern_texts", interning)
+    told: list[int] = []
+    result = ledger_pipeline.import_ledger(
+        session, LedgerUpload("big.csv", big_csv(30_000)), "test", progress=told.append,
+        period="2025-01-01..2025-06-30", unit="石嘴山市科学技术局", chunk_rows=4_000)
+    assert result.imported and result.batch is not None and len(told) > 3
+    assert asked and len(asked) == len(set(asked))
+    rows = session.scalars(select(LedgerRow).where(LedgerRow.batch_id == result.batch.id)
+                           .order_by(LedgerRow.id)).all()
+    assert len(rows) == 30_000
+    assert {row.unit_name for row in rows} == {"205001-石嘴山市科学技术局"}
+    assert [row.project_name for row in rows[:4]] == NAMES
+    assert rows[-1].project_name == NAMES[3] and rows[-1].sheet == rows[0].sheet
 
 
 ROWS = 150_000

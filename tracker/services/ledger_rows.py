@@ -4,7 +4,8 @@ Rows go straight to the driver (sqlite3 ``executemany`` / PostgreSQL ``COPY``) i
 caller's transaction, column by column from ``LedgerColumns`` (amounts already integer 分), so a
 million-row export is neither a million ORM objects nor a million ``LedgerRow`` records.  The
 reference texts are written as ``ledger_text`` ids: the import's distinct texts are looked up
-(and the new ones stored) once, then each row binds small integers.
+(and the new ones stored) once — per import, not per chunk (``RowWriter.text_ids``) — then each
+row binds small integers.
 Everything else in the import uses the ORM as usual.
 
 What is bound costs more than what is stored (CPython 3.11's sqlite3 on the reference
@@ -83,8 +84,10 @@ class _Chunk:
 
 def _columns(connection: Connection, batch: LedgerBatch, columns: LedgerColumns,
              matches: Sequence[tuple[int | None, str | None]],
-             counting: Sequence[tuple[bool, str | None]], iso_dates: bool
-             ) -> tuple[int, list[tuple[str, Sequence[object]]]]:
+             counting: Sequence[tuple[bool, str | None]], iso_dates: bool,
+             known: dict[str, int] | None = None) -> tuple[int, list[tuple[str, Sequence[object]]]]:
+    """The rows' columns as written; ``known``: text ids already looked up by this
+    transaction (the chunks before), added to — only the texts new to it are looked up."""
     count = len(columns)
     if len(matches) != count or len(counting) != count:
         raise ValueError("rows, matches and counting differ in length")
@@ -97,8 +100,13 @@ def _columns(connection: Connection, batch: LedgerBatch, columns: LedgerColumns,
     texts = {name: getattr(columns, name) for name in INTERNED_TEXTS if name != "not_counted_reason"}
     texts["not_counted_reason"] = list(map(second, counting))
     distinct = {name: set(values) for name, values in texts.items()}
+    known = {} if known is None else known
+    wanted = {value for values in distinct.values() for value in values if value}
+    new = wanted.difference(known)
+    if new:
+        known.update(intern_texts(connection, new))
     ids: dict[str | None, int | None] = {None: None, "": None}
-    ids.update(intern_texts(connection, (value for values in distinct.values() for value in values if value)))
+    ids.update((value, known[value]) for value in wanted)
     text_columns: list[tuple[str, Sequence[object]]] = []
     for name, values in texts.items():
         kinds = distinct[name]
@@ -208,6 +216,9 @@ class RowWriter:
         self.restore: list[str] = []  # statements (PostgreSQL) / CREATE INDEX (SQLite) for close
         self.cache_size: int | None = None
         self.rows = 0
+        # texts interned by this transaction (ids never change within it): each chunk looks up
+        # only the texts new to the import, not the same sheet, statuses and names again
+        self.text_ids: dict[str, int] = {}
 
     def _begin(self, expected_rows: int) -> None:
         dbapi: Any = self.connection.connection.driver_connection
@@ -232,7 +243,7 @@ class RowWriter:
             self._begin(expected_rows)
         sqlite = self.dialect == "sqlite"
         count, values = _columns(self.connection, self.batch, columns, matches, counting,
-                                 iso_dates=sqlite)
+                                 iso_dates=sqlite, known=self.text_ids)
         cursor = self.cursor
         for chunk in _chunks(values, count, mark=sqlite):
             if sqlite:
