@@ -5,8 +5,8 @@ never beat read time + write time.  Here a reader reads the file in chunks
 (``importers/ledger/streaming.py``: 50,000 rows at a time) into a bounded queue
 (``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and writes
 it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction.  The reader
-is a thread (the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL while they
-work) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a process of its own
+is a thread (zlib, fastexcel and pyarrow let go of the GIL while they work; the archive
+guard's NumPy scan of a sheet mostly does not) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a process of its own
 (``importers/ledger/reader_process.py``), which takes the reader's Python off the writer's core
 (both in ``ledger_read_ahead``, which imports no database code, so that ``tracker import
 ledger`` can start reading before it loads SQLAlchemy and the models):

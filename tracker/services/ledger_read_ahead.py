@@ -1,17 +1,18 @@
 """The export read ahead of the writer: the reader of the one-step ledger import
 (``ledger_pipeline``), in a module that imports no database code.
 
-The reader is a thread (the guard's zlib and NumPy, fastexcel and pyarrow let go of the
-interpreter lock while they work) or, asked for, a process of its own
-(``importers/ledger/reader_process.py``); either puts the pieces of ``read_ledger_chunks`` —
+The reader is a thread (zlib, fastexcel and pyarrow let go of the interpreter lock while they
+work; the archive guard's NumPy scan of a sheet, short steps over 1 MB blocks, mostly holds it)
+or, asked for, a process of its own (``importers/ledger/reader_process.py``); either puts the pieces of ``read_ledger_chunks`` —
 the head, the chunks, the parse — into a bounded queue (``QUEUE_CHUNKS``), so memory stays
 bounded, and hands an exception it meets to the writer, which raises it.
 
 Because nothing here needs SQLAlchemy or the models, ``tracker import ledger`` starts reading
 its first file (``start``) before it loads them: the half second the interpreter spends
-importing the database side runs while the reader's C code guards and parses the file.  The
-pipeline takes the started reader over only if it reads with the very options the pipeline
-would choose (``ReadAhead.serves``), else it stops it and starts its own.
+importing the database side runs beside the reader: fully while fastexcel or pyarrow parse, by
+turns while the guard scans (measured: little gain today for an .xlsx, README "Ledger import
+speed").  The pipeline takes the started reader over only if it reads with the very options the
+pipeline would choose (``ReadAhead.serves``), else it stops it and starts its own.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from tracker.importers.ledger.streaming import CHUNK_ROWS, read_ledger_chunks
 QUEUE_CHUNKS = 3  # chunks read ahead of the writer at most
 # Whether ``reader="auto"`` reads a big .xlsx in a process of its own rather than a thread.  Off:
 # on the 2-CPU reference machine the process was not faster (README, "Ledger import speed") —
-# the guard's zlib and NumPy, fastexcel and pyarrow let go of the GIL, so a thread overlaps
-# most of the reading already, and the process adds its start (≈ 0.4 s) and the chunks'
-# pickling, and takes a second core from the web workers while an import runs.  Worth trying
-# on a machine with cores to spare (``benchmarks/ledger_import.py`` measures both).
+# zlib, fastexcel and pyarrow let go of the GIL, so a thread overlaps much of the reading
+# already, and the process adds its start (≈ 0.4 s) and the chunks' pickling, and takes a
+# second core from the web workers while an import runs.  Worth trying on a machine with cores
+# to spare (``benchmarks/ledger_import.py`` measures both).
 PROCESS_FOR_BIG_WORKBOOKS = False
 _PUT_WAIT = 0.2  # seconds a put waits before it looks at the stop flag again
 END = object()  # what ``next()`` gives after the last piece
