@@ -87,15 +87,15 @@ def test_a_real_command_on_a_locked_sqlite_database(fault_url: str, tracker: Run
         pytest.skip("SQLite's file lock")
     from sqlalchemy import event
 
-    import tracker.cli.context as cli_module
+    import tracker.db as db_module   # the command imports it when it opens the database
 
-    class QuickToGiveUp(cli_module.Database):
+    class QuickToGiveUp(db_module.Database):
         def __init__(self, url: str) -> None:
             super().__init__(url)
             event.listen(self.engine, "connect",
                          lambda connection, _record: connection.execute("PRAGMA busy_timeout = 100"))
 
-    monkeypatch.setattr(cli_module, "Database", QuickToGiveUp)
+    monkeypatch.setattr(db_module, "Database", QuickToGiveUp)
     other = sqlite3.connect(fault_url.removeprefix("sqlite:///"), isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
