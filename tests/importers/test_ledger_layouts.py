@@ -59,6 +59,7 @@ def test_yonyou_detail_ledger_variants(variant: str) -> None:
     check = parse.totals_check()
     assert check.ok is True
     assert check.counted == sum(expected.values())
+    assert parse.totals_check() is check  # one pass over the rows, however often it is asked
 
 
 def test_two_row_header_labels_and_balance_columns_ignored() -> None:

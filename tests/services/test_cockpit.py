@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from tests.monitoring_builders import add_ledger, make_project, make_unit, report
 from tracker.models import Alert, AlertRead, DeviationExplanation, PlanPoint, Role
-from tracker.services.cockpit import choose, gather
+from tracker.services.cockpit import choose, gather, unread_alerts
 from tracker.services.monitoring.evaluate import evaluate
 
 PLAN = {"03-31": "10", "06-30": "50", "10-31": "80", "12-31": "100"}
@@ -143,6 +143,31 @@ def test_gather_reads_every_figure_at_the_date_and_at_each_month_end(session, ma
                                               as_of="2025-06-30", today=TODAY))
     assert one_unit is not None and [r.name for r in one_unit.projects] == ["财政项目"]
     assert one_unit.alerts == [] and one_unit.unit_id == finance.id
+
+
+def test_unread_alerts_are_counted_beyond_those_read(session, make_user, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The page lists the newest ten and the export the newest ``ALERTS_READ``; the count
+    they print is of every unread alert, and the export says the rest are not in it."""
+    import tracker.services.cockpit as cockpit_service
+    from tracker.reports import page_tables
+
+    unit = make_unit(session)
+    make_project(session, unit)
+    session.add_all(Alert(unit_id=unit.id, project_id=None, kind="ledger_missing", severity="grey",
+                          as_of=date(2025, 6, 30), message=f"提醒{n}") for n in range(5))
+    session.flush()
+    leader = make_user(Role.leader)
+    selection = choose(session, leader, year=2025, unit_id=None, as_of="2025-06-30", today=TODAY)
+    listed, total = unread_alerts(session, leader, selection, limit=2)
+    assert [a.message for a in listed] == ["提醒4", "提醒3"] and total == 5
+    assert unread_alerts(session, leader, selection, limit=10)[1] == 5
+
+    monkeypatch.setattr(cockpit_service, "ALERTS_READ", 3)
+    data = gather(session, leader, selection)
+    assert data is not None and len(data.alerts) == 3 and data.alerts_total == 5
+    sheet = next(t for t in page_tables.cockpit(data).tables if t.title == "未读提醒")
+    rows = list(sheet.rows)
+    assert len(rows) == 4 and rows[-1][-1] == "仅列最新 3 条，共 5 条未读提醒；全部提醒见“提醒”页的导出"
 
 
 def test_month_end_money_is_what_evaluate_says_there(session, make_user) -> None:  # type: ignore[no-untyped-def]

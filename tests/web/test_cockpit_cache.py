@@ -276,3 +276,15 @@ def test_the_server_builds_the_opening_page_before_the_first_leader_asks(
     finally:
         cockpit_view._build_sections = original  # type: ignore[assignment]
     assert leader is not None
+
+
+def test_the_page_lists_the_newest_ten_unread_alerts_and_counts_them_all(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit = make_unit(session, "科技局")
+    make_project(session, unit, plan=PLAN)
+    session.add_all(Alert(unit_id=unit.id, project_id=None, kind="ledger_missing", severity="grey",
+                          as_of=date(2025, 6, 30), message=f"第{n}条提醒") for n in range(1, 13))
+    session.commit()
+    logged_in(Role.leader)
+    page = client.get(COCKPIT).get_data(as_text=True)
+    assert "全部未读提醒（本年度 12 条）" in page
+    assert "第12条提醒" in page and "第3条提醒" in page and "第2条提醒" not in page

@@ -60,7 +60,7 @@ MONEY_ORDER = ("overspent", "red", "yellow", "green", "grey")
 MAX_BARS = 30  # the ranking draws at most this many projects (worst first)
 HEAT_UNITS = 30  # the heat map draws at most this many units (most in need of attention first)
 LAGGARDS = 10
-ALERTS_SHOWN = 10
+ALERTS_SHOWN = 10  # unread alerts listed on the page (with the count of all)
 INDICATORS_LISTED = 10  # per colour, in the list under the indicator chart
 LABEL_CHARS = 12  # axis labels are cut to this many characters (full text on hover)
 
@@ -150,7 +150,8 @@ class CockpitInput:
     cutoff: date  # end of the monitoring month
     indicators: Sequence[IndicatorResult] = ()
     explanations: Mapping[int, ExplanationFacts] = field(default_factory=dict)
-    alerts: Sequence[AlertLine] = ()  # open alerts, newest first
+    alerts: Sequence[AlertLine] = ()  # open alerts, newest first (the newest ``ALERTS_READ``)
+    alerts_total: int = 0  # how many open alerts there are in all
     unit_id: int | None = None  # the unit filter, if any
 
 
@@ -628,10 +629,6 @@ class Cockpit:
     @property
     def uncovered_units(self) -> list[str]:
         return [self.data.units.get(uid, str(uid)) for uid in sorted(self.totals.now.uncovered_units)]
-
-    @property
-    def alerts_shown(self) -> Sequence[AlertLine]:
-        return self.data.alerts[:ALERTS_SHOWN]
 
 
 def build_cockpit(data: CockpitInput, links: Links) -> Cockpit:

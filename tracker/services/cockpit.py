@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from tracker.core.money import ledger_covers
@@ -64,7 +64,7 @@ from tracker.services.spending import ledger_closed_through, spent_at_month_ends
 LAGGING = ("red", "yellow")
 CHUNK = 500
 ZERO = Decimal("0.00")
-ALERTS_READ = 1000  # unread alerts listed at most (the page shows the first ten and the count)
+ALERTS_READ = 1000  # unread alerts read for the export at most (its sheet says how many there are)
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,7 @@ def gather(session: Session, user: User, selection: Selection, *,
     rows = [_row(e, names[pid]) for pid, e in now.items()]
     cutoff = monitoring_cutoff(year, settings)
     shown = _shown_units(selection)
+    listed, total = unread_alerts(session, user, selection) if alerts else ([], 0)
     return CockpitInput(
         year=year, as_of=as_of, settings=settings,
         units={uid: name for uid, name in session.execute(
@@ -196,15 +197,23 @@ def gather(session: Session, user: User, selection: Selection, *,
         indicators=_indicators(session, scoped, now),
         explanations=_explanations(session, [r.project_id for r in rows if r.money_status in LAGGING],
                                    as_of),
-        alerts=_alerts(session, user, year, shown) if alerts else (),
+        alerts=listed, alerts_total=total,
         unit_id=selection.unit_id)
 
 
-def unread_alerts(session: Session, user: User, selection: Selection) -> list[AlertLine]:
-    """The user's unread alerts of the selected year for the units shown, newest first."""
+def unread_alerts(session: Session, user: User, selection: Selection, *,
+                  limit: int | None = None) -> tuple[list[AlertLine], int]:
+    """The user's unread alerts of the selected year for the units shown, newest first, at
+    most ``limit`` of them, and how many there are in all (counted by the database when there
+    are more than ``limit``: the page lists ten and must not read thousands to count them)."""
     if selection.year is None:
-        return []
-    return _alerts(session, user, selection.year, _shown_units(selection))
+        return [], 0
+    shown = _shown_units(selection)
+    limit = ALERTS_READ if limit is None else limit
+    listed = _alerts(session, user, selection.year, shown, limit=limit)
+    if len(listed) < limit:
+        return listed, len(listed)
+    return listed, _alert_count(session, user, selection.year, shown)
 
 
 def _shown_units(selection: Selection) -> set[int]:
@@ -279,13 +288,23 @@ def _explanations(session: Session, project_ids: Iterable[int], as_of: date) -> 
     return found
 
 
-def _alerts(session: Session, user: User, year: int, unit_ids: set[int]) -> list[AlertLine]:
-    """The user's unread alerts of ``year`` for ``unit_ids`` (units the user sees), newest
-    first, at most ``ALERTS_READ``."""
+def _unread(user: User, year: int, unit_ids: set[int]) -> list[ColumnElement[bool]]:
+    """The conditions of ``user``'s unread alerts of ``year`` for ``unit_ids``."""
     read = select(AlertRead.alert_id).where(AlertRead.user_id == user.id)
+    return [Alert.unit_id.in_(sorted(unit_ids)), Alert.as_of >= date(year, 1, 1),
+            Alert.as_of <= date(year, 12, 31), Alert.id.not_in(read)]
+
+
+def _alerts(session: Session, user: User, year: int, unit_ids: set[int], *,
+            limit: int) -> list[AlertLine]:
+    """The user's unread alerts of ``year`` for ``unit_ids`` (units the user sees), newest
+    first, at most ``limit``."""
     return [AlertLine(aid, ALERT_KINDS.get(kind, kind), severity, as_of, message, project_id)
             for aid, kind, severity, as_of, message, project_id in session.execute(
                 select(Alert.id, Alert.kind, Alert.severity, Alert.as_of, Alert.message, Alert.project_id)
-                .where(Alert.unit_id.in_(sorted(unit_ids)), Alert.as_of >= date(year, 1, 1),
-                       Alert.as_of <= date(year, 12, 31), Alert.id.not_in(read))
-                .order_by(Alert.id.desc()).limit(ALERTS_READ))]
+                .where(*_unread(user, year, unit_ids))
+                .order_by(Alert.id.desc()).limit(limit))]
+
+
+def _alert_count(session: Session, user: User, year: int, unit_ids: set[int]) -> int:
+    return session.scalar(select(func.count()).select_from(Alert).where(*_unread(user, year, unit_ids))) or 0

@@ -84,11 +84,11 @@ def index():  # type: ignore[no-untyped-def]
         departments = Shown([])  # of another date than the rest: shown once rebuilt
     built_at = min((p.built_at for p in (departments, sections) if p.built_at is not None), default=None)
     pending = sections.pending or departments.pending
+    alerts, alerts_total = cockpit.unread_alerts(session, current_user, selection, limit=ALERTS_SHOWN)
     page = render_template("cockpit/index.html", selection=selection, departments=departments.value or [],
                            sections=sections.value, pending=pending, shown_as_of=shown_as_of,
                            built_at=None if built_at is None else built_at.astimezone(config().tz).strftime("%H:%M"),
-                           alerts=cockpit.unread_alerts(session, current_user, selection),
-                           alerts_shown=ALERTS_SHOWN, links=WebLinks())
+                           alerts=alerts, alerts_total=alerts_total, links=WebLinks())
     return (page, 202) if pending else page  # 202: accepted, being computed (the page refreshes itself)
 
 

@@ -330,7 +330,15 @@ class LedgerParse:
         return yuan(sum(compress(columns.amount_fen, columns.counts)))
 
     def totals_check(self) -> TotalsCheck:
-        """Compare printed totals with the rows read; see ``TotalsCheck``.
+        """Compare printed totals with the rows read; see ``TotalsCheck`` and ``_totals``.
+
+        Worked out once per parse (a pass over every row): the import, its result and the CLI's
+        summary all ask for it."""
+        return self._totals
+
+    @cached_property
+    def _totals(self) -> TotalsCheck:
+        """Compare printed totals with the rows read.
 
         Per sheet the printed total used is the last 总计, else the last 合计, else the sum of the
         本期合计 rows (one per month in 金蝶 明细分类账), else the sum of the 本月合计 rows, else
