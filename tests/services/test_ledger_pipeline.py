@@ -230,6 +230,37 @@ def test_database_error_in_a_late_chunk_rolls_everything_back(session: Session,
     assert table_counts(session) == before
 
 
+def test_postgresql_copy_failing_in_a_late_chunk_rolls_everything_back(session: Session,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL copies each chunk in a thread of its own while the next is prepared: the
+    server refusing a late chunk's COPY is the import's error, raised in the importing thread,
+    and nothing stays."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    import psycopg
+
+    load_seed(session, EXPECTED["yitihua_payments_tangshan_2021H1.xlsx"]["seed"])
+    upload = LedgerUpload("yitihua.xlsx", (FIXTURES / "yitihua_payments_tangshan_2021H1.xlsx").read_bytes())
+    before = table_counts(session)
+    block, calls, written = ledger_rows._csv_block, [], []
+
+    def garbled(*args: Any) -> memoryview:
+        calls.append(1)
+        if len(calls) == 3:  # the last of three chunks: a row the server cannot read
+            return memoryview(b"not,a,ledger,row\n")
+        return block(*args)
+
+    monkeypatch.setattr(ledger_rows, "_csv_block", garbled)
+    unit = session.scalar(select(Unit.id))
+    with pytest.raises(psycopg.DataError):
+        with session.begin_nested():
+            ledger_pipeline.import_ledger(session, upload, "test", unit=unit, chunk_rows=2,
+                                          progress=written.append)
+    assert len(calls) == 3 and len(written) == 3 and written[:2] == [2, 4]  # the third refused
+    assert not [t for t in threading.enumerate() if t.name in ("ledger-reader", "ledger-copy")]
+    assert table_counts(session) == before
+
+
 def test_reader_thread_error_in_a_late_chunk_rolls_everything_back(session: Session,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     load_seed(session, EXPECTED["yitihua_payments_tangshan_2021H1.xlsx"]["seed"])

@@ -4,7 +4,8 @@ Reading a big export and writing its rows used to run one after the other, so an
 never beat read time + write time.  Here a reader reads the file in chunks
 (``importers/ledger/streaming.py``: 50,000 rows at a time) into a bounded queue
 (``QUEUE_CHUNKS``, so memory stays bounded), while this thread matches each chunk and writes
-it (``ledger_rows.RowWriter``) into the batch, all in the caller's one transaction.  The reader
+it (``ledger_rows.RowWriter``; on PostgreSQL each chunk's COPY runs in a thread while the next
+chunk is matched) into the batch, all in the caller's one transaction.  The reader
 is a thread (zlib, fastexcel and pyarrow let go of the GIL while they work; the archive
 guard's NumPy scan of a sheet mostly does not) or, asked for (``reader="process"``, ``PROCESS_FOR_BIG_WORKBOOKS``), a process of its own
 (``importers/ledger/reader_process.py``), which takes the reader's Python off the writer's core
@@ -169,6 +170,8 @@ def import_ledger(session: Session, upload: LedgerUpload, actor: User | str, *,
                 parse = piece
                 if pieces.next() is not END:  # pragma: no cover - the stream's contract
                     raise RuntimeError("ledger stream continued after its parse")
+                if isinstance(written, _Written):
+                    written.writer.wait()  # the last chunk's COPY (PostgreSQL): its error here
                 break
         except BaseException:
             if isinstance(written, _Written):

@@ -28,14 +28,18 @@ rows per statement (fewer statement steps per row), each statement's parameters 
 flat list per chunk (no tuple per row), with the page cache raised for the
 duration of the insert, and for a big batch into a smaller table the ledger_row indexes
 rebuilt after the insert instead (see ``REBUILD_INDEXES_FROM``).  Row ids follow the file's
-order.  PostgreSQL: one ``COPY … (FORMAT csv)`` per chunk with the chunk's non-empty columns,
-the CSV written by Arrow (``_csv_block``); for a big batch into a smaller table the indexes and
+order; the dropped indexes are built with a small page cache (``SQLITE_INDEX_CACHE_KIB``).
+PostgreSQL: one ``COPY … (FORMAT csv)`` per chunk with the chunk's non-empty columns,
+the CSV written by Arrow (``_csv_block``), each COPY in a thread of its own while the next
+chunk is prepared (``RowWriter.wait``: the server inserts one chunk while Python prepares the
+next); for a big batch into a smaller table the indexes and
 foreign keys are set aside and added back after the COPY, in the caller's transaction
 (``_pg_set_aside``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -60,6 +64,11 @@ _EMPTY.update((f"{name}_text_id", 0) for name in INTERNED_TEXTS)
 # page cache while inserting (PRAGMA cache_size, in KiB); 256 MB was no faster for a million
 # rows (COMMIT even slower) and lifted the import's peak memory above 1.5 GB
 SQLITE_CACHE_KIB = 128 * 1024
+# page cache while the dropped indexes are built again: SQLite's sorter keeps this much in memory
+# and merges sorted runs beyond it; 4 MB built the three ledger_row indexes of a million rows in
+# 1.4 s where 128 MB took 2.0 s (the runs fit the CPU's caches), and the whole import's finish
+# 0.4-0.5 s sooner (benchmarks/ledger_import.py, 2026-12-07)
+SQLITE_INDEX_CACHE_KIB = 4 * 1024
 # From this many rows, when they outnumber the rows already stored, the ledger_row indexes are
 # dropped and built again after the insert (one sort instead of a million random B-tree
 # inserts), inside the caller's transaction so a failed or killed import leaves them as they were.
@@ -216,6 +225,7 @@ class RowWriter:
         self.restore: list[str] = []  # statements (PostgreSQL) / CREATE INDEX (SQLite) for close
         self.cache_size: int | None = None
         self.rows = 0
+        self._copying: _Copy | None = None  # PostgreSQL: the chunk being copied (``wait``)
         # texts interned by this transaction (ids never change within it): each chunk looks up
         # only the texts new to the import, not the same sheet, statuses and names again
         self.text_ids: dict[str, int] = {}
@@ -250,15 +260,30 @@ class RowWriter:
                 _sqlite_chunk(cursor, chunk)
                 continue
             names = [name for name, _ in chunk.constants] + [name for name, _ in chunk.varying]
-            with cursor.copy(f"COPY ledger_row ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
-                copy.write(_csv_block(chunk, names))
+            block = _csv_block(chunk, names)
+            self.wait()  # one COPY at a time on the connection
+            self._copying = _Copy(cursor, f"COPY ledger_row ({', '.join(names)}) FROM STDIN (FORMAT csv)", block)
         self.rows += count
+
+    def wait(self) -> None:
+        """Until the chunk being copied (PostgreSQL) is in the table; its error raised here.
+
+        Each chunk's COPY runs in a thread of its own while this one goes on with the next
+        chunk (matching, text ids, its CSV): the server inserts while Python prepares, and the
+        thread only waits for the server (no interpreter lock).  psycopg holds the connection's
+        lock for a COPY, so any other statement on it waits for the copy; ``wait`` is called
+        before the writer's own next statement, and by the import before its whole-file work,
+        so that a failed COPY is reported there."""
+        copying, self._copying = self._copying, None
+        if copying is not None:
+            copying.join()
 
     def correct(self, indices: Sequence[int], matches: Sequence[tuple[int | None, str | None]],
                 counting: Sequence[tuple[bool, str | None]]) -> None:
         """Rows ``indices`` (in the order written) get ``matches[i]`` and ``counting[i]``."""
         if not indices:
             return
+        self.wait()
         ids = list(self.connection.execute(text(
             "SELECT id FROM ledger_row WHERE batch_id = :batch ORDER BY id"), {"batch": self.batch.id}).scalars())
         if len(ids) != self.rows:
@@ -274,16 +299,47 @@ class RowWriter:
     def close(self, *, restore: bool = True) -> None:
         """The indexes and foreign keys set aside are added back (``restore=False``: the
         caller rolls back, which brings them back by itself); SQLite's page cache restored."""
-        cursor, self.cursor = self.cursor, None
-        if cursor is None:
+        if self.cursor is None:
             return
         try:
+            self.wait()
+        except BaseException:
+            if restore:
+                self.close(restore=False)
+                raise
+            # restore=False: the caller is handling a failure already and rolls back
+        cursor, self.cursor = self.cursor, None
+        try:
+            if self.dialect == "sqlite" and restore and self.restore:
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_INDEX_CACHE_KIB}")
             for statement in self.restore if restore else ():  # indexes, then foreign keys
                 cursor.execute(statement)
         finally:
             if self.cache_size is not None:
                 cursor.execute(f"PRAGMA cache_size = {self.cache_size}")
             cursor.close()
+
+
+class _Copy:
+    """One chunk's ``COPY … FROM STDIN`` run in a thread (``RowWriter.wait``)."""
+
+    def __init__(self, cursor: Any, statement: str, block: memoryview) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(cursor, statement, block),
+                                       name="ledger-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self, cursor: Any, statement: str, block: memoryview) -> None:
+        try:
+            with cursor.copy(statement) as copy:
+                copy.write(block)
+        except BaseException as error:  # raised in the importing thread, by ``join``
+            self.error = error
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _outgrows_table(cursor: Any, count: int) -> bool:
