@@ -61,8 +61,15 @@ MAX_BARS = 30  # the ranking draws at most this many projects (worst first)
 HEAT_UNITS = 30  # the heat map draws at most this many units (most in need of attention first)
 LAGGARDS = 10
 ALERTS_SHOWN = 10  # unread alerts listed on the page (with the count of all)
+ALERTS_COUNTED = 10_000  # unread alerts counted at most (beyond: "超过 10,000 条")
 INDICATORS_LISTED = 10  # per colour, in the list under the indicator chart
 LABEL_CHARS = 12  # axis labels are cut to this many characters (full text on hover)
+
+
+def alert_count_text(total: int) -> str:
+    """The count of unread alerts (at most ``ALERTS_COUNTED + 1``) as the page and the export
+    print it: 26, or 超过 10,000."""
+    return f"超过 {ALERTS_COUNTED:,}" if total > ALERTS_COUNTED else f"{total}"
 
 
 # --- input --------------------------------------------------------------------------------

@@ -245,7 +245,8 @@ def cockpit(data: cockpit_figures.CockpitInput) -> Book:
     alert_rows = ([a.kind, LAMP_LABELS.get(a.severity, a.severity), a.as_of,
                    names.get(a.project_id, "") if a.project_id else "", a.message] for a in data.alerts)
     if data.alerts_total > len(data.alerts):  # said in the sheet, not lost silently
-        alert_rows = chain(alert_rows, [["", "", None, "", f"仅列最新 {len(data.alerts)} 条，共 {data.alerts_total} 条"
+        total = cockpit_figures.alert_count_text(data.alerts_total)
+        alert_rows = chain(alert_rows, [["", "", None, "", f"仅列最新 {len(data.alerts)} 条，共 {total} 条"
                                          "未读提醒；全部提醒见“提醒”页的导出"]])
     checkpoints = set(data.checkpoints)
     curve_rows = ([p.day, "检查点" if p.day in checkpoints else "", pct(p.planned_pct),

@@ -41,6 +41,7 @@ from tracker.models import (
 )
 from tracker.core.labels import ALERT_KINDS, CAUSES, LIKELIHOODS
 from tracker.reports.cockpit import (
+    ALERTS_COUNTED,
     AlertLine,
     CockpitInput,
     ExplanationFacts,
@@ -205,7 +206,8 @@ def unread_alerts(session: Session, user: User, selection: Selection, *,
                   limit: int | None = None) -> tuple[list[AlertLine], int]:
     """The user's unread alerts of the selected year for the units shown, newest first, at
     most ``limit`` of them, and how many there are in all (counted by the database when there
-    are more than ``limit``: the page lists ten and must not read thousands to count them)."""
+    are more than ``limit``: the page lists ten and must not read thousands to count them; at
+    most ``ALERTS_COUNTED + 1``, see ``alert_count_text``)."""
     if selection.year is None:
         return [], 0
     shown = _shown_units(selection)
@@ -307,4 +309,7 @@ def _alerts(session: Session, user: User, year: int, unit_ids: set[int], *,
 
 
 def _alert_count(session: Session, user: User, year: int, unit_ids: set[int]) -> int:
-    return session.scalar(select(func.count()).select_from(Alert).where(*_unread(user, year, unit_ids))) or 0
+    """How many unread alerts there are, counted up to ``ALERTS_COUNTED + 1`` (a page view must
+    not count a province's year of alerts; ``reports.cockpit.alert_count_text`` says "more than")."""
+    found = select(Alert.id).where(*_unread(user, year, unit_ids)).limit(ALERTS_COUNTED + 1).subquery()
+    return session.scalar(select(func.count()).select_from(found)) or 0

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.reports import page_tables
-from tracker.reports.cockpit import ALERTS_SHOWN, TEXT, Cockpit, build_cockpit
+from tracker.reports.cockpit import ALERTS_SHOWN, TEXT, Cockpit, alert_count_text, build_cockpit
 from tracker.services import cockpit, department
 from tracker.services.gc_pause import collector_paused
 from tracker.web.access import READERS, roles_required
@@ -88,7 +88,7 @@ def index():  # type: ignore[no-untyped-def]
     page = render_template("cockpit/index.html", selection=selection, departments=departments.value or [],
                            sections=sections.value, pending=pending, shown_as_of=shown_as_of,
                            built_at=None if built_at is None else built_at.astimezone(config().tz).strftime("%H:%M"),
-                           alerts=alerts, alerts_total=alerts_total, links=WebLinks())
+                           alerts=alerts, alerts_total=alert_count_text(alerts_total), links=WebLinks())
     return (page, 202) if pending else page  # 202: accepted, being computed (the page refreshes itself)
 
 
