@@ -366,7 +366,7 @@ def _csv_block(chunk: _Chunk, names: list[str]) -> memoryview:
     import pyarrow.csv as pacsv
 
     rows = len(chunk.values[0])  # row_number always varies
-    arrays = [pa.array([value] * rows) for _, value in chunk.constants]
+    arrays = [pa.repeat(pa.scalar(value), rows) for _, value in chunk.constants]  # (no list per column)
     arrays += [pa.array(values) for values in chunk.values]
     sink = pa.BufferOutputStream()
     pacsv.write_csv(pa.Table.from_arrays(arrays, names=names), sink,
