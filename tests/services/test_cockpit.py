@@ -174,12 +174,12 @@ def test_unread_alerts_are_counted_beyond_those_read(session, make_user, monkeyp
     monkeypatch.setattr(cockpit_service, "ALERTS_COUNTED", 4)
     monkeypatch.setattr(cockpit_figures, "ALERTS_COUNTED", 4)
     listed, total = unread_alerts(session, leader, selection, limit=2)
-    assert len(listed) == 2 and total == 5 and cockpit_figures.alert_count_text(total) == "超过 4"
-    assert cockpit_figures.alert_count_text(4) == "4"
+    assert len(listed) == 2 and total == 5 and cockpit_figures.alert_count_text(total) == "超过 4 条"
+    assert cockpit_figures.alert_count_text(4) == " 4 条"
     data = gather(session, leader, selection)
     assert data is not None
     rows = list(next(t for t in page_tables.cockpit(data).tables if t.title == "未读提醒").rows)
-    assert rows[-1][-1] == "仅列最新 3 条，共 超过 4 条未读提醒；全部提醒见“提醒”页的导出"
+    assert rows[-1][-1] == "仅列最新 3 条，共超过 4 条未读提醒；全部提醒见“提醒”页的导出"
 
 
 def test_month_end_money_is_what_evaluate_says_there(session, make_user) -> None:  # type: ignore[no-untyped-def]

@@ -68,8 +68,8 @@ LABEL_CHARS = 12  # axis labels are cut to this many characters (full text on ho
 
 def alert_count_text(total: int) -> str:
     """The count of unread alerts (at most ``ALERTS_COUNTED + 1``) as the page and the export
-    print it: 26, or 超过 10,000."""
-    return f"超过 {ALERTS_COUNTED:,}" if total > ALERTS_COUNTED else f"{total}"
+    print it after 本年度 / 共: " 26 条", or "超过 10,000 条" past ``ALERTS_COUNTED``."""
+    return f"超过 {ALERTS_COUNTED:,} 条" if total > ALERTS_COUNTED else f" {total} 条"
 
 
 # --- input --------------------------------------------------------------------------------

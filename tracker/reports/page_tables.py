@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from itertools import chain
 from typing import Any
 
 from decimal import Decimal
@@ -246,7 +246,7 @@ def cockpit(data: cockpit_figures.CockpitInput) -> Book:
                    names.get(a.project_id, "") if a.project_id else "", a.message] for a in data.alerts)
     if data.alerts_total > len(data.alerts):  # said in the sheet, not lost silently
         total = cockpit_figures.alert_count_text(data.alerts_total)
-        alert_rows = chain(alert_rows, [["", "", None, "", f"仅列最新 {len(data.alerts)} 条，共 {total} 条"
+        alert_rows = chain(alert_rows, [["", "", None, "", f"仅列最新 {len(data.alerts)} 条，共{total}"
                                          "未读提醒；全部提醒见“提醒”页的导出"]])
     checkpoints = set(data.checkpoints)
     curve_rows = ([p.day, "检查点" if p.day in checkpoints else "", pct(p.planned_pct),

@@ -301,23 +301,24 @@ class RowWriter:
         caller rolls back, which brings them back by itself); SQLite's page cache restored."""
         if self.cursor is None:
             return
+        refused: BaseException | None = None
         try:
             self.wait()
-        except BaseException:
-            if restore:
-                self.close(restore=False)
-                raise
-            # restore=False: the caller is handling a failure already and rolls back
+        except BaseException as error:  # the last COPY refused: the caller rolls back
+            refused = error
+        restoring = restore and refused is None
         cursor, self.cursor = self.cursor, None
         try:
-            if self.dialect == "sqlite" and restore and self.restore:
+            if self.dialect == "sqlite" and restoring and self.restore:
                 cursor.execute(f"PRAGMA cache_size = -{SQLITE_INDEX_CACHE_KIB}")
-            for statement in self.restore if restore else ():  # indexes, then foreign keys
+            for statement in self.restore if restoring else ():  # indexes, then foreign keys
                 cursor.execute(statement)
         finally:
             if self.cache_size is not None:
                 cursor.execute(f"PRAGMA cache_size = {self.cache_size}")
             cursor.close()
+        if refused is not None and restore:  # (restore=False: a failure is being handled already)
+            raise refused
 
 
 class _Copy:

@@ -88,7 +88,7 @@ def index():  # type: ignore[no-untyped-def]
     page = render_template("cockpit/index.html", selection=selection, departments=departments.value or [],
                            sections=sections.value, pending=pending, shown_as_of=shown_as_of,
                            built_at=None if built_at is None else built_at.astimezone(config().tz).strftime("%H:%M"),
-                           alerts=alerts, alerts_total=alert_count_text(alerts_total), links=WebLinks())
+                           alerts=alerts, alerts_count=alert_count_text(alerts_total), links=WebLinks())
     return (page, 202) if pending else page  # 202: accepted, being computed (the page refreshes itself)
 
 
