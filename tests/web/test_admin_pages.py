@@ -206,3 +206,33 @@ def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, l
     assert post_form(client, f"/admin/users/{admin.id}/password", {"password": "my-new-password"}).status_code == 302
     assert client.get("/admin/users").status_code == 200
     assert mine.get("/admin/users").status_code == 302
+
+
+def test_a_projects_trail_and_change_list_read_in_chinese(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]
+    unit = make_unit(session)
+    project = make_project(session, unit)
+    audit.record(session, "导入员", "update", "project", project.id, source="目标表.docx",
+                 changes={"initial_budget": ["1000000", "1200000"], "plan": [["6月 50%"], ["6月 60%"]]})
+    audit.record(session, "调整员", "adjust_project", "project", project.id, effective_on="2025-07-01",
+                 budget=["1200000", "900000"], plan=None, targets=[])
+    audit.record(session, "cli", "update", "project", project.id, changes={"goal": ["旧目标", "新目标"]})
+    session.commit()
+    logged_in(Role.leader)
+    trail = client.get(f"/projects/{project.id}/audit").get_data(as_text=True)
+    assert "年初预算数（元）：1000000 → 1200000；支出计划：6月 50% → 6月 60%" in trail
+    assert "调整项目（adjust_project）" in trail and "<dt title=\"effective_on\">生效日期</dt>" in trail
+    for raw in (">changes<", ">source<", ">budget<", ">effective_on<", "initial_budget"):
+        assert raw not in trail  # a key is at most a tooltip (title="…"), never the text shown
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "导入员 · 修改" in page and "年初预算数（元）、支出计划" in page and "· update" not in page
+    assert "命令行 · 修改" in page and "· cli ·" not in page  # no person: the word for the command line
+    assert "<td>命令行（cli）</td>" in trail  # the log keeps the code the 操作人 filter finds
+
+
+@pytest.mark.parametrize("name", ["cli", "System", "scheduler", "demo"])
+def test_the_names_of_the_command_line_and_the_scheduler_are_no_ones_username(client, logged_in, session, name) -> None:  # type: ignore[no-untyped-def]
+    logged_in(Role.admin)
+    response = post_form(client, "/admin/users/new", {"username": name, "role": "finance", "password": TEST_PASSWORD},
+                         token_from="/admin/users/new")
+    assert "留给系统记录" in response.get_data(as_text=True)
+    assert session.scalar(select(User.id).where(User.username == name)) is None

@@ -113,7 +113,7 @@ def test_audit_log_export_respects_the_filters(client, logged_in, session) -> No
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("时间", "操作人", "操作", "对象", "编号", "详情")
     assert len(rows) - 1 == 3 and {r[1] for r in rows[1:]} == {"甲"}
-    assert rows[1][5] == '{"file": "-2+3"}' and isinstance(rows[1][0], datetime)
+    assert rows[1][5] == "文件：-2+3" and isinstance(rows[1][0], datetime)
 
 
 def test_monitoring_overview_and_quality_exports(client, logged_in, session) -> None:  # type: ignore[no-untyped-def]

@@ -130,3 +130,51 @@ def second_source_kept(source: str | None, kept: int, matched: int, where: str) 
     ``where``: how to reconcile them from there."""
     return (f"不计入支出（本单位以“{source}”计入支出，此来源仅作核对：按自身规则计入的 {kept:,} 行已保存，"
             f"匹配到项目 {matched:,} 行{where}）")
+
+
+#: The 自评 settings as the admin page and the audit log name them.
+EVALUATION_LABELS: dict[str, str] = {
+    "output_weight": "产出指标权重",
+    "effect_weight": "效益指标权重",
+    "satisfaction_weight": "满意度指标权重",
+    "execution_weight": "预算执行率权重",
+    "excellent_from": "“优”分数线",
+    "good_from": "“良”分数线",
+    "fair_from": "“中”分数线",
+    "achieved_from": "定性“达成”档下限（%）",
+    "partial_from": "定性“部分达成”档下限（%）",
+    "over_achievement_from": "超额完成需说明（完成值达指标值的 %）",
+    "high_performance_from": "高绩效提示线（得分达分值的 %）",
+    "low_execution_below": "低执行率提示线（执行率低于 %）",
+    "surplus_rate_above": "结余率提示线（结余率高于 %）",
+}
+
+#: The monitoring and reminder settings (``MonitoringSettings``, ``ReminderSettings``) as the
+#: admin page and the audit log name them.
+MONITORING_SETTING_LABELS: dict[str, str] = {
+    "red_below": "红灯线（v 低于）",
+    "yellow_below": "黄灯线（v 低于）",
+    "blue_from": "蓝灯线（v 不低于）",
+    "time_progress_method": "序时进度计算方式",
+    "default_plan": "默认支出计划",
+    "monitoring_month": "监控截止月份",
+    "progress_due_days": "完成值填报期限（天）",
+    "explanation_due_days": "偏差说明期限（天）",
+    "ledger_due_days": "台账覆盖检查点期限（天）",
+}
+
+#: Who did something when no person did: the names services record as the actor of the
+#: command line, the scheduler, the first administrator's creation and the demo loader.  No
+#: user may take these names (``services.users.create_user``), so a page can show the word.
+ACTOR_LABELS: dict[str, str] = {
+    "cli": "命令行",
+    "scheduler": "定时任务",
+    "system": "系统",
+    "demo": "演示数据",
+}
+
+
+def actor_label(name: str | None) -> str:
+    """The actor as pages and exports show it: a person's username, or the word for the
+    command line, the scheduler …"""
+    return ACTOR_LABELS.get(name or "", name or "")

@@ -9,7 +9,6 @@ percents are ``Percent`` cells (numbers shown as ``98.50%``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -20,9 +19,11 @@ from decimal import Decimal
 
 from tracker.core.labels import (
     ACHIEVEMENT_LABELS,
+    ACTOR_LABELS,
     COLOUR_LABELS,
     INDICATOR_KIND_LABELS,
     MONEY_STATUS_LABELS,
+    actor_label,
     finding_severity_label,
 )
 from tracker.core.plan import is_blank_checkpoint
@@ -36,7 +37,14 @@ from tracker.models import (
     Project,
     ProjectFinding,
 )
-from tracker.models.audit import ACTION_LABELS, ENTITY_LABELS, audit_label
+from tracker.models.audit import (
+    ACTION_LABELS,
+    ENTITY_LABELS,
+    FIELD_LABELS,
+    audit_label,
+    detail_label,
+    details_text,
+)
 from tracker.reports import cockpit as cockpit_figures
 from tracker.reports.table_export import Percent
 
@@ -153,7 +161,7 @@ def batches(items: Iterable[LedgerBatch], tz: tzinfo) -> Table:
         return "一致" if b.totals_ok else f"不一致：{b.totals_override_reason or ''}"
 
     body = ([b.id, "有效" if b.status == "active" else "已撤销", b.unit.label, b.source,
-             b.file_name, b.checksum, b.period_start, b.period_end, b.actor,
+             b.file_name, b.checksum, b.period_start, b.period_end, actor_label(b.actor),
              local(b.imported_at, tz), b.transactions, b.counted_rows, b.counted_total,
              b.unmatched_rows, b.replaced_rows, totals(b)] for b in items)
     return Table("台账导入批次",
@@ -190,10 +198,9 @@ def quality(items: Sequence[Project], findings: Mapping[int, list[ProjectFinding
 
 def audit_entries(entries: Iterable[AuditEntry], tz: tzinfo, filename: str = "审计日志",
                   fallback: str = "audit-log") -> Table:
-    body = ([local(e.at, tz), e.actor, audit_label(e.action, ACTION_LABELS),
+    body = ([local(e.at, tz), audit_label(e.actor, ACTOR_LABELS), audit_label(e.action, ACTION_LABELS),
              audit_label(e.entity, ENTITY_LABELS), e.entity_id,
-             json.dumps(e.details, ensure_ascii=False, sort_keys=True, default=str)
-             if e.details else ""] for e in entries)
+             details_text(e.details)] for e in entries)
     return Table("审计日志", ["时间", "操作人", "操作", "对象", "编号", "详情"],
                  body, filename, fallback)
 
@@ -222,7 +229,7 @@ def cockpit(data: cockpit_figures.CockpitInput) -> Book:
                 pct(r.execution_rate), pct(r.planned_pct), r.gap_points, item.behind, r.budget]
         if e is None:
             return [*head, None, None, "尚未填写偏差说明", None, None, None]
-        return [*head, e.as_of, e.actor, "、".join(e.causes), e.reason, e.likelihood,
+        return [*head, e.as_of, actor_label(e.actor), "、".join(e.causes), e.reason, e.likelihood,
                 e.corrective_actions]
 
     lagging = cockpit_figures.laggards(data, limit=len(data.projects))
@@ -323,7 +330,8 @@ def evaluation(project: Project, e: Evaluation | None, history: Sequence[Evaluat
         tables.append(sheet("绩效指标", ["一级", "二级", "三级", "年度指标值", "实际完成值", "分值", "得分",
                                          "偏差原因分析及改进措施"], indicator_rows))
     history_rows = ([f"第{h.number}次", "已冻结" if h.frozen else "草稿", h.total, h.grade, len(h.warnings),
-                     h.created_by, local(h.created_at, tz), h.frozen_by, local(h.frozen_at, tz)]
+                     actor_label(h.created_by), local(h.created_at, tz), actor_label(h.frozen_by),
+                     local(h.frozen_at, tz)]
                     for h in reversed(history))
     tables.append(sheet("自评记录", ["次数", "状态", "总分", "等级", "提示", "创建人", "创建时间",
                                      "提交冻结人", "提交冻结时间"], history_rows))
@@ -368,7 +376,7 @@ def adjustment_content(a: Adjustment) -> str:
 
 
 def adjustments(project: Project, items: Iterable[Adjustment], tz: tzinfo) -> Table:
-    body = ([a.effective_on, adjustment_content(a), a.reason, a.approver, a.document or "", a.actor,
+    body = ([a.effective_on, adjustment_content(a), a.reason, a.approver, a.document or "", actor_label(a.actor),
              a.budget_before, a.budget_after, local(a.created_at, tz)] for a in items)
     return Table("调整记录",
                  ["生效日期", "调整内容", "原因", "批准人", "批复文号", "登记人", "调整前全年预算数（元）",
@@ -418,7 +426,8 @@ def project_detail(project: Project, findings: Sequence[ProjectFinding], history
     indicators = ([i.level1, i.level2, i.name, i.description or "", i.target_raw, _parsed(i), i.basis or ""]
                   for i in project.indicators)
     review = ([finding_severity_label(f.severity), f.message, f.location] for f in findings)
-    changes = ([local(h.at, tz), h.actor, h.action, "、".join((h.details or {}).get("changes") or [])]
+    changes = ([local(h.at, tz), actor_label(h.actor), ACTION_LABELS.get(h.action, h.action),
+                "、".join(detail_label(k, FIELD_LABELS) for k in (h.details or {}).get("changes") or [])]
                for h in history)
     return Book(project.name, [
         sheet("项目信息", ["项目", "内容"], facts),
@@ -475,7 +484,7 @@ def project_monitoring(m: Any, tz: tzinfo) -> Book:
     if f is not None:
         indicator_headers.append("冻结时状态")
     names = {i.id: i for i, _ in m.indicators}
-    reports = ([names[iid].name, r.reported_on, reading(r, names[iid]), r.actor, r.note or "",
+    reports = ([names[iid].name, r.reported_on, reading(r, names[iid]), actor_label(r.actor), r.note or "",
                 r.evidence_name or ""]
                for iid, items in m.history.items() if iid in names for r in items)
     checkpoints = ([c.checkpoint, status(c.frozen.overall_status) if c.frozen else "未冻结",
@@ -485,7 +494,7 @@ def project_monitoring(m: Any, tz: tzinfo) -> Book:
                     pct(c.now.money.execution_rate), status(c.now.money.status),
                     "是" if c.now.ledger_covered else "否"]
                    for c in m.checkpoints)
-    explanations = ([x.as_of, x.actor, local(x.created_at, tz), "、".join(x.cause_labels), x.likelihood_label,
+    explanations = ([x.as_of, actor_label(x.actor), local(x.created_at, tz), "、".join(x.cause_labels), x.likelihood_label,
                      x.reason or "", x.corrective_actions or "",
                      "；".join(f"{fc.indicator.name}：{fc.forecast}" for fc in x.forecasts)]
                     for x in m.explanations)
@@ -511,7 +520,7 @@ def users(items: Iterable[Any], last_logins: Mapping[int, datetime], tz: tzinfo)
 
 def target_imports(items: Iterable[Any], tz: tzinfo) -> Table:
     """Every 绩效目标表 import, newest first."""
-    rows = ([local(b.imported_at, tz), b.file_name, b.year, b.actor, b.projects_created, b.projects_updated,
+    rows = ([local(b.imported_at, tz), b.file_name, b.year, actor_label(b.actor), b.projects_created, b.projects_updated,
              b.projects_unchanged, b.checksum] for b in items)
     return Table("目标表导入记录", ["时间", "文件", "年度", "导入人", "新建", "更新", "未变", "SHA-256"],
                  rows, "目标表导入记录", "target-imports")

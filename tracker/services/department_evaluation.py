@@ -39,7 +39,7 @@ from tracker.models import (
     User,
 )
 from tracker.services import audit, department
-from tracker.core.labels import ACHIEVEMENT_LABELS
+from tracker.core.labels import ACHIEVEMENT_LABELS, actor_label
 from tracker.core.scoring import qualitative_band
 from tracker.services.evaluation import (  # the project 自评's rules, applied to department rows
     EvaluationEdit,
@@ -286,7 +286,7 @@ def form_of(evaluation: DepartmentEvaluation) -> DepartmentSelfEvalForm:
         total=evaluation.total, grade=evaluation.grade,
         warnings=tuple(w["message"] for w in evaluation.warnings),
         unscored_findings=tuple((evaluation.sources or {}).get("unscored", ())),
-        number=evaluation.number, frozen_by=evaluation.frozen_by, frozen_at=evaluation.frozen_at)
+        number=evaluation.number, frozen_by=actor_label(evaluation.frozen_by) or None, frozen_at=evaluation.frozen_at)
 
 
 def current_form(session: Session, record: DepartmentYear) -> DepartmentSelfEvalForm:

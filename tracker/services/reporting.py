@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker.core.labels import actor_label
 from tracker.core.money import round_money
 from tracker.core.plan import month_end
 from tracker.errors import NotFound, ValidationFailed
@@ -460,7 +461,7 @@ def _self_eval_sheet(project: Project, evaluation: Evaluation, timezone: tzinfo)
         total=evaluation.total, grade=evaluation.grade,
         warnings=tuple(_warning_text(w) for w in evaluation.warnings or ()),
         frozen_at=None if frozen_at is None else frozen_at.astimezone(timezone).replace(tzinfo=None),
-        frozen_by=evaluation.frozen_by or "",
+        frozen_by=actor_label(evaluation.frozen_by),
         ledger_closed_through=evaluation.ledger_closed_through,
         sources=source_lines(evaluation.sources or {}))
 

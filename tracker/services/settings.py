@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.core.labels import EVALUATION_LABELS
 from tracker.core.settings import EvaluationSettings, LedgerSettings, MonitoringSettings
 from tracker.errors import ValidationFailed
 from tracker.models import Setting, User
@@ -127,20 +128,4 @@ def update_evaluation_settings(session: Session, form: Mapping[str, str], actor:
     return changes
 
 
-#: the 自评 settings as the admin page names them
-EVALUATION_LABELS = {
-    "output_weight": "产出指标权重",
-    "effect_weight": "效益指标权重",
-    "satisfaction_weight": "满意度指标权重",
-    "execution_weight": "预算执行率权重",
-    "excellent_from": "“优”分数线",
-    "good_from": "“良”分数线",
-    "fair_from": "“中”分数线",
-    "achieved_from": "定性“达成”档下限（%）",
-    "partial_from": "定性“部分达成”档下限（%）",
-    "over_achievement_from": "超额完成需说明（完成值达指标值的 %）",
-    "high_performance_from": "高绩效提示线（得分达分值的 %）",
-    "low_execution_below": "低执行率提示线（执行率低于 %）",
-    "surplus_rate_above": "结余率提示线（结余率高于 %）",
-}
 

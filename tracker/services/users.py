@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from tracker.core.labels import ACTOR_LABELS
 from tracker.db import utcnow
 from tracker.errors import ValidationFailed
 from tracker.models import AuditEntry, LoginFailure, Role, Unit, User
@@ -33,6 +34,8 @@ def create_user(
     username = username.strip()
     if not username:
         raise ValidationFailed("用户名不能为空")
+    if username.lower() in ACTOR_LABELS:
+        raise ValidationFailed(f"用户名“{username}”留给系统记录“{ACTOR_LABELS[username.lower()]}”的操作，请换一个")
     try:
         role = Role(role)
     except ValueError:

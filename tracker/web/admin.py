@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
+from tracker.core.labels import EVALUATION_LABELS
 from tracker.errors import ValidationFailed
 from tracker.models import AlertSubscription, Role, Unit, User
 from tracker.reports import page_tables
@@ -137,4 +138,4 @@ def evaluation_settings():  # type: ignore[no-untyped-def]
             error = str(failure)
     values = request.form if error else settings.evaluation_settings(session).to_dict()
     return render_template("admin/evaluation_settings.html", values=values, error=error,
-                           labels=settings.EVALUATION_LABELS), (400 if error else 200)
+                           labels=EVALUATION_LABELS), (400 if error else 200)

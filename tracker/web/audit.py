@@ -3,14 +3,21 @@ the project, unit staff included for their own units' projects)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
 
+from tracker.core.labels import ACTOR_LABELS
 from tracker.models import Role
-from tracker.models.audit import ACTION_LABELS, ENTITY_LABELS, audit_label
+from tracker.models.audit import (
+    ACTION_LABELS,
+    ENTITY_LABELS,
+    FIELD_LABELS,
+    audit_label,
+    detail_label,
+    detail_lines,
+)
 from tracker.reports import page_tables
 from tracker.services import audit
 from tracker.web.access import READERS, roles_required, visible_project
@@ -39,10 +46,28 @@ def _filter() -> audit.AuditFilter:
         date_from=_date("from", "起始日期"), date_to=_date("to", "截止日期"))
 
 
-@blueprint.app_template_filter("audit_value")
-def audit_value(value: object) -> str:
-    """One value of an entry's details as text (lists and objects as JSON, Chinese kept)."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+@blueprint.app_template_filter("audit_details")
+def audit_details(details: dict[str, object] | None) -> list[tuple[str, str, str]]:
+    """An entry's details as (key, word, text) (``models.audit.detail_lines``)."""
+    return detail_lines(details)
+
+
+@blueprint.app_template_filter("audit_word")
+def audit_word(code: str) -> str:
+    """An action's word alone (新建), where no one filters by its code (a project's 变更记录)."""
+    return ACTION_LABELS.get(code, code)
+
+
+@blueprint.app_template_filter("audit_field")
+def audit_field(name: str) -> str:
+    """The word for a changed field (年初预算数（元）, 支出计划 …)."""
+    return detail_label(name, FIELD_LABELS)
+
+
+@blueprint.app_template_filter("audit_actor")
+def audit_actor(name: str) -> str:
+    """The actor in the log: a username, or ``命令行（cli）`` (the code is what the filter finds)."""
+    return audit_label(name, ACTOR_LABELS)
 
 
 @blueprint.app_template_filter("audit_action")

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from tracker.config import Config
-from tracker.core.labels import finding_severity_label, template_labels
+from tracker.core.labels import actor_label, finding_severity_label, template_labels
 from tracker.core.money import decimal_text
 from tracker.db import Database
 from tracker.services.settings import read_settings_once
@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(script_json, "script_json")
     app.add_template_filter(finding_severity_label, "severity_label")
     app.add_template_filter(thousands, "thousands")
+    app.add_template_filter(actor_label, "actor")
     app.add_template_filter(decimal_text, "plain")
     app.teardown_appcontext(_close_session)
     app.add_template_filter(local_time, "local_time")

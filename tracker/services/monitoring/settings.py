@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tracker.core.labels import MONITORING_SETTING_LABELS
 from tracker.core.settings import TIME_PROGRESS_PLAN
 from tracker.errors import ValidationFailed
 from tracker.models import User
@@ -95,7 +96,7 @@ def update_settings(session: Session, form: Mapping[str, str], actor: User | str
     missing = [name for name in (*MONITORING_FIELDS, *ReminderSettings().to_dict())
                if name not in form and name != "default_plan"]
     if missing:
-        raise ValidationFailed(f"设置不完整，缺少：{'、'.join(missing)}")
+        raise ValidationFailed(f"设置不完整，缺少：{'、'.join(MONITORING_SETTING_LABELS[n] for n in missing)}")
     values: dict[str, Any] = {name: form[name].strip() for name in MONITORING_FIELDS
                               if name != "default_plan"}
     try:
