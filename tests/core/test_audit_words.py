@@ -71,4 +71,7 @@ def test_details_read_as_words_changes_as_old_to_new() -> None:
     assert details_text({"monitoring": {"default_plan": [[6, "50"], [12, "100"]], "monitoring_month": 6},
                          "key": "evaluation"}) == (
         "监控设置：默认支出计划：6月 50%、12月 100%；监控截止月份：6\n设置组：自评设置")
+    assert details_text({"name": "国库", "mapping": {"date": "支付日期", "amount": "实付金额"},
+                         "status_answers": {"已退回": False}}) == (
+        "名称：国库\n列映射：日期：支付日期；金额 / 支付金额：实付金额\n支付状态是否计入支出：已退回：否")
     assert detail_lines({"mystery": 1}) == [("mystery", "mystery", "1")]  # an unknown key shows as is

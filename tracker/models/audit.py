@@ -68,7 +68,7 @@ DETAIL_LABELS = {
     "year": "年度", "month": "月份", "cutoff": "截止日期", "late": "补开",
     "effective_on": "生效日期", "budget": "预算数（调整前、调整后）", "plan": "支出计划",
     "targets": "调整的指标编号", "rows": "台账行", "mapping": "列映射",
-    "status_answers": "支付状态的答复", "sheet_projects": "工作表对应的项目",
+    "status_answers": "支付状态是否计入支出", "sheet_projects": "工作表对应的项目",
     "counted": "计入支出行数", "replaced": "替换的行数", "override": "合计不符仍导入的理由",
     "withdrawn_snapshots": "撤回的快照数", "withdrawn_alerts": "撤回的提醒数",
     "counting_source": "计数来源", "created": "新建项目数", "updated": "更新项目数",
@@ -124,13 +124,22 @@ def detail_text(key: str, value: Any) -> str:
     if isinstance(value, str):
         return words.get(value, value)
     if isinstance(value, dict):
-        return "；".join(f"{detail_label(k, FIELD_LABELS)}：{_field_text(k, v, changes=key == 'changes')}"
+        labels = _ledger_fields() if key == "mapping" else FIELD_LABELS
+        return "；".join(f"{detail_label(k, labels)}：{_field_text(k, v, changes=key == 'changes')}"
                         for k, v in value.items())
     if key == "default_plan" and isinstance(value, (list, tuple)):  # [[month, percent], …]
         return "、".join(f"{month}月 {pct}%" for month, pct in value) if value else "序时进度"
     if isinstance(value, (list, tuple)):
         return "、".join(detail_text(key, item) for item in value) if value else "（无）"
     return str(value)
+
+
+def _ledger_fields() -> dict[str, str]:
+    """A column mapping's fields (日期, 支付金额 …), read only when one is shown: the ledger
+    importers are not loaded with the models."""
+    from tracker.importers.ledger.header import FIELDS
+
+    return FIELDS
 
 
 def _field_text(key: str, value: Any, *, changes: bool) -> str:

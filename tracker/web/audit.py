@@ -4,6 +4,7 @@ the project, unit staff included for their own units' projects)."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, flash, render_template, request
 from flask_login import current_user
@@ -46,38 +47,19 @@ def _filter() -> audit.AuditFilter:
         date_from=_date("from", "起始日期"), date_to=_date("to", "截止日期"))
 
 
-@blueprint.app_template_filter("audit_details")
-def audit_details(details: dict[str, object] | None) -> list[tuple[str, str, str]]:
-    """An entry's details as (key, word, text) (``models.audit.detail_lines``)."""
-    return detail_lines(details)
-
-
-@blueprint.app_template_filter("audit_word")
-def audit_word(code: str) -> str:
-    """An action's word alone (新建), where no one filters by its code (a project's 变更记录)."""
-    return ACTION_LABELS.get(code, code)
-
-
-@blueprint.app_template_filter("audit_field")
-def audit_field(name: str) -> str:
-    """The word for a changed field (年初预算数（元）, 支出计划 …)."""
-    return detail_label(name, FIELD_LABELS)
-
-
-@blueprint.app_template_filter("audit_actor")
-def audit_actor(name: str) -> str:
-    """The actor in the log: a username, or ``命令行（cli）`` (the code is what the filter finds)."""
-    return audit_label(name, ACTOR_LABELS)
-
-
-@blueprint.app_template_filter("audit_action")
-def audit_action(code: str) -> str:
-    return audit_label(code, ACTION_LABELS)
-
-
-@blueprint.app_template_filter("audit_entity")
-def audit_entity(code: str) -> str:
-    return audit_label(code, ENTITY_LABELS)
+# The audit vocabulary in templates: ``audit_action`` / ``audit_entity`` / ``audit_actor`` give
+# ``新建（create）`` (the code is what the log's filters take), ``audit_word`` an action's word
+# alone (a project's 变更记录), ``audit_field`` a changed field's word, ``audit_details`` an
+# entry's details as (key, word, text).
+for _name, _filter_function in {
+    "audit_action": partial(audit_label, labels=ACTION_LABELS),
+    "audit_entity": partial(audit_label, labels=ENTITY_LABELS),
+    "audit_actor": partial(audit_label, labels=ACTOR_LABELS),
+    "audit_word": partial(detail_label, labels=ACTION_LABELS),
+    "audit_field": partial(detail_label, labels=FIELD_LABELS),
+    "audit_details": detail_lines,
+}.items():
+    blueprint.add_app_template_filter(_filter_function, _name)
 
 
 @blueprint.route("/audit")
