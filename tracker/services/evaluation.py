@@ -46,7 +46,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tracker.core.labels import ACHIEVEMENT_LABELS
+from tracker.core.labels import ACHIEVEMENT_LABELS, actor_label
 from tracker.core.achievement import parse_achievement
 from tracker.core.evaluation import IndicatorResult, evaluate
 from tracker.core.indicators import KINDS, REVERSE_OPERATORS
@@ -525,7 +525,7 @@ def _parsed_row(row: EvaluationIndicator, edit: IndicatorEdit, settings: Evaluat
     errors.update({f"{field}_{row.id}": "；".join(messages) for field, messages in found.items() if messages})
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     if changed.keys() & {"actual", "actual_raw", "achievement", "completed_on"}:
-        changed["source"] = f"手工填写（{actor}）"[:200]
+        changed["source"] = f"手工填写（{actor_label(actor)}）"[:200]
     return changed
 
 
