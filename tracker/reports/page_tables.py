@@ -426,7 +426,7 @@ def project_detail(project: Project, findings: Sequence[ProjectFinding], history
     indicators = ([i.level1, i.level2, i.name, i.description or "", i.target_raw, _parsed(i), i.basis or ""]
                   for i in project.indicators)
     review = ([finding_severity_label(f.severity), f.message, f.location] for f in findings)
-    changes = ([local(h.at, tz), actor_label(h.actor), ACTION_LABELS.get(h.action, h.action),
+    changes = ([local(h.at, tz), actor_label(h.actor), detail_label(h.action, ACTION_LABELS),
                 "、".join(detail_label(k, FIELD_LABELS) for k in (h.details or {}).get("changes") or [])]
                for h in history)
     return Book(project.name, [

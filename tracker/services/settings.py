@@ -126,6 +126,3 @@ def update_evaluation_settings(session: Session, form: Mapping[str, str], actor:
     changes = {k: [before[k], after[k]] for k in names if before[k] != after[k]}
     audit.record(session, actor, "update", "setting", None, key="evaluation", changes=changes)
     return changes
-
-
-

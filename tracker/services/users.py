@@ -34,8 +34,8 @@ def create_user(
     username = username.strip()
     if not username:
         raise ValidationFailed("用户名不能为空")
-    if username.lower() in ACTOR_LABELS:
-        raise ValidationFailed(f"用户名“{username}”留给系统记录“{ACTOR_LABELS[username.lower()]}”的操作，请换一个")
+    if (reserved := ACTOR_LABELS.get(username.lower())) is not None:
+        raise ValidationFailed(f"用户名“{username}”留给系统记录“{reserved}”的操作，请换一个")
     try:
         role = Role(role)
     except ValueError:
