@@ -87,6 +87,26 @@ def test_one_process_reaps_a_build_process_that_died(tmp_path: Path) -> None:
     assert "后台计算进程已退出" in server_log.read_text(encoding="utf-8")
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the build process is forked")
+def test_the_build_process_ends_on_sigterm_without_unwinding() -> None:
+    """SIGTERM (the server stopping) ends the build process where it stands: no exception is
+    raised into the query it may be in the middle of, so no driver tries a rollback on a busy
+    connection and prints about it in English on the server's stderr."""
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import os, time\n"
+        "from tracker.web import builder\n"
+        "builder._die_with(os.getppid())\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    time.sleep(60)\n"
+        "finally:\n"
+        "    print('unwound', flush=True)\n")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline() == "ready\n"
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=30)
+    assert child.returncode == 0 and "unwound" not in out and err == ""
+
+
 def _parent(pid: str) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])

@@ -62,7 +62,8 @@ def serve(make_app: Callable[[], Any], *, host: str, port: int, threads: int, wo
             listening()
             waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
         finally:
-            _stop([] if reaper is None or reaper.gone.is_set() else [reaper.pid])
+            if reaper is not None:
+                reaper.stop()
         return
     listener = socket.create_server((host, port), backlog=1024)
     listening()
@@ -139,6 +140,7 @@ class _Reaper:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.gone = threading.Event()
+        self.stopping = threading.Event()  # the server ends it: nothing to say
         threading.Thread(target=self._wait, name="tracker-build-reaper", daemon=True).start()
 
     def _wait(self) -> None:
@@ -147,7 +149,15 @@ class _Reaper:
         except ChildProcessError:  # already waited for (``_stop``)
             return
         self.gone.set()
-        print("tracker: 后台计算进程已退出，页面改由本进程自行计算", file=sys.stderr)
+        if not self.stopping.is_set():
+            print("tracker: 后台计算进程已退出，页面改由本进程自行计算", file=sys.stderr)
+
+    def stop(self) -> None:
+        """The server is stopping (Ctrl+C, SIGTERM, or it could not start): end the build
+        process and wait for it, without saying it ended."""
+        self.stopping.set()
+        if not self.gone.is_set():
+            _stop([self.pid])
 
 
 def _stop(pids: list[int]) -> None:

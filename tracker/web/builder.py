@@ -92,7 +92,11 @@ def die_with_parent(parent: int, name: bytes | None = None) -> None:
 
 
 def _die_with(parent: int) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # SIGTERM (the server stopping) ends the process where it stands, without unwinding: the
+    # process only reads the database and writes whole cache files (renamed into place), and a
+    # SystemExit raised in the middle of a query made psycopg try a rollback on a connection still
+    # busy, which it printed in English ("error ignored in rollback …") on the server's stderr.
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C reaches the process group: the server ends it
     die_with_parent(parent, NAME)
 
